@@ -1,0 +1,29 @@
+//! `gray_rules`: The rules (JSON) that select the clients of a gray branch.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "gray_rules")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub env: String,
+    pub app_id: String,
+    pub cluster_name: String,
+    pub namespace_name: String,
+    pub branch_name: String,
+    #[sea_orm(column_type = "Text")]
+    pub rules: String,
+    pub release_id: i64,
+    pub branch_status: i32,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_by: String,
+    pub updated_at: i64,
+    pub deleted_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

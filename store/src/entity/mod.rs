@@ -1,0 +1,29 @@
+//! sea-orm entities, one per table of the schema (see `crate::migration`).
+
+pub mod access_key;
+pub mod app;
+pub mod app_namespace;
+pub mod audit;
+pub mod cluster;
+pub mod commit;
+pub mod consumer;
+pub mod consumer_token;
+pub mod favorite;
+pub mod gray_rule;
+pub mod instance;
+pub mod instance_config;
+pub mod item;
+pub mod namespace;
+pub mod namespace_lock;
+pub mod permission;
+pub mod release;
+pub mod release_history;
+pub mod release_message;
+pub mod release_request;
+pub mod release_request_review;
+pub mod role;
+pub mod role_binding;
+pub mod service_registry;
+pub mod setting;
+pub mod user;
+pub mod user_session;

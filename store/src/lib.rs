@@ -1,0 +1,20 @@
+//! Lyre's one relational schema, shared by every service: sea-orm entities, the migrations
+//! that create them on SQLite, PostgreSQL and MySQL/MariaDB, and the connection settings.
+//!
+//! Functions here take `&impl ConnectionTrait`, so one body serves inside and outside a
+//! transaction.
+
+pub mod db;
+pub mod ddl;
+pub mod entity;
+pub mod migrate;
+pub mod migration;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod time;
+
+pub use db::{
+    ConnectError, DbOptions, connect, is_foreign_key_violation, is_unique_violation, redact_url,
+};
+pub use migrate::{is_migrated, migrate};
+pub use sea_orm;

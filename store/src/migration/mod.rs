@@ -1,0 +1,94 @@
+//! Schema migrations.
+//!
+//! Each migration is a list of [`SchemaStatement`]s built for the connected backend, so the
+//! same code creates the schema and renders it as DDL for `scripts/sql/` (see [`crate::ddl`]).
+//! A migration, once released, never changes: later changes are new migrations.
+
+mod columns;
+mod m20261121_000001_initial;
+
+use sea_orm::DbBackend;
+use sea_orm_migration::prelude::*;
+
+/// The ordered list of Lyre's migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_initial::Migration)]
+    }
+}
+
+/// One statement of a migration: a table or an index to create.
+#[derive(Debug)]
+pub enum SchemaStatement {
+    /// `CREATE TABLE`, with its primary key, columns and foreign keys.
+    Table(TableCreateStatement),
+    /// `CREATE [UNIQUE] INDEX`.
+    Index(IndexCreateStatement),
+}
+
+impl SchemaStatement {
+    /// Renders the statement for one backend.
+    pub fn to_sql(&self, backend: DbBackend) -> String {
+        match (self, backend) {
+            (Self::Table(t), DbBackend::MySql) => t.to_string(MysqlQueryBuilder),
+            (Self::Table(t), DbBackend::Postgres) => t.to_string(PostgresQueryBuilder),
+            (Self::Table(t), _) => t.to_string(SqliteQueryBuilder),
+            (Self::Index(i), DbBackend::MySql) => i.to_string(MysqlQueryBuilder),
+            (Self::Index(i), DbBackend::Postgres) => i.to_string(PostgresQueryBuilder),
+            (Self::Index(i), _) => i.to_string(SqliteQueryBuilder),
+        }
+    }
+
+    async fn apply(self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+        match self {
+            Self::Table(t) => manager.create_table(t).await,
+            Self::Index(i) => manager.create_index(i).await,
+        }
+    }
+}
+
+/// A migration whose `up` is a list of schema statements and whose `down` drops its tables.
+pub(crate) trait StatementMigration {
+    /// The statements that create this migration's schema on `backend`, in order.
+    fn statements(backend: DbBackend) -> Vec<SchemaStatement>;
+}
+
+/// Every statement of every migration, in order: the whole schema for one backend.
+pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
+    m20261121_000001_initial::Migration::statements(backend)
+}
+
+/// The version names of every migration, in order (as recorded in `seaql_migrations`).
+pub fn versions() -> Vec<String> {
+    Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect()
+}
+
+async fn up_statements<M: StatementMigration>(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    for statement in M::statements(manager.get_database_backend()) {
+        statement.apply(manager).await?;
+    }
+    Ok(())
+}
+
+async fn down_statements<M: StatementMigration>(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    // Drop in reverse creation order so foreign keys never point at a dropped table.
+    for statement in M::statements(manager.get_database_backend())
+        .into_iter()
+        .rev()
+    {
+        if let SchemaStatement::Table(t) = statement
+            && let Some(name) = t.get_table_name()
+        {
+            manager
+                .drop_table(Table::drop().table(name.clone()).to_owned())
+                .await?;
+        }
+    }
+    Ok(())
+}
