@@ -57,6 +57,16 @@ pub enum ConnectError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// Nothing answers at the server's address.
+    #[error("cannot reach the database server of {url} at {address}: {reason}")]
+    ServerUnreachable {
+        /// The URL with any password hidden.
+        url: String,
+        /// `host:port`.
+        address: String,
+        /// The operating system's reason.
+        reason: String,
+    },
     /// The database did not answer or refused the connection.
     #[error("cannot connect to database {url}: {source}")]
     Unreachable {
@@ -145,6 +155,10 @@ pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, ConnectE
         })?;
     }
 
+    if backend != DbBackend::Sqlite {
+        probe_server(&url, options.connect_timeout).await?;
+    }
+
     let mut connect = ConnectOptions::new(url);
     connect
         .max_connections(options.max_connections)
@@ -185,6 +199,36 @@ pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, ConnectE
             source,
         })?;
     Ok(db)
+}
+
+/// Opens (and closes) a TCP connection to the server of a PostgreSQL or MySQL URL, so that an
+/// unreachable server is reported with the operating system's reason ("connection refused")
+/// rather than as a pool timeout.
+async fn probe_server(url: &str, timeout: Duration) -> Result<(), ConnectError> {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Ok(());
+    };
+    let Some(host) = parsed.host_str() else {
+        return Ok(());
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let default_port = if parsed.scheme() == "mysql" {
+        3306
+    } else {
+        5432
+    };
+    let port = parsed.port().unwrap_or(default_port);
+    let reason =
+        match tokio::time::timeout(timeout, tokio::net::TcpStream::connect((host, port))).await {
+            Ok(Ok(_)) => return Ok(()),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {} s", timeout.as_secs()),
+        };
+    Err(ConnectError::ServerUnreachable {
+        url: redact_url(url),
+        address: format!("{host}:{port}"),
+        reason,
+    })
 }
 
 /// Whether `err` is a unique-key violation (a duplicate name, key or token).

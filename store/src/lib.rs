@@ -4,11 +4,14 @@
 //! Functions here take `&impl ConnectionTrait`, so one body serves inside and outside a
 //! transaction.
 
+pub mod accounts;
 pub mod db;
 pub mod ddl;
 pub mod entity;
 pub mod migrate;
 pub mod migration;
+pub mod registry;
+pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;

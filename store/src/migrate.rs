@@ -11,7 +11,7 @@ use sea_orm_migration::seaql_migrations;
 use crate::migration::{Migrator, versions};
 
 /// Key of the PostgreSQL advisory lock and name of the MySQL user lock held while migrating.
-const PG_LOCK_KEY: i64 = 0x6c79_7265_6d69_67; // "lyremig"
+const PG_LOCK_KEY: i64 = 0x006c_7972_656d_6967; // "lyremig"
 const MYSQL_LOCK_NAME: &str = "lyre_migrate";
 
 /// Applies every pending migration; returns how many were applied.

@@ -1,0 +1,515 @@
+//! Configuration, layered: defaults < `lyre.toml` < `LYRE_*` environment variables < flags.
+//!
+//! Every setting has one name in three spellings: `database_url` in `lyre.toml`,
+//! `LYRE_DATABASE_URL` in the environment, `--database-url` on the command line. The README's
+//! configuration table lists them all; `lyre --help` prints them too.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::builder::BoolishValueParser;
+use serde::Deserialize;
+
+/// A service `lyre` can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// The config service, with the meta server on the same port.
+    ConfigService,
+    /// The admin service.
+    AdminService,
+    /// The portal (web UI and its API).
+    Portal,
+    /// All of the above.
+    All,
+}
+
+/// Settings as given in one layer: each is `None` when that layer does not set it.
+#[derive(Clone, Default, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Database URL: `sqlite:<path>`, `postgres://user:pass@host/db` or `mysql://user:pass@host/db`
+    /// [default: sqlite:./data/lyre.db]
+    #[arg(long, env = "LYRE_DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+
+    /// Largest number of pooled database connections per process [default: 10]
+    #[arg(long, env = "LYRE_DATABASE_MAX_CONNECTIONS", global = true)]
+    pub database_max_connections: Option<u32>,
+
+    /// Environments served, comma separated; the first is the default [default: DEV,PRO]
+    #[arg(long, env = "LYRE_ENVS", value_delimiter = ',', global = true)]
+    pub envs: Option<Vec<String>>,
+
+    /// Services to run: config-service, admin-service, portal or all; repeatable or comma
+    /// separated [default: all]
+    #[arg(
+        long = "target",
+        env = "LYRE_TARGETS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub targets: Option<Vec<Target>>,
+
+    /// Address the portal listens on [default: 0.0.0.0:8070]
+    #[arg(long, env = "LYRE_PORTAL_ADDR", global = true)]
+    pub portal_addr: Option<String>,
+
+    /// Address the config service and meta server listen on [default: 0.0.0.0:8080]
+    #[arg(long, env = "LYRE_CONFIG_ADDR", global = true)]
+    pub config_addr: Option<String>,
+
+    /// Address the admin service listens on [default: 0.0.0.0:8090]
+    #[arg(long, env = "LYRE_ADMIN_ADDR", global = true)]
+    pub admin_addr: Option<String>,
+
+    /// URL the config service announces to clients through the meta server
+    /// [default: http://<this host's IP>:<config port>/]
+    #[arg(long, env = "LYRE_CONFIG_URL", global = true)]
+    pub config_url: Option<String>,
+
+    /// URL the admin service announces through the meta server
+    /// [default: http://<this host's IP>:<admin port>/]
+    #[arg(long, env = "LYRE_ADMIN_URL", global = true)]
+    pub admin_url: Option<String>,
+
+    /// Meta server the portal asks; an environment's is `<meta_url>/<ENV>`
+    /// [default: http://127.0.0.1:<config port>]
+    #[arg(long, env = "LYRE_META_URL", global = true)]
+    pub meta_url: Option<String>,
+
+    /// Per-environment meta servers for the portal, overriding meta_url:
+    /// `DEV=http://meta-dev:8080,PRO=http://meta-pro:8080`
+    #[arg(long, env = "LYRE_META_URLS", global = true)]
+    pub meta_urls: Option<String>,
+
+    /// Password of the super admin `admin`, used only when the account is first created
+    /// [default: random, printed once]
+    #[arg(
+        long,
+        env = "LYRE_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_password: Option<String>,
+
+    /// Key that signs session tokens, at least 32 characters; every portal replica needs the
+    /// same [default: generated once and kept in the database]
+    #[arg(long, env = "LYRE_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// How long a portal session lasts, in seconds [default: 43200]
+    #[arg(long, env = "LYRE_SESSION_TTL_SECS", global = true)]
+    pub session_ttl_secs: Option<u64>,
+
+    /// Mark the session cookie `Secure` (when the portal is served over HTTPS) [default: false]
+    #[arg(long, env = "LYRE_COOKIE_SECURE", value_parser = BoolishValueParser::new(), global = true)]
+    pub cookie_secure: Option<bool>,
+
+    /// Directory of the built web UI [default: portal-ui/dist]
+    #[arg(long, env = "LYRE_UI_DIR", global = true)]
+    pub ui_dir: Option<PathBuf>,
+
+    /// Apply database migrations at start [default: true]
+    #[arg(long, env = "LYRE_MIGRATE", value_parser = BoolishValueParser::new(), global = true)]
+    pub migrate: Option<bool>,
+
+    /// Log filter, e.g. `info` or `lyre=debug,info` [default: info]
+    #[arg(long, env = "LYRE_LOG", global = true)]
+    pub log: Option<String>,
+
+    /// Log format: `text` or `json` [default: text]
+    #[arg(long, env = "LYRE_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(lyre_store::redact_url),
+            )
+            .field("envs", &self.envs)
+            .field("targets", &self.targets)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// `self`, with what it leaves unset taken from `lower`.
+    fn or(self, lower: Self) -> Self {
+        Self {
+            database_url: self.database_url.or(lower.database_url),
+            database_max_connections: self
+                .database_max_connections
+                .or(lower.database_max_connections),
+            envs: self.envs.or(lower.envs),
+            targets: self.targets.or(lower.targets),
+            portal_addr: self.portal_addr.or(lower.portal_addr),
+            config_addr: self.config_addr.or(lower.config_addr),
+            admin_addr: self.admin_addr.or(lower.admin_addr),
+            config_url: self.config_url.or(lower.config_url),
+            admin_url: self.admin_url.or(lower.admin_url),
+            meta_url: self.meta_url.or(lower.meta_url),
+            meta_urls: self.meta_urls.or(lower.meta_urls),
+            admin_password: self.admin_password.or(lower.admin_password),
+            jwt_secret: self.jwt_secret.or(lower.jwt_secret),
+            session_ttl_secs: self.session_ttl_secs.or(lower.session_ttl_secs),
+            cookie_secure: self.cookie_secure.or(lower.cookie_secure),
+            ui_dir: self.ui_dir.or(lower.ui_dir),
+            migrate: self.migrate.or(lower.migrate),
+            log: self.log.or(lower.log),
+            log_format: self.log_format.or(lower.log_format),
+        }
+    }
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The validated configuration of one `lyre` process.
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub envs: Vec<String>,
+    pub targets: Vec<Target>,
+    pub portal_addr: String,
+    pub config_addr: String,
+    pub admin_addr: String,
+    pub config_url: Option<String>,
+    pub admin_url: Option<String>,
+    pub meta_url: String,
+    pub meta_urls: BTreeMap<String, String>,
+    pub admin_password: Option<String>,
+    pub jwt_secret: Option<String>,
+    pub session_ttl: Duration,
+    pub cookie_secure: bool,
+    pub ui_dir: PathBuf,
+    pub migrate: bool,
+    pub log: String,
+    pub log_format: LogFormat,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &lyre_store::redact_url(&self.database_url))
+            .field("envs", &self.envs)
+            .field("targets", &self.targets)
+            .field("portal_addr", &self.portal_addr)
+            .field("config_addr", &self.config_addr)
+            .field("admin_addr", &self.admin_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Whether `target` is to run.
+    pub fn runs(&self, target: Target) -> bool {
+        self.targets.contains(&Target::All) || self.targets.contains(&target)
+    }
+}
+
+/// Reads `lyre.toml`: `path` when given (it must exist), else `./lyre.toml` when present.
+pub fn read_file(path: Option<&Path>) -> anyhow::Result<Settings> {
+    let (path, required) = match path {
+        Some(path) => (path.to_owned(), true),
+        None => (PathBuf::from("lyre.toml"), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            return Ok(Settings::default());
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    toml::from_str(&text).map_err(|e| {
+        let message = e.message().to_owned();
+        match e.span() {
+            Some(span) => {
+                let line = text[..span.start].matches('\n').count() + 1;
+                anyhow::anyhow!("{} line {line}: {message}", path.display())
+            }
+            None => anyhow::anyhow!("{}: {message}", path.display()),
+        }
+    })
+}
+
+/// Combines the layers (`cli` already holds flags over environment variables) and checks
+/// every value.
+pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
+    let s = cli.or(file);
+
+    let database_url = s
+        .database_url
+        .unwrap_or_else(|| "sqlite:./data/lyre.db".into());
+    lyre_store::db::backend_of(&database_url)?;
+
+    let envs = parse_envs(s.envs.unwrap_or_else(|| vec!["DEV".into(), "PRO".into()]))?;
+    let targets = s.targets.unwrap_or_else(|| vec![Target::All]);
+    if targets.is_empty() {
+        bail!("no target given: use config-service, admin-service, portal or all");
+    }
+
+    let portal_addr = check_addr("portal_addr", s.portal_addr, "0.0.0.0:8070")?;
+    let config_addr = check_addr("config_addr", s.config_addr, "0.0.0.0:8080")?;
+    let admin_addr = check_addr("admin_addr", s.admin_addr, "0.0.0.0:8090")?;
+    let config_url = check_url("config_url", s.config_url)?;
+    let admin_url = check_url("admin_url", s.admin_url)?;
+    let config_port = config_addr.rsplit_once(':').map_or("8080", |(_, p)| p);
+    let meta_url = check_url("meta_url", s.meta_url)?
+        .unwrap_or_else(|| format!("http://127.0.0.1:{config_port}"));
+    let meta_urls = parse_meta_urls(s.meta_urls.as_deref().unwrap_or(""), &envs)?;
+
+    if let Some(secret) = &s.jwt_secret
+        && secret.chars().count() < 32
+    {
+        bail!("jwt_secret (LYRE_JWT_SECRET) must be at least 32 characters");
+    }
+    if let Some(password) = &s.admin_password
+        && password.chars().count() < 8
+    {
+        bail!("admin_password (LYRE_ADMIN_PASSWORD) must be at least 8 characters");
+    }
+    let session_ttl_secs = s.session_ttl_secs.unwrap_or(12 * 3600);
+    if !(60..=30 * 24 * 3600).contains(&session_ttl_secs) {
+        bail!("session_ttl_secs must be between 60 and 2592000 (30 days), not {session_ttl_secs}");
+    }
+    let database_max_connections = s.database_max_connections.unwrap_or(10);
+    if database_max_connections == 0 {
+        bail!("database_max_connections must be at least 1");
+    }
+    let log_format = match s.log_format.as_deref().unwrap_or("text") {
+        "text" => LogFormat::Text,
+        "json" => LogFormat::Json,
+        other => bail!("log_format must be `text` or `json`, not `{other}`"),
+    };
+
+    Ok(Config {
+        database_url,
+        database_max_connections,
+        envs,
+        targets,
+        portal_addr,
+        config_addr,
+        admin_addr,
+        config_url,
+        admin_url,
+        meta_url,
+        meta_urls,
+        admin_password: s.admin_password,
+        jwt_secret: s.jwt_secret,
+        session_ttl: Duration::from_secs(session_ttl_secs),
+        cookie_secure: s.cookie_secure.unwrap_or(false),
+        ui_dir: s.ui_dir.unwrap_or_else(|| PathBuf::from("portal-ui/dist")),
+        migrate: s.migrate.unwrap_or(true),
+        log: s.log.unwrap_or_else(|| "info".into()),
+        log_format,
+    })
+}
+
+/// Environment names: letters, digits, `_` and `-`, at most 32; kept upper case and unique.
+fn parse_envs(envs: Vec<String>) -> anyhow::Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for env in envs {
+        let env = env.trim().to_ascii_uppercase();
+        if env.is_empty() {
+            continue;
+        }
+        if env.len() > 32
+            || !env
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            bail!("invalid environment name `{env}`: use at most 32 letters, digits, `_` or `-`");
+        }
+        if out.contains(&env) {
+            bail!("environment `{env}` is listed twice in envs");
+        }
+        out.push(env);
+    }
+    if out.is_empty() {
+        bail!("envs must name at least one environment");
+    }
+    Ok(out)
+}
+
+fn check_addr(name: &str, value: Option<String>, default: &str) -> anyhow::Result<String> {
+    let value = value.unwrap_or_else(|| default.to_owned());
+    let port_ok = value
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if !port_ok && value.parse::<SocketAddr>().is_err() {
+        bail!("{name} must be `host:port` (e.g. 0.0.0.0:8080), not `{value}`");
+    }
+    Ok(value)
+}
+
+fn check_url(name: &str, value: Option<String>) -> anyhow::Result<Option<String>> {
+    match value {
+        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+            bail!("{name} must be an http:// or https:// URL, not `{url}`")
+        }
+        other => Ok(other),
+    }
+}
+
+/// `DEV=http://a,PRO=http://b`.
+fn parse_meta_urls(text: &str, envs: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((env, url)) = pair.split_once('=') else {
+            bail!("meta_urls entries must look like `PRO=http://meta:8080`, not `{pair}`");
+        };
+        let env = env.trim().to_ascii_uppercase();
+        if !envs.contains(&env) {
+            bail!(
+                "meta_urls names `{env}`, which is not one of envs ({})",
+                envs.join(",")
+            );
+        }
+        let url = check_url("meta_urls", Some(url.trim().to_owned()))?.unwrap_or_default();
+        out.insert(env, url);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(f: impl FnOnce(&mut Settings)) -> Settings {
+        let mut s = Settings::default();
+        f(&mut s);
+        s
+    }
+
+    #[test]
+    fn defaults() {
+        let c = resolve(Settings::default(), Settings::default()).unwrap();
+        assert_eq!(c.database_url, "sqlite:./data/lyre.db");
+        assert_eq!(c.envs, ["DEV", "PRO"]);
+        assert_eq!(c.targets, [Target::All]);
+        assert_eq!(
+            (
+                c.portal_addr.as_str(),
+                c.config_addr.as_str(),
+                c.admin_addr.as_str()
+            ),
+            ("0.0.0.0:8070", "0.0.0.0:8080", "0.0.0.0:8090")
+        );
+        assert_eq!(c.meta_url, "http://127.0.0.1:8080");
+        assert!(c.migrate && !c.cookie_secure);
+        assert_eq!(c.session_ttl, Duration::from_secs(43_200));
+        assert!(c.runs(Target::Portal) && c.runs(Target::ConfigService));
+    }
+
+    #[test]
+    fn upper_layers_win() {
+        let file = settings(|s| {
+            s.envs = Some(vec!["dev".into(), "uat".into()]);
+            s.portal_addr = Some("127.0.0.1:9070".into());
+            s.config_addr = Some("127.0.0.1:9080".into());
+        });
+        let cli = settings(|s| s.portal_addr = Some("127.0.0.1:7070".into()));
+        let c = resolve(cli, file).unwrap();
+        assert_eq!(c.envs, ["DEV", "UAT"], "from the file, upper-cased");
+        assert_eq!(c.portal_addr, "127.0.0.1:7070", "the command line wins");
+        assert_eq!(c.config_addr, "127.0.0.1:9080");
+        assert_eq!(
+            c.meta_url, "http://127.0.0.1:9080",
+            "follows the config port"
+        );
+    }
+
+    #[test]
+    fn names_what_is_wrong() {
+        let cases: Vec<(Settings, &str)> = vec![
+            (
+                settings(|s| s.database_url = Some("oracle://x/y".into())),
+                "unsupported scheme",
+            ),
+            (
+                settings(|s| s.envs = Some(vec!["DEV".into(), "D EV".into()])),
+                "invalid environment name",
+            ),
+            (
+                settings(|s| s.envs = Some(vec!["DEV".into(), "dev".into()])),
+                "listed twice",
+            ),
+            (
+                settings(|s| s.envs = Some(vec![])),
+                "at least one environment",
+            ),
+            (
+                settings(|s| s.portal_addr = Some("8070".into())),
+                "portal_addr must be",
+            ),
+            (
+                settings(|s| s.jwt_secret = Some("short".into())),
+                "at least 32 characters",
+            ),
+            (
+                settings(|s| s.admin_password = Some("1234".into())),
+                "at least 8 characters",
+            ),
+            (
+                settings(|s| s.session_ttl_secs = Some(5)),
+                "session_ttl_secs",
+            ),
+            (
+                settings(|s| s.log_format = Some("xml".into())),
+                "log_format",
+            ),
+            (
+                settings(|s| s.meta_urls = Some("UAT=http://x".into())),
+                "not one of envs",
+            ),
+            (
+                settings(|s| s.config_url = Some("config:8080".into())),
+                "config_url must be",
+            ),
+        ];
+        for (s, expected) in cases {
+            let err = resolve(s, Settings::default()).unwrap_err().to_string();
+            assert!(
+                err.contains(expected),
+                "`{err}` should mention `{expected}`"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_the_file_and_reports_mistakes_with_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lyre.toml");
+        std::fs::write(
+            &path,
+            "envs = [\"DEV\"]\ntargets = [\"portal\", \"admin-service\"]\nmeta_urls = \"DEV=http://m:8080\"\n",
+        )
+        .unwrap();
+        let c = resolve(Settings::default(), read_file(Some(&path)).unwrap()).unwrap();
+        assert_eq!(c.targets, [Target::Portal, Target::AdminService]);
+        assert_eq!(c.meta_urls["DEV"], "http://m:8080");
+
+        std::fs::write(&path, "envs = [\"DEV\"]\nportal_adr = \"x\"\n").unwrap();
+        let err = read_file(Some(&path)).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("portal_adr"),
+            "{err}"
+        );
+
+        assert!(read_file(Some(&dir.path().join("missing.toml"))).is_err());
+    }
+}

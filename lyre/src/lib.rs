@@ -1,0 +1,6 @@
+//! The `lyre` binary's library: configuration and start-up. Each service lives in its own
+//! crate; this crate only reads configuration and starts the services asked for.
+
+pub mod config;
+pub mod logging;
+pub mod run;

@@ -1,0 +1,292 @@
+//! Starting the configured services in this process, and stopping them on a signal.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use lyre_meta_server::MetaState;
+use lyre_portal::{PortalSettings, PortalState};
+use lyre_protocol::meta::{ADMIN_SERVICE, CONFIG_SERVICE};
+use lyre_service_kit::health::{self, Readiness};
+use lyre_service_kit::server::os_signal;
+use lyre_service_kit::{Shutdown, env::route_envs, heartbeat, net, trace};
+use lyre_store::registry::Registration;
+use lyre_store::sea_orm::{DatabaseConnection, DbBackend};
+use lyre_store::{DbOptions, redact_url};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::config::{Config, Target};
+
+/// How often instances renew their registry entry.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// How long in-flight requests may take to finish once a shutdown begins.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// Connects to the database the configuration names.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let mut options = DbOptions::new(config.database_url.clone());
+    options.max_connections = config.database_max_connections;
+    Ok(lyre_store::connect(&options).await?)
+}
+
+/// `lyre migrate`: applies pending migrations and reports what it did.
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let db = connect(config).await?;
+    let applied = lyre_store::migrate(&db)
+        .await
+        .context("migrating the database")?;
+    let mut out = std::io::stdout().lock();
+    if applied == 0 {
+        writeln!(
+            out,
+            "The database {} is up to date.",
+            redact_url(&config.database_url)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Applied {applied} migration(s) to {}.",
+            redact_url(&config.database_url)
+        )?;
+    }
+    db.close().await?;
+    Ok(())
+}
+
+struct Listeners {
+    portal: Option<TcpListener>,
+    config: Option<TcpListener>,
+    admin: Option<TcpListener>,
+}
+
+/// Binds every listener first, so a port in use fails the start before anything changes.
+async fn bind_all(config: &Config) -> anyhow::Result<Listeners> {
+    let mut listeners = Listeners {
+        portal: None,
+        config: None,
+        admin: None,
+    };
+    if config.runs(Target::ConfigService) {
+        listeners.config =
+            Some(lyre_service_kit::bind(&config.config_addr, "config service").await?);
+    }
+    if config.runs(Target::AdminService) {
+        listeners.admin = Some(lyre_service_kit::bind(&config.admin_addr, "admin service").await?);
+    }
+    if config.runs(Target::Portal) {
+        listeners.portal = Some(lyre_service_kit::bind(&config.portal_addr, "portal").await?);
+    }
+    Ok(listeners)
+}
+
+/// Runs the configured services until SIGINT or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let listeners = bind_all(&config).await?;
+    let db = connect(&config).await?;
+    if config.migrate {
+        let applied = lyre_store::migrate(&db)
+            .await
+            .context("migrating the database")?;
+        if applied > 0 {
+            tracing::info!(applied, "database migrated");
+        }
+    } else if !lyre_store::is_migrated(&db).await {
+        tracing::warn!(
+            "the database is not migrated; /ready answers 503 until `lyre migrate` runs"
+        );
+    }
+
+    let (trigger, shutdown) = lyre_service_kit::shutdown_channel();
+    let mut tasks = JoinSet::new();
+    let mut banner = Banner::new(&config);
+
+    if let Some(listener) = listeners.config {
+        let bound = listener.local_addr()?;
+        let router = route_envs(config_router(&db), config.envs.clone());
+        start_registered(
+            &mut tasks,
+            &db,
+            &shutdown,
+            listener,
+            router,
+            Registration {
+                service_name: CONFIG_SERVICE.into(),
+                instance_id: format!("{}:{}", net::hostname(), bound.port()),
+                envs: config.envs.clone(),
+                homepage_url: net::advertised_url(bound, config.config_url.as_deref()),
+            },
+        );
+        banner.config = Some(bound);
+    }
+    if let Some(listener) = listeners.admin {
+        let bound = listener.local_addr()?;
+        let router = trace::layer(health::routes(Readiness::new(ADMIN_SERVICE, db.clone())));
+        start_registered(
+            &mut tasks,
+            &db,
+            &shutdown,
+            listener,
+            router,
+            Registration {
+                service_name: ADMIN_SERVICE.into(),
+                instance_id: format!("{}:{}", net::hostname(), bound.port()),
+                envs: config.envs.clone(),
+                homepage_url: net::advertised_url(bound, config.admin_url.as_deref()),
+            },
+        );
+        banner.admin = Some(bound);
+    }
+    if let Some(listener) = listeners.portal {
+        let bound = listener.local_addr()?;
+        let boot = lyre_portal::bootstrap(
+            &db,
+            config.admin_password.as_deref(),
+            config.jwt_secret.as_deref(),
+        )
+        .await
+        .context("preparing the portal")?;
+        if boot.admin_created {
+            tracing::info!("created the super admin `admin`");
+        }
+        banner.generated_password = boot.generated_admin_password;
+        let state = PortalState::new(db.clone(), portal_settings(&config), &boot.jwt_secret);
+        let router = lyre_portal::router(state);
+        let signal = shutdown.clone();
+        tasks.spawn(async move { lyre_service_kit::serve(listener, router, signal, GRACE).await });
+        banner.portal = Some(bound);
+    }
+
+    banner.print()?;
+    tracing::info!("ready");
+
+    // Run until a signal, or until a server fails on its own.
+    let failed = tokio::select! {
+        () = os_signal() => None,
+        Some(result) = tasks.join_next() => Some(result),
+    };
+    tracing::info!("shutting down");
+    trigger.trigger();
+    while let Some(result) = tasks.join_next().await {
+        if let Ok(Err(e)) = result {
+            tracing::warn!(error = %e, "a server stopped with an error");
+        }
+    }
+    db.close().await.ok();
+    match failed {
+        Some(Ok(Err(e))) => Err(e).context("a server stopped"),
+        Some(Err(e)) => Err(e).context("a server task failed"),
+        _ => Ok(()),
+    }
+}
+
+/// The config service's port: the meta server and health, for every environment.
+fn config_router(db: &DatabaseConnection) -> Router {
+    let router =
+        lyre_meta_server::router(MetaState::new(db.clone(), lyre_meta_server::DEFAULT_EXPIRY))
+            .merge(health::routes(Readiness::new(CONFIG_SERVICE, db.clone())));
+    trace::layer(router)
+}
+
+/// Serves `router` and keeps the instance registered while it does.
+fn start_registered(
+    tasks: &mut JoinSet<std::io::Result<()>>,
+    db: &DatabaseConnection,
+    shutdown: &Shutdown,
+    listener: TcpListener,
+    router: Router,
+    registration: Registration,
+) {
+    let beat = heartbeat::spawn(db.clone(), registration, HEARTBEAT, shutdown.clone());
+    let signal = shutdown.clone();
+    tasks.spawn(async move {
+        let result = lyre_service_kit::serve(listener, router, signal, GRACE).await;
+        // Let the heartbeat leave the registry before the process ends.
+        let _ = beat.await;
+        result
+    });
+}
+
+fn portal_settings(config: &Config) -> PortalSettings {
+    PortalSettings {
+        envs: config.envs.clone(),
+        meta_url: config.meta_url.clone(),
+        meta_urls: config.meta_urls.clone(),
+        session_ttl: config.session_ttl,
+        cookie_secure: config.cookie_secure,
+        ui_dir: config.ui_dir.clone(),
+        admin_password: config.admin_password.clone(),
+    }
+}
+
+/// What the operator sees on standard output once everything listens.
+struct Banner<'a> {
+    config_ref: &'a Config,
+    portal: Option<SocketAddr>,
+    config: Option<SocketAddr>,
+    admin: Option<SocketAddr>,
+    generated_password: Option<String>,
+}
+
+impl<'a> Banner<'a> {
+    fn new(config: &'a Config) -> Self {
+        Self {
+            config_ref: config,
+            portal: None,
+            config: None,
+            admin: None,
+            generated_password: None,
+        }
+    }
+
+    fn print(&self) -> std::io::Result<()> {
+        let config = self.config_ref;
+        let database = match lyre_store::db::backend_of(&config.database_url) {
+            Ok(DbBackend::Sqlite) => "SQLite",
+            Ok(DbBackend::Postgres) => "PostgreSQL",
+            _ => "MySQL",
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "Lyre {} is running on {database} ({}), environments {}",
+            env!("CARGO_PKG_VERSION"),
+            redact_url(&config.database_url),
+            config.envs.join(", ")
+        )?;
+        if let Some(addr) = self.portal {
+            writeln!(out, "  portal          {}", net::local_url(addr))?;
+        }
+        if let Some(addr) = self.config {
+            let base = net::local_url(addr);
+            writeln!(out, "  config service  {base}")?;
+            let metas: Vec<String> = config.envs.iter().map(|e| format!("{base}/{e}")).collect();
+            writeln!(
+                out,
+                "  meta server     {} (without a prefix: {})",
+                metas.join("  "),
+                config.envs[0]
+            )?;
+        }
+        if let Some(addr) = self.admin {
+            writeln!(out, "  admin service   {}", net::local_url(addr))?;
+        }
+        if let Some(password) = &self.generated_password {
+            writeln!(out)?;
+            writeln!(out, "  Created the super admin `admin` with the password:")?;
+            writeln!(out)?;
+            writeln!(out, "      {password}")?;
+            writeln!(out)?;
+            writeln!(
+                out,
+                "  It is shown only this once: sign in and change it, or set LYRE_ADMIN_PASSWORD before the first start."
+            )?;
+        }
+        if let Some(addr) = self.portal {
+            writeln!(out, "Sign in at {} as `admin`.", net::local_url(addr))?;
+        }
+        out.flush()
+    }
+}

@@ -1,0 +1,290 @@
+//! The real `lyre` binary, started as a user starts it.
+
+use std::io::{BufRead as _, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "s3cret-password";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Ports {
+    portal: u16,
+    config: u16,
+    admin: u16,
+}
+
+impl Ports {
+    fn new() -> Self {
+        Self {
+            portal: free_port(),
+            config: free_port(),
+            admin: free_port(),
+        }
+    }
+}
+
+fn lyre(dir: &Path, ports: &Ports) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lyre"));
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LYRE_PORTAL_ADDR", format!("127.0.0.1:{}", ports.portal))
+        .env("LYRE_CONFIG_ADDR", format!("127.0.0.1:{}", ports.config))
+        .env("LYRE_ADMIN_ADDR", format!("127.0.0.1:{}", ports.admin))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// A running `lyre` whose banner has been read; killed when dropped.
+struct Running {
+    child: Child,
+    banner: Vec<String>,
+}
+
+impl Running {
+    fn start(mut command: Command) -> Self {
+        let mut child = command.spawn().expect("starting lyre");
+        let stdout = child.stdout.take().unwrap();
+        let mut banner = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let done = line.starts_with("Sign in at");
+            banner.push(line);
+            if done {
+                break;
+            }
+        }
+        assert!(
+            banner.last().is_some_and(|l| l.starts_with("Sign in at")),
+            "lyre did not start: {banner:?}"
+        );
+        Self { child, banner }
+    }
+
+    fn banner(&self) -> String {
+        self.banner.join("\n")
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "lyre did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn get(url: &str) -> (u16, String) {
+    let response = reqwest::get(url).await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn login(ports: &Ports, password: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{}/api/v1/auth/login",
+            ports.portal
+        ))
+        .json(&serde_json::json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn runs_every_service_keeps_data_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+
+    let mut first = lyre(dir.path(), &ports);
+    first.env("LYRE_ADMIN_PASSWORD", PASSWORD);
+    let running = Running::start(first);
+    let banner = running.banner();
+    assert!(
+        banner.contains("running on SQLite (sqlite:./data/lyre.db)"),
+        "{banner}"
+    );
+    assert!(banner.contains(&format!(
+        "portal          http://localhost:{}",
+        ports.portal
+    )));
+    assert!(banner.contains(&format!("/DEV  http://localhost:{}/PRO", ports.config)));
+    assert!(
+        !banner.contains("Created the super admin"),
+        "the password was given, not generated"
+    );
+    assert!(
+        dir.path().join("data/lyre.db").exists(),
+        "the database file is created"
+    );
+
+    for (port, service) in [
+        (ports.portal, "lyre-portal"),
+        (ports.config, "lyre-config-service"),
+        (ports.admin, "lyre-admin-service"),
+    ] {
+        let (status, body) = get(&format!("http://127.0.0.1:{port}/health")).await;
+        assert_eq!((status, body.contains(service)), (200, true), "{body}");
+        assert_eq!(get(&format!("http://127.0.0.1:{port}/ready")).await.0, 200);
+    }
+    // The meta server lists the config service of each environment under its prefix.
+    let (_, pro) = get(&format!(
+        "http://127.0.0.1:{}/PRO/services/config",
+        ports.config
+    ))
+    .await;
+    assert!(pro.contains(&format!(":{}/PRO/\"", ports.config)), "{pro}");
+    assert_eq!(login(&ports, PASSWORD).await, 200);
+
+    assert!(running.terminate().success(), "a clean exit on SIGTERM");
+
+    // Second start: the data is kept and `admin` is not created again, even with another
+    // password configured.
+    let mut second = lyre(dir.path(), &ports);
+    second.env("LYRE_ADMIN_PASSWORD", "another-password");
+    let running = Running::start(second);
+    assert!(!running.banner().contains("Created the super admin"));
+    assert_eq!(login(&ports, PASSWORD).await, 200);
+    assert_eq!(login(&ports, "another-password").await, 401);
+    assert!(running.terminate().success());
+}
+
+#[tokio::test]
+async fn prints_a_generated_admin_password_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let running = Running::start(lyre(dir.path(), &ports));
+    let banner = running.banner();
+    let lines: Vec<&str> = banner.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("Created the super admin `admin` with the password"))
+        .unwrap_or_else(|| panic!("no generated password in: {banner}"));
+    let password = lines[at + 2].trim();
+    assert!(password.len() >= 16, "{password}");
+    assert_eq!(login(&ports, password).await, 200);
+    drop(running);
+
+    let running = Running::start(lyre(dir.path(), &ports));
+    assert!(!running.banner().contains("Created the super admin"));
+}
+
+#[tokio::test]
+async fn runs_only_the_targets_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = lyre(dir.path(), &ports);
+    command.args(["--target", "portal,admin-service"]);
+    command.env("LYRE_ADMIN_PASSWORD", PASSWORD);
+    let running = Running::start(command);
+    assert!(!running.banner().contains("config service"));
+    assert_eq!(
+        get(&format!("http://127.0.0.1:{}/health", ports.portal))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        get(&format!("http://127.0.0.1:{}/health", ports.admin))
+            .await
+            .0,
+        200
+    );
+    assert!(
+        reqwest::get(format!("http://127.0.0.1:{}/health", ports.config))
+            .await
+            .is_err(),
+        "nothing listens on the config port"
+    );
+}
+
+/// Runs `lyre` expecting it to fail; returns its standard error.
+fn fails(mut command: Command) -> String {
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "exit status 1");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    lines[0].to_owned()
+}
+
+#[test]
+fn bad_configuration_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+
+    let mut malformed = lyre(dir.path(), &ports);
+    malformed.env("LYRE_DATABASE_URL", "postgres//db/lyre");
+    assert!(fails(malformed).contains("invalid database URL"));
+
+    let mut unreachable = lyre(dir.path(), &ports);
+    unreachable.env(
+        "LYRE_DATABASE_URL",
+        format!("postgres://u:pw@127.0.0.1:{}/lyre", free_port()),
+    );
+    let line = fails(unreachable);
+    assert!(line.contains("Connection refused"), "{line}");
+    assert!(!line.contains(":pw@"), "the password is hidden: {line}");
+
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut port_in_use = lyre(dir.path(), &ports);
+    port_in_use.env(
+        "LYRE_ADMIN_ADDR",
+        format!("127.0.0.1:{}", taken.local_addr().unwrap().port()),
+    );
+    let line = fails(port_in_use);
+    assert!(
+        line.contains("admin service") && line.contains("in use"),
+        "{line}"
+    );
+
+    let mut bad_env = lyre(dir.path(), &ports);
+    bad_env.args(["--envs", "DEV,P RO"]);
+    assert!(fails(bad_env).contains("invalid environment name"));
+
+    std::fs::write(dir.path().join("lyre.toml"), "envs = \"DEV\"\n").unwrap();
+    let line = fails(lyre(dir.path(), &ports));
+    assert!(line.contains("lyre.toml line 1"), "{line}");
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing was created by a failed start"
+    );
+}
+
+#[test]
+fn migrate_applies_migrations_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let output = lyre(dir.path(), &ports).arg("migrate").output().unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Applied 1 migration(s)"));
+    let output = lyre(dir.path(), &ports).arg("migrate").output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("is up to date"));
+}

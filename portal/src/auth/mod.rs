@@ -1,0 +1,137 @@
+//! Sessions: JWTs signed by the portal, sent as an HttpOnly cookie to the web UI and accepted
+//! as `Authorization: Bearer` on the APIs. Each token names a session row, so signing out (or
+//! disabling the user) ends it before it expires.
+
+pub(crate) mod password;
+pub(crate) mod throttle;
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use lyre_store::accounts;
+use serde::{Deserialize, Serialize};
+
+use crate::{PortalError, PortalState};
+
+/// The session cookie's name.
+pub(crate) const SESSION_COOKIE: &str = "lyre_session";
+
+/// The claims of a session token.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Claims {
+    /// The user name.
+    pub sub: String,
+    /// The session id (`user_sessions.session_id`).
+    pub jti: String,
+    /// Issued at, epoch seconds.
+    pub iat: i64,
+    /// Expires at, epoch seconds.
+    pub exp: i64,
+}
+
+/// Keys that sign and check session tokens (HS256).
+pub(crate) struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl TokenKeys {
+    pub(crate) fn new(secret: &[u8]) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    pub(crate) fn sign(&self, claims: &Claims) -> Result<String, PortalError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|e| PortalError::Internal(format!("signing a session token: {e}")))
+    }
+
+    /// The claims of a well-signed, unexpired token.
+    pub(crate) fn verify(&self, token: &str) -> Option<Claims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| data.claims)
+    }
+}
+
+/// The signed-in user of a request; extracting it answers 401 when there is none.
+#[derive(Clone, Debug)]
+pub(crate) struct CurrentUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub session_id: String,
+    pub roles: Vec<String>,
+}
+
+impl CurrentUser {
+    pub(crate) fn is_super_admin(&self) -> bool {
+        self.roles.iter().any(|r| r == accounts::SUPER_ADMIN_ROLE)
+    }
+}
+
+/// The session token of a request: the `Bearer` token if any, else the session cookie.
+pub(crate) fn request_token(parts: &Parts) -> Option<&str> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim());
+    }
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE).then_some(value)
+        })
+}
+
+impl FromRequestParts<PortalState> for CurrentUser {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PortalState,
+    ) -> Result<Self, Self::Rejection> {
+        let claims = request_token(parts)
+            .and_then(|token| state.0.tokens.verify(token))
+            .ok_or(PortalError::Unauthenticated)?;
+        let db = state.db();
+        let session = accounts::live_session(db, &claims.jti)
+            .await?
+            .ok_or(PortalError::Unauthenticated)?;
+        let user = accounts::find_user_by_id(db, session.user_id)
+            .await?
+            .filter(|u| u.is_enabled && u.username == claims.sub)
+            .ok_or(PortalError::Unauthenticated)?;
+        let roles = accounts::roles_of(db, accounts::SUBJECT_USER, &user.username).await?;
+        Ok(Self {
+            username: user.username,
+            display_name: user.display_name,
+            email: user.email,
+            session_id: session.session_id,
+            roles,
+        })
+    }
+}
+
+/// A `Set-Cookie` value carrying `token` for `max_age_secs`.
+pub(crate) fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    )
+}
+
+/// A `Set-Cookie` value that removes the session cookie.
+pub(crate) fn expired_session_cookie(secure: bool) -> String {
+    session_cookie("", 0, secure)
+}

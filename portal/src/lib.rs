@@ -1,0 +1,68 @@
+//! The portal: where people sign in, and (in time) manage apps, reviews and permissions; also
+//! the Open API that CI uses. It serves the web UI from `portal-ui/dist`.
+//!
+//! The portal owns accounts, sessions and roles in the database; it reaches configuration
+//! data only through the admin service over HTTP, found through each environment's meta
+//! server.
+
+mod auth;
+mod bootstrap;
+mod error;
+mod router;
+mod routes;
+mod settings;
+mod ui;
+
+use std::sync::Arc;
+
+use lyre_store::sea_orm::DatabaseConnection;
+
+pub use bootstrap::{Bootstrap, bootstrap};
+pub use error::PortalError;
+pub use router::{openapi, router};
+pub use settings::PortalSettings;
+
+/// The portal's shared state: cheap to clone.
+#[derive(Clone)]
+pub struct PortalState(Arc<Inner>);
+
+struct Inner {
+    db: DatabaseConnection,
+    settings: PortalSettings,
+    tokens: auth::TokenKeys,
+    throttle: auth::throttle::Throttle,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for PortalState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalState")
+            .field("settings", &self.0.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PortalState {
+    /// State over `db`, signing session tokens with `jwt_secret` (see [`bootstrap`]).
+    pub fn new(db: DatabaseConnection, settings: PortalSettings, jwt_secret: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(3))
+            .build()
+            .unwrap_or_default();
+        Self(Arc::new(Inner {
+            db,
+            tokens: auth::TokenKeys::new(jwt_secret.as_bytes()),
+            throttle: auth::throttle::Throttle::default(),
+            settings,
+            http,
+        }))
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        &self.0.db
+    }
+
+    fn settings(&self) -> &PortalSettings {
+        &self.0.settings
+    }
+}

@@ -1,0 +1,5 @@
+//! Signing in and out, and who is signed in.
+
+pub(crate) mod login;
+pub(crate) mod logout;
+pub(crate) mod me;

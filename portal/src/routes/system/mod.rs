@@ -1,0 +1,3 @@
+//! The state of the system as the portal sees it.
+
+pub(crate) mod status;

@@ -1,0 +1,11 @@
+//! Wire types shared by Lyre's servers and its SDK.
+//!
+//! This crate does no I/O and knows no database: an app that depends on `lyre-client` compiles
+//! these types and nothing of the servers. Field names follow Apollo's JSON where Apollo
+//! defines the message, so existing clients read them unchanged.
+
+pub mod error;
+pub mod health;
+pub mod meta;
+
+pub use error::ErrorBody;

@@ -1,0 +1,16 @@
+//! What every Lyre service shares over HTTP: the JSON error shape, `/health` and `/ready`,
+//! request tracing with request ids, binding and graceful shutdown, and registry heartbeats.
+
+pub mod env;
+pub mod error;
+pub mod health;
+pub mod heartbeat;
+pub mod json;
+pub mod net;
+pub mod peer;
+pub mod server;
+pub mod trace;
+
+pub use error::error_response;
+pub use json::Json;
+pub use server::{BindError, Shutdown, ShutdownTrigger, bind, serve, shutdown_channel};
