@@ -1,0 +1,91 @@
+// Starts a real `lyre` on a fresh SQLite database and free ports, and a headless Chromium.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const uiDir = resolve(here, "..");
+export const screenshotDir = join(uiDir, "test-results");
+export const ADMIN_PASSWORD = "e2e-admin-password";
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Starts `lyre` (LYRE_BIN, or the workspace's debug build) and waits until it serves. */
+export async function startLyre() {
+  const bin = process.env.LYRE_BIN ?? resolve(uiDir, "../target/debug/lyre");
+  const dir = mkdtempSync(join(tmpdir(), "lyre-e2e-"));
+  const [portal, config, admin] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(bin, [], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      LYRE_PORTAL_ADDR: `127.0.0.1:${portal}`,
+      LYRE_CONFIG_ADDR: `127.0.0.1:${config}`,
+      LYRE_ADMIN_ADDR: `127.0.0.1:${admin}`,
+      LYRE_UI_DIR: join(uiDir, "dist"),
+      LYRE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      LYRE_CONFIG_URL: `http://127.0.0.1:${config}`,
+      LYRE_ADMIN_URL: `http://127.0.0.1:${admin}`,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stderr.on("data", (chunk) => (output += chunk));
+  await new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`lyre did not start:\n${output}`)), 30_000);
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      if (output.includes("Sign in at")) {
+        clearTimeout(timer);
+        resolveStart();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`lyre exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${portal}`,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A headless Debian Chromium, with the flags this sandbox needs. */
+export async function launchBrowser() {
+  mkdirSync(screenshotDir, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export function screenshotPath(name) {
+  return join(screenshotDir, `${name}.png`);
+}

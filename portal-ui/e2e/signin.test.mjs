@@ -1,0 +1,68 @@
+// Signing in and out of the portal in a real browser, against a real `lyre`.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { ADMIN_PASSWORD, launchBrowser, screenshotPath, startLyre } from "./harness.mjs";
+
+let lyre;
+let browser;
+
+before(async () => {
+  lyre = await startLyre();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await lyre?.stop();
+});
+
+test("admin signs in, sees every environment's services, and signs out", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const failedRequests = [];
+  page.on("requestfailed", (r) => failedRequests.push(r.url()));
+
+  await page.goto(lyre.url);
+  await page.getByRole("heading", { name: "Sign in to Lyre" }).waitFor();
+  await page.screenshot({ path: screenshotPath("signin"), fullPage: true });
+
+  // A wrong password is refused with a message, and the password field is cleared.
+  await page.getByLabel("User name").fill("admin");
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await assert.doesNotReject(page.getByRole("alert").filter({ hasText: "invalid username or password" }).waitFor());
+  assert.equal(await page.getByLabel("Password").inputValue(), "");
+
+  // The right one, submitted with Enter, leads to the home page.
+  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+  await page.getByLabel("Password").press("Enter");
+  await page.getByRole("heading", { name: "Environments" }).waitFor();
+  assert.match(await page.getByTestId("current-user").innerText(), /Administrator/);
+
+  for (const env of ["DEV", "PRO"]) {
+    const card = page.getByTestId(`env-${env}`);
+    await card.getByText("All services up").waitFor();
+    assert.equal(await card.getByRole("cell", { name: "Config service" }).count(), 1);
+    assert.equal(await card.getByRole("cell", { name: "Admin service" }).count(), 1);
+    assert.equal(await card.getByText("Up", { exact: true }).count(), 3, "meta, config and admin are up");
+  }
+  await page.screenshot({ path: screenshotPath("home"), fullPage: true });
+
+  // The session survives a reload (the cookie), and the page fits a narrow window.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await page.getByRole("heading", { name: "Environments" }).waitFor();
+  await page.getByTestId("env-PRO").getByText("All services up").waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling in a narrow window (overflow ${overflow}px)`);
+  await page.screenshot({ path: screenshotPath("home-narrow"), fullPage: true });
+
+  // Signing out returns to the sign-in page, and a reload does not sign back in.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByText("You are signed out.").waitFor();
+  await page.reload();
+  await page.getByRole("heading", { name: "Sign in to Lyre" }).waitFor();
+
+  assert.deepEqual(failedRequests, [], "no request failed");
+  await context.close();
+});

@@ -1,0 +1,14 @@
+import type { components } from "../api/schema";
+
+type Status = components["schemas"]["Status"];
+
+/** `UP` or `DOWN`, as a coloured badge that also reads well without colour. */
+export function StatusBadge({ status }: { status: Status }) {
+  const up = status === "UP";
+  return (
+    <span className={`status ${up ? "status-up" : "status-down"}`}>
+      <span className="status-dot" aria-hidden="true" />
+      {up ? "Up" : "Down"}
+    </span>
+  );
+}

@@ -1,0 +1,139 @@
+import { useCallback, useEffect, useState } from "react";
+import { ApiError, api, type EnvStatus, type SystemStatus } from "../api/client";
+import { StatusBadge } from "../components/StatusBadge";
+
+const REFRESH_MS = 15_000;
+
+/** The home page: every environment and the health of the services that serve it. */
+export function Home({ onSessionEnded }: { onSessionEnded: () => void }) {
+  const [status, setStatus] = useState<SystemStatus | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [checkedAt, setCheckedAt] = useState<Date | null>(null);
+
+  const load = useCallback(async () => {
+    setLoading(true);
+    try {
+      setStatus(await api.systemStatus());
+      setError(null);
+      setCheckedAt(new Date());
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        onSessionEnded();
+        return;
+      }
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setLoading(false);
+    }
+  }, [onSessionEnded]);
+
+  useEffect(() => {
+    void load();
+    const timer = window.setInterval(() => void load(), REFRESH_MS);
+    return () => window.clearInterval(timer);
+  }, [load]);
+
+  return (
+    <section aria-labelledby="home-title">
+      <div className="page-header">
+        <div>
+          <h1 id="home-title">Environments</h1>
+          <p className="muted">Each environment and the health of the services that serve it.</p>
+        </div>
+        <div className="page-actions">
+          {checkedAt && (
+            <span className="muted small" aria-live="polite">
+              Checked {checkedAt.toLocaleTimeString()}
+            </span>
+          )}
+          <button type="button" className="button" onClick={() => void load()} disabled={loading}>
+            {loading ? "Checking…" : "Refresh"}
+          </button>
+        </div>
+      </div>
+      {error && (
+        <p className="alert" role="alert">
+          {error}
+        </p>
+      )}
+      {!status && !error && (
+        <div className="empty" role="status">
+          <span className="spinner" aria-hidden="true" /> Checking the services…
+        </div>
+      )}
+      {status && (
+        <div className="env-grid">
+          {status.envs.map((env) => (
+            <EnvCard key={env.name} env={env} />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function EnvCard({ env }: { env: EnvStatus }) {
+  const healthy = env.metaStatus === "UP" && env.services.length > 0 && env.services.every((s) => s.status === "UP");
+  const hasConfig = env.services.some((s) => s.service === "lyre-config-service");
+  const hasAdmin = env.services.some((s) => s.service === "lyre-admin-service");
+  return (
+    <article className="card env-card" aria-labelledby={`env-${env.name}`} data-testid={`env-${env.name}`}>
+      <header className="card-header">
+        <h2 id={`env-${env.name}`} className="env-name">
+          {env.name}
+        </h2>
+        <span className={`pill ${healthy ? "pill-ok" : "pill-warn"}`}>{healthy ? "All services up" : "Needs attention"}</span>
+      </header>
+      <dl className="meta-line">
+        <dt>Meta server</dt>
+        <dd>
+          <code>{env.metaUrl}</code> <StatusBadge status={env.metaStatus} />
+        </dd>
+      </dl>
+      {env.metaReason && <p className="alert alert-inline">{env.metaReason}</p>}
+      {env.metaStatus === "UP" && (
+        <>
+          {env.services.length > 0 && (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Service</th>
+                  <th scope="col">Instance</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {env.services.map((s) => (
+                  <tr key={`${s.service}-${s.instanceId}`}>
+                    <td>{serviceLabel(s.service)}</td>
+                    <td>
+                      <code title={s.url}>{s.url}</code>
+                    </td>
+                    <td>
+                      <StatusBadge status={s.status} />
+                      {s.reason && <div className="muted small">{s.reason}</div>}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {!hasConfig && <p className="empty-inline">No config service is registered for {env.name}: apps cannot read configuration.</p>}
+          {!hasAdmin && <p className="empty-inline">No admin service is registered for {env.name}: configuration cannot be edited.</p>}
+        </>
+      )}
+    </article>
+  );
+}
+
+function serviceLabel(service: string): string {
+  switch (service) {
+    case "lyre-config-service":
+      return "Config service";
+    case "lyre-admin-service":
+      return "Admin service";
+    default:
+      return service;
+  }
+}
