@@ -103,41 +103,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let mut tasks = JoinSet::new();
     let mut banner = Banner::new(&config);
 
+    let mut registered = Registered {
+        tasks: &mut tasks,
+        db: &db,
+        shutdown: &shutdown,
+        envs: &config.envs,
+    };
     if let Some(listener) = listeners.config {
-        let bound = listener.local_addr()?;
         let router = route_envs(config_router(&db), config.envs.clone());
-        start_registered(
-            &mut tasks,
-            &db,
-            &shutdown,
-            listener,
-            router,
-            Registration {
-                service_name: CONFIG_SERVICE.into(),
-                instance_id: format!("{}:{}", net::hostname(), bound.port()),
-                envs: config.envs.clone(),
-                homepage_url: net::advertised_url(bound, config.config_url.as_deref()),
-            },
-        );
-        banner.config = Some(bound);
+        let url = config.config_url.as_deref();
+        banner.config = Some(registered.start(CONFIG_SERVICE, listener, router, url)?);
     }
     if let Some(listener) = listeners.admin {
-        let bound = listener.local_addr()?;
         let router = trace::layer(health::routes(Readiness::new(ADMIN_SERVICE, db.clone())));
-        start_registered(
-            &mut tasks,
-            &db,
-            &shutdown,
-            listener,
-            router,
-            Registration {
-                service_name: ADMIN_SERVICE.into(),
-                instance_id: format!("{}:{}", net::hostname(), bound.port()),
-                envs: config.envs.clone(),
-                homepage_url: net::advertised_url(bound, config.admin_url.as_deref()),
-            },
-        );
-        banner.admin = Some(bound);
+        let url = config.admin_url.as_deref();
+        banner.admin = Some(registered.start(ADMIN_SERVICE, listener, router, url)?);
     }
     if let Some(listener) = listeners.portal {
         let bound = listener.local_addr()?;
@@ -190,23 +170,46 @@ fn config_router(db: &DatabaseConnection) -> Router {
     trace::layer(router)
 }
 
-/// Serves `router` and keeps the instance registered while it does.
-fn start_registered(
-    tasks: &mut JoinSet<std::io::Result<()>>,
-    db: &DatabaseConnection,
-    shutdown: &Shutdown,
-    listener: TcpListener,
-    router: Router,
-    registration: Registration,
-) {
-    let beat = heartbeat::spawn(db.clone(), registration, HEARTBEAT, shutdown.clone());
-    let signal = shutdown.clone();
-    tasks.spawn(async move {
-        let result = lyre_service_kit::serve(listener, router, signal, GRACE).await;
-        // Let the heartbeat leave the registry before the process ends.
-        let _ = beat.await;
-        result
-    });
+/// Starts services that announce themselves in the service registry.
+struct Registered<'a> {
+    tasks: &'a mut JoinSet<std::io::Result<()>>,
+    db: &'a DatabaseConnection,
+    shutdown: &'a Shutdown,
+    envs: &'a [String],
+}
+
+impl Registered<'_> {
+    /// Serves `router` on `listener` and keeps the instance registered as `service_name`
+    /// (announcing `configured_url`, or its own address) while it does. Returns the address.
+    fn start(
+        &mut self,
+        service_name: &str,
+        listener: TcpListener,
+        router: Router,
+        configured_url: Option<&str>,
+    ) -> std::io::Result<SocketAddr> {
+        let bound = listener.local_addr()?;
+        let registration = Registration {
+            service_name: service_name.to_owned(),
+            instance_id: format!("{}:{}", net::hostname(), bound.port()),
+            envs: self.envs.to_vec(),
+            homepage_url: net::advertised_url(bound, configured_url),
+        };
+        let beat = heartbeat::spawn(
+            self.db.clone(),
+            registration,
+            HEARTBEAT,
+            self.shutdown.clone(),
+        );
+        let signal = self.shutdown.clone();
+        self.tasks.spawn(async move {
+            let result = lyre_service_kit::serve(listener, router, signal, GRACE).await;
+            // Let the heartbeat leave the registry before the process ends.
+            let _ = beat.await;
+            result
+        });
+        Ok(bound)
+    }
 }
 
 fn portal_settings(config: &Config) -> PortalSettings {
