@@ -1,1 +1,75 @@
+//! The admin service: it owns every write to configuration data (apps, clusters, namespaces,
+//! items, releases, rollbacks, locks) and records each in the audit log. The portal and the
+//! Open API reach it over HTTP; it knows nothing of people beyond the `operator` named in each
+//! request.
+//!
+//! Every change to a namespace runs in one transaction that first locks the namespace's row,
+//! so concurrent edits and publishes of one namespace are serialised on every backend.
 
+mod domain;
+mod error;
+mod params;
+mod router;
+mod routes;
+mod view;
+
+use std::sync::Arc;
+
+use lyre_store::sea_orm::DatabaseConnection;
+
+pub use error::AdminError;
+pub use router::{SERVICE_NAME, openapi, router};
+
+/// Apollo's default limit on key length.
+pub const DEFAULT_KEY_MAX_LENGTH: usize = 128;
+/// Apollo's default limit on value length.
+pub const DEFAULT_VALUE_MAX_LENGTH: usize = 20_000;
+/// The longest key the schema can hold, hence the highest key limit allowed.
+pub const KEY_MAX_LENGTH_LIMIT: usize = 512;
+
+/// What the admin service needs to know at start.
+#[derive(Clone, Debug)]
+pub struct AdminSettings {
+    /// The environments served, canonical names (upper case).
+    pub envs: Vec<String>,
+    /// Longest item key accepted, in characters.
+    pub key_max_length: usize,
+    /// Longest item value accepted, in characters (a non-properties namespace's whole content).
+    pub value_max_length: usize,
+}
+
+impl AdminSettings {
+    /// Settings with Apollo's default limits.
+    pub fn new(envs: Vec<String>) -> Self {
+        Self {
+            envs,
+            key_max_length: DEFAULT_KEY_MAX_LENGTH,
+            value_max_length: DEFAULT_VALUE_MAX_LENGTH,
+        }
+    }
+}
+
+/// The admin service's shared state: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AdminState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    db: DatabaseConnection,
+    settings: AdminSettings,
+}
+
+impl AdminState {
+    /// State over `db`.
+    pub fn new(db: DatabaseConnection, settings: AdminSettings) -> Self {
+        Self(Arc::new(Inner { db, settings }))
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        &self.0.db
+    }
+
+    fn settings(&self) -> &AdminSettings {
+        &self.0.settings
+    }
+}

@@ -109,6 +109,15 @@ pub struct Settings {
     #[arg(long, env = "LYRE_COOKIE_SECURE", value_parser = BoolishValueParser::new(), global = true)]
     pub cookie_secure: Option<bool>,
 
+    /// Longest item key accepted, in characters, at most 512 [default: 128]
+    #[arg(long, env = "LYRE_ITEM_KEY_MAX_LENGTH", global = true)]
+    pub item_key_max_length: Option<usize>,
+
+    /// Longest item value (a file namespace's whole content) accepted, in characters
+    /// [default: 20000]
+    #[arg(long, env = "LYRE_ITEM_VALUE_MAX_LENGTH", global = true)]
+    pub item_value_max_length: Option<usize>,
+
     /// Directory of the built web UI [default: portal-ui/dist]
     #[arg(long, env = "LYRE_UI_DIR", global = true)]
     pub ui_dir: Option<PathBuf>,
@@ -160,6 +169,8 @@ impl Settings {
             jwt_secret: self.jwt_secret.or(lower.jwt_secret),
             session_ttl_secs: self.session_ttl_secs.or(lower.session_ttl_secs),
             cookie_secure: self.cookie_secure.or(lower.cookie_secure),
+            item_key_max_length: self.item_key_max_length.or(lower.item_key_max_length),
+            item_value_max_length: self.item_value_max_length.or(lower.item_value_max_length),
             ui_dir: self.ui_dir.or(lower.ui_dir),
             migrate: self.migrate.or(lower.migrate),
             log: self.log.or(lower.log),
@@ -195,6 +206,8 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     pub session_ttl: Duration,
     pub cookie_secure: bool,
+    pub item_key_max_length: usize,
+    pub item_value_max_length: usize,
     pub ui_dir: PathBuf,
     pub migrate: bool,
     pub log: String,
@@ -290,6 +303,21 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
     if database_max_connections == 0 {
         bail!("database_max_connections must be at least 1");
     }
+    let item_key_max_length = s
+        .item_key_max_length
+        .unwrap_or(lyre_admin_service::DEFAULT_KEY_MAX_LENGTH);
+    if !(1..=lyre_admin_service::KEY_MAX_LENGTH_LIMIT).contains(&item_key_max_length) {
+        bail!(
+            "item_key_max_length must be between 1 and {}, not {item_key_max_length}",
+            lyre_admin_service::KEY_MAX_LENGTH_LIMIT
+        );
+    }
+    let item_value_max_length = s
+        .item_value_max_length
+        .unwrap_or(lyre_admin_service::DEFAULT_VALUE_MAX_LENGTH);
+    if item_value_max_length == 0 {
+        bail!("item_value_max_length must be at least 1");
+    }
     let log_format = match s.log_format.as_deref().unwrap_or("text") {
         "text" => LogFormat::Text,
         "json" => LogFormat::Json,
@@ -312,6 +340,8 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         jwt_secret: s.jwt_secret,
         session_ttl: Duration::from_secs(session_ttl_secs),
         cookie_secure: s.cookie_secure.unwrap_or(false),
+        item_key_max_length,
+        item_value_max_length,
         ui_dir: s.ui_dir.unwrap_or_else(|| PathBuf::from("portal-ui/dist")),
         migrate: s.migrate.unwrap_or(true),
         log: s.log.unwrap_or_else(|| "info".into()),

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
+use lyre_admin_service::{AdminSettings, AdminState};
 use lyre_meta_server::MetaState;
 use lyre_portal::{PortalSettings, PortalState};
 use lyre_protocol::meta::{ADMIN_SERVICE, CONFIG_SERVICE};
@@ -115,7 +116,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         banner.config = Some(registered.start(CONFIG_SERVICE, listener, router, url)?);
     }
     if let Some(listener) = listeners.admin {
-        let router = trace::layer(health::routes(Readiness::new(ADMIN_SERVICE, db.clone())));
+        let settings = AdminSettings {
+            envs: config.envs.clone(),
+            key_max_length: config.item_key_max_length,
+            value_max_length: config.item_value_max_length,
+        };
+        let router = lyre_admin_service::router(AdminState::new(db.clone(), settings));
         let url = config.admin_url.as_deref();
         banner.admin = Some(registered.start(ADMIN_SERVICE, listener, router, url)?);
     }

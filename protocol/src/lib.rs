@@ -4,8 +4,13 @@
 //! these types and nothing of the servers. Field names follow Apollo's JSON where Apollo
 //! defines the message, so existing clients read them unchanged.
 
+pub mod admin;
+pub mod config;
 pub mod error;
+pub mod format;
 pub mod health;
 pub mod meta;
+pub mod names;
+pub mod properties;
 
 pub use error::ErrorBody;

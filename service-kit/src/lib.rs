@@ -3,12 +3,14 @@
 
 pub mod env;
 pub mod error;
+pub mod extract;
 pub mod health;
 pub mod heartbeat;
 pub mod json;
 pub mod net;
 pub mod peer;
 pub mod server;
+pub mod time;
 pub mod trace;
 
 pub use error::error_response;

@@ -5,16 +5,19 @@
 //! transaction.
 
 pub mod accounts;
+pub mod config;
 pub mod db;
 pub mod ddl;
 pub mod entity;
 pub mod migrate;
 pub mod migration;
+pub mod page;
 pub mod registry;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
+pub mod write;
 
 pub use db::{
     ConnectError, DbOptions, connect, is_foreign_key_violation, is_unique_violation, redact_url,

@@ -55,3 +55,46 @@ pub async fn get_or_insert(
         Err(e) => Err(e),
     }
 }
+
+/// Sets `name` in `scope` to `value`, creating the setting if needed.
+pub async fn put(
+    db: &impl ConnectionTrait,
+    scope: &str,
+    name: &str,
+    value: &str,
+    by: &str,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    let now = now_millis();
+    let updated = setting::Entity::update_many()
+        .col_expr(setting::Column::Value, Expr::value(value))
+        .col_expr(setting::Column::UpdatedBy, Expr::value(by))
+        .col_expr(setting::Column::UpdatedAt, Expr::value(now))
+        .filter(setting::Column::Scope.eq(scope))
+        .filter(setting::Column::Name.eq(name))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        get_or_insert(db, scope, name, value, by).await?;
+        // A concurrent insert may have won with another value; this call's value is the newer.
+        setting::Entity::update_many()
+            .col_expr(setting::Column::Value, Expr::value(value))
+            .filter(setting::Column::Scope.eq(scope))
+            .filter(setting::Column::Name.eq(name))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A boolean setting (`true`/`false`), `default` when unset.
+pub async fn get_bool(
+    db: &impl ConnectionTrait,
+    scope: &str,
+    name: &str,
+    default: bool,
+) -> Result<bool, DbErr> {
+    Ok(get(db, scope, name)
+        .await?
+        .map_or(default, |v| v.eq_ignore_ascii_case("true")))
+}

@@ -6,13 +6,13 @@ use axum::response::{IntoResponse, Response};
 use lyre_protocol::ErrorBody;
 use lyre_service_kit::Json;
 use lyre_service_kit::peer::PeerAddr;
+use lyre_service_kit::time::rfc3339;
 use lyre_store::accounts;
 use lyre_store::time::now_millis;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{Claims, password, session_cookie};
-use crate::routes::rfc3339;
 use crate::{PortalError, PortalState};
 
 /// Longest password accepted, so that hashing cost stays bounded.

@@ -1,0 +1,444 @@
+//! The rules of configuration changes, shared by the handlers: what a valid key and value
+//! are, how a namespace is locked and changed, how releases are keyed and compared, and how
+//! deletions cascade.
+
+use lyre_protocol::admin::{ChangeKind, ChangeSet, KeyChange};
+use lyre_protocol::config::Configurations;
+use lyre_protocol::format::{Format, validate_content};
+use lyre_store::config::namespaces::NamespaceRef;
+use lyre_store::config::{app_namespaces, audit, commits, items, locks, namespaces, releases};
+use lyre_store::entity::{app_namespace, item, namespace};
+use lyre_store::sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+use lyre_store::{settings, write};
+
+use crate::params::NamespaceAt;
+use crate::{AdminError, AdminState};
+
+/// The key of a non-properties namespace's only item.
+pub(crate) const CONTENT_KEY: &str = "content";
+/// Longest item comment, in characters.
+const COMMENT_MAX: usize = 2048;
+
+/// Setting names, per environment.
+pub(crate) const NAMESPACE_LOCK: &str = "namespace_lock";
+pub(crate) const EMERGENCY_PUBLISH: &str = "emergency_publish_allowed";
+
+/// How an environment governs edits and publishes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EnvRules {
+    pub namespace_lock: bool,
+    pub emergency_publish_allowed: bool,
+}
+
+pub(crate) async fn env_rules(db: &impl ConnectionTrait, env: &str) -> Result<EnvRules, DbErr> {
+    Ok(EnvRules {
+        namespace_lock: settings::get_bool(db, env, NAMESPACE_LOCK, false).await?,
+        emergency_publish_allowed: settings::get_bool(db, env, EMERGENCY_PUBLISH, false).await?,
+    })
+}
+
+/// A namespace's definition as seen from an app: its own, or another app's public one that
+/// it associated.
+#[derive(Clone, Debug)]
+pub(crate) struct Definition {
+    pub model: app_namespace::Model,
+    pub associated: bool,
+}
+
+impl Definition {
+    pub(crate) fn format(&self) -> Format {
+        Format::parse(&self.model.format).unwrap_or(Format::Properties)
+    }
+}
+
+/// The definition of namespace `name` for `app_id`: its own first, else a public one.
+pub(crate) async fn definition(
+    db: &impl ConnectionTrait,
+    app_id: &str,
+    name: &str,
+) -> Result<Option<Definition>, DbErr> {
+    if let Some(model) = app_namespaces::find(db, app_id, name).await? {
+        return Ok(Some(Definition {
+            model,
+            associated: false,
+        }));
+    }
+    Ok(app_namespaces::find_public(db, name)
+        .await?
+        .filter(|m| m.app_id != app_id)
+        .map(|model| Definition {
+            model,
+            associated: true,
+        }))
+}
+
+/// Checks an item key for a namespace of `format`.
+pub(crate) fn check_key(state: &AdminState, format: Format, key: &str) -> Result<(), AdminError> {
+    if !format.is_properties() {
+        if key != CONTENT_KEY {
+            return Err(AdminError::Invalid(format!(
+                "a {format} namespace holds one item, `{CONTENT_KEY}`, not `{key}`"
+            )));
+        }
+        return Ok(());
+    }
+    let max = state.settings().key_max_length;
+    if key.is_empty() {
+        return Err(AdminError::Invalid("the key is empty".into()));
+    }
+    if key.chars().count() > max {
+        return Err(AdminError::Invalid(format!(
+            "the key `{}…` is longer than {max} characters",
+            key.chars().take(32).collect::<String>()
+        )));
+    }
+    if key.trim() != key {
+        return Err(AdminError::Invalid(format!(
+            "the key `{key}` starts or ends with whitespace"
+        )));
+    }
+    if let Some(c) = key.chars().find(|c| matches!(c, '=' | ':' | '\n' | '\r')) {
+        return Err(AdminError::Invalid(format!(
+            "the key `{}` contains {}, which a properties key cannot",
+            key.escape_debug(),
+            match c {
+                '=' => "`=`",
+                ':' => "`:`",
+                _ => "a line break",
+            }
+        )));
+    }
+    if key.starts_with('#') || key.starts_with('!') {
+        return Err(AdminError::Invalid(format!(
+            "the key `{key}` starts with `{}`, which marks a comment in properties text",
+            &key[..1]
+        )));
+    }
+    Ok(())
+}
+
+/// Checks an item value (a file namespace's whole content) for a namespace of `format`.
+pub(crate) fn check_value(
+    state: &AdminState,
+    format: Format,
+    key: &str,
+    value: &str,
+) -> Result<(), AdminError> {
+    let max = state.settings().value_max_length;
+    let length = value.chars().count();
+    if length > max {
+        return Err(AdminError::Invalid(format!(
+            "the value of `{key}` is {length} characters long; the limit is {max}"
+        )));
+    }
+    if format.is_properties() {
+        if value.contains(['\n', '\r']) {
+            return Err(AdminError::Invalid(format!(
+                "the value of `{key}` contains a line break; values of a properties namespace \
+                 are one line (use a yaml, json or txt namespace for text with line breaks)"
+            )));
+        }
+        return Ok(());
+    }
+    // Empty content means "nothing configured yet", in every format.
+    if value.trim().is_empty() {
+        return Ok(());
+    }
+    validate_content(format, value).map_err(|e| AdminError::InvalidContent(e.to_string()))
+}
+
+/// Checks an item comment.
+pub(crate) fn check_comment(comment: &str) -> Result<(), AdminError> {
+    if comment.chars().count() > COMMENT_MAX {
+        return Err(AdminError::Invalid(format!(
+            "the comment is longer than {COMMENT_MAX} characters"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn namespace_not_found(at: &NamespaceAt) -> AdminError {
+    AdminError::not_found(
+        "namespace_not_found",
+        format!("namespace {at} does not exist"),
+    )
+}
+
+/// Opens a write transaction with the namespace's row locked: the first read of the
+/// transaction, so what follows sees every earlier writer's commit.
+pub(crate) async fn lock_namespace(
+    state: &AdminState,
+    at: &NamespaceAt,
+) -> Result<(DatabaseTransaction, namespace::Model), AdminError> {
+    let txn = write::begin(state.db()).await?;
+    let ns = namespaces::find_for_update(&txn, at.r())
+        .await?
+        .ok_or_else(|| namespace_not_found(at))?;
+    Ok((txn, ns))
+}
+
+/// An open change of one namespace's items. Its row stays locked until [`Edit::finish`] (or
+/// until the edit is dropped, which undoes everything).
+pub(crate) struct Edit<'a> {
+    pub txn: DatabaseTransaction,
+    pub ns: namespace::Model,
+    pub at: &'a NamespaceAt,
+    pub format: Format,
+    pub operator: String,
+    /// Set when items moved without any value or comment changing: still worth committing.
+    pub reordered: bool,
+    rules: EnvRules,
+    holds_lock: bool,
+}
+
+impl<'a> Edit<'a> {
+    /// Locks the namespace and checks that `operator` may edit it.
+    pub(crate) async fn begin(
+        state: &AdminState,
+        at: &'a NamespaceAt,
+        operator: String,
+    ) -> Result<Self, AdminError> {
+        let (txn, ns) = lock_namespace(state, at).await?;
+        let format = definition(&txn, at.app_id.as_str(), at.namespace.as_str())
+            .await?
+            .map_or(Format::Properties, |d| d.format());
+        let rules = env_rules(&txn, &at.env).await?;
+        let mut holds_lock = false;
+        if rules.namespace_lock
+            && let Some(lock) = locks::find(&txn, ns.id).await?
+        {
+            if lock.created_by != operator {
+                return Err(AdminError::Locked(format!(
+                    "namespace {at} is being edited by `{}`, who holds it until the changes are \
+                     published",
+                    lock.created_by
+                )));
+            }
+            holds_lock = true;
+        }
+        Ok(Self {
+            txn,
+            ns,
+            at,
+            format,
+            operator,
+            reordered: false,
+            rules,
+            holds_lock,
+        })
+    }
+
+    /// The namespace's live items, in order.
+    pub(crate) async fn items(&self) -> Result<Vec<item::Model>, DbErr> {
+        items::list(&self.txn, self.ns.id).await
+    }
+
+    /// Records the change (commit, audit, revision, edit lock) and commits; returns the new
+    /// revision. A change that changed nothing commits nothing.
+    pub(crate) async fn finish(
+        self,
+        changes: &ChangeSet,
+        comment: &str,
+    ) -> Result<i64, AdminError> {
+        if changes.is_empty() && !self.reordered {
+            self.txn.rollback().await?;
+            return Ok(self.ns.revision);
+        }
+        let revision = namespaces::bump_revision(&self.txn, &self.ns, &self.operator).await?;
+        let change_json = serde_json::to_string(changes).unwrap_or_default();
+        commits::insert(
+            &self.txn,
+            self.at.r(),
+            change_json.clone(),
+            comment,
+            &self.operator,
+        )
+        .await?;
+        if self.rules.namespace_lock && !self.holds_lock {
+            locks::acquire(&self.txn, self.ns.id, &self.operator).await?;
+        }
+        record(
+            &self.txn,
+            Audit {
+                env: &self.at.env,
+                app_id: self.at.app_id.as_str(),
+                entity_type: "namespace",
+                entity_id: &self.at.to_string(),
+                operation: "edit",
+                operator: &self.operator,
+            },
+            change_json,
+        )
+        .await?;
+        self.txn.commit().await?;
+        Ok(revision)
+    }
+}
+
+/// What an audit row says, besides its detail.
+pub(crate) struct Audit<'a> {
+    pub env: &'a str,
+    pub app_id: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub operation: &'a str,
+    pub operator: &'a str,
+}
+
+/// Writes an audit row with `detail` (JSON).
+pub(crate) async fn record(
+    db: &impl ConnectionTrait,
+    a: Audit<'_>,
+    detail: String,
+) -> Result<(), DbErr> {
+    audit::record(
+        db,
+        audit::Record {
+            env: a.env,
+            app_id: a.app_id,
+            entity_type: a.entity_type,
+            entity_id: a.entity_id,
+            operation: a.operation,
+            detail,
+            operator: a.operator,
+        },
+    )
+    .await
+}
+
+/// What a release of these items serves: properties keys in order, or a file's `content`.
+pub(crate) fn configurations_of(items: &[item::Model], format: Format) -> Configurations {
+    items
+        .iter()
+        .filter(|i| {
+            if format.is_properties() {
+                !i.key.is_empty()
+            } else {
+                i.key == CONTENT_KEY
+            }
+        })
+        .map(|i| (i.key.clone(), i.value.clone()))
+        .collect()
+}
+
+/// How `new` differs from `old`: added and modified keys in `new`'s order, then deleted keys
+/// in `old`'s order.
+pub(crate) fn diff(old: &Configurations, new: &Configurations) -> Vec<KeyChange> {
+    let mut changes = Vec::new();
+    for (key, value) in new.iter() {
+        match old.get(key) {
+            None => changes.push(KeyChange {
+                key: key.to_owned(),
+                kind: ChangeKind::Added,
+                old_value: None,
+                new_value: Some(value.to_owned()),
+            }),
+            Some(before) if before != value => changes.push(KeyChange {
+                key: key.to_owned(),
+                kind: ChangeKind::Modified,
+                old_value: Some(before.to_owned()),
+                new_value: Some(value.to_owned()),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (key, value) in old.iter() {
+        if new.get(key).is_none() {
+            changes.push(KeyChange {
+                key: key.to_owned(),
+                kind: ChangeKind::Deleted,
+                old_value: Some(value.to_owned()),
+                new_value: None,
+            });
+        }
+    }
+    changes
+}
+
+/// A new release key: `yyyyMMddHHmmss-<16 hex>` (UTC), random enough never to repeat.
+pub(crate) fn release_key() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}-{:016x}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        rand::random::<u64>()
+    )
+}
+
+/// Soft-deletes namespaces with everything in them (items, locks, commits, releases and
+/// their history) and tells config services, which then stop serving them.
+pub(crate) async fn delete_namespaces(
+    db: &impl ConnectionTrait,
+    doomed: &[namespace::Model],
+    operator: &str,
+    now: i64,
+) -> Result<(), DbErr> {
+    let ids: Vec<i64> = doomed.iter().map(|n| n.id).collect();
+    let refs: Vec<NamespaceRef<'_>> = doomed
+        .iter()
+        .map(|n| NamespaceRef {
+            env: &n.env,
+            app_id: &n.app_id,
+            cluster: &n.cluster_name,
+            namespace: &n.namespace_name,
+        })
+        .collect();
+    items::soft_delete_all(db, &ids, operator, now).await?;
+    locks::release(db, &ids).await?;
+    commits::soft_delete_of(db, &refs, now).await?;
+    releases::soft_delete_of(db, &refs, now).await?;
+    namespaces::soft_delete(db, &ids, operator, now).await?;
+    for r in &refs {
+        let message = releases::message_key(r.app_id, r.cluster, r.namespace);
+        releases::insert_message(db, r.env, &message).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configs(pairs: &[(&str, &str)]) -> Configurations {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn diffs_keep_order_and_kinds() {
+        let old = configs(&[("a", "1"), ("b", "2"), ("c", "3")]);
+        let new = configs(&[("c", "3"), ("b", "20"), ("d", "4")]);
+        let changes = diff(&old, &new);
+        let summary: Vec<(&str, ChangeKind)> =
+            changes.iter().map(|c| (c.key.as_str(), c.kind)).collect();
+        assert_eq!(
+            summary,
+            [
+                ("b", ChangeKind::Modified),
+                ("d", ChangeKind::Added),
+                ("a", ChangeKind::Deleted)
+            ]
+        );
+        assert_eq!(changes[0].old_value.as_deref(), Some("2"));
+        assert_eq!(changes[0].new_value.as_deref(), Some("20"));
+        assert!(diff(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn release_keys_look_like_apollos() {
+        let key = release_key();
+        let (stamp, hex) = key.split_once('-').unwrap();
+        assert_eq!(stamp.len(), 14);
+        assert!(stamp.chars().all(|c| c.is_ascii_digit()));
+        assert_eq!(hex.len(), 16);
+        assert!(hex.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(release_key(), release_key());
+    }
+}

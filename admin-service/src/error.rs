@@ -1,0 +1,92 @@
+//! The admin service's error type and the table mapping each error to its status and code.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use lyre_service_kit::error_response;
+use lyre_store::sea_orm::DbErr;
+
+/// Everything an admin request can fail with. Messages name the thing concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// A path names an environment this service does not serve.
+    #[error("{0}")]
+    UnknownEnv(String),
+    /// Something named does not exist (the message says what).
+    #[error("{message}")]
+    NotFound {
+        /// Stable code, e.g. `app_not_found`.
+        code: &'static str,
+        /// What is missing.
+        message: String,
+    },
+    /// Something to create exists already.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The thing changed since the caller read it (its version or revision moved on).
+    #[error("{0}")]
+    Changed(String),
+    /// Another person holds the namespace's edit lock.
+    #[error("{0}")]
+    Locked(String),
+    /// The request conflicts with the current state (e.g. deleting what others depend on).
+    #[error("{0}")]
+    Conflict(String),
+    /// The rules forbid this publish (e.g. publishing one's own locked change).
+    #[error("{0}")]
+    Forbidden(String),
+    /// A field is malformed or out of bounds; the message names it.
+    #[error("{0}")]
+    Invalid(String),
+    /// A file namespace's content does not parse; the message names the line and column.
+    #[error("{0}")]
+    InvalidContent(String),
+    /// The database failed; details are logged, not answered.
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+impl AdminError {
+    /// A `not found` error with `code`.
+    pub(crate) fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::NotFound {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status and stable code of each error.
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::UnknownEnv(_) => (StatusCode::NOT_FOUND, "env_not_found"),
+            Self::NotFound { code, .. } => (StatusCode::NOT_FOUND, code),
+            Self::AlreadyExists(_) => (StatusCode::CONFLICT, "already_exists"),
+            Self::Changed(_) => (StatusCode::CONFLICT, "changed"),
+            Self::Locked(_) => (StatusCode::CONFLICT, "namespace_locked"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            Self::InvalidContent(_) => (StatusCode::BAD_REQUEST, "invalid_content"),
+            Self::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+            return error_response(status, code, "internal error; see the admin service's log");
+        }
+        error_response(status, code, self.to_string())
+    }
+}
+
+/// A unique violation on insert means the thing exists already; anything else is a failure.
+pub(crate) fn exists_or(err: DbErr, message: impl FnOnce() -> String) -> AdminError {
+    if lyre_store::is_unique_violation(&err) {
+        AdminError::AlreadyExists(message())
+    } else {
+        AdminError::Database(err)
+    }
+}

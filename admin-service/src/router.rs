@@ -1,0 +1,105 @@
+//! Every route of the admin service, wired in one place.
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use lyre_service_kit::health::{self, Readiness};
+use lyre_service_kit::{error_response, trace};
+use utoipa::OpenApi;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::AdminState;
+use crate::routes::{apps, audits, clusters, envs, items, namespaces, releases};
+
+/// The service name the admin service registers and reports under.
+pub const SERVICE_NAME: &str = lyre_protocol::meta::ADMIN_SERVICE;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Lyre admin service API",
+        description = "Every write to configuration data: apps, clusters, namespaces, items, \
+            releases and rollbacks. Internal: the portal and the Open API call it; each write \
+            names its `operator`, and each is recorded in the audit log.",
+    ),
+    tags(
+        (name = "apps", description = "Applications"),
+        (name = "clusters", description = "Clusters of an app, per environment"),
+        (name = "namespaces", description = "Namespace definitions and namespaces in clusters"),
+        (name = "items", description = "Items, text mode, and commits"),
+        (name = "releases", description = "Publishing, rollback, history, differences"),
+        (name = "envs", description = "Environments and their settings"),
+        (name = "audit", description = "The audit log"),
+    )
+)]
+struct ApiDoc;
+
+fn api() -> OpenApiRouter<AdminState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(apps::read::list, apps::create::create))
+        .routes(routes!(
+            apps::read::get,
+            apps::update::update,
+            apps::delete::delete
+        ))
+        .routes(routes!(clusters::list, clusters::create))
+        .routes(routes!(clusters::get, clusters::delete))
+        .routes(routes!(
+            namespaces::definitions::list,
+            namespaces::definitions::create
+        ))
+        .routes(routes!(namespaces::definitions::delete))
+        .routes(routes!(namespaces::definitions::list_public))
+        .routes(routes!(
+            namespaces::instances::list,
+            namespaces::instances::associate
+        ))
+        .routes(routes!(
+            namespaces::instances::get,
+            namespaces::instances::dissociate
+        ))
+        .routes(routes!(namespaces::instances::lock))
+        .routes(routes!(items::read::list, items::edit::create))
+        .routes(routes!(
+            items::read::get,
+            items::edit::update,
+            items::edit::delete
+        ))
+        .routes(routes!(items::text::get, items::text::put))
+        .routes(routes!(items::commits::list))
+        .routes(routes!(releases::read::list, releases::publish::publish))
+        .routes(routes!(releases::read::latest))
+        .routes(routes!(releases::read::histories))
+        .routes(routes!(releases::read::changes))
+        .routes(routes!(releases::read::get))
+        .routes(routes!(releases::read::compare))
+        .routes(routes!(releases::rollback::rollback))
+        .routes(routes!(envs::list))
+        .routes(routes!(envs::get, envs::put))
+        .routes(routes!(audits::list))
+}
+
+/// The OpenAPI document of the admin service.
+pub fn openapi() -> OpenApiDoc {
+    api().split_for_parts().1
+}
+
+/// The admin service: its API, `/openapi.json` with Swagger UI at `/swagger-ui`, `/health`
+/// and `/ready`.
+pub fn router(state: AdminState) -> Router {
+    let (api, doc) = api().split_for_parts();
+    let readiness = Readiness::new(SERVICE_NAME, state.db().clone());
+    let app = Router::new()
+        .merge(api.with_state(state))
+        .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
+        .merge(health::routes(readiness))
+        .fallback(not_found);
+    trace::layer(app)
+}
+
+async fn not_found() -> Response {
+    error_response(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}

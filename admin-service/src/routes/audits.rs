@@ -1,0 +1,80 @@
+//! `GET /audits`: who changed what, when.
+
+use axum::extract::State;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::{AuditEntry, Page};
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::Query;
+use lyre_service_kit::time::parse_rfc3339;
+use lyre_store::config::audit;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::params::PageQuery;
+use crate::{AdminError, AdminState, view};
+
+/// Filters of the audit log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AuditQuery {
+    /// Only this app's entries.
+    app_id: Option<String>,
+    /// Only this person's entries.
+    operator: Option<String>,
+    /// Only this environment's entries.
+    env: Option<String>,
+    /// Only this kind of entity (`app`, `cluster`, `app_namespace`, `namespace`, `release`, ...).
+    entity_type: Option<String>,
+    /// Only entries at or after this time (RFC 3339).
+    from: Option<String>,
+    /// Only entries before this time (RFC 3339).
+    to: Option<String>,
+}
+
+fn time(name: &str, value: Option<&str>) -> Result<Option<i64>, AdminError> {
+    value
+        .map(|text| {
+            parse_rfc3339(text).ok_or_else(|| {
+                AdminError::Invalid(format!(
+                    "`{name}` must be an RFC 3339 time such as 2026-11-21T09:00:00Z, not `{text}`"
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// The audit log, newest first.
+#[utoipa::path(
+    get,
+    path = "/audits",
+    tag = "audit",
+    params(AuditQuery, PageQuery),
+    responses(
+        (status = 200, description = "One page of the audit log", body = Page<AuditEntry>),
+        (status = 400, description = "A filter is malformed", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list(
+    State(state): State<AdminState>,
+    Query(query): Query<AuditQuery>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<AuditEntry>>, AdminError> {
+    let env = query.env.as_deref().map(|e| state.env(e)).transpose()?;
+    let filter = audit::Filter {
+        app_id: query.app_id.as_deref(),
+        operator: query.operator.as_deref(),
+        env: env.as_deref(),
+        entity_type: query.entity_type.as_deref(),
+        from: time("from", query.from.as_deref())?,
+        to: time("to", query.to.as_deref())?,
+    };
+    let request = page.request();
+    let found = audit::list(state.db(), &filter, request).await?;
+    Ok(Json(Page {
+        items: found.items.into_iter().map(view::audit).collect(),
+        page: request.page,
+        size: request.size,
+        total: found.total,
+    }))
+}

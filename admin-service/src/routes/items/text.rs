@@ -1,0 +1,239 @@
+//! A whole namespace as text: properties text with comments, or a file's content.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::{ChangeSet, ItemState, ItemUpdate, NamespaceText, UpdateText};
+use lyre_protocol::format::Format;
+use lyre_protocol::properties::{self, Entry, Properties};
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::Path;
+use lyre_store::config::items::{self, NewItem};
+use lyre_store::entity::item;
+use lyre_store::time::now_millis;
+
+use super::state_of;
+use crate::domain::{CONTENT_KEY, Edit, check_comment, check_key, check_value};
+use crate::params::{NamespacePath, operator};
+use crate::routes::namespaces::existing;
+use crate::{AdminError, AdminState};
+
+/// The key under which the comment lines after the last item are kept.
+const TRAILING_COMMENT_KEY: &str = "";
+
+/// Items as text in `format`.
+fn render(format: Format, current: &[item::Model]) -> String {
+    if !format.is_properties() {
+        return current
+            .iter()
+            .find(|i| i.key == CONTENT_KEY)
+            .map(|i| i.value.clone())
+            .unwrap_or_default();
+    }
+    let props = Properties {
+        entries: current
+            .iter()
+            .filter(|i| !i.key.is_empty())
+            .map(|i| Entry {
+                key: i.key.clone(),
+                value: i.value.clone(),
+                comment: i.comment.clone(),
+            })
+            .collect(),
+        trailing_comment: current
+            .iter()
+            .find(|i| i.key == TRAILING_COMMENT_KEY)
+            .map(|i| i.comment.clone())
+            .unwrap_or_default(),
+    };
+    properties::render(&props)
+}
+
+/// The namespace as text, with the revision it shows.
+#[utoipa::path(
+    get,
+    path = "/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/text",
+    tag = "items",
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 200, description = "The text", body = NamespaceText),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get(
+    State(state): State<AdminState>,
+    Path(path): Path<NamespacePath>,
+) -> Result<Json<NamespaceText>, AdminError> {
+    let at = path.check(&state)?;
+    let (ns, def) = existing(state.db(), &at).await?;
+    let format = def.format();
+    let current = items::list(state.db(), ns.id).await?;
+    Ok(Json(NamespaceText {
+        format: format.as_str().to_owned(),
+        text: render(format, &current),
+        revision: ns.revision,
+    }))
+}
+
+/// Replaces the namespace's items with those of a text, as one change: properties text
+/// becomes items in its order with its comments; a file namespace's text becomes its content,
+/// which must parse in its format. With `revision`, a text edited from an outdated revision
+/// is refused with 409. Any error changes nothing.
+#[utoipa::path(
+    put,
+    path = "/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/text",
+    tag = "items",
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    request_body = UpdateText,
+    responses(
+        (status = 200, description = "The namespace's text as stored now", body = NamespaceText),
+        (status = 400, description = "The text does not parse, or a key or value is invalid", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+        (status = 409, description = "Changed since `revision`, or another person holds the namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn put(
+    State(state): State<AdminState>,
+    Path(path): Path<NamespacePath>,
+    Json(body): Json<UpdateText>,
+) -> Result<Json<NamespaceText>, AdminError> {
+    let at = path.check(&state)?;
+    let operator = operator(&body.operator)?;
+    let mut edit = Edit::begin(&state, &at, operator).await?;
+    if let Some(revision) = body.revision
+        && revision != edit.ns.revision
+    {
+        return Err(AdminError::Changed(format!(
+            "namespace {at} is at revision {}, not {revision}: `{}` changed it since; reload the \
+             text and apply your change again",
+            edit.ns.revision, edit.ns.updated_by
+        )));
+    }
+    let current = edit.items().await?;
+    let wanted = if edit.format.is_properties() {
+        let props = properties::parse(&body.text)
+            .map_err(|e| AdminError::Invalid(format!("the text does not parse: {e}")))?;
+        for entry in &props.entries {
+            check_key(&state, edit.format, &entry.key)?;
+            check_value(&state, edit.format, &entry.key, &entry.value)?;
+            check_comment(&entry.comment)?;
+        }
+        check_comment(&props.trailing_comment)?;
+        let mut wanted: Vec<Entry> = props.entries;
+        if !props.trailing_comment.is_empty() {
+            wanted.push(Entry {
+                key: TRAILING_COMMENT_KEY.to_owned(),
+                value: String::new(),
+                comment: props.trailing_comment,
+            });
+        }
+        wanted
+    } else {
+        check_value(&state, edit.format, CONTENT_KEY, &body.text)?;
+        vec![Entry {
+            key: CONTENT_KEY.to_owned(),
+            value: body.text.clone(),
+            comment: current
+                .iter()
+                .find(|i| i.key == CONTENT_KEY)
+                .map(|i| i.comment.clone())
+                .unwrap_or_default(),
+        }]
+    };
+    let changes = apply(&mut edit, &current, &wanted).await?;
+    let format = edit.format;
+    let namespace_id = edit.ns.id;
+    let revision = edit.finish(&changes, &body.comment).await?;
+    let stored = items::list(state.db(), namespace_id).await?;
+    Ok(Json(NamespaceText {
+        format: format.as_str().to_owned(),
+        text: render(format, &stored),
+        revision,
+    }))
+}
+
+/// Makes the namespace's items those of `wanted`, in its order; returns what changed.
+async fn apply(
+    edit: &mut Edit<'_>,
+    current: &[item::Model],
+    wanted: &[Entry],
+) -> Result<ChangeSet, AdminError> {
+    let by_key: HashMap<&str, &item::Model> = current.iter().map(|i| (i.key.as_str(), i)).collect();
+    let mut changes = ChangeSet::default();
+    for (index, entry) in wanted.iter().enumerate() {
+        let line_num = i32::try_from(index + 1).unwrap_or(i32::MAX);
+        match by_key.get(entry.key.as_str()) {
+            None => {
+                let new = NewItem {
+                    namespace_id: edit.ns.id,
+                    key: &entry.key,
+                    value: &entry.value,
+                    comment: &entry.comment,
+                    line_num,
+                };
+                items::insert(&edit.txn, &new, &edit.operator).await?;
+                if !entry.key.is_empty() {
+                    changes.created.push(ItemState {
+                        key: entry.key.clone(),
+                        value: entry.value.clone(),
+                        comment: entry.comment.clone(),
+                    });
+                }
+            }
+            Some(before) => {
+                let content_changed =
+                    before.value != entry.value || before.comment != entry.comment;
+                if !content_changed && before.line_num == line_num {
+                    continue;
+                }
+                items::update(
+                    &edit.txn,
+                    before,
+                    &entry.value,
+                    &entry.comment,
+                    line_num,
+                    &edit.operator,
+                )
+                .await?
+                .ok_or_else(|| {
+                    AdminError::Changed(format!("item `{}` changed meanwhile", before.key))
+                })?;
+                if content_changed && !entry.key.is_empty() {
+                    changes.updated.push(ItemUpdate {
+                        key: entry.key.clone(),
+                        old_value: before.value.clone(),
+                        new_value: entry.value.clone(),
+                        old_comment: before.comment.clone(),
+                        new_comment: entry.comment.clone(),
+                    });
+                } else {
+                    edit.reordered = true;
+                }
+            }
+        }
+    }
+    let now = now_millis();
+    for before in current {
+        if wanted.iter().any(|e| e.key == before.key) {
+            continue;
+        }
+        items::soft_delete(&edit.txn, before, &edit.operator, now).await?;
+        if before.key.is_empty() {
+            edit.reordered = true;
+        } else {
+            changes.deleted.push(state_of(before));
+        }
+    }
+    Ok(changes)
+}

@@ -1,0 +1,9 @@
+//! Handlers, one file per action, grouped by resource.
+
+pub(crate) mod apps;
+pub(crate) mod audits;
+pub(crate) mod clusters;
+pub(crate) mod envs;
+pub(crate) mod items;
+pub(crate) mod namespaces;
+pub(crate) mod releases;

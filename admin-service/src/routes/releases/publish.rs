@@ -1,0 +1,152 @@
+//! `POST .../releases`: publish a namespace.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::{Publish, Release, ReleaseOperation};
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::Path;
+use lyre_store::config::releases::{self, NewHistory, NewRelease};
+use lyre_store::config::{items, locks};
+use lyre_store::sea_orm::ConnectionTrait;
+
+use crate::domain::{
+    Audit, configurations_of, definition, env_rules, lock_namespace, namespace_not_found, record,
+    release_key,
+};
+use crate::params::{NamespaceAt, NamespacePath, operator};
+use crate::routes::apps::check_len;
+use crate::{AdminError, AdminState, view};
+
+/// Publishes the namespace's items as a new release with a new key (even when nothing
+/// changed), records it in release history, and notifies config services, all in one
+/// transaction. Where the environment locks namespaces, the person holding the lock (who made
+/// the changes) may not publish them, unless this is an emergency publish the environment
+/// allows.
+#[utoipa::path(
+    post,
+    path = "/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases",
+    tag = "releases",
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    request_body = Publish,
+    responses(
+        (status = 201, description = "Published", body = Release),
+        (status = 400, description = "A field is invalid", body = ErrorBody),
+        (status = 403, description = "The publisher made the locked changes", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn publish(
+    State(state): State<AdminState>,
+    Path(path): Path<NamespacePath>,
+    Json(body): Json<Publish>,
+) -> Result<(StatusCode, Json<Release>), AdminError> {
+    let at = path.check(&state)?;
+    let operator = operator(&body.operator)?;
+    let title = body.title.trim();
+    if title.is_empty() {
+        return Err(AdminError::Invalid("`title` must not be empty".into()));
+    }
+    check_len("title", title, 256)?;
+    check_len("comment", &body.comment, 1024)?;
+
+    let (txn, ns) = lock_namespace(&state, &at).await?;
+    let rules = env_rules(&txn, &at.env).await?;
+    if body.is_emergency_publish && !rules.emergency_publish_allowed {
+        return Err(AdminError::Forbidden(format!(
+            "emergency publishes are not allowed in {}",
+            at.env
+        )));
+    }
+    let lock = locks::find(&txn, ns.id).await?;
+    if rules.namespace_lock
+        && !body.is_emergency_publish
+        && lock.as_ref().is_some_and(|l| l.created_by == operator)
+    {
+        return Err(AdminError::Forbidden(format!(
+            "`{operator}` made the unpublished changes of {at}; another person must review and \
+             publish them"
+        )));
+    }
+    let format = definition(&txn, at.app_id.as_str(), at.namespace.as_str())
+        .await?
+        .ok_or_else(|| namespace_not_found(&at))?
+        .format();
+    let configurations = configurations_of(&items::list(&txn, ns.id).await?, format);
+    let previous = releases::latest_active(&txn, at.r()).await?;
+    let release =
+        insert_release(&txn, &at, title, &body.comment, &configurations, &operator).await?;
+    let context = serde_json::json!({"isEmergencyPublish": body.is_emergency_publish});
+    releases::insert_history(
+        &txn,
+        NewHistory {
+            namespace: at.r(),
+            branch_name: at.cluster.as_str(),
+            release_id: release.id,
+            previous_release_id: previous.as_ref().map_or(0, |p| p.id),
+            operation: ReleaseOperation::NormalRelease.code(),
+            operation_context: context.to_string(),
+        },
+        &operator,
+    )
+    .await?;
+    let message = releases::message_key(
+        at.app_id.as_str(),
+        at.cluster.as_str(),
+        at.namespace.as_str(),
+    );
+    releases::insert_message(&txn, &at.env, &message).await?;
+    locks::release(&txn, &[ns.id]).await?;
+    record(
+        &txn,
+        Audit {
+            env: &at.env,
+            app_id: at.app_id.as_str(),
+            entity_type: "release",
+            entity_id: &at.to_string(),
+            operation: if body.is_emergency_publish {
+                "emergency_publish"
+            } else {
+                "publish"
+            },
+            operator: &operator,
+        },
+        serde_json::json!({
+            "releaseId": release.id,
+            "releaseKey": release.release_key,
+            "previousReleaseId": previous.as_ref().map_or(0, |p| p.id),
+            "title": title,
+        })
+        .to_string(),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(namespace = %at, release.key = %release.release_key, "published");
+    Ok((StatusCode::CREATED, Json(view::release(release)?)))
+}
+
+/// Stores a release under a fresh key (64 random bits per second: never repeated in practice;
+/// the unique key on `release_key` guards the impossible case).
+async fn insert_release(
+    db: &impl ConnectionTrait,
+    at: &NamespaceAt,
+    title: &str,
+    comment: &str,
+    configurations: &lyre_protocol::config::Configurations,
+    operator: &str,
+) -> Result<lyre_store::entity::release::Model, AdminError> {
+    let key = release_key();
+    let new = NewRelease {
+        namespace: at.r(),
+        release_key: &key,
+        name: title,
+        comment,
+        configurations: serde_json::to_string(configurations).unwrap_or_else(|_| "{}".into()),
+    };
+    Ok(releases::insert(db, new, operator).await?)
+}

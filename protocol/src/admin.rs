@@ -1,0 +1,657 @@
+//! The admin service's API: what the portal (and anyone else with access to the admin port)
+//! sends and receives. Times are RFC 3339 strings in UTC; names are camelCase.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Configurations;
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// One page of a longer list, newest first where the list has an order in time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The entries of this page.
+    pub items: Vec<T>,
+    /// The page number, from 0.
+    pub page: u64,
+    /// The page size asked for.
+    pub size: u64,
+    /// How many entries there are in all.
+    pub total: u64,
+}
+
+/// Who made a change and when; carried by most entities.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Stamps {
+    /// Who created it.
+    pub created_by: String,
+    /// When it was created.
+    pub created_at: String,
+    /// Who changed it last.
+    pub updated_by: String,
+    /// When it was changed last.
+    pub updated_at: String,
+}
+
+/// An application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    /// Unique id, e.g. `order-service`.
+    pub app_id: String,
+    /// Name shown to people.
+    pub name: String,
+    /// Owning organisation's id.
+    pub org_id: String,
+    /// Owning organisation's name.
+    pub org_name: String,
+    /// The person responsible.
+    pub owner_name: String,
+    /// How to reach them.
+    pub owner_email: String,
+    /// Who created and changed it, and when.
+    #[serde(flatten)]
+    pub stamps: Stamps,
+}
+
+/// A new application. Creating it creates the `default` cluster in every environment and its
+/// private `application` namespace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreateApp {
+    /// Unique id: letters, digits, `_`, `-`, `.`; at most 128.
+    pub app_id: String,
+    /// Name shown to people.
+    pub name: String,
+    /// Owning organisation's id.
+    #[serde(default)]
+    pub org_id: String,
+    /// Owning organisation's name.
+    #[serde(default)]
+    pub org_name: String,
+    /// The person responsible.
+    pub owner_name: String,
+    /// How to reach them.
+    #[serde(default)]
+    pub owner_email: String,
+    /// Who does this.
+    pub operator: String,
+}
+
+/// Changes to an application; absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateApp {
+    /// New name.
+    pub name: Option<String>,
+    /// New organisation id.
+    pub org_id: Option<String>,
+    /// New organisation name.
+    pub org_name: Option<String>,
+    /// New owner.
+    pub owner_name: Option<String>,
+    /// New owner email.
+    pub owner_email: Option<String>,
+    /// Who does this.
+    pub operator: String,
+}
+
+/// A cluster of an app in one environment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Cluster {
+    /// The environment.
+    pub env: String,
+    /// The app.
+    pub app_id: String,
+    /// The cluster's name.
+    pub name: String,
+    /// What it is for.
+    pub comment: String,
+    /// Who created and changed it, and when.
+    #[serde(flatten)]
+    pub stamps: Stamps,
+}
+
+/// A new cluster. It gets every namespace of its app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreateCluster {
+    /// The name: letters, digits, `_`, `-`, `.`; at most 128.
+    pub name: String,
+    /// What it is for.
+    #[serde(default)]
+    pub comment: String,
+    /// Who does this.
+    pub operator: String,
+}
+
+/// A namespace definition of an app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AppNamespace {
+    /// The app that owns it.
+    pub app_id: String,
+    /// The name; non-properties formats end with their suffix, e.g. `datasources.yaml`.
+    pub name: String,
+    /// `properties`, `xml`, `json`, `yml`, `yaml` or `txt`.
+    pub format: String,
+    /// Whether other apps may associate it.
+    pub is_public: bool,
+    /// What it is for.
+    pub comment: String,
+    /// Who created and changed it, and when.
+    #[serde(flatten)]
+    pub stamps: Stamps,
+}
+
+/// A new namespace definition. It is created in every cluster of its app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreateAppNamespace {
+    /// The name; for a non-properties format the suffix (e.g. `.yaml`) is added if missing.
+    pub name: String,
+    /// `properties` (the default), `xml`, `json`, `yml`, `yaml` or `txt`.
+    #[serde(default = "default_format")]
+    pub format: String,
+    /// Whether other apps may associate it; public names are unique across apps.
+    #[serde(default)]
+    pub is_public: bool,
+    /// What it is for.
+    #[serde(default)]
+    pub comment: String,
+    /// Who does this.
+    pub operator: String,
+}
+
+fn default_format() -> String {
+    "properties".into()
+}
+
+/// A namespace in one cluster: an app's own, or a public namespace of another app associated
+/// into this app (whose items then override the public ones).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Namespace {
+    /// The environment.
+    pub env: String,
+    /// The app.
+    pub app_id: String,
+    /// The cluster.
+    pub cluster_name: String,
+    /// The namespace.
+    pub namespace_name: String,
+    /// Its format.
+    pub format: String,
+    /// Whether the definition is public.
+    pub is_public: bool,
+    /// The app that defines it (another app for an associated namespace).
+    pub owner_app_id: String,
+    /// Whether this is another app's public namespace associated into this app.
+    pub is_associated: bool,
+    /// The definition's comment.
+    pub comment: String,
+    /// How many items it holds.
+    pub item_count: u64,
+    /// Grows with every change to its items; send it back to detect concurrent edits.
+    pub revision: i64,
+    /// Who holds its edit lock, when the environment locks namespaces.
+    pub locked_by: Option<String>,
+    /// The latest active release, if any.
+    pub latest_release: Option<ReleaseSummary>,
+    /// Whether its items differ from the latest release.
+    pub has_unpublished_changes: bool,
+}
+
+/// Associates another app's public namespace into this cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AssociateNamespace {
+    /// The public namespace's name.
+    pub namespace_name: String,
+    /// Who does this.
+    pub operator: String,
+}
+
+/// A key and its value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Item {
+    /// The key (`content` for a non-properties namespace).
+    pub key: String,
+    /// The value.
+    pub value: String,
+    /// The comment shown beside it (and above it in text mode).
+    pub comment: String,
+    /// Its position in the namespace, from 1.
+    pub line_num: i32,
+    /// Grows with every change; send it back to detect concurrent edits.
+    pub version: i64,
+    /// Who created and changed it, and when.
+    #[serde(flatten)]
+    pub stamps: Stamps,
+}
+
+/// A new item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreateItem {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+    /// A comment.
+    #[serde(default)]
+    pub comment: String,
+    /// Who does this.
+    pub operator: String,
+}
+
+/// A new value (and comment) for an item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateItem {
+    /// The new value.
+    pub value: String,
+    /// The new comment; absent keeps the old one.
+    pub comment: Option<String>,
+    /// The version the change is based on; when it is no longer current the update is refused
+    /// with 409 instead of overwriting someone else's change.
+    pub version: Option<i64>,
+    /// Who does this.
+    pub operator: String,
+}
+
+/// A whole namespace as text: properties text (comments included) or the file's content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceText {
+    /// The namespace's format.
+    pub format: String,
+    /// The text.
+    pub text: String,
+    /// The namespace's revision this text shows.
+    pub revision: i64,
+}
+
+/// Replaces a namespace's items with those of a text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateText {
+    /// The whole text.
+    pub text: String,
+    /// The revision the text was edited from; refused with 409 when the namespace changed since.
+    pub revision: Option<i64>,
+    /// A comment for the change.
+    #[serde(default)]
+    pub comment: String,
+    /// Who does this.
+    pub operator: String,
+}
+
+/// An item as a change set records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ItemState {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+    /// The comment.
+    pub comment: String,
+}
+
+/// An item's value and comment before and after a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ItemUpdate {
+    /// The key.
+    pub key: String,
+    /// The value before.
+    pub old_value: String,
+    /// The value after.
+    pub new_value: String,
+    /// The comment before.
+    pub old_comment: String,
+    /// The comment after.
+    pub new_comment: String,
+}
+
+/// What one change did to a namespace's items.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeSet {
+    /// Items created.
+    pub created: Vec<ItemState>,
+    /// Items changed.
+    pub updated: Vec<ItemUpdate>,
+    /// Items deleted.
+    pub deleted: Vec<ItemState>,
+}
+
+impl ChangeSet {
+    /// Whether the change did nothing.
+    pub fn is_empty(&self) -> bool {
+        self.created.is_empty() && self.updated.is_empty() && self.deleted.is_empty()
+    }
+
+    /// Whether the change touched `key`.
+    pub fn touches(&self, key: &str) -> bool {
+        self.created.iter().any(|i| i.key == key)
+            || self.updated.iter().any(|i| i.key == key)
+            || self.deleted.iter().any(|i| i.key == key)
+    }
+}
+
+/// One recorded change of a namespace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Commit {
+    /// Its id; later commits have larger ids.
+    pub id: i64,
+    /// What changed.
+    pub change_set: ChangeSet,
+    /// A comment given with the change.
+    pub comment: String,
+    /// Who changed it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+}
+
+/// How a key differs between two states of a namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// Only in the newer state.
+    Added,
+    /// In both, with different values.
+    Modified,
+    /// Only in the older state.
+    Deleted,
+}
+
+/// One key's difference.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct KeyChange {
+    /// The key.
+    pub key: String,
+    /// Added, modified or deleted.
+    pub kind: ChangeKind,
+    /// The value in the older state.
+    pub old_value: Option<String>,
+    /// The value in the newer state.
+    pub new_value: Option<String>,
+}
+
+/// The changes of a namespace not yet released: its items against its latest release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UnpublishedChanges {
+    /// The latest active release compared against, if there is one.
+    pub base_release: Option<ReleaseSummary>,
+    /// The namespace's revision the changes were computed at.
+    pub revision: i64,
+    /// The differences, in item order (deleted keys last).
+    pub changes: Vec<KeyChange>,
+}
+
+/// The differences between two releases.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseComparison {
+    /// The older release (0: none, everything is added).
+    pub base_release_id: i64,
+    /// The newer release.
+    pub to_release_id: i64,
+    /// The differences.
+    pub changes: Vec<KeyChange>,
+}
+
+/// Publishes a namespace's items as a new release. Apollo's names (`releaseTitle`,
+/// `releaseComment`, `releasedBy`) are accepted too.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Publish {
+    /// The release's title.
+    #[serde(alias = "releaseTitle")]
+    pub title: String,
+    /// What the release changes.
+    #[serde(default, alias = "releaseComment")]
+    pub comment: String,
+    /// Who publishes.
+    #[serde(alias = "releasedBy")]
+    pub operator: String,
+    /// Publish even where the namespace lock would forbid it, if the environment allows.
+    #[serde(default)]
+    pub is_emergency_publish: bool,
+}
+
+/// A release without its configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseSummary {
+    /// Its id.
+    pub id: i64,
+    /// Its key, `yyyyMMddHHmmss-<16 hex>`; clients compare keys.
+    pub release_key: String,
+    /// Its title.
+    pub title: String,
+    /// Its comment.
+    pub comment: String,
+    /// Whether it was rolled back (abandoned releases are never served).
+    pub is_abandoned: bool,
+    /// Who published it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+}
+
+/// A release with its configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Release {
+    /// The environment.
+    pub env: String,
+    /// The app.
+    pub app_id: String,
+    /// The cluster.
+    pub cluster_name: String,
+    /// The namespace.
+    pub namespace_name: String,
+    /// Id, key, title and who published it.
+    #[serde(flatten)]
+    pub summary: ReleaseSummary,
+    /// The keys and values it serves.
+    pub configurations: Configurations,
+}
+
+/// The outcome of a rollback.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Rollback {
+    /// The releases abandoned, newest first.
+    pub abandoned: Vec<ReleaseSummary>,
+    /// The release served from now on.
+    pub active: ReleaseSummary,
+}
+
+/// A kind of release operation, as release history records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseOperation {
+    /// A normal publish.
+    NormalRelease,
+    /// A rollback to an earlier release.
+    Rollback,
+    /// A publish of a gray branch.
+    GrayRelease,
+    /// A change of a gray branch's rules.
+    GrayRulesUpdate,
+    /// A gray branch merged into main and published.
+    Merge,
+    /// A main release carried into a gray branch.
+    MainToGray,
+    /// A main rollback carried into a gray branch.
+    RollbackToGray,
+    /// A gray branch abandoned.
+    AbandonGray,
+    /// A gray branch deleted after its merge.
+    GrayDeletedAfterMerge,
+}
+
+impl ReleaseOperation {
+    /// The code stored in the database (Apollo's numbering).
+    pub fn code(self) -> i32 {
+        match self {
+            Self::NormalRelease => 0,
+            Self::Rollback => 1,
+            Self::GrayRelease => 2,
+            Self::GrayRulesUpdate => 3,
+            Self::Merge => 4,
+            Self::MainToGray => 5,
+            Self::RollbackToGray => 6,
+            Self::AbandonGray => 7,
+            Self::GrayDeletedAfterMerge => 8,
+        }
+    }
+
+    /// The operation of a stored code.
+    pub fn from_code(code: i32) -> Option<Self> {
+        Some(match code {
+            0 => Self::NormalRelease,
+            1 => Self::Rollback,
+            2 => Self::GrayRelease,
+            3 => Self::GrayRulesUpdate,
+            4 => Self::Merge,
+            5 => Self::MainToGray,
+            6 => Self::RollbackToGray,
+            7 => Self::AbandonGray,
+            8 => Self::GrayDeletedAfterMerge,
+            _ => return None,
+        })
+    }
+}
+
+/// One entry of a namespace's release history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseHistory {
+    /// Its id; later entries have larger ids.
+    pub id: i64,
+    /// What happened.
+    pub operation: ReleaseOperation,
+    /// The release served after the operation.
+    pub release_id: i64,
+    /// The release served before it (0: none).
+    pub previous_release_id: i64,
+    /// The release's title.
+    pub release_title: String,
+    /// The branch (the cluster's name for main).
+    pub branch_name: String,
+    /// Whether it was an emergency publish.
+    pub is_emergency_publish: bool,
+    /// Who did it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+}
+
+/// A namespace's edit lock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceLock {
+    /// The namespace.
+    pub namespace_name: String,
+    /// Whether someone holds it.
+    pub is_locked: bool,
+    /// Who, when someone does.
+    pub locked_by: Option<String>,
+}
+
+/// Settings of one environment that govern edits and publishes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EnvSettings {
+    /// The environment.
+    pub env: String,
+    /// Whether the first editor of a namespace holds it until publish, and may not publish
+    /// their own change.
+    pub namespace_lock: bool,
+    /// Whether an emergency publish may skip that rule.
+    pub emergency_publish_allowed: bool,
+}
+
+/// Changes to an environment's settings; absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateEnvSettings {
+    /// See [`EnvSettings::namespace_lock`].
+    pub namespace_lock: Option<bool>,
+    /// See [`EnvSettings::emergency_publish_allowed`].
+    pub emergency_publish_allowed: Option<bool>,
+    /// Who does this.
+    pub operator: String,
+}
+
+/// One audited write.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Its id.
+    pub id: i64,
+    /// The environment, when the entity has one.
+    pub env: String,
+    /// The app concerned.
+    pub app_id: String,
+    /// What kind of entity: `app`, `cluster`, `app_namespace`, `namespace`, `item`, `release`, ...
+    pub entity_type: String,
+    /// Which one, e.g. `app1/default/application`.
+    pub entity_id: String,
+    /// What was done: `create`, `update`, `delete`, `publish`, `rollback`, ...
+    pub operation: String,
+    /// The change, as JSON text.
+    pub detail: String,
+    /// Who did it.
+    pub operator: String,
+    /// When.
+    pub created_at: String,
+}
