@@ -33,18 +33,19 @@ pub async fn latest_active(
         .await
 }
 
-/// Active (not abandoned) releases of the namespace, newest first, at most `limit`.
+/// Active (not abandoned) releases of the namespace, newest first (at most `limit` when given).
 pub async fn active(
     db: &impl ConnectionTrait,
     r: NamespaceRef<'_>,
-    limit: u64,
+    limit: Option<u64>,
 ) -> Result<Vec<release::Model>, DbErr> {
-    of(r)
+    let mut select = of(r)
         .filter(release::Column::IsAbandoned.eq(false))
-        .order_by_desc(release::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
+        .order_by_desc(release::Column::Id);
+    if let Some(limit) = limit {
+        select = select.limit(limit);
+    }
+    select.all(db).await
 }
 
 /// Release `id` of environment `env`.

@@ -66,7 +66,7 @@ pub(crate) async fn rollback(
 
     let (txn, _ns) = lock_namespace(&state, &at).await?;
     // Read again under the lock: another rollback or publish may have come first.
-    let active = releases::active(&txn, at.r(), u64::MAX).await?;
+    let active = releases::active(&txn, at.r(), None).await?;
     let Some(latest) = active.first() else {
         return Err(AdminError::Invalid(format!(
             "namespace {at} has no active release"
