@@ -1,102 +1,11 @@
 //! The real `lyre` binary, started as a user starts it.
 
-use std::io::{BufRead as _, BufReader};
+mod common;
+
 use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-const PASSWORD: &str = "s3cret-password";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Ports {
-    portal: u16,
-    config: u16,
-    admin: u16,
-}
-
-impl Ports {
-    fn new() -> Self {
-        Self {
-            portal: free_port(),
-            config: free_port(),
-            admin: free_port(),
-        }
-    }
-}
-
-fn lyre(dir: &Path, ports: &Ports) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lyre"));
-    command
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("LYRE_PORTAL_ADDR", format!("127.0.0.1:{}", ports.portal))
-        .env("LYRE_CONFIG_ADDR", format!("127.0.0.1:{}", ports.config))
-        .env("LYRE_ADMIN_ADDR", format!("127.0.0.1:{}", ports.admin))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-/// A running `lyre` whose banner has been read; killed when dropped.
-struct Running {
-    child: Child,
-    banner: Vec<String>,
-}
-
-impl Running {
-    fn start(mut command: Command) -> Self {
-        let mut child = command.spawn().expect("starting lyre");
-        let stdout = child.stdout.take().unwrap();
-        let mut banner = Vec::new();
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            let done = line.starts_with("Sign in at");
-            banner.push(line);
-            if done {
-                break;
-            }
-        }
-        assert!(
-            banner.last().is_some_and(|l| l.starts_with("Sign in at")),
-            "lyre did not start: {banner:?}"
-        );
-        Self { child, banner }
-    }
-
-    fn banner(&self) -> String {
-        self.banner.join("\n")
-    }
-
-    /// SIGTERM, then the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "lyre did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{PASSWORD, Ports, Running, free_port, lyre};
 
 async fn get(url: &str) -> (u16, String) {
     let response = reqwest::get(url).await.unwrap();

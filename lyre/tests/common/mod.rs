@@ -1,0 +1,101 @@
+//! Starting the real `lyre` binary on free ports in a temporary directory.
+
+#![allow(dead_code, reason = "each test file uses a part of these helpers")]
+
+use std::io::{BufRead as _, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PASSWORD: &str = "s3cret-password";
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct Ports {
+    pub portal: u16,
+    pub config: u16,
+    pub admin: u16,
+}
+
+impl Ports {
+    pub fn new() -> Self {
+        Self {
+            portal: free_port(),
+            config: free_port(),
+            admin: free_port(),
+        }
+    }
+}
+
+pub fn lyre(dir: &Path, ports: &Ports) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lyre"));
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LYRE_PORTAL_ADDR", format!("127.0.0.1:{}", ports.portal))
+        .env("LYRE_CONFIG_ADDR", format!("127.0.0.1:{}", ports.config))
+        .env("LYRE_ADMIN_ADDR", format!("127.0.0.1:{}", ports.admin))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// A running `lyre` whose banner has been read; killed when dropped.
+pub struct Running {
+    pub child: Child,
+    pub banner: Vec<String>,
+}
+
+impl Running {
+    pub fn start(mut command: Command) -> Self {
+        let mut child = command.spawn().expect("starting lyre");
+        let stdout = child.stdout.take().unwrap();
+        let mut banner = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let done = line.starts_with("Sign in at");
+            banner.push(line);
+            if done {
+                break;
+            }
+        }
+        assert!(
+            banner.last().is_some_and(|l| l.starts_with("Sign in at")),
+            "lyre did not start: {banner:?}"
+        );
+        Self { child, banner }
+    }
+
+    pub fn banner(&self) -> String {
+        self.banner.join("\n")
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "lyre did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

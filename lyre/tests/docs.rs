@@ -1,0 +1,63 @@
+//! The walkthroughs in `docs/` work as written: their `sh` blocks run, in order, in one shell,
+//! against a real `lyre`. They need `bash`, `curl` and `jq`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{Ports, Running, lyre};
+
+/// The `sh` blocks of a Markdown file, in order.
+fn shell_blocks(markdown: &str) -> String {
+    let mut script = String::new();
+    let mut inside = false;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            inside = !inside && line.trim() == "```sh";
+            continue;
+        }
+        if inside {
+            script.push_str(line);
+            script.push('\n');
+        }
+    }
+    script
+}
+
+/// Runs the page's shell blocks against a fresh `lyre`; fails with their output if any
+/// command fails.
+fn run_page(page: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs")
+        .join(page);
+    let markdown = std::fs::read_to_string(&path).unwrap();
+    let script = shell_blocks(&markdown);
+    assert!(!script.is_empty(), "{page} has no sh blocks");
+
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = lyre(dir.path(), &ports);
+    command.env("LYRE_ADMIN_PASSWORD", "docs-password");
+    let _running = Running::start(command);
+
+    let output = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(dir.path())
+        .env("ADMIN", format!("http://127.0.0.1:{}", ports.admin))
+        .env("CONFIG", format!("http://127.0.0.1:{}", ports.config))
+        .env("PORTAL", format!("http://127.0.0.1:{}", ports.portal))
+        .output()
+        .expect("running bash");
+    assert!(
+        output.status.success(),
+        "{page} failed:\n--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn admin_walkthrough_works_as_written() {
+    run_page("admin-walkthrough.md");
+}
