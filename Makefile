@@ -47,7 +47,7 @@ ddl:
 
 ## openapi: regenerate portal/openapi.json and the UI's API types after an API change
 openapi:
-	LYRE_UPDATE_OPENAPI=1 $(CARGO) test -p lyre-portal --test openapi
+	LYRE_UPDATE_OPENAPI=1 $(CARGO) test -p lyre-portal -p lyre-admin-service --test openapi
 	cd $(UI) && $(NPM) run gen:api
 
 ## release: an optimised build of the binary at target/release/lyre
