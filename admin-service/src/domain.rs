@@ -7,7 +7,7 @@ use lyre_protocol::config::Configurations;
 use lyre_protocol::format::{Format, validate_content};
 use lyre_store::config::namespaces::NamespaceRef;
 use lyre_store::config::{app_namespaces, audit, commits, items, locks, namespaces, releases};
-use lyre_store::entity::{app_namespace, item, namespace};
+use lyre_store::entity::{app_namespace, item, namespace, release_message};
 use lyre_store::sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use lyre_store::{settings, write};
 
@@ -371,13 +371,14 @@ pub(crate) fn release_key() -> String {
 }
 
 /// Soft-deletes namespaces with everything in them (items, locks, commits, releases and
-/// their history) and tells config services, which then stop serving them.
+/// their history) and tells config services, which then stop serving them. Returns the
+/// release messages written, to announce once committed.
 pub(crate) async fn delete_namespaces(
     db: &impl ConnectionTrait,
     doomed: &[namespace::Model],
     operator: &str,
     now: i64,
-) -> Result<(), DbErr> {
+) -> Result<Vec<release_message::Model>, DbErr> {
     let ids: Vec<i64> = doomed.iter().map(|n| n.id).collect();
     let refs: Vec<NamespaceRef<'_>> = doomed
         .iter()
@@ -393,11 +394,12 @@ pub(crate) async fn delete_namespaces(
     commits::soft_delete_of(db, &refs, now).await?;
     releases::soft_delete_of(db, &refs, now).await?;
     namespaces::soft_delete(db, &ids, operator, now).await?;
+    let mut messages = Vec::with_capacity(refs.len());
     for r in &refs {
         let message = releases::message_key(r.app_id, r.cluster, r.namespace);
-        releases::insert_message(db, r.env, &message).await?;
+        messages.push(releases::insert_message(db, r.env, &message).await?);
     }
-    Ok(())
+    Ok(messages)
 }
 
 #[cfg(test)]

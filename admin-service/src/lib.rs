@@ -15,6 +15,8 @@ mod view;
 
 use std::sync::Arc;
 
+use lyre_store::bus::{ReleaseBus, Released};
+use lyre_store::entity::release_message;
 use lyre_store::sea_orm::DatabaseConnection;
 
 pub use error::AdminError;
@@ -57,12 +59,38 @@ pub struct AdminState(Arc<Inner>);
 struct Inner {
     db: DatabaseConnection,
     settings: AdminSettings,
+    bus: Option<ReleaseBus>,
 }
 
 impl AdminState {
     /// State over `db`.
     pub fn new(db: DatabaseConnection, settings: AdminSettings) -> Self {
-        Self(Arc::new(Inner { db, settings }))
+        Self(Arc::new(Inner {
+            db,
+            settings,
+            bus: None,
+        }))
+    }
+
+    /// State that also announces committed release messages on `bus`, for config services
+    /// in the same process.
+    pub fn with_bus(db: DatabaseConnection, settings: AdminSettings, bus: ReleaseBus) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            settings,
+            bus: Some(bus),
+        }))
+    }
+
+    /// Announces release messages whose transaction has committed.
+    fn announce(&self, messages: Vec<release_message::Model>) {
+        if let Some(bus) = &self.0.bus {
+            bus.publish(messages.into_iter().map(|m| Released {
+                id: m.id,
+                env: m.env,
+                message: m.message,
+            }));
+        }
     }
 
     fn db(&self) -> &DatabaseConnection {

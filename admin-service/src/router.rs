@@ -12,7 +12,9 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AdminState;
-use crate::routes::{apps, audits, clusters, envs, items, namespaces, releases};
+use crate::routes::{
+    access_keys, apps, audits, clusters, envs, instances, items, namespaces, releases,
+};
 
 /// The service name the admin service registers and reports under.
 pub const SERVICE_NAME: &str = lyre_protocol::meta::ADMIN_SERVICE;
@@ -33,6 +35,8 @@ pub const SERVICE_NAME: &str = lyre_protocol::meta::ADMIN_SERVICE;
         (name = "releases", description = "Publishing, rollback, history, differences"),
         (name = "envs", description = "Environments and their settings"),
         (name = "audit", description = "The audit log"),
+        (name = "access keys", description = "Secrets with which an app's clients sign their reads"),
+        (name = "instances", description = "Client instances and the releases they hold"),
     )
 )]
 struct ApiDoc;
@@ -80,6 +84,10 @@ fn api() -> OpenApiRouter<AdminState> {
         .routes(routes!(envs::list))
         .routes(routes!(envs::get, envs::put))
         .routes(routes!(audits::list))
+        .routes(routes!(access_keys::list, access_keys::create))
+        .routes(routes!(access_keys::update, access_keys::delete))
+        .routes(routes!(instances::of_namespace))
+        .routes(routes!(instances::of_release))
 }
 
 /// The OpenAPI document of the admin service.

@@ -109,6 +109,14 @@ pub struct Settings {
     #[arg(long, env = "LYRE_COOKIE_SECURE", value_parser = BoolishValueParser::new(), global = true)]
     pub cookie_secure: Option<bool>,
 
+    /// How long a long poll is held before answering 304, in seconds (1 to 90) [default: 60]
+    #[arg(long, env = "LYRE_LONG_POLL_TIMEOUT_SECS", global = true)]
+    pub long_poll_timeout_secs: Option<u64>,
+
+    /// How often config services scan for new release messages, in milliseconds [default: 100]
+    #[arg(long, env = "LYRE_SCAN_INTERVAL_MS", global = true)]
+    pub scan_interval_ms: Option<u64>,
+
     /// Longest item key accepted, in characters, at most 512 [default: 128]
     #[arg(long, env = "LYRE_ITEM_KEY_MAX_LENGTH", global = true)]
     pub item_key_max_length: Option<usize>,
@@ -169,6 +177,8 @@ impl Settings {
             jwt_secret: self.jwt_secret.or(lower.jwt_secret),
             session_ttl_secs: self.session_ttl_secs.or(lower.session_ttl_secs),
             cookie_secure: self.cookie_secure.or(lower.cookie_secure),
+            long_poll_timeout_secs: self.long_poll_timeout_secs.or(lower.long_poll_timeout_secs),
+            scan_interval_ms: self.scan_interval_ms.or(lower.scan_interval_ms),
             item_key_max_length: self.item_key_max_length.or(lower.item_key_max_length),
             item_value_max_length: self.item_value_max_length.or(lower.item_value_max_length),
             ui_dir: self.ui_dir.or(lower.ui_dir),
@@ -206,6 +216,8 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     pub session_ttl: Duration,
     pub cookie_secure: bool,
+    pub long_poll_timeout: Duration,
+    pub scan_interval: Duration,
     pub item_key_max_length: usize,
     pub item_value_max_length: usize,
     pub ui_dir: PathBuf,
@@ -303,6 +315,14 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
     if database_max_connections == 0 {
         bail!("database_max_connections must be at least 1");
     }
+    let long_poll_timeout_secs = s.long_poll_timeout_secs.unwrap_or(60);
+    if !(1..=90).contains(&long_poll_timeout_secs) {
+        bail!("long_poll_timeout_secs must be between 1 and 90, not {long_poll_timeout_secs}");
+    }
+    let scan_interval_ms = s.scan_interval_ms.unwrap_or(100);
+    if !(10..=60_000).contains(&scan_interval_ms) {
+        bail!("scan_interval_ms must be between 10 and 60000, not {scan_interval_ms}");
+    }
     let item_key_max_length = s
         .item_key_max_length
         .unwrap_or(lyre_admin_service::DEFAULT_KEY_MAX_LENGTH);
@@ -340,6 +360,8 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         jwt_secret: s.jwt_secret,
         session_ttl: Duration::from_secs(session_ttl_secs),
         cookie_secure: s.cookie_secure.unwrap_or(false),
+        long_poll_timeout: Duration::from_secs(long_poll_timeout_secs),
+        scan_interval: Duration::from_millis(scan_interval_ms),
         item_key_max_length,
         item_value_max_length,
         ui_dir: s.ui_dir.unwrap_or_else(|| PathBuf::from("portal-ui/dist")),

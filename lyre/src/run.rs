@@ -7,12 +7,13 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::Router;
 use lyre_admin_service::{AdminSettings, AdminState};
+use lyre_config_service::{ConfigSettings, ConfigState};
 use lyre_meta_server::MetaState;
 use lyre_portal::{PortalSettings, PortalState};
 use lyre_protocol::meta::{ADMIN_SERVICE, CONFIG_SERVICE};
-use lyre_service_kit::health::{self, Readiness};
 use lyre_service_kit::server::os_signal;
 use lyre_service_kit::{Shutdown, env::route_envs, heartbeat, net, trace};
+use lyre_store::bus::ReleaseBus;
 use lyre_store::registry::Registration;
 use lyre_store::sea_orm::{DatabaseConnection, DbBackend};
 use lyre_store::{DbOptions, redact_url};
@@ -101,6 +102,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
 
     let (trigger, shutdown) = lyre_service_kit::shutdown_channel();
+    // Releases published by this process reach its config service at once.
+    let bus = ReleaseBus::new();
+    let mut background = Vec::new();
     let mut tasks = JoinSet::new();
     let mut banner = Banner::new(&config);
 
@@ -111,7 +115,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         envs: &config.envs,
     };
     if let Some(listener) = listeners.config {
-        let router = route_envs(config_router(&db), config.envs.clone());
+        let settings = ConfigSettings {
+            envs: config.envs.clone(),
+            long_poll_timeout: config.long_poll_timeout,
+            scan_interval: config.scan_interval,
+        };
+        let state = ConfigState::new(db.clone(), settings);
+        let bus = config.runs(Target::AdminService).then(|| bus.clone());
+        background.extend(lyre_config_service::spawn(&state, bus, shutdown.clone()));
+        let router = route_envs(config_router(&db, state), config.envs.clone());
         let url = config.config_url.as_deref();
         banner.config = Some(registered.start(CONFIG_SERVICE, listener, router, url)?);
     }
@@ -121,7 +133,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             key_max_length: config.item_key_max_length,
             value_max_length: config.item_value_max_length,
         };
-        let router = lyre_admin_service::router(AdminState::new(db.clone(), settings));
+        let router =
+            lyre_admin_service::router(AdminState::with_bus(db.clone(), settings, bus.clone()));
         let url = config.admin_url.as_deref();
         banner.admin = Some(registered.start(ADMIN_SERVICE, listener, router, url)?);
     }
@@ -160,6 +173,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::warn!(error = %e, "a server stopped with an error");
         }
     }
+    for task in background {
+        let _ = task.await;
+    }
     db.close().await.ok();
     match failed {
         Some(Ok(Err(e))) => Err(e).context("a server stopped"),
@@ -168,12 +184,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
 }
 
-/// The config service's port: the meta server and health, for every environment.
-fn config_router(db: &DatabaseConnection) -> Router {
-    let router =
-        lyre_meta_server::router(MetaState::new(db.clone(), lyre_meta_server::DEFAULT_EXPIRY))
-            .merge(health::routes(Readiness::new(CONFIG_SERVICE, db.clone())));
-    trace::layer(router)
+/// The config service's port: Apollo's client endpoints and the meta server.
+fn config_router(db: &DatabaseConnection, state: ConfigState) -> Router {
+    let meta =
+        lyre_meta_server::router(MetaState::new(db.clone(), lyre_meta_server::DEFAULT_EXPIRY));
+    trace::layer(lyre_config_service::router(state).merge(meta))
 }
 
 /// Starts services that announce themselves in the service registry.

@@ -655,3 +655,68 @@ pub struct AuditEntry {
     /// When.
     pub created_at: String,
 }
+
+/// An access key of an app in one environment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AccessKey {
+    /// Its id.
+    pub id: i64,
+    /// The secret clients sign with.
+    pub secret: String,
+    /// Whether config services check it.
+    pub enabled: bool,
+    /// `enforce` (unsigned requests are refused) or `observe` (only logged).
+    pub mode: String,
+    /// Who created and changed it, and when.
+    #[serde(flatten)]
+    pub stamps: Stamps,
+}
+
+/// Turns an access key on or off, or changes its mode; absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateAccessKey {
+    /// Whether config services check it.
+    pub enabled: Option<bool>,
+    /// `enforce` or `observe`.
+    pub mode: Option<String>,
+    /// Who does this.
+    pub operator: String,
+}
+
+/// Who makes a change that carries no other data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorBody {
+    /// Who does this.
+    pub operator: String,
+}
+
+/// A client instance and the release of a namespace it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Instance {
+    /// The client's app.
+    pub app_id: String,
+    /// The cluster the client asked for.
+    pub cluster_name: String,
+    /// The client's data center ("" when none).
+    pub data_center: String,
+    /// The client's IP.
+    pub ip: String,
+    /// The client's label ("" when none).
+    pub label: String,
+    /// The cluster whose release it received.
+    pub config_cluster_name: String,
+    /// The release keys it holds (joined with `+` for a public namespace).
+    pub release_key: String,
+    /// When it received that release.
+    pub release_delivered_at: String,
+    /// When it last read the namespace.
+    pub last_seen_at: String,
+}

@@ -4,7 +4,9 @@
 //! these types and nothing of the servers. Field names follow Apollo's JSON where Apollo
 //! defines the message, so existing clients read them unchanged.
 
+pub mod access_key;
 pub mod admin;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod format;

@@ -10,6 +10,9 @@ use axum::{Json, Router};
 use lyre_protocol::health::{Health, Status};
 use lyre_store::sea_orm::DatabaseConnection;
 
+/// A service's own readiness condition: `None` when ready, otherwise why not.
+pub type ExtraCheck = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
 /// What `/ready` checks for one service.
 #[derive(Clone)]
 pub struct Readiness {
@@ -17,6 +20,7 @@ pub struct Readiness {
     db: DatabaseConnection,
     /// Migrations are never undone, so once seen applied they need no checking again.
     migrated: Arc<AtomicBool>,
+    extra: Option<ExtraCheck>,
 }
 
 impl std::fmt::Debug for Readiness {
@@ -34,7 +38,14 @@ impl Readiness {
             service,
             db,
             migrated: Arc::new(AtomicBool::new(false)),
+            extra: None,
         }
+    }
+
+    /// Readiness that also requires `check` (e.g. "caches loaded").
+    pub fn with_check(mut self, check: ExtraCheck) -> Self {
+        self.extra = Some(check);
+        self
     }
 
     /// Checks the database: `None` when ready, otherwise why not.
@@ -48,7 +59,7 @@ impl Readiness {
             }
             self.migrated.store(true, Ordering::Relaxed);
         }
-        None
+        self.extra.as_ref().and_then(|check| check())
     }
 }
 

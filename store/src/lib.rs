@@ -5,6 +5,7 @@
 //! transaction.
 
 pub mod accounts;
+pub mod bus;
 pub mod config;
 pub mod db;
 pub mod ddl;

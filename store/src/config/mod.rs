@@ -2,13 +2,16 @@
 //! locks and the audit log. Multi-step writes are composed by the admin service inside one
 //! transaction (see [`crate::write`]).
 
+pub mod access_keys;
 pub mod app_namespaces;
 pub mod apps;
 pub mod audit;
 pub mod clusters;
 pub mod commits;
+pub mod instances;
 pub mod items;
 pub mod locks;
+pub mod messages;
 pub mod namespaces;
 pub mod releases;
 

@@ -238,18 +238,28 @@ pub fn message_key(app_id: &str, cluster: &str, namespace: &str) -> String {
     format!("{app_id}+{cluster}+{namespace}")
 }
 
-/// Tells config services that `message` (see [`message_key`]) of `env` has a new release.
+/// The PostgreSQL channel on which new release message ids are announced.
+pub const NOTIFY_CHANNEL: &str = "lyre_release_messages";
+
+/// Tells config services that `message` (see [`message_key`]) of `env` has a new release. On
+/// PostgreSQL it also announces the id on [`NOTIFY_CHANNEL`], delivered when (and only if) the
+/// transaction commits.
 pub async fn insert_message(
     db: &impl ConnectionTrait,
     env: &str,
     message: &str,
 ) -> Result<release_message::Model, DbErr> {
-    release_message::ActiveModel {
+    let row = release_message::ActiveModel {
         env: Set(env.to_owned()),
         message: Set(message.to_owned()),
         created_at: Set(now_millis()),
         ..Default::default()
     }
     .insert(db)
-    .await
+    .await?;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared(&format!("NOTIFY {NOTIFY_CHANNEL}, '{}'", row.id))
+            .await?;
+    }
+    Ok(row)
 }

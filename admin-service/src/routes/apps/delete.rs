@@ -56,7 +56,7 @@ pub(crate) async fn delete(
 
     let now = now_millis();
     let doomed = namespaces::list_of_app(&txn, id.as_str(), None).await?;
-    delete_namespaces(&txn, &doomed, &operator, now).await?;
+    let announced = delete_namespaces(&txn, &doomed, &operator, now).await?;
     let cluster_ids: Vec<i64> = clusters::list_all(&txn, id.as_str())
         .await?
         .iter()
@@ -79,5 +79,6 @@ pub(crate) async fn delete(
     )
     .await?;
     txn.commit().await?;
+    state.announce(announced);
     Ok(StatusCode::NO_CONTENT)
 }

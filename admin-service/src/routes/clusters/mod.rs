@@ -199,7 +199,7 @@ pub(crate) async fn delete(
             namespaces::list_of_app(&txn, at.app_id.as_str(), Some((&at.env, &c.name))).await?,
         );
     }
-    delete_namespaces(&txn, &doomed, &operator, now).await?;
+    let announced = delete_namespaces(&txn, &doomed, &operator, now).await?;
     let ids: Vec<i64> = branches
         .iter()
         .chain(std::iter::once(&cluster))
@@ -220,5 +220,6 @@ pub(crate) async fn delete(
     )
     .await?;
     txn.commit().await?;
+    state.announce(announced);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -205,7 +205,7 @@ pub(crate) async fn delete(
     }
     let now = now_millis();
     let doomed = namespaces::list_named(&txn, Some(id.as_str()), name.as_str()).await?;
-    delete_namespaces(&txn, &doomed, &operator, now).await?;
+    let announced = delete_namespaces(&txn, &doomed, &operator, now).await?;
     app_namespaces::soft_delete(&txn, id.as_str(), Some(name.as_str()), &operator, now).await?;
     record(
         &txn,
@@ -221,5 +221,6 @@ pub(crate) async fn delete(
     )
     .await?;
     txn.commit().await?;
+    state.announce(announced);
     Ok(StatusCode::NO_CONTENT)
 }

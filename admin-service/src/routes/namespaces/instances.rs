@@ -195,7 +195,8 @@ pub(crate) async fn dissociate(
             at.namespace, at.app_id, at.app_id, at.namespace
         )));
     }
-    delete_namespaces(&txn, std::slice::from_ref(&ns), &operator, now_millis()).await?;
+    let announced =
+        delete_namespaces(&txn, std::slice::from_ref(&ns), &operator, now_millis()).await?;
     record(
         &txn,
         Audit {
@@ -210,6 +211,7 @@ pub(crate) async fn dissociate(
     )
     .await?;
     txn.commit().await?;
+    state.announce(announced);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -100,7 +100,7 @@ pub(crate) async fn publish(
         at.cluster.as_str(),
         at.namespace.as_str(),
     );
-    releases::insert_message(&txn, &at.env, &message).await?;
+    let announced = vec![releases::insert_message(&txn, &at.env, &message).await?];
     locks::release(&txn, &[ns.id]).await?;
     record(
         &txn,
@@ -126,6 +126,7 @@ pub(crate) async fn publish(
     )
     .await?;
     txn.commit().await?;
+    state.announce(announced);
     tracing::info!(namespace = %at, release.key = %release.release_key, "published");
     Ok((StatusCode::CREATED, Json(view::release(release)?)))
 }

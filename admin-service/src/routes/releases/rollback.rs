@@ -113,7 +113,7 @@ pub(crate) async fn rollback(
         at.cluster.as_str(),
         at.namespace.as_str(),
     );
-    releases::insert_message(&txn, &env, &message).await?;
+    let announced = vec![releases::insert_message(&txn, &env, &message).await?];
     record(
         &txn,
         Audit {
@@ -139,6 +139,7 @@ pub(crate) async fn rollback(
         active: view::release_summary(target),
     };
     txn.commit().await?;
+    state.announce(announced);
     tracing::info!(namespace = %at, from = release.id, to = target.id, "rolled back");
     Ok(Json(result))
 }

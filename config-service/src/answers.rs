@@ -1,0 +1,401 @@
+//! Answers to configuration reads, from memory.
+//!
+//! Two caches: the latest release of each (environment, app, cluster, namespace), and the
+//! rendered answer of each distinct request. Every entry remembers the message ids of the
+//! watch keys it was built from, and is valid while the hub's ids for those keys are the same:
+//! a new release message makes exactly the entries that depend on it stale, with no other
+//! bookkeeping. A valid cached read touches no database.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use bytes::Bytes;
+use lyre_protocol::client::ApolloConfig;
+use lyre_protocol::config::Configurations;
+use lyre_protocol::format::Format;
+use lyre_store::config::namespaces::NamespaceRef;
+use lyre_store::config::releases::{self, message_key};
+use lyre_store::sea_orm::{DatabaseConnection, DbErr};
+
+use crate::definitions::Resolved;
+use crate::hub::Hub;
+
+/// Entries kept before a cache starts afresh (a crude bound against unbounded key spaces).
+const MAX_ENTRIES: usize = 200_000;
+
+/// The cluster everything falls back to.
+pub(crate) const DEFAULT_CLUSTER: &str = "default";
+
+/// A read, as the client asked.
+#[derive(Clone, Debug)]
+pub(crate) struct Read<'a> {
+    pub env: &'a str,
+    pub app_id: &'a str,
+    pub cluster: &'a str,
+    /// The namespace as the client spelled it.
+    pub namespace: &'a str,
+    pub data_center: Option<&'a str>,
+}
+
+impl Read<'_> {
+    fn cache_key(&self) -> String {
+        [
+            self.env,
+            self.app_id,
+            self.cluster,
+            self.namespace,
+            self.data_center.unwrap_or(""),
+        ]
+        .join("\u{1f}")
+    }
+}
+
+/// The latest active release of one namespace in one cluster.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    pub release_key: String,
+    pub cluster: String,
+    pub configurations: Configurations,
+}
+
+/// What a read answers.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    /// The release keys joined with `+`, the app's own first.
+    pub release_key: String,
+    /// The namespace's canonical name.
+    pub namespace: String,
+    /// The cluster whose release the app's part came from.
+    pub cluster: String,
+    pub format: Format,
+    /// The merged keys and values.
+    pub configurations: Configurations,
+    /// The `/configs` body, rendered once.
+    pub body: Bytes,
+    text: OnceLock<Bytes>,
+    json: OnceLock<Bytes>,
+}
+
+impl Answer {
+    /// The configuration as properties text (`/configfiles`).
+    pub(crate) fn text(&self) -> Bytes {
+        self.text
+            .get_or_init(|| {
+                lyre_protocol::properties::render_map(self.configurations.iter()).into()
+            })
+            .clone()
+    }
+
+    /// The configuration as a JSON object (`/configfiles/json`).
+    pub(crate) fn json(&self) -> Bytes {
+        self.json
+            .get_or_init(|| {
+                serde_json::to_vec(&self.configurations)
+                    .unwrap_or_default()
+                    .into()
+            })
+            .clone()
+    }
+
+    /// The file itself for a file namespace, else the properties text (`/configfiles/raw`).
+    pub(crate) fn raw(&self) -> Bytes {
+        if self.format.is_properties() {
+            self.text()
+        } else {
+            Bytes::from(
+                self.configurations
+                    .get("content")
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Entry<T> {
+    /// The message ids of the watch keys the value was built from.
+    deps: Vec<(String, i64)>,
+    /// The generation of the namespace definitions it was resolved with (0 for releases,
+    /// which do not depend on them).
+    generation: u64,
+    value: T,
+}
+
+impl<T> Entry<T> {
+    fn is_current(&self, hub: &Hub, env: &str, generation: u64) -> bool {
+        self.generation == generation
+            && self
+                .deps
+                .iter()
+                .all(|(key, id)| hub.latest(env, key) == *id)
+    }
+}
+
+/// Cached values (or cached absences) by key.
+type Cache<T> = RwLock<HashMap<String, Arc<Entry<Option<Arc<T>>>>>>;
+
+/// Both caches.
+#[derive(Debug, Default)]
+pub(crate) struct Answers {
+    answers: Cache<Answer>,
+    releases: Cache<Snapshot>,
+}
+
+/// The clusters a read falls back through: the cluster asked for (unless `default`), the data
+/// center (when given and different), then `default`.
+pub(crate) fn cluster_chain<'a>(cluster: &'a str, data_center: Option<&'a str>) -> Vec<&'a str> {
+    let mut chain = Vec::with_capacity(3);
+    if cluster != DEFAULT_CLUSTER {
+        chain.push(cluster);
+    }
+    if let Some(dc) = data_center.filter(|dc| !dc.is_empty() && *dc != cluster) {
+        chain.push(dc);
+    }
+    chain.push(DEFAULT_CLUSTER);
+    chain
+}
+
+fn insert_bounded<T>(map: &RwLock<HashMap<String, T>>, key: String, value: T) {
+    let mut map = map.write().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= MAX_ENTRIES {
+        map.clear();
+    }
+    map.insert(key, value);
+}
+
+impl Answers {
+    /// The answer to `read` for the namespace `resolved`, from memory when current.
+    /// `fresh` skips the caches (the client has seen a message this instance has not).
+    pub(crate) async fn answer(
+        &self,
+        db: &DatabaseConnection,
+        hub: &Hub,
+        read: &Read<'_>,
+        resolved: &Resolved,
+        generation: u64,
+        fresh: bool,
+    ) -> Result<Option<Arc<Answer>>, DbErr> {
+        let key = read.cache_key();
+        let cached = self
+            .answers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(entry) = &cached
+            && !fresh
+            && entry.is_current(hub, read.env, generation)
+        {
+            return Ok(entry.value.clone());
+        }
+        match self.build(db, hub, read, resolved, generation, fresh).await {
+            Ok(entry) => {
+                let value = entry.value.clone();
+                insert_bounded(&self.answers, key, Arc::new(entry));
+                Ok(value)
+            }
+            // The database is away: an answer that may be stale beats none.
+            Err(e) => match cached {
+                Some(entry) => {
+                    tracing::debug!(error = %e, "database unreachable; answering from cache");
+                    Ok(entry.value.clone())
+                }
+                None => Err(e),
+            },
+        }
+    }
+
+    async fn build(
+        &self,
+        db: &DatabaseConnection,
+        hub: &Hub,
+        read: &Read<'_>,
+        resolved: &Resolved,
+        generation: u64,
+        fresh: bool,
+    ) -> Result<Entry<Option<Arc<Answer>>>, DbErr> {
+        let chain = cluster_chain(read.cluster, read.data_center);
+        let mut deps = Vec::new();
+        let own = self
+            .first_release(
+                db,
+                hub,
+                read.env,
+                read.app_id,
+                &chain,
+                &resolved.name,
+                fresh,
+                &mut deps,
+            )
+            .await?;
+        let public = match &resolved.public_owner {
+            Some(owner) => {
+                self.first_release(
+                    db,
+                    hub,
+                    read.env,
+                    owner,
+                    &chain,
+                    &resolved.name,
+                    fresh,
+                    &mut deps,
+                )
+                .await?
+            }
+            None => None,
+        };
+        if own.is_none() && public.is_none() {
+            return Ok(Entry {
+                deps,
+                generation,
+                value: None,
+            });
+        }
+        // The public release first, the app's own keys over it.
+        let mut configurations = public
+            .as_ref()
+            .map(|p| p.configurations.clone())
+            .unwrap_or_default();
+        if let Some(own) = &own {
+            for (k, v) in own.configurations.iter() {
+                match configurations.0.iter_mut().find(|(key, _)| key == k) {
+                    Some(pair) => pair.1 = v.to_owned(),
+                    None => configurations.0.push((k.to_owned(), v.to_owned())),
+                }
+            }
+        }
+        let release_key = [own.as_ref(), public.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|s| s.release_key.as_str())
+            .collect::<Vec<_>>()
+            .join("+");
+        let cluster = own
+            .as_ref()
+            .or(public.as_ref())
+            .map(|s| s.cluster.clone())
+            .unwrap_or_default();
+        let body = ApolloConfig {
+            app_id: read.app_id.to_owned(),
+            cluster: cluster.clone(),
+            namespace_name: read.namespace.to_owned(),
+            configurations,
+            release_key: release_key.clone(),
+        };
+        let bytes = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+        Ok(Entry {
+            deps,
+            generation,
+            value: Some(Arc::new(Answer {
+                release_key,
+                namespace: resolved.name.clone(),
+                cluster,
+                format: resolved.format,
+                configurations: body.configurations,
+                body: bytes,
+                text: OnceLock::new(),
+                json: OnceLock::new(),
+            })),
+        })
+    }
+
+    /// The first release found along `chain` for `app_id`'s `namespace`; records the ids of
+    /// every watch key looked at in `deps`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one lookup's whole context; called twice"
+    )]
+    async fn first_release(
+        &self,
+        db: &DatabaseConnection,
+        hub: &Hub,
+        env: &str,
+        app_id: &str,
+        chain: &[&str],
+        namespace: &str,
+        fresh: bool,
+        deps: &mut Vec<(String, i64)>,
+    ) -> Result<Option<Arc<Snapshot>>, DbErr> {
+        let mut found = None;
+        for cluster in chain {
+            let watch = message_key(app_id, cluster, namespace);
+            deps.push((watch.clone(), hub.latest(env, &watch)));
+            if found.is_none() {
+                found = self
+                    .release(db, hub, env, app_id, cluster, namespace, fresh)
+                    .await?;
+            }
+        }
+        Ok(found)
+    }
+
+    /// The latest active release of one namespace in one cluster, from memory when current.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the namespace's coordinates and the caches"
+    )]
+    async fn release(
+        &self,
+        db: &DatabaseConnection,
+        hub: &Hub,
+        env: &str,
+        app_id: &str,
+        cluster: &str,
+        namespace: &str,
+        fresh: bool,
+    ) -> Result<Option<Arc<Snapshot>>, DbErr> {
+        let key = [env, app_id, cluster, namespace].join("\u{1f}");
+        let watch = message_key(app_id, cluster, namespace);
+        if !fresh
+            && let Some(entry) = self
+                .releases
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+            && entry.is_current(hub, env, 0)
+        {
+            return Ok(entry.value.clone());
+        }
+        // Read the id before the release: a message landing in between makes the entry stale.
+        let id = hub.latest(env, &watch);
+        let r = NamespaceRef {
+            env,
+            app_id,
+            cluster,
+            namespace,
+        };
+        let snapshot = releases::latest_active(db, r).await?.map(|release| {
+            Arc::new(Snapshot {
+                configurations: serde_json::from_str(&release.configurations).unwrap_or_default(),
+                release_key: release.release_key,
+                cluster: release.cluster_name,
+            })
+        });
+        let entry = Entry {
+            deps: vec![(watch, id)],
+            generation: 0,
+            value: snapshot.clone(),
+        };
+        insert_bounded(&self.releases, key, Arc::new(entry));
+        Ok(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn falls_back_through_cluster_data_center_and_default() {
+        assert_eq!(cluster_chain("default", None), ["default"]);
+        assert_eq!(cluster_chain("east", None), ["east", "default"]);
+        assert_eq!(
+            cluster_chain("east", Some("dc1")),
+            ["east", "dc1", "default"]
+        );
+        assert_eq!(cluster_chain("default", Some("dc1")), ["dc1", "default"]);
+        assert_eq!(cluster_chain("dc1", Some("dc1")), ["dc1", "default"]);
+        assert_eq!(cluster_chain("east", Some("")), ["east", "default"]);
+    }
+}

@@ -1,0 +1,105 @@
+//! Recording which client instances read which release, without touching the database on the
+//! read path: deliveries are noted in memory and written by a background task, and an
+//! instance that keeps reading the same release is written again only every few minutes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use lyre_service_kit::Shutdown;
+use lyre_store::config::instances::{self, Delivery};
+use lyre_store::sea_orm::DatabaseConnection;
+use tokio::sync::mpsc;
+
+/// How often an unchanged delivery is written again (it refreshes "last seen").
+const REFRESH: Duration = Duration::from_secs(300);
+/// Deliveries waiting to be written; beyond this, new ones are dropped (and logged).
+const QUEUE: usize = 10_000;
+/// Distinct (instance, namespace) pairs remembered before the memory starts afresh.
+const REMEMBERED: usize = 200_000;
+
+/// Notes deliveries; a background task writes them.
+#[derive(Debug)]
+pub(crate) struct Recorder {
+    tx: mpsc::Sender<Delivery>,
+    seen: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+impl Recorder {
+    /// A recorder and the receiving end its writer task drains (see [`write`]).
+    pub(crate) fn new() -> (Self, mpsc::Receiver<Delivery>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        (
+            Self {
+                tx,
+                seen: Mutex::default(),
+            },
+            rx,
+        )
+    }
+
+    /// Notes that an instance received a release; cheap, never blocks.
+    pub(crate) fn note(&self, delivery: Delivery) {
+        let key = [
+            delivery.env.as_str(),
+            &delivery.app_id,
+            &delivery.cluster,
+            &delivery.data_center,
+            &delivery.ip,
+            &delivery.config_namespace,
+        ]
+        .join("\u{1f}");
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((release_key, at)) = seen.get(&key)
+                && *release_key == delivery.release_key
+                && at.elapsed() < REFRESH
+            {
+                return;
+            }
+            if seen.len() >= REMEMBERED {
+                seen.clear();
+            }
+            seen.insert(key, (delivery.release_key.clone(), Instant::now()));
+        }
+        if self.tx.try_send(delivery).is_err() {
+            tracing::debug!("instance recording queue is full; a delivery was not recorded");
+        }
+    }
+}
+
+/// Writes noted deliveries until shutdown, then what is already queued.
+pub(crate) async fn write(
+    db: DatabaseConnection,
+    mut rx: mpsc::Receiver<Delivery>,
+    shutdown: Shutdown,
+) {
+    let mut failing = false;
+    loop {
+        let delivery = tokio::select! {
+            received = rx.recv() => match received {
+                Some(delivery) => delivery,
+                None => return,
+            },
+            () = shutdown.clone().wait() => break,
+        };
+        match instances::record(&db, &delivery).await {
+            Ok(()) if failing => {
+                failing = false;
+                tracing::info!("recording instances works again");
+            }
+            Ok(()) => {}
+            Err(e) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "cannot record instances; deliveries are dropped until the database answers");
+            }
+            Err(_) => {}
+        }
+    }
+    // Shutting down: the queue is bounded, so this ends; a dead database ends it sooner.
+    while let Ok(delivery) = rx.try_recv() {
+        if instances::record(&db, &delivery).await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! `GET /configfiles/...`: the configuration as a file, for scripts and simple clients.
+
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use lyre_service_kit::env::RequestEnv;
+use lyre_service_kit::peer::PeerAddr;
+
+use super::{not_found, record, refusal, unavailable};
+use crate::ConfigState;
+use crate::answers::Read;
+use crate::query::Params;
+
+/// The three renderings.
+#[derive(Clone, Copy)]
+enum Rendering {
+    /// Properties text.
+    Text,
+    /// The keys and values as a JSON object.
+    Json,
+    /// The file itself (properties text for a properties namespace).
+    Raw,
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the three handlers' extractors, passed on whole"
+)]
+async fn serve(
+    state: ConfigState,
+    env: RequestEnv,
+    uri: OriginalUri,
+    (app_id, cluster, namespace): (String, String, String),
+    query: Option<String>,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    rendering: Rendering,
+) -> Response {
+    if let Some(refused) = refusal(&state, &env.name, Some(&app_id), &uri, &headers) {
+        return refused;
+    }
+    let params = Params::parse(query.as_deref());
+    let read = Read {
+        env: &env.name,
+        app_id: &app_id,
+        cluster: &cluster,
+        namespace: &namespace,
+        data_center: params.get("dataCenter"),
+    };
+    let (generation, definitions) = state.definitions_for(&app_id, &namespace).await;
+    let resolved = definitions.resolve(&app_id, &namespace);
+    let answer = match state
+        .answers()
+        .answer(state.db(), state.hub(), &read, &resolved, generation, false)
+        .await
+    {
+        Ok(Some(answer)) => answer,
+        Ok(None) => return not_found(),
+        Err(e) => return unavailable(&e),
+    };
+    record(&state, &read, &params, peer, &answer);
+    let (content_type, body) = match rendering {
+        Rendering::Text => ("text/plain;charset=UTF-8", answer.text()),
+        Rendering::Json => ("application/json;charset=UTF-8", answer.json()),
+        Rendering::Raw => (answer.format.content_type(), answer.raw()),
+    };
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
+}
+
+/// The configuration as properties text (`key=value` lines).
+pub(crate) async fn text(
+    State(state): State<ConfigState>,
+    env: RequestEnv,
+    uri: OriginalUri,
+    Path(path): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    peer: PeerAddr,
+) -> Response {
+    serve(state, env, uri, path, query, headers, peer, Rendering::Text).await
+}
+
+/// The configuration's keys and values as a JSON object.
+pub(crate) async fn json(
+    State(state): State<ConfigState>,
+    env: RequestEnv,
+    uri: OriginalUri,
+    Path(path): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    peer: PeerAddr,
+) -> Response {
+    serve(state, env, uri, path, query, headers, peer, Rendering::Json).await
+}
+
+/// The file itself, with a content type from the namespace's format.
+pub(crate) async fn raw(
+    State(state): State<ConfigState>,
+    env: RequestEnv,
+    uri: OriginalUri,
+    Path(path): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    peer: PeerAddr,
+) -> Response {
+    serve(state, env, uri, path, query, headers, peer, Rendering::Raw).await
+}

@@ -1,0 +1,89 @@
+//! Apollo's client endpoints.
+
+pub(crate) mod configfiles;
+pub(crate) mod configs;
+pub(crate) mod notifications;
+
+use axum::extract::OriginalUri;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use lyre_service_kit::error_response;
+use lyre_service_kit::peer::PeerAddr;
+use lyre_store::config::instances::Delivery;
+use lyre_store::time::now_millis;
+
+use crate::ConfigState;
+use crate::access::Refusal;
+use crate::answers::{Answer, Read};
+use crate::query::Params;
+
+/// Checks the request's access-key signature (the path as the client sent it, with any
+/// environment prefix); the refusal to answer, if it fails.
+pub(crate) fn refusal(
+    state: &ConfigState,
+    env: &str,
+    app_id: Option<&str>,
+    uri: &OriginalUri,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let path_with_query = uri.0.path_and_query().map_or("", |p| p.as_str());
+    let refused = state
+        .access()
+        .check(env, app_id, path_with_query, headers, now_millis())
+        .err()?;
+    Some(match refused {
+        Refusal::NoAppId => error_response(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "appId is required",
+        ),
+        Refusal::Unauthorized(reason) => {
+            error_response(StatusCode::UNAUTHORIZED, "unauthorized", reason)
+        }
+    })
+}
+
+/// `404` with an empty body, as Apollo answers a namespace with no release.
+pub(crate) fn not_found() -> Response {
+    StatusCode::NOT_FOUND.into_response()
+}
+
+/// The database cannot be read and the answer is not in memory.
+pub(crate) fn unavailable(error: &lyre_store::sea_orm::DbErr) -> Response {
+    tracing::warn!(error = %error, "a read missed the cache while the database is unreachable");
+    error_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "configuration storage is unreachable and this namespace is not cached; retry shortly",
+    )
+}
+
+/// Notes which instance received `answer`.
+pub(crate) fn record(
+    state: &ConfigState,
+    read: &Read<'_>,
+    params: &Params,
+    peer: PeerAddr,
+    answer: &Answer,
+) {
+    let ip = params
+        .get("ip")
+        .map_or_else(|| peer.ip_string(), str::to_owned);
+    state.recorder().note(Delivery {
+        env: read.env.to_owned(),
+        app_id: read.app_id.to_owned(),
+        cluster: read.cluster.to_owned(),
+        data_center: read.data_center.unwrap_or("").to_owned(),
+        ip: ip.chars().take(64).collect(),
+        label: params
+            .get("label")
+            .unwrap_or("")
+            .chars()
+            .take(128)
+            .collect(),
+        config_cluster: answer.cluster.clone(),
+        config_namespace: answer.namespace.clone(),
+        release_key: answer.release_key.clone(),
+        at: now_millis(),
+    });
+}

@@ -1,0 +1,53 @@
+//! Apollo's client protocol: what `/configs` and `/notifications/v2` answer, as Apollo's
+//! clients read it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Configurations;
+
+/// The answer of `GET /configs/{appId}/{cluster}/{namespace}`.
+///
+/// ```
+/// use lyre_protocol::client::ApolloConfig;
+/// let body = r#"{"appId":"a","cluster":"default","namespaceName":"application","configurations":{"k":"v"},"releaseKey":"20170430092936-dee2d58e74515ff3"}"#;
+/// let config: ApolloConfig = serde_json::from_str(body).unwrap();
+/// assert_eq!(config.configurations.get("k"), Some("v"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApolloConfig {
+    /// The app asked for.
+    pub app_id: String,
+    /// The cluster actually loaded (after falling back).
+    pub cluster: String,
+    /// The namespace as the client spelled it.
+    pub namespace_name: String,
+    /// The keys and values; a non-properties namespace has one key, `content`.
+    pub configurations: Configurations,
+    /// The release keys served, joined with `+` (the app's own first).
+    pub release_key: String,
+}
+
+/// The notification ids a client has seen, per watch key: `{"details":{"a+default+ns":7}}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationMessages {
+    /// Watch key (`appId+cluster+namespace`) to the latest message id.
+    #[serde(default)]
+    pub details: BTreeMap<String, i64>,
+}
+
+/// One namespace a client watches (in a long poll's `notifications`), or one that changed (in
+/// its answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApolloConfigNotification {
+    /// The namespace, with its suffix for non-properties formats (`datasources.yaml`).
+    pub namespace_name: String,
+    /// The latest message id the client has seen (`-1` or `0`: none); in an answer, the new one.
+    pub notification_id: i64,
+    /// In an answer: the ids of every watch key of the namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<NotificationMessages>,
+}

@@ -1,0 +1,215 @@
+//! Client instances and the releases they received, as config services record them.
+
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+
+use crate::entity::{instance, instance_config};
+use crate::is_unique_violation;
+use crate::page::{self, PageRequest, Paged};
+
+/// One delivery of a namespace to a client instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// The environment.
+    pub env: String,
+    /// The client's app.
+    pub app_id: String,
+    /// The cluster the client asked for.
+    pub cluster: String,
+    /// The client's data center ("" when none).
+    pub data_center: String,
+    /// The client's IP.
+    pub ip: String,
+    /// The client's label ("" when none).
+    pub label: String,
+    /// The cluster whose release was delivered.
+    pub config_cluster: String,
+    /// The namespace delivered (its canonical name).
+    pub config_namespace: String,
+    /// The release key delivered (keys joined with `+` for a public namespace).
+    pub release_key: String,
+    /// When (epoch ms).
+    pub at: i64,
+}
+
+/// Records a delivery: creates or refreshes the instance and what it holds.
+pub async fn record(db: &impl ConnectionTrait, d: &Delivery) -> Result<(), DbErr> {
+    let instance_id = upsert_instance(db, d).await?;
+    let existing = instance_config::Entity::find()
+        .filter(instance_config::Column::InstanceId.eq(instance_id))
+        .filter(instance_config::Column::ConfigAppId.eq(&d.app_id))
+        .filter(instance_config::Column::ConfigNamespaceName.eq(&d.config_namespace))
+        .one(db)
+        .await?;
+    if let Some(row) = existing {
+        let delivered = if row.release_key == d.release_key {
+            row.release_delivered_at
+        } else {
+            d.at
+        };
+        instance_config::Entity::update_many()
+            .col_expr(
+                instance_config::Column::ConfigClusterName,
+                Expr::value(&d.config_cluster),
+            )
+            .col_expr(
+                instance_config::Column::ReleaseKey,
+                Expr::value(&d.release_key),
+            )
+            .col_expr(
+                instance_config::Column::ReleaseDeliveredAt,
+                Expr::value(delivered),
+            )
+            .col_expr(instance_config::Column::UpdatedAt, Expr::value(d.at))
+            .filter(instance_config::Column::Id.eq(row.id))
+            .exec(db)
+            .await?;
+        return Ok(());
+    }
+    let inserted = instance_config::ActiveModel {
+        instance_id: Set(instance_id),
+        env: Set(d.env.clone()),
+        config_app_id: Set(d.app_id.clone()),
+        config_cluster_name: Set(d.config_cluster.clone()),
+        config_namespace_name: Set(d.config_namespace.clone()),
+        release_key: Set(d.release_key.clone()),
+        release_delivered_at: Set(d.at),
+        created_at: Set(d.at),
+        updated_at: Set(d.at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        // Another config service recorded the same delivery first.
+        Err(e) if is_unique_violation(&e) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+async fn upsert_instance(db: &impl ConnectionTrait, d: &Delivery) -> Result<i64, DbErr> {
+    let find = || {
+        instance::Entity::find()
+            .filter(instance::Column::Env.eq(&d.env))
+            .filter(instance::Column::AppId.eq(&d.app_id))
+            .filter(instance::Column::ClusterName.eq(&d.cluster))
+            .filter(instance::Column::DataCenter.eq(&d.data_center))
+            .filter(instance::Column::Ip.eq(&d.ip))
+            .one(db)
+    };
+    if let Some(row) = find().await? {
+        instance::Entity::update_many()
+            .col_expr(instance::Column::Label, Expr::value(&d.label))
+            .col_expr(instance::Column::UpdatedAt, Expr::value(d.at))
+            .filter(instance::Column::Id.eq(row.id))
+            .exec(db)
+            .await?;
+        return Ok(row.id);
+    }
+    let inserted = instance::ActiveModel {
+        env: Set(d.env.clone()),
+        app_id: Set(d.app_id.clone()),
+        cluster_name: Set(d.cluster.clone()),
+        data_center: Set(d.data_center.clone()),
+        ip: Set(d.ip.clone()),
+        label: Set(d.label.clone()),
+        created_at: Set(d.at),
+        updated_at: Set(d.at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(row) => Ok(row.id),
+        Err(e) if is_unique_violation(&e) => find().await?.map(|r| r.id).ok_or(e),
+        Err(e) => Err(e),
+    }
+}
+
+/// An instance and what it holds of one namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceView {
+    /// The instance.
+    pub instance: instance::Model,
+    /// What it received.
+    pub config: instance_config::Model,
+}
+
+async fn with_instances(
+    db: &impl ConnectionTrait,
+    configs: Paged<instance_config::Model>,
+) -> Result<Paged<InstanceView>, DbErr> {
+    let ids: Vec<i64> = configs.items.iter().map(|c| c.instance_id).collect();
+    let instances = instance::Entity::find()
+        .filter(instance::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let items = configs
+        .items
+        .into_iter()
+        .filter_map(|config| {
+            let instance = instances
+                .iter()
+                .find(|i| i.id == config.instance_id)?
+                .clone();
+            Some(InstanceView { instance, config })
+        })
+        .collect();
+    Ok(Paged {
+        items,
+        total: configs.total,
+    })
+}
+
+/// Instances that read `namespace` of `app_id` (from any cluster, `cluster` when given) at or
+/// after `since`, most recent first.
+pub async fn of_namespace(
+    db: &impl ConnectionTrait,
+    env: &str,
+    app_id: &str,
+    cluster: Option<&str>,
+    namespace: &str,
+    since: i64,
+    request: PageRequest,
+) -> Result<Paged<InstanceView>, DbErr> {
+    let mut select = instance_config::Entity::find()
+        .filter(instance_config::Column::Env.eq(env))
+        .filter(instance_config::Column::ConfigAppId.eq(app_id))
+        .filter(instance_config::Column::ConfigNamespaceName.eq(namespace))
+        .filter(instance_config::Column::UpdatedAt.gte(since));
+    if let Some(cluster) = cluster {
+        select = select.filter(instance_config::Column::ConfigClusterName.eq(cluster));
+    }
+    let configs = page::fetch(
+        db,
+        select.order_by_desc(instance_config::Column::UpdatedAt),
+        request,
+    )
+    .await?;
+    with_instances(db, configs).await
+}
+
+/// Instances that hold the release `release_key` (alone or joined with a public one).
+pub async fn of_release(
+    db: &impl ConnectionTrait,
+    env: &str,
+    release_key: &str,
+    since: i64,
+    request: PageRequest,
+) -> Result<Paged<InstanceView>, DbErr> {
+    let select = instance_config::Entity::find()
+        .filter(instance_config::Column::Env.eq(env))
+        .filter(
+            Condition::any()
+                .add(instance_config::Column::ReleaseKey.eq(release_key))
+                .add(instance_config::Column::ReleaseKey.starts_with(format!("{release_key}+")))
+                .add(instance_config::Column::ReleaseKey.ends_with(format!("+{release_key}"))),
+        )
+        .filter(instance_config::Column::UpdatedAt.gte(since))
+        .order_by_desc(instance_config::Column::UpdatedAt);
+    let configs = page::fetch(db, select, request).await?;
+    with_instances(db, configs).await
+}
