@@ -61,3 +61,8 @@ fn run_page(page: &str) {
 fn admin_walkthrough_works_as_written() {
     run_page("admin-walkthrough.md");
 }
+
+#[test]
+fn client_protocol_walkthrough_works_as_written() {
+    run_page("client-protocol.md");
+}

@@ -77,6 +77,14 @@ pub struct Admin {
 }
 
 impl Admin {
+    /// Starts an admin service on `db` that announces nothing in-process.
+    pub async fn start(db: &DatabaseConnection, shutdown: Shutdown) -> Self {
+        let state = AdminState::new(db.clone(), AdminSettings::new(settings_envs()));
+        Self {
+            url: serve(lyre_admin_service::router(state), shutdown).await,
+        }
+    }
+
     pub async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let response = client()
             .request(method.clone(), format!("{}{path}", self.url))

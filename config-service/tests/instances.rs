@@ -1,0 +1,53 @@
+//! Which instances read which release, as the admin service lists them.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Stack, get};
+use lyre_store::db_test;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn listed(stack: &Stack, path: &str, want: usize) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let page = stack.admin.call(Method::GET, path, json!(null)).await;
+        if page["items"].as_array().unwrap().len() >= want {
+            return page;
+        }
+        assert!(Instant::now() < deadline, "{path}: {page}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+db_test!(async fn reads_are_recorded_per_instance_and_release(t) {
+    let stack = Stack::start(&t.db, Duration::from_secs(1)).await;
+    stack.admin.create_app("shop").await;
+    let first = stack.admin.publish_text("DEV", "shop", "default", "application", "k = 1\n").await;
+    let base = &stack.config.url;
+    get(&format!("{base}/configs/shop/default/application?ip=10.0.0.1&label=blue")).await;
+    get(&format!("{base}/configs/shop/default/application?ip=10.0.0.2")).await;
+
+    let namespace_instances = "/envs/DEV/apps/shop/clusters/default/namespaces/application/instances";
+    let page = listed(&stack, namespace_instances, 2).await;
+    assert_eq!(page["total"], 2);
+    let mut seen: Vec<(String, String, String)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["ip"].as_str().unwrap().into(), i["label"].as_str().unwrap().into(), i["releaseKey"].as_str().unwrap().into()))
+        .collect();
+    seen.sort();
+    let key = first["releaseKey"].as_str().unwrap().to_owned();
+    assert_eq!(seen, [("10.0.0.1".into(), "blue".into(), key.clone()), ("10.0.0.2".into(), String::new(), key.clone())]);
+
+    // One instance moves to a new release.
+    let second = stack.admin.publish_text("DEV", "shop", "default", "application", "k = 2\n").await;
+    get(&format!("{base}/configs/shop/default/application?ip=10.0.0.1&label=blue")).await;
+    let on_second = listed(&stack, &format!("/envs/DEV/releases/{}/instances", second["id"]), 1).await;
+    assert_eq!(on_second["items"][0]["ip"], "10.0.0.1");
+    let on_first = listed(&stack, &format!("/envs/DEV/releases/{}/instances", first["id"]), 1).await;
+    assert_eq!(on_first["total"], 1);
+    assert_eq!(on_first["items"][0]["ip"], "10.0.0.2");
+});
