@@ -7,7 +7,7 @@ use lyre_protocol::config::Configurations;
 use lyre_protocol::format::{Format, validate_content};
 use lyre_store::config::namespaces::NamespaceRef;
 use lyre_store::config::{app_namespaces, audit, commits, items, locks, namespaces, releases};
-use lyre_store::entity::{app_namespace, item, namespace, release_message};
+use lyre_store::entity::{app_namespace, item, namespace, release, release_message};
 use lyre_store::sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use lyre_store::{settings, write};
 
@@ -306,16 +306,59 @@ pub(crate) async fn record(
     .await
 }
 
+/// Stores a release of the namespace at `r` under a fresh key (64 random bits per second:
+/// never repeated in practice; the unique key on `release_key` guards the impossible case).
+pub(crate) async fn store_release(
+    db: &impl ConnectionTrait,
+    r: NamespaceRef<'_>,
+    title: &str,
+    comment: &str,
+    configurations: &Configurations,
+    operator: &str,
+) -> Result<release::Model, DbErr> {
+    let key = release_key();
+    let new = releases::NewRelease {
+        namespace: r,
+        release_key: &key,
+        name: title,
+        comment,
+        configurations: serde_json::to_string(configurations).unwrap_or_else(|_| "{}".into()),
+    };
+    releases::insert(db, new, operator).await
+}
+
+/// What gray clients get: main's configuration with the branch's overrides applied (values
+/// set or added, deleting overrides removing their key).
+pub(crate) fn gray_configuration(
+    main: &Configurations,
+    overrides: &[item::Model],
+) -> Configurations {
+    let mut merged = main.clone();
+    for o in overrides.iter().filter(|o| !o.key.is_empty()) {
+        let position = merged.0.iter().position(|(k, _)| *k == o.key);
+        match (o.deletes_key, position) {
+            (true, Some(i)) => {
+                merged.0.remove(i);
+            }
+            (true, None) => {}
+            (false, Some(i)) => merged.0[i].1.clone_from(&o.value),
+            (false, None) => merged.0.push((o.key.clone(), o.value.clone())),
+        }
+    }
+    merged
+}
+
 /// What a release of these items serves: properties keys in order, or a file's `content`.
 pub(crate) fn configurations_of(items: &[item::Model], format: Format) -> Configurations {
     items
         .iter()
         .filter(|i| {
-            if format.is_properties() {
-                !i.key.is_empty()
-            } else {
-                i.key == CONTENT_KEY
-            }
+            !i.deletes_key
+                && if format.is_properties() {
+                    !i.key.is_empty()
+                } else {
+                    i.key == CONTENT_KEY
+                }
         })
         .map(|i| (i.key.clone(), i.value.clone()))
         .collect()

@@ -13,7 +13,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AdminState;
 use crate::routes::{
-    access_keys, apps, audits, clusters, envs, instances, items, namespaces, releases,
+    access_keys, apps, audits, branches, clusters, envs, instances, items, namespaces, releases,
 };
 
 /// The service name the admin service registers and reports under.
@@ -37,6 +37,7 @@ pub const SERVICE_NAME: &str = lyre_protocol::meta::ADMIN_SERVICE;
         (name = "audit", description = "The audit log"),
         (name = "access keys", description = "Secrets with which an app's clients sign their reads"),
         (name = "instances", description = "Client instances and the releases they hold"),
+        (name = "gray", description = "Gray branches: overrides, rules, gray publish, merge, abandon"),
     )
 )]
 struct ApiDoc;
@@ -88,6 +89,16 @@ fn api() -> OpenApiRouter<AdminState> {
         .routes(routes!(access_keys::update, access_keys::delete))
         .routes(routes!(instances::of_namespace))
         .routes(routes!(instances::of_release))
+        .routes(routes!(branches::manage::get, branches::manage::create))
+        .routes(routes!(branches::manage::abandon))
+        .routes(routes!(branches::manage::instances))
+        .routes(routes!(branches::rules::get, branches::rules::put))
+        .routes(routes!(
+            branches::overrides::put,
+            branches::overrides::delete
+        ))
+        .routes(routes!(branches::publish::gray_publish))
+        .routes(routes!(branches::publish::merge))
 }
 
 /// The OpenAPI document of the admin service.

@@ -26,7 +26,10 @@ struct Settings {
     features: Vec<String>,
 }
 
-#[expect(clippy::print_stdout, reason = "printing the configuration is what this example does")]
+#[expect(
+    clippy::print_stdout,
+    reason = "printing the configuration is what this example does"
+)]
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()

@@ -1,10 +1,16 @@
 //! Answers to configuration reads, from memory.
 //!
-//! Two caches: the latest release of each (environment, app, cluster, namespace), and the
-//! rendered answer of each distinct request. Every entry remembers the message ids of the
-//! watch keys it was built from, and is valid while the hub's ids for those keys are the same:
-//! a new release message makes exactly the entries that depend on it stale, with no other
-//! bookkeeping. A valid cached read touches no database.
+//! Three caches: the latest release of each (environment, app, cluster, namespace), the
+//! published gray branch (with its rules) of each, and the rendered answer of each distinct
+//! request. Every entry remembers the message ids of the watch keys it was built from, and is
+//! valid while the hub's ids for those keys are the same: a new release message makes exactly
+//! the entries that depend on it stale, with no other bookkeeping. A valid cached read touches
+//! no database.
+//!
+//! Gray branches: at each step of the cluster fallback, a published branch whose rules select
+//! the client is read instead of the cluster. Which branches select a client is part of the
+//! answer's cache key, so a gray client never gets a main answer and a main client never gets
+//! a gray one. A branch's releases and rule changes are announced on its parent cluster's key.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -13,6 +19,8 @@ use bytes::Bytes;
 use lyre_protocol::client::ApolloConfig;
 use lyre_protocol::config::Configurations;
 use lyre_protocol::format::Format;
+use lyre_protocol::gray::{Client, GrayRuleItem, selects};
+use lyre_store::config::branches;
 use lyre_store::config::namespaces::NamespaceRef;
 use lyre_store::config::releases::{self, message_key};
 use lyre_store::sea_orm::{DatabaseConnection, DbErr};
@@ -35,27 +43,46 @@ pub(crate) struct Read<'a> {
     /// The namespace as the client spelled it.
     pub namespace: &'a str,
     pub data_center: Option<&'a str>,
+    /// The client's IP, for gray rules.
+    pub ip: &'a str,
+    /// The client's label ("" when none), for gray rules.
+    pub label: &'a str,
 }
 
 impl Read<'_> {
-    fn cache_key(&self) -> String {
+    fn cache_key(&self, selection: &str) -> String {
         [
             self.env,
             self.app_id,
             self.cluster,
             self.namespace,
             self.data_center.unwrap_or(""),
+            selection,
         ]
         .join("\u{1f}")
     }
 }
 
-/// The latest active release of one namespace in one cluster.
+/// The latest active release of one namespace in one cluster (or branch).
 #[derive(Debug)]
 pub(crate) struct Snapshot {
     pub release_key: String,
     pub cluster: String,
     pub configurations: Configurations,
+}
+
+/// A published gray branch and its rules.
+#[derive(Debug)]
+pub(crate) struct GrayBranch {
+    name: String,
+    rules: Vec<GrayRuleItem>,
+}
+
+/// One step of the cluster fallback: the cluster, or the branch of it that selects the client.
+#[derive(Debug)]
+struct Step<'a> {
+    cluster: &'a str,
+    branch: Option<String>,
 }
 
 /// What a read answers.
@@ -65,7 +92,7 @@ pub(crate) struct Answer {
     pub release_key: String,
     /// The namespace's canonical name.
     pub namespace: String,
-    /// The cluster whose release the app's part came from.
+    /// The cluster (or gray branch) whose release the app's part came from.
     pub cluster: String,
     pub format: Format,
     /// The merged keys and values.
@@ -116,8 +143,8 @@ impl Answer {
 struct Entry<T> {
     /// The message ids of the watch keys the value was built from.
     deps: Vec<(String, i64)>,
-    /// The generation of the namespace definitions it was resolved with (0 for releases,
-    /// which do not depend on them).
+    /// The generation of the namespace definitions it was resolved with (0 for releases and
+    /// branches, which do not depend on them).
     generation: u64,
     value: T,
 }
@@ -135,11 +162,12 @@ impl<T> Entry<T> {
 /// Cached values (or cached absences) by key.
 type Cache<T> = RwLock<HashMap<String, Arc<Entry<Option<Arc<T>>>>>>;
 
-/// Both caches.
+/// The caches.
 #[derive(Debug, Default)]
 pub(crate) struct Answers {
     answers: Cache<Answer>,
     releases: Cache<Snapshot>,
+    branches: Cache<GrayBranch>,
 }
 
 /// The clusters a read falls back through: the cluster asked for (unless `default`), the data
@@ -164,6 +192,12 @@ fn insert_bounded<T>(map: &RwLock<HashMap<String, T>>, key: String, value: T) {
     map.insert(key, value);
 }
 
+/// The fallback steps of one app: its parts of the read.
+struct Plan<'a> {
+    own: Vec<Step<'a>>,
+    public: Vec<Step<'a>>,
+}
+
 impl Answers {
     /// The answer to `read` for the namespace `resolved`, from memory when current.
     /// `fresh` skips the caches (the client has seen a message this instance has not).
@@ -176,7 +210,39 @@ impl Answers {
         generation: u64,
         fresh: bool,
     ) -> Result<Option<Arc<Answer>>, DbErr> {
-        let key = read.cache_key();
+        let chain = cluster_chain(read.cluster, read.data_center);
+        let client = Client {
+            app_id: read.app_id,
+            ip: read.ip,
+            label: read.label,
+        };
+        let plan = Plan {
+            own: self
+                .steps(
+                    db,
+                    hub,
+                    read.env,
+                    read.app_id,
+                    &chain,
+                    &resolved.name,
+                    &client,
+                )
+                .await?,
+            public: match &resolved.public_owner {
+                Some(owner) => {
+                    self.steps(db, hub, read.env, owner, &chain, &resolved.name, &client)
+                        .await?
+                }
+                None => Vec::new(),
+            },
+        };
+        let selection: Vec<&str> = plan
+            .own
+            .iter()
+            .chain(&plan.public)
+            .map(|s| s.branch.as_deref().unwrap_or(""))
+            .collect();
+        let key = read.cache_key(&selection.join("|"));
         let cached = self
             .answers
             .read()
@@ -189,7 +255,10 @@ impl Answers {
         {
             return Ok(entry.value.clone());
         }
-        match self.build(db, hub, read, resolved, generation, fresh).await {
+        match self
+            .build(db, hub, read, resolved, &plan, generation, fresh)
+            .await
+        {
             Ok(entry) => {
                 let value = entry.value.clone();
                 insert_bounded(&self.answers, key, Arc::new(entry));
@@ -206,16 +275,20 @@ impl Answers {
         }
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the read, its plan and the caches"
+    )]
     async fn build(
         &self,
         db: &DatabaseConnection,
         hub: &Hub,
         read: &Read<'_>,
         resolved: &Resolved,
+        plan: &Plan<'_>,
         generation: u64,
         fresh: bool,
     ) -> Result<Entry<Option<Arc<Answer>>>, DbErr> {
-        let chain = cluster_chain(read.cluster, read.data_center);
         let mut deps = Vec::new();
         let own = self
             .first_release(
@@ -223,7 +296,7 @@ impl Answers {
                 hub,
                 read.env,
                 read.app_id,
-                &chain,
+                &plan.own,
                 &resolved.name,
                 fresh,
                 &mut deps,
@@ -236,7 +309,7 @@ impl Answers {
                     hub,
                     read.env,
                     owner,
-                    &chain,
+                    &plan.public,
                     &resolved.name,
                     fresh,
                     &mut deps,
@@ -260,7 +333,7 @@ impl Answers {
         if let Some(own) = &own {
             for (k, v) in own.configurations.iter() {
                 match configurations.0.iter_mut().find(|(key, _)| key == k) {
-                    Some(pair) => pair.1 = v.to_owned(),
+                    Some(pair) => v.clone_into(&mut pair.1),
                     None => configurations.0.push((k.to_owned(), v.to_owned())),
                 }
             }
@@ -300,7 +373,37 @@ impl Answers {
         })
     }
 
-    /// The first release found along `chain` for `app_id`'s `namespace`; records the ids of
+    /// The fallback steps for `app_id`, each with the branch (if any) that selects `client`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the namespace's coordinates and the client"
+    )]
+    async fn steps<'a>(
+        &self,
+        db: &DatabaseConnection,
+        hub: &Hub,
+        env: &str,
+        app_id: &str,
+        chain: &[&'a str],
+        namespace: &str,
+        client: &Client<'_>,
+    ) -> Result<Vec<Step<'a>>, DbErr> {
+        let mut steps = Vec::with_capacity(chain.len());
+        for cluster in chain {
+            let branch = self
+                .branch(db, hub, env, app_id, cluster, namespace)
+                .await?;
+            steps.push(Step {
+                cluster,
+                branch: branch
+                    .filter(|b| selects(&b.rules, client))
+                    .map(|b| b.name.clone()),
+            });
+        }
+        Ok(steps)
+    }
+
+    /// The first release found along `steps` for `app_id`'s `namespace`; records the ids of
     /// every watch key looked at in `deps`.
     #[expect(
         clippy::too_many_arguments,
@@ -312,25 +415,76 @@ impl Answers {
         hub: &Hub,
         env: &str,
         app_id: &str,
-        chain: &[&str],
+        steps: &[Step<'_>],
         namespace: &str,
         fresh: bool,
         deps: &mut Vec<(String, i64)>,
     ) -> Result<Option<Arc<Snapshot>>, DbErr> {
         let mut found = None;
-        for cluster in chain {
-            let watch = message_key(app_id, cluster, namespace);
+        for step in steps {
+            let watch = message_key(app_id, step.cluster, namespace);
             deps.push((watch.clone(), hub.latest(env, &watch)));
             if found.is_none() {
+                let cluster = step.branch.as_deref().unwrap_or(step.cluster);
                 found = self
-                    .release(db, hub, env, app_id, cluster, namespace, fresh)
+                    .release(db, hub, env, app_id, cluster, namespace, watch, fresh)
                     .await?;
             }
         }
         Ok(found)
     }
 
-    /// The latest active release of one namespace in one cluster, from memory when current.
+    /// The published gray branch of one namespace in one cluster, from memory when current.
+    async fn branch(
+        &self,
+        db: &DatabaseConnection,
+        hub: &Hub,
+        env: &str,
+        app_id: &str,
+        cluster: &str,
+        namespace: &str,
+    ) -> Result<Option<Arc<GrayBranch>>, DbErr> {
+        let key = [env, app_id, cluster, namespace].join("\u{1f}");
+        let cached = self
+            .branches
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(entry) = &cached
+            && entry.is_current(hub, env, 0)
+        {
+            return Ok(entry.value.clone());
+        }
+        let watch = message_key(app_id, cluster, namespace);
+        let id = hub.latest(env, &watch);
+        let r = NamespaceRef {
+            env,
+            app_id,
+            cluster,
+            namespace,
+        };
+        let branch = match branches::active(db, r).await {
+            Ok(found) => found.filter(|b| b.release_id != 0).map(|b| {
+                Arc::new(GrayBranch {
+                    rules: serde_json::from_str(&b.rules).unwrap_or_default(),
+                    name: b.branch_name,
+                })
+            }),
+            // The database is away: what was known beats nothing.
+            Err(e) => return cached.map(|entry| entry.value.clone()).ok_or(e),
+        };
+        let entry = Entry {
+            deps: vec![(watch, id)],
+            generation: 0,
+            value: branch.clone(),
+        };
+        insert_bounded(&self.branches, key, Arc::new(entry));
+        Ok(branch)
+    }
+
+    /// The latest active release of one namespace in `cluster` (a cluster or a branch), from
+    /// memory while `watch` (the key its releases are announced on) is unchanged.
     #[expect(
         clippy::too_many_arguments,
         reason = "the namespace's coordinates and the caches"
@@ -343,16 +497,18 @@ impl Answers {
         app_id: &str,
         cluster: &str,
         namespace: &str,
+        watch: String,
         fresh: bool,
     ) -> Result<Option<Arc<Snapshot>>, DbErr> {
         let key = [env, app_id, cluster, namespace].join("\u{1f}");
-        let watch = message_key(app_id, cluster, namespace);
+        let cached = self
+            .releases
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
         if !fresh
-            && let Some(entry) = self
-                .releases
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
+            && let Some(entry) = &cached
             && entry.is_current(hub, env, 0)
         {
             return Ok(entry.value.clone());
@@ -365,13 +521,18 @@ impl Answers {
             cluster,
             namespace,
         };
-        let snapshot = releases::latest_active(db, r).await?.map(|release| {
-            Arc::new(Snapshot {
-                configurations: serde_json::from_str(&release.configurations).unwrap_or_default(),
-                release_key: release.release_key,
-                cluster: release.cluster_name,
-            })
-        });
+        let snapshot = match releases::latest_active(db, r).await {
+            Ok(found) => found.map(|release| {
+                Arc::new(Snapshot {
+                    configurations: serde_json::from_str(&release.configurations)
+                        .unwrap_or_default(),
+                    release_key: release.release_key,
+                    cluster: release.cluster_name,
+                })
+            }),
+            // The database is away: what was known beats nothing.
+            Err(e) => return cached.map(|entry| entry.value.clone()).ok_or(e),
+        };
         let entry = Entry {
             deps: vec![(watch, id)],
             generation: 0,

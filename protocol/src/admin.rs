@@ -720,3 +720,80 @@ pub struct Instance {
     /// When it last read the namespace.
     pub last_seen_at: String,
 }
+
+/// A key a gray branch overrides: a new value, or (with `deleted`) the key removed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Override {
+    /// The key.
+    pub key: String,
+    /// The value gray clients get (empty when deleted).
+    pub value: String,
+    /// A comment.
+    pub comment: String,
+    /// Whether gray clients get no such key.
+    pub deleted: bool,
+}
+
+/// Sets a branch's override of a key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SetOverride {
+    /// The value gray clients get (ignored when `deleted`).
+    #[serde(default)]
+    pub value: String,
+    /// A comment.
+    #[serde(default)]
+    pub comment: String,
+    /// Remove the key for gray clients instead.
+    #[serde(default)]
+    pub deleted: bool,
+    /// Who does this.
+    pub operator: String,
+}
+
+/// A gray branch of a namespace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Branch {
+    /// The branch's name (its child cluster's name).
+    pub branch_name: String,
+    /// The cluster it branches from.
+    pub parent_cluster: String,
+    /// Who gets the branch's release.
+    pub rule_items: Vec<crate::gray::GrayRuleItem>,
+    /// What the branch changes relative to main.
+    pub overrides: Vec<Override>,
+    /// The branch's latest release, if it was published.
+    pub latest_release: Option<ReleaseSummary>,
+    /// Who created it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+}
+
+/// A branch's rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GrayRules {
+    /// The branch.
+    pub branch_name: String,
+    /// Its rules, Apollo's shape plus `percentage`.
+    pub rule_items: Vec<crate::gray::GrayRuleItem>,
+}
+
+/// New rules for a branch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateGrayRules {
+    /// The rules; an empty list selects nobody.
+    pub rule_items: Vec<crate::gray::GrayRuleItem>,
+    /// Who does this.
+    #[serde(alias = "dataChangeLastModifiedBy")]
+    pub operator: String,
+}

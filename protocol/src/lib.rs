@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod format;
+pub mod gray;
 pub mod health;
 pub mod meta;
 pub mod names;

@@ -146,6 +146,8 @@ CREATE TABLE `settings` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `scop
 
 CREATE UNIQUE INDEX `uk_settings_scope_name` ON `settings` (`scope`, `name`);
 
+ALTER TABLE `items` ADD COLUMN `deletes_key` bool NOT NULL DEFAULT FALSE;
+
 -- Migration bookkeeping: marks the schema above as fully migrated.
 CREATE TABLE IF NOT EXISTS `seaql_migrations` ( `version` varchar(255) NOT NULL PRIMARY KEY, `applied_at` bigint NOT NULL );
-INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0);
+INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0);

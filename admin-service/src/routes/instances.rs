@@ -26,12 +26,12 @@ pub(crate) struct RecentQuery {
 }
 
 impl RecentQuery {
-    fn since(&self) -> i64 {
+    pub(crate) fn since(&self) -> i64 {
         now_millis() - i64::from(self.within_hours.unwrap_or(24)) * 3_600_000
     }
 }
 
-fn view(v: instances::InstanceView) -> Instance {
+pub(crate) fn view(v: instances::InstanceView) -> Instance {
     Instance {
         app_id: v.instance.app_id,
         cluster_name: v.instance.cluster_name,

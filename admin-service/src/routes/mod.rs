@@ -3,6 +3,7 @@
 pub(crate) mod access_keys;
 pub(crate) mod apps;
 pub(crate) mod audits;
+pub(crate) mod branches;
 pub(crate) mod clusters;
 pub(crate) mod envs;
 pub(crate) mod instances;

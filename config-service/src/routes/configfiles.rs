@@ -40,12 +40,17 @@ async fn serve(
         return refused;
     }
     let params = Params::parse(query.as_deref());
+    let ip = params
+        .get("ip")
+        .map_or_else(|| peer.ip_string(), str::to_owned);
     let read = Read {
         env: &env.name,
         app_id: &app_id,
         cluster: &cluster,
         namespace: &namespace,
         data_center: params.get("dataCenter"),
+        ip: &ip,
+        label: params.get("label").unwrap_or(""),
     };
     let (generation, definitions) = state.definitions_for(&app_id, &namespace).await;
     let resolved = definitions.resolve(&app_id, &namespace);

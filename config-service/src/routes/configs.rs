@@ -28,12 +28,17 @@ pub(crate) async fn configs(
         return refused;
     }
     let params = Params::parse(query.as_deref());
+    let ip = params
+        .get("ip")
+        .map_or_else(|| peer.ip_string(), str::to_owned);
     let read = Read {
         env: &env.name,
         app_id: &app_id,
         cluster: &cluster,
         namespace: &namespace,
         data_center: params.get("dataCenter"),
+        ip: &ip,
+        label: params.get("label").unwrap_or(""),
     };
     // A client that has seen a newer message than this instance knows of reads past the cache
     // (and this instance looks for the message at once).

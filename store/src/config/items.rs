@@ -57,6 +57,8 @@ pub struct NewItem<'a> {
     pub comment: &'a str,
     /// Its position.
     pub line_num: i32,
+    /// In a gray branch: the override deletes the key.
+    pub deletes_key: bool,
 }
 
 /// Creates an item at version 1; a live item with the same key is a unique violation.
@@ -73,6 +75,7 @@ pub async fn insert(
         comment: Set(new.comment.to_owned()),
         line_num: Set(new.line_num),
         version: Set(1),
+        deletes_key: Set(new.deletes_key),
         created_by: Set(operator.to_owned()),
         created_at: Set(now),
         updated_by: Set(operator.to_owned()),
@@ -106,6 +109,25 @@ pub async fn update(
         .exec(db)
         .await?;
     Ok((result.rows_affected == 1).then_some(item.version + 1))
+}
+
+/// Turns a branch override into a deletion of the key (or back into a value) at the next
+/// version; returns the new version.
+pub async fn set_deletes_key(
+    db: &impl ConnectionTrait,
+    item: &item::Model,
+    deletes_key: bool,
+    operator: &str,
+) -> Result<i64, DbErr> {
+    Entity::update_many()
+        .col_expr(Column::DeletesKey, Expr::value(deletes_key))
+        .col_expr(Column::Version, Expr::value(item.version + 1))
+        .col_expr(Column::UpdatedBy, Expr::value(operator))
+        .col_expr(Column::UpdatedAt, Expr::value(now_millis()))
+        .filter(Column::Id.eq(item.id))
+        .exec(db)
+        .await?;
+    Ok(item.version + 1)
 }
 
 /// Marks an item deleted if it is still at `item.version`; `false` when someone changed it

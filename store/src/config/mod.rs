@@ -6,6 +6,7 @@ pub mod access_keys;
 pub mod app_namespaces;
 pub mod apps;
 pub mod audit;
+pub mod branches;
 pub mod clusters;
 pub mod commits;
 pub mod instances;

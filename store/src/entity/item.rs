@@ -15,6 +15,8 @@ pub struct Model {
     pub comment: String,
     pub line_num: i32,
     pub version: i64,
+    /// In a gray branch: this override deletes the key from the gray configuration.
+    pub deletes_key: bool,
     pub created_by: String,
     pub created_at: i64,
     pub updated_by: String,

@@ -6,6 +6,7 @@
 
 mod columns;
 mod m20261121_000001_initial;
+mod m20261121_000002_branch_deletions;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -16,7 +17,10 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_initial::Migration)]
+        vec![
+            Box::new(m20261121_000001_initial::Migration),
+            Box::new(m20261121_000002_branch_deletions::Migration),
+        ]
     }
 }
 
@@ -31,6 +35,8 @@ pub enum SchemaStatement {
     Table(TableCreateStatement),
     /// `CREATE [UNIQUE] INDEX`.
     Index(IndexCreateStatement),
+    /// `ALTER TABLE`.
+    Alter(TableAlterStatement),
 }
 
 impl SchemaStatement {
@@ -43,6 +49,9 @@ impl SchemaStatement {
             (Self::Index(i), DbBackend::MySql) => i.to_string(MysqlQueryBuilder),
             (Self::Index(i), DbBackend::Postgres) => i.to_string(PostgresQueryBuilder),
             (Self::Index(i), _) => i.to_string(SqliteQueryBuilder),
+            (Self::Alter(a), DbBackend::MySql) => a.to_string(MysqlQueryBuilder),
+            (Self::Alter(a), DbBackend::Postgres) => a.to_string(PostgresQueryBuilder),
+            (Self::Alter(a), _) => a.to_string(SqliteQueryBuilder),
         }
     }
 
@@ -50,6 +59,7 @@ impl SchemaStatement {
         match self {
             Self::Table(t) => manager.create_table(t).await,
             Self::Index(i) => manager.create_index(i).await,
+            Self::Alter(a) => manager.alter_table(a).await,
         }
     }
 }
@@ -62,7 +72,11 @@ pub(crate) trait StatementMigration {
 
 /// Every statement of every migration, in order: the whole schema for one backend.
 pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
-    m20261121_000001_initial::Migration::statements(backend)
+    let mut statements = m20261121_000001_initial::Migration::statements(backend);
+    statements.extend(m20261121_000002_branch_deletions::Migration::statements(
+        backend,
+    ));
+    statements
 }
 
 /// The version names of every migration, in order (as recorded in `seaql_migrations`).

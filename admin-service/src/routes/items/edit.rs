@@ -42,6 +42,7 @@ async fn insert(
         value,
         comment,
         line_num,
+        deletes_key: false,
     };
     items::insert(&edit.txn, &new, &edit.operator)
         .await

@@ -181,6 +181,7 @@ async fn apply(
                     value: &entry.value,
                     comment: &entry.comment,
                     line_num,
+                    deletes_key: false,
                 };
                 items::insert(&edit.txn, &new, &edit.operator).await?;
                 if !entry.key.is_empty() {

@@ -6,15 +6,14 @@ use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{Publish, Release, ReleaseOperation};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Path;
-use lyre_store::config::releases::{self, NewHistory, NewRelease};
+use lyre_store::config::releases::{self, NewHistory};
 use lyre_store::config::{items, locks};
-use lyre_store::sea_orm::ConnectionTrait;
 
 use crate::domain::{
     Audit, configurations_of, definition, env_rules, lock_namespace, namespace_not_found, record,
-    release_key,
+    store_release,
 };
-use crate::params::{NamespaceAt, NamespacePath, operator};
+use crate::params::{NamespacePath, operator};
 use crate::routes::apps::check_len;
 use crate::{AdminError, AdminState, view};
 
@@ -56,6 +55,7 @@ pub(crate) async fn publish(
     check_len("comment", &body.comment, 1024)?;
 
     let (txn, ns) = lock_namespace(&state, &at).await?;
+    refuse_branch(&txn, &at).await?;
     let rules = env_rules(&txn, &at.env).await?;
     if body.is_emergency_publish && !rules.emergency_publish_allowed {
         return Err(AdminError::Forbidden(format!(
@@ -79,8 +79,15 @@ pub(crate) async fn publish(
         .format();
     let configurations = configurations_of(&items::list(&txn, ns.id).await?, format);
     let previous = releases::latest_active(&txn, at.r()).await?;
-    let release =
-        insert_release(&txn, &at, title, &body.comment, &configurations, &operator).await?;
+    let release = store_release(
+        &txn,
+        at.r(),
+        title,
+        &body.comment,
+        &configurations,
+        &operator,
+    )
+    .await?;
     let context = serde_json::json!({"isEmergencyPublish": body.is_emergency_publish});
     releases::insert_history(
         &txn,
@@ -95,6 +102,10 @@ pub(crate) async fn publish(
         &operator,
     )
     .await?;
+    // A gray branch follows main: its clients get main's release for every key it does not
+    // override.
+    crate::routes::branches::follow_main(&txn, &at, ReleaseOperation::MainToGray, title, &operator)
+        .await?;
     let message = releases::message_key(
         at.app_id.as_str(),
         at.cluster.as_str(),
@@ -131,23 +142,20 @@ pub(crate) async fn publish(
     Ok((StatusCode::CREATED, Json(view::release(release)?)))
 }
 
-/// Stores a release under a fresh key (64 random bits per second: never repeated in practice;
-/// the unique key on `release_key` guards the impossible case).
-async fn insert_release(
-    db: &impl ConnectionTrait,
-    at: &NamespaceAt,
-    title: &str,
-    comment: &str,
-    configurations: &lyre_protocol::config::Configurations,
-    operator: &str,
-) -> Result<lyre_store::entity::release::Model, AdminError> {
-    let key = release_key();
-    let new = NewRelease {
-        namespace: at.r(),
-        release_key: &key,
-        name: title,
-        comment,
-        configurations: serde_json::to_string(configurations).unwrap_or_else(|_| "{}".into()),
-    };
-    Ok(releases::insert(db, new, operator).await?)
+/// Refuses to publish a gray branch as if it were main: a branch is published with its
+/// overrides merged onto main's release.
+pub(crate) async fn refuse_branch(
+    db: &impl lyre_store::sea_orm::ConnectionTrait,
+    at: &crate::params::NamespaceAt,
+) -> Result<(), AdminError> {
+    let cluster =
+        lyre_store::config::clusters::find(db, &at.env, at.app_id.as_str(), at.cluster.as_str())
+            .await?;
+    if cluster.is_some_and(|c| c.parent_cluster_id != 0) {
+        return Err(AdminError::Invalid(format!(
+            "`{}` is a gray branch: publish it with POST .../namespaces/{}/branches/{}/releases on its main cluster",
+            at.cluster, at.namespace, at.cluster
+        )));
+    }
+    Ok(())
 }

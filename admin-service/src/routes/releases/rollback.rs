@@ -65,6 +65,7 @@ pub(crate) async fn rollback(
     };
 
     let (txn, _ns) = lock_namespace(&state, &at).await?;
+    super::publish::refuse_branch(&txn, &at).await?;
     // Read again under the lock: another rollback or publish may have come first.
     let active = releases::active(&txn, at.r(), None).await?;
     let Some(latest) = active.first() else {
@@ -105,6 +106,16 @@ pub(crate) async fn rollback(
             operation: ReleaseOperation::Rollback.code(),
             operation_context: serde_json::json!({"abandonedReleaseIds": ids}).to_string(),
         },
+        &operator,
+    )
+    .await?;
+    // A gray branch follows main: its clients get main's release for every key it does not
+    // override.
+    crate::routes::branches::follow_main(
+        &txn,
+        &at,
+        ReleaseOperation::RollbackToGray,
+        &target.name,
         &operator,
     )
     .await?;

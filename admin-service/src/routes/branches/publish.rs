@@ -1,0 +1,308 @@
+//! Publishing a branch to its clients, and merging it into main.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::{ChangeSet, ItemState, ItemUpdate, Publish, Release, ReleaseOperation};
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::{Path, Query};
+use lyre_store::config::items::{self, NewItem};
+use lyre_store::config::releases::{self, NewHistory};
+use lyre_store::config::{branches, clusters, commits, locks, namespaces};
+use lyre_store::time::now_millis;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::manage::BranchPath;
+use super::{BranchRelease, lock, overrides_of, publish_branch};
+use crate::domain::{
+    Audit, configurations_of, definition, delete_namespaces, env_rules, record, store_release,
+};
+use crate::params::operator;
+use crate::routes::apps::check_len;
+use crate::{AdminError, AdminState, view};
+
+fn check_publish(body: &Publish) -> Result<(String, String), AdminError> {
+    let operator = operator(&body.operator)?;
+    let title = body.title.trim().to_owned();
+    if title.is_empty() {
+        return Err(AdminError::Invalid("`title` must not be empty".into()));
+    }
+    check_len("title", &title, 256)?;
+    check_len("comment", &body.comment, 1024)?;
+    Ok((operator, title))
+}
+
+/// Publishes the branch: main's latest release with the branch's overrides, served to the
+/// clients its rules select (who are notified).
+#[utoipa::path(
+    post,
+    path = "/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/releases",
+    tag = "gray",
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+    ),
+    request_body = Publish,
+    responses(
+        (status = 201, description = "Published", body = Release),
+        (status = 403, description = "The publisher made the locked changes", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn gray_publish(
+    State(state): State<AdminState>,
+    Path(path): Path<BranchPath>,
+    Json(body): Json<Publish>,
+) -> Result<(StatusCode, Json<Release>), AdminError> {
+    let (at, name) = path.check(&state)?;
+    let (operator, title) = check_publish(&body)?;
+    let locked = lock(&state, &at, &name).await?;
+    let txn = &locked.txn;
+    let rules = env_rules(txn, &at.env).await?;
+    let lock_holder = locks::find(txn, locked.branch.id)
+        .await?
+        .map(|l| l.created_by);
+    if rules.namespace_lock
+        && !(body.is_emergency_publish && rules.emergency_publish_allowed)
+        && lock_holder.as_deref() == Some(operator.as_str())
+    {
+        return Err(AdminError::Forbidden(format!(
+            "`{operator}` made the unpublished changes of branch `{name}`; another person must publish them"
+        )));
+    }
+    let release = publish_branch(
+        txn,
+        &at,
+        &locked.rule,
+        &locked.branch,
+        BranchRelease {
+            title: &title,
+            comment: &body.comment,
+            operation: ReleaseOperation::GrayRelease,
+        },
+        &operator,
+    )
+    .await?;
+    locks::release(txn, &[locked.branch.id]).await?;
+    let message = releases::message_key(
+        at.app_id.as_str(),
+        at.cluster.as_str(),
+        at.namespace.as_str(),
+    );
+    let announced = vec![releases::insert_message(txn, &at.env, &message).await?];
+    record(
+        txn,
+        Audit {
+            env: &at.env,
+            app_id: at.app_id.as_str(),
+            entity_type: "branch",
+            entity_id: &format!("{at}/{name}"),
+            operation: "gray_publish",
+            operator: &operator,
+        },
+        serde_json::json!({"releaseId": release.id, "releaseKey": release.release_key}).to_string(),
+    )
+    .await?;
+    locked.txn.commit().await?;
+    state.announce(announced);
+    Ok((StatusCode::CREATED, Json(view::release(release)?)))
+}
+
+/// `?deleteBranch=true`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MergeQuery {
+    /// Delete the branch after merging (default true).
+    #[serde(default = "yes")]
+    delete_branch: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Merges the branch into main: its overrides become main's items (recorded as one commit),
+/// main is published, and the branch is deleted (or, with `deleteBranch=false`, kept and
+/// republished on the new main release).
+#[utoipa::path(
+    post,
+    path = "/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/merge",
+    tag = "gray",
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+        MergeQuery,
+    ),
+    request_body = Publish,
+    responses(
+        (status = 201, description = "Merged; main's new release", body = Release),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn merge(
+    State(state): State<AdminState>,
+    Path(path): Path<BranchPath>,
+    Query(query): Query<MergeQuery>,
+    Json(body): Json<Publish>,
+) -> Result<(StatusCode, Json<Release>), AdminError> {
+    let (at, name) = path.check(&state)?;
+    let (operator, title) = check_publish(&body)?;
+    let locked = lock(&state, &at, &name).await?;
+    let txn = &locked.txn;
+
+    // The overrides become main's items.
+    let main_items = items::list(txn, locked.main.id).await?;
+    let mut changes = ChangeSet::default();
+    let mut next_line = main_items.iter().map(|i| i.line_num).max().unwrap_or(0) + 1;
+    let now = now_millis();
+    for o in overrides_of(txn, &locked.branch).await? {
+        match (main_items.iter().find(|i| i.key == o.key), o.deletes_key) {
+            (Some(item), true) => {
+                items::soft_delete(txn, item, &operator, now).await?;
+                changes.deleted.push(ItemState {
+                    key: item.key.clone(),
+                    value: item.value.clone(),
+                    comment: item.comment.clone(),
+                });
+            }
+            (None, true) => {}
+            (Some(item), false) if item.value == o.value => {}
+            (Some(item), false) => {
+                items::update(txn, item, &o.value, &item.comment, item.line_num, &operator).await?;
+                changes.updated.push(ItemUpdate {
+                    key: o.key.clone(),
+                    old_value: item.value.clone(),
+                    new_value: o.value.clone(),
+                    old_comment: item.comment.clone(),
+                    new_comment: item.comment.clone(),
+                });
+            }
+            (None, false) => {
+                let new = NewItem {
+                    namespace_id: locked.main.id,
+                    key: &o.key,
+                    value: &o.value,
+                    comment: &o.comment,
+                    line_num: next_line,
+                    deletes_key: false,
+                };
+                next_line += 1;
+                items::insert(txn, &new, &operator).await?;
+                changes.created.push(ItemState {
+                    key: o.key.clone(),
+                    value: o.value.clone(),
+                    comment: o.comment.clone(),
+                });
+            }
+        }
+    }
+    if !changes.is_empty() {
+        namespaces::bump_revision(txn, &locked.main, &operator).await?;
+        commits::insert(
+            txn,
+            at.r(),
+            serde_json::to_string(&changes).unwrap_or_default(),
+            &format!("merged gray branch `{name}`"),
+            &operator,
+        )
+        .await?;
+    }
+
+    // Main is published with the merged items.
+    let format = definition(txn, at.app_id.as_str(), at.namespace.as_str())
+        .await?
+        .map_or(lyre_protocol::format::Format::Properties, |d| d.format());
+    let configuration = configurations_of(&items::list(txn, locked.main.id).await?, format);
+    let previous = releases::latest_active(txn, at.r()).await?;
+    let release = store_release(
+        txn,
+        at.r(),
+        &title,
+        &body.comment,
+        &configuration,
+        &operator,
+    )
+    .await?;
+    releases::insert_history(
+        txn,
+        NewHistory {
+            namespace: at.r(),
+            branch_name: &name,
+            release_id: release.id,
+            previous_release_id: previous.as_ref().map_or(0, |p| p.id),
+            operation: ReleaseOperation::Merge.code(),
+            operation_context: serde_json::json!({"branchReleaseId": locked.rule.release_id})
+                .to_string(),
+        },
+        &operator,
+    )
+    .await?;
+    let mut announced = Vec::new();
+    if query.delete_branch {
+        announced.extend(
+            delete_namespaces(txn, std::slice::from_ref(&locked.branch), &operator, now).await?,
+        );
+        if let Some(cluster) = clusters::find(txn, &at.env, at.app_id.as_str(), &name).await? {
+            clusters::soft_delete(txn, &[cluster.id], &operator, now).await?;
+        }
+        branches::end(txn, locked.rule.id, branches::MERGED, &operator).await?;
+        releases::insert_history(
+            txn,
+            NewHistory {
+                namespace: at.r(),
+                branch_name: &name,
+                release_id: release.id,
+                previous_release_id: locked.rule.release_id,
+                operation: ReleaseOperation::GrayDeletedAfterMerge.code(),
+                operation_context: "{}".into(),
+            },
+            &operator,
+        )
+        .await?;
+    } else if locked.rule.release_id != 0 {
+        publish_branch(
+            txn,
+            &at,
+            &locked.rule,
+            &locked.branch,
+            BranchRelease {
+                title: &title,
+                comment: "",
+                operation: ReleaseOperation::MainToGray,
+            },
+            &operator,
+        )
+        .await?;
+    }
+    locks::release(txn, &[locked.main.id, locked.branch.id]).await?;
+    let message = releases::message_key(
+        at.app_id.as_str(),
+        at.cluster.as_str(),
+        at.namespace.as_str(),
+    );
+    announced.push(releases::insert_message(txn, &at.env, &message).await?);
+    record(
+        txn,
+        Audit {
+            env: &at.env,
+            app_id: at.app_id.as_str(),
+            entity_type: "branch",
+            entity_id: &format!("{at}/{name}"),
+            operation: "merge",
+            operator: &operator,
+        },
+        serde_json::json!({"releaseId": release.id, "changes": changes, "deleteBranch": query.delete_branch}).to_string(),
+    )
+    .await?;
+    locked.txn.commit().await?;
+    state.announce(announced);
+    Ok((StatusCode::CREATED, Json(view::release(release)?)))
+}
