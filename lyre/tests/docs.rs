@@ -66,3 +66,8 @@ fn admin_walkthrough_works_as_written() {
 fn client_protocol_walkthrough_works_as_written() {
     run_page("client-protocol.md");
 }
+
+#[test]
+fn gray_release_walkthrough_works_as_written() {
+    run_page("gray-release.md");
+}

@@ -199,6 +199,13 @@ mod tests {
             .filter(|l| at(10).matches(&client("", l)))
             .count();
         assert!((900..=1_100).contains(&by_label), "{by_label}");
+        // Shown with `--nocapture`; docs/gray-release.md quotes it.
+        #[allow(clippy::print_stdout)]
+        {
+            println!(
+                "of 10,000 identities: 10 % selects {share} by IP, {by_label} by label; 20 % selects {share20}"
+            );
+        }
     }
 
     #[test]
