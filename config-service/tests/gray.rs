@@ -241,3 +241,65 @@ db_test!(async fn a_merge_can_keep_the_branch(t) {
     let main = read(&stack, "10.0.0.2", "canary").await;
     assert_eq!((main["configurations"].clone(), main["cluster"].as_str()), (json!({"a": "2", "b": "3"}), Some("default")));
 });
+
+db_test!(async fn a_main_rollback_during_gray_reaches_gray_clients(t) {
+    let stack = Stack::start(&t.db, Duration::from_secs(10)).await;
+    let admin = &stack.admin;
+    admin.create_app("shop").await;
+    admin.publish_text("DEV", "shop", "default", "application", "a = 1\nb = 1\n").await;
+    let branch = admin.call(Method::POST, &format!("{NS}/branches"), json!({"operator": "alice"})).await;
+    let name = branch["branchName"].as_str().unwrap().to_owned();
+    admin.call(Method::PUT, &format!("{NS}/branches/{name}/overrides/a"), json!({"value": "gray", "operator": "alice"})).await;
+    rules(&stack, &name, json!([{"clientAppId": "shop", "clientIpList": ["10.0.0.1"]}])).await;
+    admin.call(Method::POST, &format!("{NS}/branches/{name}/releases"), json!({"title": "gray", "operator": "bob"})).await;
+    let bad = admin.publish_text("DEV", "shop", "default", "application", "a = 1\nb = broken\n").await;
+    assert_eq!(configurations(&stack, "10.0.0.1", "").await, json!({"a": "gray", "b": "broken"}));
+
+    let bad_id = bad["id"].as_i64().unwrap();
+    let rolled = common::client()
+        .put(format!("{}/envs/DEV/releases/{bad_id}/rollback?operator=bob", admin.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rolled.status(), 200, "{}", rolled.text().await.unwrap());
+    assert_eq!(configurations(&stack, "10.0.0.1", "").await, json!({"a": "gray", "b": "1"}), "gray clients follow main's rollback");
+    assert_eq!(configurations(&stack, "10.0.0.2", "").await, json!({"a": "1", "b": "1"}));
+    let history = admin.call(Method::GET, &format!("{NS}/releases/histories"), json!(null)).await;
+    let latest: Vec<&str> = history["items"].as_array().unwrap().iter().take(2).map(|h| h["operation"].as_str().unwrap()).collect();
+    assert_eq!(latest, ["rollback_to_gray", "rollback"]);
+});
+
+db_test!(async fn concurrent_main_and_gray_publishes_leave_gray_on_the_latest_main(t) {
+    let stack = Stack::start(&t.db, Duration::from_secs(10)).await;
+    let admin = &stack.admin;
+    admin.create_app("shop").await;
+    admin.publish_text("DEV", "shop", "default", "application", "a = 1\nb = 0\n").await;
+    let branch = admin.call(Method::POST, &format!("{NS}/branches"), json!({"operator": "alice"})).await;
+    let name = branch["branchName"].as_str().unwrap().to_owned();
+    admin.call(Method::PUT, &format!("{NS}/branches/{name}/overrides/a"), json!({"value": "gray", "operator": "alice"})).await;
+    rules(&stack, &name, json!([{"clientAppId": "shop", "clientIpList": ["10.0.0.1"]}])).await;
+
+    // Main releases (each changing `b`) race gray publishes; whatever the order, the gray
+    // release in force must sit on the main release in force.
+    let mut tasks = Vec::new();
+    for round in 1..=5 {
+        let url = admin.url.clone();
+        let gray = format!("{url}{NS}/branches/{name}/releases");
+        tasks.push(tokio::spawn(async move {
+            let client = common::client();
+            let text = client.put(format!("{url}{NS}/text")).json(&json!({"text": format!("a = 1\nb = {round}\n"), "operator": "alice"})).send().await.unwrap();
+            assert!(text.status().is_success() || text.status() == 409, "{}", text.status());
+            let main = client.post(format!("{url}{NS}/releases")).json(&json!({"title": "main", "operator": "bob"})).send().await.unwrap();
+            assert_eq!(main.status(), 201, "{}", main.text().await.unwrap());
+            let gray = client.post(gray).json(&json!({"title": "gray", "operator": "bob"})).send().await.unwrap();
+            assert_eq!(gray.status(), 201, "{}", gray.text().await.unwrap());
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let main = configurations(&stack, "10.0.0.2", "").await;
+    let gray = configurations(&stack, "10.0.0.1", "").await;
+    assert_eq!(gray["a"], "gray");
+    assert_eq!(gray["b"], main["b"], "main {main}, gray {gray}");
+});
