@@ -26,6 +26,32 @@ pub enum PortalError {
     /// The request is malformed or a field is invalid; the message names it.
     #[error("{0}")]
     InvalidRequest(String),
+    /// Signed in, but without the permission; the message names what is missing.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such thing; the message names it.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the current state; the message says how.
+    #[error("{0}")]
+    Conflict(String),
+    /// A CI consumer sent more requests than its rate limit allows.
+    #[error("rate limit of {limit} requests per second exceeded; slow down")]
+    RateLimited {
+        /// The consumer's limit.
+        limit: u32,
+    },
+    /// The admin service refused the request; its answer is passed on as it is.
+    #[error("the admin service answered {status}")]
+    Admin {
+        /// Its status (a client error).
+        status: StatusCode,
+        /// Its JSON error body.
+        body: bytes::Bytes,
+    },
+    /// An environment's admin service (or its meta server) cannot be reached.
+    #[error("{0}")]
+    Unavailable(String),
     /// The database failed; details are logged, not answered.
     #[error("database error: {0}")]
     Database(#[from] DbErr),
@@ -43,6 +69,12 @@ impl PortalError {
             Self::AccountDisabled => (StatusCode::FORBIDDEN, "account_disabled"),
             Self::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Self::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::Admin { status, .. } => (*status, "admin"),
+            Self::Unavailable(_) => (StatusCode::BAD_GATEWAY, "unavailable"),
             Self::Database(_) | Self::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
@@ -53,15 +85,36 @@ impl PortalError {
 impl IntoResponse for PortalError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        if let Self::Admin { status, body } = self {
+            let mut response = Response::new(axum::body::Body::from(body));
+            *response.status_mut() = status;
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            return response;
+        }
+        if let Self::Unavailable(reason) = &self {
+            tracing::warn!(%reason, "an admin service is unavailable");
+            return error_response(status, code, reason.clone());
+        }
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             return error_response(status, code, "internal error; see the portal's log");
         }
         let mut response = error_response(status, code, self.to_string());
-        if let Self::TooManyAttempts { retry_after_secs } = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        match self {
+            Self::TooManyAttempts { retry_after_secs } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            Self::RateLimited { .. } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
         }
         response
     }

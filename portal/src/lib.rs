@@ -5,9 +5,12 @@
 //! data only through the admin service over HTTP, found through each environment's meta
 //! server.
 
+mod admin;
 mod auth;
 mod bootstrap;
+mod envs;
 mod error;
+mod rbac;
 mod router;
 mod routes;
 mod settings;
@@ -32,6 +35,7 @@ struct Inner {
     tokens: auth::TokenKeys,
     throttle: auth::throttle::Throttle,
     http: reqwest::Client,
+    admins: admin::Admins,
 }
 
 impl std::fmt::Debug for PortalState {
@@ -53,6 +57,7 @@ impl PortalState {
             db,
             tokens: auth::TokenKeys::new(jwt_secret.as_bytes()),
             throttle: auth::throttle::Throttle::default(),
+            admins: admin::Admins::new(settings.clone()),
             settings,
             http,
         }))
@@ -64,5 +69,9 @@ impl PortalState {
 
     fn settings(&self) -> &PortalSettings {
         &self.0.settings
+    }
+
+    fn admins(&self) -> &admin::Admins {
+        &self.0.admins
     }
 }

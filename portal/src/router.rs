@@ -13,7 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{auth, system};
+use crate::routes::{
+    apps, auth, branches, clusters, items, manage, releases, roles, system, users,
+};
 use crate::{PortalState, ui};
 
 /// The service name the portal reports in `/health` and `/ready`.
@@ -23,14 +25,25 @@ pub const SERVICE_NAME: &str = "lyre-portal";
 #[openapi(
     info(
         title = "Lyre portal API",
-        description = "The portal's API: sign-in and sessions, and the state of the system. \
-            Authenticate with `Authorization: Bearer <token>` from `POST /api/v1/auth/login`, \
-            or with the `lyre_session` cookie it sets.",
+        description = "The portal's API (`/api/v1`): apps, clusters, namespaces, items, releases, \
+            gray branches, release requests, roles and users. Authenticate with \
+            `Authorization: Bearer <token>` from `POST /api/v1/auth/login`, or with the \
+            `lyre_session` cookie it sets. Every write is made as the signed-in user: `operator` \
+            fields in request bodies are ignored.",
     ),
     modifiers(&SessionSecurity),
     tags(
-        (name = "auth", description = "Signing in and out"),
-        (name = "system", description = "Environments and the health of their services"),
+        (name = "auth", description = "Signing in and out, one's own password"),
+        (name = "system", description = "Environments, their rules, and the health of their services"),
+        (name = "users", description = "People (managed by the super admin)"),
+        (name = "apps", description = "Apps and the namespaces they define"),
+        (name = "roles", description = "Who may do what in an app"),
+        (name = "clusters", description = "Clusters and the namespaces in them"),
+        (name = "items", description = "A namespace's keys and values"),
+        (name = "releases", description = "Publishing, history, rollback, instances"),
+        (name = "gray", description = "Gray branches: overrides, rules, gray publish, merge, abandon"),
+        (name = "access keys", description = "Secrets apps sign their requests with"),
+        (name = "audit", description = "Who did what, when"),
     )
 )]
 struct ApiDoc;
@@ -58,7 +71,47 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(auth::login::login))
         .routes(routes!(auth::logout::logout))
         .routes(routes!(auth::me::me))
+        .routes(routes!(users::change_own_password))
         .routes(routes!(system::status::status))
+        .routes(routes!(manage::env_settings, manage::update_env_settings))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::update))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(apps::list, apps::create))
+        .routes(routes!(apps::get, apps::update, apps::delete))
+        .routes(routes!(apps::namespaces, apps::create_namespace))
+        .routes(routes!(apps::delete_namespace))
+        .routes(routes!(apps::public_namespaces))
+        .routes(routes!(clusters::overview))
+        .routes(routes!(roles::list, roles::grant, roles::revoke))
+        .routes(routes!(clusters::list, clusters::create))
+        .routes(routes!(clusters::get, clusters::delete))
+        .routes(routes!(clusters::namespaces, clusters::associate))
+        .routes(routes!(clusters::namespace, clusters::delete_namespace))
+        .routes(routes!(clusters::lock))
+        .routes(routes!(items::list, items::create))
+        .routes(routes!(items::get, items::update, items::delete))
+        .routes(routes!(items::text, items::put_text))
+        .routes(routes!(items::changes))
+        .routes(routes!(items::commits))
+        .routes(routes!(releases::publish, releases::list))
+        .routes(routes!(releases::histories))
+        .routes(routes!(releases::latest))
+        .routes(routes!(releases::instances))
+        .routes(routes!(releases::get))
+        .routes(routes!(releases::release_instances))
+        .routes(routes!(releases::compare))
+        .routes(routes!(releases::rollback))
+        .routes(routes!(branches::get, branches::create))
+        .routes(routes!(branches::abandon))
+        .routes(routes!(branches::instances))
+        .routes(routes!(branches::set_override, branches::delete_override))
+        .routes(routes!(branches::rules, branches::set_rules))
+        .routes(routes!(branches::publish))
+        .routes(routes!(branches::merge))
+        .routes(routes!(manage::list_keys, manage::create_key))
+        .routes(routes!(manage::update_key, manage::delete_key))
+        .routes(routes!(manage::audits))
 }
 
 /// The OpenAPI document of the portal's API.

@@ -76,12 +76,14 @@ pub struct CreateApp {
     /// Owning organisation's name.
     #[serde(default)]
     pub org_name: String,
-    /// The person responsible.
+    /// The person responsible (the portal defaults it to the creator).
+    #[serde(default)]
     pub owner_name: String,
     /// How to reach them.
     #[serde(default)]
     pub owner_email: String,
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -101,6 +103,7 @@ pub struct UpdateApp {
     /// New owner email.
     pub owner_email: Option<String>,
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -133,6 +136,7 @@ pub struct CreateCluster {
     #[serde(default)]
     pub comment: String,
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -173,6 +177,7 @@ pub struct CreateAppNamespace {
     #[serde(default)]
     pub comment: String,
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -224,6 +229,7 @@ pub struct AssociateNamespace {
     /// The public namespace's name.
     pub namespace_name: String,
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -260,6 +266,7 @@ pub struct CreateItem {
     #[serde(default)]
     pub comment: String,
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -276,6 +283,7 @@ pub struct UpdateItem {
     /// with 409 instead of overwriting someone else's change.
     pub version: Option<i64>,
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -305,6 +313,7 @@ pub struct UpdateText {
     #[serde(default)]
     pub comment: String,
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -450,10 +459,15 @@ pub struct Publish {
     pub comment: String,
     /// Who publishes.
     #[serde(alias = "releasedBy")]
+    #[serde(default)]
     pub operator: String,
     /// Publish even where the namespace lock would forbid it, if the environment allows.
     #[serde(default)]
     pub is_emergency_publish: bool,
+    /// Publish only if the namespace (for a gray publish, the branch) is still at this
+    /// revision: what was reviewed is what goes out. `409` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i64>,
 }
 
 /// A release without its configuration.
@@ -628,6 +642,7 @@ pub struct UpdateEnvSettings {
     /// See [`EnvSettings::emergency_publish_allowed`].
     pub emergency_publish_allowed: Option<bool>,
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -684,6 +699,7 @@ pub struct UpdateAccessKey {
     /// `enforce` or `observe`.
     pub mode: Option<String>,
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -693,6 +709,7 @@ pub struct UpdateAccessKey {
 #[serde(rename_all = "camelCase")]
 pub struct OperatorBody {
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -751,6 +768,7 @@ pub struct SetOverride {
     #[serde(default)]
     pub deleted: bool,
     /// Who does this.
+    #[serde(default)]
     pub operator: String,
 }
 
@@ -769,6 +787,11 @@ pub struct Branch {
     pub overrides: Vec<Override>,
     /// The branch's latest release, if it was published.
     pub latest_release: Option<ReleaseSummary>,
+    /// The branch's revision: grows with every change to its overrides.
+    pub revision: i64,
+    /// What a gray publish now would change for gray clients: main's latest release with the
+    /// overrides, against the branch's latest release (main's, before the first gray publish).
+    pub pending_changes: Vec<KeyChange>,
     /// Who created it.
     pub created_by: String,
     /// When.
@@ -795,5 +818,6 @@ pub struct UpdateGrayRules {
     pub rule_items: Vec<crate::gray::GrayRuleItem>,
     /// Who does this.
     #[serde(alias = "dataChangeLastModifiedBy")]
+    #[serde(default)]
     pub operator: String,
 }

@@ -229,3 +229,78 @@ pub async fn roles_of(
         .await?;
     Ok(roles.into_iter().map(|r| r.name).collect())
 }
+
+/// One page of users, by name; `search` narrows to names, display names or emails containing it.
+pub async fn list_users(
+    db: &impl ConnectionTrait,
+    search: Option<&str>,
+    request: crate::page::PageRequest,
+) -> Result<crate::page::Paged<user::Model>, DbErr> {
+    use sea_orm::{Condition, QueryOrder};
+    let mut select = user::Entity::find().order_by_asc(user::Column::Username);
+    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        select = select.filter(
+            Condition::any()
+                .add(user::Column::Username.contains(search))
+                .add(user::Column::DisplayName.contains(search))
+                .add(user::Column::Email.contains(search)),
+        );
+    }
+    crate::page::fetch(db, select, request).await
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct UserChanges<'a> {
+    /// Name shown to people.
+    pub display_name: Option<&'a str>,
+    /// Contact address.
+    pub email: Option<&'a str>,
+    /// Whether the user may sign in.
+    pub is_enabled: Option<bool>,
+    /// A new argon2 PHC string.
+    pub password_hash: Option<&'a str>,
+}
+
+/// Applies `changes` to the user `id`.
+pub async fn update_user(
+    db: &impl ConnectionTrait,
+    id: i64,
+    changes: &UserChanges<'_>,
+    by: &str,
+) -> Result<(), DbErr> {
+    let mut update = user::Entity::update_many()
+        .col_expr(user::Column::UpdatedBy, Expr::value(by))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now_millis()));
+    if let Some(v) = changes.display_name {
+        update = update.col_expr(user::Column::DisplayName, Expr::value(v));
+    }
+    if let Some(v) = changes.email {
+        update = update.col_expr(user::Column::Email, Expr::value(v));
+    }
+    if let Some(v) = changes.is_enabled {
+        update = update.col_expr(user::Column::IsEnabled, Expr::value(v));
+    }
+    if let Some(v) = changes.password_hash {
+        update = update.col_expr(user::Column::PasswordHash, Expr::value(v));
+    }
+    update.filter(user::Column::Id.eq(id)).exec(db).await?;
+    Ok(())
+}
+
+/// Ends every live session of the user `id` except `keep` (the caller's own, say).
+pub async fn revoke_sessions_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<(), DbErr> {
+    let mut update = user_session::Entity::update_many()
+        .col_expr(user_session::Column::RevokedAt, Expr::value(now_millis()))
+        .filter(user_session::Column::UserId.eq(user_id))
+        .filter(user_session::Column::RevokedAt.eq(0));
+    if let Some(keep) = keep {
+        update = update.filter(user_session::Column::SessionId.ne(keep));
+    }
+    update.exec(db).await?;
+    Ok(())
+}

@@ -13,6 +13,7 @@ pub mod entity;
 pub mod migrate;
 pub mod migration;
 pub mod page;
+pub mod rbac;
 pub mod registry;
 pub mod settings;
 #[cfg(feature = "testing")]

@@ -9,9 +9,10 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use lyre_store::accounts;
+use lyre_store::{accounts, rbac};
 use serde::{Deserialize, Serialize};
 
+use crate::rbac::Grants;
 use crate::{PortalError, PortalState};
 
 /// The session cookie's name.
@@ -66,12 +67,14 @@ pub(crate) struct CurrentUser {
     pub display_name: String,
     pub email: String,
     pub session_id: String,
+    pub user_id: i64,
     pub roles: Vec<String>,
+    pub grants: Grants,
 }
 
 impl CurrentUser {
     pub(crate) fn is_super_admin(&self) -> bool {
-        self.roles.iter().any(|r| r == accounts::SUPER_ADMIN_ROLE)
+        self.grants.is_super_admin()
     }
 }
 
@@ -112,13 +115,18 @@ impl FromRequestParts<PortalState> for CurrentUser {
             .await?
             .filter(|u| u.is_enabled && u.username == claims.sub)
             .ok_or(PortalError::Unauthenticated)?;
-        let roles = accounts::roles_of(db, accounts::SUBJECT_USER, &user.username).await?;
+        let held = rbac::permissions_of(db, accounts::SUBJECT_USER, &user.username).await?;
+        let mut roles: Vec<String> = held.iter().map(|h| h.role.clone()).collect();
+        roles.sort();
+        roles.dedup();
         Ok(Self {
             username: user.username,
             display_name: user.display_name,
             email: user.email,
             session_id: session.session_id,
+            user_id: user.id,
             roles,
+            grants: Grants::new(&held),
         })
     }
 }

@@ -1,4 +1,14 @@
-//! Handlers, one file per action, grouped by resource.
+//! The portal's endpoints, one module per area.
 
+pub(crate) mod apps;
 pub(crate) mod auth;
+pub(crate) mod branches;
+pub(crate) mod clusters;
+pub(crate) mod items;
+pub(crate) mod manage;
+pub(crate) mod queries;
+pub(crate) mod releases;
+pub(crate) mod roles;
+pub(crate) mod scope;
 pub(crate) mod system;
+pub(crate) mod users;

@@ -14,6 +14,8 @@ use lyre_store::testing::TestDb;
 use serde_json::Value;
 use tower::ServiceExt as _;
 
+pub mod stack;
+
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestPortal {

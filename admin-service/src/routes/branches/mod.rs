@@ -19,7 +19,7 @@ use lyre_store::config::{branches, items, namespaces};
 use lyre_store::entity::{gray_rule, item, namespace, release};
 use lyre_store::sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 
-use crate::domain::{gray_configuration, lock_namespace, store_release};
+use crate::domain::{diff, gray_configuration, lock_namespace, store_release};
 use crate::params::NamespaceAt;
 use crate::{AdminError, AdminState, view};
 
@@ -98,12 +98,20 @@ pub(crate) async fn describe(
     } else {
         releases::find(db, &main.env, rule.release_id).await?
     };
+    let (main_now, _) = main_configuration(db, main.r()).await?;
+    let overrides = overrides_of(db, branch).await?;
+    let gray_next = gray_configuration(&main_now, &overrides);
+    let gray_now = match &latest {
+        Some(release) => view::configurations(release)?,
+        None => main_now,
+    };
     Ok(Branch {
+        revision: branch.revision,
+        pending_changes: diff(&gray_now, &gray_next),
         branch_name: rule.branch_name.clone(),
         parent_cluster: rule.cluster_name.clone(),
         rule_items: rule_items(rule),
-        overrides: overrides_of(db, branch)
-            .await?
+        overrides: overrides
             .into_iter()
             .map(|i| Override {
                 key: i.key,

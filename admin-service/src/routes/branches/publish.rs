@@ -62,6 +62,12 @@ pub(crate) async fn gray_publish(
     let (operator, title) = check_publish(&body)?;
     let locked = lock(&state, &at, &name).await?;
     let txn = &locked.txn;
+    crate::routes::releases::publish::expect_revision(
+        &format!("branch `{name}` of {at}"),
+        locked.branch.revision,
+        &locked.branch.updated_by,
+        body.revision,
+    )?;
     let rules = env_rules(txn, &at.env).await?;
     let lock_holder = locks::find(txn, locked.branch.id)
         .await?

@@ -38,6 +38,7 @@ use crate::{AdminError, AdminState, view};
         (status = 400, description = "A field is invalid", body = ErrorBody),
         (status = 403, description = "The publisher made the locked changes", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
+        (status = 409, description = "Changed since `revision`", body = ErrorBody),
     )
 )]
 pub(crate) async fn publish(
@@ -56,6 +57,7 @@ pub(crate) async fn publish(
 
     let (txn, ns) = lock_namespace(&state, &at).await?;
     refuse_branch(&txn, &at).await?;
+    expect_revision(&at.to_string(), ns.revision, &ns.updated_by, body.revision)?;
     let rules = env_rules(&txn, &at.env).await?;
     if body.is_emergency_publish && !rules.emergency_publish_allowed {
         return Err(AdminError::Forbidden(format!(
@@ -158,4 +160,19 @@ pub(crate) async fn refuse_branch(
         )));
     }
     Ok(())
+}
+
+/// Refuses a publish that names a revision the namespace is no longer at.
+pub(crate) fn expect_revision(
+    what: &str,
+    current: i64,
+    changed_by: &str,
+    expected: Option<i64>,
+) -> Result<(), AdminError> {
+    match expected {
+        Some(expected) if expected != current => Err(AdminError::Changed(format!(
+            "{what} is at revision {current}, not {expected}: `{changed_by}` changed it since"
+        ))),
+        _ => Ok(()),
+    }
 }

@@ -1,0 +1,274 @@
+//! Reaching each environment's admin service: found through the environment's meta server,
+//! remembered for a short while, with failover to the next instance when one is unreachable.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use lyre_protocol::meta::ServiceInstance;
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::PortalError;
+use crate::settings::PortalSettings;
+
+/// How long a discovered list of admin services is used before asking the meta server again.
+const REMEMBER: Duration = Duration::from_secs(10);
+
+/// The admin services of every environment.
+pub(crate) struct Admins {
+    http: reqwest::Client,
+    settings: PortalSettings,
+    known: Mutex<HashMap<String, (Vec<String>, Instant)>>,
+    next: AtomicUsize,
+}
+
+/// An admin service's answer.
+#[derive(Debug)]
+pub(crate) struct AdminReply {
+    pub status: StatusCode,
+    pub content_type: Option<HeaderValue>,
+    pub body: Bytes,
+}
+
+impl AdminReply {
+    /// The body as `T`, when the admin service answered 2xx; its error otherwise.
+    pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T, PortalError> {
+        if !self.status.is_success() {
+            return Err(self.into_error());
+        }
+        serde_json::from_slice(&self.body).map_err(|e| {
+            PortalError::Internal(format!("the admin service sent an unreadable answer: {e}"))
+        })
+    }
+
+    /// Succeeds on 2xx; the admin service's error otherwise.
+    pub(crate) fn ok(self) -> Result<Self, PortalError> {
+        if self.status.is_success() {
+            Ok(self)
+        } else {
+            Err(self.into_error())
+        }
+    }
+
+    /// The admin service's error, passed on as it is (its body names the problem).
+    pub(crate) fn into_error(self) -> PortalError {
+        if self.status.is_server_error() {
+            return PortalError::Unavailable(format!(
+                "the admin service failed ({}); see its log",
+                self.status
+            ));
+        }
+        PortalError::Admin {
+            status: self.status,
+            body: self.body,
+        }
+    }
+}
+
+impl IntoResponse for AdminReply {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            return self.into_error().into_response();
+        }
+        let mut response = Response::new(Body::from(self.body));
+        *response.status_mut() = self.status;
+        if let Some(content_type) = self.content_type {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, content_type);
+        }
+        response
+    }
+}
+
+impl Admins {
+    pub(crate) fn new(settings: PortalSettings) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_default();
+        Self {
+            http,
+            settings,
+            known: Mutex::default(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether `env` is one of the configured environments (names compare case-insensitively),
+    /// and its configured spelling.
+    pub(crate) fn env(&self, env: &str) -> Result<String, PortalError> {
+        self.settings
+            .envs
+            .iter()
+            .find(|e| e.eq_ignore_ascii_case(env))
+            .cloned()
+            .ok_or_else(|| {
+                PortalError::NotFound(format!(
+                    "no environment `{env}`; the environments are {}",
+                    self.settings.envs.join(", ")
+                ))
+            })
+    }
+
+    /// The configured environments, in order.
+    pub(crate) fn envs(&self) -> &[String] {
+        &self.settings.envs
+    }
+
+    /// The base URLs (ending in `/`) of `env`'s admin services.
+    pub(crate) async fn urls(&self, env: &str) -> Result<Vec<String>, PortalError> {
+        if let Some((urls, at)) = self.lock().get(env)
+            && at.elapsed() < REMEMBER
+        {
+            return Ok(urls.clone());
+        }
+        let meta = format!("{}/services/admin", self.settings.meta_url_for(env));
+        let unavailable = |why: String| {
+            PortalError::Unavailable(format!(
+                "cannot find the admin service of {env}: {why} (meta server {meta})"
+            ))
+        };
+        let response = self
+            .http
+            .get(&meta)
+            .send()
+            .await
+            .map_err(|e| unavailable(root_cause(&e)))?;
+        if !response.status().is_success() {
+            return Err(unavailable(format!("it answered {}", response.status())));
+        }
+        let instances: Vec<ServiceInstance> = response
+            .json()
+            .await
+            .map_err(|e| unavailable(format!("unreadable answer: {e}")))?;
+        let mut urls: Vec<String> = instances
+            .into_iter()
+            .map(|i| {
+                let mut url = i.homepage_url;
+                if !url.ends_with('/') {
+                    url.push('/');
+                }
+                url
+            })
+            .collect();
+        urls.sort();
+        urls.dedup();
+        if urls.is_empty() {
+            return Err(unavailable("no admin service is registered".into()));
+        }
+        self.lock()
+            .insert(env.to_owned(), (urls.clone(), Instant::now()));
+        Ok(urls)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Vec<String>, Instant)>> {
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends a request to `env`'s admin service; `path` starts with `/` and may carry a query.
+    /// An unreachable instance is skipped for the next one.
+    pub(crate) async fn send(
+        &self,
+        env: &str,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<AdminReply, PortalError> {
+        let urls = self.urls(env).await?;
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut last_error = String::new();
+        for i in 0..urls.len() {
+            let base = &urls[(start + i) % urls.len()];
+            let url = format!("{}{}", base.trim_end_matches('/'), path);
+            let mut request = self.http.request(method.clone(), &url);
+            if let Some(body) = &body {
+                request = request
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            match request.send().await {
+                Ok(response) => {
+                    let status = StatusCode::from_u16(response.status().as_u16())
+                        .unwrap_or(StatusCode::BAD_GATEWAY);
+                    let content_type = response
+                        .headers()
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
+                    let body = response.bytes().await.map_err(|e| {
+                        PortalError::Unavailable(format!(
+                            "the admin service of {env} broke off its answer: {}",
+                            root_cause(&e)
+                        ))
+                    })?;
+                    return Ok(AdminReply {
+                        status,
+                        content_type,
+                        body,
+                    });
+                }
+                Err(e) => {
+                    last_error = format!("{url}: {}", root_cause(&e));
+                    // Forget the list: the next request asks the meta server again.
+                    self.lock().remove(env);
+                }
+            }
+        }
+        Err(PortalError::Unavailable(format!(
+            "the admin service of {env} is unreachable ({last_error})"
+        )))
+    }
+
+    /// GETs `path` from `env`'s admin service as `T`.
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        env: &str,
+        path: &str,
+    ) -> Result<T, PortalError> {
+        self.send(env, Method::GET, path, None).await?.json()
+    }
+
+    /// Sends `body` as JSON.
+    pub(crate) async fn send_json<B: Serialize>(
+        &self,
+        env: &str,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<AdminReply, PortalError> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| PortalError::Internal(format!("encoding a request: {e}")))?;
+        self.send(env, method, path, Some(body)).await
+    }
+}
+
+/// The innermost cause of an error, which names the actual problem (refused, timed out...).
+pub(crate) fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+/// Percent-encodes one path segment or query value: everything but unreserved characters.
+pub(crate) fn encode(raw: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}

@@ -1,0 +1,408 @@
+//! Apps and their namespace definitions: anyone signed in may list and read them and create
+//! an app (becoming its master); an app's master changes it; the super admin deletes it.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::{App, AppNamespace, CreateApp, CreateAppNamespace, Page, UpdateApp};
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::{Path, Query};
+use lyre_store::accounts::{self, SUBJECT_USER};
+use lyre_store::rbac;
+use reqwest::Method;
+use serde::Deserialize;
+
+use super::queries::{AppsQuery, OperatorQuery};
+use super::scope::{AppPath, with_query};
+use crate::admin::{AdminReply, encode};
+use crate::auth::CurrentUser;
+use crate::rbac::{Action, Grant};
+use crate::{PortalError, PortalState};
+
+/// A page of apps.
+#[utoipa::path(
+    get,
+    path = "/api/v1/apps",
+    tag = "apps",
+    security(("session" = [])),
+    params(AppsQuery),
+    responses(
+        (status = 200, description = "One page of apps", body = Page<App>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list(
+    State(state): State<PortalState>,
+    _user: CurrentUser,
+    Query(query): Query<AppsQuery>,
+) -> Result<AdminReply, PortalError> {
+    let env = first_env(&state)?;
+    state
+        .admins()
+        .send(&env, Method::GET, &with_query("/apps", &query)?, None)
+        .await
+}
+
+/// Creates an app, with its `default` cluster and `application` namespace in every
+/// environment. Its owner (by default the creator) and its creator become its masters and may
+/// modify and release all its namespaces.
+#[utoipa::path(
+    post,
+    path = "/api/v1/apps",
+    tag = "apps",
+    security(("session" = [])),
+    request_body = CreateApp,
+    responses(
+        (status = 201, description = "Created", body = App),
+        (status = 400, description = "A field is invalid, or the owner is no user", body = ErrorBody),
+        (status = 409, description = "The app id is taken", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Json(mut body): Json<CreateApp>,
+) -> Result<(StatusCode, Json<App>), PortalError> {
+    if body.owner_name.trim().is_empty() {
+        body.owner_name.clone_from(&user.username);
+        if body.owner_email.is_empty() {
+            body.owner_email.clone_from(&user.email);
+        }
+    }
+    let owner = body.owner_name.trim().to_owned();
+    if !accounts::find_user(state.db(), &owner)
+        .await?
+        .is_some_and(|u| u.is_enabled)
+    {
+        return Err(PortalError::InvalidRequest(format!(
+            "`ownerName`: no enabled user `{owner}`"
+        )));
+    }
+    body.operator.clone_from(&user.username);
+    let app: App = everywhere(
+        &state,
+        Method::POST,
+        "/apps",
+        json_body(&body)?,
+        StatusCode::CONFLICT,
+    )
+    .await?
+    .json()?;
+    for subject in [owner.as_str(), user.username.as_str()] {
+        grant_founder(&state, &app.app_id, subject, &user.username).await?;
+    }
+    Ok((StatusCode::CREATED, Json(app)))
+}
+
+/// Sends one request through every distinct set of admin services (one call when the
+/// environments share them and their database, one per deployment otherwise) and answers the
+/// first one's reply. A later deployment answering `tolerated` is taken to share the first
+/// one's database, where the change is already made.
+pub(crate) async fn everywhere(
+    state: &PortalState,
+    method: Method,
+    path: &str,
+    body: Option<Vec<u8>>,
+    tolerated: StatusCode,
+) -> Result<AdminReply, PortalError> {
+    let mut first = None;
+    for env in distinct_envs(state).await? {
+        let reply = state
+            .admins()
+            .send(&env, method.clone(), path, body.clone())
+            .await?;
+        match first {
+            None => first = Some(reply.ok()?),
+            Some(_) if reply.status == tolerated => {}
+            Some(_) => {
+                reply.ok()?;
+            }
+        }
+    }
+    first.ok_or_else(|| PortalError::Internal("no environment is configured".into()))
+}
+
+fn json_body<B: serde::Serialize>(body: &B) -> Result<Option<Vec<u8>>, PortalError> {
+    serde_json::to_vec(body)
+        .map(Some)
+        .map_err(|e| PortalError::Internal(format!("encoding a request: {e}")))
+}
+
+/// Makes `subject` master of `app`, with modify and release on all its namespaces.
+pub(crate) async fn grant_founder(
+    state: &PortalState,
+    app: &str,
+    subject: &str,
+    by: &str,
+) -> Result<(), PortalError> {
+    let grants = [
+        Grant::Master { app: app.into() },
+        Grant::Namespace {
+            action: Action::Modify,
+            app: app.into(),
+            namespace: None,
+            env: None,
+        },
+        Grant::Namespace {
+            action: Action::Release,
+            app: app.into(),
+            namespace: None,
+            env: None,
+        },
+    ];
+    for grant in grants {
+        let (role, permission_type, target) = grant.role();
+        rbac::grant(
+            state.db(),
+            &role,
+            &[(&permission_type, &target)],
+            SUBJECT_USER,
+            subject,
+            by,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// One app.
+#[utoipa::path(
+    get,
+    path = "/api/v1/apps/{appId}",
+    tag = "apps",
+    security(("session" = [])),
+    params(("appId" = String, Path, description = "The app")),
+    responses(
+        (status = 200, description = "The app", body = App),
+        (status = 404, description = "No such app", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get(
+    State(state): State<PortalState>,
+    _user: CurrentUser,
+    Path(path): Path<AppPath>,
+) -> Result<AdminReply, PortalError> {
+    let env = first_env(&state)?;
+    state
+        .admins()
+        .send(
+            &env,
+            Method::GET,
+            &format!("/apps/{}", encode(&path.app_id)),
+            None,
+        )
+        .await
+}
+
+/// Changes an app's name, organisation or owner (its masters only).
+#[utoipa::path(
+    put,
+    path = "/api/v1/apps/{appId}",
+    tag = "apps",
+    security(("session" = [])),
+    params(("appId" = String, Path, description = "The app")),
+    request_body = UpdateApp,
+    responses(
+        (status = 200, description = "Changed", body = App),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 404, description = "No such app", body = ErrorBody),
+    )
+)]
+pub(crate) async fn update(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<AppPath>,
+    Json(mut body): Json<UpdateApp>,
+) -> Result<AdminReply, PortalError> {
+    user.grants.require_master(&path.app_id)?;
+    body.operator.clone_from(&user.username);
+    let target = format!("/apps/{}", encode(&path.app_id));
+    everywhere(
+        &state,
+        Method::PUT,
+        &target,
+        json_body(&body)?,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Deletes an app with everything in it, in every environment (the super admin only).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/apps/{appId}",
+    tag = "apps",
+    security(("session" = [])),
+    params(("appId" = String, Path, description = "The app")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "Not the super admin", body = ErrorBody),
+        (status = 404, description = "No such app", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<AppPath>,
+) -> Result<StatusCode, PortalError> {
+    user.grants.require_super_admin()?;
+    let target = with_query(
+        &format!("/apps/{}", encode(&path.app_id)),
+        &OperatorQuery {
+            operator: &user.username,
+        },
+    )?;
+    everywhere(&state, Method::DELETE, &target, None, StatusCode::NOT_FOUND).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The namespaces an app defines.
+#[utoipa::path(
+    get,
+    path = "/api/v1/apps/{appId}/appnamespaces",
+    tag = "apps",
+    security(("session" = [])),
+    params(("appId" = String, Path, description = "The app")),
+    responses(
+        (status = 200, description = "Its namespace definitions", body = Vec<AppNamespace>),
+        (status = 404, description = "No such app", body = ErrorBody),
+    )
+)]
+pub(crate) async fn namespaces(
+    State(state): State<PortalState>,
+    _user: CurrentUser,
+    Path(path): Path<AppPath>,
+) -> Result<AdminReply, PortalError> {
+    let env = first_env(&state)?;
+    state
+        .admins()
+        .send(
+            &env,
+            Method::GET,
+            &format!("/apps/{}/appnamespaces", encode(&path.app_id)),
+            None,
+        )
+        .await
+}
+
+/// Defines a namespace of the app, created in each of its clusters (its masters only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/apps/{appId}/appnamespaces",
+    tag = "apps",
+    security(("session" = [])),
+    params(("appId" = String, Path, description = "The app")),
+    request_body = CreateAppNamespace,
+    responses(
+        (status = 201, description = "Created", body = AppNamespace),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create_namespace(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<AppPath>,
+    Json(mut body): Json<CreateAppNamespace>,
+) -> Result<AdminReply, PortalError> {
+    user.grants.require_master(&path.app_id)?;
+    body.operator.clone_from(&user.username);
+    let target = format!("/apps/{}/appnamespaces", encode(&path.app_id));
+    everywhere(
+        &state,
+        Method::POST,
+        &target,
+        json_body(&body)?,
+        StatusCode::CONFLICT,
+    )
+    .await
+}
+
+/// `/apps/{appId}/appnamespaces/{namespaceName}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AppNamespacePath {
+    app_id: String,
+    namespace_name: String,
+}
+
+/// Deletes a namespace definition and the namespace in every cluster (its masters only).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/apps/{appId}/appnamespaces/{namespaceName}",
+    tag = "apps",
+    security(("session" = [])),
+    params(
+        ("appId" = String, Path, description = "The app"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete_namespace(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<AppNamespacePath>,
+) -> Result<StatusCode, PortalError> {
+    user.grants.require_master(&path.app_id)?;
+    let target = with_query(
+        &format!(
+            "/apps/{}/appnamespaces/{}",
+            encode(&path.app_id),
+            encode(&path.namespace_name)
+        ),
+        &OperatorQuery {
+            operator: &user.username,
+        },
+    )?;
+    everywhere(&state, Method::DELETE, &target, None, StatusCode::NOT_FOUND).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every public namespace, of every app: what an app may associate.
+#[utoipa::path(
+    get,
+    path = "/api/v1/appnamespaces/public",
+    tag = "apps",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Public namespace definitions", body = Vec<AppNamespace>),
+    )
+)]
+pub(crate) async fn public_namespaces(
+    State(state): State<PortalState>,
+    _user: CurrentUser,
+) -> Result<AdminReply, PortalError> {
+    let env = first_env(&state)?;
+    state
+        .admins()
+        .send(&env, Method::GET, "/appnamespaces/public", None)
+        .await
+}
+
+/// The first configured environment, whose admin service answers questions about apps.
+pub(crate) fn first_env(state: &PortalState) -> Result<String, PortalError> {
+    state
+        .admins()
+        .envs()
+        .first()
+        .cloned()
+        .ok_or_else(|| PortalError::Internal("no environment is configured".into()))
+}
+
+/// One environment per distinct set of admin services, in configured order.
+pub(crate) async fn distinct_envs(state: &PortalState) -> Result<Vec<String>, PortalError> {
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    let mut envs = Vec::new();
+    for env in state.admins().envs() {
+        let urls = state.admins().urls(env).await?;
+        if !seen.contains(&urls) {
+            seen.push(urls);
+            envs.push(env.clone());
+        }
+    }
+    Ok(envs)
+}

@@ -1,0 +1,488 @@
+//! Gray branches: creating one and changing its overrides take the modify permission; its
+//! rules, gray publish, merge and abandon take the release permission. Where the environment
+//! requires review, a gray publish goes through a release request, and a merge is direct only
+//! when everything it publishes was reviewed (main has no unpublished changes and the branch
+//! none beyond its gray release).
+
+use axum::extract::State;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::{
+    Branch, GrayRules, Instance, Namespace, OperatorBody, Page, Publish, Release, SetOverride,
+    UpdateGrayRules,
+};
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::{Path, Query};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use super::queries::{InstancesQuery, OperatorQuery};
+use super::releases::check_review_bypass;
+use super::scope::{BranchKeyPath, NsAt, NsKeyPath, NsPath, require, require_view, with_query};
+use crate::admin::{AdminReply, encode};
+use crate::auth::CurrentUser;
+use crate::envs;
+use crate::rbac::{Action, Grants};
+use crate::{PortalError, PortalState};
+
+fn branch_path(at: &NsAt, branch: &str, suffix: &str) -> String {
+    at.admin(&format!("/branches/{}{suffix}", encode(branch)))
+}
+
+/// The namespace's gray branch.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches",
+    tag = "gray",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 200, description = "The branch", body = Branch),
+        (status = 403, description = "Private to the app's members here", body = ErrorBody),
+        (status = 404, description = "No branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require_view(&state, &user.grants, &at).await?;
+    state
+        .admins()
+        .send(&at.env, Method::GET, &at.admin("/branches"), None)
+        .await
+}
+
+/// Creates the namespace's gray branch (one per namespace and cluster).
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches",
+    tag = "gray",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 201, description = "Created", body = Branch),
+        (status = 403, description = "No modify permission", body = ErrorBody),
+        (status = 409, description = "The namespace has a branch already", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require(&user.grants, Action::Modify, &at)?;
+    let body = OperatorBody {
+        operator: user.username.clone(),
+    };
+    state
+        .admins()
+        .send_json(&at.env, Method::POST, &at.admin("/branches"), &body)
+        .await
+}
+
+/// Abandons the branch: its clients go back to main.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}",
+    tag = "gray",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+    ),
+    responses(
+        (status = 204, description = "Abandoned"),
+        (status = 403, description = "No release permission", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn abandon(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsKeyPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require(&user.grants, Action::Release, &at)?;
+    let target = with_query(
+        &branch_path(&at, &path.key, ""),
+        &OperatorQuery {
+            operator: &user.username,
+        },
+    )?;
+    state
+        .admins()
+        .send(&at.env, Method::DELETE, &target, None)
+        .await
+}
+
+/// The instances on the branch's release.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/instances",
+    tag = "gray",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+        InstancesQuery,
+    ),
+    responses(
+        (status = 200, description = "One page of instances", body = Page<Instance>),
+        (status = 403, description = "Private to the app's members here", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn instances(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsKeyPath>,
+    Query(query): Query<InstancesQuery>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require_view(&state, &user.grants, &at).await?;
+    let target = with_query(&branch_path(&at, &path.key, "/instances"), &query)?;
+    state
+        .admins()
+        .send(&at.env, Method::GET, &target, None)
+        .await
+}
+
+/// Sets the branch's override of a key: a value, or `deleted` to remove the key for gray
+/// clients.
+#[utoipa::path(
+    put,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/overrides/{key}",
+    tag = "gray",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+        ("key" = String, Path, description = "The key"),
+    ),
+    request_body = SetOverride,
+    responses(
+        (status = 200, description = "The branch with the override", body = Branch),
+        (status = 403, description = "No modify permission", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn set_override(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<BranchKeyPath>,
+    Json(mut body): Json<SetOverride>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require(&user.grants, Action::Modify, &at)?;
+    body.operator.clone_from(&user.username);
+    let target = branch_path(
+        &at,
+        &path.branch_name,
+        &format!("/overrides/{}", encode(&path.key)),
+    );
+    state
+        .admins()
+        .send_json(&at.env, Method::PUT, &target, &body)
+        .await
+}
+
+/// Removes the branch's override of a key: gray clients get main's value again.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/overrides/{key}",
+    tag = "gray",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+        ("key" = String, Path, description = "The key"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "No modify permission", body = ErrorBody),
+        (status = 404, description = "No such branch or override", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete_override(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<BranchKeyPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require(&user.grants, Action::Modify, &at)?;
+    let target = with_query(
+        &branch_path(
+            &at,
+            &path.branch_name,
+            &format!("/overrides/{}", encode(&path.key)),
+        ),
+        &OperatorQuery {
+            operator: &user.username,
+        },
+    )?;
+    state
+        .admins()
+        .send(&at.env, Method::DELETE, &target, None)
+        .await
+}
+
+/// Who gets the branch's release.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/rules",
+    tag = "gray",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+    ),
+    responses(
+        (status = 200, description = "The rules", body = GrayRules),
+        (status = 403, description = "Private to the app's members here", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn rules(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsKeyPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require_view(&state, &user.grants, &at).await?;
+    state
+        .admins()
+        .send(
+            &at.env,
+            Method::GET,
+            &branch_path(&at, &path.key, "/rules"),
+            None,
+        )
+        .await
+}
+
+/// Replaces the branch's rules; clients whose selection changes are notified.
+#[utoipa::path(
+    put,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/rules",
+    tag = "gray",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+    ),
+    request_body = UpdateGrayRules,
+    responses(
+        (status = 200, description = "The new rules", body = GrayRules),
+        (status = 400, description = "A rule is invalid (the message names it)", body = ErrorBody),
+        (status = 403, description = "No release permission", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn set_rules(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsKeyPath>,
+    Json(mut body): Json<UpdateGrayRules>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require(&user.grants, Action::Release, &at)?;
+    body.operator.clone_from(&user.username);
+    state
+        .admins()
+        .send_json(
+            &at.env,
+            Method::PUT,
+            &branch_path(&at, &path.key, "/rules"),
+            &body,
+        )
+        .await
+}
+
+/// Gray-publishes the branch: main's latest release with its overrides, to the clients its
+/// rules select. Where the environment requires review, through a release request instead.
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/releases",
+    tag = "gray",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+    ),
+    request_body = Publish,
+    responses(
+        (status = 201, description = "Published", body = Release),
+        (status = 403, description = "No release permission, or the environment requires review", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn publish(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsKeyPath>,
+    Json(mut body): Json<Publish>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require(&user.grants, Action::Release, &at)?;
+    check_review_bypass(
+        &state,
+        &user.grants,
+        &at,
+        body.is_emergency_publish,
+        "gray publish",
+    )
+    .await?;
+    body.operator.clone_from(&user.username);
+    body.revision = None;
+    state
+        .admins()
+        .send_json(
+            &at.env,
+            Method::POST,
+            &branch_path(&at, &path.key, "/releases"),
+            &body,
+        )
+        .await
+}
+
+/// Whether the branch is deleted after merging.
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MergeQuery {
+    /// Delete the branch after merging (default `true`); `false` keeps it, republished on the
+    /// merged main.
+    #[serde(default = "yes")]
+    delete_branch: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Merges the branch's overrides into main's items and publishes main.
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/merge",
+    tag = "gray",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+        MergeQuery,
+    ),
+    request_body = Publish,
+    responses(
+        (status = 201, description = "Merged and published", body = Release),
+        (status = 403, description = "No release permission, or unreviewed changes where review is required", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn merge(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsKeyPath>,
+    Query(query): Query<MergeQuery>,
+    Json(body): Json<Publish>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    merge_as(
+        &state,
+        &user.grants,
+        &user.username,
+        &at,
+        &path.key,
+        query.delete_branch,
+        body,
+    )
+    .await
+}
+
+/// Merges `branch` for `operator`.
+pub(crate) async fn merge_as(
+    state: &PortalState,
+    grants: &Grants,
+    operator: &str,
+    at: &NsAt,
+    branch: &str,
+    delete_branch: bool,
+    mut body: Publish,
+) -> Result<AdminReply, PortalError> {
+    require(grants, Action::Release, at)?;
+    let rules = envs::rules(state.db(), &at.env).await?;
+    if rules.review_required && !body.is_emergency_publish {
+        check_merge_reviewed(state, at).await?;
+    } else if body.is_emergency_publish {
+        check_review_bypass(state, grants, at, true, "merge").await?;
+    }
+    body.operator = operator.to_owned();
+    body.revision = None;
+    let target = with_query(
+        &branch_path(at, branch, "/merge"),
+        &MergeQuery { delete_branch },
+    )?;
+    state
+        .admins()
+        .send_json(&at.env, Method::POST, &target, &body)
+        .await
+}
+
+/// A merge publishes main's items with the branch's overrides: in an environment that
+/// requires review, all of it must have gone out through review already.
+async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(), PortalError> {
+    let main: Namespace = state.admins().get(&at.env, &at.admin("")).await?;
+    if main.has_unpublished_changes {
+        return Err(PortalError::Forbidden(format!(
+            "{} requires review: {at} has unpublished changes; publish them through a release \
+             request before merging",
+            at.env
+        )));
+    }
+    let branch: Branch = state.admins().get(&at.env, &at.admin("/branches")).await?;
+    if branch.latest_release.is_none() || !branch.pending_changes.is_empty() {
+        return Err(PortalError::Forbidden(format!(
+            "{} requires review: branch `{}` has overrides that were not gray-published; publish \
+             them through a release request before merging",
+            at.env, branch.branch_name
+        )));
+    }
+    Ok(())
+}

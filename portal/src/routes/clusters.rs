@@ -1,0 +1,406 @@
+//! Clusters and the namespaces in them: anyone signed in may list them; an app's master creates
+//! and deletes clusters and associates public namespaces.
+
+use axum::extract::State;
+use futures_util::future::join_all;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::{AssociateNamespace, Cluster, CreateCluster, Namespace, NamespaceLock};
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::Path;
+use reqwest::Method;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::queries::OperatorQuery;
+use super::scope::{AppPath, ClusterPath, EnvAppPath, NsPath, require_view, with_query};
+use crate::admin::{AdminReply, encode};
+use crate::auth::CurrentUser;
+use crate::{PortalError, PortalState};
+
+fn cluster_base(env: &str, app: &str) -> String {
+    format!("/envs/{}/apps/{}/clusters", encode(env), encode(app))
+}
+
+/// The clusters of an app in one environment.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters",
+    tag = "clusters",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+    ),
+    responses(
+        (status = 200, description = "Its clusters", body = Vec<Cluster>),
+        (status = 404, description = "No such app or environment", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list(
+    State(state): State<PortalState>,
+    _user: CurrentUser,
+    Path(path): Path<EnvAppPath>,
+) -> Result<AdminReply, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    state
+        .admins()
+        .send(&env, Method::GET, &cluster_base(&env, &path.app_id), None)
+        .await
+}
+
+/// Creates a cluster, with every namespace the app defines (the app's masters only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters",
+    tag = "clusters",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+    ),
+    request_body = CreateCluster,
+    responses(
+        (status = 201, description = "Created", body = Cluster),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<EnvAppPath>,
+    Json(mut body): Json<CreateCluster>,
+) -> Result<AdminReply, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    user.grants.require_master(&path.app_id)?;
+    body.operator.clone_from(&user.username);
+    state
+        .admins()
+        .send_json(&env, Method::POST, &cluster_base(&env, &path.app_id), &body)
+        .await
+}
+
+/// One cluster.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}",
+    tag = "clusters",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+    ),
+    responses(
+        (status = 200, description = "The cluster", body = Cluster),
+        (status = 404, description = "No such cluster", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get(
+    State(state): State<PortalState>,
+    _user: CurrentUser,
+    Path(path): Path<ClusterPath>,
+) -> Result<AdminReply, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    let target = format!(
+        "{}/{}",
+        cluster_base(&env, &path.app_id),
+        encode(&path.cluster_name)
+    );
+    state.admins().send(&env, Method::GET, &target, None).await
+}
+
+/// Deletes a cluster and its namespaces (the app's masters only; never `default`).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}",
+    tag = "clusters",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 404, description = "No such cluster", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<ClusterPath>,
+) -> Result<AdminReply, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    user.grants.require_master(&path.app_id)?;
+    let target = with_query(
+        &format!(
+            "{}/{}",
+            cluster_base(&env, &path.app_id),
+            encode(&path.cluster_name)
+        ),
+        &OperatorQuery {
+            operator: &user.username,
+        },
+    )?;
+    state
+        .admins()
+        .send(&env, Method::DELETE, &target, None)
+        .await
+}
+
+/// The namespaces of a cluster (without their items).
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
+    tag = "clusters",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+    ),
+    responses(
+        (status = 200, description = "Its namespaces", body = Vec<Namespace>),
+        (status = 404, description = "No such cluster", body = ErrorBody),
+    )
+)]
+pub(crate) async fn namespaces(
+    State(state): State<PortalState>,
+    _user: CurrentUser,
+    Path(path): Path<ClusterPath>,
+) -> Result<AdminReply, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    let target = format!(
+        "{}/{}/namespaces",
+        cluster_base(&env, &path.app_id),
+        encode(&path.cluster_name)
+    );
+    state.admins().send(&env, Method::GET, &target, None).await
+}
+
+/// Associates another app's public namespace into this cluster (the app's masters only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
+    tag = "clusters",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+    ),
+    request_body = AssociateNamespace,
+    responses(
+        (status = 201, description = "Associated", body = Namespace),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 404, description = "No such public namespace", body = ErrorBody),
+        (status = 409, description = "Already there", body = ErrorBody),
+    )
+)]
+pub(crate) async fn associate(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<ClusterPath>,
+    Json(mut body): Json<AssociateNamespace>,
+) -> Result<AdminReply, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    user.grants.require_master(&path.app_id)?;
+    body.operator.clone_from(&user.username);
+    let target = format!(
+        "{}/{}/namespaces",
+        cluster_base(&env, &path.app_id),
+        encode(&path.cluster_name)
+    );
+    state
+        .admins()
+        .send_json(&env, Method::POST, &target, &body)
+        .await
+}
+
+/// One namespace (without its items).
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}",
+    tag = "clusters",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 200, description = "The namespace", body = Namespace),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn namespace(
+    State(state): State<PortalState>,
+    _user: CurrentUser,
+    Path(path): Path<NsPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    state
+        .admins()
+        .send(&at.env, Method::GET, &at.admin(""), None)
+        .await
+}
+
+/// Removes a namespace from this cluster: an associated one is dissociated, an own one
+/// deleted here (the app's masters only).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}",
+    tag = "clusters",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete_namespace(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    user.grants.require_master(&at.app)?;
+    let target = with_query(
+        &at.admin(""),
+        &OperatorQuery {
+            operator: &user.username,
+        },
+    )?;
+    state
+        .admins()
+        .send(&at.env, Method::DELETE, &target, None)
+        .await
+}
+
+/// Who holds a namespace's edit lock, where the environment locks namespaces.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/lock",
+    tag = "clusters",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 200, description = "The lock", body = NamespaceLock),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn lock(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require_view(&state, &user.grants, &at).await?;
+    state
+        .admins()
+        .send(&at.env, Method::GET, &at.admin("/lock"), None)
+        .await
+}
+
+/// An app across environments: each environment's clusters and their namespaces.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EnvClusters {
+    /// The environment.
+    env: String,
+    /// Its clusters with their namespaces; empty when the environment could not be reached.
+    clusters: Vec<ClusterOverview>,
+    /// Why the environment could not be read, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// One cluster and its namespaces.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ClusterOverview {
+    /// The cluster.
+    cluster: Cluster,
+    /// Its namespaces.
+    namespaces: Vec<Namespace>,
+}
+
+/// The app in every environment: clusters and namespaces with their unpublished-change
+/// flags and latest releases. An environment that cannot be reached says why instead of
+/// failing the whole answer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/apps/{appId}/envclusters",
+    tag = "apps",
+    security(("session" = [])),
+    params(("appId" = String, Path, description = "The app")),
+    responses(
+        (status = 200, description = "The app per environment", body = Vec<EnvClusters>),
+    )
+)]
+pub(crate) async fn overview(
+    State(state): State<PortalState>,
+    _user: CurrentUser,
+    Path(path): Path<AppPath>,
+) -> Result<Json<Vec<EnvClusters>>, PortalError> {
+    let envs = state.admins().envs().to_vec();
+    let answers = join_all(
+        envs.iter()
+            .map(|env| env_overview(&state, env, &path.app_id)),
+    )
+    .await;
+    Ok(Json(
+        envs.into_iter()
+            .zip(answers)
+            .map(|(env, answer)| match answer {
+                Ok(clusters) => EnvClusters {
+                    env,
+                    clusters,
+                    error: None,
+                },
+                Err(e) => EnvClusters {
+                    env,
+                    clusters: Vec::new(),
+                    error: Some(e.to_string()),
+                },
+            })
+            .collect(),
+    ))
+}
+
+async fn env_overview(
+    state: &PortalState,
+    env: &str,
+    app: &str,
+) -> Result<Vec<ClusterOverview>, PortalError> {
+    let clusters: Vec<Cluster> = state.admins().get(env, &cluster_base(env, app)).await?;
+    let namespaces = join_all(clusters.iter().map(|c| async move {
+        let target = format!("{}/{}/namespaces", cluster_base(env, app), encode(&c.name));
+        state.admins().get::<Vec<Namespace>>(env, &target).await
+    }))
+    .await;
+    clusters
+        .into_iter()
+        .zip(namespaces)
+        .map(|(cluster, namespaces)| {
+            Ok(ClusterOverview {
+                cluster,
+                namespaces: namespaces?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,360 @@
+//! A namespace's items: read by anyone who may view the namespace, edited by those with the
+//! modify permission. Every change names the signed-in user as its operator.
+
+use axum::extract::State;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::Commit;
+use lyre_protocol::admin::{
+    CreateItem, Item, NamespaceText, Page, UnpublishedChanges, UpdateItem, UpdateText,
+};
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::{Path, Query};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use super::queries::CommitsQuery;
+use super::scope::{NsKeyPath, NsPath, require, require_view, with_query};
+use crate::admin::{AdminReply, encode};
+use crate::auth::CurrentUser;
+use crate::rbac::Action;
+use crate::{PortalError, PortalState};
+
+/// The items of a namespace, in order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items",
+    tag = "items",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 200, description = "Its items", body = Vec<Item>),
+        (status = 403, description = "Private to the app's members here", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require_view(&state, &user.grants, &at).await?;
+    state
+        .admins()
+        .send(&at.env, Method::GET, &at.admin("/items"), None)
+        .await
+}
+
+/// Adds an item.
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items",
+    tag = "items",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    request_body = CreateItem,
+    responses(
+        (status = 201, description = "Added", body = Item),
+        (status = 400, description = "A field is invalid", body = ErrorBody),
+        (status = 403, description = "No modify permission", body = ErrorBody),
+        (status = 409, description = "The key exists, or another person holds the namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsPath>,
+    Json(mut body): Json<CreateItem>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require(&user.grants, Action::Modify, &at)?;
+    body.operator.clone_from(&user.username);
+    state
+        .admins()
+        .send_json(&at.env, Method::POST, &at.admin("/items"), &body)
+        .await
+}
+
+/// One item.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
+    tag = "items",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("key" = String, Path, description = "The key"),
+    ),
+    responses(
+        (status = 200, description = "The item", body = Item),
+        (status = 403, description = "Private to the app's members here", body = ErrorBody),
+        (status = 404, description = "No such item", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsKeyPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require_view(&state, &user.grants, &at).await?;
+    let target = at.admin(&format!("/items/{}", encode(&path.key)));
+    state
+        .admins()
+        .send(&at.env, Method::GET, &target, None)
+        .await
+}
+
+/// Whether a missing key is created.
+#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpsertQuery {
+    /// Create the item when the key does not exist (default: `404`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_if_not_exists: Option<bool>,
+}
+
+/// Changes an item. Send the `version` you edited from: a change based on an outdated version
+/// is refused with `409`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
+    tag = "items",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("key" = String, Path, description = "The key"),
+        UpsertQuery,
+    ),
+    request_body = UpdateItem,
+    responses(
+        (status = 200, description = "Changed", body = Item),
+        (status = 201, description = "Created", body = Item),
+        (status = 403, description = "No modify permission", body = ErrorBody),
+        (status = 404, description = "No such item", body = ErrorBody),
+        (status = 409, description = "Changed since `version`, or another person holds the namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn update(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsKeyPath>,
+    Query(query): Query<UpsertQuery>,
+    Json(mut body): Json<UpdateItem>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require(&user.grants, Action::Modify, &at)?;
+    body.operator.clone_from(&user.username);
+    let target = with_query(&at.admin(&format!("/items/{}", encode(&path.key))), &query)?;
+    state
+        .admins()
+        .send_json(&at.env, Method::PUT, &target, &body)
+        .await
+}
+
+/// Which version of an item a deletion is based on.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct DeleteQuery {
+    /// The version deleted from: refused with `409` if the item changed since.
+    version: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct AdminDeleteQuery<'a> {
+    operator: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<i64>,
+}
+
+/// Deletes an item.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
+    tag = "items",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("key" = String, Path, description = "The key"),
+        DeleteQuery,
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "No modify permission", body = ErrorBody),
+        (status = 404, description = "No such item", body = ErrorBody),
+        (status = 409, description = "Changed since `version`, or another person holds the namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsKeyPath>,
+    Query(query): Query<DeleteQuery>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require(&user.grants, Action::Modify, &at)?;
+    let target = with_query(
+        &at.admin(&format!("/items/{}", encode(&path.key))),
+        &AdminDeleteQuery {
+            operator: &user.username,
+            version: query.version,
+        },
+    )?;
+    state
+        .admins()
+        .send(&at.env, Method::DELETE, &target, None)
+        .await
+}
+
+/// The whole namespace as text, with the revision it shows.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/text",
+    tag = "items",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 200, description = "The text", body = NamespaceText),
+        (status = 403, description = "Private to the app's members here", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn text(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require_view(&state, &user.grants, &at).await?;
+    state
+        .admins()
+        .send(&at.env, Method::GET, &at.admin("/text"), None)
+        .await
+}
+
+/// Replaces the namespace with a text, which must parse in its format. With `revision`, a text
+/// edited from an outdated revision is refused with `409`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/text",
+    tag = "items",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    request_body = UpdateText,
+    responses(
+        (status = 200, description = "Saved", body = NamespaceText),
+        (status = 400, description = "The text does not parse (the message names the line)", body = ErrorBody),
+        (status = 403, description = "No modify permission", body = ErrorBody),
+        (status = 409, description = "Changed since `revision`", body = ErrorBody),
+    )
+)]
+pub(crate) async fn put_text(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsPath>,
+    Json(mut body): Json<UpdateText>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require(&user.grants, Action::Modify, &at)?;
+    body.operator.clone_from(&user.username);
+    state
+        .admins()
+        .send_json(&at.env, Method::PUT, &at.admin("/text"), &body)
+        .await
+}
+
+/// What would be released: the items against the latest release.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/changes",
+    tag = "items",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 200, description = "The unpublished changes", body = UnpublishedChanges),
+        (status = 403, description = "Private to the app's members here", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn changes(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsPath>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require_view(&state, &user.grants, &at).await?;
+    state
+        .admins()
+        .send(&at.env, Method::GET, &at.admin("/changes"), None)
+        .await
+}
+
+/// The namespace's change history, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/commits",
+    tag = "items",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        CommitsQuery,
+    ),
+    responses(
+        (status = 200, description = "One page of commits", body = Page<Commit>),
+        (status = 403, description = "Private to the app's members here", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn commits(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<NsPath>,
+    Query(query): Query<CommitsQuery>,
+) -> Result<AdminReply, PortalError> {
+    let at = path.at(&state)?;
+    require_view(&state, &user.grants, &at).await?;
+    let target = with_query(&at.admin("/commits"), &query)?;
+    state
+        .admins()
+        .send(&at.env, Method::GET, &target, None)
+        .await
+}

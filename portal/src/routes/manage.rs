@@ -1,0 +1,374 @@
+//! An app's access keys (its masters only: they hold secrets), the environments' settings, and
+//! the audit log.
+
+use axum::extract::State;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::UpdateEnvSettings;
+use lyre_protocol::admin::{
+    AccessKey, AuditEntry, EnvSettings, OperatorBody, Page, UpdateAccessKey,
+};
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::{Path, Query};
+use lyre_store::config::audit;
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::apps::first_env;
+use super::queries::OperatorQuery;
+use super::scope::{EnvAppPath, EnvPath, with_query};
+use crate::admin::{AdminReply, encode};
+use crate::auth::CurrentUser;
+use crate::envs;
+use crate::{PortalError, PortalState};
+
+fn keys_path(env: &str, app: &str) -> String {
+    format!("/envs/{}/apps/{}/accesskeys", encode(env), encode(app))
+}
+
+/// The app's access keys in one environment, with their secrets.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/accesskeys",
+    tag = "access keys",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+    ),
+    responses(
+        (status = 200, description = "Its keys", body = Vec<AccessKey>),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list_keys(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<EnvAppPath>,
+) -> Result<AdminReply, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    user.grants.require_master(&path.app_id)?;
+    state
+        .admins()
+        .send(&env, Method::GET, &keys_path(&env, &path.app_id), None)
+        .await
+}
+
+/// Creates an access key (at most 5 per app and environment), enabled and enforced.
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/accesskeys",
+    tag = "access keys",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+    ),
+    responses(
+        (status = 201, description = "Created", body = AccessKey),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 409, description = "The app has 5 keys already", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create_key(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<EnvAppPath>,
+) -> Result<AdminReply, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    user.grants.require_master(&path.app_id)?;
+    let body = OperatorBody {
+        operator: user.username.clone(),
+    };
+    state
+        .admins()
+        .send_json(&env, Method::POST, &keys_path(&env, &path.app_id), &body)
+        .await
+}
+
+/// `/envs/{env}/apps/{appId}/accesskeys/{keyId}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct KeyPath {
+    env: String,
+    app_id: String,
+    key_id: i64,
+}
+
+/// Enables, disables or changes the mode of an access key (`enforce` or `observe`).
+#[utoipa::path(
+    put,
+    path = "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}",
+    tag = "access keys",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("keyId" = i64, Path, description = "The key"),
+    ),
+    request_body = UpdateAccessKey,
+    responses(
+        (status = 200, description = "Changed", body = AccessKey),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 404, description = "No such key", body = ErrorBody),
+    )
+)]
+pub(crate) async fn update_key(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<KeyPath>,
+    Json(mut body): Json<UpdateAccessKey>,
+) -> Result<AdminReply, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    user.grants.require_master(&path.app_id)?;
+    body.operator.clone_from(&user.username);
+    let target = format!("{}/{}", keys_path(&env, &path.app_id), path.key_id);
+    state
+        .admins()
+        .send_json(&env, Method::PUT, &target, &body)
+        .await
+}
+
+/// Deletes an access key (it must be disabled first).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}",
+    tag = "access keys",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("keyId" = i64, Path, description = "The key"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 404, description = "No such key", body = ErrorBody),
+        (status = 409, description = "The key is still enabled", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete_key(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<KeyPath>,
+) -> Result<AdminReply, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    user.grants.require_master(&path.app_id)?;
+    let target = with_query(
+        &format!("{}/{}", keys_path(&env, &path.app_id), path.key_id),
+        &OperatorQuery {
+            operator: &user.username,
+        },
+    )?;
+    state
+        .admins()
+        .send(&env, Method::DELETE, &target, None)
+        .await
+}
+
+/// The rules of one environment.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EnvRulesView {
+    /// The environment.
+    env: String,
+    /// Changes are published only through approved release requests.
+    review_required: bool,
+    /// Private namespaces are shown to the app's members (and the super admin) only.
+    member_only_view: bool,
+    /// The first editor of a namespace holds it until publish, and may not publish it.
+    namespace_lock: bool,
+    /// The super admin may publish without review (recorded as an emergency publish).
+    emergency_publish_allowed: bool,
+}
+
+/// Changes to an environment's rules; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpdateEnvRules {
+    /// See [`EnvRulesView::review_required`].
+    review_required: Option<bool>,
+    /// See [`EnvRulesView::member_only_view`].
+    member_only_view: Option<bool>,
+    /// See [`EnvRulesView::namespace_lock`].
+    namespace_lock: Option<bool>,
+    /// See [`EnvRulesView::emergency_publish_allowed`].
+    emergency_publish_allowed: Option<bool>,
+}
+
+/// How an environment treats changes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/settings",
+    tag = "system",
+    security(("session" = [])),
+    params(("env" = String, Path, description = "The environment")),
+    responses(
+        (status = 200, description = "Its rules", body = EnvRulesView),
+        (status = 404, description = "No such environment", body = ErrorBody),
+    )
+)]
+pub(crate) async fn env_settings(
+    State(state): State<PortalState>,
+    _user: CurrentUser,
+    Path(path): Path<EnvPath>,
+) -> Result<Json<EnvRulesView>, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    env_view(&state, env).await.map(Json)
+}
+
+async fn env_view(state: &PortalState, env: String) -> Result<EnvRulesView, PortalError> {
+    let rules = envs::rules(state.db(), &env).await?;
+    let admin: EnvSettings = state
+        .admins()
+        .get(&env, &format!("/envs/{}/settings", encode(&env)))
+        .await?;
+    Ok(EnvRulesView {
+        env,
+        review_required: rules.review_required,
+        member_only_view: rules.member_only_view,
+        namespace_lock: admin.namespace_lock,
+        emergency_publish_allowed: admin.emergency_publish_allowed,
+    })
+}
+
+/// Changes how an environment treats changes (the super admin only).
+#[utoipa::path(
+    put,
+    path = "/api/v1/envs/{env}/settings",
+    tag = "system",
+    security(("session" = [])),
+    params(("env" = String, Path, description = "The environment")),
+    request_body = UpdateEnvRules,
+    responses(
+        (status = 200, description = "The new rules", body = EnvRulesView),
+        (status = 403, description = "Not the super admin", body = ErrorBody),
+        (status = 404, description = "No such environment", body = ErrorBody),
+    )
+)]
+pub(crate) async fn update_env_settings(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<EnvPath>,
+    Json(body): Json<UpdateEnvRules>,
+) -> Result<Json<EnvRulesView>, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    user.grants.require_super_admin()?;
+    if body.namespace_lock.is_some() || body.emergency_publish_allowed.is_some() {
+        let update = UpdateEnvSettings {
+            namespace_lock: body.namespace_lock,
+            emergency_publish_allowed: body.emergency_publish_allowed,
+            operator: user.username.clone(),
+        };
+        state
+            .admins()
+            .send_json(
+                &env,
+                Method::PUT,
+                &format!("/envs/{}/settings", encode(&env)),
+                &update,
+            )
+            .await?
+            .ok()?;
+    }
+    if body.review_required.is_some() || body.member_only_view.is_some() {
+        envs::set(
+            state.db(),
+            &env,
+            body.review_required,
+            body.member_only_view,
+            &user.username,
+        )
+        .await?;
+        audit::record(
+            state.db(),
+            audit::Record {
+                env: &env,
+                app_id: "",
+                entity_type: "env",
+                entity_id: &env,
+                operation: "update_rules",
+                detail: serde_json::json!({
+                    "reviewRequired": body.review_required,
+                    "memberOnlyView": body.member_only_view,
+                })
+                .to_string(),
+                operator: &user.username,
+            },
+        )
+        .await?;
+    }
+    env_view(&state, env).await.map(Json)
+}
+
+/// Which audit entries to read.
+#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AuditQuery {
+    /// Only this app's entries (required unless you are the super admin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_id: Option<String>,
+    /// Only this person's entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operator: Option<String>,
+    /// Only this environment's entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    env: Option<String>,
+    /// Only this kind of entity (`app`, `namespace`, `item`, `release`, `role`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entity_type: Option<String>,
+    /// Only entries at or after this time (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    /// Only entries before this time (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    /// From 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<u64>,
+    /// Entries per page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+}
+
+/// Who did what, when: the audit log, newest first. The super admin reads all of it; others
+/// read the entries of apps they hold a role in.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audits",
+    tag = "audit",
+    security(("session" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "One page of entries", body = Page<AuditEntry>),
+        (status = 400, description = "A filter is invalid", body = ErrorBody),
+        (status = 403, description = "Not a member of the app", body = ErrorBody),
+    )
+)]
+pub(crate) async fn audits(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Query(query): Query<AuditQuery>,
+) -> Result<AdminReply, PortalError> {
+    if !user.is_super_admin() {
+        match query.app_id.as_deref() {
+            None => {
+                return Err(PortalError::Forbidden(
+                    "name an app (`appId`): only the super admin reads the whole audit log".into(),
+                ));
+            }
+            Some(app) if !user.grants.is_member(app) => {
+                return Err(PortalError::Forbidden(format!(
+                    "only members of app `{app}` read its audit log"
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    let env = first_env(&state)?;
+    state
+        .admins()
+        .send(&env, Method::GET, &with_query("/audits", &query)?, None)
+        .await
+}
