@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::{
-    apps, auth, branches, clusters, items, manage, releases, roles, system, users,
+    apps, auth, branches, clusters, items, manage, releases, requests, roles, system, users,
 };
 use crate::{PortalState, ui};
 
@@ -42,6 +42,7 @@ pub const SERVICE_NAME: &str = "lyre-portal";
         (name = "items", description = "A namespace's keys and values"),
         (name = "releases", description = "Publishing, history, rollback, instances"),
         (name = "gray", description = "Gray branches: overrides, rules, gray publish, merge, abandon"),
+        (name = "reviews", description = "Release requests: the review workflow"),
         (name = "access keys", description = "Secrets apps sign their requests with"),
         (name = "audit", description = "Who did what, when"),
     )
@@ -109,6 +110,14 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(branches::rules, branches::set_rules))
         .routes(routes!(branches::publish))
         .routes(routes!(branches::merge))
+        .routes(routes!(requests::open))
+        .routes(routes!(requests::list))
+        .routes(routes!(requests::get))
+        .routes(routes!(requests::approve))
+        .routes(routes!(requests::reject))
+        .routes(routes!(requests::publish))
+        .routes(routes!(requests::refresh))
+        .routes(routes!(requests::withdraw))
         .routes(routes!(manage::list_keys, manage::create_key))
         .routes(routes!(manage::update_key, manage::delete_key))
         .routes(routes!(manage::audits))

@@ -148,6 +148,12 @@ CREATE UNIQUE INDEX "uk_settings_scope_name" ON "settings" ("scope", "name");
 
 ALTER TABLE "items" ADD COLUMN "deletes_key" boolean NOT NULL DEFAULT FALSE;
 
+ALTER TABLE "release_requests" ADD COLUMN "branch_name" varchar(128) NOT NULL DEFAULT '';
+
+ALTER TABLE "release_requests" ADD COLUMN "closed_id" integer NOT NULL DEFAULT 0;
+
+CREATE UNIQUE INDEX "uk_release_requests_live" ON "release_requests" ("env", "app_id", "cluster_name", "namespace_name", "branch_name", "closed_id");
+
 -- Migration bookkeeping: marks the schema above as fully migrated.
 CREATE TABLE IF NOT EXISTS "seaql_migrations" ( "version" varchar NOT NULL PRIMARY KEY, "applied_at" integer NOT NULL );
-INSERT INTO "seaql_migrations" ("version", "applied_at") VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0);
+INSERT INTO "seaql_migrations" ("version", "applied_at") VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0);

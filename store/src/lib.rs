@@ -15,6 +15,7 @@ pub mod migration;
 pub mod page;
 pub mod rbac;
 pub mod registry;
+pub mod reviews;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -8,6 +8,7 @@ pub(crate) mod items;
 pub(crate) mod manage;
 pub(crate) mod queries;
 pub(crate) mod releases;
+pub(crate) mod requests;
 pub(crate) mod roles;
 pub(crate) mod scope;
 pub(crate) mod system;

@@ -24,6 +24,8 @@ pub struct Model {
     pub created_at: i64,
     pub updated_by: String,
     pub updated_at: i64,
+    pub branch_name: String,
+    pub closed_id: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

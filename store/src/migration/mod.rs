@@ -7,6 +7,7 @@
 mod columns;
 mod m20261121_000001_initial;
 mod m20261121_000002_branch_deletions;
+mod m20261121_000003_request_slots;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_initial::Migration),
             Box::new(m20261121_000002_branch_deletions::Migration),
+            Box::new(m20261121_000003_request_slots::Migration),
         ]
     }
 }
@@ -74,6 +76,9 @@ pub(crate) trait StatementMigration {
 pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
     let mut statements = m20261121_000001_initial::Migration::statements(backend);
     statements.extend(m20261121_000002_branch_deletions::Migration::statements(
+        backend,
+    ));
+    statements.extend(m20261121_000003_request_slots::Migration::statements(
         backend,
     ));
     statements

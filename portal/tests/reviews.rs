@@ -1,0 +1,189 @@
+//! The review workflow: where an environment requires review, changes go out only through
+//! approved release requests.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::stack::{Stack, ns};
+use lyre_store::db_test;
+use serde_json::{Value, json};
+
+const REQUESTS: &str = "/api/v1/release-requests";
+
+async fn people(s: &Stack) -> (String, String, String, String) {
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let carol = s.user("carol").await;
+    let dave = s.user("dave").await;
+    s.app("shop", "alice").await;
+    s.grant("shop", "bob", "release", json!({"namespace": "*"})).await;
+    s.grant("shop", "carol", "modify", json!({"namespace": "application", "env": "PRO"})).await;
+    (alice, bob, carol, dave)
+}
+
+db_test!(async fn a_change_goes_out_in_pro_only_once_reviewed(t) {
+    let s = Stack::start(&t).await;
+    let (alice, bob, carol, dave) = people(&s).await;
+    let pro = ns("PRO", "shop", "application");
+    s.ok(Method::POST, &format!("{pro}/items"), &alice, &json!({"key": "timeout", "value": "30"})).await;
+
+    let opened = s.call(Method::POST, &format!("{pro}/release-requests"), Some(&alice), &json!({"title": "timeout", "comment": "slow backend"})).await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    let request = opened.json();
+    let id = request["id"].as_i64().unwrap();
+    assert_eq!(request["status"], "open");
+    assert_eq!(request["changes"], json!([{"key": "timeout", "kind": "added", "oldValue": null, "newValue": "30"}]));
+    let twice = s.call(Method::POST, &format!("{pro}/release-requests"), Some(&carol), &json!({"title": "again"})).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "one request under way per namespace: {}", twice.text);
+    assert!(twice.text.contains(&format!("#{id}")), "{}", twice.text);
+
+    // Lists: the author's, and the reviewer's queue.
+    let mine = s.ok(Method::GET, &format!("{REQUESTS}?view=mine"), &alice, &Value::Null).await;
+    assert_eq!(mine["total"], 1);
+    let queue = s.ok(Method::GET, &format!("{REQUESTS}?view=review"), &bob, &Value::Null).await;
+    assert_eq!(queue["items"][0]["id"], id);
+    let alice_queue = s.ok(Method::GET, &format!("{REQUESTS}?view=review"), &alice, &Value::Null).await;
+    assert_eq!(alice_queue["total"], 0, "nobody reviews their own request");
+    let carol_queue = s.ok(Method::GET, &format!("{REQUESTS}?view=review"), &carol, &Value::Null).await;
+    assert_eq!(carol_queue["total"], 0, "modify is not enough to review");
+    let hidden = s.call(Method::GET, &format!("{REQUESTS}/{id}"), Some(&dave), &Value::Null).await;
+    assert_eq!(hidden.status, StatusCode::FORBIDDEN, "PRO shows private namespaces to members only");
+
+    // Who may not approve.
+    let own = s.call(Method::POST, &format!("{REQUESTS}/{id}/approve"), Some(&alice), &Value::Null).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.text);
+    assert!(own.text.contains("their own request"), "{}", own.text);
+    let modifier = s.call(Method::POST, &format!("{REQUESTS}/{id}/approve"), Some(&carol), &Value::Null).await;
+    assert_eq!(modifier.status, StatusCode::FORBIDDEN);
+    let early = s.call(Method::POST, &format!("{REQUESTS}/{id}/publish"), Some(&alice), &Value::Null).await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "not approved yet: {}", early.text);
+
+    // An edit after opening makes the request stale: no approval until it is refreshed.
+    s.ok(Method::PUT, &format!("{pro}/items/timeout"), &carol, &json!({"value": "45"})).await;
+    let stale = s.ok(Method::GET, &format!("{REQUESTS}/{id}"), &bob, &Value::Null).await;
+    assert_eq!(stale["stale"], true);
+    let refused = s.call(Method::POST, &format!("{REQUESTS}/{id}/approve"), Some(&bob), &Value::Null).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert!(refused.text.contains("stale"), "{}", refused.text);
+    let refreshed = s.ok(Method::POST, &format!("{REQUESTS}/{id}/refresh"), &alice, &Value::Null).await;
+    assert_eq!(refreshed["changes"][0]["newValue"], "45");
+    assert_eq!(refreshed["stale"], false);
+    let approved = s.ok(Method::POST, &format!("{REQUESTS}/{id}/approve"), &bob, &json!({"comment": "fine"})).await;
+    assert_eq!((approved["status"].as_str(), approved["approvedBy"].as_str()), (Some("approved"), Some("bob")));
+
+    // Another edit after approval: publishing refuses, nothing goes out.
+    s.ok(Method::PUT, &format!("{pro}/items/timeout"), &carol, &json!({"value": "99"})).await;
+    let refused = s.call(Method::POST, &format!("{REQUESTS}/{id}/publish"), Some(&alice), &Value::Null).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    let nothing = s.call(Method::GET, &format!("{pro}/releases/latest"), Some(&alice), &Value::Null).await;
+    assert_eq!(nothing.status, StatusCode::NOT_FOUND, "nothing was published: {}", nothing.text);
+    s.ok(Method::POST, &format!("{REQUESTS}/{id}/refresh"), &alice, &Value::Null).await;
+    let again = s.call(Method::POST, &format!("{REQUESTS}/{id}/publish"), Some(&alice), &Value::Null).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "a refresh voids the approval: {}", again.text);
+    s.ok(Method::POST, &format!("{REQUESTS}/{id}/approve"), &bob, &Value::Null).await;
+
+    // The author publishes exactly what was approved.
+    let published = s.call(Method::POST, &format!("{REQUESTS}/{id}/publish"), Some(&alice), &Value::Null).await;
+    assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
+    let release = published.json();
+    assert_eq!(release["configurations"], json!({"timeout": "99"}));
+    assert_eq!((release["title"].as_str(), release["createdBy"].as_str()), (Some("timeout"), Some("alice")));
+    let done = s.ok(Method::GET, &format!("{REQUESTS}/{id}"), &bob, &Value::Null).await;
+    assert_eq!(done["status"], "published");
+    assert_eq!(done["publishedReleaseId"], release["id"]);
+    let verdicts: Vec<&str> = done["reviews"].as_array().unwrap().iter().map(|r| r["verdict"].as_str().unwrap()).collect();
+    assert_eq!(verdicts, ["refresh", "approve", "refresh", "approve", "publish"]);
+    let twice = s.call(Method::POST, &format!("{REQUESTS}/{id}/publish"), Some(&alice), &Value::Null).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+});
+
+db_test!(async fn requests_are_rejected_withdrawn_and_bypassed_only_in_emergencies(t) {
+    let s = Stack::start(&t).await;
+    let (alice, bob, _carol, _dave) = people(&s).await;
+    let pro = ns("PRO", "shop", "application");
+    s.ok(Method::POST, &format!("{pro}/items"), &alice, &json!({"key": "k", "value": "1"})).await;
+    let empty = s.call(Method::POST, &format!("{}/release-requests", ns("PRO", "shop", "application")), Some(&alice), &json!({"title": ""})).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+
+    let id = s.ok(Method::POST, &format!("{pro}/release-requests"), &alice, &json!({"title": "k"})).await["id"].as_i64().unwrap();
+    let rejected = s.ok(Method::POST, &format!("{REQUESTS}/{id}/reject"), &bob, &json!({"comment": "k must be 2"})).await;
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(rejected["reviews"][0]["comment"], "k must be 2");
+    let after = s.call(Method::POST, &format!("{REQUESTS}/{id}/publish"), Some(&alice), &Value::Null).await;
+    assert_eq!(after.status, StatusCode::CONFLICT);
+
+    let id = s.ok(Method::POST, &format!("{pro}/release-requests"), &alice, &json!({"title": "k again"})).await["id"].as_i64().unwrap();
+    let not_yours = s.call(Method::POST, &format!("{REQUESTS}/{id}/withdraw"), Some(&bob), &Value::Null).await;
+    assert_eq!(not_yours.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.ok(Method::POST, &format!("{REQUESTS}/{id}/withdraw"), &alice, &Value::Null).await["status"], "withdrawn");
+    let open = s.ok(Method::GET, REQUESTS, &alice, &Value::Null).await;
+    assert_eq!(open["total"], 0, "nothing under way");
+
+    // Emergency publish: the super admin only, where the environment allows it; audited.
+    let by_bob = s.call(Method::POST, &format!("{pro}/releases"), Some(&bob), &json!({"title": "now", "isEmergencyPublish": true})).await;
+    assert_eq!(by_bob.status, StatusCode::FORBIDDEN, "{}", by_bob.text);
+    let not_allowed = s.call(Method::POST, &format!("{pro}/releases"), Some(&s.root), &json!({"title": "now", "isEmergencyPublish": true})).await;
+    assert_eq!(not_allowed.status, StatusCode::FORBIDDEN, "{}", not_allowed.text);
+    s.env_rules("PRO", json!({"emergencyPublishAllowed": true})).await;
+    let emergency = s.call(Method::POST, &format!("{pro}/releases"), Some(&s.root), &json!({"title": "outage fix", "isEmergencyPublish": true})).await;
+    assert_eq!(emergency.status, StatusCode::CREATED, "{}", emergency.text);
+    let audit = s.ok(Method::GET, "/api/v1/audits?appId=shop&entityType=release", &alice, &Value::Null).await;
+    let operations: Vec<(&str, &str)> = audit["items"].as_array().unwrap().iter().map(|e| (e["operation"].as_str().unwrap(), e["operator"].as_str().unwrap())).collect();
+    assert!(operations.contains(&("emergency_publish", "admin")), "{audit}");
+    let history = s.ok(Method::GET, &format!("{pro}/releases/histories"), &alice, &Value::Null).await;
+    assert_eq!(history["items"][0]["isEmergencyPublish"], true, "{history}");
+
+    // Without review required, release permission publishes directly.
+    s.env_rules("PRO", json!({"reviewRequired": false})).await;
+    s.ok(Method::PUT, &format!("{pro}/items/k"), &alice, &json!({"value": "2"})).await;
+    s.ok(Method::POST, &format!("{pro}/releases"), &bob, &json!({"title": "direct"})).await;
+});
+
+db_test!(async fn a_gray_publish_in_pro_is_reviewed_too(t) {
+    let s = Stack::start(&t).await;
+    let (alice, bob, _carol, _dave) = people(&s).await;
+    let pro = ns("PRO", "shop", "application");
+    s.ok(Method::POST, &format!("{pro}/items"), &alice, &json!({"key": "a", "value": "1"})).await;
+    let id = s.ok(Method::POST, &format!("{pro}/release-requests"), &alice, &json!({"title": "base"})).await["id"].as_i64().unwrap();
+    s.ok(Method::POST, &format!("{REQUESTS}/{id}/approve"), &bob, &Value::Null).await;
+    s.ok(Method::POST, &format!("{REQUESTS}/{id}/publish"), &bob, &Value::Null).await;
+
+    let branch = s.ok(Method::POST, &format!("{pro}/branches"), &alice, &Value::Null).await["branchName"].as_str().unwrap().to_owned();
+    s.ok(Method::PUT, &format!("{pro}/branches/{branch}/overrides/a"), &alice, &json!({"value": "2"})).await;
+    s.ok(Method::PUT, &format!("{pro}/branches/{branch}/rules"), &alice, &json!({"ruleItems": [{"clientAppId": "shop", "clientIpList": ["10.0.0.1"]}]})).await;
+    let direct = s.call(Method::POST, &format!("{pro}/branches/{branch}/releases"), Some(&alice), &json!({"title": "gray"})).await;
+    assert_eq!(direct.status, StatusCode::FORBIDDEN, "{}", direct.text);
+    let early_merge = s.call(Method::POST, &format!("{pro}/branches/{branch}/merge"), Some(&alice), &json!({"title": "merge"})).await;
+    assert_eq!(early_merge.status, StatusCode::FORBIDDEN, "unreviewed overrides: {}", early_merge.text);
+
+    let request = s.ok(Method::POST, &format!("{pro}/release-requests"), &alice, &json!({"title": "gray a=2", "branchName": branch})).await;
+    assert_eq!(request["changes"], json!([{"key": "a", "kind": "modified", "oldValue": "1", "newValue": "2"}]));
+    let id = request["id"].as_i64().unwrap();
+    s.ok(Method::POST, &format!("{REQUESTS}/{id}/approve"), &bob, &Value::Null).await;
+    let gray = s.ok(Method::POST, &format!("{REQUESTS}/{id}/publish"), &alice, &Value::Null).await;
+    assert_eq!(gray["configurations"], json!({"a": "2"}));
+    assert_eq!(gray["clusterName"], branch.as_str());
+
+    // Everything the merge publishes was reviewed: it may go directly.
+    let merged = s.ok(Method::POST, &format!("{pro}/branches/{branch}/merge"), &bob, &json!({"title": "merge"})).await;
+    assert_eq!(merged["configurations"], json!({"a": "2"}));
+});
+
+db_test!(async fn two_publishers_of_one_request_make_one_release(t) {
+    let s = Stack::start(&t).await;
+    let (alice, bob, _carol, _dave) = people(&s).await;
+    let pro = ns("PRO", "shop", "application");
+    s.ok(Method::POST, &format!("{pro}/items"), &alice, &json!({"key": "k", "value": "1"})).await;
+    let id = s.ok(Method::POST, &format!("{pro}/release-requests"), &alice, &json!({"title": "k"})).await["id"].as_i64().unwrap();
+    s.ok(Method::POST, &format!("{REQUESTS}/{id}/approve"), &bob, &Value::Null).await;
+    let path = format!("{REQUESTS}/{id}/publish");
+    let (a, b) = tokio::join!(
+        s.call(Method::POST, &path, Some(&alice), &Value::Null),
+        s.call(Method::POST, &path, Some(&bob), &Value::Null)
+    );
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "{} / {}", a.text, b.text);
+    let releases = s.ok(Method::GET, &format!("{pro}/releases"), &alice, &Value::Null).await;
+    assert_eq!(releases["total"], 1);
+});
