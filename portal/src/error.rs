@@ -11,6 +11,12 @@ pub enum PortalError {
     /// No valid session: no token, a bad or expired one, or one that was signed out.
     #[error("sign in required: the session is missing, expired or ended")]
     Unauthenticated,
+    /// An Open API request without an `Authorization` header.
+    #[error("the Open API needs `Authorization: <consumer token>` (or `Bearer <session token>`)")]
+    NoToken,
+    /// An Open API request with a token nobody holds.
+    #[error("unknown or revoked token")]
+    UnknownToken,
     /// The user name or password is wrong (the same answer either way).
     #[error("invalid username or password")]
     InvalidCredentials,
@@ -65,6 +71,7 @@ impl PortalError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::NoToken | Self::UnknownToken => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             Self::AccountDisabled => (StatusCode::FORBIDDEN, "account_disabled"),
             Self::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),

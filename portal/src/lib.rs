@@ -34,6 +34,7 @@ struct Inner {
     settings: PortalSettings,
     tokens: auth::TokenKeys,
     throttle: auth::throttle::Throttle,
+    rates: auth::rate::RateLimits,
     http: reqwest::Client,
     admins: admin::Admins,
 }
@@ -57,6 +58,7 @@ impl PortalState {
             db,
             tokens: auth::TokenKeys::new(jwt_secret.as_bytes()),
             throttle: auth::throttle::Throttle::default(),
+            rates: auth::rate::RateLimits::default(),
             admins: admin::Admins::new(settings.clone()),
             settings,
             http,

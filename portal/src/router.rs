@@ -7,14 +7,15 @@ use axum::routing::any;
 use lyre_service_kit::health::{self, Readiness};
 use lyre_service_kit::{error_response, trace};
 use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::{
-    apps, auth, branches, clusters, items, manage, releases, requests, roles, system, users,
+    apps, auth, branches, clusters, consumers, items, manage, open, releases, requests, roles,
+    system, users,
 };
 use crate::{PortalState, ui};
 
@@ -29,7 +30,9 @@ pub const SERVICE_NAME: &str = "lyre-portal";
             gray branches, release requests, roles and users. Authenticate with \
             `Authorization: Bearer <token>` from `POST /api/v1/auth/login`, or with the \
             `lyre_session` cookie it sets. Every write is made as the signed-in user: `operator` \
-            fields in request bodies are ignored.",
+            fields in request bodies are ignored. The Open API (`/openapi/v1`) speaks Apollo's \
+            paths and fields for CI, authenticated with a consumer token sent as \
+            `Authorization: <token>`.",
     ),
     modifiers(&SessionSecurity),
     tags(
@@ -45,6 +48,8 @@ pub const SERVICE_NAME: &str = "lyre-portal";
         (name = "reviews", description = "Release requests: the review workflow"),
         (name = "access keys", description = "Secrets apps sign their requests with"),
         (name = "audit", description = "Who did what, when"),
+        (name = "consumers", description = "CI consumers of the Open API and their tokens"),
+        (name = "open api", description = "Apollo's Open API for CI (`Authorization: <consumer token>`)"),
     )
 )]
 struct ApiDoc;
@@ -63,6 +68,13 @@ impl Modify for SessionSecurity {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "A consumer token from `POST /api/v1/consumers`, sent as it is",
+            ))),
         );
     }
 }
@@ -121,6 +133,39 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(manage::list_keys, manage::create_key))
         .routes(routes!(manage::update_key, manage::delete_key))
         .routes(routes!(manage::audits))
+        .routes(routes!(consumers::create, consumers::list))
+        .routes(routes!(consumers::rotate))
+        .routes(routes!(consumers::delete))
+        .routes(routes!(open::envs))
+        .routes(routes!(open::env_clusters))
+        .routes(routes!(open::apps, open::create_app))
+        .routes(routes!(open::cluster))
+        .routes(routes!(open::create_cluster))
+        .routes(routes!(open::namespaces))
+        .routes(routes!(open::namespace))
+        .routes(routes!(open::create_app_namespace))
+        .routes(routes!(open::lock))
+        .routes(routes!(open::items::list, open::items::create))
+        .routes(routes!(
+            open::items::get,
+            open::items::update,
+            open::items::delete
+        ))
+        .routes(routes!(open::releases::publish))
+        .routes(routes!(open::releases::latest))
+        .routes(routes!(open::releases::histories))
+        .routes(routes!(open::releases::rollback))
+        .routes(routes!(
+            open::releases::branch,
+            open::releases::create_branch
+        ))
+        .routes(routes!(open::releases::abandon))
+        .routes(routes!(open::releases::rules, open::releases::set_rules))
+        .routes(routes!(open::releases::gray_publish))
+        .routes(routes!(open::releases::merge))
+        .routes(routes!(open::releases::open_request))
+        .routes(routes!(open::releases::request))
+        .routes(routes!(open::releases::publish_request))
 }
 
 /// The OpenAPI document of the portal's API.
@@ -137,6 +182,7 @@ pub fn router(state: PortalState) -> Router {
     let app = Router::new()
         .merge(api.with_state(state))
         .route("/api/{*rest}", any(api_not_found))
+        .route("/openapi/{*rest}", any(api_not_found))
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
         .merge(health::routes(readiness))
         .fallback_service(ui::service(ui_dir));

@@ -16,8 +16,15 @@ async fn people(s: &Stack) -> (String, String, String, String) {
     let carol = s.user("carol").await;
     let dave = s.user("dave").await;
     s.app("shop", "alice").await;
-    s.grant("shop", "bob", "release", json!({"namespace": "*"})).await;
-    s.grant("shop", "carol", "modify", json!({"namespace": "application", "env": "PRO"})).await;
+    s.grant("shop", "bob", "release", json!({"namespace": "*"}))
+        .await;
+    s.grant(
+        "shop",
+        "carol",
+        "modify",
+        json!({"namespace": "application", "env": "PRO"}),
+    )
+    .await;
     (alice, bob, carol, dave)
 }
 

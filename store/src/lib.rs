@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod bus;
 pub mod config;
+pub mod consumers;
 pub mod db;
 pub mod ddl;
 pub mod entity;

@@ -7,8 +7,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 
 use crate::entity::{release_request, release_request_review};
@@ -167,12 +167,18 @@ pub async fn transition(
     let mut update = release_request::Entity::update_many()
         .col_expr(release_request::Column::Status, Expr::value(to))
         .col_expr(release_request::Column::UpdatedBy, Expr::value(by))
-        .col_expr(release_request::Column::UpdatedAt, Expr::value(now_millis()));
+        .col_expr(
+            release_request::Column::UpdatedAt,
+            Expr::value(now_millis()),
+        );
     if !LIVE.contains(&to) {
         update = update.col_expr(release_request::Column::ClosedId, Expr::value(id));
     }
     if let Some(approved_by) = changes.approved_by {
-        update = update.col_expr(release_request::Column::ApprovedBy, Expr::value(approved_by));
+        update = update.col_expr(
+            release_request::Column::ApprovedBy,
+            Expr::value(approved_by),
+        );
     }
     if let Some(release_id) = changes.published_release_id {
         update = update.col_expr(

@@ -3,6 +3,7 @@
 //! disabling the user) ends it before it expires.
 
 pub(crate) mod password;
+pub(crate) mod rate;
 pub(crate) mod throttle;
 
 use axum::extract::FromRequestParts;
@@ -104,29 +105,133 @@ impl FromRequestParts<PortalState> for CurrentUser {
         parts: &mut Parts,
         state: &PortalState,
     ) -> Result<Self, Self::Rejection> {
-        let claims = request_token(parts)
-            .and_then(|token| state.0.tokens.verify(token))
-            .ok_or(PortalError::Unauthenticated)?;
-        let db = state.db();
-        let session = accounts::live_session(db, &claims.jti)
+        let token = request_token(parts).ok_or(PortalError::Unauthenticated)?;
+        signed_in(state, token).await
+    }
+}
+
+/// The user whose live session `token` names.
+async fn signed_in(state: &PortalState, token: &str) -> Result<CurrentUser, PortalError> {
+    let claims = state
+        .0
+        .tokens
+        .verify(token)
+        .ok_or(PortalError::Unauthenticated)?;
+    let db = state.db();
+    let session = accounts::live_session(db, &claims.jti)
+        .await?
+        .ok_or(PortalError::Unauthenticated)?;
+    let user = accounts::find_user_by_id(db, session.user_id)
+        .await?
+        .filter(|u| u.is_enabled && u.username == claims.sub)
+        .ok_or(PortalError::Unauthenticated)?;
+    let held = rbac::permissions_of(db, accounts::SUBJECT_USER, &user.username).await?;
+    let mut roles: Vec<String> = held.iter().map(|h| h.role.clone()).collect();
+    roles.sort();
+    roles.dedup();
+    Ok(CurrentUser {
+        username: user.username,
+        display_name: user.display_name,
+        email: user.email,
+        session_id: session.session_id,
+        user_id: user.id,
+        roles,
+        grants: Grants::new(&held),
+    })
+}
+
+/// The caller of the Open API: a CI consumer by its token (`Authorization: <token>`), or a
+/// signed-in user (`Authorization: Bearer <session token>`).
+#[derive(Clone, Debug)]
+pub(crate) struct Caller {
+    /// The consumer's or user's name.
+    pub name: String,
+    /// What it may do.
+    pub grants: Grants,
+    /// The consumer's id; `None` for a user.
+    pub consumer: Option<i64>,
+}
+
+impl Caller {
+    /// Who a change is recorded as. A user is always themselves; a consumer may name an
+    /// existing user (Apollo's `dataChangeCreatedBy`, `releasedBy`, `operator`), else it is
+    /// recorded under its own name.
+    pub(crate) async fn operator(
+        &self,
+        state: &PortalState,
+        given: Option<&str>,
+    ) -> Result<String, PortalError> {
+        let given = given.map(str::trim).filter(|g| !g.is_empty());
+        match (self.consumer, given) {
+            (Some(_), Some(given)) => {
+                if accounts::find_user(state.db(), given)
+                    .await?
+                    .is_some_and(|u| u.is_enabled)
+                {
+                    Ok(given.to_owned())
+                } else {
+                    Err(PortalError::InvalidRequest(format!(
+                        "operator `{given}` is not an enabled user"
+                    )))
+                }
+            }
+            _ => Ok(self.name.clone()),
+        }
+    }
+}
+
+/// The SHA-256 of a consumer token, in hex: what is stored.
+pub(crate) fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().fold(String::with_capacity(64), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+impl FromRequestParts<PortalState> for Caller {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PortalState,
+    ) -> Result<Self, Self::Rejection> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .ok_or(PortalError::NoToken)?;
+        if let Some((scheme, token)) = value.split_once(' ')
+            && scheme.eq_ignore_ascii_case("bearer")
+        {
+            let user = signed_in(state, token.trim()).await?;
+            return Ok(Self {
+                name: user.username,
+                grants: user.grants,
+                consumer: None,
+            });
+        }
+        let consumer = lyre_store::consumers::by_token(state.db(), &token_hash(value))
             .await?
-            .ok_or(PortalError::Unauthenticated)?;
-        let user = accounts::find_user_by_id(db, session.user_id)
-            .await?
-            .filter(|u| u.is_enabled && u.username == claims.sub)
-            .ok_or(PortalError::Unauthenticated)?;
-        let held = rbac::permissions_of(db, accounts::SUBJECT_USER, &user.username).await?;
-        let mut roles: Vec<String> = held.iter().map(|h| h.role.clone()).collect();
-        roles.sort();
-        roles.dedup();
+            .ok_or(PortalError::UnknownToken)?;
+        let limit = u32::try_from(consumer.rate_limit)
+            .ok()
+            .filter(|l| *l > 0)
+            .unwrap_or(rate::DEFAULT_LIMIT);
+        if !state.0.rates.allow(consumer.id, limit) {
+            return Err(PortalError::RateLimited { limit });
+        }
+        let held =
+            rbac::permissions_of(state.db(), rbac::SUBJECT_CONSUMER, &consumer.id.to_string())
+                .await?;
         Ok(Self {
-            username: user.username,
-            display_name: user.display_name,
-            email: user.email,
-            session_id: session.session_id,
-            user_id: user.id,
-            roles,
+            name: consumer.name,
             grants: Grants::new(&held),
+            consumer: Some(consumer.id),
         })
     }
 }

@@ -142,10 +142,7 @@ pub(crate) async fn pending(
             })
         }
         Some(name) => {
-            let branch: Branch = state
-                .admins()
-                .get(&at.env, &at.admin("/branches"))
-                .await?;
+            let branch: Branch = state.admins().get(&at.env, &at.admin("/branches")).await?;
             if branch.branch_name != name {
                 return Err(PortalError::NotFound(format!(
                     "{at} has no gray branch `{name}`"
@@ -366,9 +363,12 @@ pub(crate) async fn list(
                 not_created_by: Some(&user.username),
                 apps: apps.as_deref(),
             };
-            let candidates =
-                reviews::list(state.db(), &filter, PageRequest::new(0, PageRequest::MAX_SIZE))
-                    .await?;
+            let candidates = reviews::list(
+                state.db(),
+                &filter,
+                PageRequest::new(0, PageRequest::MAX_SIZE),
+            )
+            .await?;
             let mine: Vec<_> = candidates
                 .items
                 .into_iter()
@@ -828,15 +828,8 @@ pub(crate) async fn withdraw_as(
         &[reviews::OPEN, reviews::APPROVED]
     };
     let txn = write::begin(state.db()).await?;
-    let moved = reviews::transition(
-        &txn,
-        id,
-        from,
-        reviews::WITHDRAWN,
-        &Move::default(),
-        who,
-    )
-    .await?;
+    let moved =
+        reviews::transition(&txn, id, from, reviews::WITHDRAWN, &Move::default(), who).await?;
     if !moved {
         return Err(PortalError::Conflict(format!(
             "release request #{id} is {}; it cannot be withdrawn",

@@ -25,7 +25,12 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(Index::drop().name(INDEX).table("release_requests").to_owned())
+            .drop_index(
+                Index::drop()
+                    .name(INDEX)
+                    .table("release_requests")
+                    .to_owned(),
+            )
             .await?;
         for column in ["closed_id", "branch_name"] {
             manager

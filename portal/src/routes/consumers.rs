@@ -1,0 +1,404 @@
+//! CI consumers of the Open API: the super admin, or a master of every app a consumer is granted
+//! on, creates one and gets its token, shown this once. Tokens are stored hashed.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use lyre_protocol::ErrorBody;
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::Path;
+use lyre_service_kit::time::rfc3339;
+use lyre_store::config::audit;
+use lyre_store::consumers::{self, NewConsumer};
+use lyre_store::entity::consumer;
+use lyre_store::rbac::{self, SUBJECT_CONSUMER};
+use lyre_store::{is_unique_violation, write};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{CurrentUser, password, token_hash};
+use crate::rbac::{Action, Grant};
+use crate::{PortalError, PortalState};
+
+/// What a consumer may do in one app.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ConsumerGrant {
+    /// The app.
+    pub app_id: String,
+    /// A namespace of the app, or `*` for all of them.
+    pub namespace: String,
+    /// The environments (empty: all of them).
+    #[serde(default)]
+    pub envs: Vec<String>,
+    /// `modify` and/or `release`.
+    pub permissions: Vec<Action>,
+}
+
+/// A consumer to create.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CreateConsumer {
+    /// A unique name, e.g. the CI pipeline's.
+    pub name: String,
+    /// What it is for.
+    #[serde(default)]
+    pub comment: String,
+    /// Requests per second it may send (default 20).
+    #[serde(default)]
+    pub rate_limit: Option<u32>,
+    /// What it may do.
+    pub grants: Vec<ConsumerGrant>,
+}
+
+/// A consumer.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ConsumerView {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    pub comment: String,
+    /// Requests per second it may send.
+    pub rate_limit: u32,
+    /// What it may do.
+    pub grants: Vec<ConsumerGrant>,
+    /// The last characters of its token.
+    pub token_hint: String,
+    /// The token: only in the answer that made it. Send it as `Authorization: <token>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Who created it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+}
+
+/// Which grants a stored consumer holds.
+async fn grants_of(state: &PortalState, id: i64) -> Result<Vec<ConsumerGrant>, PortalError> {
+    let held = rbac::permissions_of(state.db(), SUBJECT_CONSUMER, &id.to_string()).await?;
+    let mut out: Vec<ConsumerGrant> = Vec::new();
+    for h in held {
+        let Some(Grant::Namespace {
+            action,
+            app,
+            namespace,
+            env,
+        }) = Grant::parse(&h.permission_type, &h.target)
+        else {
+            continue;
+        };
+        let namespace = namespace.unwrap_or_else(|| "*".into());
+        let envs: Vec<String> = env.into_iter().collect();
+        match out
+            .iter_mut()
+            .find(|g| g.app_id == app && g.namespace == namespace && g.envs == envs)
+        {
+            Some(g) if !g.permissions.contains(&action) => g.permissions.push(action),
+            Some(_) => {}
+            None => out.push(ConsumerGrant {
+                app_id: app,
+                namespace,
+                envs,
+                permissions: vec![action],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+async fn view(
+    state: &PortalState,
+    c: consumer::Model,
+    token: Option<String>,
+) -> Result<ConsumerView, PortalError> {
+    Ok(ConsumerView {
+        grants: grants_of(state, c.id).await?,
+        token_hint: consumers::token_hint(state.db(), c.id)
+            .await?
+            .unwrap_or_default(),
+        token,
+        id: c.id,
+        name: c.name,
+        comment: c.comment,
+        rate_limit: u32::try_from(c.rate_limit)
+            .ok()
+            .filter(|l| *l > 0)
+            .unwrap_or(crate::auth::rate::DEFAULT_LIMIT),
+        created_by: c.created_by,
+        created_at: rfc3339(c.created_at),
+    })
+}
+
+/// The grants a request asks for, checked, as stored grants.
+fn expand(state: &PortalState, grants: &[ConsumerGrant]) -> Result<Vec<Grant>, PortalError> {
+    if grants.is_empty() {
+        return Err(PortalError::InvalidRequest(
+            "`grants` must name at least one app".into(),
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, g) in grants.iter().enumerate() {
+        let n = i + 1;
+        let name_ok = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 128
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        };
+        if !name_ok(&g.app_id) {
+            return Err(PortalError::InvalidRequest(format!(
+                "grant {n}: `appId` `{}` is not a valid app id",
+                g.app_id
+            )));
+        }
+        if g.namespace != "*" && !name_ok(&g.namespace) {
+            return Err(PortalError::InvalidRequest(format!(
+                "grant {n}: `namespace` must be a namespace name or `*`"
+            )));
+        }
+        if g.permissions.is_empty() {
+            return Err(PortalError::InvalidRequest(format!(
+                "grant {n}: `permissions` must hold `modify` and/or `release`"
+            )));
+        }
+        let envs: Vec<Option<String>> = if g.envs.is_empty() {
+            vec![None]
+        } else {
+            g.envs
+                .iter()
+                .map(|e| {
+                    state.admins().env(e).map(Some).map_err(|_| {
+                        PortalError::InvalidRequest(format!(
+                            "grant {n}: no environment `{e}`; the environments are {}",
+                            state.admins().envs().join(", ")
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        };
+        for action in &g.permissions {
+            for env in &envs {
+                out.push(Grant::Namespace {
+                    action: *action,
+                    app: g.app_id.clone(),
+                    namespace: (g.namespace != "*").then(|| g.namespace.clone()),
+                    env: env.clone(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A new token: 40 hex characters.
+fn new_token() -> (String, String, String) {
+    let token = password::random_hex(20);
+    let hint = token[token.len() - 4..].to_owned();
+    let hash = token_hash(&token);
+    (token, hash, hint)
+}
+
+/// Creates a CI consumer and answers it with its token, shown this once. The super admin may
+/// grant on any app; an app's master on the apps they master.
+#[utoipa::path(
+    post,
+    path = "/api/v1/consumers",
+    tag = "consumers",
+    security(("session" = [])),
+    request_body = CreateConsumer,
+    responses(
+        (status = 201, description = "Created, with its token", body = ConsumerView),
+        (status = 400, description = "A field or grant is invalid", body = ErrorBody),
+        (status = 403, description = "Not a master of every app granted on", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Json(body): Json<CreateConsumer>,
+) -> Result<(StatusCode, Json<ConsumerView>), PortalError> {
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 128 {
+        return Err(PortalError::InvalidRequest(
+            "`name` must have 1 to 128 characters".into(),
+        ));
+    }
+    if body.comment.chars().count() > 1024 {
+        return Err(PortalError::InvalidRequest(
+            "`comment` must have at most 1024 characters".into(),
+        ));
+    }
+    let grants = expand(&state, &body.grants)?;
+    for g in &body.grants {
+        user.grants.require_master(&g.app_id)?;
+    }
+    let rate_limit = i32::try_from(body.rate_limit.unwrap_or(0))
+        .map_err(|_| PortalError::InvalidRequest("`rateLimit` is too large".into()))?;
+    let (token, hash, hint) = new_token();
+    let txn = write::begin(state.db()).await?;
+    let created = consumers::create(
+        &txn,
+        &NewConsumer {
+            name,
+            comment: &body.comment,
+            rate_limit,
+            owner_name: &user.username,
+            created_by: &user.username,
+        },
+    )
+    .await;
+    let created = match created {
+        Ok(c) => c,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(PortalError::Conflict(format!(
+                "a consumer `{name}` exists already"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    consumers::set_token(&txn, created.id, &hash, &hint, &user.username).await?;
+    let subject = created.id.to_string();
+    for grant in &grants {
+        let (role, permission_type, target) = grant.role();
+        rbac::grant(
+            &txn,
+            &role,
+            &[(&permission_type, &target)],
+            SUBJECT_CONSUMER,
+            &subject,
+            &user.username,
+        )
+        .await?;
+    }
+    record(&txn, &created, "create", &user.username).await?;
+    txn.commit().await?;
+    let shown = view(&state, created, Some(token)).await?;
+    Ok((StatusCode::CREATED, Json(shown)))
+}
+
+async fn record(
+    db: &impl lyre_store::sea_orm::ConnectionTrait,
+    c: &consumer::Model,
+    operation: &str,
+    operator: &str,
+) -> Result<(), PortalError> {
+    audit::record(
+        db,
+        audit::Record {
+            env: "",
+            app_id: "",
+            entity_type: "consumer",
+            entity_id: &c.name,
+            operation,
+            detail: serde_json::json!({"id": c.id}).to_string(),
+            operator,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Consumers: all of them for the super admin, else those you created.
+#[utoipa::path(
+    get,
+    path = "/api/v1/consumers",
+    tag = "consumers",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Consumers, by name (without tokens)", body = Vec<ConsumerView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<ConsumerView>>, PortalError> {
+    let mut out = Vec::new();
+    for c in consumers::list(state.db()).await? {
+        if user.is_super_admin() || c.created_by == user.username {
+            out.push(view(&state, c, None).await?);
+        }
+    }
+    Ok(Json(out))
+}
+
+/// `/consumers/{id}`.
+#[derive(Deserialize)]
+pub(crate) struct ConsumerPath {
+    id: i64,
+}
+
+async fn own(
+    state: &PortalState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<consumer::Model, PortalError> {
+    let c = consumers::find(state.db(), id)
+        .await?
+        .ok_or_else(|| PortalError::NotFound(format!("no consumer {id}")))?;
+    if user.is_super_admin() || c.created_by == user.username {
+        Ok(c)
+    } else {
+        Err(PortalError::Forbidden(format!(
+            "only the super admin or `{}`, who created consumer `{}`, may do this",
+            c.created_by, c.name
+        )))
+    }
+}
+
+/// Gives a consumer a new token, shown this once; the old one stops working.
+#[utoipa::path(
+    post,
+    path = "/api/v1/consumers/{id}/token",
+    tag = "consumers",
+    security(("session" = [])),
+    params(("id" = i64, Path, description = "The consumer")),
+    responses(
+        (status = 200, description = "The consumer with its new token", body = ConsumerView),
+        (status = 403, description = "Neither the super admin nor its creator", body = ErrorBody),
+        (status = 404, description = "No such consumer", body = ErrorBody),
+    )
+)]
+pub(crate) async fn rotate(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<ConsumerPath>,
+) -> Result<Json<ConsumerView>, PortalError> {
+    let c = own(&state, &user, path.id).await?;
+    let (token, hash, hint) = new_token();
+    let txn = write::begin(state.db()).await?;
+    consumers::set_token(&txn, c.id, &hash, &hint, &user.username).await?;
+    record(&txn, &c, "rotate_token", &user.username).await?;
+    txn.commit().await?;
+    Ok(Json(view(&state, c, Some(token)).await?))
+}
+
+/// Deletes a consumer: its token stops working at once.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/consumers/{id}",
+    tag = "consumers",
+    security(("session" = [])),
+    params(("id" = i64, Path, description = "The consumer")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "Neither the super admin nor its creator", body = ErrorBody),
+        (status = 404, description = "No such consumer", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<ConsumerPath>,
+) -> Result<StatusCode, PortalError> {
+    let c = own(&state, &user, path.id).await?;
+    let txn = write::begin(state.db()).await?;
+    consumers::delete(&txn, c.id, &user.username).await?;
+    rbac::revoke_all(&txn, SUBJECT_CONSUMER, &c.id.to_string(), &user.username).await?;
+    record(&txn, &c, "delete", &user.username).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,265 @@
+//! Items through the Open API.
+
+use axum::extract::State;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::{CreateItem, Item, UpdateItem};
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::{Path, Query};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use super::dto::{OpenItem, OpenItemInput, OpenPage};
+use super::require_read;
+use crate::admin::encode;
+use crate::auth::Caller;
+use crate::rbac::Action;
+use crate::routes::scope::{NsKeyPath, NsPath, require, with_query};
+use crate::{PortalError, PortalState};
+
+/// Which page of items.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ItemsQuery {
+    /// From 0.
+    page: Option<u64>,
+    /// Items per page (default 50, at most 500).
+    size: Option<u64>,
+}
+
+/// The namespace's items, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ItemsQuery,
+    ),
+    responses(
+        (status = 200, description = "One page of items", body = OpenPage<OpenItem>),
+        (status = 403, description = "No grant on the app", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsPath>,
+    Query(query): Query<ItemsQuery>,
+) -> Result<Json<OpenPage<OpenItem>>, PortalError> {
+    let at = path.at(&state)?;
+    require_read(&state, &caller, &at).await?;
+    let items: Vec<Item> = state.admins().get(&at.env, &at.admin("/items")).await?;
+    let page = query.page.unwrap_or(0);
+    let size = query.size.unwrap_or(50).clamp(1, 500);
+    let total = items.len() as u64;
+    let skip = usize::try_from(page.saturating_mul(size)).unwrap_or(usize::MAX);
+    Ok(Json(OpenPage {
+        page,
+        size,
+        total,
+        content: items
+            .into_iter()
+            .skip(skip)
+            .take(usize::try_from(size).unwrap_or(usize::MAX))
+            .map(OpenItem::from)
+            .collect(),
+    }))
+}
+
+/// One item.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("key" = String, Path, description = "The key"),
+    ),
+    responses(
+        (status = 200, description = "The item", body = OpenItem),
+        (status = 403, description = "No grant on the app", body = ErrorBody),
+        (status = 404, description = "No such item", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsKeyPath>,
+) -> Result<Json<OpenItem>, PortalError> {
+    let at = path.at(&state)?;
+    require_read(&state, &caller, &at).await?;
+    let item: Item = state
+        .admins()
+        .get(&at.env, &at.admin(&format!("/items/{}", encode(&path.key))))
+        .await?;
+    Ok(Json(item.into()))
+}
+
+/// Adds an item (modify permission).
+#[utoipa::path(
+    post,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    request_body = OpenItemInput,
+    responses(
+        (status = 200, description = "Added", body = OpenItem),
+        (status = 400, description = "A field is invalid", body = ErrorBody),
+        (status = 403, description = "No modify permission", body = ErrorBody),
+        (status = 409, description = "The key exists", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsPath>,
+    Json(body): Json<OpenItemInput>,
+) -> Result<Json<OpenItem>, PortalError> {
+    let at = path.at(&state)?;
+    require(&caller.grants, Action::Modify, &at)?;
+    let operator = caller
+        .operator(&state, body.data_change_created_by.as_deref())
+        .await?;
+    let create = CreateItem {
+        key: body.key,
+        value: body.value,
+        comment: body.comment.unwrap_or_default(),
+        operator,
+    };
+    let item: Item = state
+        .admins()
+        .send_json(&at.env, Method::POST, &at.admin("/items"), &create)
+        .await?
+        .json()?;
+    Ok(Json(item.into()))
+}
+
+/// Whether a missing key is created.
+#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpsertQuery {
+    /// Create the item when the key does not exist.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_if_not_exists: Option<bool>,
+}
+
+/// Changes an item, or creates it with `createIfNotExists=true` (modify permission).
+#[utoipa::path(
+    put,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("key" = String, Path, description = "The key"),
+        UpsertQuery,
+    ),
+    request_body = OpenItemInput,
+    responses(
+        (status = 200, description = "Changed (or created)", body = OpenItem),
+        (status = 403, description = "No modify permission", body = ErrorBody),
+        (status = 404, description = "No such item", body = ErrorBody),
+    )
+)]
+pub(crate) async fn update(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsKeyPath>,
+    Query(query): Query<UpsertQuery>,
+    Json(body): Json<OpenItemInput>,
+) -> Result<Json<OpenItem>, PortalError> {
+    let at = path.at(&state)?;
+    require(&caller.grants, Action::Modify, &at)?;
+    let given = body
+        .data_change_last_modified_by
+        .as_deref()
+        .or(body.data_change_created_by.as_deref());
+    let operator = caller.operator(&state, given).await?;
+    let update = UpdateItem {
+        value: body.value,
+        comment: body.comment,
+        version: None,
+        operator,
+    };
+    let target = with_query(&at.admin(&format!("/items/{}", encode(&path.key))), &query)?;
+    let item: Item = state
+        .admins()
+        .send_json(&at.env, Method::PUT, &target, &update)
+        .await?
+        .json()?;
+    Ok(Json(item.into()))
+}
+
+/// Who deletes.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct OperatorParam {
+    /// An existing user (a consumer's own name when absent).
+    pub operator: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AdminOperator {
+    operator: String,
+}
+
+/// Deletes an item (modify permission).
+#[utoipa::path(
+    delete,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("key" = String, Path, description = "The key"),
+        OperatorParam,
+    ),
+    responses(
+        (status = 200, description = "Deleted"),
+        (status = 403, description = "No modify permission", body = ErrorBody),
+        (status = 404, description = "No such item", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsKeyPath>,
+    Query(query): Query<OperatorParam>,
+) -> Result<(), PortalError> {
+    let at = path.at(&state)?;
+    require(&caller.grants, Action::Modify, &at)?;
+    let operator = caller.operator(&state, query.operator.as_deref()).await?;
+    let target = with_query(
+        &at.admin(&format!("/items/{}", encode(&path.key))),
+        &AdminOperator { operator },
+    )?;
+    state
+        .admins()
+        .send(&at.env, Method::DELETE, &target, None)
+        .await?
+        .ok()?;
+    Ok(())
+}

@@ -1,0 +1,495 @@
+//! The Open API (`/openapi/v1`): Apollo's paths and fields, for CI. Callers send a consumer
+//! token as `Authorization: <token>` (or a signed-in user's `Bearer <session token>`); `401`
+//! for an unknown token, `403` for a missing permission, `429` past the consumer's rate limit.
+//! Consumers read only the apps they hold a grant on. Beyond Apollo: release history and
+//! release requests, so CI can follow the review workflow.
+
+pub(crate) mod dto;
+pub(crate) mod items;
+pub(crate) mod releases;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use futures_util::future::join_all;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::{
+    App, AppNamespace, Cluster, CreateApp, CreateAppNamespace, CreateCluster, Item, Namespace,
+    NamespaceLock, Page,
+};
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::{Path, Query};
+use reqwest::Method;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use self::dto::{OpenApp, OpenAppNamespace, OpenCluster, OpenEnvClusters, OpenLock, OpenNamespace};
+use super::apps::{everywhere, first_env, grant_founder};
+use super::scope::{AppPath, ClusterPath, EnvAppPath, NsAt, NsPath, require_view};
+use crate::admin::encode;
+use crate::auth::Caller;
+use crate::{PortalError, PortalState};
+
+/// Whether `caller` may read `app`'s namespace at `at`: a consumer needs a grant on the app; a
+/// user may read what they may see in the portal.
+pub(crate) async fn require_read(
+    state: &PortalState,
+    caller: &Caller,
+    at: &NsAt,
+) -> Result<(), PortalError> {
+    if caller.consumer.is_some() {
+        require_app(caller, &at.app)
+    } else {
+        require_view(state, &caller.grants, at).await
+    }
+}
+
+/// Whether a consumer holds any grant on `app` (users may read every app).
+pub(crate) fn require_app(caller: &Caller, app: &str) -> Result<(), PortalError> {
+    if caller.consumer.is_none() || caller.grants.is_member(app) {
+        Ok(())
+    } else {
+        Err(PortalError::Forbidden(format!(
+            "the token has no grant on app `{app}`"
+        )))
+    }
+}
+
+/// The environments.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/envs",
+    tag = "open api",
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The environment names", body = Vec<String>),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+    )
+)]
+pub(crate) async fn envs(State(state): State<PortalState>, _caller: Caller) -> Json<Vec<String>> {
+    Json(state.admins().envs().to_vec())
+}
+
+/// The clusters of an app in every environment.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/apps/{appId}/envclusters",
+    tag = "open api",
+    security(("token" = [])),
+    params(("appId" = String, Path, description = "The app")),
+    responses(
+        (status = 200, description = "Cluster names per environment", body = Vec<OpenEnvClusters>),
+        (status = 403, description = "No grant on the app", body = ErrorBody),
+    )
+)]
+pub(crate) async fn env_clusters(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<AppPath>,
+) -> Result<Json<Vec<OpenEnvClusters>>, PortalError> {
+    require_app(&caller, &path.app_id)?;
+    let envs = state.admins().envs().to_vec();
+    let found = join_all(envs.iter().map(|env| async {
+        let target = format!(
+            "/envs/{}/apps/{}/clusters",
+            encode(env),
+            encode(&path.app_id)
+        );
+        state.admins().get::<Vec<Cluster>>(env, &target).await
+    }))
+    .await;
+    let mut out = Vec::new();
+    for (env, clusters) in envs.into_iter().zip(found) {
+        out.push(OpenEnvClusters {
+            env,
+            clusters: clusters?.into_iter().map(|c| c.name).collect(),
+        });
+    }
+    Ok(Json(out))
+}
+
+/// Which apps.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AppsQuery {
+    /// Comma-separated app ids; by default every app the caller may read.
+    app_ids: Option<String>,
+}
+
+/// Apps: those named, or every app the caller may read.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/apps",
+    tag = "open api",
+    security(("token" = [])),
+    params(AppsQuery),
+    responses(
+        (status = 200, description = "The apps", body = Vec<OpenApp>),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+    )
+)]
+pub(crate) async fn apps(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Query(query): Query<AppsQuery>,
+) -> Result<Json<Vec<OpenApp>>, PortalError> {
+    let env = first_env(&state)?;
+    let wanted: Option<Vec<&str>> = query.app_ids.as_deref().map(|ids| {
+        ids.split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .collect()
+    });
+    let page: Page<App> = state.admins().get(&env, "/apps?size=500").await?;
+    Ok(Json(
+        page.items
+            .into_iter()
+            .filter(|a| {
+                wanted
+                    .as_ref()
+                    .is_none_or(|w| w.contains(&a.app_id.as_str()))
+            })
+            .filter(|a| require_app(&caller, &a.app_id).is_ok())
+            .map(OpenApp::from)
+            .collect(),
+    ))
+}
+
+/// An app to create (Apollo's `OpenCreateAppDTO`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct OpenCreateApp {
+    /// The app.
+    app: CreateApp,
+    /// Users who become its masters besides its owner.
+    #[serde(default)]
+    admins: Vec<String>,
+}
+
+/// Creates an app in every environment (signed-in users only; its owner and `admins` become
+/// its masters).
+#[utoipa::path(
+    post,
+    path = "/openapi/v1/apps",
+    tag = "open api",
+    security(("token" = [])),
+    request_body = OpenCreateApp,
+    responses(
+        (status = 200, description = "Created", body = OpenApp),
+        (status = 400, description = "A field is invalid", body = ErrorBody),
+        (status = 403, description = "A consumer token", body = ErrorBody),
+        (status = 409, description = "The app id is taken", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create_app(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Json(body): Json<OpenCreateApp>,
+) -> Result<Json<OpenApp>, PortalError> {
+    if caller.consumer.is_some() {
+        return Err(PortalError::Forbidden(
+            "consumers do not create apps; a signed-in user does".into(),
+        ));
+    }
+    let mut app = body.app;
+    if app.owner_name.trim().is_empty() {
+        app.owner_name.clone_from(&caller.name);
+    }
+    for name in std::iter::once(&app.owner_name).chain(&body.admins) {
+        if !lyre_store::accounts::find_user(state.db(), name.trim())
+            .await?
+            .is_some_and(|u| u.is_enabled)
+        {
+            return Err(PortalError::InvalidRequest(format!(
+                "no enabled user `{name}`"
+            )));
+        }
+    }
+    app.operator.clone_from(&caller.name);
+    let encoded = serde_json::to_vec(&app)
+        .map_err(|e| PortalError::Internal(format!("encoding a request: {e}")))?;
+    let created: App = everywhere(
+        &state,
+        Method::POST,
+        "/apps",
+        Some(encoded),
+        StatusCode::CONFLICT,
+    )
+    .await?
+    .json()?;
+    let owner = app.owner_name.trim().to_owned();
+    for subject in std::iter::once(&owner).chain(&body.admins) {
+        grant_founder(&state, &created.app_id, subject.trim(), &caller.name).await?;
+    }
+    Ok(Json(created.into()))
+}
+
+/// One cluster.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+    ),
+    responses(
+        (status = 200, description = "The cluster", body = OpenCluster),
+        (status = 403, description = "No grant on the app", body = ErrorBody),
+        (status = 404, description = "No such cluster", body = ErrorBody),
+    )
+)]
+pub(crate) async fn cluster(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<ClusterPath>,
+) -> Result<Json<OpenCluster>, PortalError> {
+    require_app(&caller, &path.app_id)?;
+    let env = state.admins().env(&path.env)?;
+    let target = format!(
+        "/envs/{}/apps/{}/clusters/{}",
+        encode(&env),
+        encode(&path.app_id),
+        encode(&path.cluster_name)
+    );
+    let cluster: Cluster = state.admins().get(&env, &target).await?;
+    Ok(Json(cluster.into()))
+}
+
+/// A cluster to create (Apollo's `OpenClusterDTO`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OpenCreateCluster {
+    /// Its name.
+    name: String,
+    /// Who creates it.
+    #[serde(default)]
+    data_change_created_by: Option<String>,
+}
+
+/// Creates a cluster (a master of the app only).
+#[utoipa::path(
+    post,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+    ),
+    request_body = OpenCreateCluster,
+    responses(
+        (status = 200, description = "Created", body = OpenCluster),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create_cluster(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<EnvAppPath>,
+    Json(body): Json<OpenCreateCluster>,
+) -> Result<Json<OpenCluster>, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    caller.grants.require_master(&path.app_id)?;
+    let operator = caller
+        .operator(&state, body.data_change_created_by.as_deref())
+        .await?;
+    let create = CreateCluster {
+        name: body.name,
+        comment: String::new(),
+        operator,
+    };
+    let target = format!(
+        "/envs/{}/apps/{}/clusters",
+        encode(&env),
+        encode(&path.app_id)
+    );
+    let cluster: Cluster = state
+        .admins()
+        .send_json(&env, Method::POST, &target, &create)
+        .await?
+        .json()?;
+    Ok(Json(cluster.into()))
+}
+
+/// The namespace at `at` with its items.
+pub(crate) async fn with_items(
+    state: &PortalState,
+    at: &NsAt,
+) -> Result<OpenNamespace, PortalError> {
+    let (one, items) = (at.admin(""), at.admin("/items"));
+    let (namespace, items) = tokio::try_join!(
+        state.admins().get::<Namespace>(&at.env, &one),
+        state.admins().get::<Vec<Item>>(&at.env, &items),
+    )?;
+    Ok(OpenNamespace::new(namespace, items))
+}
+
+/// The namespaces of a cluster, with their items.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+    ),
+    responses(
+        (status = 200, description = "Its namespaces", body = Vec<OpenNamespace>),
+        (status = 403, description = "No grant on the app", body = ErrorBody),
+        (status = 404, description = "No such cluster", body = ErrorBody),
+    )
+)]
+pub(crate) async fn namespaces(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<ClusterPath>,
+) -> Result<Json<Vec<OpenNamespace>>, PortalError> {
+    require_app(&caller, &path.app_id)?;
+    let env = state.admins().env(&path.env)?;
+    let target = format!(
+        "/envs/{}/apps/{}/clusters/{}/namespaces",
+        encode(&env),
+        encode(&path.app_id),
+        encode(&path.cluster_name)
+    );
+    let list: Vec<Namespace> = state.admins().get(&env, &target).await?;
+    let mut out = Vec::new();
+    for n in list {
+        let at = NsAt::new(&state, &env, &n.app_id, &n.cluster_name, &n.namespace_name)?;
+        if require_read(&state, &caller, &at).await.is_ok() {
+            out.push(with_items(&state, &at).await?);
+        }
+    }
+    Ok(Json(out))
+}
+
+/// One namespace, with its items.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 200, description = "The namespace", body = OpenNamespace),
+        (status = 403, description = "No grant on the app", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn namespace(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsPath>,
+) -> Result<Json<OpenNamespace>, PortalError> {
+    let at = path.at(&state)?;
+    require_read(&state, &caller, &at).await?;
+    with_items(&state, &at).await.map(Json)
+}
+
+/// A namespace definition to create (Apollo's `OpenAppNamespaceDTO`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OpenCreateAppNamespace {
+    name: String,
+    #[serde(default = "properties")]
+    format: String,
+    #[serde(default)]
+    is_public: bool,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    data_change_created_by: Option<String>,
+}
+
+fn properties() -> String {
+    "properties".into()
+}
+
+/// Defines a namespace of the app (a master of the app only).
+#[utoipa::path(
+    post,
+    path = "/openapi/v1/apps/{appId}/appnamespaces",
+    tag = "open api",
+    security(("token" = [])),
+    params(("appId" = String, Path, description = "The app")),
+    request_body = OpenCreateAppNamespace,
+    responses(
+        (status = 200, description = "Created", body = OpenAppNamespace),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create_app_namespace(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<AppPath>,
+    Json(body): Json<OpenCreateAppNamespace>,
+) -> Result<Json<OpenAppNamespace>, PortalError> {
+    caller.grants.require_master(&path.app_id)?;
+    let operator = caller
+        .operator(&state, body.data_change_created_by.as_deref())
+        .await?;
+    let create = CreateAppNamespace {
+        name: body.name,
+        format: body.format,
+        is_public: body.is_public,
+        comment: body.comment,
+        operator,
+    };
+    let encoded = serde_json::to_vec(&create)
+        .map_err(|e| PortalError::Internal(format!("encoding a request: {e}")))?;
+    let target = format!("/apps/{}/appnamespaces", encode(&path.app_id));
+    let created: AppNamespace = everywhere(
+        &state,
+        Method::POST,
+        &target,
+        Some(encoded),
+        StatusCode::CONFLICT,
+    )
+    .await?
+    .json()?;
+    Ok(Json(created.into()))
+}
+
+/// Who holds a namespace's edit lock.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/lock",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 200, description = "The lock", body = OpenLock),
+        (status = 403, description = "No grant on the app", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn lock(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsPath>,
+) -> Result<Json<OpenLock>, PortalError> {
+    let at = path.at(&state)?;
+    require_read(&state, &caller, &at).await?;
+    let lock: NamespaceLock = state.admins().get(&at.env, &at.admin("/lock")).await?;
+    Ok(Json(OpenLock {
+        namespace_name: lock.namespace_name,
+        is_locked: lock.is_locked,
+        locked_by: lock.locked_by.unwrap_or_default(),
+    }))
+}

@@ -1,0 +1,668 @@
+//! Releases, rollbacks, gray branches and release requests through the Open API.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use lyre_protocol::ErrorBody;
+use lyre_protocol::admin::{
+    Branch, GrayRules, OperatorBody, Page, Publish, Release, ReleaseHistory, UpdateGrayRules,
+};
+use lyre_protocol::gray::GrayRuleItem;
+use lyre_service_kit::Json;
+use lyre_service_kit::extract::{Path, Query};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::dto::{
+    OpenGrayRules, OpenNamespace, OpenPage, OpenPublish, OpenRelease, OpenReleaseHistory,
+};
+use super::items::OperatorParam;
+use super::require_read;
+use crate::admin::encode;
+use crate::auth::Caller;
+use crate::rbac::Action;
+use crate::routes::branches::merge_as;
+use crate::routes::releases::{check_review_bypass, publish_directly, rollback_as};
+use crate::routes::requests::{OpenRequest, ReleaseRequest, get_as, open_as, publish_as};
+use crate::routes::scope::{NsAt, NsKeyPath, NsPath, ReleasePath, require, with_query};
+use crate::{PortalError, PortalState};
+
+fn publish_body(body: OpenPublish, operator: String) -> Publish {
+    Publish {
+        title: body.release_title,
+        comment: body.release_comment,
+        operator,
+        is_emergency_publish: body.is_emergency_publish,
+        revision: None,
+    }
+}
+
+/// Publishes the namespace (release permission). Where the environment requires review, open
+/// a release request instead (`POST .../release-requests`).
+#[utoipa::path(
+    post,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    request_body = OpenPublish,
+    responses(
+        (status = 200, description = "Published", body = OpenRelease),
+        (status = 403, description = "No release permission, or the environment requires review", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn publish(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsPath>,
+    Json(body): Json<OpenPublish>,
+) -> Result<Json<OpenRelease>, PortalError> {
+    let at = path.at(&state)?;
+    let operator = caller.operator(&state, body.released_by.as_deref()).await?;
+    let release: Release = publish_directly(
+        &state,
+        &caller.grants,
+        &operator,
+        &at,
+        publish_body(body, operator.clone()),
+    )
+    .await?
+    .json()?;
+    Ok(Json(release.into()))
+}
+
+/// The release clients get now.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases/latest",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 200, description = "The latest release", body = OpenRelease),
+        (status = 403, description = "No grant on the app", body = ErrorBody),
+        (status = 404, description = "Never released", body = ErrorBody),
+    )
+)]
+pub(crate) async fn latest(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsPath>,
+) -> Result<Json<OpenRelease>, PortalError> {
+    let at = path.at(&state)?;
+    require_read(&state, &caller, &at).await?;
+    let release: Release = state
+        .admins()
+        .get(&at.env, &at.admin("/releases/latest"))
+        .await?;
+    Ok(Json(release.into()))
+}
+
+/// Which page of history.
+#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct HistoryQuery {
+    /// From 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<u64>,
+    /// Entries per page (default 20).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+}
+
+/// The namespace's release history, newest first (beyond Apollo's Open API).
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases/histories",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        HistoryQuery,
+    ),
+    responses(
+        (status = 200, description = "One page of history", body = OpenPage<OpenReleaseHistory>),
+        (status = 403, description = "No grant on the app", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn histories(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsPath>,
+    Query(query): Query<HistoryQuery>,
+) -> Result<Json<OpenPage<OpenReleaseHistory>>, PortalError> {
+    let at = path.at(&state)?;
+    require_read(&state, &caller, &at).await?;
+    let target = with_query(&at.admin("/releases/histories"), &query)?;
+    let page: Page<ReleaseHistory> = state.admins().get(&at.env, &target).await?;
+    Ok(Json(OpenPage {
+        page: page.page,
+        size: page.size,
+        total: page.total,
+        content: page
+            .items
+            .into_iter()
+            .map(OpenReleaseHistory::from)
+            .collect(),
+    }))
+}
+
+/// Who rolls back, and to which release.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RollbackParams {
+    /// An existing user (a consumer's own name when absent).
+    operator: Option<String>,
+    /// The release to go back to; by default the one before.
+    to_release_id: Option<i64>,
+}
+
+/// Rolls a namespace back from release `releaseId` (release permission).
+#[utoipa::path(
+    put,
+    path = "/openapi/v1/envs/{env}/releases/{releaseId}/rollback",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("releaseId" = i64, Path, description = "The latest release"),
+        RollbackParams,
+    ),
+    responses(
+        (status = 200, description = "Rolled back"),
+        (status = 403, description = "No release permission", body = ErrorBody),
+        (status = 404, description = "No such release", body = ErrorBody),
+        (status = 409, description = "Not the latest release", body = ErrorBody),
+    )
+)]
+pub(crate) async fn rollback(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<ReleasePath>,
+    Query(query): Query<RollbackParams>,
+) -> Result<(), PortalError> {
+    let operator = caller.operator(&state, query.operator.as_deref()).await?;
+    rollback_as(
+        &state,
+        &caller.grants,
+        &operator,
+        &path.env,
+        path.release_id,
+        query.to_release_id,
+    )
+    .await?
+    .ok()?;
+    Ok(())
+}
+
+async fn branch_namespace(
+    state: &PortalState,
+    at: &NsAt,
+    branch: &Branch,
+) -> Result<OpenNamespace, PortalError> {
+    let branch_at = NsAt {
+        cluster: branch.branch_name.clone(),
+        ..at.clone()
+    };
+    super::with_items(state, &branch_at).await
+}
+
+/// The namespace's gray branch, as a namespace of the branch's cluster with its overrides as
+/// items.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    responses(
+        (status = 200, description = "The branch", body = OpenNamespace),
+        (status = 403, description = "No grant on the app", body = ErrorBody),
+        (status = 404, description = "No branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn branch(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsPath>,
+) -> Result<Json<OpenNamespace>, PortalError> {
+    let at = path.at(&state)?;
+    require_read(&state, &caller, &at).await?;
+    let branch: Branch = state.admins().get(&at.env, &at.admin("/branches")).await?;
+    branch_namespace(&state, &at, &branch).await.map(Json)
+}
+
+/// Creates the namespace's gray branch (modify permission).
+#[utoipa::path(
+    post,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        OperatorParam,
+    ),
+    responses(
+        (status = 200, description = "Created", body = OpenNamespace),
+        (status = 403, description = "No modify permission", body = ErrorBody),
+        (status = 409, description = "There is a branch already", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create_branch(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsPath>,
+    Query(query): Query<OperatorParam>,
+) -> Result<Json<OpenNamespace>, PortalError> {
+    let at = path.at(&state)?;
+    require(&caller.grants, Action::Modify, &at)?;
+    let operator = caller.operator(&state, query.operator.as_deref()).await?;
+    let branch: Branch = state
+        .admins()
+        .send_json(
+            &at.env,
+            Method::POST,
+            &at.admin("/branches"),
+            &OperatorBody { operator },
+        )
+        .await?
+        .json()?;
+    branch_namespace(&state, &at, &branch).await.map(Json)
+}
+
+#[derive(Serialize)]
+struct AdminOperator {
+    operator: String,
+}
+
+/// Abandons the gray branch (release permission).
+#[utoipa::path(
+    delete,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+        OperatorParam,
+    ),
+    responses(
+        (status = 200, description = "Abandoned"),
+        (status = 403, description = "No release permission", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn abandon(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsKeyPath>,
+    Query(query): Query<OperatorParam>,
+) -> Result<(), PortalError> {
+    let at = path.at(&state)?;
+    require(&caller.grants, Action::Release, &at)?;
+    let operator = caller.operator(&state, query.operator.as_deref()).await?;
+    let target = with_query(
+        &at.admin(&format!("/branches/{}", encode(&path.key))),
+        &AdminOperator { operator },
+    )?;
+    state
+        .admins()
+        .send(&at.env, Method::DELETE, &target, None)
+        .await?
+        .ok()?;
+    Ok(())
+}
+
+fn open_rules(at: &NsAt, rules: GrayRules) -> OpenGrayRules {
+    OpenGrayRules {
+        app_id: at.app.clone(),
+        cluster_name: at.cluster.clone(),
+        namespace_name: at.namespace.clone(),
+        branch_name: rules.branch_name,
+        rule_items: rules.rule_items,
+    }
+}
+
+/// The gray branch's rules.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/rules",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+    ),
+    responses(
+        (status = 200, description = "The rules", body = OpenGrayRules),
+        (status = 403, description = "No grant on the app", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn rules(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsKeyPath>,
+) -> Result<Json<OpenGrayRules>, PortalError> {
+    let at = path.at(&state)?;
+    require_read(&state, &caller, &at).await?;
+    let rules: GrayRules = state
+        .admins()
+        .get(
+            &at.env,
+            &at.admin(&format!("/branches/{}/rules", encode(&path.key))),
+        )
+        .await?;
+    Ok(Json(open_rules(&at, rules)))
+}
+
+/// New rules (Apollo's `OpenGrayReleaseRuleDTO`; other fields are ignored).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OpenRulesInput {
+    /// The rules.
+    rule_items: Vec<GrayRuleItem>,
+    /// Who changes them.
+    #[serde(default)]
+    data_change_last_modified_by: Option<String>,
+}
+
+/// Replaces the gray branch's rules (release permission).
+#[utoipa::path(
+    put,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/rules",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+        OperatorParam,
+    ),
+    request_body = OpenRulesInput,
+    responses(
+        (status = 200, description = "The new rules", body = OpenGrayRules),
+        (status = 400, description = "A rule is invalid", body = ErrorBody),
+        (status = 403, description = "No release permission", body = ErrorBody),
+    )
+)]
+pub(crate) async fn set_rules(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsKeyPath>,
+    Query(query): Query<OperatorParam>,
+    Json(body): Json<OpenRulesInput>,
+) -> Result<Json<OpenGrayRules>, PortalError> {
+    let at = path.at(&state)?;
+    require(&caller.grants, Action::Release, &at)?;
+    let given = query
+        .operator
+        .as_deref()
+        .or(body.data_change_last_modified_by.as_deref());
+    let operator = caller.operator(&state, given).await?;
+    let update = UpdateGrayRules {
+        rule_items: body.rule_items,
+        operator,
+    };
+    let rules: GrayRules = state
+        .admins()
+        .send_json(
+            &at.env,
+            Method::PUT,
+            &at.admin(&format!("/branches/{}/rules", encode(&path.key))),
+            &update,
+        )
+        .await?
+        .json()?;
+    Ok(Json(open_rules(&at, rules)))
+}
+
+/// Gray-publishes the branch (release permission; through a release request where the
+/// environment requires review).
+#[utoipa::path(
+    post,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/releases",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+    ),
+    request_body = OpenPublish,
+    responses(
+        (status = 200, description = "Published", body = OpenRelease),
+        (status = 403, description = "No release permission, or review required", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn gray_publish(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsKeyPath>,
+    Json(body): Json<OpenPublish>,
+) -> Result<Json<OpenRelease>, PortalError> {
+    let at = path.at(&state)?;
+    require(&caller.grants, Action::Release, &at)?;
+    check_review_bypass(
+        &state,
+        &caller.grants,
+        &at,
+        body.is_emergency_publish,
+        "gray publish",
+    )
+    .await?;
+    let operator = caller.operator(&state, body.released_by.as_deref()).await?;
+    let release: Release = state
+        .admins()
+        .send_json(
+            &at.env,
+            Method::POST,
+            &at.admin(&format!("/branches/{}/releases", encode(&path.key))),
+            &publish_body(body, operator),
+        )
+        .await?
+        .json()?;
+    Ok(Json(release.into()))
+}
+
+/// Whether the branch is deleted after merging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MergeParams {
+    /// Delete the branch after merging (default `true`).
+    delete_branch: Option<bool>,
+}
+
+/// Merges the branch into main and publishes main (release permission).
+#[utoipa::path(
+    post,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/merge",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The main cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+        ("branchName" = String, Path, description = "The branch"),
+        MergeParams,
+    ),
+    request_body = OpenPublish,
+    responses(
+        (status = 200, description = "Merged and published", body = OpenRelease),
+        (status = 403, description = "No release permission, or unreviewed changes", body = ErrorBody),
+        (status = 404, description = "No such branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn merge(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsKeyPath>,
+    Query(query): Query<MergeParams>,
+    Json(body): Json<OpenPublish>,
+) -> Result<Json<OpenRelease>, PortalError> {
+    let at = path.at(&state)?;
+    let operator = caller.operator(&state, body.released_by.as_deref()).await?;
+    let release: Release = merge_as(
+        &state,
+        &caller.grants,
+        &operator,
+        &at,
+        &path.key,
+        query.delete_branch.unwrap_or(true),
+        publish_body(body, operator.clone()),
+    )
+    .await?
+    .json()?;
+    Ok(Json(release.into()))
+}
+
+/// A release request to open through the Open API.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OpenReleaseRequest {
+    /// The release's title.
+    title: String,
+    /// Why, for the reviewers.
+    #[serde(default)]
+    comment: String,
+    /// Publish this gray branch instead of main.
+    #[serde(default)]
+    branch_name: Option<String>,
+    /// The author: an existing user (a consumer's own name when absent).
+    #[serde(default)]
+    operator: Option<String>,
+}
+
+/// Opens a release request for the namespace's unpublished changes (modify or release
+/// permission), for environments that require review.
+#[utoipa::path(
+    post,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/release-requests",
+    tag = "open api",
+    security(("token" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    request_body = OpenReleaseRequest,
+    responses(
+        (status = 201, description = "Opened", body = ReleaseRequest),
+        (status = 400, description = "Nothing to release", body = ErrorBody),
+        (status = 403, description = "No permission", body = ErrorBody),
+        (status = 409, description = "A request is under way", body = ErrorBody),
+    )
+)]
+pub(crate) async fn open_request(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<NsPath>,
+    Json(body): Json<OpenReleaseRequest>,
+) -> Result<(StatusCode, Json<ReleaseRequest>), PortalError> {
+    let at = path.at(&state)?;
+    let author = caller.operator(&state, body.operator.as_deref()).await?;
+    let opened = open_as(
+        &state,
+        &caller.grants,
+        &author,
+        &at,
+        OpenRequest {
+            title: body.title,
+            comment: body.comment,
+            branch_name: body.branch_name,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(opened)))
+}
+
+/// `/release-requests/{id}`.
+#[derive(Deserialize)]
+pub(crate) struct RequestPath {
+    id: i64,
+}
+
+/// A release request and its reviews.
+#[utoipa::path(
+    get,
+    path = "/openapi/v1/release-requests/{id}",
+    tag = "open api",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The request")),
+    responses(
+        (status = 200, description = "The request", body = ReleaseRequest),
+        (status = 403, description = "No grant on its app", body = ErrorBody),
+        (status = 404, description = "No such request", body = ErrorBody),
+    )
+)]
+pub(crate) async fn request(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<RequestPath>,
+) -> Result<Json<ReleaseRequest>, PortalError> {
+    let (_, at) = crate::routes::requests::load(&state, path.id).await?;
+    require_read(&state, &caller, &at).await?;
+    get_as(&state, &caller.grants, path.id).await.map(Json)
+}
+
+/// Publishes an approved release request (its author or a reviewer).
+#[utoipa::path(
+    post,
+    path = "/openapi/v1/release-requests/{id}/publish",
+    tag = "open api",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The request"), OperatorParam),
+    responses(
+        (status = 200, description = "Published", body = OpenRelease),
+        (status = 403, description = "Neither its author nor a reviewer", body = ErrorBody),
+        (status = 409, description = "Not approved, or stale", body = ErrorBody),
+    )
+)]
+pub(crate) async fn publish_request(
+    State(state): State<PortalState>,
+    caller: Caller,
+    Path(path): Path<RequestPath>,
+    Query(query): Query<OperatorParam>,
+) -> Result<Json<OpenRelease>, PortalError> {
+    let publisher = caller.operator(&state, query.operator.as_deref()).await?;
+    let release = publish_as(&state, &caller.grants, &publisher, path.id).await?;
+    Ok(Json(release.into()))
+}
