@@ -40,3 +40,110 @@ db_test!(async fn an_app_is_created_edited_and_published_as_its_owner(t) {
     assert_eq!(unknown_env.status, StatusCode::NOT_FOUND);
     assert!(unknown_env.text.contains("DEV, PRO"), "{}", unknown_env.text);
 });
+
+db_test!(async fn private_namespaces_in_pro_are_for_members_only(t) {
+    let s = Stack::start(&t).await;
+    let alice = s.user("alice").await;
+    let eve = s.user("eve").await;
+    s.app("shop", "alice").await;
+    s.ok(Method::POST, "/api/v1/apps/shop/appnamespaces", &alice, &json!({"name": "shared", "isPublic": true})).await;
+    for env in ["DEV", "PRO"] {
+        for namespace in ["application", "shared"] {
+            s.ok(Method::POST, &format!("{}/items", ns(env, "shop", namespace)), &alice, &json!({"key": "secret", "value": "x"})).await;
+        }
+    }
+    // DEV shows everything to everyone signed in; PRO hides private namespaces from non-members.
+    for (env, namespace, status) in [
+        ("DEV", "application", StatusCode::OK),
+        ("DEV", "shared", StatusCode::OK),
+        ("PRO", "application", StatusCode::FORBIDDEN),
+        ("PRO", "shared", StatusCode::OK),
+    ] {
+        for suffix in ["/items", "/text", "/changes", "/commits", "/releases"] {
+            let reply = s.call(Method::GET, &format!("{}{suffix}", ns(env, "shop", namespace)), Some(&eve), &Value::Null).await;
+            assert_eq!(reply.status, status, "{env} {namespace}{suffix}: {}", reply.text);
+        }
+    }
+    let alice_reads = s.call(Method::GET, &format!("{}/items", ns("PRO", "shop", "application")), Some(&alice), &Value::Null).await;
+    assert_eq!(alice_reads.status, StatusCode::OK);
+    // Once eve holds any role in the app she is a member.
+    s.grant("shop", "eve", "modify", json!({"namespace": "shared"})).await;
+    let member = s.call(Method::GET, &format!("{}/items", ns("PRO", "shop", "application")), Some(&eve), &Value::Null).await;
+    assert_eq!(member.status, StatusCode::OK);
+
+    // The audit log: an app's members read its entries; only the super admin reads everything.
+    let all = s.call(Method::GET, "/api/v1/audits", Some(&eve), &Value::Null).await;
+    assert_eq!(all.status, StatusCode::FORBIDDEN);
+    let mallory = s.user("mallory").await;
+    let outsider = s.call(Method::GET, "/api/v1/audits?appId=shop", Some(&mallory), &Value::Null).await;
+    assert_eq!(outsider.status, StatusCode::FORBIDDEN);
+    let entries = s.ok(Method::GET, "/api/v1/audits?appId=shop&operator=alice&entityType=namespace", &eve, &Value::Null).await;
+    assert_eq!(entries["total"], 4, "four edits: {entries}");
+    assert!(entries["items"].as_array().unwrap().iter().all(|e| e["operation"] == "edit"), "{entries}");
+    let granted = s.ok(Method::GET, "/api/v1/audits?appId=shop&entityType=role", &eve, &Value::Null).await;
+    assert_eq!(granted["items"][0]["operation"], "grant");
+    assert_eq!(granted["items"][0]["operator"], "admin");
+});
+
+db_test!(async fn users_are_managed_by_the_super_admin(t) {
+    let s = Stack::start(&t).await;
+    let bob = s.user("bob").await;
+    let short = s.call(Method::POST, "/api/v1/users", Some(&s.root), &json!({"username": "carol", "password": "short"})).await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    let bad_name = s.call(Method::POST, "/api/v1/users", Some(&s.root), &json!({"username": "c a", "password": "long enough"})).await;
+    assert_eq!(bad_name.status, StatusCode::BAD_REQUEST);
+    let taken = s.call(Method::POST, "/api/v1/users", Some(&s.root), &json!({"username": "bob", "password": "long enough"})).await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    let found = s.ok(Method::GET, "/api/v1/users?search=bo", &bob, &Value::Null).await;
+    assert_eq!(found["items"][0]["username"], "bob");
+    assert!(found["items"][0].get("passwordHash").is_none());
+
+    // Changing one's own password needs the current one and ends other sessions.
+    let other_session = s.sign_in("bob").await;
+    let wrong = s.call(Method::PUT, "/api/v1/auth/password", Some(&bob), &json!({"currentPassword": "nope", "newPassword": "a new password"})).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    s.ok(Method::PUT, "/api/v1/auth/password", &bob, &json!({"currentPassword": "bob-password", "newPassword": "a new password"})).await;
+    assert_eq!(s.call(Method::GET, "/api/v1/auth/me", Some(&bob), &Value::Null).await.status, StatusCode::OK);
+    assert_eq!(s.call(Method::GET, "/api/v1/auth/me", Some(&other_session), &Value::Null).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(s.portal.login("bob", "bob-password").await.status, StatusCode::UNAUTHORIZED);
+    let bob = s.portal.login("bob", "a new password").await.json()["token"].as_str().unwrap().to_owned();
+
+    // Disabling ends the sessions at once; a reset sets a new password.
+    let disabled = s.ok(Method::PUT, "/api/v1/users/bob", &s.root, &json!({"enabled": false})).await;
+    assert_eq!(disabled["enabled"], false);
+    assert_eq!(s.call(Method::GET, "/api/v1/auth/me", Some(&bob), &Value::Null).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(s.portal.login("bob", "a new password").await.status, StatusCode::FORBIDDEN);
+    let me = s.call(Method::PUT, "/api/v1/users/admin", Some(&s.root), &json!({"enabled": false})).await;
+    assert_eq!(me.status, StatusCode::CONFLICT, "nobody disables themselves");
+    s.ok(Method::PUT, "/api/v1/users/bob", &s.root, &json!({"enabled": true})).await;
+    s.ok(Method::POST, "/api/v1/users/bob/password", &s.root, &json!({"password": "reset by admin"})).await;
+    assert_eq!(s.portal.login("bob", "reset by admin").await.status, StatusCode::OK);
+});
+
+db_test!(async fn roles_are_granted_checked_and_the_last_master_stays(t) {
+    let s = Stack::start(&t).await;
+    let alice = s.user("alice").await;
+    s.user("bob").await;
+    s.ok(Method::POST, "/api/v1/apps", &alice, &json!({"appId": "shop", "name": "Shop"})).await;
+    for (body, problem) in [
+        (json!({"user": "bob", "role": "master", "env": "DEV"}), "whole app"),
+        (json!({"user": "bob", "role": "modify"}), "namespace"),
+        (json!({"user": "bob", "role": "modify", "namespace": "application", "env": "QA"}), "QA"),
+        (json!({"user": "nobody", "role": "release", "namespace": "*"}), "nobody"),
+        (json!({"user": "bob", "role": "owner", "namespace": "*"}), "owner"),
+    ] {
+        let reply = s.call(Method::POST, "/api/v1/apps/shop/roles", Some(&alice), &body).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}: {}", reply.text);
+        assert!(reply.text.contains(problem), "{body}: {}", reply.text);
+    }
+    let granted = s.ok(Method::POST, "/api/v1/apps/shop/roles", &alice, &json!({"user": "bob", "role": "release", "env": "PRO", "cluster": "default"})).await;
+    assert_eq!((granted["role"].as_str(), granted["cluster"].as_str(), granted["grantedBy"].as_str()), (Some("release"), Some("default"), Some("alice")));
+    let last = s.call(Method::DELETE, "/api/v1/apps/shop/roles?user=alice&role=master", Some(&alice), &Value::Null).await;
+    assert_eq!(last.status, StatusCode::CONFLICT, "{}", last.text);
+    s.ok(Method::POST, "/api/v1/apps/shop/roles", &alice, &json!({"user": "bob", "role": "master"})).await;
+    s.ok(Method::DELETE, "/api/v1/apps/shop/roles?user=alice&role=master", &alice, &Value::Null).await;
+    let gone = s.call(Method::PUT, "/api/v1/apps/shop", Some(&alice), &json!({"name": "x"})).await;
+    assert_eq!(gone.status, StatusCode::FORBIDDEN, "alice is no master any more");
+    let missing = s.call(Method::DELETE, "/api/v1/apps/shop/roles?user=alice&role=master", Some(&s.root), &Value::Null).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+});

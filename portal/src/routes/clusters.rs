@@ -248,8 +248,8 @@ pub(crate) async fn namespace(
         .await
 }
 
-/// Removes a namespace from this cluster: an associated one is dissociated, an own one
-/// deleted here (the app's masters only).
+/// Removes an associated public namespace (and this app's overrides of it) from the cluster
+/// (the app's masters only). An app's own namespaces are deleted through their definition.
 #[utoipa::path(
     delete,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}",

@@ -1,0 +1,891 @@
+//! Every write endpoint of `/api/v1` and `/openapi/v1` against every role, and an anonymous
+//! caller: anonymous callers get `401`, callers without the permission `403` and nothing
+//! changes, callers with it get past the check (and at least one of them succeeds).
+//! The table is checked against the OpenAPI document, so a new write endpoint without a row
+//! fails this test.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::Reply;
+use common::stack::Stack;
+use lyre_store::db_test;
+use serde_json::{Value, json};
+
+/// The signed-in roles of the `/api/v1` matrix.
+const USERS: [&str; 5] = ["nobody", "modifier", "releaser", "master", "admin"];
+/// The consumers of the `/openapi/v1` matrix.
+const CONSUMERS: [&str; 4] = ["c-other", "c-modify", "c-release", "user-bearer"];
+
+/// One write endpoint: its documented route, a concrete request (`{who}` is replaced by the
+/// caller's name), and who may call it.
+struct Case {
+    method: Method,
+    route: &'static str,
+    path: String,
+    body: Value,
+    allowed: &'static [&'static str],
+}
+
+fn case(
+    method: Method,
+    route: &'static str,
+    path: &str,
+    body: Value,
+    allowed: &'static [&'static str],
+) -> Case {
+    Case {
+        method,
+        route,
+        path: path.to_owned(),
+        body,
+        allowed,
+    }
+}
+
+const ANY_USER: &[&str] = &["nobody", "modifier", "releaser", "master", "admin"];
+const ADMIN: &[&str] = &["admin"];
+const MASTER: &[&str] = &["master", "admin"];
+const MODIFY: &[&str] = &["modifier", "admin"];
+const RELEASE: &[&str] = &["releaser", "admin"];
+const MODIFY_OR_RELEASE: &[&str] = &["modifier", "releaser", "admin"];
+
+const NS: &str =
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}";
+const DEV: &str = "/api/v1/envs/DEV/apps/shop/clusters/default/namespaces";
+const PRO: &str = "/api/v1/envs/PRO/apps/shop/clusters/default/namespaces";
+
+fn user_cases(fx: &Fixture) -> Vec<Case> {
+    use Method as M;
+    let gray = &fx.gray_branch;
+    let doomed = &fx.doomed_branch;
+    vec![
+        case(
+            M::POST,
+            "/api/v1/users",
+            "/api/v1/users",
+            json!({"username": "new-{who}", "password": "password-1"}),
+            ADMIN,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/users/{username}",
+            "/api/v1/users/target",
+            json!({"displayName": "by {who}"}),
+            ADMIN,
+        ),
+        case(
+            M::POST,
+            "/api/v1/users/{username}/password",
+            "/api/v1/users/target/password",
+            json!({"password": "password-2"}),
+            ADMIN,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/auth/password",
+            "/api/v1/auth/password",
+            json!({"currentPassword": "{who}-password", "newPassword": "{who}-password"}),
+            ANY_USER,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/envs/{env}/settings",
+            "/api/v1/envs/DEV/settings",
+            json!({"memberOnlyView": false}),
+            ADMIN,
+        ),
+        case(
+            M::POST,
+            "/api/v1/apps",
+            "/api/v1/apps",
+            json!({"appId": "app-{who}", "name": "x"}),
+            ANY_USER,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/apps/{appId}",
+            "/api/v1/apps/shop",
+            json!({"name": "Shop by {who}"}),
+            MASTER,
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/apps/{appId}",
+            "/api/v1/apps/doomed",
+            Value::Null,
+            ADMIN,
+        ),
+        case(
+            M::POST,
+            "/api/v1/apps/{appId}/appnamespaces",
+            "/api/v1/apps/shop/appnamespaces",
+            json!({"name": "ns-{who}"}),
+            MASTER,
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/apps/{appId}/appnamespaces/{namespaceName}",
+            "/api/v1/apps/shop/appnamespaces/gone-{who}",
+            Value::Null,
+            MASTER,
+        ),
+        case(
+            M::POST,
+            "/api/v1/apps/{appId}/roles",
+            "/api/v1/apps/shop/roles",
+            json!({"user": "target", "role": "modify", "namespace": "ns-{who}"}),
+            MASTER,
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/apps/{appId}/roles",
+            "/api/v1/apps/shop/roles?user=target&role=release&namespace=held-{who}",
+            Value::Null,
+            MASTER,
+        ),
+        case(
+            M::POST,
+            "/api/v1/envs/{env}/apps/{appId}/clusters",
+            "/api/v1/envs/DEV/apps/shop/clusters",
+            json!({"name": "c-{who}"}),
+            MASTER,
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}",
+            "/api/v1/envs/DEV/apps/shop/clusters/gone-{who}",
+            Value::Null,
+            MASTER,
+        ),
+        case(
+            M::POST,
+            "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
+            "/api/v1/envs/DEV/apps/shop/clusters/assoc-{who}/namespaces",
+            json!({"namespaceName": "common"}),
+            MASTER,
+        ),
+        case(
+            M::DELETE,
+            NS,
+            "/api/v1/envs/DEV/apps/shop/clusters/drop-{who}/namespaces/common",
+            Value::Null,
+            MASTER,
+        ),
+        case(
+            M::POST,
+            "/api/v1/envs/{env}/apps/{appId}/accesskeys",
+            "/api/v1/envs/DEV/apps/shop/accesskeys",
+            Value::Null,
+            MASTER,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}",
+            &format!("/api/v1/envs/DEV/apps/shop/accesskeys/{}", fx.access_key),
+            json!({"enabled": false}),
+            MASTER,
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}",
+            &format!("/api/v1/envs/DEV/apps/shop/accesskeys/{}", fx.disabled_key),
+            Value::Null,
+            MASTER,
+        ),
+        case(
+            M::POST,
+            &const_format(NS, "/items"),
+            &format!("{DEV}/application/items"),
+            json!({"key": "k-{who}", "value": "1"}),
+            MODIFY,
+        ),
+        case(
+            M::PUT,
+            &const_format(NS, "/items/{key}"),
+            &format!("{DEV}/application/items/timeout"),
+            json!({"value": "{who}"}),
+            MODIFY,
+        ),
+        case(
+            M::DELETE,
+            &const_format(NS, "/items/{key}"),
+            &format!("{DEV}/application/items/d-{{who}}"),
+            Value::Null,
+            MODIFY,
+        ),
+        case(
+            M::PUT,
+            &const_format(NS, "/text"),
+            &format!("{DEV}/texts/text"),
+            json!({"text": "by = {who}\n"}),
+            MODIFY,
+        ),
+        case(
+            M::POST,
+            &const_format(NS, "/releases"),
+            &format!("{DEV}/application/releases"),
+            json!({"title": "by {who}"}),
+            RELEASE,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/envs/{env}/releases/{releaseId}/rollback",
+            &format!("/api/v1/envs/DEV/releases/{}/rollback", fx.rollback_release),
+            Value::Null,
+            RELEASE,
+        ),
+        case(
+            M::POST,
+            &const_format(NS, "/branches"),
+            &format!("{DEV}/fresh/branches"),
+            Value::Null,
+            MODIFY,
+        ),
+        case(
+            M::PUT,
+            &const_format(NS, "/branches/{branchName}/overrides/{key}"),
+            &format!("{DEV}/gray/branches/{gray}/overrides/o-{{who}}"),
+            json!({"value": "1"}),
+            MODIFY,
+        ),
+        case(
+            M::DELETE,
+            &const_format(NS, "/branches/{branchName}/overrides/{key}"),
+            &format!("{DEV}/gray/branches/{gray}/overrides/x-{{who}}"),
+            Value::Null,
+            MODIFY,
+        ),
+        case(
+            M::PUT,
+            &const_format(NS, "/branches/{branchName}/rules"),
+            &format!("{DEV}/gray/branches/{gray}/rules"),
+            json!({"ruleItems": [{"clientAppId": "shop", "clientIpList": ["10.0.0.1"]}]}),
+            RELEASE,
+        ),
+        case(
+            M::POST,
+            &const_format(NS, "/branches/{branchName}/releases"),
+            &format!("{DEV}/gray/branches/{gray}/releases"),
+            json!({"title": "gray by {who}"}),
+            RELEASE,
+        ),
+        case(
+            M::POST,
+            &const_format(NS, "/branches/{branchName}/merge"),
+            &format!("{DEV}/gray/branches/{gray}/merge?deleteBranch=false"),
+            json!({"title": "merge by {who}"}),
+            RELEASE,
+        ),
+        case(
+            M::DELETE,
+            &const_format(NS, "/branches/{branchName}"),
+            &format!("{DEV}/doomed/branches/{doomed}"),
+            Value::Null,
+            RELEASE,
+        ),
+        case(
+            M::POST,
+            &const_format(NS, "/release-requests"),
+            &format!("{PRO}/rq/release-requests"),
+            json!({"title": "by {who}"}),
+            MODIFY_OR_RELEASE,
+        ),
+        case(
+            M::POST,
+            "/api/v1/release-requests/{id}/approve",
+            &format!(
+                "/api/v1/release-requests/{}/approve",
+                fx.requests["approve"]
+            ),
+            Value::Null,
+            RELEASE,
+        ),
+        case(
+            M::POST,
+            "/api/v1/release-requests/{id}/reject",
+            &format!("/api/v1/release-requests/{}/reject", fx.requests["reject"]),
+            Value::Null,
+            RELEASE,
+        ),
+        case(
+            M::POST,
+            "/api/v1/release-requests/{id}/refresh",
+            &format!(
+                "/api/v1/release-requests/{}/refresh",
+                fx.requests["refresh"]
+            ),
+            Value::Null,
+            MODIFY,
+        ),
+        case(
+            M::POST,
+            "/api/v1/release-requests/{id}/publish",
+            &format!(
+                "/api/v1/release-requests/{}/publish",
+                fx.requests["publish"]
+            ),
+            Value::Null,
+            RELEASE,
+        ),
+        case(
+            M::POST,
+            "/api/v1/release-requests/{id}/withdraw",
+            &format!(
+                "/api/v1/release-requests/{}/withdraw",
+                fx.requests["withdraw"]
+            ),
+            Value::Null,
+            ADMIN,
+        ),
+        case(
+            M::POST,
+            "/api/v1/consumers",
+            "/api/v1/consumers",
+            json!({"name": "ci-{who}", "grants": [{"appId": "shop", "namespace": "*", "permissions": ["modify"]}]}),
+            MASTER,
+        ),
+        case(
+            M::POST,
+            "/api/v1/consumers/{id}/token",
+            &format!("/api/v1/consumers/{}/token", fx.consumer),
+            Value::Null,
+            ADMIN,
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/consumers/{id}",
+            &format!("/api/v1/consumers/{}", fx.doomed_consumer),
+            Value::Null,
+            ADMIN,
+        ),
+        // Last: it ends the session.
+        case(
+            M::POST,
+            "/api/v1/auth/logout",
+            "/api/v1/auth/logout",
+            Value::Null,
+            ANY_USER,
+        ),
+    ]
+}
+
+const OPEN_NS: &str =
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}";
+const OPEN_DEV: &str = "/openapi/v1/envs/DEV/apps/shop/clusters/default/namespaces";
+const C_MODIFY: &[&str] = &["c-modify", "user-bearer"];
+const C_RELEASE: &[&str] = &["c-release", "user-bearer"];
+const C_MODIFY_OR_RELEASE: &[&str] = &["c-modify", "c-release", "user-bearer"];
+const C_USER: &[&str] = &["user-bearer"];
+
+fn open_cases(fx: &Fixture) -> Vec<Case> {
+    use Method as M;
+    let gray = &fx.open_gray_branch;
+    vec![
+        case(
+            M::POST,
+            "/openapi/v1/apps",
+            "/openapi/v1/apps",
+            json!({"app": {"appId": "open-{who}", "name": "x"}}),
+            C_USER,
+        ),
+        case(
+            M::POST,
+            "/openapi/v1/envs/{env}/apps/{appId}/clusters",
+            "/openapi/v1/envs/DEV/apps/shop/clusters",
+            json!({"name": "oc-{who}"}),
+            C_USER,
+        ),
+        case(
+            M::POST,
+            "/openapi/v1/apps/{appId}/appnamespaces",
+            "/openapi/v1/apps/shop/appnamespaces",
+            json!({"name": "ons-{who}"}),
+            C_USER,
+        ),
+        case(
+            M::POST,
+            &const_format(OPEN_NS, "/items"),
+            &format!("{OPEN_DEV}/application/items"),
+            json!({"key": "ok-{who}", "value": "1"}),
+            C_MODIFY,
+        ),
+        case(
+            M::PUT,
+            &const_format(OPEN_NS, "/items/{key}"),
+            &format!("{OPEN_DEV}/application/items/timeout"),
+            json!({"key": "timeout", "value": "{who}"}),
+            C_MODIFY,
+        ),
+        case(
+            M::DELETE,
+            &const_format(OPEN_NS, "/items/{key}"),
+            &format!("{OPEN_DEV}/application/items/od-{{who}}"),
+            Value::Null,
+            C_MODIFY,
+        ),
+        case(
+            M::POST,
+            &const_format(OPEN_NS, "/releases"),
+            &format!("{OPEN_DEV}/application/releases"),
+            json!({"releaseTitle": "by {who}"}),
+            C_RELEASE,
+        ),
+        case(
+            M::PUT,
+            "/openapi/v1/envs/{env}/releases/{releaseId}/rollback",
+            &format!(
+                "/openapi/v1/envs/DEV/releases/{}/rollback",
+                fx.open_rollback_release
+            ),
+            Value::Null,
+            C_RELEASE,
+        ),
+        case(
+            M::POST,
+            &const_format(OPEN_NS, "/branches"),
+            &format!("{OPEN_DEV}/ofresh/branches"),
+            Value::Null,
+            C_MODIFY,
+        ),
+        case(
+            M::PUT,
+            &const_format(OPEN_NS, "/branches/{branchName}/rules"),
+            &format!("{OPEN_DEV}/ogray/branches/{gray}/rules"),
+            json!({"ruleItems": [{"clientAppId": "shop", "clientIpList": ["10.0.0.2"]}]}),
+            C_RELEASE,
+        ),
+        case(
+            M::POST,
+            &const_format(OPEN_NS, "/branches/{branchName}/releases"),
+            &format!("{OPEN_DEV}/ogray/branches/{gray}/releases"),
+            json!({"releaseTitle": "gray by {who}"}),
+            C_RELEASE,
+        ),
+        case(
+            M::POST,
+            &const_format(OPEN_NS, "/branches/{branchName}/merge"),
+            &format!("{OPEN_DEV}/ogray/branches/{gray}/merge?deleteBranch=false"),
+            json!({"releaseTitle": "merge by {who}"}),
+            C_RELEASE,
+        ),
+        case(
+            M::DELETE,
+            &const_format(OPEN_NS, "/branches/{branchName}"),
+            &format!("{OPEN_DEV}/odoomed/branches/{}", fx.open_doomed_branch),
+            Value::Null,
+            C_RELEASE,
+        ),
+        case(
+            M::POST,
+            &const_format(OPEN_NS, "/release-requests"),
+            "/openapi/v1/envs/PRO/apps/shop/clusters/default/namespaces/oreq/release-requests",
+            json!({"title": "by {who}"}),
+            C_MODIFY_OR_RELEASE,
+        ),
+        case(
+            M::POST,
+            "/openapi/v1/release-requests/{id}/publish",
+            &format!(
+                "/openapi/v1/release-requests/{}/publish",
+                fx.requests["open-publish"]
+            ),
+            Value::Null,
+            C_RELEASE,
+        ),
+    ]
+}
+
+fn const_format(base: &str, suffix: &str) -> &'static str {
+    Box::leak(format!("{base}{suffix}").into_boxed_str())
+}
+
+/// What the matrix works on, made before it runs.
+struct Fixture {
+    gray_branch: String,
+    doomed_branch: String,
+    access_key: i64,
+    disabled_key: i64,
+    rollback_release: i64,
+    requests: std::collections::HashMap<&'static str, i64>,
+    consumer: i64,
+    doomed_consumer: i64,
+    open_gray_branch: String,
+    open_doomed_branch: String,
+    open_rollback_release: i64,
+}
+
+async fn fixture(s: &Stack) -> Fixture {
+    use Method as M;
+    let root = s.root.clone();
+    for user in [
+        "nobody", "modifier", "releaser", "master", "target", "writer",
+    ] {
+        s.user(user).await;
+    }
+    // `master` holds the master role alone (an app's creator and owner also get modify and
+    // release, so the apps are created by and for `admin`).
+    s.app("shop", "admin").await;
+    s.app("doomed", "admin").await;
+    s.app("other", "admin").await;
+    s.grant("shop", "master", "master", json!({})).await;
+    s.grant("shop", "modifier", "modify", json!({"namespace": "*"}))
+        .await;
+    s.grant("shop", "releaser", "release", json!({"namespace": "*"}))
+        .await;
+    s.grant("shop", "writer", "modify", json!({"namespace": "*"}))
+        .await;
+    // The matrix's `admin` is the bootstrap super admin; its founder roles on apps it creates
+    // are irrelevant, as it may do everything anyway.
+    for who in MASTER {
+        s.grant(
+            "shop",
+            "target",
+            "release",
+            json!({"namespace": format!("held-{who}")}),
+        )
+        .await;
+    }
+    s.ok(
+        M::POST,
+        "/api/v1/apps/other/appnamespaces",
+        &root,
+        &json!({"name": "common", "isPublic": true}),
+    )
+    .await;
+    // The matrix's `admin` signs in with a password of the same pattern as everyone's.
+    s.ok(
+        M::POST,
+        "/api/v1/users/admin/password",
+        &root,
+        &json!({"password": "admin-password"}),
+    )
+    .await;
+    for ns in [
+        "texts", "fresh", "gray", "doomed", "ofresh", "ogray", "odoomed", "oreq", "rq", "rb", "orb",
+    ] {
+        s.ok(
+            M::POST,
+            "/api/v1/apps/shop/appnamespaces",
+            &root,
+            &json!({"name": ns}),
+        )
+        .await;
+    }
+    for who in USERS {
+        s.ok(
+            M::POST,
+            "/api/v1/apps/shop/appnamespaces",
+            &root,
+            &json!({"name": format!("gone-{who}")}),
+        )
+        .await;
+        for prefix in ["gone", "assoc", "drop"] {
+            s.ok(
+                M::POST,
+                "/api/v1/envs/DEV/apps/shop/clusters",
+                &root,
+                &json!({"name": format!("{prefix}-{who}")}),
+            )
+            .await;
+        }
+        s.ok(
+            M::POST,
+            &format!("/api/v1/envs/DEV/apps/shop/clusters/drop-{who}/namespaces"),
+            &root,
+            &json!({"namespaceName": "common"}),
+        )
+        .await;
+        s.ok(
+            M::POST,
+            &format!("{DEV}/application/items"),
+            &root,
+            &json!({"key": format!("d-{who}"), "value": "x"}),
+        )
+        .await;
+    }
+    for who in CONSUMERS {
+        s.ok(
+            M::POST,
+            &format!("{DEV}/application/items"),
+            &root,
+            &json!({"key": format!("od-{who}"), "value": "x"}),
+        )
+        .await;
+    }
+    s.ok(
+        M::POST,
+        &format!("{DEV}/application/items"),
+        &root,
+        &json!({"key": "timeout", "value": "1"}),
+    )
+    .await;
+    let mut rollback = Vec::new();
+    for ns in ["rb", "orb"] {
+        let mut latest = 0;
+        for value in ["1", "2"] {
+            s.ok(
+                M::PUT,
+                &format!("{DEV}/{ns}/items/k?createIfNotExists=true"),
+                &root,
+                &json!({"value": value}),
+            )
+            .await;
+            latest = s
+                .ok(
+                    M::POST,
+                    &format!("{DEV}/{ns}/releases"),
+                    &root,
+                    &json!({"title": value}),
+                )
+                .await["id"]
+                .as_i64()
+                .unwrap();
+        }
+        rollback.push(latest);
+    }
+    let access_key = s
+        .ok(
+            M::POST,
+            "/api/v1/envs/DEV/apps/shop/accesskeys",
+            &root,
+            &Value::Null,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let disabled_key = s
+        .ok(
+            M::POST,
+            "/api/v1/envs/DEV/apps/shop/accesskeys",
+            &root,
+            &Value::Null,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    s.ok(
+        M::PUT,
+        &format!("/api/v1/envs/DEV/apps/shop/accesskeys/{disabled_key}"),
+        &root,
+        &json!({"enabled": false}),
+    )
+    .await;
+
+    let branch = |ns: &'static str| {
+        let root = root.clone();
+        async move {
+            s.ok(
+                M::POST,
+                &format!("{DEV}/{ns}/items"),
+                &root,
+                &json!({"key": "a", "value": "1"}),
+            )
+            .await;
+            s.ok(
+                M::POST,
+                &format!("{DEV}/{ns}/releases"),
+                &root,
+                &json!({"title": "base"}),
+            )
+            .await;
+            let name = s
+                .ok(
+                    M::POST,
+                    &format!("{DEV}/{ns}/branches"),
+                    &root,
+                    &Value::Null,
+                )
+                .await["branchName"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            for who in USERS {
+                s.ok(
+                    M::PUT,
+                    &format!("{DEV}/{ns}/branches/{name}/overrides/x-{who}"),
+                    &root,
+                    &json!({"value": "1"}),
+                )
+                .await;
+            }
+            s.ok(
+                M::PUT,
+                &format!("{DEV}/{ns}/branches/{name}/rules"),
+                &root,
+                &json!({"ruleItems": [{"clientAppId": "shop", "clientIpList": ["10.0.0.9"]}]}),
+            )
+            .await;
+            name
+        }
+    };
+    let gray_branch = branch("gray").await;
+    let doomed_branch = branch("doomed").await;
+    let open_gray_branch = branch("ogray").await;
+    let open_doomed_branch = branch("odoomed").await;
+
+    // Release requests by `writer`, one per namespace (one may be under way per namespace).
+    let writer = s.sign_in("writer").await;
+    let releaser = s.sign_in("releaser").await;
+    for ns in ["oreq", "rq"] {
+        s.ok(
+            M::POST,
+            &format!("{PRO}/{ns}/items"),
+            &writer,
+            &json!({"key": "k", "value": "1"}),
+        )
+        .await;
+    }
+    let mut requests = std::collections::HashMap::new();
+    for (purpose, ns) in [
+        ("approve", "application"),
+        ("reject", "texts"),
+        ("refresh", "fresh"),
+        ("publish", "gray"),
+        ("withdraw", "doomed"),
+        ("open-publish", "ofresh"),
+    ] {
+        s.ok(
+            M::POST,
+            &format!("{PRO}/{ns}/items"),
+            &writer,
+            &json!({"key": "k", "value": "1"}),
+        )
+        .await;
+        let id = s
+            .ok(
+                M::POST,
+                &format!("{PRO}/{ns}/release-requests"),
+                &writer,
+                &json!({"title": "review me"}),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        if purpose.ends_with("publish") {
+            s.ok(
+                M::POST,
+                &format!("/api/v1/release-requests/{id}/approve"),
+                &releaser,
+                &Value::Null,
+            )
+            .await;
+        }
+        requests.insert(purpose, id);
+    }
+
+    let consumer = s.ok(M::POST, "/api/v1/consumers", &root, &json!({"name": "keep", "grants": [{"appId": "shop", "namespace": "*", "permissions": ["modify"]}]})).await["id"].as_i64().unwrap();
+    let doomed_consumer = s.ok(M::POST, "/api/v1/consumers", &root, &json!({"name": "doomed", "grants": [{"appId": "shop", "namespace": "*", "permissions": ["modify"]}]})).await["id"].as_i64().unwrap();
+    Fixture {
+        gray_branch,
+        doomed_branch,
+        access_key,
+        disabled_key,
+        rollback_release: rollback[0],
+        requests,
+        consumer,
+        doomed_consumer,
+        open_gray_branch,
+        open_doomed_branch,
+        open_rollback_release: rollback[1],
+    }
+}
+
+async fn sign_in(s: &Stack, who: &str) -> String {
+    let login = s.portal.login(who, &format!("{who}-password")).await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    login.json()["token"].as_str().unwrap().to_owned()
+}
+
+async fn send(s: &Stack, c: &Case, who: &str, authorization: Option<String>) -> Reply {
+    let path = c.path.replace("{who}", who);
+    let mut request = Request::builder().method(c.method.clone()).uri(&path);
+    if let Some(value) = authorization {
+        request = request.header(header::AUTHORIZATION, value);
+    }
+    let body = if c.body.is_null() {
+        Body::empty()
+    } else {
+        request = request.header(header::CONTENT_TYPE, "application/json");
+        Body::from(c.body.to_string().replace("{who}", who))
+    };
+    s.portal.send(request.body(body).unwrap()).await
+}
+
+/// Runs one table: denied callers first (they change nothing), then the allowed ones.
+async fn walk(s: &Stack, cases: &[Case], callers: &[(&str, String)]) {
+    for c in cases {
+        let label = format!("{} {}", c.method, c.path);
+        let anonymous = send(s, c, "anonymous", None).await;
+        assert_eq!(
+            anonymous.status,
+            StatusCode::UNAUTHORIZED,
+            "{label} anonymous: {}",
+            anonymous.text
+        );
+        for (who, authorization) in callers.iter().filter(|(who, _)| !c.allowed.contains(who)) {
+            let reply = send(s, c, who, Some(authorization.clone())).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "{label} as {who}: {}",
+                reply.text
+            );
+        }
+        let mut succeeded = false;
+        for (who, authorization) in callers.iter().filter(|(who, _)| c.allowed.contains(who)) {
+            let reply = send(s, c, who, Some(authorization.clone())).await;
+            assert!(
+                !matches!(reply.status.as_u16(), 401 | 403) && !reply.status.is_server_error(),
+                "{label} as {who}: {} {}",
+                reply.status,
+                reply.text
+            );
+            succeeded |= reply.status.is_success();
+        }
+        assert!(succeeded, "{label}: no allowed caller succeeded");
+    }
+}
+
+db_test!(async fn every_write_endpoint_checks_every_role(t) {
+    let s = Stack::start(&t).await;
+    let fx = fixture(&s).await;
+
+    // The tables cover every documented write endpoint (sign-in is public).
+    let doc = serde_json::to_value(lyre_portal::openapi()).unwrap();
+    let mut documented = BTreeSet::new();
+    for (route, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if method != "get" && route != "/api/v1/auth/login" {
+                documented.insert(format!("{} {route}", method.to_uppercase()));
+            }
+        }
+    }
+    let users = user_cases(&fx);
+    let open = open_cases(&fx);
+    let covered: BTreeSet<String> = users.iter().chain(&open).map(|c| format!("{} {}", c.method, c.route)).collect();
+    assert_eq!(documented, covered, "every write endpoint is in the matrix");
+
+    let mut callers = Vec::new();
+    for who in USERS {
+        callers.push((who, format!("Bearer {}", sign_in(&s, who).await)));
+    }
+    walk(&s, &users, &callers).await;
+
+    let grant = |permission: &str| json!([{"appId": "shop", "namespace": "*", "permissions": [permission]}]);
+    let mut consumers = Vec::new();
+    for (who, grants) in [
+        ("c-other", json!([{"appId": "other", "namespace": "*", "permissions": ["modify", "release"]}])),
+        ("c-modify", grant("modify")),
+        ("c-release", grant("release")),
+    ] {
+        let admin = sign_in(&s, "admin").await;
+        let made = s.ok(Method::POST, "/api/v1/consumers", &admin, &json!({"name": who, "rateLimit": 1000, "grants": grants})).await;
+        consumers.push((who, made["token"].as_str().unwrap().to_owned()));
+    }
+    consumers.push(("user-bearer", format!("Bearer {}", sign_in(&s, "admin").await)));
+    walk(&s, &open, &consumers).await;
+});
