@@ -35,6 +35,9 @@ pub enum PortalError {
     /// Signed in, but without the permission; the message names what is missing.
     #[error("{0}")]
     Forbidden(String),
+    /// The environment requires review: the change goes out through a release request.
+    #[error("{0}")]
+    ReviewRequired(String),
     /// No such thing; the message names it.
     #[error("{0}")]
     NotFound(String),
@@ -77,6 +80,7 @@ impl PortalError {
             Self::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Self::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::ReviewRequired(_) => (StatusCode::FORBIDDEN, "review_required"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),

@@ -470,7 +470,7 @@ pub(crate) async fn merge_as(
 async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(), PortalError> {
     let main: Namespace = state.admins().get(&at.env, &at.admin("")).await?;
     if main.has_unpublished_changes {
-        return Err(PortalError::Forbidden(format!(
+        return Err(PortalError::ReviewRequired(format!(
             "{} requires review: {at} has unpublished changes; publish them through a release \
              request before merging",
             at.env
@@ -478,7 +478,7 @@ async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(), Port
     }
     let branch: Branch = state.admins().get(&at.env, &at.admin("/branches")).await?;
     if branch.latest_release.is_none() || !branch.pending_changes.is_empty() {
-        return Err(PortalError::Forbidden(format!(
+        return Err(PortalError::ReviewRequired(format!(
             "{} requires review: branch `{}` has overrides that were not gray-published; publish \
              them through a release request before merging",
             at.env, branch.branch_name

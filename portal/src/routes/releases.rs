@@ -87,7 +87,7 @@ pub(crate) async fn check_review_bypass(
         return Ok(());
     }
     if !emergency {
-        return Err(PortalError::Forbidden(format!(
+        return Err(PortalError::ReviewRequired(format!(
             "{} requires review: open a release request for {at} instead of a direct {what}",
             at.env
         )));
