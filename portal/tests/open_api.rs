@@ -139,6 +139,7 @@ db_test!(async fn ci_follows_the_review_workflow_and_its_rate_limit(t) {
     let direct = with_token(&s, Method::POST, &format!("{pro}/releases"), &token, &json!({"releaseTitle": "now"})).await;
     assert_eq!(direct.status, StatusCode::FORBIDDEN, "{}", direct.text);
     assert_eq!(direct.code(), "review_required", "CI can tell review from a missing permission");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let opened = with_token(&s, Method::POST, &format!("{pro}/release-requests"), &token, &json!({"title": "k=1", "operator": "alice"})).await;
     assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
     let id = opened.json()["id"].as_i64().unwrap();
