@@ -74,6 +74,7 @@ fn api() -> OpenApiRouter<AdminState> {
             items::edit::delete
         ))
         .routes(routes!(items::text::get, items::text::put))
+        .routes(routes!(items::text::batch))
         .routes(routes!(items::commits::list))
         .routes(routes!(releases::read::list, releases::publish::publish))
         .routes(routes!(releases::read::latest))

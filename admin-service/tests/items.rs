@@ -217,3 +217,41 @@ db_test!(async fn default_limits_are_128_and_20000(t) {
     let multi_line = admin.add_item(&app_ns, "cert", "line1\nline2").await.expect(StatusCode::BAD_REQUEST);
     assert!(multi_line.message().contains("line break"));
 });
+
+db_test!(async fn a_batch_applies_all_of_its_changes_or_none(t) {
+    let admin = Admin::new(t).await;
+    admin.create_app("orders").await.expect(StatusCode::CREATED);
+    let app_ns = ns("DEV", "orders", "default", "application");
+    admin
+        .put(&format!("{app_ns}/text"), json!({"text": "a = 1\nb = 2\n# about c\nc = 3\n# the end\n", "operator": OPERATOR}))
+        .await
+        .expect(StatusCode::OK);
+    let result = admin
+        .post(&format!("{app_ns}/itemset"), json!({"set": [{"key": "b", "value": "20"}, {"key": "d", "value": "4", "comment": "new"}], "delete": ["a", "zzz"], "comment": "sync", "operator": "bob"}))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(result["changeSet"]["created"][0]["key"], "d");
+    assert_eq!(result["changeSet"]["updated"][0]["newValue"], "20");
+    assert_eq!(result["changeSet"]["deleted"][0]["key"], "a");
+    let text = admin.get(&format!("{app_ns}/text")).await.json();
+    assert_eq!(text["text"], "b = 20\n# about c\nc = 3\n# new\nd = 4\n# the end\n", "places and comments are kept");
+    let revision = text["revision"].as_i64().unwrap();
+    assert_eq!(result["revision"], revision);
+
+    // One bad entry, or an outdated revision, and nothing changes.
+    admin
+        .post(&format!("{app_ns}/itemset"), json!({"set": [{"key": "e", "value": "5"}, {"key": "", "value": "x"}], "operator": "bob"}))
+        .await
+        .expect(StatusCode::BAD_REQUEST);
+    admin
+        .post(&format!("{app_ns}/itemset"), json!({"set": [{"key": "e", "value": "5"}], "revision": revision - 1, "operator": "bob"}))
+        .await
+        .expect(StatusCode::CONFLICT);
+    admin
+        .post(&format!("{app_ns}/itemset"), json!({"set": [{"key": "b", "value": "5"}], "delete": ["b"], "operator": "bob"}))
+        .await
+        .expect(StatusCode::BAD_REQUEST);
+    assert_eq!(keys(&admin.get(&format!("{app_ns}/items")).await.json()), ["b", "c", "d"]);
+    assert_eq!(admin.get(&format!("{app_ns}/text")).await.json()["revision"], revision);
+});

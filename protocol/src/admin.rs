@@ -772,6 +772,53 @@ pub struct SetOverride {
     pub operator: String,
 }
 
+/// One key to set in a batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SetItem {
+    /// The key; a new key goes after the existing ones.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// Its comment; absent keeps an existing item's comment.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Several changes to a namespace's items, made together or not at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ItemBatch {
+    /// Keys to create or change.
+    #[serde(default)]
+    pub set: Vec<SetItem>,
+    /// Keys to delete (absent keys are ignored).
+    #[serde(default)]
+    pub delete: Vec<String>,
+    /// Apply only if the namespace is still at this revision (`409` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i64>,
+    /// What the change is for, recorded in the commit.
+    #[serde(default)]
+    pub comment: String,
+    /// Who does this.
+    #[serde(default)]
+    pub operator: String,
+}
+
+/// What a batch did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ItemBatchResult {
+    /// The namespace's revision after it.
+    pub revision: i64,
+    /// The items created, changed and deleted.
+    pub change_set: ChangeSet,
+}
+
 /// A gray branch of a namespace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{ChangeSet, ItemState, ItemUpdate, NamespaceText, UpdateText};
+use lyre_protocol::admin::{
+    ChangeSet, ItemBatch, ItemBatchResult, ItemState, ItemUpdate, NamespaceText, UpdateText,
+};
 use lyre_protocol::format::Format;
 use lyre_protocol::properties::{self, Entry, Properties};
 use lyre_service_kit::Json;
@@ -160,6 +162,93 @@ pub(crate) async fn put(
         format: format.as_str().to_owned(),
         text: render(format, &stored),
         revision,
+    }))
+}
+
+/// Sets and deletes several keys at once, in one transaction: all of the batch is applied or
+/// none of it. Keys keep their places; new keys go after the existing ones.
+#[utoipa::path(
+    post,
+    path = "/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/itemset",
+    tag = "items",
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("clusterName" = String, Path, description = "The cluster"),
+        ("namespaceName" = String, Path, description = "The namespace"),
+    ),
+    request_body = ItemBatch,
+    responses(
+        (status = 200, description = "Applied", body = ItemBatchResult),
+        (status = 400, description = "A key or value is invalid (the message names it)", body = ErrorBody),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+        (status = 409, description = "Changed since `revision`, or another person holds the namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn batch(
+    State(state): State<AdminState>,
+    Path(path): Path<NamespacePath>,
+    Json(body): Json<ItemBatch>,
+) -> Result<Json<ItemBatchResult>, AdminError> {
+    let at = path.check(&state)?;
+    let operator = operator(&body.operator)?;
+    check_comment(&body.comment)?;
+    let mut edit = Edit::begin(&state, &at, operator).await?;
+    if let Some(revision) = body.revision
+        && revision != edit.ns.revision
+    {
+        return Err(AdminError::Changed(format!(
+            "namespace {at} is at revision {}, not {revision}: `{}` changed it since",
+            edit.ns.revision, edit.ns.updated_by
+        )));
+    }
+    let current = edit.items().await?;
+    let mut wanted: Vec<Entry> = current
+        .iter()
+        .filter(|i| !body.delete.contains(&i.key))
+        .map(|i| Entry {
+            key: i.key.clone(),
+            value: i.value.clone(),
+            comment: i.comment.clone(),
+        })
+        .collect();
+    // The trailing comment stays last.
+    let trailing = wanted
+        .iter()
+        .position(|e| e.key == TRAILING_COMMENT_KEY)
+        .map(|i| wanted.remove(i));
+    for set in &body.set {
+        check_key(&state, edit.format, &set.key)?;
+        check_value(&state, edit.format, &set.key, &set.value)?;
+        if let Some(comment) = &set.comment {
+            check_comment(comment)?;
+        }
+        if body.delete.contains(&set.key) {
+            return Err(AdminError::Invalid(format!(
+                "key `{}` is both set and deleted",
+                set.key
+            )));
+        }
+        match wanted.iter_mut().find(|e| e.key == set.key) {
+            Some(entry) => {
+                entry.value.clone_from(&set.value);
+                if let Some(comment) = &set.comment {
+                    entry.comment.clone_from(comment);
+                }
+            }
+            None => wanted.push(Entry {
+                key: set.key.clone(),
+                value: set.value.clone(),
+                comment: set.comment.clone().unwrap_or_default(),
+            }),
+        }
+    }
+    wanted.extend(trailing);
+    let changes = apply(&mut edit, &current, &wanted).await?;
+    let revision = edit.finish(&changes, &body.comment).await?;
+    Ok(Json(ItemBatchResult {
+        revision,
+        change_set: changes,
     }))
 }
 
