@@ -14,6 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::AdminState;
 use crate::routes::{
     access_keys, apps, audits, branches, clusters, envs, instances, items, namespaces, releases,
+    search,
 };
 
 /// The service name the admin service registers and reports under.
@@ -86,6 +87,7 @@ fn api() -> OpenApiRouter<AdminState> {
         .routes(routes!(envs::list))
         .routes(routes!(envs::get, envs::put))
         .routes(routes!(audits::list))
+        .routes(routes!(search::search))
         .routes(routes!(access_keys::list, access_keys::create))
         .routes(routes!(access_keys::update, access_keys::delete))
         .routes(routes!(instances::of_namespace))

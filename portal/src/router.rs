@@ -15,7 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::{
     apps, auth, branches, clusters, consumers, items, manage, open, releases, requests, roles,
-    system, users,
+    search, system, transfer, users,
 };
 use crate::{PortalState, ui};
 
@@ -48,6 +48,8 @@ pub const SERVICE_NAME: &str = "lyre-portal";
         (name = "reviews", description = "Release requests: the review workflow"),
         (name = "access keys", description = "Secrets apps sign their requests with"),
         (name = "audit", description = "Who did what, when"),
+        (name = "transfer", description = "Compare and copy across environments; export and import files"),
+        (name = "search", description = "Search across apps; favorites"),
         (name = "consumers", description = "CI consumers of the Open API and their tokens"),
         (name = "open api", description = "Apollo's Open API for CI (`Authorization: <consumer token>`)"),
     )
@@ -133,6 +135,19 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(manage::list_keys, manage::create_key))
         .routes(routes!(manage::update_key, manage::delete_key))
         .routes(routes!(manage::audits))
+        .routes(routes!(transfer::compare))
+        .routes(routes!(transfer::copy))
+        .routes(routes!(transfer::export_namespace))
+        .routes(routes!(transfer::import_namespace))
+        .routes(routes!(transfer::export_app))
+        .routes(routes!(transfer::import_app))
+        .routes(routes!(search::search))
+        .routes(routes!(
+            search::list_favorites,
+            search::add_favorite,
+            search::order_favorites
+        ))
+        .routes(routes!(search::remove_favorite))
         .routes(routes!(consumers::create, consumers::list))
         .routes(routes!(consumers::rotate))
         .routes(routes!(consumers::delete))

@@ -198,35 +198,35 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
         ),
         case(
             M::POST,
-            &const_format(NS, "/items"),
+            route(NS, "/items"),
             &format!("{DEV}/application/items"),
             json!({"key": "k-{who}", "value": "1"}),
             MODIFY,
         ),
         case(
             M::PUT,
-            &const_format(NS, "/items/{key}"),
+            route(NS, "/items/{key}"),
             &format!("{DEV}/application/items/timeout"),
             json!({"value": "{who}"}),
             MODIFY,
         ),
         case(
             M::DELETE,
-            &const_format(NS, "/items/{key}"),
+            route(NS, "/items/{key}"),
             &format!("{DEV}/application/items/d-{{who}}"),
             Value::Null,
             MODIFY,
         ),
         case(
             M::PUT,
-            &const_format(NS, "/text"),
+            route(NS, "/text"),
             &format!("{DEV}/texts/text"),
             json!({"text": "by = {who}\n"}),
             MODIFY,
         ),
         case(
             M::POST,
-            &const_format(NS, "/releases"),
+            route(NS, "/releases"),
             &format!("{DEV}/application/releases"),
             json!({"title": "by {who}"}),
             RELEASE,
@@ -240,56 +240,56 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
         ),
         case(
             M::POST,
-            &const_format(NS, "/branches"),
+            route(NS, "/branches"),
             &format!("{DEV}/fresh/branches"),
             Value::Null,
             MODIFY,
         ),
         case(
             M::PUT,
-            &const_format(NS, "/branches/{branchName}/overrides/{key}"),
+            route(NS, "/branches/{branchName}/overrides/{key}"),
             &format!("{DEV}/gray/branches/{gray}/overrides/o-{{who}}"),
             json!({"value": "1"}),
             MODIFY,
         ),
         case(
             M::DELETE,
-            &const_format(NS, "/branches/{branchName}/overrides/{key}"),
+            route(NS, "/branches/{branchName}/overrides/{key}"),
             &format!("{DEV}/gray/branches/{gray}/overrides/x-{{who}}"),
             Value::Null,
             MODIFY,
         ),
         case(
             M::PUT,
-            &const_format(NS, "/branches/{branchName}/rules"),
+            route(NS, "/branches/{branchName}/rules"),
             &format!("{DEV}/gray/branches/{gray}/rules"),
             json!({"ruleItems": [{"clientAppId": "shop", "clientIpList": ["10.0.0.1"]}]}),
             RELEASE,
         ),
         case(
             M::POST,
-            &const_format(NS, "/branches/{branchName}/releases"),
+            route(NS, "/branches/{branchName}/releases"),
             &format!("{DEV}/gray/branches/{gray}/releases"),
             json!({"title": "gray by {who}"}),
             RELEASE,
         ),
         case(
             M::POST,
-            &const_format(NS, "/branches/{branchName}/merge"),
+            route(NS, "/branches/{branchName}/merge"),
             &format!("{DEV}/gray/branches/{gray}/merge?deleteBranch=false"),
             json!({"title": "merge by {who}"}),
             RELEASE,
         ),
         case(
             M::DELETE,
-            &const_format(NS, "/branches/{branchName}"),
+            route(NS, "/branches/{branchName}"),
             &format!("{DEV}/doomed/branches/{doomed}"),
             Value::Null,
             RELEASE,
         ),
         case(
             M::POST,
-            &const_format(NS, "/release-requests"),
+            route(NS, "/release-requests"),
             &format!("{PRO}/rq/release-requests"),
             json!({"title": "by {who}"}),
             MODIFY_OR_RELEASE,
@@ -362,6 +362,48 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
             Value::Null,
             ADMIN,
         ),
+        case(
+            M::POST,
+            "/api/v1/apps/{appId}/namespaces/{namespaceName}/copy",
+            "/api/v1/apps/shop/namespaces/application/copy",
+            json!({"fromEnv": "DEV", "toEnv": "DEV", "toCluster": "copy-{who}", "keys": ["timeout"]}),
+            MODIFY,
+        ),
+        case(
+            M::POST,
+            route(NS, "/import"),
+            &format!("{DEV}/texts/import?policy=overwrite"),
+            json!("imported = {who}\n"),
+            MODIFY,
+        ),
+        case(
+            M::POST,
+            "/api/v1/envs/{env}/apps/{appId}/import",
+            "/api/v1/envs/DEV/apps/shop/import?policy=overwrite",
+            json!({"zip": {"copy-{who}/application.properties": "zipped = {who}\n"}}),
+            MODIFY,
+        ),
+        case(
+            M::POST,
+            "/api/v1/favorites",
+            "/api/v1/favorites",
+            json!({"appId": "shop"}),
+            ANY_USER,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/favorites",
+            "/api/v1/favorites",
+            json!({"appIds": ["shop"]}),
+            ANY_USER,
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/favorites/{appId}",
+            "/api/v1/favorites/shop",
+            Value::Null,
+            ANY_USER,
+        ),
         // Last: it ends the session.
         case(
             M::POST,
@@ -408,28 +450,28 @@ fn open_cases(fx: &Fixture) -> Vec<Case> {
         ),
         case(
             M::POST,
-            &const_format(OPEN_NS, "/items"),
+            route(OPEN_NS, "/items"),
             &format!("{OPEN_DEV}/application/items"),
             json!({"key": "ok-{who}", "value": "1"}),
             C_MODIFY,
         ),
         case(
             M::PUT,
-            &const_format(OPEN_NS, "/items/{key}"),
+            route(OPEN_NS, "/items/{key}"),
             &format!("{OPEN_DEV}/application/items/timeout"),
             json!({"key": "timeout", "value": "{who}"}),
             C_MODIFY,
         ),
         case(
             M::DELETE,
-            &const_format(OPEN_NS, "/items/{key}"),
+            route(OPEN_NS, "/items/{key}"),
             &format!("{OPEN_DEV}/application/items/od-{{who}}"),
             Value::Null,
             C_MODIFY,
         ),
         case(
             M::POST,
-            &const_format(OPEN_NS, "/releases"),
+            route(OPEN_NS, "/releases"),
             &format!("{OPEN_DEV}/application/releases"),
             json!({"releaseTitle": "by {who}"}),
             C_RELEASE,
@@ -446,42 +488,42 @@ fn open_cases(fx: &Fixture) -> Vec<Case> {
         ),
         case(
             M::POST,
-            &const_format(OPEN_NS, "/branches"),
+            route(OPEN_NS, "/branches"),
             &format!("{OPEN_DEV}/ofresh/branches"),
             Value::Null,
             C_MODIFY,
         ),
         case(
             M::PUT,
-            &const_format(OPEN_NS, "/branches/{branchName}/rules"),
+            route(OPEN_NS, "/branches/{branchName}/rules"),
             &format!("{OPEN_DEV}/ogray/branches/{gray}/rules"),
             json!({"ruleItems": [{"clientAppId": "shop", "clientIpList": ["10.0.0.2"]}]}),
             C_RELEASE,
         ),
         case(
             M::POST,
-            &const_format(OPEN_NS, "/branches/{branchName}/releases"),
+            route(OPEN_NS, "/branches/{branchName}/releases"),
             &format!("{OPEN_DEV}/ogray/branches/{gray}/releases"),
             json!({"releaseTitle": "gray by {who}"}),
             C_RELEASE,
         ),
         case(
             M::POST,
-            &const_format(OPEN_NS, "/branches/{branchName}/merge"),
+            route(OPEN_NS, "/branches/{branchName}/merge"),
             &format!("{OPEN_DEV}/ogray/branches/{gray}/merge?deleteBranch=false"),
             json!({"releaseTitle": "merge by {who}"}),
             C_RELEASE,
         ),
         case(
             M::DELETE,
-            &const_format(OPEN_NS, "/branches/{branchName}"),
+            route(OPEN_NS, "/branches/{branchName}"),
             &format!("{OPEN_DEV}/odoomed/branches/{}", fx.open_doomed_branch),
             Value::Null,
             C_RELEASE,
         ),
         case(
             M::POST,
-            &const_format(OPEN_NS, "/release-requests"),
+            route(OPEN_NS, "/release-requests"),
             "/openapi/v1/envs/PRO/apps/shop/clusters/default/namespaces/oreq/release-requests",
             json!({"title": "by {who}"}),
             C_MODIFY_OR_RELEASE,
@@ -499,7 +541,7 @@ fn open_cases(fx: &Fixture) -> Vec<Case> {
     ]
 }
 
-fn const_format(base: &str, suffix: &str) -> &'static str {
+fn route(base: &str, suffix: &str) -> &'static str {
     Box::leak(format!("{base}{suffix}").into_boxed_str())
 }
 
@@ -583,7 +625,7 @@ async fn fixture(s: &Stack) -> Fixture {
             &json!({"name": format!("gone-{who}")}),
         )
         .await;
-        for prefix in ["gone", "assoc", "drop"] {
+        for prefix in ["gone", "assoc", "drop", "copy"] {
             s.ok(
                 M::POST,
                 "/api/v1/envs/DEV/apps/shop/clusters",
@@ -806,11 +848,34 @@ async fn send(s: &Stack, c: &Case, who: &str, authorization: Option<String>) -> 
     if let Some(value) = authorization {
         request = request.header(header::AUTHORIZATION, value);
     }
-    let body = if c.body.is_null() {
-        Body::empty()
-    } else {
-        request = request.header(header::CONTENT_TYPE, "application/json");
-        Body::from(c.body.to_string().replace("{who}", who))
+    // A string body is sent as a text file, `{"zip": {name: content}}` as a zip archive.
+    let body = match &c.body {
+        Value::Null => Body::empty(),
+        Value::String(text) => {
+            request = request.header(header::CONTENT_TYPE, "text/plain");
+            Body::from(text.replace("{who}", who))
+        }
+        Value::Object(map) if map.contains_key("zip") => {
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            for (name, content) in map["zip"].as_object().unwrap() {
+                zip.start_file(
+                    name.replace("{who}", who),
+                    zip::write::SimpleFileOptions::default(),
+                )
+                .unwrap();
+                std::io::Write::write_all(
+                    &mut zip,
+                    content.as_str().unwrap().replace("{who}", who).as_bytes(),
+                )
+                .unwrap();
+            }
+            request = request.header(header::CONTENT_TYPE, "application/zip");
+            Body::from(zip.finish().unwrap().into_inner())
+        }
+        body => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(body.to_string().replace("{who}", who))
+        }
     };
     s.portal.send(request.body(body).unwrap()).await
 }
@@ -844,6 +909,9 @@ async fn walk(s: &Stack, cases: &[Case], callers: &[(&str, String)]) {
                 reply.status,
                 reply.text
             );
+            if !reply.status.is_success() {
+                eprintln!("{label} as {who}: {} {}", reply.status, reply.text);
+            }
             succeeded |= reply.status.is_success();
         }
         assert!(succeeded, "{label}: no allowed caller succeeded");

@@ -819,6 +819,27 @@ pub struct ItemBatchResult {
     pub change_set: ChangeSet,
 }
 
+/// An item found by a search.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    /// The environment.
+    pub env: String,
+    /// The app.
+    pub app_id: String,
+    /// The cluster (a gray branch's name for its overrides).
+    pub cluster_name: String,
+    /// The namespace.
+    pub namespace_name: String,
+    /// Whether the namespace is public.
+    pub is_public: bool,
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+}
+
 /// A gray branch of a namespace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

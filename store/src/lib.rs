@@ -11,6 +11,7 @@ pub mod consumers;
 pub mod db;
 pub mod ddl;
 pub mod entity;
+pub mod favorites;
 pub mod migrate;
 pub mod migration;
 pub mod page;

@@ -10,3 +10,4 @@ pub(crate) mod instances;
 pub(crate) mod items;
 pub(crate) mod namespaces;
 pub(crate) mod releases;
+pub(crate) mod search;

@@ -13,5 +13,7 @@ pub(crate) mod releases;
 pub(crate) mod requests;
 pub(crate) mod roles;
 pub(crate) mod scope;
+pub(crate) mod search;
 pub(crate) mod system;
+pub(crate) mod transfer;
 pub(crate) mod users;

@@ -170,3 +170,52 @@ pub async fn soft_delete_all(
         .await?;
     Ok(())
 }
+
+/// Live items whose key or value contains `text` (ignoring ASCII case), with their namespaces,
+/// at most `limit` of them, by namespace and position.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    text: &str,
+    limit: u64,
+) -> Result<Vec<(item::Model, crate::entity::namespace::Model)>, DbErr> {
+    use crate::entity::namespace;
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    use sea_orm::{Condition, QuerySelect};
+
+    let escaped: String = text
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '|' => vec!['|', c],
+            c => vec![c],
+        })
+        .collect();
+    // `|` escapes: a backslash means different things in MySQL's string literals.
+    let pattern = LikeExpr::new(format!("%{escaped}%")).escape('|');
+    let lower = |column: Column| Expr::expr(Func::lower(Expr::col((Entity, column))));
+    let found = Entity::find()
+        .filter(Column::DeletedAt.eq(0))
+        .filter(Column::Key.ne(""))
+        .filter(
+            Condition::any()
+                .add(lower(Column::Key).like(pattern.clone()))
+                .add(lower(Column::Value).like(pattern)),
+        )
+        .order_by_asc(Column::NamespaceId)
+        .order_by_asc(Column::LineNum)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let namespaces = namespace::Entity::find()
+        .filter(namespace::Column::Id.is_in(found.iter().map(|i| i.namespace_id)))
+        .filter(namespace::Column::DeletedAt.eq(0))
+        .all(db)
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|i| {
+            let ns = namespaces.iter().find(|n| n.id == i.namespace_id)?.clone();
+            Some((i, ns))
+        })
+        .collect())
+}
