@@ -4,6 +4,202 @@
  */
 
 export interface paths {
+    "/api/v1/appnamespaces/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every public namespace, of every app: what an app may associate. */
+        get: operations["public_namespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of apps. */
+        get: operations["list"];
+        put?: never;
+        /**
+         * Creates an app, with its `default` cluster and `application` namespace in every
+         *     environment. Its owner (by default the creator) and its creator become its masters and may
+         *     modify and release all its namespaces.
+         */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One app. */
+        get: operations["get"];
+        /** Changes an app's name, organisation or owner (its masters only). */
+        put: operations["update"];
+        post?: never;
+        /** Deletes an app with everything in it, in every environment (the super admin only). */
+        delete: operations["delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/appnamespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The namespaces an app defines. */
+        get: operations["namespaces"];
+        put?: never;
+        /** Defines a namespace of the app, created in each of its clusters (its masters only). */
+        post: operations["create_namespace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/appnamespaces/{namespaceName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes a namespace definition and the namespace in every cluster (its masters only). */
+        delete: operations["delete_namespace"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/envclusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The app in every environment: clusters and namespaces with their unpublished-change
+         *     flags and latest releases. An environment that cannot be reached says why instead of
+         *     failing the whole answer.
+         */
+        get: operations["overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/namespaces/{namespaceName}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compares a namespace's items in two environments or clusters. */
+        get: operations["compare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/namespaces/{namespaceName}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copies chosen keys of a namespace from one environment or cluster to another (view
+         *     permission on the source, modify on the target), in one change.
+         */
+        post: operations["copy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who holds which role in the app. */
+        get: operations["list"];
+        put?: never;
+        /**
+         * Grants a role in the app to a user (the app's masters only). Granting a held role again
+         *     changes nothing.
+         */
+        post: operations["grant"];
+        /**
+         * Takes a role in the app from a user (the app's masters only). The app's last master
+         *     stays.
+         */
+        delete: operations["revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who did what, when: the audit log, newest first. The super admin reads all of it; others
+         *     read the entries of apps they hold a role in.
+         */
+        get: operations["audits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -61,6 +257,870 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Changes the signed-in user's password; their other sessions end. */
+        put: operations["change_own_password"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consumers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Consumers: all of them for the super admin, else those you created. */
+        get: operations["list"];
+        put?: never;
+        /**
+         * Creates a CI consumer and answers it with its token, shown this once. The super admin may
+         *     grant on any app; an app's master on the apps they master.
+         */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consumers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes a consumer: its token stops working at once. */
+        delete: operations["delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consumers/{id}/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gives a consumer a new token, shown this once; the old one stops working. */
+        post: operations["rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/accesskeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The app's access keys in one environment, with their secrets. */
+        get: operations["list_keys"];
+        put?: never;
+        /** Creates an access key (at most 5 per app and environment), enabled and enforced. */
+        post: operations["create_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Enables, disables or changes the mode of an access key (`enforce` or `observe`). */
+        put: operations["update_key"];
+        post?: never;
+        /** Deletes an access key (it must be disabled first). */
+        delete: operations["delete_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clusters of an app in one environment. */
+        get: operations["list"];
+        put?: never;
+        /** Creates a cluster, with every namespace the app defines (the app's masters only). */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One cluster. */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        /** Deletes a cluster and its namespaces (the app's masters only; never `default`). */
+        delete: operations["delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The namespaces of a cluster (without their items). */
+        get: operations["namespaces"];
+        put?: never;
+        /** Associates another app's public namespace into this cluster (the app's masters only). */
+        post: operations["associate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One namespace (without its items). */
+        get: operations["namespace"];
+        put?: never;
+        post?: never;
+        /**
+         * Removes an associated public namespace (and this app's overrides of it) from the cluster
+         *     (the app's masters only). An app's own namespaces are deleted through their definition.
+         */
+        delete: operations["delete_namespace"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The namespace's gray branch. */
+        get: operations["get"];
+        put?: never;
+        /** Creates the namespace's gray branch (one per namespace and cluster). */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Abandons the branch: its clients go back to main. */
+        delete: operations["abandon"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instances on the branch's release. */
+        get: operations["instances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Merges the branch's overrides into main's items and publishes main. */
+        post: operations["merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/overrides/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Sets the branch's override of a key: a value, or `deleted` to remove the key for gray
+         *     clients.
+         */
+        put: operations["set_override"];
+        post?: never;
+        /** Removes the branch's override of a key: gray clients get main's value again. */
+        delete: operations["delete_override"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gray-publishes the branch: main's latest release with its overrides, to the clients its
+         *     rules select. Where the environment requires review, through a release request instead.
+         */
+        post: operations["publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who gets the branch's release. */
+        get: operations["rules"];
+        /** Replaces the branch's rules; clients whose selection changes are notified. */
+        put: operations["set_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What would be released: the items against the latest release. */
+        get: operations["changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/commits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The namespace's change history, newest first. */
+        get: operations["commits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A namespace as its file: properties text with comments, or the file's content. */
+        get: operations["export_namespace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports a file (the request body, as text) into a namespace. Keys the namespace lacks are
+         *     added; existing ones follow the policy. Keys missing from the file are left alone.
+         */
+        post: operations["import_namespace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instances that read the namespace recently, and which release each got. */
+        get: operations["instances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The items of a namespace, in order. */
+        get: operations["list"];
+        put?: never;
+        /** Adds an item. */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One item. */
+        get: operations["get"];
+        /**
+         * Changes an item. Send the `version` you edited from: a change based on an outdated version
+         *     is refused with `409`.
+         */
+        put: operations["update"];
+        post?: never;
+        /** Deletes an item. */
+        delete: operations["delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who holds a namespace's edit lock, where the environment locks namespaces. */
+        get: operations["lock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/release-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Opens a release request for the namespace's unpublished changes (or a gray branch's). */
+        post: operations["open"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The namespace's active releases, newest first. */
+        get: operations["list"];
+        put?: never;
+        /**
+         * Publishes the namespace's items, where the environment does not require review. Where it
+         *     does, changes go out through release requests, or as an emergency publish by the super
+         *     admin where the environment allows one (recorded as such).
+         */
+        post: operations["publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases/histories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything that happened to the namespace's releases, newest first. */
+        get: operations["histories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The release clients get now. */
+        get: operations["latest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/text": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole namespace as text, with the revision it shows. */
+        get: operations["text"];
+        /**
+         * Replaces the namespace with a text, which must parse in its format. With `revision`, a text
+         *     edited from an outdated revision is refused with `409`.
+         */
+        put: operations["put_text"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every namespace of an app in one environment, as a zip of `{cluster}/{file}` entries.
+         *     Private namespaces the caller may not view are left out.
+         */
+        get: operations["export_app"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports an app export (a zip of `{cluster}/{file}` entries) into the app in one
+         *     environment. Every file is checked first: an unknown cluster or namespace, a file that does
+         *     not parse, or (under `abort`) an existing key changes nothing anywhere. Then each namespace
+         *     is changed in one step.
+         */
+        post: operations["import_app"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/releases/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The differences between two releases. */
+        get: operations["compare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/releases/{releaseId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One release, with its configuration. */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/releases/{releaseId}/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instances that got a release. */
+        get: operations["release_instances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/releases/{releaseId}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rolls a namespace back from release `releaseId` (its latest) to the one before, or to
+         *     `toReleaseId`. Rollbacks need the release permission but no review: they go back to a
+         *     release that was published before.
+         */
+        put: operations["rollback"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How an environment treats changes. */
+        get: operations["env_settings"];
+        /** Changes how an environment treats changes (the super admin only). */
+        put: operations["update_env_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/favorites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user's favorite apps, in their order. */
+        get: operations["list_favorites"];
+        /** Reorders the signed-in user's favorites. */
+        put: operations["order_favorites"];
+        /** Marks an app as a favorite (last in order); marking it again changes nothing. */
+        post: operations["add_favorite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/favorites/{appId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unmarks an app. */
+        delete: operations["remove_favorite"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/release-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Release requests: under way, yours, or waiting for your review. */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/release-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One request, with its changes and reviews. */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/release-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approves a request (someone with the release permission other than its author). */
+        post: operations["approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/release-requests/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publishes an approved request: its author or a reviewer may. Only what was reviewed goes
+         *     out: if the namespace changed since, nothing is published and the request is stale.
+         */
+        post: operations["publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/release-requests/{id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freezes the namespace's current changes into the request again, after it went stale; it is
+         *     open for review again (any approval is void).
+         */
+        post: operations["refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/release-requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rejects a request, saying why (someone with the release permission other than its author). */
+        post: operations["reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/release-requests/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraws a request (its author, or the super admin). */
+        post: operations["withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Keys and values across every app and environment, leaving out what the caller may not
+         *     see (private namespaces of apps they are no member of, where the environment shows those
+         *     to members only).
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/system/status": {
         parameters: {
             query?: never;
@@ -81,10 +1141,812 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People, by name. */
+        get: operations["list"];
+        put?: never;
+        /** Creates a user (the super admin only). */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Changes a user, or disables or enables them (the super admin only). */
+        put: operations["update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sets a user's password (the super admin only); their sessions end. */
+        post: operations["reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Apps: those named, or every app the caller may read. */
+        get: operations["apps"];
+        put?: never;
+        /**
+         * Creates an app in every environment (signed-in users only; its owner and `admins` become
+         *     its masters).
+         */
+        post: operations["create_app"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/apps/{appId}/appnamespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Defines a namespace of the app (a master of the app only). */
+        post: operations["create_app_namespace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/apps/{appId}/envclusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clusters of an app in every environment. */
+        get: operations["env_clusters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The environments. */
+        get: operations["envs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Creates a cluster (a master of the app only). */
+        post: operations["create_cluster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One cluster. */
+        get: operations["cluster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The namespaces of a cluster, with their items. */
+        get: operations["namespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One namespace, with its items. */
+        get: operations["namespace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The namespace's gray branch, as a namespace of the branch's cluster with its overrides as
+         *     items.
+         */
+        get: operations["branch"];
+        put?: never;
+        /** Creates the namespace's gray branch (modify permission). */
+        post: operations["create_branch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Abandons the gray branch (release permission). */
+        delete: operations["abandon"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Merges the branch into main and publishes main (release permission). */
+        post: operations["merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gray-publishes the branch (release permission; through a release request where the
+         *     environment requires review).
+         */
+        post: operations["gray_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The gray branch's rules. */
+        get: operations["rules"];
+        /** Replaces the gray branch's rules (release permission). */
+        put: operations["set_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The namespace's items, a page at a time. */
+        get: operations["list"];
+        put?: never;
+        /** Adds an item (modify permission). */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One item. */
+        get: operations["get"];
+        /** Changes an item, or creates it with `createIfNotExists=true` (modify permission). */
+        put: operations["update"];
+        post?: never;
+        /** Deletes an item (modify permission). */
+        delete: operations["delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who holds a namespace's edit lock. */
+        get: operations["lock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/release-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Opens a release request for the namespace's unpublished changes (modify or release
+         *     permission), for environments that require review.
+         */
+        post: operations["open_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publishes the namespace (release permission). Where the environment requires review, open
+         *     a release request instead (`POST .../release-requests`).
+         */
+        post: operations["publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases/histories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The namespace's release history, newest first (beyond Apollo's Open API). */
+        get: operations["histories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The release clients get now. */
+        get: operations["latest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/releases/{releaseId}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Rolls a namespace back from release `releaseId` (release permission). */
+        put: operations["rollback"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/release-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A release request and its reviews. */
+        get: operations["request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/release-requests/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publishes an approved release request (its author or a reviewer). */
+        post: operations["publish_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An access key of an app in one environment. */
+        AccessKey: components["schemas"]["Stamps"] & {
+            /** @description Whether config services check it. */
+            enabled: boolean;
+            /**
+             * Format: int64
+             * @description Its id.
+             */
+            id: number;
+            /** @description `enforce` (unsigned requests are refused) or `observe` (only logged). */
+            mode: string;
+            /** @description The secret clients sign with. */
+            secret: string;
+        };
+        /**
+         * @description What a namespace permission allows.
+         * @enum {string}
+         */
+        Action: "modify" | "release";
+        /** @description An app to mark. */
+        AddFavorite: {
+            /** @description The app. */
+            appId: string;
+        };
+        /** @description An application. */
+        App: components["schemas"]["Stamps"] & {
+            /** @description Unique id, e.g. `order-service`. */
+            appId: string;
+            /** @description Name shown to people. */
+            name: string;
+            /** @description Owning organisation's id. */
+            orgId: string;
+            /** @description Owning organisation's name. */
+            orgName: string;
+            /** @description How to reach them. */
+            ownerEmail: string;
+            /** @description The person responsible. */
+            ownerName: string;
+        };
+        /** @description A namespace definition of an app. */
+        AppNamespace: components["schemas"]["Stamps"] & {
+            /** @description The app that owns it. */
+            appId: string;
+            /** @description What it is for. */
+            comment: string;
+            /** @description `properties`, `xml`, `json`, `yml`, `yaml` or `txt`. */
+            format: string;
+            /** @description Whether other apps may associate it. */
+            isPublic: boolean;
+            /** @description The name; non-properties formats end with their suffix, e.g. `datasources.yaml`. */
+            name: string;
+        };
+        /** @description Associates another app's public namespace into this cluster. */
+        AssociateNamespace: {
+            /** @description The public namespace's name. */
+            namespaceName: string;
+            /** @description Who does this. */
+            operator?: string;
+        };
+        /** @description One audited write. */
+        AuditEntry: {
+            /** @description The app concerned. */
+            appId: string;
+            /** @description When. */
+            createdAt: string;
+            /** @description The change, as JSON text. */
+            detail: string;
+            /** @description Which one, e.g. `app1/default/application`. */
+            entityId: string;
+            /** @description What kind of entity: `app`, `cluster`, `app_namespace`, `namespace`, `item`, `release`, ... */
+            entityType: string;
+            /** @description The environment, when the entity has one. */
+            env: string;
+            /**
+             * Format: int64
+             * @description Its id.
+             */
+            id: number;
+            /** @description What was done: `create`, `update`, `delete`, `publish`, `rollback`, ... */
+            operation: string;
+            /** @description Who did it. */
+            operator: string;
+        };
+        /** @description A gray branch of a namespace. */
+        Branch: {
+            /** @description The branch's name (its child cluster's name). */
+            branchName: string;
+            /** @description When. */
+            createdAt: string;
+            /** @description Who created it. */
+            createdBy: string;
+            latestRelease?: components["schemas"]["ReleaseSummary"] | null;
+            /** @description What the branch changes relative to main. */
+            overrides: components["schemas"]["Override"][];
+            /** @description The cluster it branches from. */
+            parentCluster: string;
+            /**
+             * @description What a gray publish now would change for gray clients: main's latest release with the
+             *     overrides, against the branch's latest release (main's, before the first gray publish).
+             */
+            pendingChanges: components["schemas"]["KeyChange"][];
+            /**
+             * Format: int64
+             * @description The branch's revision: grows with every change to its overrides.
+             */
+            revision: number;
+            /** @description Who gets the branch's release. */
+            ruleItems: components["schemas"]["GrayRuleItem"][];
+        };
+        /**
+         * @description How a key differs between two states of a namespace.
+         * @enum {string}
+         */
+        ChangeKind: "added" | "modified" | "deleted";
+        /** @description A change of one's own password. */
+        ChangePassword: {
+            /** @description The current password. */
+            currentPassword: string;
+            /** @description The new password (at least 8 characters). */
+            newPassword: string;
+        };
+        /** @description What one change did to a namespace's items. */
+        ChangeSet: {
+            /** @description Items created. */
+            created: components["schemas"]["ItemState"][];
+            /** @description Items deleted. */
+            deleted: components["schemas"]["ItemState"][];
+            /** @description Items changed. */
+            updated: components["schemas"]["ItemUpdate"][];
+        };
+        /** @description A cluster of an app in one environment. */
+        Cluster: components["schemas"]["Stamps"] & {
+            /** @description The app. */
+            appId: string;
+            /** @description What it is for. */
+            comment: string;
+            /** @description The environment. */
+            env: string;
+            /** @description The cluster's name. */
+            name: string;
+        };
+        /** @description One cluster and its namespaces. */
+        ClusterOverview: {
+            /** @description The cluster. */
+            cluster: components["schemas"]["Cluster"];
+            /** @description Its namespaces. */
+            namespaces: components["schemas"]["Namespace"][];
+        };
+        /** @description One recorded change of a namespace. */
+        Commit: {
+            /** @description What changed. */
+            changeSet: components["schemas"]["ChangeSet"];
+            /** @description A comment given with the change. */
+            comment: string;
+            /** @description When. */
+            createdAt: string;
+            /** @description Who changed it. */
+            createdBy: string;
+            /**
+             * Format: int64
+             * @description Its id; later commits have larger ids.
+             */
+            id: number;
+        };
+        /** @description The differences between two places of a namespace. */
+        Comparison: {
+            /**
+             * @description What copying every key from `from` would do to `to`: `added` keys are only in `from`,
+             *     `deleted` keys only in `to`; `oldValue` is `to`'s, `newValue` `from`'s.
+             */
+            changes: components["schemas"]["KeyChange"][];
+        };
+        /** @description Keys and their values, in order */
+        Configurations: {
+            [key: string]: string;
+        };
+        /** @description What a consumer may do in one app. */
+        ConsumerGrant: {
+            /** @description The app. */
+            appId: string;
+            /** @description The environments (empty: all of them). */
+            envs?: string[];
+            /** @description A namespace of the app, or `*` for all of them. */
+            namespace: string;
+            /** @description `modify` and/or `release`. */
+            permissions: components["schemas"]["Action"][];
+        };
+        /** @description A consumer. */
+        ConsumerView: {
+            /** @description What it is for. */
+            comment: string;
+            /** @description When. */
+            createdAt: string;
+            /** @description Who created it. */
+            createdBy: string;
+            /** @description What it may do. */
+            grants: components["schemas"]["ConsumerGrant"][];
+            /**
+             * Format: int64
+             * @description Its id.
+             */
+            id: number;
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: int32
+             * @description Requests per second it may send.
+             */
+            rateLimit: number;
+            /** @description The token: only in the answer that made it. Send it as `Authorization: <token>`. */
+            token?: string | null;
+            /** @description The last characters of its token. */
+            tokenHint: string;
+        };
+        /** @description Keys to copy. */
+        CopyKeys: {
+            /** @description Its cluster (default `default`). */
+            fromCluster?: string | null;
+            /** @description The environment copied from. */
+            fromEnv: string;
+            /** @description The keys: each takes `from`'s value in `to`; a key `from` lacks is deleted in `to`. */
+            keys: string[];
+            /** @description Its cluster (default `default`). */
+            toCluster?: string | null;
+            /** @description The environment copied to. */
+            toEnv: string;
+        };
+        /**
+         * @description A new application. Creating it creates the `default` cluster in every environment and its
+         *     private `application` namespace.
+         */
+        CreateApp: {
+            /** @description Unique id: letters, digits, `_`, `-`, `.`; at most 128. */
+            appId: string;
+            /** @description Name shown to people. */
+            name: string;
+            /** @description Who does this. */
+            operator?: string;
+            /** @description Owning organisation's id. */
+            orgId?: string;
+            /** @description Owning organisation's name. */
+            orgName?: string;
+            /** @description How to reach them. */
+            ownerEmail?: string;
+            /** @description The person responsible (the portal defaults it to the creator). */
+            ownerName?: string;
+        };
+        /** @description A new namespace definition. It is created in every cluster of its app. */
+        CreateAppNamespace: {
+            /** @description What it is for. */
+            comment?: string;
+            /** @description `properties` (the default), `xml`, `json`, `yml`, `yaml` or `txt`. */
+            format?: string;
+            /** @description Whether other apps may associate it; public names are unique across apps. */
+            isPublic?: boolean;
+            /** @description The name; for a non-properties format the suffix (e.g. `.yaml`) is added if missing. */
+            name: string;
+            /** @description Who does this. */
+            operator?: string;
+        };
+        /** @description A new cluster. It gets every namespace of its app. */
+        CreateCluster: {
+            /** @description What it is for. */
+            comment?: string;
+            /** @description The name: letters, digits, `_`, `-`, `.`; at most 128. */
+            name: string;
+            /** @description Who does this. */
+            operator?: string;
+        };
+        /** @description A consumer to create. */
+        CreateConsumer: {
+            /** @description What it is for. */
+            comment?: string;
+            /** @description What it may do. */
+            grants: components["schemas"]["ConsumerGrant"][];
+            /** @description A unique name, e.g. the CI pipeline's. */
+            name: string;
+            /**
+             * Format: int32
+             * @description Requests per second it may send (default 20).
+             */
+            rateLimit?: number | null;
+        };
+        /** @description A new item. */
+        CreateItem: {
+            /** @description A comment. */
+            comment?: string;
+            /** @description The key. */
+            key: string;
+            /** @description Who does this. */
+            operator?: string;
+            /** @description The value. */
+            value: string;
+        };
+        /** @description A user to create. */
+        CreateUser: {
+            /** @description The name shown to people. */
+            displayName?: string;
+            /** @description The email address. */
+            email?: string;
+            /** @description The first password (at least 8 characters); the user may change it. */
+            password: string;
+            /** @description The sign-in name: letters, digits, `_`, `-`, `.`, `@`; at most 64. */
+            username: string;
+        };
+        /** @description Who created and changed something, and when (Apollo's `dataChange*` fields). */
+        DataChange: {
+            /** @description Who created it. */
+            dataChangeCreatedBy: string;
+            /** @description When it was created. */
+            dataChangeCreatedTime: string;
+            /** @description Who changed it last. */
+            dataChangeLastModifiedBy: string;
+            /** @description When it was changed last. */
+            dataChangeLastModifiedTime: string;
+        };
+        /** @description An app across environments: each environment's clusters and their namespaces. */
+        EnvClusters: {
+            /** @description Its clusters with their namespaces; empty when the environment could not be reached. */
+            clusters: components["schemas"]["ClusterOverview"][];
+            /** @description The environment. */
+            env: string;
+            /** @description Why the environment could not be read, when it could not. */
+            error?: string | null;
+        };
+        /** @description The rules of one environment. */
+        EnvRulesView: {
+            /** @description The super admin may publish without review (recorded as an emergency publish). */
+            emergencyPublishAllowed: boolean;
+            /** @description The environment. */
+            env: string;
+            /** @description Private namespaces are shown to the app's members (and the super admin) only. */
+            memberOnlyView: boolean;
+            /** @description The first editor of a namespace holds it until publish, and may not publish it. */
+            namespaceLock: boolean;
+            /** @description Changes are published only through approved release requests. */
+            reviewRequired: boolean;
+        };
         /** @description One environment: its meta server and the instances registered there. */
         EnvStatus: {
             /** @description Why it did not, when it did not. */
@@ -108,6 +1970,66 @@ export interface components {
             /** @description What went wrong, for people. */
             message: string;
         };
+        /** @description A favorite app. */
+        Favorite: {
+            /** @description The app. */
+            appId: string;
+        };
+        /** @description One rule: clients of `client_app_id` with a listed IP, a listed label, or within the share. */
+        GrayRuleItem: {
+            /** @description The client app (compared ignoring case). */
+            clientAppId: string;
+            /** @description Client IPs, or `*`. */
+            clientIpList?: string[];
+            /** @description Client labels, or `*`. */
+            clientLabelList?: string[];
+            /**
+             * Format: int32
+             * @description A share of the app's instances, 0 to 100 (Lyre's extension).
+             */
+            percentage?: number | null;
+        };
+        /** @description A branch's rules. */
+        GrayRules: {
+            /** @description The branch. */
+            branchName: string;
+            /** @description Its rules, Apollo's shape plus `percentage`. */
+            ruleItems: components["schemas"]["GrayRuleItem"][];
+        };
+        /** @description What an import did to one namespace. */
+        Imported: {
+            /** @description Keys added. */
+            added: string[];
+            /** @description The cluster. */
+            clusterName: string;
+            /** @description The namespace. */
+            namespaceName: string;
+            /** @description Existing keys given the file's values. */
+            overwritten: string[];
+            /** @description Existing keys left as they were. */
+            skipped: string[];
+        };
+        /** @description A client instance and the release of a namespace it holds. */
+        Instance: {
+            /** @description The client's app. */
+            appId: string;
+            /** @description The cluster the client asked for. */
+            clusterName: string;
+            /** @description The cluster whose release it received. */
+            configClusterName: string;
+            /** @description The client's data center ("" when none). */
+            dataCenter: string;
+            /** @description The client's IP. */
+            ip: string;
+            /** @description The client's label ("" when none). */
+            label: string;
+            /** @description When it last read the namespace. */
+            lastSeenAt: string;
+            /** @description When it received that release. */
+            releaseDeliveredAt: string;
+            /** @description The release keys it holds (joined with `+` for a public namespace). */
+            releaseKey: string;
+        };
         /** @description One service instance and whether it is ready. */
         InstanceStatus: {
             /** @description The instance's id. */
@@ -120,6 +2042,68 @@ export interface components {
             status: components["schemas"]["Status"];
             /** @description The URL it is reached at. */
             url: string;
+        };
+        /** @description A key and its value. */
+        Item: components["schemas"]["Stamps"] & {
+            /** @description The comment shown beside it (and above it in text mode). */
+            comment: string;
+            /** @description The key (`content` for a non-properties namespace). */
+            key: string;
+            /**
+             * Format: int32
+             * @description Its position in the namespace, from 1.
+             */
+            lineNum: number;
+            /** @description The value. */
+            value: string;
+            /**
+             * Format: int64
+             * @description Grows with every change; send it back to detect concurrent edits.
+             */
+            version: number;
+        };
+        /** @description What a batch did. */
+        ItemBatchResult: {
+            /** @description The items created, changed and deleted. */
+            changeSet: components["schemas"]["ChangeSet"];
+            /**
+             * Format: int64
+             * @description The namespace's revision after it.
+             */
+            revision: number;
+        };
+        /** @description An item as a change set records it. */
+        ItemState: {
+            /** @description The comment. */
+            comment: string;
+            /** @description The key. */
+            key: string;
+            /** @description The value. */
+            value: string;
+        };
+        /** @description An item's value and comment before and after a change. */
+        ItemUpdate: {
+            /** @description The key. */
+            key: string;
+            /** @description The comment after. */
+            newComment: string;
+            /** @description The value after. */
+            newValue: string;
+            /** @description The comment before. */
+            oldComment: string;
+            /** @description The value before. */
+            oldValue: string;
+        };
+        /** @description One key's difference. */
+        KeyChange: {
+            /** @description The key. */
+            key: string;
+            /** @description Added, modified or deleted. */
+            kind: components["schemas"]["ChangeKind"];
+            /** @description The value in the newer state. */
+            newValue?: string | null;
+            /** @description The value in the older state. */
+            oldValue?: string | null;
         };
         /** @description Credentials. */
         LoginRequest: {
@@ -152,6 +2136,878 @@ export interface components {
             username: string;
         };
         /**
+         * @description A namespace in one cluster: an app's own, or a public namespace of another app associated
+         *     into this app (whose items then override the public ones).
+         */
+        Namespace: {
+            /** @description The app. */
+            appId: string;
+            /** @description The cluster. */
+            clusterName: string;
+            /** @description The definition's comment. */
+            comment: string;
+            /** @description The environment. */
+            env: string;
+            /** @description Its format. */
+            format: string;
+            /** @description Whether its items differ from the latest release. */
+            hasUnpublishedChanges: boolean;
+            /** @description Whether this is another app's public namespace associated into this app. */
+            isAssociated: boolean;
+            /** @description Whether the definition is public. */
+            isPublic: boolean;
+            /**
+             * Format: int64
+             * @description How many items it holds.
+             */
+            itemCount: number;
+            latestRelease?: components["schemas"]["ReleaseSummary"] | null;
+            /** @description Who holds its edit lock, when the environment locks namespaces. */
+            lockedBy?: string | null;
+            /** @description The namespace. */
+            namespaceName: string;
+            /** @description The app that defines it (another app for an associated namespace). */
+            ownerAppId: string;
+            /**
+             * Format: int64
+             * @description Grows with every change to its items; send it back to detect concurrent edits.
+             */
+            revision: number;
+        };
+        /** @description A namespace's edit lock. */
+        NamespaceLock: {
+            /** @description Whether someone holds it. */
+            isLocked: boolean;
+            /** @description Who, when someone does. */
+            lockedBy?: string | null;
+            /** @description The namespace. */
+            namespaceName: string;
+        };
+        /** @description A whole namespace as text: properties text (comments included) or the file's content. */
+        NamespaceText: {
+            /** @description The namespace's format. */
+            format: string;
+            /**
+             * Format: int64
+             * @description The namespace's revision this text shows.
+             */
+            revision: number;
+            /** @description The text. */
+            text: string;
+        };
+        /** @description An app. */
+        OpenApp: components["schemas"]["DataChange"] & {
+            appId: string;
+            name: string;
+            orgId: string;
+            orgName: string;
+            ownerEmail: string;
+            ownerName: string;
+        };
+        /** @description A namespace definition. */
+        OpenAppNamespace: components["schemas"]["DataChange"] & {
+            appId: string;
+            comment: string;
+            format: string;
+            isPublic: boolean;
+            name: string;
+        };
+        /** @description A cluster. */
+        OpenCluster: components["schemas"]["DataChange"] & {
+            appId: string;
+            name: string;
+        };
+        /** @description An app to create (Apollo's `OpenCreateAppDTO`). */
+        OpenCreateApp: {
+            /** @description Users who become its masters besides its owner. */
+            admins?: string[];
+            /** @description The app. */
+            app: components["schemas"]["CreateApp"];
+        };
+        /** @description A namespace definition to create (Apollo's `OpenAppNamespaceDTO`). */
+        OpenCreateAppNamespace: {
+            comment?: string;
+            dataChangeCreatedBy?: string | null;
+            format?: string;
+            isPublic?: boolean;
+            name: string;
+        };
+        /** @description A cluster to create (Apollo's `OpenClusterDTO`). */
+        OpenCreateCluster: {
+            /** @description Who creates it. */
+            dataChangeCreatedBy?: string | null;
+            /** @description Its name. */
+            name: string;
+        };
+        /** @description The clusters of an app in one environment. */
+        OpenEnvClusters: {
+            clusters: string[];
+            env: string;
+        };
+        /** @description A gray branch's rules. */
+        OpenGrayRules: {
+            appId: string;
+            branchName: string;
+            clusterName: string;
+            namespaceName: string;
+            ruleItems: components["schemas"]["GrayRuleItem"][];
+        };
+        /** @description An item. */
+        OpenItem: components["schemas"]["DataChange"] & {
+            comment: string;
+            key: string;
+            value: string;
+        };
+        /** @description An item to create or change (Apollo's `OpenItemDTO`). */
+        OpenItemInput: {
+            comment?: string | null;
+            /** @description Who creates it (an existing user; a consumer's own name when absent). */
+            dataChangeCreatedBy?: string | null;
+            /** @description Who changes it. */
+            dataChangeLastModifiedBy?: string | null;
+            /** @description The key (for a change, the path's key wins). */
+            key?: string;
+            value: string;
+        };
+        /** @description A namespace's edit lock. */
+        OpenLock: {
+            isLocked: boolean;
+            lockedBy: string;
+            namespaceName: string;
+        };
+        /** @description A namespace with its items. */
+        OpenNamespace: {
+            appId: string;
+            clusterName: string;
+            comment: string;
+            format: string;
+            isPublic: boolean;
+            items: components["schemas"]["OpenItem"][];
+            namespaceName: string;
+        };
+        /** @description One page of a list. */
+        OpenPage_OpenItem: {
+            content: (components["schemas"]["DataChange"] & {
+                comment: string;
+                key: string;
+                value: string;
+            })[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            size: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list. */
+        OpenPage_OpenReleaseHistory: {
+            content: {
+                branchName: string;
+                dataChangeCreatedBy: string;
+                dataChangeCreatedTime: string;
+                /** Format: int64 */
+                id: number;
+                isEmergencyPublish: boolean;
+                /** @description `normal_release`, `rollback`, `gray_release`, `merge`, ... */
+                operation: string;
+                /** Format: int64 */
+                previousReleaseId: number;
+                /** Format: int64 */
+                releaseId: number;
+                releaseTitle: string;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            size: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A publish (Apollo's `NamespaceReleaseDTO`). */
+        OpenPublish: {
+            /** @description Skip review where the environment allows it (the super admin only). */
+            isEmergencyPublish?: boolean;
+            releaseComment?: string;
+            releaseTitle: string;
+            /** @description Who publishes (an existing user; a consumer's own name when absent). */
+            releasedBy?: string | null;
+        };
+        /** @description A release. */
+        OpenRelease: components["schemas"]["DataChange"] & {
+            appId: string;
+            clusterName: string;
+            comment: string;
+            configurations: components["schemas"]["Configurations"];
+            /** Format: int64 */
+            id: number;
+            /** @description The release's title. */
+            name: string;
+            namespaceName: string;
+        };
+        /** @description One entry of a namespace's release history (beyond Apollo's Open API). */
+        OpenReleaseHistory: {
+            branchName: string;
+            dataChangeCreatedBy: string;
+            dataChangeCreatedTime: string;
+            /** Format: int64 */
+            id: number;
+            isEmergencyPublish: boolean;
+            /** @description `normal_release`, `rollback`, `gray_release`, `merge`, ... */
+            operation: string;
+            /** Format: int64 */
+            previousReleaseId: number;
+            /** Format: int64 */
+            releaseId: number;
+            releaseTitle: string;
+        };
+        /** @description A release request to open through the Open API. */
+        OpenReleaseRequest: {
+            /** @description Publish this gray branch instead of main. */
+            branchName?: string | null;
+            /** @description Why, for the reviewers. */
+            comment?: string;
+            /** @description The author: an existing user (a consumer's own name when absent). */
+            operator?: string | null;
+            /** @description The release's title. */
+            title: string;
+        };
+        /** @description A request to open. */
+        OpenRequest: {
+            /** @description Publish this gray branch of the namespace instead of main. */
+            branchName?: string | null;
+            /** @description Why, for the reviewers. */
+            comment?: string;
+            /** @description The release's title. */
+            title: string;
+        };
+        /** @description New rules (Apollo's `OpenGrayReleaseRuleDTO`; other fields are ignored). */
+        OpenRulesInput: {
+            /** @description Who changes them. */
+            dataChangeLastModifiedBy?: string | null;
+            /** @description The rules. */
+            ruleItems: components["schemas"]["GrayRuleItem"][];
+        };
+        /** @description The new order of one's favorites. */
+        OrderFavorites: {
+            /** @description Favorite apps, first first; favorites not named keep their order after them. */
+            appIds: string[];
+        };
+        /** @description A key a gray branch overrides: a new value, or (with `deleted`) the key removed. */
+        Override: {
+            /** @description A comment. */
+            comment: string;
+            /** @description Whether gray clients get no such key. */
+            deleted: boolean;
+            /** @description The key. */
+            key: string;
+            /** @description The value gray clients get (empty when deleted). */
+            value: string;
+        };
+        /** @description One page of a longer list, newest first where the list has an order in time. */
+        Page_App: {
+            /** @description The entries of this page. */
+            items: (components["schemas"]["Stamps"] & {
+                /** @description Unique id, e.g. `order-service`. */
+                appId: string;
+                /** @description Name shown to people. */
+                name: string;
+                /** @description Owning organisation's id. */
+                orgId: string;
+                /** @description Owning organisation's name. */
+                orgName: string;
+                /** @description How to reach them. */
+                ownerEmail: string;
+                /** @description The person responsible. */
+                ownerName: string;
+            })[];
+            /**
+             * Format: int64
+             * @description The page number, from 0.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description The page size asked for.
+             */
+            size: number;
+            /**
+             * Format: int64
+             * @description How many entries there are in all.
+             */
+            total: number;
+        };
+        /** @description One page of a longer list, newest first where the list has an order in time. */
+        Page_AuditEntry: {
+            /** @description The entries of this page. */
+            items: {
+                /** @description The app concerned. */
+                appId: string;
+                /** @description When. */
+                createdAt: string;
+                /** @description The change, as JSON text. */
+                detail: string;
+                /** @description Which one, e.g. `app1/default/application`. */
+                entityId: string;
+                /** @description What kind of entity: `app`, `cluster`, `app_namespace`, `namespace`, `item`, `release`, ... */
+                entityType: string;
+                /** @description The environment, when the entity has one. */
+                env: string;
+                /**
+                 * Format: int64
+                 * @description Its id.
+                 */
+                id: number;
+                /** @description What was done: `create`, `update`, `delete`, `publish`, `rollback`, ... */
+                operation: string;
+                /** @description Who did it. */
+                operator: string;
+            }[];
+            /**
+             * Format: int64
+             * @description The page number, from 0.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description The page size asked for.
+             */
+            size: number;
+            /**
+             * Format: int64
+             * @description How many entries there are in all.
+             */
+            total: number;
+        };
+        /** @description One page of a longer list, newest first where the list has an order in time. */
+        Page_Commit: {
+            /** @description The entries of this page. */
+            items: {
+                /** @description What changed. */
+                changeSet: components["schemas"]["ChangeSet"];
+                /** @description A comment given with the change. */
+                comment: string;
+                /** @description When. */
+                createdAt: string;
+                /** @description Who changed it. */
+                createdBy: string;
+                /**
+                 * Format: int64
+                 * @description Its id; later commits have larger ids.
+                 */
+                id: number;
+            }[];
+            /**
+             * Format: int64
+             * @description The page number, from 0.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description The page size asked for.
+             */
+            size: number;
+            /**
+             * Format: int64
+             * @description How many entries there are in all.
+             */
+            total: number;
+        };
+        /** @description One page of a longer list, newest first where the list has an order in time. */
+        Page_Instance: {
+            /** @description The entries of this page. */
+            items: {
+                /** @description The client's app. */
+                appId: string;
+                /** @description The cluster the client asked for. */
+                clusterName: string;
+                /** @description The cluster whose release it received. */
+                configClusterName: string;
+                /** @description The client's data center ("" when none). */
+                dataCenter: string;
+                /** @description The client's IP. */
+                ip: string;
+                /** @description The client's label ("" when none). */
+                label: string;
+                /** @description When it last read the namespace. */
+                lastSeenAt: string;
+                /** @description When it received that release. */
+                releaseDeliveredAt: string;
+                /** @description The release keys it holds (joined with `+` for a public namespace). */
+                releaseKey: string;
+            }[];
+            /**
+             * Format: int64
+             * @description The page number, from 0.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description The page size asked for.
+             */
+            size: number;
+            /**
+             * Format: int64
+             * @description How many entries there are in all.
+             */
+            total: number;
+        };
+        /** @description One page of a longer list, newest first where the list has an order in time. */
+        Page_ReleaseHistory: {
+            /** @description The entries of this page. */
+            items: {
+                /** @description The branch (the cluster's name for main). */
+                branchName: string;
+                /** @description When. */
+                createdAt: string;
+                /** @description Who did it. */
+                createdBy: string;
+                /**
+                 * Format: int64
+                 * @description Its id; later entries have larger ids.
+                 */
+                id: number;
+                /** @description Whether it was an emergency publish. */
+                isEmergencyPublish: boolean;
+                /** @description What happened. */
+                operation: components["schemas"]["ReleaseOperation"];
+                /**
+                 * Format: int64
+                 * @description The release served before it (0: none).
+                 */
+                previousReleaseId: number;
+                /**
+                 * Format: int64
+                 * @description The release served after the operation.
+                 */
+                releaseId: number;
+                /** @description The release's title. */
+                releaseTitle: string;
+            }[];
+            /**
+             * Format: int64
+             * @description The page number, from 0.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description The page size asked for.
+             */
+            size: number;
+            /**
+             * Format: int64
+             * @description How many entries there are in all.
+             */
+            total: number;
+        };
+        /** @description One page of a longer list, newest first where the list has an order in time. */
+        Page_ReleaseRequest: {
+            /** @description The entries of this page. */
+            items: {
+                /** @description The app. */
+                appId: string;
+                /** @description Who approved it. */
+                approvedBy: string;
+                /**
+                 * Format: int64
+                 * @description The release they are compared with (0: none yet).
+                 */
+                baseReleaseId: number;
+                /** @description The gray branch it publishes, if it publishes one. */
+                branchName?: string | null;
+                /** @description The changes under review, frozen when it was opened (or last refreshed). */
+                changes: components["schemas"]["KeyChange"][];
+                /** @description The cluster. */
+                clusterName: string;
+                /** @description Why. */
+                comment: string;
+                /** @description When it was opened. */
+                createdAt: string;
+                /** @description Its author. */
+                createdBy: string;
+                /** @description The environment. */
+                env: string;
+                /**
+                 * Format: int64
+                 * @description Its id.
+                 */
+                id: number;
+                /** @description The namespace. */
+                namespaceName: string;
+                /**
+                 * Format: int64
+                 * @description The release it became (0 until published).
+                 */
+                publishedReleaseId: number;
+                /** @description Its reviews and events, oldest first (only when one request is read). */
+                reviews?: components["schemas"]["Review"][] | null;
+                /**
+                 * Format: int64
+                 * @description The namespace's (or branch's) revision they were frozen at.
+                 */
+                revision: number;
+                /**
+                 * @description Whether the namespace changed since: it must be refreshed before approval or publish.
+                 *     Absent when the namespace could not be read.
+                 */
+                stale?: boolean | null;
+                /** @description `open`, `approved`, `publishing`, `published`, `rejected` or `withdrawn`. */
+                status: string;
+                /** @description The release's title. */
+                title: string;
+                /** @description When. */
+                updatedAt: string;
+                /** @description Who last changed it. */
+                updatedBy: string;
+            }[];
+            /**
+             * Format: int64
+             * @description The page number, from 0.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description The page size asked for.
+             */
+            size: number;
+            /**
+             * Format: int64
+             * @description How many entries there are in all.
+             */
+            total: number;
+        };
+        /** @description One page of a longer list, newest first where the list has an order in time. */
+        Page_ReleaseSummary: {
+            /** @description The entries of this page. */
+            items: {
+                /** @description Its comment. */
+                comment: string;
+                /** @description When. */
+                createdAt: string;
+                /** @description Who published it. */
+                createdBy: string;
+                /**
+                 * Format: int64
+                 * @description Its id.
+                 */
+                id: number;
+                /** @description Whether it was rolled back (abandoned releases are never served). */
+                isAbandoned: boolean;
+                /** @description Its key, `yyyyMMddHHmmss-<16 hex>`; clients compare keys. */
+                releaseKey: string;
+                /** @description Its title. */
+                title: string;
+            }[];
+            /**
+             * Format: int64
+             * @description The page number, from 0.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description The page size asked for.
+             */
+            size: number;
+            /**
+             * Format: int64
+             * @description How many entries there are in all.
+             */
+            total: number;
+        };
+        /** @description One page of a longer list, newest first where the list has an order in time. */
+        Page_UserView: {
+            /** @description The entries of this page. */
+            items: {
+                /** @description When the user was created. */
+                createdAt: string;
+                /** @description The name shown to people. */
+                displayName: string;
+                /** @description The email address (may be empty). */
+                email: string;
+                /** @description Whether the user may sign in. */
+                enabled: boolean;
+                /** @description The sign-in name. */
+                username: string;
+            }[];
+            /**
+             * Format: int64
+             * @description The page number, from 0.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description The page size asked for.
+             */
+            size: number;
+            /**
+             * Format: int64
+             * @description How many entries there are in all.
+             */
+            total: number;
+        };
+        /**
+         * @description Publishes a namespace's items as a new release. Apollo's names (`releaseTitle`,
+         *     `releaseComment`, `releasedBy`) are accepted too.
+         */
+        Publish: {
+            /** @description What the release changes. */
+            comment?: string;
+            /** @description Publish even where the namespace lock would forbid it, if the environment allows. */
+            isEmergencyPublish?: boolean;
+            /** @description Who publishes. */
+            operator?: string;
+            /**
+             * Format: int64
+             * @description Publish only if the namespace (for a gray publish, the branch) is still at this
+             *     revision: what was reviewed is what goes out. `409` otherwise.
+             */
+            revision?: number | null;
+            /** @description The release's title. */
+            title: string;
+        };
+        /** @description A release with its configuration. */
+        Release: components["schemas"]["ReleaseSummary"] & {
+            /** @description The app. */
+            appId: string;
+            /** @description The cluster. */
+            clusterName: string;
+            /** @description The keys and values it serves. */
+            configurations: components["schemas"]["Configurations"];
+            /** @description The environment. */
+            env: string;
+            /** @description The namespace. */
+            namespaceName: string;
+        };
+        /** @description The differences between two releases. */
+        ReleaseComparison: {
+            /**
+             * Format: int64
+             * @description The older release (0: none, everything is added).
+             */
+            baseReleaseId: number;
+            /** @description The differences. */
+            changes: components["schemas"]["KeyChange"][];
+            /**
+             * Format: int64
+             * @description The newer release.
+             */
+            toReleaseId: number;
+        };
+        /** @description One entry of a namespace's release history. */
+        ReleaseHistory: {
+            /** @description The branch (the cluster's name for main). */
+            branchName: string;
+            /** @description When. */
+            createdAt: string;
+            /** @description Who did it. */
+            createdBy: string;
+            /**
+             * Format: int64
+             * @description Its id; later entries have larger ids.
+             */
+            id: number;
+            /** @description Whether it was an emergency publish. */
+            isEmergencyPublish: boolean;
+            /** @description What happened. */
+            operation: components["schemas"]["ReleaseOperation"];
+            /**
+             * Format: int64
+             * @description The release served before it (0: none).
+             */
+            previousReleaseId: number;
+            /**
+             * Format: int64
+             * @description The release served after the operation.
+             */
+            releaseId: number;
+            /** @description The release's title. */
+            releaseTitle: string;
+        };
+        /**
+         * @description A kind of release operation, as release history records it.
+         * @enum {string}
+         */
+        ReleaseOperation: "normal_release" | "rollback" | "gray_release" | "gray_rules_update" | "merge" | "main_to_gray" | "rollback_to_gray" | "abandon_gray" | "gray_deleted_after_merge";
+        /** @description A release request. */
+        ReleaseRequest: {
+            /** @description The app. */
+            appId: string;
+            /** @description Who approved it. */
+            approvedBy: string;
+            /**
+             * Format: int64
+             * @description The release they are compared with (0: none yet).
+             */
+            baseReleaseId: number;
+            /** @description The gray branch it publishes, if it publishes one. */
+            branchName?: string | null;
+            /** @description The changes under review, frozen when it was opened (or last refreshed). */
+            changes: components["schemas"]["KeyChange"][];
+            /** @description The cluster. */
+            clusterName: string;
+            /** @description Why. */
+            comment: string;
+            /** @description When it was opened. */
+            createdAt: string;
+            /** @description Its author. */
+            createdBy: string;
+            /** @description The environment. */
+            env: string;
+            /**
+             * Format: int64
+             * @description Its id.
+             */
+            id: number;
+            /** @description The namespace. */
+            namespaceName: string;
+            /**
+             * Format: int64
+             * @description The release it became (0 until published).
+             */
+            publishedReleaseId: number;
+            /** @description Its reviews and events, oldest first (only when one request is read). */
+            reviews?: components["schemas"]["Review"][] | null;
+            /**
+             * Format: int64
+             * @description The namespace's (or branch's) revision they were frozen at.
+             */
+            revision: number;
+            /**
+             * @description Whether the namespace changed since: it must be refreshed before approval or publish.
+             *     Absent when the namespace could not be read.
+             */
+            stale?: boolean | null;
+            /** @description `open`, `approved`, `publishing`, `published`, `rejected` or `withdrawn`. */
+            status: string;
+            /** @description The release's title. */
+            title: string;
+            /** @description When. */
+            updatedAt: string;
+            /** @description Who last changed it. */
+            updatedBy: string;
+        };
+        /** @description A release without its configuration. */
+        ReleaseSummary: {
+            /** @description Its comment. */
+            comment: string;
+            /** @description When. */
+            createdAt: string;
+            /** @description Who published it. */
+            createdBy: string;
+            /**
+             * Format: int64
+             * @description Its id.
+             */
+            id: number;
+            /** @description Whether it was rolled back (abandoned releases are never served). */
+            isAbandoned: boolean;
+            /** @description Its key, `yyyyMMddHHmmss-<16 hex>`; clients compare keys. */
+            releaseKey: string;
+            /** @description Its title. */
+            title: string;
+        };
+        /** @description A new password. */
+        ResetPassword: {
+            /** @description The new password (at least 8 characters). */
+            password: string;
+        };
+        /** @description A review or an event of a request. */
+        Review: {
+            /** @description What the reviewer said. */
+            comment: string;
+            /** @description When. */
+            createdAt: string;
+            /** @description Who. */
+            createdBy: string;
+            /** @description `approve`, `reject`, `refresh`, `publish` or `withdraw`. */
+            verdict: string;
+        };
+        /** @description One role held by one person (or CI consumer) in an app. */
+        RoleGrant: {
+            /** @description The cluster it covers (cluster grants only). */
+            cluster?: string | null;
+            /** @description The environment it covers (absent: every environment). */
+            env?: string | null;
+            /** @description When. */
+            grantedAt: string;
+            /** @description Who granted it. */
+            grantedBy: string;
+            /** @description The namespace it covers (absent: every namespace, or a cluster grant). */
+            namespace?: string | null;
+            /** @description The role. */
+            role: components["schemas"]["RoleKind"];
+            /** @description The user name, or the consumer's id. */
+            subject: string;
+            /** @description `user` or `consumer`. */
+            subjectType: string;
+        };
+        /**
+         * @description Which role.
+         * @enum {string}
+         */
+        RoleKind: "master" | "modify" | "release";
+        /**
+         * @description A role to grant or revoke. `master` takes no scope; `modify` and `release` take a
+         *     `namespace` (`*` for every one) with an optional `env`, or an `env` and a `cluster`.
+         */
+        RoleRequest: {
+            /** @description The cluster. */
+            cluster?: string | null;
+            /** @description The environment. */
+            env?: string | null;
+            /** @description The namespace, or `*`. */
+            namespace?: string | null;
+            /** @description The role. */
+            role: components["schemas"]["RoleKind"];
+            /** @description The user who gets or loses the role. */
+            user: string;
+        };
+        /** @description The outcome of a rollback. */
+        Rollback: {
+            /** @description The releases abandoned, newest first. */
+            abandoned: components["schemas"]["ReleaseSummary"][];
+            /** @description The release served from now on. */
+            active: components["schemas"]["ReleaseSummary"];
+        };
+        /** @description An item found by a search. */
+        SearchHit: {
+            /** @description The app. */
+            appId: string;
+            /** @description The cluster (a gray branch's name for its overrides). */
+            clusterName: string;
+            /** @description The environment. */
+            env: string;
+            /** @description Whether the namespace is public. */
+            isPublic: boolean;
+            /** @description The key. */
+            key: string;
+            /** @description The namespace. */
+            namespaceName: string;
+            /** @description The value. */
+            value: string;
+        };
+        /** @description Sets a branch's override of a key. */
+        SetOverride: {
+            /** @description A comment. */
+            comment?: string;
+            /** @description Remove the key for gray clients instead. */
+            deleted?: boolean;
+            /** @description Who does this. */
+            operator?: string;
+            /** @description The value gray clients get (ignored when `deleted`). */
+            value?: string;
+        };
+        /** @description Who made a change and when; carried by most entities. */
+        Stamps: {
+            /** @description When it was created. */
+            createdAt: string;
+            /** @description Who created it. */
+            createdBy: string;
+            /** @description When it was changed last. */
+            updatedAt: string;
+            /** @description Who changed it last. */
+            updatedBy: string;
+        };
+        /**
          * @description Whether a service (or one of its dependencies) works.
          * @enum {string}
          */
@@ -160,6 +3016,115 @@ export interface components {
         SystemStatus: {
             /** @description The environments, in configured order. */
             envs: components["schemas"]["EnvStatus"][];
+        };
+        /** @description The changes of a namespace not yet released: its items against its latest release. */
+        UnpublishedChanges: {
+            baseRelease?: components["schemas"]["ReleaseSummary"] | null;
+            /** @description The differences, in item order (deleted keys last). */
+            changes: components["schemas"]["KeyChange"][];
+            /**
+             * Format: int64
+             * @description The namespace's revision the changes were computed at.
+             */
+            revision: number;
+        };
+        /** @description Turns an access key on or off, or changes its mode; absent fields stay as they are. */
+        UpdateAccessKey: {
+            /** @description Whether config services check it. */
+            enabled?: boolean | null;
+            /** @description `enforce` or `observe`. */
+            mode?: string | null;
+            /** @description Who does this. */
+            operator?: string;
+        };
+        /** @description Changes to an application; absent fields stay as they are. */
+        UpdateApp: {
+            /** @description New name. */
+            name?: string | null;
+            /** @description Who does this. */
+            operator?: string;
+            /** @description New organisation id. */
+            orgId?: string | null;
+            /** @description New organisation name. */
+            orgName?: string | null;
+            /** @description New owner email. */
+            ownerEmail?: string | null;
+            /** @description New owner. */
+            ownerName?: string | null;
+        };
+        /** @description Changes to an environment's rules; absent fields stay as they are. */
+        UpdateEnvRules: {
+            /** @description See [`EnvRulesView::emergency_publish_allowed`]. */
+            emergencyPublishAllowed?: boolean | null;
+            /** @description See [`EnvRulesView::member_only_view`]. */
+            memberOnlyView?: boolean | null;
+            /** @description See [`EnvRulesView::namespace_lock`]. */
+            namespaceLock?: boolean | null;
+            /** @description See [`EnvRulesView::review_required`]. */
+            reviewRequired?: boolean | null;
+        };
+        /** @description New rules for a branch. */
+        UpdateGrayRules: {
+            /** @description Who does this. */
+            operator?: string;
+            /** @description The rules; an empty list selects nobody. */
+            ruleItems: components["schemas"]["GrayRuleItem"][];
+        };
+        /** @description A new value (and comment) for an item. */
+        UpdateItem: {
+            /** @description The new comment; absent keeps the old one. */
+            comment?: string | null;
+            /** @description Who does this. */
+            operator?: string;
+            /** @description The new value. */
+            value: string;
+            /**
+             * Format: int64
+             * @description The version the change is based on; when it is no longer current the update is refused
+             *     with 409 instead of overwriting someone else's change.
+             */
+            version?: number | null;
+        };
+        /** @description Replaces a namespace's items with those of a text. */
+        UpdateText: {
+            /** @description A comment for the change. */
+            comment?: string;
+            /** @description Who does this. */
+            operator?: string;
+            /**
+             * Format: int64
+             * @description The revision the text was edited from; refused with 409 when the namespace changed since.
+             */
+            revision?: number | null;
+            /** @description The whole text. */
+            text: string;
+        };
+        /** @description Changes to a user; absent fields stay as they are. */
+        UpdateUser: {
+            /** @description The name shown to people. */
+            displayName?: string | null;
+            /** @description The email address. */
+            email?: string | null;
+            /** @description `false` disables the user: their sessions end and they cannot sign in. */
+            enabled?: boolean | null;
+        };
+        /** @description A user as others see them. */
+        UserView: {
+            /** @description When the user was created. */
+            createdAt: string;
+            /** @description The name shown to people. */
+            displayName: string;
+            /** @description The email address (may be empty). */
+            email: string;
+            /** @description Whether the user may sign in. */
+            enabled: boolean;
+            /** @description The sign-in name. */
+            username: string;
+        };
+        /** @description A reviewer's words. */
+        Verdict: {
+            /** @description Why. */
+            comment?: string;
         };
     };
     responses: never;
@@ -170,6 +3135,660 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    public_namespaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Public namespace definitions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppNamespace"][];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description Only apps whose id or name contains this. */
+                search?: string;
+                /** @description From 0. */
+                page?: number;
+                /** @description Entries per page. */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of apps */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_App"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApp"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            /** @description A field is invalid, or the owner is no user */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The app id is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            /** @description No such app */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateApp"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not the super admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    namespaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its namespace definitions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppNamespace"][];
+                };
+            };
+            /** @description No such app */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_namespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAppNamespace"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppNamespace"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_namespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app per environment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvClusters"][];
+                };
+            };
+        };
+    };
+    compare: {
+        parameters: {
+            query: {
+                /** @description The environment compared from (copied from). */
+                fromEnv: string;
+                /** @description Its cluster (default `default`). */
+                fromCluster?: string;
+                /** @description The environment compared with (copied to). */
+                toEnv: string;
+                /** @description Its cluster (default `default`). */
+                toCluster?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The differences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description Private to the app's members there */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace in one of the places */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    copy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CopyKeys"];
+            };
+        };
+        responses: {
+            /** @description Copied */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemBatchResult"];
+                };
+            };
+            /** @description No keys, or a key in neither place */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No modify permission on the target */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The target changed meanwhile, or another person holds it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app's role grants, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleGrant"][];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    grant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleRequest"];
+            };
+        };
+        responses: {
+            /** @description Granted */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleGrant"];
+                };
+            };
+            /** @description No such user, or the scope does not fit the role */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke: {
+        parameters: {
+            query: {
+                /** @description The user who gets or loses the role. */
+                user: string;
+                /** @description The role. */
+                role: "master" | "modify" | "release";
+                /** @description The namespace, or `*`. */
+                namespace?: string;
+                /** @description The environment. */
+                env?: string;
+                /** @description The cluster. */
+                cluster?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user does not hold that role */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The app's last master */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    audits: {
+        parameters: {
+            query?: {
+                /** @description Only this app's entries (required unless you are the super admin). */
+                appId?: string;
+                /** @description Only this person's entries. */
+                operator?: string;
+                /** @description Only this environment's entries. */
+                env?: string;
+                /** @description Only this kind of entity (`app`, `namespace`, `item`, `release`, `role`, ...). */
+                entityType?: string;
+                /** @description Only entries at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Only entries before this time (RFC 3339). */
+                to?: string;
+                /** @description From 0. */
+                page?: number;
+                /** @description Entries per page. */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEntry"];
+                };
+            };
+            /** @description A filter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a member of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -292,6 +3911,3057 @@ export interface operations {
             };
         };
     };
+    change_own_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePassword"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The new password is too short or long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current password is wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Consumers, by name (without tokens) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumerView"][];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConsumer"];
+            };
+        };
+        responses: {
+            /** @description Created, with its token */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumerView"];
+                };
+            };
+            /** @description A field or grant is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a master of every app granted on */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The consumer */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither the super admin nor its creator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such consumer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The consumer */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consumer with its new token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumerView"];
+                };
+            };
+            /** @description Neither the super admin nor its creator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such consumer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessKey"][];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessKey"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The app has 5 keys already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The key */
+                keyId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAccessKey"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessKey"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The key */
+                keyId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key is still enabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its clusters */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cluster"][];
+                };
+            };
+            /** @description No such app or environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCluster"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cluster"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cluster */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cluster"];
+                };
+            };
+            /** @description No such cluster */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such cluster */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    namespaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its namespaces */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Namespace"][];
+                };
+            };
+            /** @description No such cluster */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    associate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssociateNamespace"];
+            };
+        };
+        responses: {
+            /** @description Associated */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Namespace"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such public namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Already there */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    namespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The namespace */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Namespace"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_namespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The branch */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branch"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branch"];
+                };
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The namespace has a branch already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    abandon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Abandoned */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No release permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    instances: {
+        parameters: {
+            query?: {
+                /** @description Only instances seen within this many hours (default 24). */
+                withinHours?: number;
+                /** @description From 0. */
+                page?: number;
+                /** @description Entries per page. */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of instances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Instance"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merge: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Delete the branch after merging (default `true`); `false` keeps it, republished on the
+                 *     merged main.
+                 */
+                deleteBranch?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Publish"];
+            };
+        };
+        responses: {
+            /** @description Merged and published */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            /** @description No release permission, or unreviewed changes where review is required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_override: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+                /** @description The key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetOverride"];
+            };
+        };
+        responses: {
+            /** @description The branch with the override */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branch"];
+                };
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_override: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+                /** @description The key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch or override */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Publish"];
+            };
+        };
+        responses: {
+            /** @description Published */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            /** @description No release permission, or the environment requires review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrayRules"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateGrayRules"];
+            };
+        };
+        responses: {
+            /** @description The new rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrayRules"];
+                };
+            };
+            /** @description A rule is invalid (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No release permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    changes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The unpublished changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnpublishedChanges"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    commits: {
+        parameters: {
+            query?: {
+                /** @description Only commits that changed this key. */
+                key?: string;
+                /** @description From 0. */
+                page?: number;
+                /** @description Entries per page. */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of commits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Commit"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_namespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_namespace: {
+        parameters: {
+            query?: {
+                /** @description `abort` (default), `skip` or `overwrite`. */
+                policy?: "abort" | "skip" | "overwrite";
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file */
+        requestBody: {
+            content: {
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description Imported */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Imported"];
+                };
+            };
+            /** @description The file does not parse in the namespace's format */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Existing keys under `abort`, or the namespace changed meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    instances: {
+        parameters: {
+            query?: {
+                /** @description Only instances seen within this many hours (default 24). */
+                withinHours?: number;
+                /** @description From 0. */
+                page?: number;
+                /** @description Entries per page. */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of instances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Instance"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its items */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"][];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateItem"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            /** @description A field is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key exists, or another person holds the namespace */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: {
+                /** @description Create the item when the key does not exist (default: `404`). */
+                createIfNotExists?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateItem"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Changed since `version`, or another person holds the namespace */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete: {
+        parameters: {
+            query?: {
+                /** @description The version deleted from: refused with `409` if the item changed since. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Changed since `version`, or another person holds the namespace */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    lock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lock */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceLock"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    open: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenRequest"];
+            };
+        };
+        responses: {
+            /** @description Opened */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseRequest"];
+                };
+            };
+            /** @description No title, or nothing to release */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No modify or release permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The namespace has a request under way */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description From 0 (default 0). */
+                page?: number;
+                /** @description Entries per page (default 20, at most 500). */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of releases */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReleaseSummary"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Publish"];
+            };
+        };
+        responses: {
+            /** @description Published */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            /** @description A field is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No release permission, or the environment requires review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    histories: {
+        parameters: {
+            query?: {
+                /** @description From 0 (default 0). */
+                page?: number;
+                /** @description Entries per page (default 20, at most 500). */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of release history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReleaseHistory"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    latest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The latest active release */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace, or never released */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    text: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The text */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceText"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_text: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateText"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceText"];
+                };
+            };
+            /** @description The text does not parse (the message names the line) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Changed since `revision` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_app: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A zip archive, as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": number[];
+                };
+            };
+            /** @description No such app or environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_app: {
+        parameters: {
+            query?: {
+                /** @description `abort` (default), `skip` or `overwrite`. */
+                policy?: "abort" | "skip" | "overwrite";
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The archive */
+        requestBody: {
+            content: {
+                "application/zip": number[];
+            };
+        };
+        responses: {
+            /** @description Imported, per namespace */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Imported"][];
+                };
+            };
+            /** @description Not a zip, or a file is invalid (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No modify permission on a namespace */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Existing keys under `abort` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    compare: {
+        parameters: {
+            query: {
+                /** @description The older release; 0 for none. */
+                baseReleaseId?: number;
+                /** @description The newer release. */
+                toReleaseId: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The differences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseComparison"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such release */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The release */
+                releaseId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The release */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such release */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    release_instances: {
+        parameters: {
+            query?: {
+                /** @description Only instances seen within this many hours (default 24). */
+                withinHours?: number;
+                /** @description From 0. */
+                page?: number;
+                /** @description Entries per page. */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The release */
+                releaseId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of instances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Instance"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such release */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rollback: {
+        parameters: {
+            query?: {
+                /** @description The earlier release to go back to; by default the one before. */
+                toReleaseId?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The latest release, rolled back from */
+                releaseId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rolled back */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollback"];
+                };
+            };
+            /** @description No release permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such release */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the latest release */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    env_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvRulesView"];
+                };
+            };
+            /** @description No such environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_env_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEnvRules"];
+            };
+        };
+        responses: {
+            /** @description The new rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvRulesView"];
+                };
+            };
+            /** @description Not the super admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_favorites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Favorite apps */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Favorite"][];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    order_favorites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderFavorites"];
+            };
+        };
+        responses: {
+            /** @description The favorites in their new order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Favorite"][];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_favorite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddFavorite"];
+            };
+        };
+        responses: {
+            /** @description Already a favorite */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Favorite"];
+                };
+            };
+            /** @description Marked */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Favorite"];
+                };
+            };
+            /** @description No such app */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_favorite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unmarked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a favorite */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description `open` (default), `mine` or `review`. */
+                view?: "open" | "mine" | "review";
+                /** @description From 0. */
+                page?: number;
+                /** @description Entries per page (default 20). */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of requests, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReleaseRequest"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The request */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseRequest"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such request */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The request */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Verdict"];
+            };
+        };
+        responses: {
+            /** @description Approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseRequest"];
+                };
+            };
+            /** @description No release permission, or your own request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not open, or stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The request */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Published */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            /** @description Neither its author nor a reviewer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not approved, stale, or being published */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The request */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Refreshed and open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseRequest"];
+                };
+            };
+            /** @description Nothing left to release */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not its author, and no modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not under review */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The request */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Verdict"];
+            };
+        };
+        responses: {
+            /** @description Rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseRequest"];
+                };
+            };
+            /** @description No release permission, or your own request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    withdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The request */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseRequest"];
+                };
+            };
+            /** @description Not its author */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Already finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /** @description Text the key or the value contains (ASCII case ignored); at least 2 characters. */
+                q: string;
+                /** @description Most hits to answer (default 100, at most 500). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The items found */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchHit"][];
+                };
+            };
+            /** @description The text is too short */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     status: {
         parameters: {
             query?: never;
@@ -312,6 +6982,1597 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description Only users whose name, display name or email contains this. */
+                search?: string;
+                /** @description From 0. */
+                page?: number;
+                /** @description Entries per page (default 20). */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UserView"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUser"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description A field is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the super admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUser"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description Not the super admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Disabling yourself */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPassword"];
+            };
+        };
+        responses: {
+            /** @description Reset */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The password is too short or long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the super admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    apps: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated app ids; by default every app the caller may read. */
+                appIds?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The apps */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenApp"][];
+                };
+            };
+            /** @description No or unknown token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_app: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenCreateApp"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenApp"];
+                };
+            };
+            /** @description A field is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A consumer token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The app id is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_app_namespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenCreateAppNamespace"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAppNamespace"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    env_clusters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cluster names per environment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenEnvClusters"][];
+                };
+            };
+            /** @description No grant on the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    envs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The environment names */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            /** @description No or unknown token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_cluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenCreateCluster"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenCluster"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cluster */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenCluster"];
+                };
+            };
+            /** @description No grant on the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such cluster */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    namespaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its namespaces */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenNamespace"][];
+                };
+            };
+            /** @description No grant on the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such cluster */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    namespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The namespace */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenNamespace"];
+                };
+            };
+            /** @description No grant on the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    branch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The branch */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenNamespace"];
+                };
+            };
+            /** @description No grant on the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_branch: {
+        parameters: {
+            query?: {
+                /** @description An existing user (a consumer's own name when absent). */
+                operator?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenNamespace"];
+                };
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description There is a branch already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    abandon: {
+        parameters: {
+            query?: {
+                /** @description An existing user (a consumer's own name when absent). */
+                operator?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Abandoned */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No release permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merge: {
+        parameters: {
+            query?: {
+                /** @description Delete the branch after merging (default `true`). */
+                deleteBranch?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenPublish"];
+            };
+        };
+        responses: {
+            /** @description Merged and published */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenRelease"];
+                };
+            };
+            /** @description No release permission, or unreviewed changes */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    gray_publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenPublish"];
+            };
+        };
+        responses: {
+            /** @description Published */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenRelease"];
+                };
+            };
+            /** @description No release permission, or review required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenGrayRules"];
+                };
+            };
+            /** @description No grant on the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_rules: {
+        parameters: {
+            query?: {
+                /** @description An existing user (a consumer's own name when absent). */
+                operator?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The main cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The branch */
+                branchName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenRulesInput"];
+            };
+        };
+        responses: {
+            /** @description The new rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenGrayRules"];
+                };
+            };
+            /** @description A rule is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No release permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description From 0. */
+                page?: number;
+                /** @description Items per page (default 50, at most 500). */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of items */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenPage_OpenItem"];
+                };
+            };
+            /** @description No grant on the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenItemInput"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenItem"];
+                };
+            };
+            /** @description A field is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenItem"];
+                };
+            };
+            /** @description No grant on the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: {
+                /** @description Create the item when the key does not exist. */
+                createIfNotExists?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenItemInput"];
+            };
+        };
+        responses: {
+            /** @description Changed (or created) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenItem"];
+                };
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete: {
+        parameters: {
+            query?: {
+                /** @description An existing user (a consumer's own name when absent). */
+                operator?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No modify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    lock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lock */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenLock"];
+                };
+            };
+            /** @description No grant on the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    open_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenReleaseRequest"];
+            };
+        };
+        responses: {
+            /** @description Opened */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseRequest"];
+                };
+            };
+            /** @description Nothing to release */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A request is under way */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenPublish"];
+            };
+        };
+        responses: {
+            /** @description Published */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenRelease"];
+                };
+            };
+            /** @description No release permission, or the environment requires review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    histories: {
+        parameters: {
+            query?: {
+                /** @description From 0. */
+                page?: number;
+                /** @description Entries per page (default 20). */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenPage_OpenReleaseHistory"];
+                };
+            };
+            /** @description No grant on the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    latest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The latest release */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenRelease"];
+                };
+            };
+            /** @description No grant on the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Never released */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rollback: {
+        parameters: {
+            query?: {
+                /** @description An existing user (a consumer's own name when absent). */
+                operator?: string;
+                /** @description The release to go back to; by default the one before. */
+                toReleaseId?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The latest release */
+                releaseId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rolled back */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No release permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such release */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the latest release */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The request */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseRequest"];
+                };
+            };
+            /** @description No grant on its app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such request */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish_request: {
+        parameters: {
+            query?: {
+                /** @description An existing user (a consumer's own name when absent). */
+                operator?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The request */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Published */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenRelease"];
+                };
+            };
+            /** @description Neither its author nor a reviewer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not approved, or stale */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
