@@ -147,3 +147,30 @@ db_test!(async fn roles_are_granted_checked_and_the_last_master_stays(t) {
     let missing = s.call(Method::DELETE, "/api/v1/apps/shop/roles?user=alice&role=master", Some(&s.root), &Value::Null).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 });
+
+db_test!(async fn the_instances_on_a_namespace_and_a_release_are_shown(t) {
+    let s = Stack::start(&t).await;
+    let alice = s.user("alice").await;
+    s.app("shop", "alice").await;
+    let dev = ns("DEV", "shop", "application");
+    s.ok(Method::POST, &format!("{dev}/items"), &alice, &json!({"key": "k", "value": "1"})).await;
+    let release = s.ok(Method::POST, &format!("{dev}/releases"), &alice, &json!({"title": "one"})).await;
+    // What a config service records when an instance reads the release.
+    lyre_store::config::instances::record(&t.db, &lyre_store::config::instances::Delivery {
+        env: "DEV".into(),
+        app_id: "shop".into(),
+        cluster: "default".into(),
+        data_center: String::new(),
+        ip: "10.0.0.7".into(),
+        label: "pod-7".into(),
+        config_cluster: "default".into(),
+        config_namespace: "application".into(),
+        release_key: release["releaseKey"].as_str().unwrap().to_owned(),
+        at: lyre_store::time::now_millis(),
+    }).await.unwrap();
+    let on_namespace = s.ok(Method::GET, &format!("{dev}/instances"), &alice, &Value::Null).await;
+    assert_eq!((on_namespace["total"].as_u64(), on_namespace["items"][0]["ip"].as_str()), (Some(1), Some("10.0.0.7")));
+    let id = release["id"].as_i64().unwrap();
+    let on_release = s.ok(Method::GET, &format!("/api/v1/envs/DEV/releases/{id}/instances"), &alice, &Value::Null).await;
+    assert_eq!(on_release["items"][0]["label"], "pod-7");
+});

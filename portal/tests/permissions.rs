@@ -957,3 +957,27 @@ db_test!(async fn every_write_endpoint_checks_every_role(t) {
     consumers.push(("user-bearer", format!("Bearer {}", sign_in(&s, "admin").await)));
     walk(&s, &open, &consumers).await;
 });
+
+db_test!(async fn every_read_endpoint_needs_a_caller(t) {
+    let s = Stack::start(&t).await;
+    let doc = serde_json::to_value(lyre_portal::openapi()).unwrap();
+    let mut checked = 0;
+    for (route, item) in doc["paths"].as_object().unwrap() {
+        if item.get("get").is_none() {
+            continue;
+        }
+        let mut path = route.clone();
+        for (param, value) in [
+            ("{env}", "DEV"), ("{appId}", "shop"), ("{clusterName}", "default"),
+            ("{namespaceName}", "application"), ("{key}", "k"), ("{branchName}", "b"),
+            ("{releaseId}", "1"), ("{id}", "1"), ("{username}", "admin"), ("{keyId}", "1"),
+        ] {
+            path = path.replace(param, value);
+        }
+        assert!(!path.contains('{'), "an unknown parameter in {route}");
+        let reply = s.call(Method::GET, &path, None, &Value::Null).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "GET {path}: {}", reply.text);
+        checked += 1;
+    }
+    assert!(checked > 40, "{checked} read endpoints");
+});
