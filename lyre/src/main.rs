@@ -1,10 +1,13 @@
-//! `lyre`: runs Lyre's services (all of them by default) or applies migrations.
+//! `lyre`: runs Lyre's services (all of them by default), applies migrations, or publishes a
+//! file through the portal's Open API.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use lyre::config::{self, Settings};
+use lyre::publish::{self, Outcome, PublishArgs};
 use lyre::{logging, run};
 
 /// Lyre, a configuration center compatible with Apollo's clients and Open API.
@@ -30,10 +33,51 @@ enum Command {
     Serve,
     /// Apply database migrations, then exit
     Migrate,
+    /// Publish a file to a namespace through the portal's Open API (for CI)
+    #[command(long_about = publish::LONG_ABOUT, after_help = publish::EXIT_CODES)]
+    Publish(Box<PublishArgs>),
+}
+
+/// `lyre publish` on its own: it is a client of the portal, so its help lists its own options
+/// and none of the server's settings, and it reads no configuration file.
+#[derive(Parser)]
+#[command(
+    name = "lyre publish",
+    bin_name = "lyre publish",
+    version,
+    about = publish::ABOUT,
+    long_about = publish::LONG_ABOUT,
+    after_help = publish::EXIT_CODES
+)]
+struct PublishCli {
+    #[command(flatten)]
+    args: PublishArgs,
 }
 
 fn main() -> ExitCode {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "publish") {
+        args.remove(0);
+        return match PublishCli::try_parse_from(args) {
+            Ok(cli) => publish(&cli.args),
+            Err(e) => {
+                // Help and version go to standard output; a wrong argument is exit code 1, as
+                // every other error of `lyre publish`.
+                let _ = e.print();
+                if e.use_stderr() {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+        };
+    }
     let cli = Cli::parse();
+    let migrate = match cli.command {
+        Some(Command::Publish(args)) => return publish(&args),
+        Some(Command::Migrate) => true,
+        Some(Command::Serve) | None => false,
+    };
     let config = match config::read_file(cli.config.as_deref())
         .and_then(|file| config::resolve(cli.settings, file))
     {
@@ -49,13 +93,35 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e.into()),
     };
     let result = runtime.block_on(async {
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => run::serve(config).await,
-            Command::Migrate => run::migrate(&config).await,
+        if migrate {
+            run::migrate(&config).await
+        } else {
+            run::serve(config).await
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// `lyre publish`: exit code 0, 3 or 4 by its outcome, 1 on an error.
+fn publish(args: &PublishArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&e.into()),
+    };
+    let mut out = std::io::stdout();
+    match runtime.block_on(publish::run(args, &mut out)) {
+        Ok(outcome) => {
+            if let Outcome::NotPublished(reason) = &outcome {
+                eprintln!("error: {reason}");
+            }
+            ExitCode::from(outcome.exit_code())
+        }
         Err(e) => fail(&e),
     }
 }
