@@ -174,3 +174,18 @@ db_test!(async fn the_instances_on_a_namespace_and_a_release_are_shown(t) {
     let on_release = s.ok(Method::GET, &format!("/api/v1/envs/DEV/releases/{id}/instances"), &alice, &Value::Null).await;
     assert_eq!(on_release["items"][0]["label"], "pod-7");
 });
+
+db_test!(async fn an_app_is_shown_across_environments(t) {
+    let s = Stack::start(&t).await;
+    let alice = s.user("alice").await;
+    s.app("shop", "alice").await;
+    s.ok(Method::POST, "/api/v1/envs/PRO/apps/shop/clusters", &alice, &json!({"name": "east"})).await;
+    s.ok(Method::POST, &format!("{}/items", ns("PRO", "shop", "application")), &alice, &json!({"key": "k", "value": "1"})).await;
+    let overview = s.ok(Method::GET, "/api/v1/apps/shop/envclusters", &alice, &Value::Null).await;
+    let shape: Vec<(String, Vec<String>)> = overview.as_array().unwrap().iter().map(|e| {
+        (e["env"].as_str().unwrap().to_owned(), e["clusters"].as_array().unwrap().iter().map(|c| c["cluster"]["name"].as_str().unwrap().to_owned()).collect())
+    }).collect();
+    assert_eq!(shape, [("DEV".to_owned(), vec!["default".to_owned()]), ("PRO".to_owned(), vec!["default".to_owned(), "east".to_owned()])]);
+    let pro_default = &overview[1]["clusters"][0]["namespaces"][0];
+    assert_eq!((pro_default["namespaceName"].as_str(), pro_default["hasUnpublishedChanges"].as_bool()), (Some("application"), Some(true)));
+});
