@@ -86,12 +86,17 @@ impl Lyre {
 
     /// A consumer of `demo-shop` with `permissions`; its token.
     async fn consumer(&self, name: &str, permissions: &[&str]) -> String {
+        self.consumer_limited(name, permissions, 0).await
+    }
+
+    /// A consumer of `demo-shop` with `permissions` and a rate limit (0: the default); its token.
+    async fn consumer_limited(&self, name: &str, permissions: &[&str], rate_limit: u32) -> String {
         let created = self
             .call(
                 &self.admin,
                 Method::POST,
                 "/api/v1/consumers",
-                json!({"name": name, "grants": [
+                json!({"name": name, "rateLimit": rate_limit, "grants": [
                     {"appId": "demo-shop", "namespace": "*", "envs": [], "permissions": permissions}
                 ]}),
             )
@@ -99,12 +104,13 @@ impl Lyre {
         created["token"].as_str().unwrap().to_owned()
     }
 
-    /// An Open API read with the consumer's token: its status and body.
+    /// An Open API read as the admin (whose session is not held to the consumer's rate
+    /// limit): its status and body.
     async fn open(&self, path: &str) -> (u16, Value) {
         let answer = self
             .http
             .get(format!("{}/openapi/v1{path}", self.portal))
-            .header("Authorization", &self.token)
+            .bearer_auth(&self.admin)
             .send()
             .await
             .unwrap();
@@ -200,6 +206,9 @@ async fn publishes_a_properties_file_and_its_changes_in_dev() {
         "app.properties",
         "# seconds\ncheckout.timeout = 30\ncheckout.retries = 3\nlegacy.cart = on\n",
     );
+
+    // No configuration file is read: a broken one in the working directory changes nothing.
+    lyre.write("lyre.toml", "envs = [\n");
 
     let first = lyre.publish(&dev);
     assert_eq!(first.code, 0, "{first:?}");
@@ -602,4 +611,34 @@ async fn pro_goes_through_review_and_wait_publishes_once_approved() {
         "{timed_out:?}"
     );
     assert_eq!(request_when(&lyre, 3, |_| true).await["status"], "open");
+}
+
+#[tokio::test]
+async fn requests_refused_for_the_rate_limit_are_sent_again() {
+    let lyre = Lyre::start().await;
+    let slow = lyre
+        .consumer_limited("slow-ci", &["modify", "release"], 1)
+        .await;
+    lyre.write("app.properties", "a = 1\nb = 2\n");
+    // Five requests at one a second: most are refused once with `429` and sent again.
+    let started = Instant::now();
+    let ran = lyre.publish_as(
+        &slow,
+        &[
+            "--env",
+            "DEV",
+            "--namespace",
+            "application",
+            "app.properties",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "the limit held"
+    );
+    assert_eq!(
+        lyre.latest("DEV", "application").await.unwrap()["configurations"],
+        json!({"a": "1", "b": "2"})
+    );
 }
