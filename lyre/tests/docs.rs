@@ -41,9 +41,16 @@ fn run_page(page: &str) {
     command.env("LYRE_ADMIN_PASSWORD", "docs-password");
     let _running = Running::start(command);
 
+    // `lyre` on the PATH is the binary under test, as pages run it by name.
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_lyre"));
+    let mut path = vec![bin.parent().unwrap().to_owned()];
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
     let output = Command::new("bash")
         .args(["-euo", "pipefail", "-c", &script])
         .current_dir(dir.path())
+        .env("PATH", std::env::join_paths(path).unwrap())
         .env("ADMIN", format!("http://127.0.0.1:{}", ports.admin))
         .env("CONFIG", format!("http://127.0.0.1:{}", ports.config))
         .env("PORTAL", format!("http://127.0.0.1:{}", ports.portal))
@@ -70,4 +77,9 @@ fn client_protocol_walkthrough_works_as_written() {
 #[test]
 fn gray_release_walkthrough_works_as_written() {
     run_page("gray-release.md");
+}
+
+#[test]
+fn ci_walkthrough_works_as_written() {
+    run_page("ci.md");
 }
