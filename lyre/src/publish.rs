@@ -154,48 +154,12 @@ pub async fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<Outc
         cluster: &args.cluster,
         namespace: &args.namespace,
     };
-
-    let namespace: Namespace = portal
-        .expect(Method::GET, portal.url(&at.path(&[]), &[])?, None)
-        .await
-        .with_context(|| format!("reading {at}"))?;
-    let format =
-        Format::parse(&namespace.format).with_context(|| format!("reading {at}: its format"))?;
-    let wanted = read_file(format, &text, &file_name)?;
-    let latest = portal
-        .send(
-            Method::GET,
-            portal.url(&at.path(&["releases", "latest"]), &[])?,
-            None,
-        )
-        .await
-        .with_context(|| format!("reading the latest release of {at}"))?;
-    let released: Option<Release> = if latest.status == StatusCode::NOT_FOUND {
-        None
-    } else {
-        Some(
-            latest
-                .json()
-                .with_context(|| format!("reading the latest release of {at}"))?,
-        )
-    };
-
-    let current: Vec<(String, String)> = namespace
-        .items
-        .into_iter()
-        .map(|i| (i.key, i.value))
-        .collect();
-    let changes = diff(&wanted, &current);
-    let wanted_map: BTreeMap<&str, &str> = wanted
-        .iter()
-        .map(|e| (e.key.as_str(), e.value.as_str()))
-        .collect();
-    let unreleased = released.as_ref().is_none_or(|r| {
-        r.configurations.len() != wanted_map.len()
-            || r.configurations
-                .iter()
-                .any(|(k, v)| wanted_map.get(k.as_str()) != Some(&v.as_str()))
-    });
+    let Plan {
+        format,
+        changes,
+        released,
+        unreleased,
+    } = plan(&portal, &at, &text, &file_name).await?;
 
     if changes.is_empty() && !unreleased {
         writeln!(
@@ -210,7 +174,7 @@ pub async fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<Outc
         writeln!(out, "{line}")?;
     }
     if changes.is_empty() {
-        let why = if released.is_some() {
+        let why = if released {
             "but differ from its latest release"
         } else {
             "but were never released"
@@ -222,8 +186,15 @@ pub async fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<Outc
         return Ok(Outcome::Done);
     }
 
-    for change in &changes {
-        write_change(&portal, &at, change, args.operator.as_deref()).await?;
+    for (done, change) in changes.iter().enumerate() {
+        let written = write_change(&portal, &at, change, args.operator.as_deref()).await;
+        if done > 0 {
+            written.with_context(|| {
+                format!("after writing {done} of {}", count(changes.len(), "change"))
+            })?;
+        } else {
+            written?;
+        }
     }
     if !changes.is_empty() {
         writeln!(out, "Wrote {}.", count(changes.len(), "change"))?;
@@ -269,6 +240,79 @@ pub async fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<Outc
         at.env
     )?;
     request_review(&portal, args, &at, &title, out).await
+}
+
+/// What publishing the file takes.
+struct Plan {
+    /// The namespace's format.
+    format: Format,
+    /// What turns the namespace's items into the file.
+    changes: Vec<Change>,
+    /// Whether the namespace was ever released.
+    released: bool,
+    /// Whether its latest release differs from the file (or there is none).
+    unreleased: bool,
+}
+
+/// Reads the namespace and its latest release and compares them with the file's `text`, which
+/// must be valid in the namespace's format.
+async fn plan(
+    portal: &Portal,
+    at: &Target<'_>,
+    text: &str,
+    file_name: &str,
+) -> anyhow::Result<Plan> {
+    let namespace: Namespace = portal
+        .expect(Method::GET, portal.url(&at.path(&[]), &[])?, None)
+        .await
+        .with_context(|| format!("reading {at}"))?;
+    let format =
+        Format::parse(&namespace.format).with_context(|| format!("reading {at}: its format"))?;
+    let wanted = read_file(format, text, file_name)?;
+    let latest = portal
+        .send(
+            Method::GET,
+            portal.url(&at.path(&["releases", "latest"]), &[])?,
+            None,
+        )
+        .await
+        .with_context(|| format!("reading the latest release of {at}"))?;
+    let release: Option<Release> = match latest.status {
+        StatusCode::NOT_FOUND => None,
+        status if status.is_success() => Some(
+            latest
+                .json()
+                .with_context(|| format!("reading the latest release of {at}"))?,
+        ),
+        _ => {
+            return Err(
+                anyhow!(latest.error()).context(format!("reading the latest release of {at}"))
+            );
+        }
+    };
+
+    let current: Vec<(String, String)> = namespace
+        .items
+        .into_iter()
+        .map(|i| (i.key, i.value))
+        .collect();
+    let changes = diff(&wanted, &current);
+    let wanted: BTreeMap<&str, &str> = wanted
+        .iter()
+        .map(|e| (e.key.as_str(), e.value.as_str()))
+        .collect();
+    let unreleased = release.as_ref().is_none_or(|r| {
+        r.configurations.len() != wanted.len()
+            || r.configurations
+                .iter()
+                .any(|(k, v)| wanted.get(k.as_str()) != Some(&v.as_str()))
+    });
+    Ok(Plan {
+        format,
+        changes,
+        released: release.is_some(),
+        unreleased,
+    })
 }
 
 /// Opens a release request for what the namespace now holds and, with `--wait`, waits for it.
