@@ -44,6 +44,15 @@ pub enum PortalError {
     /// The request conflicts with the current state; the message says how.
     #[error("{0}")]
     Conflict(String),
+    /// A release request is under way for the namespace already; the answer names it (as
+    /// `requestId` too, for CI).
+    #[error("{message}")]
+    RequestUnderWay {
+        /// The live request, when it could be read.
+        request_id: Option<i64>,
+        /// What happened.
+        message: String,
+    },
     /// A CI consumer sent more requests than its rate limit allows.
     #[error("rate limit of {limit} requests per second exceeded; slow down")]
     RateLimited {
@@ -83,6 +92,7 @@ impl PortalError {
             Self::ReviewRequired(_) => (StatusCode::FORBIDDEN, "review_required"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::RequestUnderWay { .. } => (StatusCode::CONFLICT, "request_under_way"),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Admin { status, .. } => (*status, "admin"),
             Self::Unavailable(_) => (StatusCode::BAD_GATEWAY, "unavailable"),
@@ -104,6 +114,15 @@ impl IntoResponse for PortalError {
                 HeaderValue::from_static("application/json"),
             );
             return response;
+        }
+        if let Self::RequestUnderWay {
+            request_id,
+            message,
+        } = &self
+        {
+            let body =
+                serde_json::json!({"code": code, "message": message, "requestId": request_id});
+            return (status, axum::Json(body)).into_response();
         }
         if let Self::Unavailable(reason) = &self {
             tracing::warn!(%reason, "an admin service is unavailable");

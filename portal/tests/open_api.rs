@@ -38,6 +38,8 @@ db_test!(async fn a_consumer_token_edits_and_publishes_within_its_grants(t) {
     s.app("other", "bob").await;
 
     // Only masters of every app named (or the super admin) create consumers.
+    let named_like_a_user = consumer(&s, &s.root, json!({"name": "bob", "grants": [{"appId": "shop", "namespace": "*", "permissions": ["modify"]}]})).await;
+    assert_eq!(named_like_a_user.status, StatusCode::CONFLICT, "{}", named_like_a_user.text);
     let refused = consumer(&s, &bob, json!({"name": "ci", "grants": [{"appId": "shop", "namespace": "*", "permissions": ["modify"]}]})).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
     let bad = consumer(&s, &alice, json!({"name": "ci", "grants": [{"appId": "shop", "namespace": "*", "envs": ["QA"], "permissions": ["modify"]}]})).await;

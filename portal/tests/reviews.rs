@@ -43,6 +43,7 @@ db_test!(async fn a_change_goes_out_in_pro_only_once_reviewed(t) {
     let twice = s.call(Method::POST, &format!("{pro}/release-requests"), Some(&carol), &json!({"title": "again"})).await;
     assert_eq!(twice.status, StatusCode::CONFLICT, "one request under way per namespace: {}", twice.text);
     assert!(twice.text.contains(&format!("#{id}")), "{}", twice.text);
+    assert_eq!((twice.code().as_str(), twice.json()["requestId"].as_i64()), ("request_under_way", Some(id)));
 
     // Lists: the author's, and the reviewer's queue.
     let mine = s.ok(Method::GET, &format!("{REQUESTS}?view=mine"), &alice, &Value::Null).await;

@@ -152,3 +152,15 @@ pub async fn delete(db: &impl ConnectionTrait, id: i64, by: &str) -> Result<(), 
         .await?;
     Ok(())
 }
+
+/// The live consumer named `name`.
+pub async fn find_by_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<consumer::Model>, DbErr> {
+    consumer::Entity::find()
+        .filter(consumer::Column::Name.eq(name))
+        .filter(consumer::Column::DeletedAt.eq(0))
+        .one(db)
+        .await
+}

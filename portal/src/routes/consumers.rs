@@ -231,6 +231,16 @@ pub(crate) async fn create(
             "`comment` must have at most 1024 characters".into(),
         ));
     }
+    // Changes are recorded under the consumer's name, and authorship compares names: a
+    // consumer never shares a name with a person.
+    if lyre_store::accounts::find_user(state.db(), name)
+        .await?
+        .is_some()
+    {
+        return Err(PortalError::Conflict(format!(
+            "`{name}` is a user's name; give the consumer another one"
+        )));
+    }
     let grants = expand(&state, &body.grants)?;
     for g in &body.grants {
         user.grants.require_master(&g.app_id)?;

@@ -276,11 +276,14 @@ pub(crate) async fn open_as(
                 branch.unwrap_or(""),
             )
             .await?;
-            return Err(PortalError::Conflict(format!(
-                "{at} has a release request under way{}; withdraw or finish it first",
-                live.map(|r| format!(" (#{}, {}, by {})", r.id, r.status, r.created_by))
-                    .unwrap_or_default()
-            )));
+            return Err(PortalError::RequestUnderWay {
+                request_id: live.as_ref().map(|r| r.id),
+                message: format!(
+                    "{at} has a release request under way{}; withdraw or finish it first",
+                    live.map(|r| format!(" (#{}, {}, by {})", r.id, r.status, r.created_by))
+                        .unwrap_or_default()
+                ),
+            });
         }
         Err(e) => return Err(e.into()),
     };

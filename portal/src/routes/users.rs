@@ -169,6 +169,14 @@ pub(crate) async fn create(
     check_text("displayName", &body.display_name, 128)?;
     check_text("email", &body.email, 256)?;
     check_password("password", &body.password)?;
+    if lyre_store::consumers::find_by_name(state.db(), username)
+        .await?
+        .is_some()
+    {
+        return Err(PortalError::Conflict(format!(
+            "`{username}` is a CI consumer's name; choose another user name"
+        )));
+    }
     let hash = password::hash(body.password).await?;
     let display_name = if body.display_name.trim().is_empty() {
         username
