@@ -89,3 +89,61 @@ export async function launchBrowser() {
 export function screenshotPath(name) {
   return join(screenshotDir, `${name}.png`);
 }
+
+/**
+ * The portal's API as `username`, for preparing what a test needs (users, apps, roles) without
+ * clicking through it. `call(method, path, body)` answers the parsed JSON (or null) and throws
+ * on an error status.
+ */
+export async function apiAs(url, username, password) {
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!login.ok) {
+    throw new Error(`signing in as ${username}: ${login.status} ${await login.text()}`);
+  }
+  const { token } = await login.json();
+  const call = async (method, path, body) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    }
+    return text ? JSON.parse(text) : null;
+  };
+  return { token, call };
+}
+
+/** Creates a user (as the super admin) and answers their password. */
+export async function createUser(admin, username, displayName = username) {
+  const password = `${username}-password-1`;
+  await admin.call("POST", "/api/v1/users", { username, displayName, password });
+  return password;
+}
+
+/** Signs `page` in through the sign-in form and waits for the apps page. */
+export async function signIn(page, url, username, password) {
+  await page.goto(url);
+  await page.getByLabel("User name").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Apps", exact: true }).waitFor();
+}
+
+/** A browser context and page in a 1280 px window, recording failed requests. */
+export async function newPage(browser, viewport = { width: 1280, height: 860 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const failed = [];
+  page.on("requestfailed", (r) => failed.push(r.url()));
+  return { context, page, failed };
+}

@@ -1,10 +1,59 @@
-import { useCallback, useEffect, useState } from "react";
-import { ApiError, api, type Me } from "./api/client";
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
+import { ApiError, api, setUnauthenticatedHandler, type Me } from "./api/client";
 import { Shell } from "./components/Shell";
+import { Router, match, useRouter } from "./lib/router";
+import { SessionContext } from "./lib/session";
+import { Toasts } from "./lib/toast";
+import { AccountPage } from "./pages/account/AccountPage";
+import { UsersPage } from "./pages/account/UsersPage";
+import { AppPage } from "./pages/apps/AppPage";
+import { AppsPage } from "./pages/apps/AppsPage";
+import { ComparePage } from "./pages/apps/ComparePage";
+import { NamespacePage } from "./pages/namespace/NamespacePage";
+import { AuditPage } from "./pages/ops/AuditPage";
+import { ConsumersPage } from "./pages/ops/ConsumersPage";
+import { SearchPage } from "./pages/ops/SearchPage";
+import { RequestPage } from "./pages/reviews/RequestPage";
+import { RequestsPage } from "./pages/reviews/RequestsPage";
 import { Home } from "./pages/Home";
+import { NotFound } from "./pages/NotFound";
 import { SignIn } from "./pages/SignIn";
 
+/** Route parameters; every name in a route's pattern is present. */
+type Params = Record<string, string> & { app: string; env: string; cluster: string; namespace: string; id: string };
+
 type Session = { state: "checking" } | { state: "signed-out"; notice?: string } | { state: "signed-in"; me: Me };
+
+/** Every signed-in page, by path pattern. */
+const ROUTES: { pattern: string; render: (params: Params) => ReactNode }[] = [
+  { pattern: "/", render: () => <AppsPage /> },
+  { pattern: "/apps/:app", render: (p) => <AppPage app={p.app} /> },
+  { pattern: "/apps/:app/compare", render: (p) => <ComparePage app={p.app} /> },
+  {
+    pattern: "/apps/:app/envs/:env/clusters/:cluster/namespaces/:namespace",
+    render: (p) => <NamespacePage app={p.app} env={p.env} cluster={p.cluster} namespace={p.namespace} />,
+  },
+  { pattern: "/release-requests", render: () => <RequestsPage /> },
+  { pattern: "/release-requests/:id", render: (p) => <RequestPage id={Number(p.id)} /> },
+  { pattern: "/search", render: () => <SearchPage /> },
+  { pattern: "/audit", render: () => <AuditPage /> },
+  { pattern: "/consumers", render: () => <ConsumersPage /> },
+  { pattern: "/users", render: () => <UsersPage /> },
+  { pattern: "/account", render: () => <AccountPage /> },
+  { pattern: "/system", render: () => <Home /> },
+];
+
+function Page() {
+  const { location } = useRouter();
+  for (const route of ROUTES) {
+    const params = match(route.pattern, location.path) as Params | null;
+    if (params) {
+      // A new path renders a fresh page.
+      return <div key={location.path}>{route.render(params)}</div>;
+    }
+  }
+  return <NotFound />;
+}
 
 export function App() {
   const [session, setSession] = useState<Session>({ state: "checking" });
@@ -25,6 +74,12 @@ export function App() {
     void loadMe();
   }, [loadMe]);
 
+  useEffect(() => {
+    setUnauthenticatedHandler(() =>
+      setSession((s) => (s.state === "signed-in" ? { state: "signed-out", notice: "Your session has ended. Please sign in again." } : s)),
+    );
+  }, []);
+
   const signOut = useCallback(async () => {
     try {
       await api.logout();
@@ -32,6 +87,11 @@ export function App() {
       setSession({ state: "signed-out", notice: "You are signed out." });
     }
   }, []);
+
+  const sessionValue = useMemo(
+    () => (session.state === "signed-in" ? { me: session.me, refresh: loadMe, signOut } : null),
+    [session, loadMe, signOut],
+  );
 
   switch (session.state) {
     case "checking":
@@ -44,9 +104,15 @@ export function App() {
       return <SignIn notice={session.notice} onSignedIn={loadMe} />;
     case "signed-in":
       return (
-        <Shell me={session.me} onSignOut={signOut}>
-          <Home onSessionEnded={() => setSession({ state: "signed-out", notice: "Your session has ended. Please sign in again." })} />
-        </Shell>
+        <SessionContext.Provider value={sessionValue}>
+          <Router>
+            <Toasts>
+              <Shell>
+                <Page />
+              </Shell>
+            </Toasts>
+          </Router>
+        </SessionContext.Provider>
       );
   }
 }

@@ -1,31 +1,75 @@
-import type { ReactNode } from "react";
-import type { Me } from "../api/client";
+import { useState, type ReactNode } from "react";
+import { Link, useRouter } from "../lib/router";
+import { useSession } from "../lib/session";
 import { Logo } from "./Logo";
 
-/** The frame of every signed-in page: the top bar with the user and sign-out. */
-export function Shell({ me, onSignOut, children }: { me: Me; onSignOut: () => void; children: ReactNode }) {
+type NavItem = { to: string; label: string; admin?: boolean; match: (path: string) => boolean };
+
+const NAV: NavItem[] = [
+  { to: "/", label: "Apps", match: (p) => p === "/" || p.startsWith("/apps") },
+  { to: "/release-requests", label: "Release requests", match: (p) => p.startsWith("/release-requests") },
+  { to: "/search", label: "Search", match: (p) => p.startsWith("/search") },
+  { to: "/audit", label: "Audit log", match: (p) => p.startsWith("/audit") },
+  { to: "/consumers", label: "CI tokens", match: (p) => p.startsWith("/consumers") },
+  { to: "/users", label: "Users", admin: true, match: (p) => p.startsWith("/users") },
+  { to: "/system", label: "System", match: (p) => p.startsWith("/system") },
+];
+
+/** The frame of every signed-in page: the top bar with the user, and the navigation. */
+export function Shell({ children }: { children: ReactNode }) {
+  const { me, signOut } = useSession();
+  const { location } = useRouter();
+  const [menuOpen, setMenuOpen] = useState(false);
   const name = me.displayName || me.username;
   return (
     <div className="shell">
       <header className="topbar">
-        <a className="brand" href="/" aria-label="Lyre home">
-          <Logo />
-          <span>Lyre</span>
-        </a>
+        <div className="topbar-left">
+          <button
+            type="button"
+            className="button button-quiet menu-toggle"
+            aria-expanded={menuOpen}
+            aria-controls="main-nav"
+            onClick={() => setMenuOpen((open) => !open)}
+          >
+            Menu
+          </button>
+          <Link className="brand" to="/" aria-label="Lyre home">
+            <Logo />
+            <span>Lyre</span>
+          </Link>
+        </div>
         <div className="topbar-user">
-          <span className="avatar" aria-hidden="true">
-            {name.slice(0, 1).toUpperCase()}
-          </span>
-          <span className="user-name" data-testid="current-user">
-            {name}
-            {me.superAdmin && <span className="badge badge-muted">super admin</span>}
-          </span>
-          <button type="button" className="button button-quiet" onClick={onSignOut}>
+          <Link className="user-link" to="/account" title="Your account">
+            <span className="avatar" aria-hidden="true">
+              {name.slice(0, 1).toUpperCase()}
+            </span>
+            <span className="user-name" data-testid="current-user">
+              {name}
+              {me.superAdmin && <span className="badge badge-muted">super admin</span>}
+            </span>
+          </Link>
+          <button type="button" className="button button-quiet" onClick={() => void signOut()}>
             Sign out
           </button>
         </div>
       </header>
-      <main className="content">{children}</main>
+      <div className="frame">
+        <nav id="main-nav" className={`sidenav${menuOpen ? " sidenav-open" : ""}`} aria-label="Main">
+          {NAV.filter((item) => !item.admin || me.superAdmin).map((item) => (
+            <Link
+              key={item.to}
+              to={item.to}
+              className={`nav-link${item.match(location.path) ? " nav-current" : ""}`}
+              aria-current={item.match(location.path) ? "page" : undefined}
+              onClick={() => setMenuOpen(false)}
+            >
+              {item.label}
+            </Link>
+          ))}
+        </nav>
+        <main className="content">{children}</main>
+      </div>
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { StatusBadge } from "../components/StatusBadge";
 const REFRESH_MS = 15_000;
 
 /** The home page: every environment and the health of the services that serve it. */
-export function Home({ onSessionEnded }: { onSessionEnded: () => void }) {
+export function Home() {
   const [status, setStatus] = useState<SystemStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -19,14 +19,13 @@ export function Home({ onSessionEnded }: { onSessionEnded: () => void }) {
       setCheckedAt(new Date());
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
-        onSessionEnded();
         return;
       }
       setError(e instanceof Error ? e.message : String(e));
     } finally {
       setLoading(false);
     }
-  }, [onSessionEnded]);
+  }, []);
 
   useEffect(() => {
     void load();
@@ -38,7 +37,7 @@ export function Home({ onSessionEnded }: { onSessionEnded: () => void }) {
     <section aria-labelledby="home-title">
       <div className="page-header">
         <div>
-          <h1 id="home-title">Environments</h1>
+          <h1 id="home-title">System</h1>
           <p className="muted">Each environment and the health of the services that serve it.</p>
         </div>
         <div className="page-actions">

@@ -1,0 +1,144 @@
+// Small building blocks every page uses.
+import type { ReactNode } from "react";
+
+/** A spinner with a label, for a page or section being loaded. */
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <div className="empty" role="status">
+      <span className="spinner" aria-hidden="true" /> {label}
+    </div>
+  );
+}
+
+/** What a page shows when there is nothing yet, with what to do about it. */
+export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+  return (
+    <div className="empty-state">
+      <p className="empty-title">{title}</p>
+      {children && <p className="muted">{children}</p>}
+      {action && <div className="empty-action">{action}</div>}
+    </div>
+  );
+}
+
+/** An error message in place. */
+export function ErrorNote({ error }: { error?: string }) {
+  if (!error) {
+    return null;
+  }
+  return (
+    <p className="alert" role="alert">
+      {error}
+    </p>
+  );
+}
+
+/** A labelled form field; `hint` and `error` are announced with it. */
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+  id,
+}: {
+  label: string;
+  hint?: string;
+  error?: string;
+  children: ReactNode;
+  id: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {hint && !error && <span className="field-hint">{hint}</span>}
+      {error && (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Page title, description and actions. */
+export function PageHeader({ title, children, actions, crumbs }: { title: ReactNode; children?: ReactNode; actions?: ReactNode; crumbs?: ReactNode }) {
+  return (
+    <div className="page-header">
+      <div className="page-title">
+        {crumbs && <nav className="crumbs" aria-label="Breadcrumbs">{crumbs}</nav>}
+        <h1>{title}</h1>
+        {children && <p className="muted">{children}</p>}
+      </div>
+      {actions && <div className="page-actions">{actions}</div>}
+    </div>
+  );
+}
+
+/** Tabs that switch a section of a page. */
+export function Tabs<T extends string>({
+  tabs,
+  current,
+  onChange,
+  label,
+}: {
+  tabs: { id: T; label: ReactNode }[];
+  current: T;
+  onChange: (id: T) => void;
+  label: string;
+}) {
+  return (
+    <div className="tabs" role="tablist" aria-label={label}>
+      {tabs.map((tab) => (
+        <button
+          key={tab.id}
+          type="button"
+          role="tab"
+          aria-selected={tab.id === current}
+          className={`tab${tab.id === current ? " tab-current" : ""}`}
+          onClick={() => onChange(tab.id)}
+        >
+          {tab.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** Previous / next for a paged list. */
+export function Pager({ page, size, total, onPage }: { page: number; size: number; total: number; onPage: (page: number) => void }) {
+  const pages = Math.max(1, Math.ceil(total / size));
+  if (pages <= 1) {
+    return null;
+  }
+  return (
+    <div className="pager">
+      <button type="button" className="button" disabled={page === 0} onClick={() => onPage(page - 1)}>
+        Previous
+      </button>
+      <span className="muted small">
+        Page {page + 1} of {pages}
+      </span>
+      <button type="button" className="button" disabled={page + 1 >= pages} onClick={() => onPage(page + 1)}>
+        Next
+      </button>
+    </div>
+  );
+}
+
+/** A short, readable time: "14:02" today, else "21 Nov 14:02". */
+export function When({ at }: { at: string }) {
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) {
+    return <span>{at}</span>;
+  }
+  const today = new Date().toDateString() === date.toDateString();
+  const text = today
+    ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+    : date.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  return (
+    <time dateTime={at} title={date.toLocaleString()}>
+      {text}
+    </time>
+  );
+}

@@ -1,0 +1,4 @@
+// In progress.
+export function AccountPage() {
+  return <p>AccountPage</p>;
+}

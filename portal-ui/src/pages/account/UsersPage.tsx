@@ -1,0 +1,4 @@
+// In progress.
+export function UsersPage() {
+  return <p>UsersPage</p>;
+}

@@ -1,0 +1,4 @@
+// In progress.
+export function AppPage(_: { app: string }) {
+  return <p>AppPage</p>;
+}

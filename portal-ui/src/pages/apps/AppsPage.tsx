@@ -1,0 +1,4 @@
+// In progress.
+export function AppsPage() {
+  return <p>AppsPage</p>;
+}

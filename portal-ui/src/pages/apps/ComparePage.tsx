@@ -1,0 +1,4 @@
+// In progress.
+export function ComparePage(_: { app: string }) {
+  return <p>ComparePage</p>;
+}

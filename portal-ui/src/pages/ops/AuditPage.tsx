@@ -1,0 +1,4 @@
+// In progress.
+export function AuditPage() {
+  return <p>AuditPage</p>;
+}

@@ -1,0 +1,4 @@
+// In progress.
+export function ConsumersPage() {
+  return <p>ConsumersPage</p>;
+}

@@ -1,0 +1,4 @@
+// In progress.
+export function SearchPage() {
+  return <p>SearchPage</p>;
+}

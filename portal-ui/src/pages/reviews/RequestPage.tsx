@@ -1,0 +1,4 @@
+// In progress.
+export function RequestPage(_: { id: number }) {
+  return <p>RequestPage</p>;
+}

@@ -1,0 +1,4 @@
+// In progress.
+export function RequestsPage() {
+  return <p>RequestsPage</p>;
+}
