@@ -130,13 +130,13 @@ export async function createUser(admin, username, displayName = username) {
   return password;
 }
 
-/** Signs `page` in through the sign-in form and waits for the apps page. */
+/** Signs `page` in through the sign-in form and waits until the signed-in frame shows. */
 export async function signIn(page, url, username, password) {
   await page.goto(url);
   await page.getByLabel("User name").fill(username);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Apps", exact: true }).waitFor();
+  await page.getByTestId("current-user").waitFor();
 }
 
 /** A browser context and page in a 1280 px window, recording failed requests. */

@@ -16,7 +16,7 @@ after(async () => {
   await lyre?.stop();
 });
 
-test("admin signs in, sees every environment's services, and signs out", async () => {
+test("admin signs in, sees their apps and every environment's services, and signs out", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const failedRequests = [];
@@ -33,11 +33,13 @@ test("admin signs in, sees every environment's services, and signs out", async (
   await assert.doesNotReject(page.getByRole("alert").filter({ hasText: "invalid username or password" }).waitFor());
   assert.equal(await page.getByLabel("Password").inputValue(), "");
 
-  // The right one, submitted with Enter, leads to the home page.
+  // The right one, submitted with Enter, leads to the apps; the System page shows the services.
   await page.getByLabel("Password").fill(ADMIN_PASSWORD);
   await page.getByLabel("Password").press("Enter");
-  await page.getByRole("heading", { name: "Environments" }).waitFor();
+  await page.getByRole("heading", { name: "Apps", exact: true }).waitFor();
   assert.match(await page.getByTestId("current-user").innerText(), /Administrator/);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "System" }).click();
+  await page.getByRole("heading", { name: "System" }).waitFor();
 
   for (const env of ["DEV", "PRO"]) {
     const card = page.getByTestId(`env-${env}`);
@@ -51,7 +53,7 @@ test("admin signs in, sees every environment's services, and signs out", async (
   // The session survives a reload (the cookie), and the page fits a narrow window.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.reload();
-  await page.getByRole("heading", { name: "Environments" }).waitFor();
+  await page.getByRole("heading", { name: "System" }).waitFor();
   await page.getByTestId("env-PRO").getByText("All services up").waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no horizontal scrolling in a narrow window (overflow ${overflow}px)`);
