@@ -85,7 +85,8 @@ export function RequestPage({ id }: { id: number }) {
         <div className="banner banner-warn" role="status">
           <div>
             <strong>This request is stale.</strong> The namespace changed after its changes were frozen, so it cannot be approved or
-            published as it is. Refreshing freezes the current changes and asks for approval again.
+            published as it is. Its author (or someone who may edit the namespace) refreshes it: that freezes the current changes and
+            asks for approval again.
           </div>
           <button type="button" className="button" disabled={busy !== undefined} onClick={() => void act("refresh", undefined, "The request shows the current changes and waits for approval again.")}>
             {busy === "refresh" ? "Refreshing…" : "Refresh changes"}
