@@ -48,7 +48,15 @@ test("admin signs in, sees their apps and every environment's services, and sign
     assert.equal(await card.getByRole("cell", { name: "Admin service" }).count(), 1);
     assert.equal(await card.getByText("Up", { exact: true }).count(), 3, "meta, config and admin are up");
   }
-  await page.screenshot({ path: screenshotPath("home"), fullPage: true });
+  // Each environment's rules: PRO requires review by default; the super admin switches it.
+  const review = page.getByTestId("env-PRO").getByRole("checkbox", { name: "Review required" });
+  assert.equal(await review.isChecked(), true);
+  assert.equal(await page.getByTestId("env-DEV").getByRole("checkbox", { name: "Review required" }).isChecked(), false);
+  await review.uncheck();
+  await page.getByRole("status").filter({ hasText: "PRO: Review required is off." }).waitFor();
+  await review.check();
+  await page.getByRole("status").filter({ hasText: "PRO: Review required is on." }).waitFor();
+  await page.screenshot({ path: screenshotPath("system"), fullPage: true });
 
   // The session survives a reload (the cookie), and the page fits a narrow window.
   await page.setViewportSize({ width: 390, height: 844 });

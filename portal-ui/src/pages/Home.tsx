@@ -1,10 +1,13 @@
 import { useCallback, useEffect, useState } from "react";
-import { ApiError, api, type EnvStatus, type SystemStatus } from "../api/client";
+import { ApiError, api, messageOf, type EnvRulesView, type EnvStatus, type SystemStatus } from "../api/client";
 import { StatusBadge } from "../components/StatusBadge";
+import { useSession } from "../lib/session";
+import { useToast } from "../lib/toast";
+import { useAsync } from "../lib/useAsync";
 
 const REFRESH_MS = 15_000;
 
-/** The home page: every environment and the health of the services that serve it. */
+/** Every environment: the health of the services that serve it, and the rules it sets. */
 export function Home() {
   const [status, setStatus] = useState<SystemStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -91,6 +94,7 @@ function EnvCard({ env }: { env: EnvStatus }) {
         </dd>
       </dl>
       {env.metaReason && <p className="alert alert-inline">{env.metaReason}</p>}
+      <EnvRules env={env.name} />
       {env.metaStatus === "UP" && (
         <>
           {env.services.length > 0 && (
@@ -135,4 +139,53 @@ function serviceLabel(service: string): string {
     default:
       return service;
   }
+}
+
+const RULES: { key: keyof Omit<EnvRulesView, "env">; label: string; help: string }[] = [
+  { key: "reviewRequired", label: "Review required", help: "Changes go out only through approved release requests." },
+  { key: "memberOnlyView", label: "Members-only view", help: "Private namespaces are shown to the app's members only." },
+  { key: "emergencyPublishAllowed", label: "Emergency publish", help: "The super admin may publish without review." },
+  { key: "namespaceLock", label: "Namespace lock", help: "The first editor holds a namespace until it is published." },
+];
+
+/** An environment's rules; the super admin switches them. */
+function EnvRules({ env }: { env: string }) {
+  const { me } = useSession();
+  const toast = useToast();
+  const rules = useAsync(() => api.get<EnvRulesView>(`/api/v1/envs/${encodeURIComponent(env)}/settings`), [env]);
+  const [saving, setSaving] = useState<string>();
+  if (!rules.data) {
+    return rules.error ? <p className="empty-inline">{rules.error}</p> : null;
+  }
+  const data = rules.data;
+  const toggle = async (key: (typeof RULES)[number]["key"]) => {
+    setSaving(key);
+    try {
+      await api.put(`/api/v1/envs/${encodeURIComponent(env)}/settings`, { [key]: !data[key] });
+      await rules.reload();
+      toast.success(`${env}: ${RULES.find((r) => r.key === key)?.label} is ${data[key] ? "off" : "on"}.`);
+    } catch (e) {
+      toast.error(messageOf(e));
+    } finally {
+      setSaving(undefined);
+    }
+  };
+  return (
+    <ul className="env-rules" aria-label={`Rules of ${env}`}>
+      {RULES.map((rule) => (
+        <li key={rule.key}>
+          <label className="check" title={rule.help}>
+            <input
+              type="checkbox"
+              checked={data[rule.key]}
+              disabled={!me.superAdmin || saving !== undefined}
+              onChange={() => void toggle(rule.key)}
+            />
+            {rule.label}
+          </label>
+          <span className="muted small">{rule.help}</span>
+        </li>
+      ))}
+    </ul>
+  );
 }
