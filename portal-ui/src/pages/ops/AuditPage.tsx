@@ -1,4 +1,303 @@
-// In progress.
+import { useEffect, useState, type FormEvent } from "react";
+import { api, query, type App, type AuditEntry, type Page } from "../../api/client";
+import { EmptyState, ErrorNote, Loading, PageHeader, Pager } from "../../components/Common";
+import { Link, path, useRouter, useSearchParams } from "../../lib/router";
+import { useSession } from "../../lib/session";
+import { useAsync } from "../../lib/useAsync";
+import { useDebounced, useEnvNames, useFieldId } from "../apps/kit";
+import { UserPicker } from "../apps/UserPicker";
+import "../apps/apps.css";
+import "./ops.css";
+
+const PAGE_SIZE = 50;
+
+const ENTITY_TYPES: [string, string][] = [
+  ["app", "Apps"],
+  ["cluster", "Clusters"],
+  ["app_namespace", "Namespace definitions"],
+  ["namespace", "Namespaces (items)"],
+  ["item", "Items"],
+  ["release", "Releases"],
+  ["branch", "Gray branches"],
+  ["access_key", "Access keys"],
+  ["role", "Roles"],
+  ["consumer", "CI tokens"],
+  ["user", "Users"],
+  ["env_settings", "Environment rules"],
+];
+
+type Filters = { app: string; operator: string; env: string; entityType: string; from: string; to: string };
+const FIELDS: (keyof Filters)[] = ["app", "operator", "env", "entityType", "from", "to"];
+
+function read(params: URLSearchParams): Filters {
+  return {
+    app: params.get("app") ?? "",
+    operator: params.get("operator") ?? "",
+    env: params.get("env") ?? "",
+    entityType: params.get("entityType") ?? "",
+    from: params.get("from") ?? "",
+    to: params.get("to") ?? "",
+  };
+}
+
+/** A `datetime-local` value as an RFC 3339 time, or undefined. */
+function rfc3339(local: string): string | undefined {
+  if (!local) {
+    return undefined;
+  }
+  const date = new Date(local);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** The audit log: who changed what, when, filtered. */
 export function AuditPage() {
-  return <p>AuditPage</p>;
+  const { me } = useSession();
+  const { navigate } = useRouter();
+  const params = useSearchParams();
+  const applied = read(params);
+  const page = Math.max(0, Number(params.get("page") ?? 0) || 0);
+  const [draft, setDraft] = useState<Filters>(applied);
+  const { envs } = useEnvNames();
+  const needsApp = !me.superAdmin && !applied.app;
+  const key = FIELDS.map((f) => applied[f]).join("|");
+
+  useEffect(() => setDraft(read(params)), [key]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const entries = useAsync(
+    () =>
+      needsApp
+        ? Promise.resolve(undefined)
+        : api.get<Page<AuditEntry>>(
+            `/api/v1/audits${query({
+              appId: applied.app,
+              operator: applied.operator,
+              env: applied.env,
+              entityType: applied.entityType,
+              from: rfc3339(applied.from),
+              to: rfc3339(applied.to),
+              page,
+              size: PAGE_SIZE,
+            })}`,
+          ),
+    [key, page, needsApp],
+  );
+
+  const apply = (filters: Filters, nextPage = 0) =>
+    navigate(`/audit${query({ ...Object.fromEntries(FIELDS.map((f) => [f, filters[f].trim()])), page: nextPage || undefined })}`);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    apply(draft);
+  };
+
+  const ids = {
+    app: useFieldId("audit-app"),
+    appList: useFieldId("audit-apps"),
+    operator: useFieldId("audit-operator"),
+    env: useFieldId("audit-env"),
+    type: useFieldId("audit-type"),
+    from: useFieldId("audit-from"),
+    to: useFieldId("audit-to"),
+  };
+  const appSearch = useDebounced(draft.app.trim(), 200);
+  const apps = useAsync(() => api.get<Page<App>>(`/api/v1/apps${query({ search: appSearch, size: 10 })}`), [appSearch]);
+  const filtered = FIELDS.some((f) => applied[f]);
+
+  return (
+    <section className="ops-page">
+      <PageHeader title="Audit log">
+        Every write, newest first: configuration changes, roles, CI tokens, users and environment rules.{" "}
+        {me.superAdmin ? "As the super admin you read all of it." : "You read the entries of apps you hold a role in."}
+      </PageHeader>
+
+      <form className="card filter-card" onSubmit={submit} aria-label="Filters">
+        <div className="filter-grid">
+          <div className="field">
+            <label htmlFor={ids.app}>
+              App{!me.superAdmin && <span className="required-mark"> (required)</span>}
+            </label>
+            <input
+              id={ids.app}
+              list={ids.appList}
+              value={draft.app}
+              onChange={(e) => setDraft({ ...draft, app: e.target.value })}
+              placeholder={me.superAdmin ? "Any app" : "An app you hold a role in"}
+              autoComplete="off"
+            />
+            <datalist id={ids.appList}>
+              {(apps.data?.items ?? []).map((a) => (
+                <option key={a.appId} value={a.appId}>
+                  {a.name}
+                </option>
+              ))}
+            </datalist>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.operator}>Person</label>
+            <UserPicker id={ids.operator} value={draft.operator} onChange={(operator) => setDraft({ ...draft, operator })} placeholder="Anyone" />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.env}>Environment</label>
+            <select id={ids.env} value={draft.env} onChange={(e) => setDraft({ ...draft, env: e.target.value })}>
+              <option value="">Any</option>
+              {envs.map((e) => (
+                <option key={e} value={e}>
+                  {e}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.type}>What</label>
+            <select id={ids.type} value={draft.entityType} onChange={(e) => setDraft({ ...draft, entityType: e.target.value })}>
+              <option value="">Anything</option>
+              {ENTITY_TYPES.map(([id, label]) => (
+                <option key={id} value={id}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.from}>From</label>
+            <input id={ids.from} type="datetime-local" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.to}>Until</label>
+            <input id={ids.to} type="datetime-local" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
+          </div>
+        </div>
+        <div className="filter-actions">
+          <button type="submit" className="button button-primary">
+            Show entries
+          </button>
+          {filtered && (
+            <button type="button" className="button" onClick={() => navigate("/audit")}>
+              Clear filters
+            </button>
+          )}
+        </div>
+      </form>
+
+      <div className="section">
+        {needsApp ? (
+          <EmptyState title="Choose an app to read its audit log">
+            Only the super admin reads the whole log; everyone else reads it one app at a time, for the apps they hold a role in
+            (master, modify or release).
+          </EmptyState>
+        ) : (
+          <>
+            <ErrorNote error={entries.error} />
+            {!entries.data && entries.loading && <Loading label="Loading the audit log…" />}
+            {entries.data && entries.data.items.length === 0 && (
+              <EmptyState title={filtered ? "No entries match these filters" : "Nothing has been recorded yet"}>
+                {filtered ? "Widen the time range or clear a filter." : "Every write will appear here."}
+              </EmptyState>
+            )}
+            {entries.data && entries.data.items.length > 0 && (
+              <>
+                <div className="section-header">
+                  <span className="muted small" role="status">
+                    {entries.data.total} {entries.data.total === 1 ? "entry" : "entries"}
+                    {entries.loading && " · updating…"}
+                  </span>
+                </div>
+                <div className="card card-flush table-scroll">
+                  <table className="table audit-table">
+                    <thead>
+                      <tr>
+                        <th scope="col">When</th>
+                        <th scope="col">Who</th>
+                        <th scope="col">Did</th>
+                        <th scope="col">What</th>
+                        <th scope="col" className="hide-narrow">
+                          Details
+                        </th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {entries.data.items.map((e) => (
+                        <AuditRow key={e.id} entry={e} />
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+                <Pager page={page} size={PAGE_SIZE} total={entries.data.total} onPage={(next) => apply(applied, next)} />
+              </>
+            )}
+          </>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function AuditRow({ entry }: { entry: AuditEntry }) {
+  const at = new Date(entry.createdAt);
+  return (
+    <tr data-testid={`audit-${entry.id}`}>
+      <td className="nowrap">
+        <time dateTime={entry.createdAt} title={at.toLocaleString()}>
+          {Number.isNaN(at.getTime()) ? entry.createdAt : at.toLocaleString([], { dateStyle: "medium", timeStyle: "medium" })}
+        </time>
+      </td>
+      <td className="mono">{entry.operator}</td>
+      <td>
+        <span className={`pill ${operationPill(entry.operation)}`}>{entry.operation.replace(/_/g, " ")}</span>
+      </td>
+      <td className="audit-what">
+        <span className="audit-type">{entry.entityType.replace(/_/g, " ")}</span> <span className="mono">{entry.entityId}</span>
+        <div className="audit-where small">
+          {entry.appId && (
+            <Link to={path("apps", entry.appId)} className="app-link">
+              {entry.appId}
+            </Link>
+          )}
+          {entry.env && <span className="pill pill-muted">{entry.env}</span>}
+        </div>
+      </td>
+      <td className="hide-narrow">
+        <Detail text={entry.detail} />
+      </td>
+    </tr>
+  );
+}
+
+function operationPill(operation: string): string {
+  if (/delete|revoke|abandon|reject/.test(operation)) {
+    return "pill-bad";
+  }
+  if (/create|grant|associate|approve/.test(operation)) {
+    return "pill-ok";
+  }
+  if (/publish|release|merge|rollback/.test(operation)) {
+    return "pill-info";
+  }
+  return "pill-muted";
+}
+
+/** The change as JSON: a one-line preview that opens into the whole. */
+function Detail({ text }: { text: string }) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed && typeof parsed === "object" && Object.keys(parsed).length === 0) {
+    return <span className="muted">—</span>;
+  }
+  const pretty = parsed === undefined ? text : JSON.stringify(parsed, null, 2);
+  const preview = parsed === undefined ? text : JSON.stringify(parsed);
+  if (preview.length <= 60) {
+    return <code className="audit-detail-short">{preview}</code>;
+  }
+  return (
+    <details className="audit-detail">
+      <summary>
+        <code>{preview.slice(0, 56)}…</code>
+      </summary>
+      <pre className="mono">{pretty}</pre>
+    </details>
+  );
 }

@@ -1,4 +1,148 @@
-// In progress.
+import { useEffect, useState, type FormEvent, type ReactNode } from "react";
+import { api, query, type SearchHit } from "../../api/client";
+import { EmptyState, ErrorNote, Loading, PageHeader } from "../../components/Common";
+import { Link, useRouter, useSearchParams } from "../../lib/router";
+import { useAsync } from "../../lib/useAsync";
+import { namespacePath } from "../apps/Overview";
+import "../apps/apps.css";
+import "./ops.css";
+
+const LIMIT = 200;
+
+/** Keys and values across every app and environment the caller may see. */
 export function SearchPage() {
-  return <p>SearchPage</p>;
+  const { navigate } = useRouter();
+  const params = useSearchParams();
+  const q = params.get("q") ?? "";
+  const [text, setText] = useState(q);
+  const [tooShort, setTooShort] = useState(false);
+  useEffect(() => setText(q), [q]);
+
+  const hits = useAsync(
+    () => (q.trim().length >= 2 ? api.get<SearchHit[]>(`/api/v1/search${query({ q: q.trim(), limit: LIMIT })}`) : Promise.resolve(undefined)),
+    [q],
+  );
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (text.trim().length < 2) {
+      setTooShort(true);
+      return;
+    }
+    setTooShort(false);
+    navigate(`/search${query({ q: text.trim() })}`);
+  };
+
+  const list = hits.data ?? [];
+  return (
+    <section className="ops-page">
+      <PageHeader title="Search">
+        Find a key or a value in every app, environment and cluster. Private namespaces of apps you are not a member of are left out
+        where the environment shows them to members only (PRO by default), so you see only what you may read.
+      </PageHeader>
+      <form className="search-form" onSubmit={submit} role="search">
+        <label htmlFor="config-search" className="visually-hidden-apps">
+          Key or value
+        </label>
+        <input
+          id="config-search"
+          className="input search-input"
+          type="search"
+          value={text}
+          placeholder="Key or value, e.g. jdbc or timeout"
+          aria-describedby="search-hint"
+          aria-invalid={tooShort || undefined}
+          onChange={(e) => {
+            setText(e.target.value);
+            if (e.target.value.trim().length >= 2) {
+              setTooShort(false);
+            }
+          }}
+        />
+        <button type="submit" className="button button-primary">
+          Search
+        </button>
+      </form>
+      <p id="search-hint" className={tooShort ? "field-error search-hint" : "muted small search-hint"} role={tooShort ? "alert" : undefined}>
+        {tooShort ? "Type at least 2 characters." : "At least 2 characters; letter case is ignored."}
+      </p>
+
+      <div className="section">
+        <ErrorNote error={hits.error} />
+        {!q && <EmptyState title="Search your configuration">Results link to the namespace that holds each key.</EmptyState>}
+        {q && hits.loading && !hits.data && <Loading label="Searching…" />}
+        {hits.data && list.length === 0 && (
+          <EmptyState title={`Nothing found for “${q}”`}>No key or value you may see contains it.</EmptyState>
+        )}
+        {list.length > 0 && (
+          <>
+            <div className="section-header">
+              <span className="muted small" role="status">
+                {list.length >= LIMIT ? `The first ${LIMIT} matches — refine the search to see others.` : `${list.length} ${list.length === 1 ? "match" : "matches"}`}
+              </span>
+            </div>
+            <div className="card card-flush table-scroll">
+              <table className="table search-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Key</th>
+                    <th scope="col">Value</th>
+                    <th scope="col">Where</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((h) => (
+                    <tr key={`${h.env}/${h.appId}/${h.clusterName}/${h.namespaceName}/${h.key}`} data-testid={`hit-${h.env}-${h.appId}-${h.key}`}>
+                      <td className="mono search-key">
+                        <Mark text={h.key} q={q} />
+                      </td>
+                      <td className="mono value-cell">
+                        <Mark text={h.value} q={q} />
+                      </td>
+                      <td className="search-where">
+                        <Link
+                          to={namespacePath(h.appId, h.env, h.clusterName, h.namespaceName)}
+                          aria-label={`${h.key} in ${h.env} / ${h.appId} / ${h.clusterName} / ${h.namespaceName}`}
+                          className="where-link"
+                        >
+                          <span className="pill pill-muted">{h.env}</span>
+                          <span className="where-path">
+                            {h.appId} / {h.clusterName} / <strong>{h.namespaceName}</strong>
+                          </span>
+                        </Link>
+                        {h.isPublic && <span className="pill pill-info where-public">public</span>}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        )}
+      </div>
+      <p className="muted small">
+        Looking for an app by name? Use the <Link to="/">apps list</Link>.
+      </p>
+    </section>
+  );
+}
+
+/** `text` with each occurrence of `q` (ignoring case) marked. */
+function Mark({ text, q }: { text: string; q: string }) {
+  const needle = q.trim().toLowerCase();
+  if (!needle) {
+    return <>{text}</>;
+  }
+  const parts: ReactNode[] = [];
+  const lower = text.toLowerCase();
+  let at = 0;
+  let found = lower.indexOf(needle);
+  while (found >= 0 && parts.length < 40) {
+    parts.push(text.slice(at, found));
+    parts.push(<mark key={found}>{text.slice(found, found + needle.length)}</mark>);
+    at = found + needle.length;
+    found = lower.indexOf(needle, at);
+  }
+  parts.push(text.slice(at));
+  return <>{parts}</>;
 }
