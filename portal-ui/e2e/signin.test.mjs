@@ -52,10 +52,12 @@ test("admin signs in, sees their apps and every environment's services, and sign
   const review = page.getByTestId("env-PRO").getByRole("checkbox", { name: "Review required" });
   assert.equal(await review.isChecked(), true);
   assert.equal(await page.getByTestId("env-DEV").getByRole("checkbox", { name: "Review required" }).isChecked(), false);
-  await review.uncheck();
+  await review.click();
   await page.getByRole("status").filter({ hasText: "PRO: Review required is off." }).waitFor();
-  await review.check();
+  assert.equal(await review.isChecked(), false);
+  await review.click();
   await page.getByRole("status").filter({ hasText: "PRO: Review required is on." }).waitFor();
+  assert.equal(await review.isChecked(), true);
   await page.screenshot({ path: screenshotPath("system"), fullPage: true });
 
   // The session survives a reload (the cookie), and the page fits a narrow window.
