@@ -41,7 +41,7 @@ export function Home() {
       <div className="page-header">
         <div>
           <h1 id="home-title">System</h1>
-          <p className="muted">Each environment and the health of the services that serve it.</p>
+          <p className="muted">Each environment: the rules it sets for changes, and the health of the services that serve it.</p>
         </div>
         <div className="page-actions">
           {checkedAt && (
