@@ -28,6 +28,13 @@ async function open(page, to) {
   await page.goto(`${lyre.url}${to}`);
 }
 
+/** Waits for a success message, then closes it (toasts cover the bottom right corner). */
+async function sawToast(page, text) {
+  const toast = page.locator(".toast").filter({ hasText: text });
+  await toast.getByRole("button", { name: "Dismiss" }).click();
+  await toast.waitFor({ state: "detached" });
+}
+
 async function overflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
@@ -53,7 +60,7 @@ test("a fresh install explains itself, and an app is created through a dialog th
   await dialog.getByLabel("App ID").press("Enter");
   await page.waitForURL(`${lyre.url}/apps/shop`);
   await page.getByRole("heading", { name: "shop", level: 1 }).waitFor();
-  await page.getByRole("status").filter({ hasText: "App shop created." }).waitFor();
+  await sawToast(page, "App shop created.");
 
   // A taken id is refused in the form too.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps" }).click();
@@ -94,7 +101,7 @@ test("apps are searched, paged, and favorites come first, also after a reload", 
 
   // Star catalog: it shows among the favorites and first in the list.
   await page.getByRole("button", { name: "Add catalog to favorites" }).click();
-  await page.getByRole("status").filter({ hasText: "catalog added to your favorites." }).waitFor();
+  await sawToast(page, "catalog added to your favorites.");
   const favorites = page.getByRole("list", { name: "Favorite apps" });
   await favorites.getByRole("link", { name: "catalog" }).waitFor();
   assert.equal(await rows.first().getAttribute("data-testid"), "app-row-catalog");
@@ -167,7 +174,7 @@ test("the overview goes across environments and clusters; namespaces are created
   await clusterDialog.getByLabel("Name", { exact: true }).fill("east");
   await clusterDialog.getByLabel("Comment").fill("East data centre");
   await clusterDialog.getByRole("button", { name: "Create cluster" }).click();
-  await page.getByRole("status").filter({ hasText: "Cluster east created in DEV" }).waitFor();
+  await sawToast(page, "Cluster east created in DEV");
   const clusters = page.getByRole("group", { name: "Cluster" });
   assert.equal(await clusters.getByRole("button", { name: "east" }).getAttribute("aria-pressed"), "true");
   await page.waitForURL(/env=DEV&cluster=east/);
@@ -183,7 +190,7 @@ test("the overview goes across environments and clusters; namespaces are created
   await nsDialog.getByText("It will be called settings.yaml.").waitFor();
   await nsDialog.getByLabel("Comment").fill("Feature settings");
   await nsDialog.getByRole("button", { name: "Create namespace" }).click();
-  await page.getByRole("status").filter({ hasText: "Namespace settings.yaml created" }).waitFor();
+  await sawToast(page, "Namespace settings.yaml created");
   const settings = page.getByTestId("ns-settings.yaml");
   await settings.getByText("yaml", { exact: true }).waitFor();
   await settings.getByText("private", { exact: true }).waitFor();
@@ -206,7 +213,7 @@ test("the overview goes across environments and clusters; namespaces are created
   await assoc.getByText("from common · properties · Shared database").waitFor();
   await assoc.getByRole("radio", { name: /db/ }).check();
   await assoc.getByRole("button", { name: "Associate" }).click();
-  await page.getByRole("status").filter({ hasText: "db associated into DEV / east" }).waitFor();
+  await sawToast(page, "db associated into DEV / east");
   const db = page.getByTestId("ns-db");
   await db.getByText("from common").waitFor();
   await page.screenshot({ path: screenshotPath("app-overview"), fullPage: true });
@@ -241,7 +248,7 @@ test("an environment is exported and imported into another cluster: abort shows 
   const download = await downloading;
   assert.equal(download.suggestedFilename(), "shop-DEV.zip");
   const file = await download.path();
-  await page.getByRole("status").filter({ hasText: "Exported DEV as shop-DEV.zip." }).waitFor();
+  await sawToast(page, "Exported DEV as shop-DEV.zip.");
 
   await page.getByRole("button", { name: "Import into DEV…" }).click();
   const dialog = page.getByRole("dialog", { name: "Import into DEV" });
@@ -266,7 +273,7 @@ test("an environment is exported and imported into another cluster: abort shows 
   const cells = await result.getByRole("cell").allInnerTexts();
   assert.match(cells[2], /1\s+color/, "color added");
   assert.match(cells[3], /1\s+timeout/, "timeout overwritten");
-  await page.getByRole("status").filter({ hasText: /Imported into DEV: \d+ keys? added, 1 overwritten/ }).waitFor();
+  await sawToast(page, /Imported into DEV: \d+ keys? added, 1 overwritten/);
   await page.screenshot({ path: screenshotPath("app-import-result"), fullPage: true });
   await dialog.getByRole("button", { name: "Done" }).click();
   await page.getByTestId("ns-application").getByText("2 items").waitFor();

@@ -197,7 +197,7 @@ export function ComparePage({ app }: { app: string }) {
                 </div>
               </div>
               <div className="card card-flush table-scroll">
-                <table className="table compare-table" aria-label={`Differences of ${ns}`}>
+                <table className="table compare-table stack-narrow" aria-label={`Differences of ${ns}`}>
                   <thead>
                     <tr>
                       <th scope="col" className="check-col">
@@ -220,6 +220,8 @@ export function ComparePage({ app }: { app: string }) {
                         key={c.key}
                         change={c}
                         on={selected.has(c.key)}
+                        fromLabel={from}
+                        toLabel={to}
                         toggle={() =>
                           setSelected((s) => {
                             const next = new Set(s);
@@ -282,7 +284,19 @@ function defaultCluster(clusters: string[]): string {
   return clusters.includes("default") ? "default" : (clusters[0] ?? "default");
 }
 
-function DiffRow({ change, on, toggle }: { change: KeyChange; on: boolean; toggle: () => void }) {
+function DiffRow({
+  change,
+  on,
+  toggle,
+  fromLabel,
+  toLabel,
+}: {
+  change: KeyChange;
+  on: boolean;
+  toggle: () => void;
+  fromLabel: string;
+  toLabel: string;
+}) {
   return (
     <tr className={`diff-${change.kind}${on ? " row-selected" : ""}`} data-testid={`diff-${change.key}`}>
       <td className="check-col">
@@ -292,8 +306,12 @@ function DiffRow({ change, on, toggle }: { change: KeyChange; on: boolean; toggl
       <td>
         <span className={`change change-${change.kind}`}>{KIND[change.kind]?.label ?? change.kind}</span>
       </td>
-      <td className="mono value-cell">{change.newValue ?? <span className="muted">—</span>}</td>
-      <td className="mono value-cell">{change.oldValue ?? <span className="muted">—</span>}</td>
+      <td className="mono value-cell stack-full" data-label={`In ${fromLabel}`}>
+        {change.newValue ?? <span className="muted">—</span>}
+      </td>
+      <td className="mono value-cell stack-full" data-label={`In ${toLabel}`}>
+        {change.oldValue ?? <span className="muted">—</span>}
+      </td>
     </tr>
   );
 }

@@ -73,7 +73,7 @@ export function Permissions({
         {roles.data && grants.length === 0 && <EmptyState title="Nobody holds a role in this app" />}
         {roles.data && grants.length > 0 && (
           <div className="card card-flush table-scroll">
-            <table className="table roles-table">
+            <table className="table roles-table stack-narrow">
               <thead>
                 <tr>
                   <th scope="col">Who</th>
@@ -102,7 +102,7 @@ export function Permissions({
                     <td>
                       <span className={`pill role-${g.role}`}>{g.role}</span>
                     </td>
-                    <td>{scopeText(g)}</td>
+                    <td className="stack-full">{scopeText(g)}</td>
                     <td className="hide-narrow muted small">
                       {g.grantedBy}, <When at={g.grantedAt} />
                     </td>
@@ -465,7 +465,7 @@ function KeyList({ app, env }: { app: string; env: string }) {
                     )
                   }
                 >
-                  <BusyLabel busy={working === `mode-${k.id}`}>{k.mode === "observe" ? "Enforce" : "Observe only"}</BusyLabel>
+                  <BusyLabel busy={working === `mode-${k.id}`}>{k.mode === "observe" ? "Switch to enforce" : "Switch to observe"}</BusyLabel>
                 </button>
                 <button
                   type="button"

@@ -43,7 +43,10 @@ export function UserPicker({
     };
   }, [search, open]);
 
-  const shown = open && users.length > 0 && !(users.length === 1 && users[0]?.username === value);
+  // What the server found, narrowed to what is typed now (an answer may lag behind the typing).
+  const needle = value.trim().toLowerCase();
+  const matching = users.filter((u) => `${u.username}\n${u.displayName}\n${u.email}`.toLowerCase().includes(needle));
+  const shown = open && matching.length > 0;
   const choose = (user: UserView) => {
     onChange(user.username);
     setOpen(false);
@@ -68,6 +71,7 @@ export function UserPicker({
         onChange={(e) => {
           onChange(e.target.value);
           setOpen(true);
+          setActive(-1);
         }}
         onFocus={() => setOpen(true)}
         onBlur={() => window.setTimeout(() => setOpen(false), 150)}
@@ -80,13 +84,13 @@ export function UserPicker({
           }
           if (e.key === "ArrowDown") {
             e.preventDefault();
-            setActive((a) => Math.min(users.length - 1, a + 1));
+            setActive((a) => Math.min(matching.length - 1, a + 1));
           } else if (e.key === "ArrowUp") {
             e.preventDefault();
             setActive((a) => Math.max(0, a - 1));
           } else if (e.key === "Enter" && active >= 0) {
             e.preventDefault();
-            const user = users[active];
+            const user = matching[active];
             if (user) {
               choose(user);
             }
@@ -99,7 +103,7 @@ export function UserPicker({
       />
       {shown && (
         <ul id={listId} role="listbox" className="user-options" aria-label="People">
-          {users.map((u, i) => (
+          {matching.map((u, i) => (
             <li
               key={u.username}
               id={`${listId}-${i}`}

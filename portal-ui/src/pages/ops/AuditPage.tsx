@@ -203,16 +203,14 @@ export function AuditPage() {
                   </span>
                 </div>
                 <div className="card card-flush table-scroll">
-                  <table className="table audit-table">
+                  <table className="table audit-table stack-narrow">
                     <thead>
                       <tr>
                         <th scope="col">When</th>
                         <th scope="col">Who</th>
                         <th scope="col">Did</th>
                         <th scope="col">What</th>
-                        <th scope="col" className="hide-narrow">
-                          Details
-                        </th>
+                        <th scope="col">Details</th>
                       </tr>
                     </thead>
                     <tbody>
@@ -245,7 +243,7 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
       <td>
         <span className={`pill ${operationPill(entry.operation)}`}>{entry.operation.replace(/_/g, " ")}</span>
       </td>
-      <td className="audit-what">
+      <td className="audit-what stack-full">
         <span className="audit-type">{entry.entityType.replace(/_/g, " ")}</span> <span className="mono">{entry.entityId}</span>
         <div className="audit-where small">
           {entry.appId && (
@@ -256,7 +254,7 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
           {entry.env && <span className="pill pill-muted">{entry.env}</span>}
         </div>
       </td>
-      <td className="hide-narrow">
+      <td className="stack-full">
         <Detail text={entry.detail} />
       </td>
     </tr>
@@ -276,7 +274,28 @@ function operationPill(operation: string): string {
   return "pill-muted";
 }
 
-/** The change as JSON: a one-line preview that opens into the whole. */
+type Change = { key?: string; value?: string; oldValue?: string; newValue?: string };
+const NOISE = new Set(["createdBy", "createdAt", "updatedBy", "updatedAt"]);
+
+/** The change in a few readable lines: items added, changed and deleted, or its fields. */
+function summarize(parsed: unknown): string[] {
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    return [];
+  }
+  const o = parsed as Record<string, unknown>;
+  if (Array.isArray(o.created) && Array.isArray(o.updated) && Array.isArray(o.deleted)) {
+    return [
+      ...(o.created as Change[]).map((c) => `+ ${c.key} = ${c.value ?? ""}`),
+      ...(o.updated as Change[]).map((c) => `~ ${c.key}: ${c.oldValue ?? ""} → ${c.newValue ?? c.value ?? ""}`),
+      ...(o.deleted as Change[]).map((c) => `− ${c.key}`),
+    ];
+  }
+  return Object.entries(o)
+    .filter(([k, v]) => !NOISE.has(k) && v !== "" && v !== null)
+    .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+}
+
+/** The change: a few readable lines, opening into the whole of it. */
 function Detail({ text }: { text: string }) {
   let parsed: unknown;
   try {
@@ -284,20 +303,26 @@ function Detail({ text }: { text: string }) {
   } catch {
     parsed = undefined;
   }
-  if (parsed && typeof parsed === "object" && Object.keys(parsed).length === 0) {
+  const lines = parsed === undefined ? [text] : summarize(parsed);
+  if (lines.length === 0) {
     return <span className="muted">—</span>;
   }
-  const pretty = parsed === undefined ? text : JSON.stringify(parsed, null, 2);
-  const preview = parsed === undefined ? text : JSON.stringify(parsed);
-  if (preview.length <= 60) {
-    return <code className="audit-detail-short">{preview}</code>;
-  }
+  const shown = lines.slice(0, 3);
   return (
-    <details className="audit-detail">
-      <summary>
-        <code>{preview.slice(0, 56)}…</code>
-      </summary>
-      <pre className="mono">{pretty}</pre>
-    </details>
+    <div className="audit-detail">
+      <ul className="audit-lines mono">
+        {shown.map((line, i) => (
+          <li key={i} title={line}>
+            {line}
+          </li>
+        ))}
+      </ul>
+      {(lines.length > shown.length || lines.some((l) => l.length > 48)) && (
+        <details>
+          <summary className="small">{lines.length > shown.length ? `All ${lines.length}` : "In full"}</summary>
+          <pre className="mono">{parsed === undefined ? text : JSON.stringify(parsed, null, 2)}</pre>
+        </details>
+      )}
+    </div>
   );
 }

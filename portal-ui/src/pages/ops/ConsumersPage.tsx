@@ -92,7 +92,7 @@ export function ConsumersPage() {
                 </div>
               </dl>
               <div className="table-scroll">
-                <table className="table grant-table">
+                <table className="table grant-table stack-narrow">
                   <thead>
                     <tr>
                       <th scope="col">App</th>

@@ -82,7 +82,7 @@ export function SearchPage() {
               </span>
             </div>
             <div className="card card-flush table-scroll">
-              <table className="table search-table">
+              <table className="table search-table stack-narrow">
                 <thead>
                   <tr>
                     <th scope="col">Key</th>
@@ -93,13 +93,13 @@ export function SearchPage() {
                 <tbody>
                   {list.map((h) => (
                     <tr key={`${h.env}/${h.appId}/${h.clusterName}/${h.namespaceName}/${h.key}`} data-testid={`hit-${h.env}-${h.appId}-${h.key}`}>
-                      <td className="mono search-key">
+                      <td className="mono search-key stack-full">
                         <Mark text={h.key} q={q} />
                       </td>
-                      <td className="mono value-cell">
+                      <td className="mono value-cell stack-full">
                         <Mark text={h.value} q={q} />
                       </td>
-                      <td className="search-where">
+                      <td className="search-where stack-full">
                         <Link
                           to={namespacePath(h.appId, h.env, h.clusterName, h.namespaceName)}
                           aria-label={`${h.key} in ${h.env} / ${h.appId} / ${h.clusterName} / ${h.namespaceName}`}
