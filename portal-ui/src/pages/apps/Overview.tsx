@@ -419,18 +419,20 @@ function AssociateDialog({
     (n) => n.appId !== app && !present.has(n.name) && `${n.name} ${n.appId} ${n.comment}`.toLowerCase().includes(filter.trim().toLowerCase()),
   );
   const none = publics.data && publics.data.filter((n) => n.appId !== app && !present.has(n.name)).length === 0;
+  // What is chosen among those shown; with only one shown, that one.
+  const picked = candidates.some((n) => n.name === chosen) ? chosen : candidates.length === 1 ? (candidates[0]?.name ?? "") : "";
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!chosen) {
+    if (!picked) {
       setError("Choose a public namespace.");
       return;
     }
     setBusy(true);
     setError(undefined);
     try {
-      await api.post(path("api", "v1", "envs", env, "apps", app, "clusters", cluster.cluster.name, "namespaces"), { namespaceName: chosen });
-      toast.success(`${chosen} associated into ${env} / ${cluster.cluster.name}. Override its keys on its page.`);
+      await api.post(path("api", "v1", "envs", env, "apps", app, "clusters", cluster.cluster.name, "namespaces"), { namespaceName: picked });
+      toast.success(`${picked} associated into ${env} / ${cluster.cluster.name}. Override its keys on its page.`);
       onDone();
     } catch (e) {
       setError(messageOf(e));
@@ -478,7 +480,7 @@ function AssociateDialog({
                 <Choices<string>
                   legend="Public namespace"
                   name="public-namespace"
-                  value={chosen}
+                  value={picked}
                   onChange={setChosen}
                   options={candidates.map((n) => ({
                     id: n.name,
