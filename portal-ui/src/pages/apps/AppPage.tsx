@@ -18,7 +18,7 @@ export function AppPage({ app }: { app: string }) {
   const tab: Tab = params.get("tab") === "permissions" ? "permissions" : "config";
   const info = useAsync(() => api.get<App>(path("api", "v1", "apps", app)), [app]);
   const roles = useAsync(() => api.get<RoleGrant[]>(path("api", "v1", "apps", app, "roles")), [app]);
-  const favorites = useFavorites();
+  const favorites = useFavorites({ withApps: false });
 
   const isMaster =
     me.superAdmin ||

@@ -193,21 +193,24 @@ function sortFavoritesFirst(apps: App[], ids: string[]): App[] {
   return [...apps].sort((a, b) => Number(ids.includes(b.appId)) - Number(ids.includes(a.appId)));
 }
 
-/** The signed-in user's favorites, with their apps, and a way to toggle one. */
-export function useFavorites() {
+const NO_APP: App = { appId: "", name: "", orgId: "", orgName: "", ownerName: "", ownerEmail: "", createdAt: "", createdBy: "", updatedAt: "", updatedBy: "" };
+
+/** The signed-in user's favorites (with their apps, unless not needed), and a way to toggle one. */
+export function useFavorites({ withApps = true }: { withApps?: boolean } = {}) {
   const toast = useToast();
   const [error, setError] = useState<string>();
   const list = useAsync(async () => {
     const favorites = await api.get<Favorite[]>("/api/v1/favorites");
+    if (!withApps) {
+      return favorites.map((f): App => ({ ...NO_APP, appId: f.appId }));
+    }
     const apps = await Promise.all(
       favorites.map((f) =>
-        api.get<App>(path("api", "v1", "apps", f.appId)).catch(
-          (): App => ({ appId: f.appId, name: "", orgId: "", orgName: "", ownerName: "", ownerEmail: "", createdAt: "", createdBy: "", updatedAt: "", updatedBy: "" }),
-        ),
+        api.get<App>(path("api", "v1", "apps", f.appId)).catch((): App => ({ ...NO_APP, appId: f.appId })),
       ),
     );
     return apps;
-  }, []);
+  }, [withApps]);
   const [ids, setIds] = useState<string[] | null>(null);
   const current = ids ?? list.data?.map((a) => a.appId) ?? [];
   const toggle = async (appId: string) => {
