@@ -60,6 +60,8 @@ export async function startLyre() {
   });
   return {
     url: `http://127.0.0.1:${portal}`,
+    /** The config service (and meta server), where applications read their configuration. */
+    configUrl: `http://127.0.0.1:${config}`,
     async stop() {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r()));

@@ -1,0 +1,122 @@
+// The client instances that read the namespace, and which release each one holds.
+import { useState, type ReactNode } from "react";
+import { api, query, type Instance, type Namespace, type Page } from "../../api/client";
+import { EmptyState, ErrorNote, Loading, Pager, When } from "../../components/Common";
+import { useAsync } from "../../lib/useAsync";
+import { at, count, type Where } from "./model";
+
+const SIZE = 20;
+
+/** A paged list of instances from `url` (which takes `page` and `size`). */
+export function InstanceList({
+  url,
+  stamp,
+  latestKey,
+  mainCluster,
+  title,
+  description,
+  empty,
+}: {
+  url: (page: number, size: number) => string;
+  stamp: number;
+  latestKey?: string;
+  mainCluster: string;
+  title: string;
+  description: ReactNode;
+  empty: ReactNode;
+}) {
+  const [page, setPage] = useState(0);
+  const [tick, setTick] = useState(0);
+  const list = useAsync(() => api.get<Page<Instance>>(url(page, SIZE)), [url(page, SIZE), stamp, tick]);
+  return (
+    <div className="card ns-card">
+      <div className="section-header ns-section-header">
+        <div>
+          <h2>{title}</h2>
+          <p className="muted small">{description}</p>
+        </div>
+        <div className="toolbar">
+          {list.data && <span className="muted small">{count(list.data.total, "instance")}</span>}
+          <button type="button" className="button button-small" onClick={() => setTick((t) => t + 1)} disabled={list.loading}>
+            {list.loading && list.data && <span className="spinner" aria-hidden="true" />}
+            Refresh
+          </button>
+        </div>
+      </div>
+      <ErrorNote error={list.error} />
+      {!list.data ? (
+        !list.error && <Loading label="Loading instances…" />
+      ) : list.data.items.length === 0 ? (
+        empty
+      ) : (
+        <div className="table-scroll">
+          <table className="table ns-instances">
+            <thead>
+              <tr>
+                <th scope="col">Instance</th>
+                <th scope="col">Release it holds</th>
+                <th scope="col">Received</th>
+                <th scope="col">Last read</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((i) => {
+                const onGray = i.configClusterName !== mainCluster;
+                return (
+                  <tr key={`${i.appId}-${i.ip}-${i.label}-${i.clusterName}-${i.dataCenter}`} data-testid={`instance-${i.ip}`}>
+                    <td>
+                      <span className="mono">{i.ip}</span>
+                      <div className="muted small">
+                        {i.appId}
+                        {i.label && <> · label {i.label}</>}
+                        {i.dataCenter && <> · {i.dataCenter}</>}
+                      </div>
+                    </td>
+                    <td>
+                      <span className="mono small ns-release-key">{i.releaseKey}</span>
+                      <div className="ns-instance-pills">
+                        {onGray && <span className="pill pill-info">Gray</span>}
+                        {latestKey &&
+                          (i.releaseKey.split("+").includes(latestKey) ? (
+                            <span className="pill pill-ok">Latest</span>
+                          ) : (
+                            <span className="pill pill-warn">Older release</span>
+                          ))}
+                      </div>
+                    </td>
+                    <td className="small">
+                      <When at={i.releaseDeliveredAt} />
+                    </td>
+                    <td className="small">
+                      <When at={i.lastSeenAt} />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.data && <Pager page={list.data.page} size={list.data.size} total={list.data.total} onPage={setPage} />}
+    </div>
+  );
+}
+
+export function InstancesTab({ where, ns, stamp }: { where: Where; ns: Namespace; stamp: number }) {
+  return (
+    <InstanceList
+      url={(page, size) => at(where, `/instances${query({ page, size })}`)}
+      stamp={stamp}
+      latestKey={ns.latestRelease?.releaseKey}
+      mainCluster={where.cluster}
+      title="Instances"
+      description="Client instances that read this namespace recently, newest first, with the release each one got."
+      empty={
+        <EmptyState title="No instance has read this namespace yet">
+          Instances appear here once applications read the namespace from the config service of {where.env} (Apollo clients or
+          the Lyre SDK for app <code>{where.app}</code>, cluster <code>{where.cluster}</code>).
+        </EmptyState>
+      }
+    />
+  );
+}

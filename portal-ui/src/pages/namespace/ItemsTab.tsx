@@ -1,0 +1,436 @@
+// Table mode: the items in order, what changed since the latest release, and editing one item
+// at a time.
+import { useId, useMemo, useState, type FormEvent } from "react";
+import { ApiError, api, messageOf, query, type Item, type KeyChange, type UnpublishedChanges } from "../../api/client";
+import { EmptyState, ErrorNote, Field, When } from "../../components/Common";
+import { Dialog } from "../../components/Dialog";
+import { useToast } from "../../lib/toast";
+import { at, count, useStable, type Permissions, type Where } from "./model";
+
+const MARK: Record<string, string> = { added: "Added", modified: "Changed", deleted: "Deleted" };
+
+export function ItemsTab({
+  where,
+  items,
+  changes,
+  perms,
+  onChanged,
+}: {
+  where: Where;
+  items: Item[];
+  changes: UnpublishedChanges;
+  perms: Permissions;
+  onChanged: () => Promise<void>;
+}) {
+  const toast = useToast();
+  const [filter, setFilter] = useState("");
+  const [dialog, setDialog] = useState<{ kind: "add" } | { kind: "edit" | "delete"; item: Item } | null>(null);
+
+  const byKey = useMemo(() => new Map(changes.changes.map((c) => [c.key, c])), [changes]);
+  const deleted = changes.changes.filter((c) => c.kind === "deleted");
+  const added = changes.changes.filter((c) => c.kind === "added").length;
+  const modified = changes.changes.filter((c) => c.kind === "modified").length;
+
+  const needle = filter.trim().toLowerCase();
+  const matches = (...texts: (string | null | undefined)[]) => !needle || texts.some((t) => t?.toLowerCase().includes(needle));
+  const shown = items.filter((i) => matches(i.key, i.value, i.comment));
+  const shownDeleted = deleted.filter((c) => matches(c.key, c.oldValue));
+
+  const summary: string[] = [];
+  if (added) summary.push(`${added} added`);
+  if (modified) summary.push(`${modified} changed`);
+  if (deleted.length) summary.push(`${deleted.length} deleted`);
+  const base = changes.baseRelease;
+
+  return (
+    <div className="card ns-card">
+      <div className="section-header ns-section-header">
+        <div>
+          <h2>Items</h2>
+          <p className="muted small" data-testid="items-summary">
+            {count(items.length, "item")}
+            {summary.length > 0
+              ? ` · ${summary.join(", ")}${base ? ` since release “${base.title}”` : ", not released yet"}`
+              : base
+                ? " · all published"
+                : ""}
+          </p>
+        </div>
+        <div className="toolbar">
+          {items.length > 0 && (
+            <input
+              className="input ns-filter"
+              type="search"
+              aria-label="Filter items"
+              placeholder="Filter by key, value or comment"
+              value={filter}
+              onChange={(e) => setFilter(e.target.value)}
+            />
+          )}
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => setDialog({ kind: "add" })}
+            disabled={!perms.modify}
+            title={perms.modify ? undefined : "You hold no modify role on this namespace"}
+          >
+            Add item
+          </button>
+        </div>
+      </div>
+
+      {items.length === 0 && deleted.length === 0 ? (
+        <EmptyState
+          title="No items yet"
+          action={
+            perms.modify ? (
+              <button type="button" className="button" onClick={() => setDialog({ kind: "add" })}>
+                Add the first item
+              </button>
+            ) : undefined
+          }
+        >
+          Add keys one at a time here, paste a whole file in the Text tab, or import one.
+        </EmptyState>
+      ) : shown.length === 0 && shownDeleted.length === 0 ? (
+        <EmptyState title="No item matches the filter." />
+      ) : (
+        <table className="table ns-items">
+          <thead>
+            <tr>
+              <th scope="col">Key</th>
+              <th scope="col">Value</th>
+              <th scope="col">Comment</th>
+              <th scope="col">Last changed</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((item) => {
+              const change = byKey.get(item.key);
+              return (
+                <tr key={item.key} className={change ? `ns-row-${change.kind}` : undefined} data-testid={`item-${item.key}`}>
+                  <td data-label="Key">
+                    <span className="mono ns-key">{item.key}</span>
+                    {change && <ChangeMark change={change} />}
+                  </td>
+                  <td data-label="Value" className="mono value-cell">
+                    {item.value === "" ? <span className="muted">(empty)</span> : item.value}
+                  </td>
+                  <td data-label="Comment" className="ns-comment-cell">
+                    {item.comment || <span className="muted">—</span>}
+                  </td>
+                  <td data-label="Last changed" className="ns-when">
+                    <span>{item.updatedBy}</span>
+                    <span className="muted small">
+                      <When at={item.updatedAt} />
+                    </span>
+                  </td>
+                  <td className="ns-row-actions">
+                    <div className="toolbar row-actions">
+                      <button
+                        type="button"
+                        className="button button-small"
+                        aria-label={`Edit ${item.key}`}
+                        onClick={() => setDialog({ kind: "edit", item })}
+                        disabled={!perms.modify}
+                      >
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        className="button button-small button-danger"
+                        aria-label={`Delete ${item.key}`}
+                        onClick={() => setDialog({ kind: "delete", item })}
+                        disabled={!perms.modify}
+                      >
+                        Delete
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+            {shownDeleted.map((c) => (
+              <tr key={`deleted-${c.key}`} className="ns-row-deleted" data-testid={`item-${c.key}`}>
+                <td data-label="Key">
+                  <span className="mono ns-key ns-gone">{c.key}</span>
+                  <ChangeMark change={c} />
+                </td>
+                <td data-label="Value" className="mono value-cell">
+                  <span className="ns-gone">{c.oldValue}</span>
+                </td>
+                <td data-label="Comment">
+                  <span className="muted">—</span>
+                </td>
+                <td data-label="Last changed" className="muted small">
+                  Deleted, not yet published
+                </td>
+                <td className="ns-row-actions" />
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {changes.changes.length > 0 && (
+        <p className="muted small ns-legend">
+          Marked items differ from what clients get now; publish to send them out.
+        </p>
+      )}
+
+      {dialog?.kind === "add" && (
+        <ItemDialog
+          where={where}
+          onClose={() => setDialog(null)}
+          onSaved={async (item) => {
+            setDialog(null);
+            toast.success(`Added ${item.key}.`);
+            await onChanged();
+          }}
+        />
+      )}
+      {dialog?.kind === "edit" && (
+        <ItemDialog
+          where={where}
+          item={dialog.item}
+          onClose={() => setDialog(null)}
+          onSaved={async (item) => {
+            setDialog(null);
+            toast.success(`Saved ${item.key}.`);
+            await onChanged();
+          }}
+        />
+      )}
+      {dialog?.kind === "delete" && (
+        <DeleteDialog
+          where={where}
+          item={dialog.item}
+          onClose={() => setDialog(null)}
+          onDeleted={async () => {
+            setDialog(null);
+            toast.success(`Deleted ${dialog.item.key}.`);
+            await onChanged();
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function ChangeMark({ change }: { change: KeyChange }) {
+  const title =
+    change.kind === "modified"
+      ? `Published value: ${change.oldValue ?? ""}`
+      : change.kind === "added"
+        ? "Not in the latest release"
+        : "Still in the latest release";
+  return (
+    <span className={`change change-${change.kind} ns-mark`} title={title}>
+      {MARK[change.kind] ?? change.kind}
+    </span>
+  );
+}
+
+/** Adds an item, or changes one from the version the dialog was opened at. */
+function ItemDialog({
+  where,
+  item,
+  onClose,
+  onSaved,
+}: {
+  where: Where;
+  item?: Item;
+  onClose: () => void;
+  onSaved: (item: Item) => Promise<void>;
+}) {
+  const id = useId();
+  const close = useStable(onClose);
+  const [key, setKey] = useState(item?.key ?? "");
+  const [value, setValue] = useState(item?.value ?? "");
+  const [comment, setComment] = useState(item?.comment ?? "");
+  // The version this edit is based on: the item as it was opened, or as it was reloaded.
+  const [basis, setBasis] = useState<Item | undefined>(item);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [keyError, setKeyError] = useState<string>();
+  const [conflict, setConflict] = useState<string>();
+  const [reloaded, setReloaded] = useState(false);
+
+  const submit = async (event?: FormEvent) => {
+    event?.preventDefault();
+    setError(undefined);
+    setKeyError(undefined);
+    if (!item && !key.trim()) {
+      setKeyError("Give the item a key.");
+      return;
+    }
+    setBusy(true);
+    try {
+      const saved = item
+        ? await api.put<Item>(at(where, `/items/${encodeURIComponent(item.key)}`), { value, comment, version: basis?.version })
+        : await api.post<Item>(at(where, "/items"), { key: key.trim(), value, comment });
+      await onSaved(saved);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409 && item) {
+        setConflict(e.message);
+        setReloaded(false);
+      } else if (e instanceof ApiError && e.status === 400 && !item && /key/i.test(e.message)) {
+        setKeyError(e.message);
+      } else {
+        setError(messageOf(e));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const reloadTheirs = async () => {
+    if (!item) return;
+    setBusy(true);
+    try {
+      const latest = await api.get<Item>(at(where, `/items/${encodeURIComponent(item.key)}`));
+      setBasis(latest);
+      setReloaded(true);
+      setConflict(undefined);
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const formId = `${id}-form`;
+  return (
+    <Dialog
+      title={item ? `Edit ${item.key}` : "Add an item"}
+      onClose={close}
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form={formId} className="button button-primary" disabled={busy}>
+            {busy && <span className="spinner spinner-light" aria-hidden="true" />}
+            {item ? "Save" : "Add"}
+          </button>
+        </>
+      }
+    >
+      <form id={formId} className="form-grid" onSubmit={(e) => void submit(e)} noValidate>
+        {conflict && (
+          <div className="alert ns-conflict" role="alert">
+            <p className="ns-alert-title">Someone changed this item while you were editing it.</p>
+            <p>{conflict}</p>
+            <button type="button" className="button button-small" onClick={() => void reloadTheirs()} disabled={busy}>
+              Load their version
+            </button>
+          </div>
+        )}
+        {reloaded && basis && (
+          <p className="notice" role="status">
+            The item now holds <code>{basis.value || "(empty)"}</code> (by {basis.updatedBy}, <When at={basis.updatedAt} />). Your
+            value below replaces it when you save.
+          </p>
+        )}
+        {item ? (
+          <div className="field">
+            <span>Key</span>
+            <code className="ns-fixed-key">{item.key}</code>
+          </div>
+        ) : (
+          <Field label="Key" id={`${id}-key`} error={keyError} hint="Without `=` or `:`, and not starting with `#` or `!`.">
+            <input
+              id={`${id}-key`}
+              className="mono"
+              value={key}
+              aria-invalid={keyError ? true : undefined}
+              autoComplete="off"
+              spellCheck={false}
+              onChange={(e) => {
+                setKey(e.target.value);
+                setKeyError(undefined);
+              }}
+            />
+          </Field>
+        )}
+        <Field label="Value" id={`${id}-value`} hint="Ctrl+Enter saves.">
+          <textarea
+            id={`${id}-value`}
+            className="mono ns-value-input"
+            value={value}
+            spellCheck={false}
+            rows={Math.min(12, Math.max(3, value.split("\n").length + 1))}
+            onChange={(e) => setValue(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+                e.preventDefault();
+                void submit();
+              }
+            }}
+          />
+        </Field>
+        <Field label="Comment" id={`${id}-comment`}>
+          <input id={`${id}-comment`} value={comment} onChange={(e) => setComment(e.target.value)} autoComplete="off" />
+        </Field>
+        <ErrorNote error={error} />
+      </form>
+    </Dialog>
+  );
+}
+
+function DeleteDialog({
+  where,
+  item,
+  onClose,
+  onDeleted,
+}: {
+  where: Where;
+  item: Item;
+  onClose: () => void;
+  onDeleted: () => Promise<void>;
+}) {
+  const close = useStable(onClose);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const remove = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.del(at(where, `/items/${encodeURIComponent(item.key)}${query({ version: item.version })}`));
+      await onDeleted();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title={`Delete ${item.key}?`}
+      onClose={close}
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="button button-danger" onClick={() => void remove()} disabled={busy}>
+            {busy && <span className="spinner" aria-hidden="true" />}
+            Delete
+          </button>
+        </>
+      }
+    >
+      <div className="form-grid">
+        <p className="ns-dialog-text">
+          <code>{item.key}</code> = <code>{item.value || "(empty)"}</code>
+        </p>
+        <p className="muted ns-dialog-text">
+          Clients keep the key until the next publish, which removes it for them.
+        </p>
+        <ErrorNote error={error} />
+      </div>
+    </Dialog>
+  );
+}

@@ -1,0 +1,287 @@
+// Publishing a namespace: what goes out (against the latest release), a title and a comment.
+// Where the environment requires review, the same dialog opens a release request instead.
+import { useCallback, useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
+import { ApiError, api, messageOf, type EnvRulesView, type KeyChange, type Release, type ReleaseSummary, type UnpublishedChanges } from "../../api/client";
+import { ErrorNote, Field, Loading, When } from "../../components/Common";
+import { Dialog } from "../../components/Dialog";
+import { DiffTable } from "../../components/Diff";
+import { Link, path } from "../../lib/router";
+import { useSession } from "../../lib/session";
+import { useToast } from "../../lib/toast";
+import { RequestError, at, count, openReleaseRequest, useStable, type Where } from "./model";
+
+/** The changes a publish would send, and the revision they were computed at. */
+export type Pending = { changes: KeyChange[]; revision: number; base?: ReleaseSummary | null };
+
+/**
+ * The dialog both for main and for a gray branch: `load` answers what would go out,
+ * `publish` publishes directly, `branchName` marks a request for a gray branch.
+ */
+export function ReleaseDialog({
+  where,
+  settings,
+  title,
+  intro,
+  pending,
+  pendingError,
+  reloadPending,
+  publish,
+  branchName,
+  onClose,
+  onDone,
+}: {
+  where: Where;
+  settings: EnvRulesView | null;
+  title: string;
+  intro?: ReactNode;
+  pending: Pending | undefined;
+  pendingError?: string;
+  reloadPending: () => Promise<void>;
+  publish: (body: { title: string; comment: string; revision: number; isEmergencyPublish?: boolean }) => Promise<Release>;
+  branchName?: string;
+  onClose: () => void;
+  onDone: () => Promise<void>;
+}) {
+  const id = useId();
+  const toast = useToast();
+  const { me } = useSession();
+  const close = useStable(onClose);
+  const [releaseTitle, setReleaseTitle] = useState("");
+  const [comment, setComment] = useState("");
+  const [emergency, setEmergency] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [titleError, setTitleError] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [stale, setStale] = useState<string>();
+  const [underWay, setUnderWay] = useState<number>();
+  const [opened, setOpened] = useState<number>();
+
+  const review = Boolean(settings?.reviewRequired) && !emergency;
+  const mayEmergency = Boolean(settings?.reviewRequired && settings.emergencyPublishAllowed && me.superAdmin);
+  const nothing = pending !== undefined && pending.changes.length === 0;
+
+  const submit = async (event?: FormEvent) => {
+    event?.preventDefault();
+    setError(undefined);
+    setStale(undefined);
+    setUnderWay(undefined);
+    if (!releaseTitle.trim()) {
+      setTitleError("Give the release a title.");
+      return;
+    }
+    setTitleError(undefined);
+    if (!pending) return;
+    setBusy(true);
+    try {
+      if (review) {
+        const request = await openReleaseRequest(where, {
+          title: releaseTitle.trim(),
+          comment,
+          ...(branchName ? { branchName } : {}),
+        });
+        setOpened(request.id);
+        toast.success(`Release request #${request.id} is open for review.`);
+        await onDone();
+      } else {
+        const release = await publish({
+          title: releaseTitle.trim(),
+          comment,
+          revision: pending.revision,
+          ...(emergency ? { isEmergencyPublish: true } : {}),
+        });
+        toast.success(`Published “${release.title}”.`);
+        onClose();
+        await onDone();
+      }
+    } catch (e) {
+      if (e instanceof RequestError && e.code === "request_under_way") {
+        setUnderWay(e.requestId);
+        setError(e.message);
+      } else if (e instanceof ApiError && e.status === 409) {
+        setStale(e.message);
+      } else {
+        setError(messageOf(e));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (opened !== undefined) {
+    return (
+      <Dialog
+        title="Release request opened"
+        onClose={close}
+        footer={
+          <button type="button" className="button" onClick={onClose}>
+            Close
+          </button>
+        }
+      >
+        <div className="form-grid" role="status">
+          <p className="ns-dialog-text">
+            {settings?.env ?? where.env} requires review. Request <strong>#{opened}</strong> waits for someone with the release
+            role to approve it; then it can be published.
+          </p>
+          <p className="ns-dialog-text">
+            <Link to={path("release-requests", opened)} className="button button-primary">
+              View release request #{opened}
+            </Link>
+          </p>
+        </div>
+      </Dialog>
+    );
+  }
+
+  const formId = `${id}-form`;
+  return (
+    <Dialog
+      wide
+      title={review ? `${title}: request a release` : title}
+      onClose={close}
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form={formId} className="button button-primary" disabled={busy || !pending || (review && nothing)}>
+            {busy && <span className="spinner spinner-light" aria-hidden="true" />}
+            {review ? "Open release request" : "Publish"}
+          </button>
+        </>
+      }
+    >
+      <form id={formId} className="form-grid" onSubmit={(e) => void submit(e)} noValidate>
+        {intro}
+        {review && (
+          <p className="notice ns-dialog-text">
+            {where.env} requires review: this opens a release request. Someone with the release role approves it, then it is
+            published exactly as shown here.
+          </p>
+        )}
+        <div>
+          <h3 className="ns-subheading">
+            What changes
+            {pending && pending.changes.length > 0 && <span className="muted small"> · {count(pending.changes.length, "key")}</span>}
+          </h3>
+          {pending?.base !== undefined && (
+            <p className="muted small ns-base">
+              {pending.base ? (
+                <>
+                  Against the latest release “{pending.base.title}” by {pending.base.createdBy}, <When at={pending.base.createdAt} />.
+                </>
+              ) : (
+                "Nothing was released yet: every key is new to clients."
+              )}
+            </p>
+          )}
+          {pendingError ? (
+            <ErrorNote error={pendingError} />
+          ) : !pending ? (
+            <Loading label="Comparing with the latest release…" />
+          ) : (
+            <DiffTable
+              changes={pending.changes}
+              oldLabel="Published"
+              newLabel="After"
+              empty={review ? "Nothing to release: no changes since the latest release." : "No changes: the release would serve what clients have now."}
+            />
+          )}
+        </div>
+        {stale && (
+          <div className="alert ns-conflict" role="alert">
+            <p className="ns-alert-title">The namespace changed while this dialog was open.</p>
+            <p>{stale}</p>
+            <button
+              type="button"
+              className="button button-small"
+              onClick={() => {
+                setStale(undefined);
+                void reloadPending();
+              }}
+            >
+              Show the current changes
+            </button>
+          </div>
+        )}
+        <div className="form-row">
+          <Field label="Release title" id={`${id}-title`} error={titleError}>
+            <input
+              id={`${id}-title`}
+              value={releaseTitle}
+              required
+              aria-invalid={titleError ? true : undefined}
+              autoComplete="off"
+              onChange={(e) => {
+                setReleaseTitle(e.target.value);
+                setTitleError(undefined);
+              }}
+            />
+          </Field>
+        </div>
+        <Field label={review ? "Comment for the reviewers" : "Comment"} id={`${id}-comment`}>
+          <textarea id={`${id}-comment`} value={comment} rows={2} onChange={(e) => setComment(e.target.value)} />
+        </Field>
+        {mayEmergency && (
+          <label className="check">
+            <input type="checkbox" checked={emergency} onChange={(e) => setEmergency(e.target.checked)} />
+            Emergency publish without review (recorded as such)
+          </label>
+        )}
+        {error && (
+          <div className="alert" role="alert">
+            {error}
+            {underWay !== undefined && (
+              <>
+                {" "}
+                <Link to={path("release-requests", underWay)}>Open request #{underWay}</Link>
+              </>
+            )}
+          </div>
+        )}
+      </form>
+    </Dialog>
+  );
+}
+
+/** Publishing main: the namespace's unpublished changes. */
+export function PublishDialog({
+  where,
+  settings,
+  onClose,
+  onDone,
+}: {
+  where: Where;
+  settings: EnvRulesView | null;
+  onClose: () => void;
+  onDone: () => Promise<void>;
+}) {
+  const [pending, setPending] = useState<Pending>();
+  const [error, setError] = useState<string>();
+  const load = useCallback(async () => {
+    setPending(undefined);
+    setError(undefined);
+    try {
+      const changes = await api.get<UnpublishedChanges>(at(where, "/changes"));
+      setPending({ changes: changes.changes, revision: changes.revision, base: changes.baseRelease ?? null });
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  }, [where]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return (
+    <ReleaseDialog
+      where={where}
+      settings={settings}
+      title={`Publish ${where.namespace}`}
+      pending={pending}
+      pendingError={error}
+      reloadPending={load}
+      publish={(body) => api.post<Release>(at(where, "/releases"), body)}
+      onClose={onClose}
+      onDone={onDone}
+    />
+  );
+}

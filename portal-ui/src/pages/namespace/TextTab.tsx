@@ -1,0 +1,172 @@
+// Text mode: the whole namespace as one text (properties with comments, or the file of a
+// yaml/json/xml/txt namespace), edited with highlighting and saved in one step.
+import { useEffect, useId, useRef, useState } from "react";
+import { ApiError, api, messageOf, type Namespace, type NamespaceText } from "../../api/client";
+import { CodeEditor } from "../../components/CodeEditor";
+import { ErrorNote, Loading } from "../../components/Common";
+import { useToast } from "../../lib/toast";
+import { useAsync } from "../../lib/useAsync";
+import { markErrorLine } from "./errorLine";
+import { at, errorPosition, type Permissions, type Where } from "./model";
+
+/** Unsaved text, and the revision it was edited from. */
+export type Draft = { text: string; revision: number };
+
+const HINT: Record<string, string> = {
+  properties: "One `key = value` per line. Comment lines (`#`) right above a key become its comment. Saving replaces every item.",
+  yaml: "The whole YAML file. It must parse before it is saved.",
+  yml: "The whole YAML file. It must parse before it is saved.",
+  json: "The whole JSON document. It must parse before it is saved.",
+  xml: "The whole XML document. It must be well formed before it is saved.",
+  txt: "Plain text, served as it is.",
+};
+
+type Problem = { kind: "invalid"; message: string; line?: number; column?: number } | { kind: "conflict"; message: string };
+
+export function TextTab({
+  where,
+  ns,
+  perms,
+  stamp,
+  draft,
+  setDraft,
+  onSaved,
+}: {
+  where: Where;
+  ns: Namespace;
+  perms: Permissions;
+  stamp: number;
+  draft: Draft | null;
+  setDraft: (draft: Draft | null) => void;
+  onSaved: () => Promise<void>;
+}) {
+  const id = useId();
+  const toast = useToast();
+  const text = useAsync(() => api.get<NamespaceText>(at(where, "/text")), [where, stamp]);
+  const [comment, setComment] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem>();
+  const editorBox = useRef<HTMLDivElement>(null);
+  const errorLine = problem?.kind === "invalid" ? problem.line : undefined;
+  useEffect(() => {
+    markErrorLine(editorBox.current, errorLine);
+  }, [errorLine, text.data, ns.format, perms.modify]);
+
+  if (!text.data) {
+    return text.error ? <ErrorNote error={text.error} /> : <Loading label="Loading the text…" />;
+  }
+  const saved = text.data;
+  const value = draft?.text ?? saved.text;
+  const dirty = draft !== null && draft.text !== saved.text;
+  const editable = perms.modify;
+
+  const save = async () => {
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      await api.put<NamespaceText>(at(where, "/text"), { text: value, revision: draft?.revision ?? saved.revision, comment });
+      setDraft(null);
+      setComment("");
+      toast.success(`Saved ${ns.namespaceName}.`);
+      await onSaved();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) {
+        setProblem({ kind: "conflict", message: e.message });
+      } else if (e instanceof ApiError && e.status === 400) {
+        const position = errorPosition(e.message);
+        setProblem({ kind: "invalid", message: e.message, line: position?.line, column: position?.column });
+      } else {
+        toast.error(messageOf(e));
+        setProblem({ kind: "invalid", message: messageOf(e) });
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const reload = async () => {
+    setDraft(null);
+    setProblem(undefined);
+    await text.reload();
+  };
+
+  return (
+    <div className="card ns-card">
+      <div className="section-header ns-section-header">
+        <div>
+          <h2>{ns.format === "properties" ? "Text" : "Content"}</h2>
+          <p className="muted small">{HINT[ns.format] ?? "The whole file."}</p>
+        </div>
+        {dirty && <span className="pill pill-warn">Not saved</span>}
+      </div>
+
+      {problem?.kind === "conflict" && (
+        <div className="alert ns-conflict" role="alert" data-testid="text-conflict">
+          <p className="ns-alert-title">Someone changed this namespace after you began editing.</p>
+          <p>{problem.message}</p>
+          <button type="button" className="button button-small" onClick={() => void reload()}>
+            Reload the latest text (drops your edits)
+          </button>
+        </div>
+      )}
+
+      <div ref={editorBox} className={`ns-editor${errorLine ? " ns-editor-error" : ""}`}>
+        <CodeEditor
+          value={value}
+          format={ns.format}
+          readOnly={!editable}
+          label={`Text of ${ns.namespaceName}`}
+          errorLine={errorLine}
+          onChange={(next) => {
+            // The editor reports text set from here too; only a person's edit makes a draft.
+            if (next !== value) {
+              setDraft(next === saved.text ? null : { text: next, revision: draft?.revision ?? saved.revision });
+            }
+          }}
+        />
+        {problem?.kind === "invalid" && (
+          <div className="alert ns-parse-error" role="alert" data-testid="text-error">
+            {problem.line !== undefined && (
+              <span className="ns-error-at">
+                Line {problem.line}
+                {problem.column !== undefined ? `, column ${problem.column}` : ""}
+              </span>
+            )}
+            <span>{problem.message}</span>
+          </div>
+        )}
+      </div>
+
+      {editable ? (
+        <div className="ns-save-row">
+          <div className="field ns-save-comment">
+            <label htmlFor={`${id}-comment`}>Comment for this change</label>
+            <input
+              id={`${id}-comment`}
+              value={comment}
+              placeholder="Optional"
+              onChange={(e) => setComment(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === "Enter" && dirty) {
+                  e.preventDefault();
+                  void save();
+                }
+              }}
+            />
+          </div>
+          <div className="toolbar">
+            <button type="button" className="button" onClick={() => void reload()} disabled={!dirty || busy}>
+              Discard changes
+            </button>
+            <button type="button" className="button button-primary" onClick={() => void save()} disabled={!dirty || busy}>
+              {busy && <span className="spinner spinner-light" aria-hidden="true" />}
+              Save text
+            </button>
+          </div>
+        </div>
+      ) : (
+        <p className="muted small ns-legend">Read only: you hold no modify role on this namespace.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,171 @@
+// What every part of the namespace page shares: where the namespace is, what the user may do
+// there, and small helpers over the API's answers.
+import { useCallback, useRef } from "react";
+import { ApiError, api, nsPath, type Me } from "../../api/client";
+
+/** Where a namespace lives. */
+export type Where = { app: string; env: string; cluster: string; namespace: string };
+
+/** The namespace's API path plus `suffix`. */
+export function at(where: Where, suffix = ""): string {
+  return nsPath(where.env, where.app, where.cluster, where.namespace, suffix);
+}
+
+/** `/api/v1/envs/{env}` plus `suffix`. */
+export function envPath(env: string, suffix = ""): string {
+  return `/api/v1/envs/${encodeURIComponent(env)}${suffix}`;
+}
+
+export type Permissions = { modify: boolean; release: boolean };
+
+/**
+ * What `me` may do on the namespace, read from the role names the portal answers
+ * (`ModifyNamespace+app+ns[+env]`, `ReleaseCluster+app+env+cluster`, …). The API decides;
+ * this only spares people buttons that would be refused.
+ */
+export function permissions(me: Me, where: Where): Permissions {
+  if (me.superAdmin || me.roles.includes("SuperAdmin")) {
+    return { modify: true, release: true };
+  }
+  const can = (action: "Modify" | "Release") =>
+    me.roles.some((role) => {
+      const [type, ...target] = role.split("+");
+      if (type === `${action}Namespace` && (target.length === 2 || target.length === 3)) {
+        const [app, ns, env] = target;
+        return app === where.app && (ns === "*" || ns === where.namespace) && (env === undefined || env === where.env);
+      }
+      if (type === `${action}Cluster` && target.length === 3) {
+        const [app, env, cluster] = target;
+        return app === where.app && env === where.env && cluster === where.cluster;
+      }
+      return false;
+    });
+  return { modify: can("Modify"), release: can("Release") };
+}
+
+/** The line (and column) a parse error names: "line 3" or "line 3, column 9". */
+export function errorPosition(message: string): { line: number; column?: number } | undefined {
+  const found = /line (\d+)(?:,? column (\d+))?/i.exec(message);
+  if (!found) {
+    return undefined;
+  }
+  return { line: Number(found[1]), column: found[2] ? Number(found[2]) : undefined };
+}
+
+/** Splits a list typed by people: commas, spaces or new lines between entries. */
+export function splitList(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** An error that may carry the release request already under way. */
+export class RequestError extends ApiError {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    readonly requestId?: number,
+  ) {
+    super(status, code, message);
+  }
+}
+
+/**
+ * Opens a release request. A `409 request_under_way` answer names the request under way in
+ * `requestId`, which the shared client does not keep, so this call reads the answer itself.
+ */
+export async function openReleaseRequest(where: Where, body: { title: string; comment: string; branchName?: string }) {
+  let response: Response;
+  try {
+    response = await fetch(at(where, "/release-requests"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new RequestError(0, "network", "The portal cannot be reached. Check your connection and try again.");
+  }
+  const text = await response.text();
+  let json: { id?: number; code?: string; message?: string; requestId?: number } = {};
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    // Not JSON: the status speaks for itself.
+  }
+  if (!response.ok) {
+    if (response.status === 401) {
+      // Let the shared client notice the ended session and show the sign-in page.
+      await api.me().catch(() => undefined);
+    }
+    const underWay = json.requestId ?? Number(/#(\d+)/.exec(json.message ?? "")?.[1] ?? NaN);
+    throw new RequestError(
+      response.status,
+      json.code ?? "http_error",
+      json.message ?? `The portal answered ${response.status} ${response.statusText}.`,
+      Number.isFinite(underWay) ? underWay : undefined,
+    );
+  }
+  return json as { id: number };
+}
+
+/** Downloads the namespace's file, named as the portal names it. */
+export async function downloadExport(where: Where): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(at(where, "/export"), { credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "network", "The portal cannot be reached. Check your connection and try again.");
+  }
+  if (!response.ok) {
+    let message = `The portal answered ${response.status} ${response.statusText}.`;
+    try {
+      message = ((await response.json()) as { message?: string }).message ?? message;
+    } catch {
+      // Keep the status.
+    }
+    throw new ApiError(response.status, "export", message);
+  }
+  const disposition = response.headers.get("content-disposition") ?? "";
+  const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? `${where.namespace}.properties`;
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return name;
+}
+
+/** Release history operations, for people. */
+export const OPERATION: Record<string, { label: string; tone: string }> = {
+  normal_release: { label: "Published", tone: "pill-ok" },
+  rollback: { label: "Rolled back", tone: "pill-warn" },
+  gray_release: { label: "Gray published", tone: "pill-info" },
+  gray_rules_update: { label: "Gray rules changed", tone: "pill-muted" },
+  merge: { label: "Gray merged into main", tone: "pill-ok" },
+  main_to_gray: { label: "Main release applied to gray", tone: "pill-muted" },
+  rollback_to_gray: { label: "Gray rolled back", tone: "pill-warn" },
+  abandon_gray: { label: "Gray abandoned", tone: "pill-bad" },
+  gray_deleted_after_merge: { label: "Gray branch removed after merge", tone: "pill-muted" },
+};
+
+/** "1 key", "3 keys". */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * A function that keeps its identity across renders and calls the latest `fn`: dialogs take
+ * their `onClose` as an effect dependency, and a new function each render would move focus.
+ */
+export function useStable<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  const latest = useRef(fn);
+  latest.current = fn;
+  return useCallback((...args: A) => latest.current(...args), []);
+}
