@@ -88,6 +88,7 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(auth::me::me))
         .routes(routes!(users::change_own_password))
         .routes(routes!(system::status::status))
+        .routes(routes!(manage::envs))
         .routes(routes!(manage::env_settings, manage::update_env_settings))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::update))

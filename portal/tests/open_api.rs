@@ -42,6 +42,9 @@ db_test!(async fn a_consumer_token_edits_and_publishes_within_its_grants(t) {
     assert_eq!(named_like_a_user.status, StatusCode::CONFLICT, "{}", named_like_a_user.text);
     let refused = consumer(&s, &bob, json!({"name": "ci", "grants": [{"appId": "shop", "namespace": "*", "permissions": ["modify"]}]})).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let no_app = consumer(&s, &s.root, json!({"name": "ci", "grants": [{"appId": "nope", "namespace": "*", "permissions": ["modify"]}]})).await;
+    assert_eq!(no_app.status, StatusCode::BAD_REQUEST, "{}", no_app.text);
+    assert!(no_app.text.contains("nope"), "{}", no_app.text);
     let bad = consumer(&s, &alice, json!({"name": "ci", "grants": [{"appId": "shop", "namespace": "*", "envs": ["QA"], "permissions": ["modify"]}]})).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.text.contains("QA"), "{}", bad.text);

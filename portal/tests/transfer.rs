@@ -168,6 +168,11 @@ db_test!(async fn search_shows_only_what_the_searcher_may_see(t) {
     let wildcard = s.ok(Method::GET, "/api/v1/search?q=0%25_", &alice, &Value::Null).await;
     assert_eq!(wildcard.as_array().unwrap().len(), 2, "`%` and `_` are literal: {wildcard}");
     assert_eq!(s.ok(Method::GET, "/api/v1/search?q=1%25x", &alice, &Value::Null).await, json!([]));
+    // A gray branch's override is found too, and says which cluster its branch belongs to.
+    let branch = s.ok(Method::POST, &format!("{}/branches", ns("DEV", "shop", "application")), &alice, &Value::Null).await["branchName"].as_str().unwrap().to_owned();
+    s.ok(Method::PUT, &format!("{}/branches/{branch}/overrides/db.URL", ns("DEV", "shop", "application")), &alice, &json!({"value": "jdbc:gray"})).await;
+    let gray = s.ok(Method::GET, "/api/v1/search?q=jdbc:gray", &alice, &Value::Null).await;
+    assert_eq!((gray[0]["clusterName"].as_str(), gray[0]["branchOf"].as_str()), (Some(branch.as_str()), Some("default")), "{gray}");
     let short = s.call(Method::GET, "/api/v1/search?q=d", Some(&alice), &Value::Null).await;
     assert_eq!(short.status, StatusCode::BAD_REQUEST);
 });

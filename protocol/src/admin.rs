@@ -830,6 +830,9 @@ pub struct SearchHit {
     pub app_id: String,
     /// The cluster (a gray branch's name for its overrides).
     pub cluster_name: String,
+    /// For a gray branch's override, the cluster the branch belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_of: Option<String>,
     /// The namespace.
     pub namespace_name: String,
     /// Whether the namespace is public.

@@ -181,7 +181,11 @@ pub(crate) async fn update(
             operation: "update",
             operator: &operator,
         },
-        serde_json::json!({"enabled": enabled, "mode": mode}).to_string(),
+        serde_json::json!({
+            "enabled": enabled,
+            "mode": if mode == 1 { "observe" } else { "enforce" },
+        })
+        .to_string(),
     )
     .await?;
     let updated = access_keys::find(&txn, &env, id.as_str(), key.id)

@@ -7,7 +7,7 @@ use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::SearchHit;
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Query;
-use lyre_store::config::{app_namespaces, items};
+use lyre_store::config::{app_namespaces, branches, items};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -67,7 +67,10 @@ pub(crate) async fn search(
                 p
             }
         };
+        let branch_of =
+            branches::parent_of(state.db(), &ns.env, &ns.app_id, &ns.cluster_name).await?;
         hits.push(SearchHit {
+            branch_of,
             env: ns.env,
             app_id: ns.app_id,
             cluster_name: ns.cluster_name,

@@ -329,6 +329,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/envs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The configured environments, in order. */
+        get: operations["envs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/envs/{env}/apps/{appId}/accesskeys": {
         parameters: {
             query?: never;
@@ -339,7 +356,10 @@ export interface paths {
         /** The app's access keys in one environment, with their secrets. */
         get: operations["list_keys"];
         put?: never;
-        /** Creates an access key (at most 5 per app and environment), enabled and enforced. */
+        /**
+         * Creates an access key (at most 5 per app and environment), disabled: hand its secret to the
+         *     app's clients, then enable it.
+         */
         post: operations["create_key"];
         delete?: never;
         options?: never;
@@ -2972,6 +2992,8 @@ export interface components {
         SearchHit: {
             /** @description The app. */
             appId: string;
+            /** @description For a gray branch's override, the cluster the branch belongs to. */
+            branchOf?: string | null;
             /** @description The cluster (a gray branch's name for its overrides). */
             clusterName: string;
             /** @description The environment. */
@@ -4111,6 +4133,35 @@ export interface operations {
             };
             /** @description No such consumer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    envs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Environment names */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            /** @description Not signed in */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -54,7 +54,8 @@ pub(crate) async fn list_keys(
         .await
 }
 
-/// Creates an access key (at most 5 per app and environment), enabled and enforced.
+/// Creates an access key (at most 5 per app and environment), disabled: hand its secret to the
+/// app's clients, then enable it.
 #[utoipa::path(
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/accesskeys",
@@ -164,6 +165,24 @@ pub(crate) async fn delete_key(
         .admins()
         .send(&env, Method::DELETE, &target, None)
         .await
+}
+
+/// The configured environments, in order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs",
+    tag = "system",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Environment names", body = Vec<String>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+pub(crate) async fn envs(
+    State(state): State<PortalState>,
+    _user: CurrentUser,
+) -> Json<Vec<String>> {
+    Json(state.admins().envs().to_vec())
 }
 
 /// The rules of one environment.

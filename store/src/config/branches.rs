@@ -115,3 +115,21 @@ pub async fn end(
         .await?;
     Ok(())
 }
+
+/// The cluster that `branch` (a gray branch's cluster name) belongs to, if it is a live branch.
+pub async fn parent_of(
+    db: &impl ConnectionTrait,
+    env: &str,
+    app_id: &str,
+    branch: &str,
+) -> Result<Option<String>, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::Env.eq(env))
+        .filter(Column::AppId.eq(app_id))
+        .filter(Column::BranchName.eq(branch))
+        .filter(Column::BranchStatus.eq(ACTIVE))
+        .filter(Column::DeletedAt.eq(0))
+        .one(db)
+        .await?
+        .map(|rule| rule.cluster_name))
+}
