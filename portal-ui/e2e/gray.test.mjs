@@ -101,6 +101,7 @@ test("a branch with overrides and rules by IP, label and percentage is gray-publ
   await saveOverride(page, { key: "search.cache", value: "64MB" });
   await saveOverride(page, { key: "legacy.cart", remove: true });
   await saveOverride(page, { key: "checkout.timeout", value: "5" });
+  await page.getByTestId("override-checkout.timeout").waitFor();
 
   assert.match(await page.getByTestId("override-search.engine").innerText(), /search\.engine\s*Changed\s+vector\s+classic\s+the new engine/);
   assert.match(await page.getByTestId("override-search.cache").innerText(), /search\.cache\s*New key\s+64MB/);

@@ -273,10 +273,14 @@ function ItemDialog({
         : await api.post<Item>(at(where, "/items"), { key: key.trim(), value, comment });
       await onSaved(saved);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 409 && item) {
+      if (e instanceof ApiError && e.code === "changed" && item) {
         setConflict(e.message);
         setReloaded(false);
-      } else if (e instanceof ApiError && e.status === 400 && !item && /key/i.test(e.message)) {
+      } else if (
+        e instanceof ApiError &&
+        !item &&
+        (e.code === "already_exists" || (e.status === 400 && /key/i.test(e.message)))
+      ) {
         setKeyError(e.message);
       } else {
         setError(messageOf(e));

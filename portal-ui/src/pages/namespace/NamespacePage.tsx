@@ -95,8 +95,8 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
   const data = main.data;
   const isProperties = data ? data.ns.format === "properties" : true;
   const tabParam = search.get("tab") as TabId | null;
-  const dot = (text: string) => (
-    <span className="ns-tab-dot" title={text}>
+  const dot = (text: string, tone = "") => (
+    <span className={`ns-tab-dot${tone}`} title={text}>
       <span className="visually-hidden"> ({text})</span>
     </span>
   );
@@ -105,7 +105,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
     ...(isProperties ? [{ id: "items" as const, label: "Items" }] : []),
     { id: "text", label: draft ? <>{textLabel}{dot("not saved")}</> : textLabel },
     { id: "history", label: "History" },
-    { id: "gray", label: branch.data ? <>Gray{dot("has a branch")}</> : "Gray" },
+    { id: "gray", label: branch.data ? <>Gray{dot("has a branch", " ns-tab-dot-info")}</> : "Gray" },
     { id: "instances", label: "Instances" },
   ];
   const tab: TabId =
@@ -272,6 +272,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
         <PublishDialog
           where={where}
           settings={settings.data ?? null}
+          lockedBy={ns.lockedBy}
           onClose={() => setDialog(null)}
           onDone={refresh}
         />

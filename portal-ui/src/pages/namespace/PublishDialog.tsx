@@ -97,7 +97,7 @@ export function ReleaseDialog({
       if (e instanceof RequestError && e.code === "request_under_way") {
         setUnderWay(e.requestId);
         setError(e.message);
-      } else if (e instanceof ApiError && e.status === 409) {
+      } else if (e instanceof ApiError && e.status === 409 && e.code !== "namespace_locked") {
         setStale(e.message);
       } else {
         setError(messageOf(e));
@@ -248,14 +248,17 @@ export function ReleaseDialog({
 export function PublishDialog({
   where,
   settings,
+  lockedBy,
   onClose,
   onDone,
 }: {
   where: Where;
   settings: EnvRulesView | null;
+  lockedBy?: string | null;
   onClose: () => void;
   onDone: () => Promise<void>;
 }) {
+  const { me } = useSession();
   const [pending, setPending] = useState<Pending>();
   const [error, setError] = useState<string>();
   const load = useCallback(async () => {
@@ -276,6 +279,14 @@ export function PublishDialog({
       where={where}
       settings={settings}
       title={`Publish ${where.namespace}`}
+      intro={
+        settings?.namespaceLock && lockedBy === me.username && !settings.reviewRequired ? (
+          <p className="notice ns-dialog-text">
+            {where.env} locks a namespace to its editor until it is published, and you made these changes: another person with
+            the release role publishes them.
+          </p>
+        ) : undefined
+      }
       pending={pending}
       pendingError={error}
       reloadPending={load}

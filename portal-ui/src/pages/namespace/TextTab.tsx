@@ -70,13 +70,12 @@ export function TextTab({
       toast.success(`Saved ${ns.namespaceName}.`);
       await onSaved();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 409) {
+      if (e instanceof ApiError && e.code === "changed") {
         setProblem({ kind: "conflict", message: e.message });
       } else if (e instanceof ApiError && e.status === 400) {
         const position = errorPosition(e.message);
         setProblem({ kind: "invalid", message: e.message, line: position?.line, column: position?.column });
       } else {
-        toast.error(messageOf(e));
         setProblem({ kind: "invalid", message: messageOf(e) });
       }
     } finally {
