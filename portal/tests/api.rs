@@ -22,7 +22,10 @@ db_test!(async fn an_app_is_created_edited_and_published_as_its_owner(t) {
     let dev = ns("DEV", "shop", "application");
     let item = s.ok(Method::POST, &format!("{dev}/items"), &alice, &json!({"key": "timeout", "value": "30", "operator": "mallory"})).await;
     assert_eq!(item["updatedBy"], "alice", "the operator is the signed-in user: {item}");
-    let release = s.ok(Method::POST, &format!("{dev}/releases"), &alice, &json!({"title": "first"})).await;
+    // A publish may name the revision its author looked at: a change since refuses it.
+    let stale = s.call(Method::POST, &format!("{dev}/releases"), Some(&alice), &json!({"title": "first", "revision": 0})).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+    let release = s.ok(Method::POST, &format!("{dev}/releases"), &alice, &json!({"title": "first", "revision": 1})).await;
     assert_eq!(release["configurations"], json!({"timeout": "30"}));
     assert_eq!(release["createdBy"], "alice");
 

@@ -50,6 +50,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The whole error body, for answers that carry more (e.g. `requestId`). */
+    readonly body?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "ApiError";
@@ -94,6 +96,7 @@ async function send<T>(method: string, path: string, body?: unknown, contentType
       response.status,
       error?.code ?? "http_error",
       error?.message ?? `The portal answered ${response.status} ${response.statusText}.`,
+      typeof json === "object" && json !== null ? (json as Record<string, unknown>) : undefined,
     );
   }
   return json as T;

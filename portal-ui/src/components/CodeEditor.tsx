@@ -5,8 +5,8 @@ import { xml } from "@codemirror/lang-xml";
 import { yaml } from "@codemirror/lang-yaml";
 import { StreamLanguage, defaultHighlightStyle, syntaxHighlighting, type LanguageSupport } from "@codemirror/language";
 import { properties } from "@codemirror/legacy-modes/mode/properties";
-import { EditorState, type Extension } from "@codemirror/state";
-import { EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
+import { EditorState, StateEffect, StateField, type Extension } from "@codemirror/state";
+import { Decoration, EditorView, highlightActiveLine, keymap, lineNumbers, type DecorationSet } from "@codemirror/view";
 import { useEffect, useRef } from "react";
 
 function language(format: string): Extension[] {
@@ -23,7 +23,30 @@ function language(format: string): Extension[] {
   return support ? [support] : [];
 }
 
-/** An editable (or read-only) text in `format`; `errorLine` is marked when set. */
+const setErrorLine = StateEffect.define<number | null>();
+
+/** The line a parse error names, as a line decoration that follows the text as it is edited. */
+const errorLineField = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    let next = marks.map(tr.changes);
+    for (const effect of tr.effects) {
+      if (effect.is(setErrorLine)) {
+        const line = effect.value;
+        next =
+          line === null || line < 1 || line > tr.state.doc.lines
+            ? Decoration.none
+            : Decoration.set([
+                Decoration.line({ class: "cm-line-error", attributes: { "aria-invalid": "true" } }).range(tr.state.doc.line(line).from),
+              ]);
+      }
+    }
+    return next;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
+
+/** An editable (or read-only) text in `format`; `errorLine` (from 1) is marked and shown. */
 export function CodeEditor({
   value,
   onChange,
@@ -60,6 +83,7 @@ export function CodeEditor({
         EditorView.editable.of(!readOnly),
         EditorView.contentAttributes.of({ "aria-label": label, "data-testid": "code-editor" }),
         EditorView.lineWrapping,
+        errorLineField,
         EditorView.updateListener.of((update) => {
           if (update.docChanged) {
             latest.current?.(update.state.doc.toString());
@@ -89,14 +113,14 @@ export function CodeEditor({
     if (!v) {
       return;
     }
-    v.dom.querySelectorAll(".cm-line-error").forEach((el) => el.classList.remove("cm-line-error"));
-    if (errorLine && errorLine >= 1 && errorLine <= v.state.doc.lines) {
-      const line = v.state.doc.line(errorLine);
-      const dom = v.domAtPos(line.from).node;
-      const element = dom instanceof HTMLElement ? dom : dom.parentElement;
-      element?.closest(".cm-line")?.classList.add("cm-line-error");
-    }
-  }, [errorLine, value]);
+    const valid = errorLine !== undefined && errorLine >= 1 && errorLine <= v.state.doc.lines;
+    v.dispatch({
+      effects: [
+        setErrorLine.of(valid ? errorLine : null),
+        ...(valid ? [EditorView.scrollIntoView(v.state.doc.line(errorLine).from, { y: "nearest" })] : []),
+      ],
+    });
+  }, [errorLine, value, format, readOnly]);
 
   return <div ref={host} className={`code-editor${readOnly ? " code-editor-readonly" : ""}`} />;
 }

@@ -368,7 +368,6 @@ pub(crate) async fn publish(
     )
     .await?;
     body.operator.clone_from(&user.username);
-    body.revision = None;
     state
         .admins()
         .send_json(

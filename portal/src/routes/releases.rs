@@ -64,9 +64,8 @@ pub(crate) async fn publish_directly(
 ) -> Result<AdminReply, PortalError> {
     require(grants, Action::Release, at)?;
     check_review_bypass(state, grants, at, body.is_emergency_publish, "publish").await?;
+    // A `revision` the caller sends makes sure what they reviewed on screen is what goes out.
     body.operator = operator.to_owned();
-    // The revision precondition belongs to release requests.
-    body.revision = None;
     state
         .admins()
         .send_json(&at.env, Method::POST, &at.admin("/releases"), &body)

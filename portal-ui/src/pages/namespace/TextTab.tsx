@@ -1,12 +1,11 @@
 // Text mode: the whole namespace as one text (properties with comments, or the file of a
 // yaml/json/xml/txt namespace), edited with highlighting and saved in one step.
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useState } from "react";
 import { ApiError, api, messageOf, type Namespace, type NamespaceText } from "../../api/client";
 import { CodeEditor } from "../../components/CodeEditor";
 import { ErrorNote, Loading } from "../../components/Common";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
-import { markErrorLine } from "./errorLine";
 import { at, errorPosition, type Permissions, type Where } from "./model";
 
 /** Unsaved text, and the revision it was edited from. */
@@ -46,11 +45,7 @@ export function TextTab({
   const [comment, setComment] = useState("");
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem>();
-  const editorBox = useRef<HTMLDivElement>(null);
   const errorLine = problem?.kind === "invalid" ? problem.line : undefined;
-  useEffect(() => {
-    markErrorLine(editorBox.current, errorLine);
-  }, [errorLine, text.data, ns.format, perms.modify]);
 
   if (!text.data) {
     return text.error ? <ErrorNote error={text.error} /> : <Loading label="Loading the text…" />;
@@ -109,7 +104,7 @@ export function TextTab({
         </div>
       )}
 
-      <div ref={editorBox} className={`ns-editor${errorLine ? " ns-editor-error" : ""}`}>
+      <div className={`ns-editor${errorLine ? " ns-editor-error" : ""}`}>
         <CodeEditor
           value={value}
           format={ns.format}
