@@ -226,10 +226,7 @@ pub(crate) async fn associate(
     tag = "clusters",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     responses(
         (status = 200, description = "The namespace", body = Namespace),
@@ -256,10 +253,7 @@ pub(crate) async fn namespace(
     tag = "clusters",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     responses(
         (status = 204, description = "Removed"),
@@ -293,10 +287,7 @@ pub(crate) async fn delete_namespace(
     tag = "clusters",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     responses(
         (status = 200, description = "The lock", body = NamespaceLock),

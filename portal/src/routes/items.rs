@@ -27,10 +27,7 @@ use crate::{PortalError, PortalState};
     tag = "items",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     responses(
         (status = 200, description = "Its items", body = Vec<Item>),
@@ -58,10 +55,7 @@ pub(crate) async fn list(
     tag = "items",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     request_body = CreateItem,
     responses(
@@ -93,10 +87,7 @@ pub(crate) async fn create(
     tag = "items",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         ("key" = String, Path, description = "The key"),
     ),
     responses(
@@ -137,10 +128,7 @@ pub(crate) struct UpsertQuery {
     tag = "items",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         ("key" = String, Path, description = "The key"),
         UpsertQuery,
     ),
@@ -192,10 +180,7 @@ struct AdminDeleteQuery<'a> {
     tag = "items",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         ("key" = String, Path, description = "The key"),
         DeleteQuery,
     ),
@@ -234,10 +219,7 @@ pub(crate) async fn delete(
     tag = "items",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     responses(
         (status = 200, description = "The text", body = NamespaceText),
@@ -266,10 +248,7 @@ pub(crate) async fn text(
     tag = "items",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     request_body = UpdateText,
     responses(
@@ -301,10 +280,7 @@ pub(crate) async fn put_text(
     tag = "items",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     responses(
         (status = 200, description = "The unpublished changes", body = UnpublishedChanges),
@@ -332,10 +308,7 @@ pub(crate) async fn changes(
     tag = "items",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         CommitsQuery,
     ),
     responses(

@@ -29,10 +29,7 @@ use crate::{PortalError, PortalState};
     tag = "releases",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     request_body = Publish,
     responses(
@@ -106,10 +103,7 @@ pub(crate) async fn check_review_bypass(
     tag = "releases",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         PageQuery,
     ),
     responses(
@@ -140,10 +134,7 @@ pub(crate) async fn list(
     tag = "releases",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         PageQuery,
     ),
     responses(
@@ -174,10 +165,7 @@ pub(crate) async fn histories(
     tag = "releases",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     responses(
         (status = 200, description = "The latest active release", body = Release),
@@ -205,10 +193,7 @@ pub(crate) async fn latest(
     tag = "releases",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         InstancesQuery,
     ),
     responses(

@@ -186,10 +186,7 @@ pub(crate) struct OpenRequest {
     tag = "reviews",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     request_body = OpenRequest,
     responses(

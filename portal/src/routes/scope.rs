@@ -3,6 +3,7 @@
 
 use lyre_protocol::admin::Namespace;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use crate::admin::encode;
 use crate::envs;
@@ -40,12 +41,17 @@ pub(crate) struct ClusterPath {
 }
 
 /// `/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
 pub(crate) struct NsPath {
+    /// The environment
     pub env: String,
+    /// The app
     pub app_id: String,
+    /// The cluster
     pub cluster_name: String,
+    /// The namespace
     pub namespace_name: String,
 }
 

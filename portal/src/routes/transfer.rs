@@ -279,10 +279,7 @@ fn attachment(name: &str, content_type: &'static str, body: Vec<u8>) -> Response
     tag = "transfer",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     responses(
         (status = 200, description = "The file, as an attachment", content_type = "text/plain", body = String),
@@ -534,10 +531,7 @@ async fn apply(state: &PortalState, plan: Plan) -> Result<Imported, PortalError>
     tag = "transfer",
     security(("session" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         ImportQuery,
     ),
     request_body(content = String, content_type = "text/plain", description = "The file"),

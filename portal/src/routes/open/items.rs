@@ -34,10 +34,7 @@ pub(crate) struct ItemsQuery {
     tag = "open api",
     security(("token" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         ItemsQuery,
     ),
     responses(
@@ -79,10 +76,7 @@ pub(crate) async fn list(
     tag = "open api",
     security(("token" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         ("key" = String, Path, description = "The key"),
     ),
     responses(
@@ -112,10 +106,7 @@ pub(crate) async fn get(
     tag = "open api",
     security(("token" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     request_body = OpenItemInput,
     responses(
@@ -167,10 +158,7 @@ pub(crate) struct UpsertQuery {
     tag = "open api",
     security(("token" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         ("key" = String, Path, description = "The key"),
         UpsertQuery,
     ),
@@ -230,10 +218,7 @@ struct AdminOperator {
     tag = "open api",
     security(("token" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         ("key" = String, Path, description = "The key"),
         OperatorParam,
     ),

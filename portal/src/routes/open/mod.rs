@@ -375,10 +375,7 @@ pub(crate) async fn namespaces(
     tag = "open api",
     security(("token" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     responses(
         (status = 200, description = "The namespace", body = OpenNamespace),
@@ -468,10 +465,7 @@ pub(crate) async fn create_app_namespace(
     tag = "open api",
     security(("token" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     responses(
         (status = 200, description = "The lock", body = OpenLock),

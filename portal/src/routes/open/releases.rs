@@ -45,10 +45,7 @@ fn publish_body(body: OpenPublish, operator: String) -> Publish {
     tag = "open api",
     security(("token" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     request_body = OpenPublish,
     responses(
@@ -84,10 +81,7 @@ pub(crate) async fn publish(
     tag = "open api",
     security(("token" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     responses(
         (status = 200, description = "The latest release", body = OpenRelease),
@@ -128,10 +122,7 @@ pub(crate) struct HistoryQuery {
     tag = "open api",
     security(("token" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
         HistoryQuery,
     ),
     responses(
@@ -578,10 +569,7 @@ pub(crate) struct OpenReleaseRequest {
     tag = "open api",
     security(("token" = [])),
     params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
+        NsPath,
     ),
     request_body = OpenReleaseRequest,
     responses(
