@@ -36,6 +36,48 @@ enum Command {
     /// Publish a file to a namespace through the portal's Open API (for CI)
     #[command(long_about = publish::LONG_ABOUT, after_help = publish::EXIT_CODES)]
     Publish(Box<PublishArgs>),
+    /// Keep configuration files current on this host and run reload commands
+    Agent(AgentArgs),
+}
+
+/// `lyre agent`'s options.
+#[derive(clap::Args)]
+struct AgentArgs {
+    /// The agent's configuration (see docs/agent.md)
+    #[arg(
+        long = "agent-config",
+        short = 'f',
+        env = "LYRE_AGENT_CONFIG",
+        value_name = "FILE"
+    )]
+    agent_config: PathBuf,
+    /// Log filter, e.g. `info` or `debug`
+    #[arg(long = "agent-log", env = "LYRE_AGENT_LOG", default_value = "info")]
+    log: String,
+    /// Log as JSON lines instead of text
+    #[arg(long = "agent-json-logs")]
+    json_logs: bool,
+}
+
+/// `lyre agent` on its own: a client of the config services, it reads no server
+/// configuration.
+#[derive(Parser)]
+#[command(
+    name = "lyre agent",
+    bin_name = "lyre agent",
+    version,
+    about = "Keeps configuration files current on this host and runs reload commands after they change."
+)]
+struct AgentCli {
+    /// The agent's configuration (see docs/agent.md)
+    #[arg(long, short = 'c', env = "LYRE_AGENT_CONFIG", value_name = "FILE")]
+    config: PathBuf,
+    /// Log filter, e.g. `info` or `debug`
+    #[arg(long, env = "LYRE_AGENT_LOG", default_value = "info")]
+    log: String,
+    /// Log as JSON lines instead of text
+    #[arg(long)]
+    json_logs: bool,
 }
 
 /// `lyre publish` on its own: it is a client of the portal, so its help lists its own options
@@ -72,9 +114,24 @@ fn main() -> ExitCode {
             }
         };
     }
+    if args.get(1).is_some_and(|a| a == "agent") {
+        args.remove(0);
+        return match AgentCli::try_parse_from(args) {
+            Ok(cli) => agent(&cli.config, &cli.log, cli.json_logs),
+            Err(e) => {
+                let _ = e.print();
+                if e.use_stderr() {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+        };
+    }
     let cli = Cli::parse();
     let migrate = match cli.command {
         Some(Command::Publish(args)) => return publish(&args),
+        Some(Command::Agent(args)) => return agent(&args.agent_config, &args.log, args.json_logs),
         Some(Command::Migrate) => true,
         Some(Command::Serve) | None => false,
     };
@@ -122,6 +179,28 @@ fn publish(args: &PublishArgs) -> ExitCode {
             }
             ExitCode::from(outcome.exit_code())
         }
+        Err(e) => fail(&e),
+    }
+}
+
+/// `lyre agent`: runs until a signal; a bad configuration is exit code 1.
+fn agent(config: &std::path::Path, log: &str, json_logs: bool) -> ExitCode {
+    let format = if json_logs {
+        config::LogFormat::Json
+    } else {
+        config::LogFormat::Text
+    };
+    logging::init(log, format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&e.into()),
+    };
+    match runtime.block_on(lyre::agent::run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
 }

@@ -83,3 +83,8 @@ fn gray_release_walkthrough_works_as_written() {
 fn ci_walkthrough_works_as_written() {
     run_page("ci.md");
 }
+
+#[test]
+fn agent_walkthrough_works_as_written() {
+    run_page("agent.md");
+}
