@@ -101,3 +101,13 @@ impl AdminState {
         &self.0.settings
     }
 }
+
+/// Counts a release that was published (and committed), by environment and kind.
+pub(crate) fn published(env: &str, kind: &'static str) {
+    lyre_service_kit::metrics::registry().count(
+        "lyre_releases_published_total",
+        "Releases published, by environment and kind (normal, gray, merge, rollback).",
+        vec![("env", env.to_owned()), ("kind", kind.to_owned())],
+        1,
+    );
+}

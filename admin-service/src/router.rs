@@ -119,7 +119,7 @@ pub fn router(state: AdminState) -> Router {
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
         .merge(health::routes(readiness))
         .fallback(not_found);
-    trace::layer(app)
+    trace::layer(app, SERVICE_NAME)
 }
 
 async fn not_found() -> Response {

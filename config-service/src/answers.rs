@@ -253,8 +253,10 @@ impl Answers {
             && !fresh
             && entry.is_current(hub, read.env, generation)
         {
+            hit("answer");
             return Ok(entry.value.clone());
         }
+        miss("answer");
         match self
             .build(db, hub, read, resolved, &plan, generation, fresh)
             .await
@@ -454,8 +456,10 @@ impl Answers {
         if let Some(entry) = &cached
             && entry.is_current(hub, env, 0)
         {
+            hit("branch");
             return Ok(entry.value.clone());
         }
+        miss("branch");
         let watch = message_key(app_id, cluster, namespace);
         let id = hub.latest(env, &watch);
         let r = NamespaceRef {
@@ -511,8 +515,10 @@ impl Answers {
             && let Some(entry) = &cached
             && entry.is_current(hub, env, 0)
         {
+            hit("release");
             return Ok(entry.value.clone());
         }
+        miss("release");
         // Read the id before the release: a message landing in between makes the entry stale.
         let id = hub.latest(env, &watch);
         let r = NamespaceRef {
@@ -541,6 +547,26 @@ impl Answers {
         insert_bounded(&self.releases, key, Arc::new(entry));
         Ok(snapshot)
     }
+}
+
+/// Counts a read served from the cache `cache` (`answer`, `release` or `branch`).
+fn hit(cache: &'static str) {
+    lyre_service_kit::metrics::registry().count(
+        "lyre_release_cache_hits_total",
+        "Reads served from the config service's caches, by cache.",
+        vec![("cache", cache.to_owned())],
+        1,
+    );
+}
+
+/// Counts a read the cache `cache` could not serve (read from the database).
+fn miss(cache: &'static str) {
+    lyre_service_kit::metrics::registry().count(
+        "lyre_release_cache_misses_total",
+        "Reads the config service's caches could not serve, by cache.",
+        vec![("cache", cache.to_owned())],
+        1,
+    );
 }
 
 #[cfg(test)]

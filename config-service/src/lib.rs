@@ -80,7 +80,7 @@ impl ConfigState {
     /// State over `db`. Nothing is served from memory until [`spawn`] has loaded it.
     pub fn new(db: DatabaseConnection, settings: ConfigSettings) -> Self {
         let (recorder, deliveries) = instances::Recorder::new();
-        Self(Arc::new(Inner {
+        let state = Self(Arc::new(Inner {
             db,
             settings,
             hub: hub::Hub::default(),
@@ -93,7 +93,18 @@ impl ConfigState {
             reload_definitions: AtomicBool::new(false),
             loaded: tokio::sync::watch::Sender::new(false),
             last_on_demand_reload: tokio::sync::Mutex::new(None),
-        }))
+        }));
+        let weak = Arc::downgrade(&state.0);
+        lyre_service_kit::metrics::registry().gauge(
+            "lyre_long_polls_held",
+            "Long polls (/notifications/v2) waiting for a change right now.",
+            move || {
+                weak.upgrade()
+                    .map(|inner| vec![(vec![], inner.hub.waiting() as f64)])
+                    .unwrap_or_default()
+            },
+        );
+        state
     }
 
     fn db(&self) -> &DatabaseConnection {

@@ -101,6 +101,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
 
+    register_pool_metrics(&db);
     let (trigger, shutdown) = lyre_service_kit::shutdown_channel();
     // Releases published by this process reach its config service at once.
     let bus = ReleaseBus::new();
@@ -188,7 +189,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 fn config_router(db: &DatabaseConnection, state: ConfigState) -> Router {
     let meta =
         lyre_meta_server::router(MetaState::new(db.clone(), lyre_meta_server::DEFAULT_EXPIRY));
-    trace::layer(lyre_config_service::router(state).merge(meta))
+    trace::layer(
+        lyre_config_service::router(state).merge(meta),
+        lyre_config_service::SERVICE_NAME,
+    )
 }
 
 /// Starts services that announce themselves in the service registry.
@@ -313,4 +317,30 @@ impl<'a> Banner<'a> {
         }
         out.flush()
     }
+}
+
+/// The database pool's use, read when `/metrics` is scraped.
+fn register_pool_metrics(db: &DatabaseConnection) {
+    let registry = lyre_service_kit::metrics::registry();
+    let pool = db.clone();
+    registry.gauge(
+        "lyre_db_connections",
+        "Database connections of this process's pool, by state (in_use, idle).",
+        move || {
+            let used = lyre_store::db::pool_use(&pool);
+            vec![
+                (
+                    vec![("state", "in_use".to_owned())],
+                    f64::from(used.open.saturating_sub(used.idle)),
+                ),
+                (vec![("state", "idle".to_owned())], f64::from(used.idle)),
+            ]
+        },
+    );
+    let pool = db.clone();
+    registry.gauge(
+        "lyre_db_connections_max",
+        "The most connections this process's pool may open.",
+        move || vec![(vec![], f64::from(lyre_store::db::pool_use(&pool).max))],
+    );
 }

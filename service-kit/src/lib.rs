@@ -7,6 +7,7 @@ pub mod extract;
 pub mod health;
 pub mod heartbeat;
 pub mod json;
+pub mod metrics;
 pub mod net;
 pub mod peer;
 pub mod server;

@@ -316,3 +316,42 @@ mod tests {
         assert_eq!(sqlite_path("sqlite::memory:"), None);
     }
 }
+
+/// A connection pool's use: connections open, idle among them, and the most it may open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUse {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// How `db`'s connection pool is used right now.
+pub fn pool_use(db: &DatabaseConnection) -> PoolUse {
+    let idle = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            PoolUse {
+                open: pool.size(),
+                idle: idle(pool.num_idle()),
+                max: pool.options().get_max_connections(),
+            }
+        }
+        DbBackend::MySql => {
+            let pool = db.get_mysql_connection_pool();
+            PoolUse {
+                open: pool.size(),
+                idle: idle(pool.num_idle()),
+                max: pool.options().get_max_connections(),
+            }
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            PoolUse {
+                open: pool.size(),
+                idle: idle(pool.num_idle()),
+                max: pool.options().get_max_connections(),
+            }
+        }
+    }
+}

@@ -125,6 +125,12 @@ pub(crate) async fn notifications(
             })
             .collect();
         if !changed.is_empty() {
+            lyre_service_kit::metrics::registry().count(
+                "lyre_notifications_sent_total",
+                "Namespace change notifications answered to long polls.",
+                vec![],
+                changed.len() as u64,
+            );
             return Json(changed).into_response();
         }
         if hub.is_closed() {

@@ -114,6 +114,7 @@ pub(crate) async fn gray_publish(
     )
     .await?;
     locked.txn.commit().await?;
+    crate::published(&at.env, "gray");
     state.announce(announced);
     Ok((StatusCode::CREATED, Json(view::release(release)?)))
 }
@@ -309,6 +310,7 @@ pub(crate) async fn merge(
     )
     .await?;
     locked.txn.commit().await?;
+    crate::published(&at.env, "merge");
     state.announce(announced);
     Ok((StatusCode::CREATED, Json(view::release(release)?)))
 }

@@ -139,6 +139,7 @@ pub(crate) async fn publish(
     )
     .await?;
     txn.commit().await?;
+    crate::published(&at.env, "normal");
     state.announce(announced);
     tracing::info!(namespace = %at, release.key = %release.release_key, "published");
     Ok((StatusCode::CREATED, Json(view::release(release)?)))

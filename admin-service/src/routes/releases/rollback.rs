@@ -150,6 +150,7 @@ pub(crate) async fn rollback(
         active: view::release_summary(target),
     };
     txn.commit().await?;
+    crate::published(&at.env, "rollback");
     state.announce(announced);
     tracing::info!(namespace = %at, from = release.id, to = target.id, "rolled back");
     Ok(Json(result))
