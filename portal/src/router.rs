@@ -202,7 +202,7 @@ pub fn router(state: PortalState) -> Router {
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
         .merge(health::routes(readiness))
         .fallback_service(ui::service(ui_dir));
-    trace::layer(app)
+    trace::layer(app, SERVICE_NAME)
 }
 
 async fn api_not_found() -> Response {
