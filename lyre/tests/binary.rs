@@ -206,3 +206,90 @@ fn migrate_applies_migrations_once() {
     let output = lyre(dir.path(), &ports).arg("migrate").output().unwrap();
     assert!(String::from_utf8_lossy(&output.stdout).contains("is up to date"));
 }
+
+#[test]
+fn no_secret_reaches_the_log_even_at_debug() {
+    use std::io::Read as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let admin_password = "admin-password-do-not-log";
+    let jwt_secret = "jwt-secret-do-not-log-0123456789abcdef";
+    let mut command = lyre(dir.path(), &ports);
+    command
+        .env("LYRE_ADMIN_PASSWORD", admin_password)
+        .env("LYRE_JWT_SECRET", jwt_secret)
+        .env("LYRE_LOG", "debug");
+    let mut running = Running::start(command);
+    let mut stderr = running.child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+
+    // Sign in (a password in the body), use the session and a consumer token, make a secret.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let secrets = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let portal = format!("http://127.0.0.1:{}", ports.portal);
+        let login: serde_json::Value = http
+            .post(format!("{portal}/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": "admin", "password": admin_password}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = login["token"].as_str().unwrap().to_owned();
+        let create = |path: &str, body: serde_json::Value| {
+            http.post(format!("{portal}{path}"))
+                .bearer_auth(&session)
+                .json(&body)
+                .send()
+        };
+        create("/api/v1/apps", serde_json::json!({"appId": "shop", "name": "Shop"}))
+            .await
+            .unwrap();
+        let consumer: serde_json::Value = create(
+            "/api/v1/consumers",
+            serde_json::json!({"name": "ci", "grants": [{"appId": "shop", "namespace": "*", "permissions": ["modify"]}]}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let token = consumer["token"].as_str().unwrap().to_owned();
+        let envs = http
+            .get(format!("{portal}/openapi/v1/envs"))
+            .header("Authorization", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(envs.status(), 200);
+        let key: serde_json::Value = create("/api/v1/envs/DEV/apps/shop/accesskeys", serde_json::Value::Null)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        vec![session, token, key["secret"].as_str().unwrap().to_owned()]
+    });
+    running.terminate();
+    let log = log.join().unwrap();
+    assert!(
+        log.contains("DEBUG") || log.contains("INFO"),
+        "the log was read: {log}"
+    );
+    for secret in [admin_password, jwt_secret]
+        .into_iter()
+        .chain(secrets.iter().map(String::as_str))
+    {
+        assert!(!log.contains(secret), "a secret in the log");
+    }
+}
