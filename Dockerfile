@@ -14,7 +14,7 @@ RUN npm run build
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p lyre && strip target/release/lyre
+RUN cargo build --release --locked -p lyre --features tls && strip target/release/lyre
 
 # The runtime: the binary, the UI, CA certificates, and an unprivileged user.
 FROM debian:bookworm-slim

@@ -28,8 +28,8 @@ use lyre_store::sea_orm::{DatabaseConnection, DbErr};
 use crate::definitions::Resolved;
 use crate::hub::Hub;
 
-/// Entries kept before a cache starts afresh (a crude bound against unbounded key spaces).
-const MAX_ENTRIES: usize = 200_000;
+/// Entries each cache keeps before it starts afresh, unless configured otherwise.
+pub const DEFAULT_CACHE_ENTRIES: usize = 200_000;
 
 /// The cluster everything falls back to.
 pub(crate) const DEFAULT_CLUSTER: &str = "default";
@@ -163,11 +163,14 @@ impl<T> Entry<T> {
 type Cache<T> = RwLock<HashMap<String, Arc<Entry<Option<Arc<T>>>>>>;
 
 /// The caches.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Answers {
     answers: Cache<Answer>,
     releases: Cache<Snapshot>,
     branches: Cache<GrayBranch>,
+    /// Entries each cache keeps; a full cache starts afresh (a crude bound against clients
+    /// that ask for endless distinct keys).
+    max_entries: usize,
 }
 
 /// The clusters a read falls back through: the cluster asked for (unless `default`), the data
@@ -184,9 +187,9 @@ pub(crate) fn cluster_chain<'a>(cluster: &'a str, data_center: Option<&'a str>) 
     chain
 }
 
-fn insert_bounded<T>(map: &RwLock<HashMap<String, T>>, key: String, value: T) {
+fn insert_bounded<T>(map: &RwLock<HashMap<String, T>>, max: usize, key: String, value: T) {
     let mut map = map.write().unwrap_or_else(|e| e.into_inner());
-    if map.len() >= MAX_ENTRIES {
+    if map.len() >= max {
         map.clear();
     }
     map.insert(key, value);
@@ -199,6 +202,15 @@ struct Plan<'a> {
 }
 
 impl Answers {
+    pub(crate) fn new(max_entries: usize) -> Self {
+        Self {
+            answers: RwLock::default(),
+            releases: RwLock::default(),
+            branches: RwLock::default(),
+            max_entries: max_entries.max(1),
+        }
+    }
+
     /// The answer to `read` for the namespace `resolved`, from memory when current.
     /// `fresh` skips the caches (the client has seen a message this instance has not).
     pub(crate) async fn answer(
@@ -263,7 +275,7 @@ impl Answers {
         {
             Ok(entry) => {
                 let value = entry.value.clone();
-                insert_bounded(&self.answers, key, Arc::new(entry));
+                insert_bounded(&self.answers, self.max_entries, key, Arc::new(entry));
                 Ok(value)
             }
             // The database is away: an answer that may be stale beats none.
@@ -483,7 +495,7 @@ impl Answers {
             generation: 0,
             value: branch.clone(),
         };
-        insert_bounded(&self.branches, key, Arc::new(entry));
+        insert_bounded(&self.branches, self.max_entries, key, Arc::new(entry));
         Ok(branch)
     }
 
@@ -544,7 +556,7 @@ impl Answers {
             generation: 0,
             value: snapshot.clone(),
         };
-        insert_bounded(&self.releases, key, Arc::new(entry));
+        insert_bounded(&self.releases, self.max_entries, key, Arc::new(entry));
         Ok(snapshot)
     }
 }

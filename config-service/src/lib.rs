@@ -26,6 +26,7 @@ use lyre_store::sea_orm::DatabaseConnection;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
+pub use answers::DEFAULT_CACHE_ENTRIES;
 pub use router::{SERVICE_NAME, router};
 
 /// Apollo's default long-poll hold time.
@@ -42,6 +43,9 @@ pub struct ConfigSettings {
     pub long_poll_timeout: Duration,
     /// How often release messages are scanned.
     pub scan_interval: Duration,
+    /// Entries each in-memory cache (releases, gray branches, rendered answers) keeps before
+    /// it starts afresh.
+    pub cache_entries: usize,
 }
 
 impl ConfigSettings {
@@ -51,6 +55,7 @@ impl ConfigSettings {
             envs,
             long_poll_timeout: DEFAULT_LONG_POLL_TIMEOUT,
             scan_interval: DEFAULT_SCAN_INTERVAL,
+            cache_entries: answers::DEFAULT_CACHE_ENTRIES,
         }
     }
 }
@@ -80,12 +85,13 @@ impl ConfigState {
     /// State over `db`. Nothing is served from memory until [`spawn`] has loaded it.
     pub fn new(db: DatabaseConnection, settings: ConfigSettings) -> Self {
         let (recorder, deliveries) = instances::Recorder::new();
+        let answers = answers::Answers::new(settings.cache_entries);
         let state = Self(Arc::new(Inner {
             db,
             settings,
             hub: hub::Hub::default(),
             definitions: definitions::DefinitionCache::default(),
-            answers: answers::Answers::default(),
+            answers,
             access: access::AccessKeys::default(),
             recorder,
             pending_deliveries: Mutex::new(Some(deliveries)),

@@ -117,6 +117,11 @@ pub struct Settings {
     #[arg(long, env = "LYRE_SCAN_INTERVAL_MS", global = true)]
     pub scan_interval_ms: Option<u64>,
 
+    /// Entries each of the config service's in-memory caches keeps before starting afresh
+    /// [default: 200000]
+    #[arg(long, env = "LYRE_CACHE_ENTRIES", global = true)]
+    pub cache_entries: Option<usize>,
+
     /// Longest item key accepted, in characters, at most 512 [default: 128]
     #[arg(long, env = "LYRE_ITEM_KEY_MAX_LENGTH", global = true)]
     pub item_key_max_length: Option<usize>,
@@ -179,6 +184,7 @@ impl Settings {
             cookie_secure: self.cookie_secure.or(lower.cookie_secure),
             long_poll_timeout_secs: self.long_poll_timeout_secs.or(lower.long_poll_timeout_secs),
             scan_interval_ms: self.scan_interval_ms.or(lower.scan_interval_ms),
+            cache_entries: self.cache_entries.or(lower.cache_entries),
             item_key_max_length: self.item_key_max_length.or(lower.item_key_max_length),
             item_value_max_length: self.item_value_max_length.or(lower.item_value_max_length),
             ui_dir: self.ui_dir.or(lower.ui_dir),
@@ -218,6 +224,7 @@ pub struct Config {
     pub cookie_secure: bool,
     pub long_poll_timeout: Duration,
     pub scan_interval: Duration,
+    pub cache_entries: usize,
     pub item_key_max_length: usize,
     pub item_value_max_length: usize,
     pub ui_dir: PathBuf,
@@ -323,6 +330,12 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
     if !(10..=60_000).contains(&scan_interval_ms) {
         bail!("scan_interval_ms must be between 10 and 60000, not {scan_interval_ms}");
     }
+    let cache_entries = s
+        .cache_entries
+        .unwrap_or(lyre_config_service::DEFAULT_CACHE_ENTRIES);
+    if !(100..=10_000_000).contains(&cache_entries) {
+        bail!("cache_entries must be between 100 and 10000000, not {cache_entries}");
+    }
     let item_key_max_length = s
         .item_key_max_length
         .unwrap_or(lyre_admin_service::DEFAULT_KEY_MAX_LENGTH);
@@ -362,6 +375,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         cookie_secure: s.cookie_secure.unwrap_or(false),
         long_poll_timeout: Duration::from_secs(long_poll_timeout_secs),
         scan_interval: Duration::from_millis(scan_interval_ms),
+        cache_entries,
         item_key_max_length,
         item_value_max_length,
         ui_dir: s.ui_dir.unwrap_or_else(|| PathBuf::from("portal-ui/dist")),
@@ -523,6 +537,10 @@ mod tests {
             (
                 settings(|s| s.log_format = Some("xml".into())),
                 "log_format",
+            ),
+            (
+                settings(|s| s.cache_entries = Some(10)),
+                "cache_entries must be between 100",
             ),
             (
                 settings(|s| s.meta_urls = Some("UAT=http://x".into())),

@@ -97,6 +97,9 @@ struct PublishCli {
 }
 
 fn main() -> ExitCode {
+    // Every HTTPS client in the process uses ring; installing fails only when one is set.
+    #[cfg(feature = "tls")]
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut args: Vec<OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|a| a == "publish") {
         args.remove(0);

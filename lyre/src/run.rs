@@ -120,6 +120,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             envs: config.envs.clone(),
             long_poll_timeout: config.long_poll_timeout,
             scan_interval: config.scan_interval,
+            cache_entries: config.cache_entries,
         };
         let state = ConfigState::new(db.clone(), settings);
         let bus = config.runs(Target::AdminService).then(|| bus.clone());

@@ -85,6 +85,11 @@ fn ci_walkthrough_works_as_written() {
 }
 
 #[test]
+fn operations_steps_work_as_written() {
+    run_page("operations.md");
+}
+
+#[test]
 fn agent_walkthrough_works_as_written() {
     run_page("agent.md");
 }

@@ -178,6 +178,7 @@ impl Config {
             envs: ENVS.iter().map(|e| (*e).to_owned()).collect(),
             long_poll_timeout: long_poll,
             scan_interval: scan,
+            ..ConfigSettings::new(Vec::new())
         };
         let state = ConfigState::new(db.clone(), settings);
         lyre_config_service::spawn(&state, bus, shutdown.clone());

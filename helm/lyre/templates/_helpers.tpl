@@ -130,6 +130,8 @@ spec:
   value: "0.0.0.0:{{ .port }}"
 - name: LYRE_CONFIG_URL
   value: {{ .values.advertisedUrl | default (printf "http://%s-config.%s:%v" $name $domain .port) | quote }}
+- name: LYRE_CACHE_ENTRIES
+  value: {{ .values.cacheEntries | quote }}
 {{- else if eq .component "admin" }}
 - name: LYRE_ADMIN_ADDR
   value: "0.0.0.0:{{ .port }}"

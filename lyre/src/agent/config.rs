@@ -139,6 +139,18 @@ impl AgentConfig {
                 path.display()
             );
         }
+        let https = config
+            .meta_servers
+            .iter()
+            .chain(&config.config_services)
+            .find(|url| url.trim_start().to_ascii_lowercase().starts_with("https:"));
+        if let Some(url) = https.filter(|_| !cfg!(feature = "tls")) {
+            bail!(
+                "{}: `{url}`: this lyre was built without HTTPS (the `tls` feature); use \
+                 http:// or a build with `--features tls`",
+                path.display()
+            );
+        }
         if config.files.is_empty() {
             bail!(
                 "{}: no `[[file]]` entries: nothing to keep current",
