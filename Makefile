@@ -5,7 +5,7 @@ NPM ?= npm
 UI := portal-ui
 UI_STAMP := $(UI)/node_modules/.lyre-installed
 
-.PHONY: run ui ui-deps test test-rust test-ui lint fmt ddl openapi release clean
+.PHONY: run ui ui-deps test test-rust test-ui lint fmt ddl openapi release bench clean
 
 ## run: build the web UI and run every service on SQLite (./data/lyre.db)
 run: ui
@@ -53,6 +53,10 @@ openapi:
 ## release: an optimised build of the binary at target/release/lyre
 release: ui
 	$(CARGO) build --release -p lyre
+
+## bench: release builds, the load scenarios against a real lyre, and docs/benchmarks.md
+bench:
+	bench/run.sh
 
 clean:
 	$(CARGO) clean

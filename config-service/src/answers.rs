@@ -171,6 +171,51 @@ pub(crate) struct Answers {
     /// Entries each cache keeps; a full cache starts afresh (a crude bound against clients
     /// that ask for endless distinct keys).
     max_entries: usize,
+    /// Loads under way: when a release makes an entry stale, the many clients that re-read at
+    /// once wait for one load instead of each reading the database.
+    flights: Flights,
+}
+
+/// One lock per cache key being loaded.
+#[derive(Debug, Default)]
+struct Flights(std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+/// The right to load one key; others asking for it wait until this is dropped.
+struct Flight<'a> {
+    flights: &'a Flights,
+    key: String,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Flights {
+    async fn enter(&self, key: String) -> Flight<'_> {
+        let lock = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        Flight {
+            flights: self,
+            key,
+            guard: Some(lock.lock_owned().await),
+        }
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        let mut map = self.flights.0.lock().unwrap_or_else(|e| e.into_inner());
+        let guard = self.guard.take();
+        // Nobody else waits (the map and this guard are the only holders): forget the key.
+        if let Some(guard) = &guard
+            && Arc::strong_count(tokio::sync::OwnedMutexGuard::mutex(guard)) == 2
+        {
+            map.remove(&self.key);
+        }
+        drop(guard);
+    }
 }
 
 /// The clusters a read falls back through: the cluster asked for (unless `default`), the data
@@ -208,6 +253,7 @@ impl Answers {
             releases: RwLock::default(),
             branches: RwLock::default(),
             max_entries: max_entries.max(1),
+            flights: Flights::default(),
         }
     }
 
@@ -255,19 +301,36 @@ impl Answers {
             .map(|s| s.branch.as_deref().unwrap_or(""))
             .collect();
         let key = read.cache_key(&selection.join("|"));
-        let cached = self
-            .answers
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .cloned();
-        if let Some(entry) = &cached
-            && !fresh
-            && entry.is_current(hub, read.env, generation)
-        {
+        let lookup = || {
+            self.answers
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .cloned()
+        };
+        let current = |cached: &Option<Arc<Entry<Option<Arc<Answer>>>>>| {
+            cached
+                .as_ref()
+                .filter(|entry| !fresh && entry.is_current(hub, read.env, generation))
+                .map(|entry| entry.value.clone())
+        };
+        let mut cached = lookup();
+        if let Some(value) = current(&cached) {
             hit("answer");
-            return Ok(entry.value.clone());
+            return Ok(value);
         }
+        let _flight = if fresh {
+            None
+        } else {
+            let flight = self.flights.enter(format!("a\u{1f}{key}")).await;
+            // Loaded by another request while this one waited?
+            cached = lookup();
+            if let Some(value) = current(&cached) {
+                hit("answer");
+                return Ok(value);
+            }
+            Some(flight)
+        };
         miss("answer");
         match self
             .build(db, hub, read, resolved, &plan, generation, fresh)
@@ -459,15 +522,21 @@ impl Answers {
         namespace: &str,
     ) -> Result<Option<Arc<GrayBranch>>, DbErr> {
         let key = [env, app_id, cluster, namespace].join("\u{1f}");
-        let cached = self
-            .branches
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .cloned();
-        if let Some(entry) = &cached
-            && entry.is_current(hub, env, 0)
-        {
+        let lookup = || {
+            self.branches
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .cloned()
+        };
+        let mut cached = lookup();
+        if let Some(entry) = cached.as_ref().filter(|e| e.is_current(hub, env, 0)) {
+            hit("branch");
+            return Ok(entry.value.clone());
+        }
+        let _flight = self.flights.enter(format!("b\u{1f}{key}")).await;
+        cached = lookup();
+        if let Some(entry) = cached.as_ref().filter(|e| e.is_current(hub, env, 0)) {
             hit("branch");
             return Ok(entry.value.clone());
         }
@@ -517,19 +586,35 @@ impl Answers {
         fresh: bool,
     ) -> Result<Option<Arc<Snapshot>>, DbErr> {
         let key = [env, app_id, cluster, namespace].join("\u{1f}");
-        let cached = self
-            .releases
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .cloned();
-        if !fresh
-            && let Some(entry) = &cached
-            && entry.is_current(hub, env, 0)
-        {
+        let lookup = || {
+            self.releases
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .cloned()
+        };
+        let current = |cached: &Option<Arc<Entry<Option<Arc<Snapshot>>>>>| {
+            cached
+                .as_ref()
+                .filter(|entry| !fresh && entry.is_current(hub, env, 0))
+                .map(|entry| entry.value.clone())
+        };
+        let mut cached = lookup();
+        if let Some(value) = current(&cached) {
             hit("release");
-            return Ok(entry.value.clone());
+            return Ok(value);
         }
+        let _flight = if fresh {
+            None
+        } else {
+            let flight = self.flights.enter(format!("r\u{1f}{key}")).await;
+            cached = lookup();
+            if let Some(value) = current(&cached) {
+                hit("release");
+                return Ok(value);
+            }
+            Some(flight)
+        };
         miss("release");
         // Read the id before the release: a message landing in between makes the entry stale.
         let id = hub.latest(env, &watch);
@@ -584,6 +669,34 @@ fn miss(cache: &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_readers_of_a_stale_key_wait_for_one_load() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let flights = Arc::new(Flights::default());
+        let cached = Arc::new(AtomicUsize::new(0));
+        let loads = Arc::new(AtomicUsize::new(0));
+        let mut readers = Vec::new();
+        for _ in 0..64 {
+            let (flights, cached, loads) = (flights.clone(), cached.clone(), loads.clone());
+            readers.push(tokio::spawn(async move {
+                if cached.load(Ordering::SeqCst) == 0 {
+                    let _flight = flights.enter("key".into()).await;
+                    if cached.load(Ordering::SeqCst) == 0 {
+                        loads.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        cached.store(1, Ordering::SeqCst);
+                    }
+                }
+            }));
+        }
+        for reader in readers {
+            reader.await.unwrap();
+        }
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        // Nothing is left behind once the loads are done.
+        assert!(flights.0.lock().unwrap().is_empty());
+    }
 
     #[test]
     fn falls_back_through_cluster_data_center_and_default() {

@@ -13,7 +13,11 @@ async fn listed(stack: &Stack, path: &str, want: usize) -> Value {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let page = stack.admin.call(Method::GET, path, json!(null)).await;
-        if page["items"].as_array().unwrap().len() >= want {
+        // The recorder writes in the background: the count and the page are read one after
+        // the other, so wait until both show what is expected.
+        if page["items"].as_array().unwrap().len() >= want
+            && page["total"].as_u64().unwrap() >= want as u64
+        {
             return page;
         }
         assert!(Instant::now() < deadline, "{path}: {page}");

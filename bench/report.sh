@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Renders docs/benchmarks.md from the results of bench/run.sh: report.sh RESULTS_DIR ROUNDS
+set -euo pipefail
+dir=$1
+rounds=$2
+
+j() { jq -r "$2" "$dir/$1.json"; }
+cmd() { printf '`%s`' "$(cat "$dir/$1.cmd")"; }
+has() { [ -f "$dir/$1.json" ]; }
+
+cat <<EOF
+# Benchmarks
+
+Written by \`make bench\` (\`bench/run.sh\`): every figure below comes from the run that wrote
+this page, on the machine it describes, against release builds. Where a scenario repeats,
+the figure is the median of $rounds rounds. The load generator is \`lyre-bench\` (\`bench/\`),
+on the same machine as the server. Each scenario starts a fresh all-in-one \`lyre\` on SQLite
+(\`LYRE_LONG_POLL_TIMEOUT_SECS=90\`); the exact \`lyre-bench\` command is given with each
+figure (addresses are the ports of that run).
+
+## Machine
+
+| | |
+|---|---|
+| when | $(date -u '+%Y-%m-%d %H:%M UTC') |
+| commit | $(git rev-parse --short HEAD 2>/dev/null || echo unknown) |
+| CPU | $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') |
+| memory | $(free -g | awk '/^Mem:/ {print $2}') GiB |
+| kernel | $(uname -r) |
+| open files per process | $(ulimit -n) |
+| rustc | $(rustc --version) |
+
+## 1. Long polls held by one config service
+
+Watchers from $(j capacity .processes) load processes spread over 8 loopback source addresses,
+against one \`lyre\` whose process may open $(ulimit -n) files.
+
+| asked | held | server memory idle | server memory holding | per waiting long poll |
+|---|---|---|---|---|
+| $(j capacity .asked) | $(j capacity .held) | $(j capacity '.rss_idle_kib / 1024 | floor') MiB | $(j capacity '.rss_holding_kib / 1024 | floor') MiB | $(j capacity .kib_per_long_poll) KiB |
+
+Command: $(cmd capacity) (after $(cmd setup-capacity)). Target: under 10 KiB per long poll.
+
+## 2. Fan-out: one publish, N watchers waiting
+
+Each watcher holds a \`/notifications/v2\` long poll; one release of the 50-key namespace is
+published through the admin service; each watcher then gets its \`200\` and re-reads
+\`/configs\` on the same connection. Times are from the start of the publish request.
+
+| watchers | publish request | notified p50 | notified p99 | re-read p50 | re-read p99 | re-read max | failed |
+|---|---|---|---|---|---|---|---|
+EOF
+for n in 1 1000 10000; do
+  has "fanout-$n" || continue
+  j "fanout-$n" '.median | "| '"$n"' | \(.publish_ms) ms | \(.notified_p50_ms) ms | \(.notified_p99_ms) ms | \(.reread_p50_ms) ms | \(.reread_p99_ms) ms | \(.reread_max_ms) ms | \(.failed) |"'
+done
+cat <<EOF
+
+Commands: $(for n in 1 1000 10000; do has "fanout-$n" && cmd "fanout-$n" && printf '; '; done | sed 's/; $//').
+Target: p99 under 100 ms at 10,000 watchers, and a publish request that does not grow with N.
+
+Every round, for 10,000 watchers:
+
+| round | publish request | re-read p50 | re-read p99 | re-read max |
+|---|---|---|---|---|
+EOF
+has fanout-10000 && j fanout-10000 '.rounds | to_entries[] | "| \(.key + 1) | \(.value.publish_ms) ms | \(.value.reread_p50_ms) ms | \(.value.reread_p99_ms) ms | \(.value.reread_max_ms) ms |"'
+
+cat <<EOF
+
+## 4. Publish throughput
+
+One client publishes 50 releases in a row, each after changing one key (the change is not
+timed; the release request is). "First publish" is creating the app, writing every key in
+text mode and publishing it.
+
+| database | keys | releases per second | publish p50 | publish p99 | first publish |
+|---|---|---|---|---|---|
+EOF
+for backend in sqlite postgres; do
+  for keys in 10 1000 10000; do
+    has "publish-$backend-$keys" || continue
+    j "publish-$backend-$keys" '"| '"$backend"' | \(.keys) | \(.releases_per_s) | \(.publish_p50_ms) ms | \(.publish_p99_ms) ms | \(.setup_ms) ms |"'
+  done
+done
+has publish-postgres-10 || printf '\nPostgreSQL was not reachable in this run; only SQLite is shown.\n'
+cat <<EOF
+
+Command (per row): $(cmd publish-sqlite-1000) with \`--keys\` set to the row's size.
+
+## 5. Footprint
+
+The all-in-one \`lyre\` (portal, config service with meta server, admin service) started
+$(j startup .runs) times: time from the process start until all three \`/ready\` answer \`200\`, on a new
+database (migrations and the admin user included) and again on that database; then memory
+after 5 s idle.
+
+| ready, new database | ready, existing database | idle memory |
+|---|---|---|
+| $(j startup .median.ready_fresh_ms) ms | $(j startup .median.ready_restart_ms) ms | $(j startup '.median.idle_rss_kib / 1024 | . * 10 | floor / 10') MiB |
+
+Command: $(cmd startup). Targets: ready in under 1 s, idle under 64 MiB.
+
+## Not measured by this run
+
+Scenario 3 (read throughput with wrk beside nginx, r-nacos and etcd), the r-nacos fan-out
+comparison, and the fault and fuzz scenarios 6 to 9 are not part of \`make bench\` yet.
+EOF

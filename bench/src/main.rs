@@ -1,0 +1,124 @@
+//! `lyre-bench`: load for a running Lyre, and what it measured as one JSON object on standard
+//! output. `bench/run.sh` (`make bench`) starts the servers, runs these, and writes
+//! `docs/benchmarks.md` from the results.
+
+#![allow(
+    clippy::print_stdout,
+    reason = "a command-line tool: results go to standard output"
+)]
+
+mod http;
+mod scenarios;
+mod stats;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Load for a running Lyre; prints what it measured as JSON")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+pub struct Target {
+    /// The config service.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub config: SocketAddr,
+    /// The admin service's URL.
+    #[arg(long, default_value = "http://127.0.0.1:8090")]
+    pub admin: String,
+    /// The app the load uses (made by `setup`).
+    #[arg(long, default_value = "bench")]
+    pub app: String,
+    /// Local addresses to open connections from, in turn (each has ~28,000 ports).
+    #[arg(long, value_delimiter = ',', default_value = "127.0.0.1")]
+    pub sources: Vec<IpAddr>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Creates the app with `keys` keys in `application` and publishes it.
+    Setup {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 50)]
+        keys: usize,
+    },
+    /// Opens `count` long polls and keeps them waiting until killed (prints `holding N`).
+    Hold {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        count: usize,
+    },
+    /// Long polls held by one config service, spread over `processes` load processes, with the
+    /// server's memory before and while holding them.
+    Capacity {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        count: usize,
+        #[arg(long, default_value_t = 2)]
+        processes: usize,
+        /// The config service's process id, to read its memory.
+        #[arg(long)]
+        server_pid: u32,
+    },
+    /// `watchers` long polls wait; one release is published; each watcher gets its 200 and
+    /// re-reads `/configs`. Times from the publish request, per round.
+    Fanout {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        watchers: usize,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
+    /// Sequential publishes of a namespace of `keys` keys, one changed key each.
+    Publish {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        keys: usize,
+        #[arg(long, default_value_t = 50)]
+        releases: usize,
+    },
+    /// Starts the all-in-one `lyre` `runs` times: time to every `/ready`, idle memory.
+    Startup {
+        #[arg(long)]
+        lyre: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let result = match Cli::parse().command {
+        Command::Setup { target, keys } => scenarios::setup(&target, keys).await?,
+        Command::Hold { target, count } => scenarios::hold(&target, count).await?,
+        Command::Capacity {
+            target,
+            count,
+            processes,
+            server_pid,
+        } => scenarios::capacity(&target, count, processes, server_pid).await?,
+        Command::Fanout {
+            target,
+            watchers,
+            rounds,
+        } => scenarios::fanout(&target, watchers, rounds).await?,
+        Command::Publish {
+            target,
+            keys,
+            releases,
+        } => scenarios::publish(&target, keys, releases).await?,
+        Command::Startup { lyre, runs } => scenarios::startup(&lyre, runs).await?,
+    };
+    println!("{result}");
+    Ok(())
+}

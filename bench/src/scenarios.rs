@@ -1,0 +1,511 @@
+//! The scenarios. Each returns what it measured as JSON; times are in milliseconds, memory in
+//! KiB.
+
+use std::io::Write as _;
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail, ensure};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::Target;
+use crate::http::Connection;
+use crate::stats::{median, percentile, tenth};
+
+const NAMESPACE: &str = "application";
+/// Connections being opened at once.
+const OPENING: usize = 200;
+
+fn namespace_url(target: &Target, app: &str) -> String {
+    format!(
+        "{}/envs/DEV/apps/{app}/clusters/default/namespaces/{NAMESPACE}",
+        target.admin
+    )
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("an HTTP client")
+}
+
+async fn send(request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+    let response = request.send().await?;
+    let status = response.status();
+    let body = response.text().await?;
+    ensure!(status.is_success(), "{status}: {body}");
+    Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// The app with `keys` keys in its `application` namespace, published.
+async fn prepare(target: &Target, app: &str, keys: usize) -> anyhow::Result<()> {
+    let http = client();
+    let created = http
+        .post(format!("{}/apps", target.admin))
+        .json(&json!({"appId": app, "name": app, "ownerName": "bench", "operator": "bench"}))
+        .send()
+        .await?;
+    ensure!(
+        created.status().is_success() || created.status() == 409,
+        "creating {app}: {}",
+        created.text().await?
+    );
+    let text: String = (0..keys)
+        .map(|i| format!("key.{i:05} = value-{i}-abcdefghij\n"))
+        .collect();
+    send(
+        http.put(format!("{}/text", namespace_url(target, app)))
+            .json(&json!({"text": text, "operator": "bench"})),
+    )
+    .await
+    .context("writing the keys")?;
+    release(&http, target, app).await.context("publishing")?;
+    Ok(())
+}
+
+async fn release(http: &reqwest::Client, target: &Target, app: &str) -> anyhow::Result<()> {
+    send(
+        http.post(format!("{}/releases", namespace_url(target, app)))
+            .json(&json!({"title": "bench", "operator": "bench"})),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn change_one_key(
+    http: &reqwest::Client,
+    target: &Target,
+    app: &str,
+    value: &str,
+) -> anyhow::Result<()> {
+    send(
+        http.put(format!("{}/items/key.00000", namespace_url(target, app)))
+            .json(&json!({"value": value, "operator": "bench"})),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn setup(target: &Target, keys: usize) -> anyhow::Result<Value> {
+    prepare(target, &target.app, keys).await?;
+    let mut connection = Connection::open(target.config, None).await?;
+    let answer = connection
+        .get(&format!("/configs/{}/default/{NAMESPACE}", target.app))
+        .await?;
+    ensure!(
+        answer.status == 200,
+        "reading the config: {}",
+        answer.status
+    );
+    Ok(json!({"app": target.app, "keys": keys, "configs_bytes": answer.body.len()}))
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn notifications_path(app: &str, id: i64) -> String {
+    let notifications = json!([{"namespaceName": NAMESPACE, "notificationId": id}]).to_string();
+    format!(
+        "/notifications/v2?appId={app}&cluster=default&notifications={}",
+        percent_encode(&notifications)
+    )
+}
+
+/// The notification id a client that has everything would send.
+async fn current_id(target: &Target) -> anyhow::Result<i64> {
+    let mut connection = Connection::open(target.config, None).await?;
+    let answer = connection.get(&notifications_path(&target.app, -1)).await?;
+    ensure!(
+        answer.status == 200,
+        "notifications answered {}",
+        answer.status
+    );
+    let body: Value = serde_json::from_slice(&answer.body)?;
+    body[0]["notificationId"]
+        .as_i64()
+        .context("no notificationId in the answer")
+}
+
+/// `lyre_long_polls_held` on the config service.
+async fn held(target: &Target) -> anyhow::Result<usize> {
+    let mut connection = Connection::open(target.config, None).await?;
+    let answer = connection.get("/metrics").await?;
+    let text = String::from_utf8_lossy(&answer.body);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("lyre_long_polls_held "))
+        .context("no lyre_long_polls_held in /metrics")?;
+    Ok(line.split(' ').nth(1).unwrap_or("0").parse::<f64>()? as usize)
+}
+
+async fn wait_until_held(target: &Target, count: usize) -> anyhow::Result<usize> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let now = held(target).await?;
+        if now >= count {
+            return Ok(now);
+        }
+        if Instant::now() > deadline {
+            bail!("only {now} of {count} long polls are held");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn source(target: &Target, index: usize) -> Option<std::net::IpAddr> {
+    Some(target.sources[index % target.sources.len()])
+}
+
+pub async fn hold(target: &Target, count: usize) -> anyhow::Result<Value> {
+    let id = current_id(target).await?;
+    let path = Arc::new(notifications_path(&target.app, id));
+    let opening = Arc::new(Semaphore::new(OPENING));
+    let opened = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    for index in 0..count {
+        let (path, opening, opened, failed) = (
+            path.clone(),
+            opening.clone(),
+            opened.clone(),
+            failed.clone(),
+        );
+        let (addr, from) = (target.config, source(target, index));
+        tokio::spawn(async move {
+            let permit = opening.acquire_owned().await;
+            let connection = async {
+                let mut connection = Connection::open(addr, from).await?;
+                connection.send_get(&path).await?;
+                std::io::Result::Ok(connection)
+            }
+            .await;
+            drop(permit);
+            let Ok(mut connection) = connection else {
+                failed.fetch_add(1, Ordering::Relaxed);
+                return;
+            };
+            opened.fetch_add(1, Ordering::Relaxed);
+            // Wait; after a timeout's 304, wait again.
+            while let Ok(answer) = connection.read_response().await {
+                if answer.status != 304 || connection.send_get(&path).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    while opened.load(Ordering::Relaxed) + failed.load(Ordering::Relaxed) < count {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!("holding {}", opened.load(Ordering::Relaxed));
+    std::io::stdout().flush()?;
+    std::future::pending::<()>().await;
+    unreachable!()
+}
+
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .context("no VmRSS")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("no VmRSS value")?
+        .parse()?)
+}
+
+pub async fn capacity(
+    target: &Target,
+    count: usize,
+    processes: usize,
+    server_pid: u32,
+) -> anyhow::Result<Value> {
+    let idle = rss_kib(server_pid)?;
+    let me = std::env::current_exe()?;
+    let mut children = Vec::new();
+    let sources: Vec<String> = target.sources.iter().map(ToString::to_string).collect();
+    for process in 0..processes {
+        let share = count / processes + usize::from(process < count % processes);
+        // Each process takes its own share of the source addresses.
+        let mine: Vec<&str> = sources
+            .iter()
+            .skip(process)
+            .step_by(processes)
+            .map(String::as_str)
+            .collect();
+        let mine = if mine.is_empty() {
+            vec![sources[0].as_str()]
+        } else {
+            mine
+        };
+        let mut child = tokio::process::Command::new(&me)
+            .args(["hold", "--count", &share.to_string()])
+            .args(["--config", &target.config.to_string(), "--app", &target.app])
+            .args(["--sources", &mine.join(",")])
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        children.push((child, BufReader::new(stdout).lines()));
+    }
+    let mut opened = 0;
+    for (_, lines) in &mut children {
+        let line = lines.next_line().await?.context("a hold process ended")?;
+        opened += line
+            .strip_prefix("holding ")
+            .context("unexpected output")?
+            .parse::<usize>()?;
+    }
+    let now_held = wait_until_held(target, opened).await?;
+    // Let the allocator settle before reading.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let holding = rss_kib(server_pid)?;
+    drop(children);
+    let per_poll = (holding.saturating_sub(idle)) as f64 / now_held.max(1) as f64;
+    Ok(json!({
+        "asked": count,
+        "held": now_held,
+        "processes": processes,
+        "rss_idle_kib": idle,
+        "rss_holding_kib": holding,
+        "kib_per_long_poll": tenth(per_poll),
+    }))
+}
+
+/// When a watcher got its change and when it had re-read the configuration.
+struct Seen {
+    notified: Instant,
+    read: Instant,
+}
+
+pub async fn fanout(target: &Target, watchers: usize, rounds: usize) -> anyhow::Result<Value> {
+    let http = client();
+    let mut results = Vec::new();
+    for round in 0..rounds {
+        // The previous round's connections are gone before this one starts.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while held(target).await? > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let id = current_id(target).await?;
+        let path = Arc::new(notifications_path(&target.app, id));
+        let configs = Arc::new(format!("/configs/{}/default/{NAMESPACE}", target.app));
+        let opening = Arc::new(Semaphore::new(OPENING));
+        let (sent_tx, mut sent_rx) = mpsc::unbounded_channel::<bool>();
+        let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<Option<Seen>>();
+        for index in 0..watchers {
+            let (path, configs, opening) = (path.clone(), configs.clone(), opening.clone());
+            let (sent_tx, seen_tx) = (sent_tx.clone(), seen_tx.clone());
+            // Spread over the sources, and over rounds so ports are not reused at once.
+            let (addr, from) = (target.config, source(target, index + round * watchers));
+            tokio::spawn(async move {
+                let permit = opening.acquire_owned().await;
+                let opened = async {
+                    let mut connection = Connection::open(addr, from).await?;
+                    connection.send_get(&path).await?;
+                    std::io::Result::Ok(connection)
+                }
+                .await;
+                drop(permit);
+                let Ok(mut connection) = opened else {
+                    let _ = sent_tx.send(false);
+                    return;
+                };
+                let _ = sent_tx.send(true);
+                let seen = async {
+                    let answer = connection.read_response().await.ok()?;
+                    let notified = Instant::now();
+                    if answer.status != 200 {
+                        return None;
+                    }
+                    let config = connection.get(&configs).await.ok()?;
+                    (config.status == 200).then(|| Seen {
+                        notified,
+                        read: Instant::now(),
+                    })
+                }
+                .await;
+                let _ = seen_tx.send(seen);
+            });
+        }
+        drop((sent_tx, seen_tx));
+        // Every watcher reports once, whether its request went out or not.
+        let mut waiting = 0;
+        for _ in 0..watchers {
+            waiting += usize::from(sent_rx.recv().await.unwrap_or(false));
+        }
+        ensure!(
+            waiting == watchers,
+            "only {waiting} of {watchers} watchers connected"
+        );
+        wait_until_held(target, watchers).await?;
+
+        change_one_key(&http, target, &target.app, &format!("round-{round}-{id}")).await?;
+        let published = Instant::now();
+        release(&http, target, &target.app).await?;
+        let publish_ms = published.elapsed().as_secs_f64() * 1e3;
+
+        let mut notified = Vec::with_capacity(watchers);
+        let mut read = Vec::with_capacity(watchers);
+        let mut failed = 0;
+        while let Some(seen) = seen_rx.recv().await {
+            match seen {
+                Some(seen) => {
+                    notified.push((seen.notified - published).as_secs_f64() * 1e3);
+                    read.push((seen.read - published).as_secs_f64() * 1e3);
+                }
+                None => failed += 1,
+            }
+        }
+        results.push(json!({
+            "publish_ms": tenth(publish_ms),
+            "notified_p50_ms": tenth(percentile(&notified, 0.5)),
+            "notified_p99_ms": tenth(percentile(&notified, 0.99)),
+            "reread_p50_ms": tenth(percentile(&read, 0.5)),
+            "reread_p99_ms": tenth(percentile(&read, 0.99)),
+            "reread_max_ms": tenth(percentile(&read, 1.0)),
+            "failed": failed,
+        }));
+    }
+    Ok(json!({
+        "watchers": watchers,
+        "rounds": results,
+        "median": medians(&results),
+    }))
+}
+
+/// The median of every numeric field over `rounds`.
+fn medians(rounds: &[Value]) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Some(first) = rounds.first().and_then(Value::as_object) {
+        for key in first.keys() {
+            let values: Vec<f64> = rounds.iter().filter_map(|r| r[key].as_f64()).collect();
+            out.insert(key.clone(), json!(tenth(median(&values))));
+        }
+    }
+    Value::Object(out)
+}
+
+pub async fn publish(target: &Target, keys: usize, releases: usize) -> anyhow::Result<Value> {
+    let http = client();
+    let app = format!("{}-{keys}", target.app);
+    let prepared = Instant::now();
+    prepare(target, &app, keys).await?;
+    let first_ms = prepared.elapsed().as_secs_f64() * 1e3;
+    let mut times = Vec::with_capacity(releases);
+    for i in 0..releases {
+        change_one_key(&http, target, &app, &format!("release-{i}")).await?;
+        let started = Instant::now();
+        release(&http, target, &app).await?;
+        times.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    let total_s: f64 = times.iter().sum::<f64>() / 1e3;
+    Ok(json!({
+        "keys": keys,
+        "releases": releases,
+        "setup_ms": tenth(first_ms),
+        "releases_per_s": tenth(releases as f64 / total_s),
+        "publish_p50_ms": tenth(percentile(&times, 0.5)),
+        "publish_p99_ms": tenth(percentile(&times, 0.99)),
+    }))
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+async fn is_ready(port: u16) -> bool {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    match Connection::open(addr, None).await {
+        Ok(mut connection) => connection
+            .get("/ready")
+            .await
+            .is_ok_and(|answer| answer.status == 200),
+        Err(_) => false,
+    }
+}
+
+/// Starts `lyre` in `dir` and waits until its three services are ready: the time that took,
+/// and the process (still running).
+async fn start_lyre(lyre: &Path, dir: &Path) -> anyhow::Result<(f64, tokio::process::Child)> {
+    let ports = [free_port()?, free_port()?, free_port()?];
+    let started = Instant::now();
+    let child = tokio::process::Command::new(lyre)
+        .current_dir(dir)
+        .env_clear()
+        .env("LYRE_PORTAL_ADDR", format!("127.0.0.1:{}", ports[0]))
+        .env("LYRE_CONFIG_ADDR", format!("127.0.0.1:{}", ports[1]))
+        .env("LYRE_ADMIN_ADDR", format!("127.0.0.1:{}", ports[2]))
+        .env("LYRE_ADMIN_PASSWORD", "bench-password")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let deadline = started + Duration::from_secs(30);
+    for port in ports {
+        while !is_ready(port).await {
+            ensure!(Instant::now() < deadline, "lyre was not ready in 30 s");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+    Ok((started.elapsed().as_secs_f64() * 1e3, child))
+}
+
+pub async fn startup(lyre: &Path, runs: usize) -> anyhow::Result<Value> {
+    let mut fresh = Vec::new();
+    let mut again = Vec::new();
+    let mut idle = Vec::new();
+    for run in 0..runs {
+        let dir = std::env::temp_dir().join(format!("lyre-bench-{}-{run}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        // First start: creates and migrates the database and the admin user.
+        let (ms, child) = start_lyre(lyre, &dir).await?;
+        fresh.push(ms);
+        stop(child).await;
+        // Restart on that database, then sit idle.
+        let (ms, child) = start_lyre(lyre, &dir).await?;
+        again.push(ms);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        idle.push(rss_kib(child.id().context("no pid")?)? as f64);
+        stop(child).await;
+        std::fs::remove_dir_all(&dir)?;
+    }
+    Ok(json!({
+        "runs": runs,
+        "ready_fresh_ms": fresh.iter().map(|v| tenth(*v)).collect::<Vec<_>>(),
+        "ready_restart_ms": again.iter().map(|v| tenth(*v)).collect::<Vec<_>>(),
+        "idle_rss_kib": idle,
+        "median": {
+            "ready_fresh_ms": tenth(median(&fresh)),
+            "ready_restart_ms": tenth(median(&again)),
+            "idle_rss_kib": median(&idle),
+        },
+    }))
+}
+
+async fn stop(mut child: tokio::process::Child) {
+    if let Some(pid) = child.id() {
+        let _ = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+    let _ = child.kill().await;
+}
