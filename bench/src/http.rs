@@ -37,7 +37,12 @@ impl Connection {
     /// Sends `GET path` without waiting for the answer.
     pub async fn send_get(&mut self, path: &str) -> io::Result<()> {
         let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", self.host);
-        self.stream.get_mut().write_all(request.as_bytes()).await
+        self.send_raw(request.as_bytes()).await
+    }
+
+    /// Sends a whole request made by [`form_post`], without waiting for the answer.
+    pub async fn send_raw(&mut self, request: &[u8]) -> io::Result<()> {
+        self.stream.get_mut().write_all(request).await
     }
 
     pub async fn get(&mut self, path: &str) -> io::Result<Response> {
@@ -107,4 +112,18 @@ impl Connection {
 
 fn invalid(message: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message.into())
+}
+
+/// A form `POST` with extra headers, as bytes to send.
+pub fn form_post(host: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    request.into_bytes()
 }

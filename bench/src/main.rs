@@ -87,6 +87,25 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         releases: usize,
     },
+    /// Publishes the read-comparison document to r-nacos.
+    NacosSetup {
+        #[arg(long, default_value = "127.0.0.1:8848")]
+        nacos: SocketAddr,
+        /// The document to publish (default: the 50-key comparison document).
+        #[arg(long)]
+        content: Option<PathBuf>,
+    },
+    /// The fan-out scenario against r-nacos's long-poll listener.
+    NacosFanout {
+        #[arg(long, default_value = "127.0.0.1:8848")]
+        nacos: SocketAddr,
+        #[arg(long, value_delimiter = ',', default_value = "127.0.0.1")]
+        sources: Vec<IpAddr>,
+        #[arg(long)]
+        watchers: usize,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// Starts the all-in-one `lyre` `runs` times: time to every `/ready`, idle memory.
     Startup {
         #[arg(long)]
@@ -118,6 +137,19 @@ async fn main() -> anyhow::Result<()> {
             releases,
         } => scenarios::publish(&target, keys, releases).await?,
         Command::Startup { lyre, runs } => scenarios::startup(&lyre, runs).await?,
+        Command::NacosSetup { nacos, content } => {
+            let content = match content {
+                Some(path) => std::fs::read_to_string(path)?,
+                None => scenarios::document("read"),
+            };
+            scenarios::nacos_setup(nacos, &content).await?
+        }
+        Command::NacosFanout {
+            nacos,
+            sources,
+            watchers,
+            rounds,
+        } => scenarios::nacos_fanout(nacos, &sources, watchers, rounds).await?,
     };
     println!("{result}");
     Ok(())

@@ -304,21 +304,78 @@ pub async fn fanout(target: &Target, watchers: usize, rounds: usize) -> anyhow::
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let id = current_id(target).await?;
-        let path = Arc::new(notifications_path(&target.app, id));
-        let configs = Arc::new(format!("/configs/{}/default/{NAMESPACE}", target.app));
+        let host = target.config.to_string();
+        let watch = format!(
+            "GET {} HTTP/1.1\r\nHost: {host}\r\n\r\n",
+            notifications_path(&target.app, id)
+        );
+        let load = Load {
+            addr: target.config,
+            sources: &target.sources,
+            watchers,
+            round,
+            watch: watch.into_bytes(),
+            reread: format!("/configs/{}/default/{NAMESPACE}", target.app),
+        };
+        let result = load
+            .round(
+                || async { wait_until_held(target, watchers).await.map(drop) },
+                || async {
+                    change_one_key(&http, target, &target.app, &format!("round-{round}-{id}"))
+                        .await?;
+                    let published = Instant::now();
+                    release(&http, target, &target.app).await?;
+                    Ok(published)
+                },
+            )
+            .await?;
+        results.push(result);
+    }
+    Ok(json!({
+        "watchers": watchers,
+        "rounds": results,
+        "median": medians(&results),
+    }))
+}
+
+/// One round of fan-out: `watchers` connections each send `watch`, and once its answer comes,
+/// read `reread` on the same connection.
+struct Load<'a> {
+    addr: SocketAddr,
+    sources: &'a [std::net::IpAddr],
+    watchers: usize,
+    round: usize,
+    watch: Vec<u8>,
+    reread: String,
+}
+
+impl Load<'_> {
+    /// Opens the watchers, waits for `held`, runs `publish` (which returns when its timed
+    /// request started), and collects every watcher's times from that instant.
+    async fn round<H, HF, P, PF>(self, held: H, publish: P) -> anyhow::Result<Value>
+    where
+        H: FnOnce() -> HF,
+        HF: std::future::Future<Output = anyhow::Result<()>>,
+        P: FnOnce() -> PF,
+        PF: std::future::Future<Output = anyhow::Result<Instant>>,
+    {
+        let watchers = self.watchers;
+        let watch = Arc::new(self.watch);
+        let reread = Arc::new(self.reread);
         let opening = Arc::new(Semaphore::new(OPENING));
         let (sent_tx, mut sent_rx) = mpsc::unbounded_channel::<bool>();
         let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<Option<Seen>>();
         for index in 0..watchers {
-            let (path, configs, opening) = (path.clone(), configs.clone(), opening.clone());
+            let (watch, reread, opening) = (watch.clone(), reread.clone(), opening.clone());
             let (sent_tx, seen_tx) = (sent_tx.clone(), seen_tx.clone());
             // Spread over the sources, and over rounds so ports are not reused at once.
-            let (addr, from) = (target.config, source(target, index + round * watchers));
+            let from = self.sources[(index + self.round * watchers) % self.sources.len()];
+            let addr = self.addr;
             tokio::spawn(async move {
                 let permit = opening.acquire_owned().await;
                 let opened = async {
-                    let mut connection = Connection::open(addr, from).await?;
-                    connection.send_get(&path).await?;
+                    let mut connection = Connection::open(addr, Some(from)).await?;
+                    connection.send_raw(&watch).await?;
                     std::io::Result::Ok(connection)
                 }
                 .await;
@@ -331,10 +388,10 @@ pub async fn fanout(target: &Target, watchers: usize, rounds: usize) -> anyhow::
                 let seen = async {
                     let answer = connection.read_response().await.ok()?;
                     let notified = Instant::now();
-                    if answer.status != 200 {
+                    if answer.status != 200 || answer.body.is_empty() {
                         return None;
                     }
-                    let config = connection.get(&configs).await.ok()?;
+                    let config = connection.get(&reread).await.ok()?;
                     (config.status == 200).then(|| Seen {
                         notified,
                         read: Instant::now(),
@@ -350,15 +407,10 @@ pub async fn fanout(target: &Target, watchers: usize, rounds: usize) -> anyhow::
         for _ in 0..watchers {
             waiting += usize::from(sent_rx.recv().await.unwrap_or(false));
         }
-        ensure!(
-            waiting == watchers,
-            "only {waiting} of {watchers} watchers connected"
-        );
-        wait_until_held(target, watchers).await?;
+        ensure!(waiting == watchers, "only {waiting} of {watchers} watchers connected");
+        held().await?;
 
-        change_one_key(&http, target, &target.app, &format!("round-{round}-{id}")).await?;
-        let published = Instant::now();
-        release(&http, target, &target.app).await?;
+        let published = publish().await?;
         let publish_ms = published.elapsed().as_secs_f64() * 1e3;
 
         let mut notified = Vec::with_capacity(watchers);
@@ -373,7 +425,7 @@ pub async fn fanout(target: &Target, watchers: usize, rounds: usize) -> anyhow::
                 None => failed += 1,
             }
         }
-        results.push(json!({
+        Ok(json!({
             "publish_ms": tenth(publish_ms),
             "notified_p50_ms": tenth(percentile(&notified, 0.5)),
             "notified_p99_ms": tenth(percentile(&notified, 0.99)),
@@ -381,13 +433,8 @@ pub async fn fanout(target: &Target, watchers: usize, rounds: usize) -> anyhow::
             "reread_p99_ms": tenth(percentile(&read, 0.99)),
             "reread_max_ms": tenth(percentile(&read, 1.0)),
             "failed": failed,
-        }));
+        }))
     }
-    Ok(json!({
-        "watchers": watchers,
-        "rounds": results,
-        "median": medians(&results),
-    }))
 }
 
 /// The median of every numeric field over `rounds`.
@@ -508,4 +555,106 @@ async fn stop(mut child: tokio::process::Child) {
     }
     let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
     let _ = child.kill().await;
+}
+
+/// The 50-key document the read and fan-out comparisons serve, with a marker that changes it.
+pub fn document(marker: &str) -> String {
+    let map: serde_json::Map<String, Value> = (0..50)
+        .map(|i| (format!("key.{i:05}"), json!(format!("value-{i}-abcdefghij"))))
+        .chain([("marker".to_owned(), json!(marker))])
+        .collect();
+    Value::Object(map).to_string()
+}
+
+const NACOS_DATA_ID: &str = "bench.json";
+const NACOS_GROUP: &str = "DEFAULT_GROUP";
+
+/// Publishes `content` to r-nacos through its v1 Open API.
+async fn nacos_publish(http: &reqwest::Client, nacos: SocketAddr, content: &str) -> anyhow::Result<()> {
+    let body = format!(
+        "dataId={NACOS_DATA_ID}&group={NACOS_GROUP}&content={}",
+        percent_encode(content)
+    );
+    let response = http
+        .post(format!("http://{nacos}/nacos/v1/cs/configs"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await?;
+    let status = response.status();
+    let text = response.text().await?;
+    ensure!(status.is_success() && text.trim() == "true", "r-nacos publish: {status} {text}");
+    Ok(())
+}
+
+fn md5_hex(text: &str) -> String {
+    use md5::Digest as _;
+    md5::Md5::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Publishes the comparison document to r-nacos, so `wrk` can read it.
+pub async fn nacos_setup(nacos: SocketAddr, content: &str) -> anyhow::Result<Value> {
+    nacos_publish(&client(), nacos, content).await?;
+    Ok(json!({"dataId": NACOS_DATA_ID, "group": NACOS_GROUP, "bytes": content.len()}))
+}
+
+/// The fan-out scenario against r-nacos's v1 long-poll listener: each watcher holds a
+/// listener request with the content's MD5, one publish changes it, and each re-reads it.
+pub async fn nacos_fanout(
+    nacos: SocketAddr,
+    sources: &[std::net::IpAddr],
+    watchers: usize,
+    rounds: usize,
+) -> anyhow::Result<Value> {
+    let http = client();
+    let mut results = Vec::new();
+    for round in 0..rounds {
+        let current = document(&format!("nacos-{round}"));
+        nacos_publish(&http, nacos, &current).await?;
+        let listening = format!(
+            "{NACOS_DATA_ID}\u{2}{NACOS_GROUP}\u{2}{}\u{1}",
+            md5_hex(&current)
+        );
+        let watch = crate::http::form_post(
+            &nacos.to_string(),
+            "/nacos/v1/cs/configs/listener",
+            &[("Long-Pulling-Timeout", "60000")],
+            &format!("Listening-Configs={}", percent_encode(&listening)),
+        );
+        let load = Load {
+            addr: nacos,
+            sources,
+            watchers,
+            round,
+            watch,
+            reread: format!("/nacos/v1/cs/configs?dataId={NACOS_DATA_ID}&group={NACOS_GROUP}"),
+        };
+        let next = document(&format!("nacos-{round}-next"));
+        let result = load
+            .round(
+                // r-nacos does not say how many listeners it holds: give it time to register.
+                || async {
+                    let settle = Duration::from_millis(1000 + watchers as u64 / 5);
+                    tokio::time::sleep(settle).await;
+                    Ok(())
+                },
+                || async {
+                    let published = Instant::now();
+                    nacos_publish(&http, nacos, &next).await?;
+                    Ok(published)
+                },
+            )
+            .await?;
+        results.push(result);
+        // Closed connections drain before the next round.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    Ok(json!({
+        "watchers": watchers,
+        "rounds": results,
+        "median": medians(&results),
+    }))
 }
