@@ -66,6 +66,60 @@ Every round, for 10,000 watchers:
 EOF
 has fanout-10000 && j fanout-10000 '.rounds | to_entries[] | "| \(.key + 1) | \(.value.publish_ms) ms | \(.value.reread_p50_ms) ms | \(.value.reread_p99_ms) ms | \(.value.reread_max_ms) ms |"'
 
+if has nacos-fanout-1; then
+cat <<EOF
+
+The same with r-nacos (crates.io \`rnacos\` 0.8.8, its v1 listener \`POST
+/nacos/v1/cs/configs/listener\` holding the content's MD5, a publish through \`POST
+/nacos/v1/cs/configs\`, then a \`GET /nacos/v1/cs/configs\` on the same connection). r-nacos
+does not report how many listeners it holds, so the publish comes 1 s + N/5000 s after the
+last listener request was sent.
+
+| watchers | publish request | notified p50 | notified p99 | re-read p50 | re-read p99 | re-read max | failed |
+|---|---|---|---|---|---|---|---|
+EOF
+for n in 1 1000 10000; do
+  has "nacos-fanout-$n" || continue
+  j "nacos-fanout-$n" '.median | "| '"$n"' | \(.publish_ms) ms | \(.notified_p50_ms) ms | \(.notified_p99_ms) ms | \(.reread_p50_ms) ms | \(.reread_p99_ms) ms | \(.reread_max_ms) ms | \(.failed) |"'
+done
+printf '\nCommand: %s\n' "$(cmd nacos-fanout-10000)"
+fi
+
+if [ -f "$dir/reads.tsv" ]; then
+cat <<EOF
+
+## 3. Read throughput
+
+\`wrk -t1 -c64 -d10s\` against each server in turn, $rounds rounds, all serving the same
+$(wc -c < "$dir/config.json")-byte JSON document (the 50-key namespace as \`/configfiles/json\`
+renders it): nginx as a static file, r-nacos as a config, etcd as a key's value read with a
+range request through its HTTP gateway (which answers it base64-encoded inside JSON). Lyre's
+\`/configs\` answers the same keys in Apollo's envelope. Median requests per second, and the
+ratio to nginx in the same run:
+
+| server | requests/s (median) | × nginx | every round | errors |
+|---|---|---|---|---|
+EOF
+median_of() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+nginx_median=$(awk -F'\t' '$2 == "nginx" {print $3}' "$dir/reads.tsv" | median_of)
+for name in nginx lyre-configs lyre-configfiles rnacos etcd; do
+  rates=$(awk -F'\t' -v n="$name" '$2 == n {print $3}' "$dir/reads.tsv")
+  median=$(median_of <<< "$rates")
+  errors=$(awk -F'\t' -v n="$name" '$2 == n && $4 != "0" {print $4}' "$dir/reads.tsv" | sort -u | tr '\n' ' ')
+  case $name in
+    lyre-configs) label='Lyre `/configs`' ;;
+    lyre-configfiles) label='Lyre `/configfiles/json`' ;;
+    rnacos) label='r-nacos 0.8.8 config read' ;;
+    etcd) label="etcd $(etcd --version 2> /dev/null | awk '/etcd Version/ {print $3}') range (HTTP gateway)" ;;
+    *) label="nginx $(nginx -v 2>&1 | sed 's|.*/||') static file" ;;
+  esac
+  printf '| %s | %.0f | %.2f | %s | %s |\n' "$label" "$median" \
+    "$(awk -v a="$median" -v b="$nginx_median" 'BEGIN {print a / b}')" \
+    "$(awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}' <<< "$rates")" "${errors:-none}"
+done
+printf '\nCommand: `%s`. Target: Lyre at least 0.65× nginx.\n' "$(cat "$dir/reads.cmd")"
+fi
+
 cat <<EOF
 
 ## 4. Publish throughput
@@ -103,6 +157,5 @@ Command: $(cmd startup). Targets: ready in under 1 s, idle under 64 MiB.
 
 ## Not measured by this run
 
-Scenario 3 (read throughput with wrk beside nginx, r-nacos and etcd), the r-nacos fan-out
-comparison, and the fault and fuzz scenarios 6 to 9 are not part of \`make bench\` yet.
+The fault and fuzz scenarios 6 to 9 are not part of \`make bench\` yet.
 EOF

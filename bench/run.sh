@@ -16,10 +16,30 @@ LONG_POLL_SECS=90
 # Source addresses for the load's connections: ~28,000 ports each.
 SOURCES=127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9
 
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+need() { # command, Debian package
+  command -v "$1" > /dev/null && return 0
+  echo "bench: installing $2"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" > /dev/null
+}
+need wrk wrk
+need nginx nginx-light
+need etcd etcd-server
+need jq jq
+need psql postgresql-client
+need python3 python3
+
 echo "bench: building (release)"
 cargo build --release --quiet -p lyre -p lyre-bench
 LYRE=$PWD/target/release/lyre
 BENCH=$PWD/target/release/lyre-bench
+# r-nacos, the Rust Nacos server the targets compare with, from crates.io (built once).
+RNACOS=$PWD/target/bench-tools/bin/rnacos
+if [ ! -x "$RNACOS" ]; then
+  echo "bench: building r-nacos (crates.io rnacos, once)"
+  cargo install --quiet --locked rnacos --version 0.8.8 --root target/bench-tools
+fi
 
 work=$(mktemp -d)
 results=$work/results
@@ -85,6 +105,94 @@ for n in 1 1000 10000; do
   run "fanout-$n" fanout $(target) --watchers "$n" --rounds "$ROUNDS"
 done
 stop_lyre
+
+# 3. Read throughput: /configs and /configfiles/json of the 50-key namespace, and three
+# references serving the same bytes: nginx (a static file), r-nacos (its config read) and etcd
+# (a range request through its HTTP gateway). Every server runs alone in turn, under the same
+# wrk load (1 thread, 64 connections, 10 s), ROUNDS times.
+start_lyre reads sqlite:lyre.db
+run setup-reads setup $(target)
+doc=$work/config.json
+curl -sf "http://$CONFIG_ADDR/configfiles/json/bench/default/application" > "$doc"
+cp "$doc" "$results/config.json"
+
+nginx_port=$(free_port)
+mkdir -p "$work/nginx/html" "$work/nginx/logs"
+cp "$doc" "$work/nginx/html/config.json"
+cat > "$work/nginx/nginx.conf" <<NGINX
+worker_processes auto;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  default_type application/json;
+  server { listen 127.0.0.1:$nginx_port; root $work/nginx/html; }
+}
+NGINX
+chmod -R a+rX "$work"
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+pids+=("$!")
+
+nacos_port=$(free_port)
+mkdir -p "$work/rnacos"
+(cd "$work/rnacos" && exec env RNACOS_HTTP_PORT=$nacos_port RNACOS_GRPC_PORT=$(free_port) \
+  RNACOS_HTTP_CONSOLE_PORT=$(free_port) RNACOS_SDK_HOST=127.0.0.1 RNACOS_CONSOLE_HOST=127.0.0.1 \
+  RNACOS_DATA_DIR="$work/rnacos/data" RUST_LOG=warn "$RNACOS" > rnacos.log 2>&1) &
+pids+=("$!")
+
+etcd_port=$(free_port)
+etcd_peer=$(free_port)
+etcd --name bench --data-dir "$work/etcd" --log-level error \
+  --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+  --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
+  --initial-cluster "bench=http://127.0.0.1:$etcd_peer" > "$work/etcd.log" 2>&1 &
+pids+=("$!")
+
+until_up() { for _ in $(seq 1 200); do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; done; echo "bench: $* never answered" >&2; return 1; }
+until_up curl -sf "http://127.0.0.1:$nginx_port/config.json"
+until_up curl -sf "http://127.0.0.1:$nacos_port/nacos/v1/cs/configs?dataId=none&group=DEFAULT_GROUP" -o /dev/null -w ''
+until_up curl -sf "http://127.0.0.1:$etcd_port/health"
+"$BENCH" nacos-setup --nacos "127.0.0.1:$nacos_port" --content "$doc" > /dev/null
+key64=$(printf bench.json | base64 -w0)
+jq -n --arg k "$key64" --arg v "$(base64 -w0 < "$doc")" '{key: $k, value: $v}' \
+  | curl -sf -X POST "http://127.0.0.1:$etcd_port/v3/kv/put" -d @- > /dev/null
+printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\n' \
+  "$(jq -Rn --arg k "$key64" '{key: $k} | tojson | tojson')" > "$work/etcd-range.lua"
+
+# Each serves the same bytes (etcd base64-encodes them inside its JSON answer).
+cmp -s "$doc" <(curl -sf "http://127.0.0.1:$nginx_port/config.json")
+cmp -s "$doc" <(curl -sf "http://127.0.0.1:$nacos_port/nacos/v1/cs/configs?dataId=bench.json&group=DEFAULT_GROUP")
+cmp -s "$doc" <(curl -sf -X POST "http://127.0.0.1:$etcd_port/v3/kv/range" -d "{\"key\":\"$key64\"}" | jq -r '.kvs[0].value' | base64 -d)
+
+declare -A read_urls=(
+  [lyre-configs]="http://$CONFIG_ADDR/configs/bench/default/application"
+  [lyre-configfiles]="http://$CONFIG_ADDR/configfiles/json/bench/default/application"
+  [nginx]="http://127.0.0.1:$nginx_port/config.json"
+  [rnacos]="http://127.0.0.1:$nacos_port/nacos/v1/cs/configs?dataId=bench.json&group=DEFAULT_GROUP"
+  [etcd]="http://127.0.0.1:$etcd_port/v3/kv/range"
+)
+: > "$results/reads.tsv"
+echo "bench: reads (wrk, $ROUNDS rounds of 5 servers × 10 s)"
+for round in $(seq 1 "$ROUNDS"); do
+  for name in nginx lyre-configs lyre-configfiles rnacos etcd; do
+    script=()
+    [ "$name" = etcd ] && script=(-s "$work/etcd-range.lua")
+    out=$(wrk -t1 -c64 -d10s "${script[@]}" "${read_urls[$name]}")
+    rate=$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")
+    errors=$(awk '/Non-2xx or 3xx responses:/ {print $5} /Socket errors:/ {print "socket:" $0}' <<< "$out" | tr '\n' ' ')
+    printf '%s\t%s\t%s\t%s\n' "$round" "$name" "$rate" "${errors:-0}" >> "$results/reads.tsv"
+  done
+done
+printf 'wrk -t1 -c64 -d10s URL (etcd: -s range.lua, a POST of {"key": base64("bench.json")})\n' > "$results/reads.cmd"
+stop_lyre
+
+# 2b. The same fan-out against r-nacos's long-poll listener.
+for n in 1 1000 10000; do
+  run "nacos-fanout-$n" nacos-fanout --nacos "127.0.0.1:$nacos_port" --sources "$SOURCES" \
+    --watchers "$n" --rounds "$ROUNDS"
+done
 
 # 4. Publish throughput and namespace size, on SQLite and PostgreSQL.
 publish_runs() { # backend

@@ -5,6 +5,7 @@
 use lyre_protocol::admin::{ChangeKind, ChangeSet, KeyChange};
 use lyre_protocol::config::Configurations;
 use lyre_protocol::format::{Format, validate_content};
+use lyre_service_kit::keyed::KeyedGuard;
 use lyre_store::config::namespaces::NamespaceRef;
 use lyre_store::config::{app_namespaces, audit, commits, items, locks, namespaces, releases};
 use lyre_store::entity::{app_namespace, item, namespace, release, release_message};
@@ -165,16 +166,19 @@ pub(crate) fn namespace_not_found(at: &NamespaceAt) -> AdminError {
 }
 
 /// Opens a write transaction with the namespace's row locked: the first read of the
-/// transaction, so what follows sees every earlier writer's commit.
+/// transaction, so what follows sees every earlier writer's commit. Other writers of the
+/// namespace in this process wait (without a database connection) until the returned gate is
+/// dropped: keep it until the transaction has ended.
 pub(crate) async fn lock_namespace(
     state: &AdminState,
     at: &NamespaceAt,
-) -> Result<(DatabaseTransaction, namespace::Model), AdminError> {
+) -> Result<(KeyedGuard, DatabaseTransaction, namespace::Model), AdminError> {
+    let gate = state.gates().lock(at.to_string()).await;
     let txn = write::begin(state.db()).await?;
     let ns = namespaces::find_for_update(&txn, at.r())
         .await?
         .ok_or_else(|| namespace_not_found(at))?;
-    Ok((txn, ns))
+    Ok((gate, txn, ns))
 }
 
 /// An open change of one namespace's items. Its row stays locked until [`Edit::finish`] (or
@@ -189,6 +193,8 @@ pub(crate) struct Edit<'a> {
     pub reordered: bool,
     rules: EnvRules,
     holds_lock: bool,
+    /// Dropped after the transaction (fields drop in order).
+    _gate: KeyedGuard,
 }
 
 impl<'a> Edit<'a> {
@@ -198,7 +204,7 @@ impl<'a> Edit<'a> {
         at: &'a NamespaceAt,
         operator: String,
     ) -> Result<Self, AdminError> {
-        let (txn, ns) = lock_namespace(state, at).await?;
+        let (gate, txn, ns) = lock_namespace(state, at).await?;
         let format = definition(&txn, at.app_id.as_str(), at.namespace.as_str())
             .await?
             .map_or(Format::Properties, |d| d.format());
@@ -225,6 +231,7 @@ impl<'a> Edit<'a> {
             reordered: false,
             rules,
             holds_lock,
+            _gate: gate,
         })
     }
 

@@ -60,6 +60,9 @@ struct Inner {
     db: DatabaseConnection,
     settings: AdminSettings,
     bus: Option<ReleaseBus>,
+    /// Writers of one namespace in this process wait here, not in the database: a burst of
+    /// writes to one namespace then holds one pooled connection instead of all of them.
+    gates: lyre_service_kit::keyed::KeyedLocks,
 }
 
 impl AdminState {
@@ -69,6 +72,7 @@ impl AdminState {
             db,
             settings,
             bus: None,
+            gates: lyre_service_kit::keyed::KeyedLocks::default(),
         }))
     }
 
@@ -79,6 +83,7 @@ impl AdminState {
             db,
             settings,
             bus: Some(bus),
+            gates: lyre_service_kit::keyed::KeyedLocks::default(),
         }))
     }
 
@@ -95,6 +100,10 @@ impl AdminState {
 
     fn db(&self) -> &DatabaseConnection {
         &self.0.db
+    }
+
+    fn gates(&self) -> &lyre_service_kit::keyed::KeyedLocks {
+        &self.0.gates
     }
 
     fn settings(&self) -> &AdminSettings {

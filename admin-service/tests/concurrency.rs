@@ -85,3 +85,55 @@ db_test!(async fn concurrent_edits_and_publishes_make_whole_ordered_releases(t) 
     assert_eq!(last_edit["revision"], 7);
     assert!(OPERATOR == "alice");
 });
+
+db_test!(async fn a_thousand_concurrent_edits_and_publishes_lose_nothing(t) {
+    let admin = Arc::new(Admin::new(t).await);
+    admin.create_app("orders").await.expect(StatusCode::CREATED);
+    let app_ns = ns("DEV", "orders", "default", "application");
+
+    // 500 people each add their own key while 500 others publish, all at once.
+    let mut tasks = Vec::new();
+    for i in 0..500 {
+        let (editor, edited) = (admin.clone(), app_ns.clone());
+        tasks.push(tokio::spawn(async move {
+            let reply = editor.add_item(&edited, &format!("key{i:03}"), &format!("v{i}")).await;
+            (reply.status, reply.text)
+        }));
+        let (publisher, published) = (admin.clone(), app_ns.clone());
+        tasks.push(tokio::spawn(async move {
+            let reply = publisher.publish(&published, &format!("p{i}")).await;
+            (reply.status, reply.text)
+        }));
+    }
+    let replies: Vec<(StatusCode, String)> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let failed: Vec<&(StatusCode, String)> = replies.iter().filter(|(s, _)| !s.is_success()).collect();
+    assert!(failed.is_empty(), "{} failed, e.g. {:?}", failed.len(), failed.first());
+
+    // No edit is lost: every key is there, and the next release has them all.
+    let items = admin.get(&format!("{app_ns}/items")).await.json();
+    assert_eq!(items.as_array().map_or(0, Vec::len), 500, "{items}");
+    admin.publish(&app_ns, "final").await.expect(StatusCode::CREATED);
+
+    // Releases only grow (keys are only added), each a whole snapshot of some moment.
+    let releases = release::Entity::find().order_by_asc(release::Column::Id).all(&admin.t.db).await.unwrap();
+    assert_eq!(releases.len(), 501);
+    let keys = |r: &release::Model| -> Vec<String> {
+        let config: Value = serde_json::from_str(&r.configurations).unwrap();
+        config.as_object().unwrap().keys().cloned().collect()
+    };
+    for pair in releases.windows(2) {
+        let (before, after) = (keys(&pair[0]), keys(&pair[1]));
+        assert!(before.iter().all(|k| after.contains(k)), "release {} lost keys of {}", pair[1].id, pair[0].id);
+    }
+    assert_eq!(keys(releases.last().unwrap()).len(), 500);
+
+    // History: every release once, in order, each following the one before; one notification
+    // per release, ids strictly increasing.
+    let history = release_history::Entity::find().order_by_asc(release_history::Column::Id).all(&admin.t.db).await.unwrap();
+    let ids: Vec<i64> = releases.iter().map(|r| r.id).collect();
+    assert_eq!(history.iter().map(|h| h.release_id).collect::<Vec<_>>(), ids);
+    assert!(history.windows(2).all(|w| w[1].previous_release_id == w[0].release_id));
+    let messages = release_message::Entity::find().order_by_asc(release_message::Column::Id).all(&admin.t.db).await.unwrap();
+    assert_eq!(messages.len(), 501);
+    assert!(messages.windows(2).all(|w| w[0].id < w[1].id));
+});

@@ -407,7 +407,10 @@ impl Load<'_> {
         for _ in 0..watchers {
             waiting += usize::from(sent_rx.recv().await.unwrap_or(false));
         }
-        ensure!(waiting == watchers, "only {waiting} of {watchers} watchers connected");
+        ensure!(
+            waiting == watchers,
+            "only {waiting} of {watchers} watchers connected"
+        );
         held().await?;
 
         let published = publish().await?;
@@ -560,7 +563,12 @@ async fn stop(mut child: tokio::process::Child) {
 /// The 50-key document the read and fan-out comparisons serve, with a marker that changes it.
 pub fn document(marker: &str) -> String {
     let map: serde_json::Map<String, Value> = (0..50)
-        .map(|i| (format!("key.{i:05}"), json!(format!("value-{i}-abcdefghij"))))
+        .map(|i| {
+            (
+                format!("key.{i:05}"),
+                json!(format!("value-{i}-abcdefghij")),
+            )
+        })
         .chain([("marker".to_owned(), json!(marker))])
         .collect();
     Value::Object(map).to_string()
@@ -570,7 +578,11 @@ const NACOS_DATA_ID: &str = "bench.json";
 const NACOS_GROUP: &str = "DEFAULT_GROUP";
 
 /// Publishes `content` to r-nacos through its v1 Open API.
-async fn nacos_publish(http: &reqwest::Client, nacos: SocketAddr, content: &str) -> anyhow::Result<()> {
+async fn nacos_publish(
+    http: &reqwest::Client,
+    nacos: SocketAddr,
+    content: &str,
+) -> anyhow::Result<()> {
     let body = format!(
         "dataId={NACOS_DATA_ID}&group={NACOS_GROUP}&content={}",
         percent_encode(content)
@@ -583,7 +595,10 @@ async fn nacos_publish(http: &reqwest::Client, nacos: SocketAddr, content: &str)
         .await?;
     let status = response.status();
     let text = response.text().await?;
-    ensure!(status.is_success() && text.trim() == "true", "r-nacos publish: {status} {text}");
+    ensure!(
+        status.is_success() && text.trim() == "true",
+        "r-nacos publish: {status} {text}"
+    );
     Ok(())
 }
 

@@ -173,49 +173,7 @@ pub(crate) struct Answers {
     max_entries: usize,
     /// Loads under way: when a release makes an entry stale, the many clients that re-read at
     /// once wait for one load instead of each reading the database.
-    flights: Flights,
-}
-
-/// One lock per cache key being loaded.
-#[derive(Debug, Default)]
-struct Flights(std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
-
-/// The right to load one key; others asking for it wait until this is dropped.
-struct Flight<'a> {
-    flights: &'a Flights,
-    key: String,
-    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl Flights {
-    async fn enter(&self, key: String) -> Flight<'_> {
-        let lock = self
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(key.clone())
-            .or_default()
-            .clone();
-        Flight {
-            flights: self,
-            key,
-            guard: Some(lock.lock_owned().await),
-        }
-    }
-}
-
-impl Drop for Flight<'_> {
-    fn drop(&mut self) {
-        let mut map = self.flights.0.lock().unwrap_or_else(|e| e.into_inner());
-        let guard = self.guard.take();
-        // Nobody else waits (the map and this guard are the only holders): forget the key.
-        if let Some(guard) = &guard
-            && Arc::strong_count(tokio::sync::OwnedMutexGuard::mutex(guard)) == 2
-        {
-            map.remove(&self.key);
-        }
-        drop(guard);
-    }
+    flights: lyre_service_kit::keyed::KeyedLocks,
 }
 
 /// The clusters a read falls back through: the cluster asked for (unless `default`), the data
@@ -253,7 +211,7 @@ impl Answers {
             releases: RwLock::default(),
             branches: RwLock::default(),
             max_entries: max_entries.max(1),
-            flights: Flights::default(),
+            flights: lyre_service_kit::keyed::KeyedLocks::default(),
         }
     }
 
@@ -322,7 +280,7 @@ impl Answers {
         let _flight = if fresh {
             None
         } else {
-            let flight = self.flights.enter(format!("a\u{1f}{key}")).await;
+            let flight = self.flights.lock(format!("a\u{1f}{key}")).await;
             // Loaded by another request while this one waited?
             cached = lookup();
             if let Some(value) = current(&cached) {
@@ -534,7 +492,7 @@ impl Answers {
             hit("branch");
             return Ok(entry.value.clone());
         }
-        let _flight = self.flights.enter(format!("b\u{1f}{key}")).await;
+        let _flight = self.flights.lock(format!("b\u{1f}{key}")).await;
         cached = lookup();
         if let Some(entry) = cached.as_ref().filter(|e| e.is_current(hub, env, 0)) {
             hit("branch");
@@ -607,7 +565,7 @@ impl Answers {
         let _flight = if fresh {
             None
         } else {
-            let flight = self.flights.enter(format!("r\u{1f}{key}")).await;
+            let flight = self.flights.lock(format!("r\u{1f}{key}")).await;
             cached = lookup();
             if let Some(value) = current(&cached) {
                 hit("release");
@@ -669,34 +627,6 @@ fn miss(cache: &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn many_readers_of_a_stale_key_wait_for_one_load() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let flights = Arc::new(Flights::default());
-        let cached = Arc::new(AtomicUsize::new(0));
-        let loads = Arc::new(AtomicUsize::new(0));
-        let mut readers = Vec::new();
-        for _ in 0..64 {
-            let (flights, cached, loads) = (flights.clone(), cached.clone(), loads.clone());
-            readers.push(tokio::spawn(async move {
-                if cached.load(Ordering::SeqCst) == 0 {
-                    let _flight = flights.enter("key".into()).await;
-                    if cached.load(Ordering::SeqCst) == 0 {
-                        loads.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                        cached.store(1, Ordering::SeqCst);
-                    }
-                }
-            }));
-        }
-        for reader in readers {
-            reader.await.unwrap();
-        }
-        assert_eq!(loads.load(Ordering::SeqCst), 1);
-        // Nothing is left behind once the loads are done.
-        assert!(flights.0.lock().unwrap().is_empty());
-    }
 
     #[test]
     fn falls_back_through_cluster_data_center_and_default() {

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod health;
 pub mod heartbeat;
 pub mod json;
+pub mod keyed;
 pub mod metrics;
 pub mod net;
 pub mod peer;

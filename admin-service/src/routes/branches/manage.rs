@@ -98,7 +98,7 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<Branch>), AdminError> {
     let at = path.check(&state)?;
     let operator = operator(&body.operator)?;
-    let (txn, _main) = lock_namespace(&state, &at).await?;
+    let (_gate, txn, _main) = lock_namespace(&state, &at).await?;
     if let Some(existing) = branches::active(&txn, at.r()).await? {
         return Err(AdminError::AlreadyExists(format!(
             "namespace {at} already has the gray branch `{}`; merge or abandon it first",

@@ -12,6 +12,7 @@ use lyre_protocol::admin::{Branch, Override, ReleaseOperation};
 use lyre_protocol::config::Configurations;
 use lyre_protocol::gray::GrayRuleItem;
 use lyre_protocol::names::ClusterName;
+use lyre_service_kit::keyed::KeyedGuard;
 use lyre_service_kit::time::rfc3339;
 use lyre_store::config::namespaces::NamespaceRef;
 use lyre_store::config::releases::{self, NewHistory};
@@ -45,6 +46,8 @@ pub(crate) struct Locked {
     pub main: namespace::Model,
     pub branch: namespace::Model,
     pub rule: gray_rule::Model,
+    /// Dropped after the transaction (fields drop in order).
+    _gate: KeyedGuard,
 }
 
 /// Locks the main namespace, then its branch `branch_name`.
@@ -53,7 +56,7 @@ pub(crate) async fn lock(
     main: &NamespaceAt,
     branch_name: &str,
 ) -> Result<Locked, AdminError> {
-    let (txn, main_ns) = lock_namespace(state, main).await?;
+    let (gate, txn, main_ns) = lock_namespace(state, main).await?;
     let rule = branches::active(&txn, main.r())
         .await?
         .filter(|r| r.branch_name == branch_name)
@@ -64,6 +67,7 @@ pub(crate) async fn lock(
         .ok_or_else(|| no_branch(main, Some(branch_name)))?;
     Ok(Locked {
         txn,
+        _gate: gate,
         main: main_ns,
         branch,
         rule,

@@ -185,7 +185,7 @@ pub(crate) async fn dissociate(
 ) -> Result<StatusCode, AdminError> {
     let at = path.check(&state)?;
     let operator = query.operator()?;
-    let (txn, ns) = lock_namespace(&state, &at).await?;
+    let (_gate, txn, ns) = lock_namespace(&state, &at).await?;
     let associated = definition(&txn, at.app_id.as_str(), at.namespace.as_str())
         .await?
         .is_some_and(|d| d.associated);

@@ -55,7 +55,7 @@ pub(crate) async fn publish(
     check_len("title", title, 256)?;
     check_len("comment", &body.comment, 1024)?;
 
-    let (txn, ns) = lock_namespace(&state, &at).await?;
+    let (_gate, txn, ns) = lock_namespace(&state, &at).await?;
     refuse_branch(&txn, &at).await?;
     expect_revision(&at.to_string(), ns.revision, &ns.updated_by, body.revision)?;
     let rules = env_rules(&txn, &at.env).await?;

@@ -64,7 +64,7 @@ pub(crate) async fn rollback(
         namespace: NamespaceName::parse(&release.namespace_name).map_err(invalid_name)?,
     };
 
-    let (txn, _ns) = lock_namespace(&state, &at).await?;
+    let (_gate, txn, _ns) = lock_namespace(&state, &at).await?;
     super::publish::refuse_branch(&txn, &at).await?;
     // Read again under the lock: another rollback or publish may have come first.
     let active = releases::active(&txn, at.r(), None).await?;
