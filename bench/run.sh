@@ -144,7 +144,7 @@ pids+=("$!")
 
 etcd_port=$(free_port)
 etcd_peer=$(free_port)
-etcd --name bench --data-dir "$work/etcd" --log-level error \
+etcd --name bench --data-dir "$work/etcd" --logger=zap --log-level error \
   --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
   --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
   --initial-cluster "bench=http://127.0.0.1:$etcd_peer" > "$work/etcd.log" 2>&1 &
@@ -152,14 +152,15 @@ pids+=("$!")
 
 until_up() { for _ in $(seq 1 200); do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; done; echo "bench: $* never answered" >&2; return 1; }
 until_up curl -sf "http://127.0.0.1:$nginx_port/config.json"
-until_up curl -sf "http://127.0.0.1:$nacos_port/nacos/v1/cs/configs?dataId=none&group=DEFAULT_GROUP" -o /dev/null -w ''
+# (a config that does not exist answers 404: only the connection matters here)
+until_up curl -s -o /dev/null "http://127.0.0.1:$nacos_port/nacos/v1/cs/configs?dataId=none&group=DEFAULT_GROUP"
 until_up curl -sf "http://127.0.0.1:$etcd_port/health"
 "$BENCH" nacos-setup --nacos "127.0.0.1:$nacos_port" --content "$doc" > /dev/null
 key64=$(printf bench.json | base64 -w0)
 jq -n --arg k "$key64" --arg v "$(base64 -w0 < "$doc")" '{key: $k, value: $v}' \
   | curl -sf -X POST "http://127.0.0.1:$etcd_port/v3/kv/put" -d @- > /dev/null
 printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\n' \
-  "$(jq -Rn --arg k "$key64" '{key: $k} | tojson | tojson')" > "$work/etcd-range.lua"
+  "$(jq -rn --arg k "$key64" '{key: $k} | tojson | tojson')" > "$work/etcd-range.lua"
 
 # Each serves the same bytes (etcd base64-encodes them inside its JSON answer).
 cmp -s "$doc" <(curl -sf "http://127.0.0.1:$nginx_port/config.json")

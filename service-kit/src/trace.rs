@@ -19,6 +19,7 @@ use tracing::Span;
 pub fn layer(router: Router, service: &'static str) -> Router {
     let router = router
         .merge(crate::metrics::routes())
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(
             move |request: AxumRequest, next: Next| count(service, request, next),
         ));
@@ -93,6 +94,19 @@ async fn count(
         seconds,
     );
     response
+}
+
+/// A known path asked with a method it does not take: said in the same JSON as every error.
+async fn method_not_allowed(request: AxumRequest) -> axum::response::Response {
+    crate::error_response(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} is not allowed on {}",
+            request.method(),
+            request.uri().path()
+        ),
+    )
 }
 
 /// The answer to a request whose handler panicked (the panic itself is logged by the hook).
