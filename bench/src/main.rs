@@ -8,6 +8,7 @@
 )]
 
 mod http;
+mod outage;
 mod scenarios;
 mod stats;
 
@@ -106,6 +107,25 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
+    /// The database cut for `seconds` under readers and long polls: failures, and how soon
+    /// releases flow again.
+    Outage {
+        #[arg(long)]
+        lyre: PathBuf,
+        /// The PostgreSQL server, `host:port`.
+        #[arg(long, default_value = "127.0.0.1:5432")]
+        upstream: String,
+        /// The database URL with `{}` where the proxy's address goes, e.g.
+        /// `postgres://postgres@{}/lyre_outage`.
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        #[arg(long, default_value_t = 50)]
+        readers: usize,
+        #[arg(long, default_value_t = 1000)]
+        watchers: usize,
+    },
     /// Starts the all-in-one `lyre` `runs` times: time to every `/ready`, idle memory.
     Startup {
         #[arg(long)]
@@ -137,6 +157,14 @@ async fn main() -> anyhow::Result<()> {
             releases,
         } => scenarios::publish(&target, keys, releases).await?,
         Command::Startup { lyre, runs } => scenarios::startup(&lyre, runs).await?,
+        Command::Outage {
+            lyre,
+            upstream,
+            database,
+            seconds,
+            readers,
+            watchers,
+        } => outage::outage(&lyre, &upstream, &database, seconds, readers, watchers).await?,
         Command::NacosSetup { nacos, content } => {
             let content = match content {
                 Some(path) => std::fs::read_to_string(path)?,

@@ -28,7 +28,7 @@ fn namespace_url(target: &Target, app: &str) -> String {
     )
 }
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
         .build()
@@ -44,7 +44,7 @@ async fn send(request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
 }
 
 /// The app with `keys` keys in its `application` namespace, published.
-async fn prepare(target: &Target, app: &str, keys: usize) -> anyhow::Result<()> {
+pub(crate) async fn prepare(target: &Target, app: &str, keys: usize) -> anyhow::Result<()> {
     let http = client();
     let created = http
         .post(format!("{}/apps", target.admin))
@@ -69,7 +69,7 @@ async fn prepare(target: &Target, app: &str, keys: usize) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn release(http: &reqwest::Client, target: &Target, app: &str) -> anyhow::Result<()> {
+pub(crate) async fn release(http: &reqwest::Client, target: &Target, app: &str) -> anyhow::Result<()> {
     send(
         http.post(format!("{}/releases", namespace_url(target, app)))
             .json(&json!({"title": "bench", "operator": "bench"})),
@@ -78,7 +78,7 @@ async fn release(http: &reqwest::Client, target: &Target, app: &str) -> anyhow::
     Ok(())
 }
 
-async fn change_one_key(
+pub(crate) async fn change_one_key(
     http: &reqwest::Client,
     target: &Target,
     app: &str,
@@ -118,7 +118,7 @@ fn percent_encode(text: &str) -> String {
     out
 }
 
-fn notifications_path(app: &str, id: i64) -> String {
+pub(crate) fn notifications_path(app: &str, id: i64) -> String {
     let notifications = json!([{"namespaceName": NAMESPACE, "notificationId": id}]).to_string();
     format!(
         "/notifications/v2?appId={app}&cluster=default&notifications={}",
@@ -127,7 +127,7 @@ fn notifications_path(app: &str, id: i64) -> String {
 }
 
 /// The notification id a client that has everything would send.
-async fn current_id(target: &Target) -> anyhow::Result<i64> {
+pub(crate) async fn current_id(target: &Target) -> anyhow::Result<i64> {
     let mut connection = Connection::open(target.config, None).await?;
     let answer = connection.get(&notifications_path(&target.app, -1)).await?;
     ensure!(
@@ -476,11 +476,11 @@ pub async fn publish(target: &Target, keys: usize, releases: usize) -> anyhow::R
     }))
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-async fn is_ready(port: u16) -> bool {
+pub(crate) async fn is_ready(port: u16) -> bool {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     match Connection::open(addr, None).await {
         Ok(mut connection) => connection
