@@ -5,7 +5,7 @@
 # Writes fuzz-<api>.txt (schemathesis's summary) and fuzz.tsv (api, operations, cases, failures).
 set -euo pipefail
 results=$1
-lyre=$2
+lyre=$(realpath "$2")
 venv=$PWD/target/bench-tools/venv
 if [ ! -x "$venv/bin/schemathesis" ]; then
   echo "bench: installing schemathesis (PyPI, once)"

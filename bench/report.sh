@@ -198,10 +198,15 @@ checks \`not_a_server_error\` and \`response_schema_conformance\`:
 EOF
 if [ -f "$dir/fuzz.tsv" ]; then
   while IFS=$'\t' read -r name status; do
-    summary=$(grep -E '^(API Operations|Test Phases|Test cases|Failures|Errors|Warnings|Seed):|passed|failed' "$dir/fuzz-$name.txt" | tail -3 | tr '\n' ' ' | sed 's/|/\\|/g')
+    # The test cases line, then what is listed under Failures and Errors.
+    summary=$(awk '/^Test cases:/ {getline; sub(/^ +/, ""); print "cases: " $0}
+      /^(Failures|Errors):/ {section = $1; next}
+      section && /^ *$/ {section = ""}
+      section {sub(/^ +/, ""); print section " " $0}' "$dir/fuzz-$name.txt" | paste -sd ';' | sed 's/;/; /g; s/|/\\|/g')
     printf '| %s | %s | %s |\n' "$name" "$status" "$summary"
   done < "$dir/fuzz.tsv"
   printf '\nCommand: `%s` (and the admin service'"'"'s `/openapi.json` without a token).\n' "$(cat "$dir/fuzz.cmd")"
+  printf '\n"Failures" are answers of Lyre'"'"'s that broke a check; "Errors" are schemathesis failing inside\nitself on an operation (its generator, not the server) and say nothing about Lyre.\n'
 fi
 cat <<EOF
 

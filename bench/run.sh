@@ -210,12 +210,23 @@ if psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pg_db" 2> /dev/null; then
   publish_runs postgres
   stop_lyre
   psql "$PG_ADMIN_URL" -qc "DROP DATABASE $pg_db"
+
+  # 6. The database stops for 30 s under reads and long polls (through a proxy lyre-bench cuts).
+  psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pg_db"
+  pg_server=${PG_ADMIN_URL#*@}
+  run outage outage --lyre "$LYRE" --upstream "${pg_server%%/*}" \
+    --database "${PG_ADMIN_URL%%@*}@{}/$pg_db" --seconds 30 --readers 50 --watchers 1000
+  psql "$PG_ADMIN_URL" -qc "DROP DATABASE $pg_db"
 else
   echo "bench: no PostgreSQL at $PG_ADMIN_URL; publish on PostgreSQL skipped" >&2
 fi
 
 # 5. Footprint: start to ready, idle memory.
 run startup startup --lyre "$LYRE" --runs "$ROUNDS"
+
+# 9. The Open API and the admin service fuzzed from their own schemas.
+echo "bench: fuzz (schemathesis)"
+bench/fuzz.sh "$results" "$LYRE"
 
 echo "bench: writing $OUT"
 bench/report.sh "$results" "$ROUNDS" > "$OUT"

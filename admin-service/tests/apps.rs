@@ -52,6 +52,10 @@ db_test!(async fn apps_are_read_listed_updated_and_deleted(t) {
     assert_eq!(page["items"][0]["appId"], "order-history");
     let second = admin.get("/apps?search=order&size=1&page=1").await.json();
     assert_eq!(second["items"][0]["appId"], "orders");
+    // A page far past the end (even one whose offset would overflow) is empty, not an error.
+    let beyond = admin.get("/apps?page=9223372036854775808&size=0").await.expect(StatusCode::OK).json();
+    assert_eq!(beyond["items"], serde_json::json!([]));
+    assert_eq!(beyond["total"], 3);
 
     let updated = admin
         .put("/apps/payments", json!({"name": "Payments", "ownerEmail": "pay@example.com", "operator": "bob"}))

@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+use crate::Target;
 use crate::http::Connection;
 use crate::scenarios::{change_one_key, client, current_id, notifications_path, prepare, release};
-use crate::Target;
 
 /// Forwards to `upstream` until cut.
 struct Proxy {
@@ -81,18 +81,25 @@ pub async fn outage(
     readers: usize,
     watchers: usize,
 ) -> anyhow::Result<Value> {
+    let lyre = std::fs::canonicalize(lyre)?;
     let proxy = Proxy::start(upstream.to_owned()).await?;
     let url = database.replace("{}", &proxy.addr.to_string());
     let dir = std::env::temp_dir().join(format!("lyre-bench-outage-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let (config, admin) = (crate::scenarios::free_port()?, crate::scenarios::free_port()?);
-    let mut server = tokio::process::Command::new(lyre)
+    let (config, admin) = (
+        crate::scenarios::free_port()?,
+        crate::scenarios::free_port()?,
+    );
+    let mut server = tokio::process::Command::new(&lyre)
         .current_dir(&dir)
         .env_clear()
         .env("LYRE_DATABASE_URL", &url)
         .env("LYRE_CONFIG_ADDR", format!("127.0.0.1:{config}"))
         .env("LYRE_ADMIN_ADDR", format!("127.0.0.1:{admin}"))
-        .env("LYRE_PORTAL_ADDR", format!("127.0.0.1:{}", crate::scenarios::free_port()?))
+        .env(
+            "LYRE_PORTAL_ADDR",
+            format!("127.0.0.1:{}", crate::scenarios::free_port()?),
+        )
         .env("LYRE_ADMIN_PASSWORD", "bench-password")
         .env("LYRE_LONG_POLL_TIMEOUT_SECS", "10")
         .env("LYRE_LOG", "error")
@@ -149,6 +156,9 @@ pub async fn outage(
                     c.get(&notifications_path(&app, seen)).await
                 }
                 .await;
+                if !running.load(Ordering::Relaxed) {
+                    break; // the server is being stopped: not a failure of the scenario
+                }
                 counts.polls.fetch_add(1, Ordering::Relaxed);
                 match answer {
                     Ok(a) if a.status == 304 => {}
@@ -171,6 +181,8 @@ pub async fn outage(
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     proxy.restore();
     let restored = Instant::now();
+    // Counted before the first attempt: watchers may hear of the release before it returns.
+    let before = counts.changes.load(Ordering::Relaxed);
     // Releases flow again: the first publish that succeeds, and every watcher told of it.
     let http = client();
     let mut attempts = 0;
@@ -184,13 +196,17 @@ pub async fn outage(
         if published.is_ok() {
             break;
         }
-        ensure!(restored.elapsed() < Duration::from_secs(60), "no release within 60 s of the database's return");
+        ensure!(
+            restored.elapsed() < Duration::from_secs(60),
+            "no release within 60 s of the database's return"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let publish_after_ms = restored.elapsed().as_secs_f64() * 1e3;
-    let before = counts.changes.load(Ordering::Relaxed);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while counts.changes.load(Ordering::Relaxed) < before + watchers as u64 && Instant::now() < deadline {
+    while counts.changes.load(Ordering::Relaxed) < before + watchers as u64
+        && Instant::now() < deadline
+    {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let told = counts.changes.load(Ordering::Relaxed) - before;

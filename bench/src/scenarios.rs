@@ -69,7 +69,11 @@ pub(crate) async fn prepare(target: &Target, app: &str, keys: usize) -> anyhow::
     Ok(())
 }
 
-pub(crate) async fn release(http: &reqwest::Client, target: &Target, app: &str) -> anyhow::Result<()> {
+pub(crate) async fn release(
+    http: &reqwest::Client,
+    target: &Target,
+    app: &str,
+) -> anyhow::Result<()> {
     send(
         http.post(format!("{}/releases", namespace_url(target, app)))
             .json(&json!({"title": "bench", "operator": "bench"})),
@@ -518,6 +522,7 @@ async fn start_lyre(lyre: &Path, dir: &Path) -> anyhow::Result<(f64, tokio::proc
 }
 
 pub async fn startup(lyre: &Path, runs: usize) -> anyhow::Result<Value> {
+    let lyre = &std::fs::canonicalize(lyre)?;
     let mut fresh = Vec::new();
     let mut again = Vec::new();
     let mut idle = Vec::new();

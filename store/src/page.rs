@@ -45,6 +45,13 @@ where
 {
     let paginator = select.paginate(db, request.size);
     let total = paginator.num_items().await?;
+    // A page past the end is empty; asking for it never computes an offset that overflows.
+    if request.page.saturating_mul(request.size) >= total {
+        return Ok(Paged {
+            items: Vec::new(),
+            total,
+        });
+    }
     let items = paginator.fetch_page(request.page).await?;
     Ok(Paged { items, total })
 }

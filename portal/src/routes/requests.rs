@@ -377,7 +377,8 @@ pub(crate) async fn list(
                 })
                 .collect();
             let total = mine.len() as u64;
-            let start = usize::try_from(request.page * request.size).unwrap_or(usize::MAX);
+            let start =
+                usize::try_from(request.page.saturating_mul(request.size)).unwrap_or(usize::MAX);
             let page = mine
                 .into_iter()
                 .skip(start)
