@@ -233,11 +233,19 @@ cat <<'EOF2'
 ## Where Lyre is short of its targets, and why
 
 - **Memory per waiting long poll** is about 22 KiB against a 10 KiB target (r-nacos: about 22
-  KiB). An idle kept-alive connection costs about 1.7 KiB, so the rest belongs to the request in
-  flight: hyper's 8 KiB read buffer stays allocated while the request's header bytes point into
-  it, plus the connection task's future (hyper's dispatcher, the middleware and the handler's
-  state). Going lower means owning the connection setup instead of `axum::serve`, and a heap
-  profile (valgrind's DHAT) of a server holding a few thousand polls to rank the rest.
+  KiB). A heap profile says where it goes: valgrind's DHAT on a debug `lyre` holding 2,000 polls
+  (`valgrind --tool=dhat --dhat-out-file=dhat.json target/debug/lyre`, then `lyre-bench setup`
+  and `lyre-bench hold --count 2000`, then `bench/dhat-top.py dhat.json`). At the heap's peak,
+  per connection: 16 KiB reserved by hyper for reading (`Buffered::poll_read_from_io`), 8 KiB
+  for its write buffer (`WriteBuf::new`, at connection start), about 3 KiB for the boxed
+  request future and 1.3 KiB for the connection's task; Lyre's own per-poll allocations (query
+  parsing, the watch keys, a header map) come to under 1 KiB. Resident memory is lower than the
+  reserved bytes because untouched pages of those buffers cost nothing. Both buffers are
+  hyper's: the read reservation appears to be made when hyper reads again (to notice a client
+  that goes away) while the request is pending, and the write buffer is sized at connection
+  start; neither is a setting of `axum::serve` or of hyper's connection builder. Getting under
+  10 KiB therefore means an HTTP/1 layer of our own for `/notifications/v2`, or a change in
+  hyper; Lyre's own share is already small.
 - **Fan-out p99 at 10,000 watchers** is several hundred milliseconds against 100 ms: one
   publish wakes 10,000 requests, and each then re-reads `/configs`, 20,000 HTTP exchanges that
   the server and the load generator share two cores for. The publish request itself stays a few
