@@ -20,6 +20,7 @@ use lyre_protocol::client::ApolloConfig;
 use lyre_protocol::config::Configurations;
 use lyre_protocol::format::Format;
 use lyre_protocol::gray::{Client, GrayRuleItem, selects};
+use lyre_service_kit::keyed::{KeyedGuard, KeyedLocks};
 use lyre_store::config::branches;
 use lyre_store::config::namespaces::NamespaceRef;
 use lyre_store::config::releases::{self, message_key};
@@ -159,8 +160,24 @@ impl<T> Entry<T> {
     }
 }
 
+/// A cached value (or a cached absence).
+type CacheEntry<T> = Entry<Option<Arc<T>>>;
+
 /// Cached values (or cached absences) by key.
-type Cache<T> = RwLock<HashMap<String, Arc<Entry<Option<Arc<T>>>>>>;
+type Cache<T> = RwLock<HashMap<String, Arc<CacheEntry<T>>>>;
+
+/// What a cache had for a key.
+enum Lookup<T> {
+    /// A current value (or absence).
+    Hit(Option<Arc<T>>),
+    /// Nothing current: load it, holding `flight` (none for `fresh` reads) so that other
+    /// readers of the key wait for this load. `stale` is what the cache had, for answering
+    /// while the database is away.
+    Load {
+        stale: Option<Arc<CacheEntry<T>>>,
+        flight: Option<KeyedGuard>,
+    },
+}
 
 /// The caches.
 #[derive(Debug)]
@@ -173,7 +190,7 @@ pub(crate) struct Answers {
     max_entries: usize,
     /// Loads under way: when a release makes an entry stale, the many clients that re-read at
     /// once wait for one load instead of each reading the database.
-    flights: lyre_service_kit::keyed::KeyedLocks,
+    flights: KeyedLocks,
 }
 
 /// The clusters a read falls back through: the cluster asked for (unless `default`), the data
@@ -205,13 +222,62 @@ struct Plan<'a> {
 }
 
 impl Answers {
+    /// `key` in `cache` (named `name` in the metrics) when `current` says it is, counting the
+    /// hit or the miss. A miss takes the key's flight first and looks again, so a release that
+    /// makes an entry stale costs one load however many readers come; `fresh` reads skip the
+    /// cache and the flight.
+    async fn lookup<T>(
+        &self,
+        cache: &Cache<T>,
+        name: &'static str,
+        key: &str,
+        fresh: bool,
+        current: impl Fn(&CacheEntry<T>) -> bool,
+    ) -> Lookup<T> {
+        let get = || {
+            cache
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(key)
+                .cloned()
+        };
+        let found = |cached: &Option<Arc<CacheEntry<T>>>| {
+            cached
+                .as_ref()
+                .filter(|entry| !fresh && current(entry))
+                .map(|entry| entry.value.clone())
+        };
+        let mut cached = get();
+        if let Some(value) = found(&cached) {
+            hit(name);
+            return Lookup::Hit(value);
+        }
+        let flight = if fresh {
+            None
+        } else {
+            let flight = self.flights.lock(format!("{name}\u{1f}{key}")).await;
+            // Loaded by another request while this one waited?
+            cached = get();
+            if let Some(value) = found(&cached) {
+                hit(name);
+                return Lookup::Hit(value);
+            }
+            Some(flight)
+        };
+        miss(name);
+        Lookup::Load {
+            stale: cached,
+            flight,
+        }
+    }
+
     pub(crate) fn new(max_entries: usize) -> Self {
         Self {
             answers: RwLock::default(),
             releases: RwLock::default(),
             branches: RwLock::default(),
             max_entries: max_entries.max(1),
-            flights: lyre_service_kit::keyed::KeyedLocks::default(),
+            flights: KeyedLocks::default(),
         }
     }
 
@@ -259,37 +325,14 @@ impl Answers {
             .map(|s| s.branch.as_deref().unwrap_or(""))
             .collect();
         let key = read.cache_key(&selection.join("|"));
-        let lookup = || {
-            self.answers
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
-                .cloned()
+        let current = |entry: &CacheEntry<Answer>| entry.is_current(hub, read.env, generation);
+        let (cached, _flight) = match self
+            .lookup(&self.answers, "answer", &key, fresh, current)
+            .await
+        {
+            Lookup::Hit(value) => return Ok(value),
+            Lookup::Load { stale, flight } => (stale, flight),
         };
-        let current = |cached: &Option<Arc<Entry<Option<Arc<Answer>>>>>| {
-            cached
-                .as_ref()
-                .filter(|entry| !fresh && entry.is_current(hub, read.env, generation))
-                .map(|entry| entry.value.clone())
-        };
-        let mut cached = lookup();
-        if let Some(value) = current(&cached) {
-            hit("answer");
-            return Ok(value);
-        }
-        let _flight = if fresh {
-            None
-        } else {
-            let flight = self.flights.lock(format!("a\u{1f}{key}")).await;
-            // Loaded by another request while this one waited?
-            cached = lookup();
-            if let Some(value) = current(&cached) {
-                hit("answer");
-                return Ok(value);
-            }
-            Some(flight)
-        };
-        miss("answer");
         match self
             .build(db, hub, read, resolved, &plan, generation, fresh)
             .await
@@ -480,25 +523,14 @@ impl Answers {
         namespace: &str,
     ) -> Result<Option<Arc<GrayBranch>>, DbErr> {
         let key = [env, app_id, cluster, namespace].join("\u{1f}");
-        let lookup = || {
-            self.branches
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
-                .cloned()
+        let current = |entry: &CacheEntry<GrayBranch>| entry.is_current(hub, env, 0);
+        let (cached, _flight) = match self
+            .lookup(&self.branches, "branch", &key, false, current)
+            .await
+        {
+            Lookup::Hit(value) => return Ok(value),
+            Lookup::Load { stale, flight } => (stale, flight),
         };
-        let mut cached = lookup();
-        if let Some(entry) = cached.as_ref().filter(|e| e.is_current(hub, env, 0)) {
-            hit("branch");
-            return Ok(entry.value.clone());
-        }
-        let _flight = self.flights.lock(format!("b\u{1f}{key}")).await;
-        cached = lookup();
-        if let Some(entry) = cached.as_ref().filter(|e| e.is_current(hub, env, 0)) {
-            hit("branch");
-            return Ok(entry.value.clone());
-        }
-        miss("branch");
         let watch = message_key(app_id, cluster, namespace);
         let id = hub.latest(env, &watch);
         let r = NamespaceRef {
@@ -544,36 +576,14 @@ impl Answers {
         fresh: bool,
     ) -> Result<Option<Arc<Snapshot>>, DbErr> {
         let key = [env, app_id, cluster, namespace].join("\u{1f}");
-        let lookup = || {
-            self.releases
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
-                .cloned()
+        let current = |entry: &CacheEntry<Snapshot>| entry.is_current(hub, env, 0);
+        let (cached, _flight) = match self
+            .lookup(&self.releases, "release", &key, fresh, current)
+            .await
+        {
+            Lookup::Hit(value) => return Ok(value),
+            Lookup::Load { stale, flight } => (stale, flight),
         };
-        let current = |cached: &Option<Arc<Entry<Option<Arc<Snapshot>>>>>| {
-            cached
-                .as_ref()
-                .filter(|entry| !fresh && entry.is_current(hub, env, 0))
-                .map(|entry| entry.value.clone())
-        };
-        let mut cached = lookup();
-        if let Some(value) = current(&cached) {
-            hit("release");
-            return Ok(value);
-        }
-        let _flight = if fresh {
-            None
-        } else {
-            let flight = self.flights.lock(format!("r\u{1f}{key}")).await;
-            cached = lookup();
-            if let Some(value) = current(&cached) {
-                hit("release");
-                return Ok(value);
-            }
-            Some(flight)
-        };
-        miss("release");
         // Read the id before the release: a message landing in between makes the entry stale.
         let id = hub.latest(env, &watch);
         let r = NamespaceRef {
