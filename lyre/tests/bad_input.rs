@@ -5,52 +5,19 @@
 
 mod common;
 
-use std::io::{Read as _, Write as _};
-use std::net::TcpStream;
 use std::process::Command;
-use std::time::Duration;
 
-use common::{PASSWORD, Ports, Running, lyre};
+use common::{PASSWORD, Ports, Running, lyre, raw_request, send_raw};
 
-/// Sends `request` as is and returns the status and body.
+/// Sends `request` as is; the status and body.
 fn raw(port: u16, request: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    // A server may answer (and close) before reading a huge body: that is fine.
-    let _ = stream.write_all(request);
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    let answer = String::from_utf8_lossy(&answer).into_owned();
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no HTTP answer: {answer:?}"));
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-fn request(method: &str, path: &str, headers: &[&str], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-    for header in headers {
-        out.push_str(header);
-        out.push_str("\r\n");
-    }
-    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    let mut out = out.into_bytes();
-    out.extend_from_slice(body);
-    out
+    send_raw(port, request).expect("an HTTP answer")
 }
 
 fn json_call(port: u16, method: &str, path: &str, auth: &str, body: &str) -> (u16, String) {
     raw(
         port,
-        &request(
+        &raw_request(
             method,
             path,
             &[auth, "Content-Type: application/json"],
@@ -145,34 +112,40 @@ fn malformed_requests_are_refused_and_change_nothing() {
     let portal: Vec<(&str, Vec<u8>)> = vec![
         (
             "truncated JSON",
-            request(
+            raw_request(
                 "PUT",
                 &item,
                 &[&auth, json],
                 br#"{"key":"timeout","value":"#,
             ),
         ),
-        ("not JSON", request("PUT", &item, &[&auth, json], b"hello")),
+        (
+            "not JSON",
+            raw_request("PUT", &item, &[&auth, json], b"hello"),
+        ),
         (
             "JSON of the wrong shape",
-            request("PUT", &item, &[&auth, json], br#"{"key":1,"value":true}"#),
+            raw_request("PUT", &item, &[&auth, json], br#"{"key":1,"value":true}"#),
         ),
-        ("a JSON array", request("PUT", &item, &[&auth, json], b"[]")),
+        (
+            "a JSON array",
+            raw_request("PUT", &item, &[&auth, json], b"[]"),
+        ),
         (
             "nested 5,000 deep",
-            request("PUT", &item, &[&auth, json], deep.as_bytes()),
+            raw_request("PUT", &item, &[&auth, json], deep.as_bytes()),
         ),
         (
             "a 3 MiB body",
-            request("PUT", &item, &[&auth, json], huge.as_bytes()),
+            raw_request("PUT", &item, &[&auth, json], huge.as_bytes()),
         ),
         (
             "bytes that are not UTF-8",
-            request("PUT", &item, &[&auth, json], &not_utf8),
+            raw_request("PUT", &item, &[&auth, json], &not_utf8),
         ),
         (
             "a text/plain body",
-            request(
+            raw_request(
                 "PUT",
                 &item,
                 &[&auth, "Content-Type: text/plain"],
@@ -181,7 +154,7 @@ fn malformed_requests_are_refused_and_change_nothing() {
         ),
         (
             "no token",
-            request(
+            raw_request(
                 "PUT",
                 &item,
                 &[json],
@@ -190,7 +163,7 @@ fn malformed_requests_are_refused_and_change_nothing() {
         ),
         (
             "a dot-dot app",
-            request(
+            raw_request(
                 "GET",
                 "/openapi/v1/envs/DEV/apps/..%2F..%2Fetc/clusters/default/namespaces/application",
                 &[&auth],
@@ -199,7 +172,7 @@ fn malformed_requests_are_refused_and_change_nothing() {
         ),
         (
             "a double-encoded dot-dot",
-            request(
+            raw_request(
                 "GET",
                 "/openapi/v1/envs/DEV/apps/%252e%252e/clusters/default/namespaces/application",
                 &[&auth],
@@ -208,11 +181,11 @@ fn malformed_requests_are_refused_and_change_nothing() {
         ),
         (
             "a NUL in the path",
-            request("GET", &format!("{ns}/items/time%00out"), &[&auth], b""),
+            raw_request("GET", &format!("{ns}/items/time%00out"), &[&auth], b""),
         ),
         (
             "a 10,000-character key",
-            request(
+            raw_request(
                 "DELETE",
                 &format!("{ns}/items/{long_key}?operator=admin"),
                 &[&auth],
@@ -221,7 +194,7 @@ fn malformed_requests_are_refused_and_change_nothing() {
         ),
         (
             "an unknown environment",
-            request(
+            raw_request(
                 "PUT",
                 "/openapi/v1/envs/..%2FPRO/apps/shop/clusters/default/namespaces/application/items/timeout",
                 &[&auth, json],
@@ -230,7 +203,7 @@ fn malformed_requests_are_refused_and_change_nothing() {
         ),
         (
             "a query flag that is not a boolean",
-            request(
+            raw_request(
                 "PUT",
                 &format!("{item}?createIfNotExists=maybe"),
                 &[&auth, json],
@@ -239,7 +212,7 @@ fn malformed_requests_are_refused_and_change_nothing() {
         ),
         (
             "a fullwidth app id",
-            request(
+            raw_request(
                 "GET",
                 "/openapi/v1/envs/DEV/apps/%EF%BD%93hop/clusters/default/namespaces/application",
                 &[&auth],
@@ -248,25 +221,25 @@ fn malformed_requests_are_refused_and_change_nothing() {
         ),
         (
             "a method that is not there",
-            request("DELETE", "/openapi/v1/envs", &[&auth], b""),
+            raw_request("DELETE", "/openapi/v1/envs", &[&auth], b""),
         ),
     ];
     let admin: Vec<(&str, Vec<u8>)> = vec![
         (
             "admin: truncated JSON",
-            request("POST", admin_items, &[json], br#"{"key":"a","value":"#),
+            raw_request("POST", admin_items, &[json], br#"{"key":"a","value":"#),
         ),
         (
             "admin: bytes that are not UTF-8",
-            request("POST", admin_items, &[json], &not_utf8),
+            raw_request("POST", admin_items, &[json], &not_utf8),
         ),
         (
             "admin: a 3 MiB body",
-            request("POST", admin_items, &[json], huge.as_bytes()),
+            raw_request("POST", admin_items, &[json], huge.as_bytes()),
         ),
         (
             "admin: a dot-dot namespace",
-            request(
+            raw_request(
                 "POST",
                 "/envs/DEV/apps/shop/clusters/default/namespaces/..%2F..%2Fapplication/items",
                 &[json],
@@ -277,7 +250,7 @@ fn malformed_requests_are_refused_and_change_nothing() {
     let config: Vec<(&str, Vec<u8>)> = vec![
         (
             "config: broken notifications",
-            request(
+            raw_request(
                 "GET",
                 "/notifications/v2?appId=shop&cluster=default&notifications=%5B%7B",
                 &[],
@@ -286,7 +259,7 @@ fn malformed_requests_are_refused_and_change_nothing() {
         ),
         (
             "config: a dot-dot app",
-            request(
+            raw_request(
                 "GET",
                 "/configs/..%2F..%2Fshop/default/application",
                 &[],
@@ -295,14 +268,14 @@ fn malformed_requests_are_refused_and_change_nothing() {
         ),
         (
             "config: a NUL in the namespace",
-            request("GET", "/configs/shop/default/appli%00cation", &[], b""),
+            raw_request("GET", "/configs/shop/default/appli%00cation", &[], b""),
         ),
     ];
     // Refused by the HTTP layer itself, before any handler: a bare 400.
     let protocol: Vec<(&str, Vec<u8>)> = vec![
         (
             "a header with control characters",
-            request("PUT", &item, &["Authorization: \x01\x02", json], b"{}"),
+            raw_request("PUT", &item, &["Authorization: \x01\x02", json], b"{}"),
         ),
         (
             "a request line with a space in the path",

@@ -19,15 +19,13 @@ mod common;
 mod gotemplate;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read as _, Write as _};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::{Running, free_port};
+use common::{Running, free_port, http_get};
 use gotemplate::Templates;
 
 fn chart_dir() -> PathBuf {
@@ -601,20 +599,6 @@ fn container_env(objects: &[Value], workload: &Value) -> BTreeMap<String, String
         env.insert(name, value);
     }
     env
-}
-
-fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).ok()?;
-    let status = answer.split(' ').nth(1)?.parse().ok()?;
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Some((status, body))
 }
 
 /// The rendered workload as a local process: its arguments and environment, with the
