@@ -18,7 +18,9 @@ use utoipa::IntoParams;
 
 use super::queries::{InstancesQuery, OperatorQuery};
 use super::releases::check_review_bypass;
-use super::scope::{BranchKeyPath, NsAt, NsKeyPath, NsPath, require, require_view, with_query};
+use super::scope::{
+    BranchKeyPath, NsAt, NsKeyPath, NsPath, require, require_view, view_admin, with_query,
+};
 use crate::admin::{AdminReply, encode};
 use crate::auth::CurrentUser;
 use crate::envs;
@@ -53,11 +55,7 @@ pub(crate) async fn get(
     Path(path): Path<NsPath>,
 ) -> Result<AdminReply, PortalError> {
     let at = path.at(&state)?;
-    require_view(&state, &user.grants, &at).await?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &at.admin("/branches"), None)
-        .await
+    view_admin(&state, &user.grants, &at, "/branches").await
 }
 
 /// Creates the namespace's gray branch (one per namespace and cluster).

@@ -12,7 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::queries::OperatorQuery;
-use super::scope::{AppPath, ClusterPath, EnvAppPath, NsPath, require_view, with_query};
+use super::scope::{AppPath, ClusterPath, EnvAppPath, NsPath, view_admin, with_query};
 use crate::admin::{AdminReply, encode};
 use crate::auth::CurrentUser;
 use crate::{PortalError, PortalState};
@@ -300,11 +300,7 @@ pub(crate) async fn lock(
     Path(path): Path<NsPath>,
 ) -> Result<AdminReply, PortalError> {
     let at = path.at(&state)?;
-    require_view(&state, &user.grants, &at).await?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &at.admin("/lock"), None)
-        .await
+    view_admin(&state, &user.grants, &at, "/lock").await
 }
 
 /// An app across environments: each environment's clusters and their namespaces.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::queries::CommitsQuery;
-use super::scope::{NsKeyPath, NsPath, require, require_view, with_query};
+use super::scope::{NsKeyPath, NsPath, require, require_view, view_admin, with_query};
 use crate::admin::{AdminReply, encode};
 use crate::auth::CurrentUser;
 use crate::rbac::Action;
@@ -41,11 +41,7 @@ pub(crate) async fn list(
     Path(path): Path<NsPath>,
 ) -> Result<AdminReply, PortalError> {
     let at = path.at(&state)?;
-    require_view(&state, &user.grants, &at).await?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &at.admin("/items"), None)
-        .await
+    view_admin(&state, &user.grants, &at, "/items").await
 }
 
 /// Adds an item.
@@ -233,11 +229,7 @@ pub(crate) async fn text(
     Path(path): Path<NsPath>,
 ) -> Result<AdminReply, PortalError> {
     let at = path.at(&state)?;
-    require_view(&state, &user.grants, &at).await?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &at.admin("/text"), None)
-        .await
+    view_admin(&state, &user.grants, &at, "/text").await
 }
 
 /// Replaces the namespace with a text, which must parse in its format. With `revision`, a text
@@ -294,11 +286,7 @@ pub(crate) async fn changes(
     Path(path): Path<NsPath>,
 ) -> Result<AdminReply, PortalError> {
     let at = path.at(&state)?;
-    require_view(&state, &user.grants, &at).await?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &at.admin("/changes"), None)
-        .await
+    view_admin(&state, &user.grants, &at, "/changes").await
 }
 
 /// The namespace's change history, newest first.

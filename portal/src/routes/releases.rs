@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::queries::{InstancesQuery, PageQuery};
-use super::scope::{EnvPath, NsAt, NsPath, ReleasePath, require, require_view, with_query};
+use super::scope::{
+    EnvPath, NsAt, NsPath, ReleasePath, require, require_view, view_admin, with_query,
+};
 use crate::admin::{AdminReply, encode};
 use crate::auth::CurrentUser;
 use crate::envs;
@@ -179,11 +181,7 @@ pub(crate) async fn latest(
     Path(path): Path<NsPath>,
 ) -> Result<AdminReply, PortalError> {
     let at = path.at(&state)?;
-    require_view(&state, &user.grants, &at).await?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &at.admin("/releases/latest"), None)
-        .await
+    view_admin(&state, &user.grants, &at, "/releases/latest").await
 }
 
 /// The instances that read the namespace recently, and which release each got.

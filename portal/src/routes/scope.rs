@@ -1,11 +1,12 @@
 //! The paths of `/api/v1` (and `/openapi/v1`), what they name, and the checks every endpoint
 //! makes before it reaches the admin service.
 
+use axum::http::Method;
 use lyre_protocol::admin::Namespace;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use crate::admin::encode;
+use crate::admin::{AdminReply, encode};
 use crate::envs;
 use crate::rbac::{Action, Grants, Scope};
 use crate::{PortalError, PortalState};
@@ -188,6 +189,21 @@ pub(crate) fn with_query<Q: Serialize>(path: &str, query: &Q) -> Result<String, 
     } else {
         format!("{path}?{encoded}")
     })
+}
+
+/// `GET` of `suffix` under the namespace at `at`, from its environment's admin service, for
+/// callers who may view it ([`require_view`]).
+pub(crate) async fn view_admin(
+    state: &PortalState,
+    grants: &Grants,
+    at: &NsAt,
+    suffix: &str,
+) -> Result<AdminReply, PortalError> {
+    require_view(state, grants, at).await?;
+    state
+        .admins()
+        .send(&at.env, Method::GET, &at.admin(suffix), None)
+        .await
 }
 
 /// Whether `grants` may read the configuration of the namespace at `at`: everyone signed in
