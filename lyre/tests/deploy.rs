@@ -159,8 +159,13 @@ fn kinds(objects: &[Value]) -> Vec<String> {
     kinds
 }
 
-/// The `LYRE_*` variables `lyre` reads, from its own help.
-fn lyre_variables() -> BTreeSet<String> {
+/// The `LYRE_*` variables `lyre` reads, from its own help (asked once per test run).
+fn lyre_variables() -> &'static BTreeSet<String> {
+    static NAMES: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(read_lyre_variables)
+}
+
+fn read_lyre_variables() -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for args in [&["--help"][..], &["migrate", "--help"]] {
         let output = Command::new(env!("CARGO_BIN_EXE_lyre"))
