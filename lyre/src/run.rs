@@ -127,7 +127,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         background.extend(lyre_config_service::spawn(&state, bus, shutdown.clone()));
         let router = route_envs(config_router(&db, state), config.envs.clone());
         let url = config.config_url.as_deref();
-        banner.config = Some(registered.start(CONFIG_SERVICE, listener, router, url)?);
+        banner.config = Some(registered.start(CONFIG_SERVICE, listener, router, url, true)?);
     }
     if let Some(listener) = listeners.admin {
         let settings = AdminSettings {
@@ -138,7 +138,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let router =
             lyre_admin_service::router(AdminState::with_bus(db.clone(), settings, bus.clone()));
         let url = config.admin_url.as_deref();
-        banner.admin = Some(registered.start(ADMIN_SERVICE, listener, router, url)?);
+        banner.admin = Some(registered.start(ADMIN_SERVICE, listener, router, url, false)?);
     }
     if let Some(listener) = listeners.portal {
         let bound = listener.local_addr()?;
@@ -205,14 +205,16 @@ struct Registered<'a> {
 }
 
 impl Registered<'_> {
-    /// Serves `router` on `listener` and keeps the instance registered as `service_name`
-    /// (announcing `configured_url`, or its own address) while it does. Returns the address.
+    /// Serves `router` on `listener` (with the lean path for plain GETs when `lean`, see
+    /// `serve_lean`) and keeps the instance registered as `service_name` (announcing
+    /// `configured_url`, or its own address) while it does. Returns the address.
     fn start(
         &mut self,
         service_name: &str,
         listener: TcpListener,
         router: Router,
         configured_url: Option<&str>,
+        lean: bool,
     ) -> std::io::Result<SocketAddr> {
         let bound = listener.local_addr()?;
         let registration = Registration {
@@ -229,7 +231,11 @@ impl Registered<'_> {
         );
         let signal = self.shutdown.clone();
         self.tasks.spawn(async move {
-            let result = lyre_service_kit::serve(listener, router, signal, GRACE).await;
+            let result = if lean {
+                lyre_service_kit::serve_lean(listener, router, signal, GRACE).await
+            } else {
+                lyre_service_kit::serve(listener, router, signal, GRACE).await
+            };
             // Let the heartbeat leave the registry before the process ends.
             let _ = beat.await;
             result

@@ -8,6 +8,7 @@ pub mod health;
 pub mod heartbeat;
 pub mod json;
 pub mod keyed;
+mod lean;
 pub mod metrics;
 pub mod net;
 pub mod peer;
@@ -17,4 +18,4 @@ pub mod trace;
 
 pub use error::error_response;
 pub use json::Json;
-pub use server::{BindError, Shutdown, ShutdownTrigger, bind, serve, shutdown_channel};
+pub use server::{BindError, Shutdown, ShutdownTrigger, bind, serve, serve_lean, shutdown_channel};

@@ -1,7 +1,6 @@
 //! Binding listeners with errors that say which service and address failed, serving a router
 //! until shutdown, and the shutdown signal itself.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -93,17 +92,78 @@ pub async fn serve(
     shutdown: Shutdown,
     grace: Duration,
 ) -> std::io::Result<()> {
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    let graceful = axum::serve(listener, service).with_graceful_shutdown(shutdown.clone().wait());
-    let mut graceful = std::pin::pin!(graceful.into_future());
+    serve_connections(listener, router, shutdown, grace, false).await
+}
+
+/// [`serve`] for a port whose requests are plain `GET`s that may wait long (the config
+/// service's long polls): they take a leaner path that keeps no buffers while a request waits
+/// (the `lean` module).
+pub async fn serve_lean(
+    listener: TcpListener,
+    router: Router,
+    shutdown: Shutdown,
+    grace: Duration,
+) -> std::io::Result<()> {
+    serve_connections(listener, router, shutdown, grace, true).await
+}
+
+async fn serve_connections(
+    listener: TcpListener,
+    router: Router,
+    shutdown: Shutdown,
+    grace: Duration,
+    lean: bool,
+) -> std::io::Result<()> {
+    // Every connection task holds a receiver; once all are gone, every connection has closed.
+    let (closed_tx, closed_rx) = watch::channel(());
+    let serving = async {
+        let mut stopping = std::pin::pin!(shutdown.clone().wait());
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        accept_failed(&e).await;
+                        continue;
+                    }
+                },
+                () = &mut stopping => break,
+            };
+            let router = router.clone();
+            let signal = shutdown.clone();
+            let closed = closed_rx.clone();
+            tokio::spawn(async move {
+                crate::lean::connection(stream, peer, router, lean, signal).await;
+                drop(closed);
+            });
+        }
+        drop(listener);
+        drop(closed_rx);
+        closed_tx.closed().await;
+    };
+    let stopped = shutdown.clone();
     tokio::select! {
-        result = &mut graceful => result,
+        () = serving => Ok(()),
         () = async {
-            shutdown.wait().await;
+            stopped.wait().await;
             tokio::time::sleep(grace).await;
         } => {
             tracing::warn!(grace_secs = grace.as_secs(), "requests still open after the grace period; closing them");
             Ok(())
         }
     }
+}
+
+/// An accept error: one connection's trouble is skipped; anything else (such as running out of
+/// file descriptors) is logged and retried after a pause rather than spinning.
+async fn accept_failed(e: &std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "cannot accept a connection; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }

@@ -18,17 +18,21 @@ pub fn envs() -> Vec<String> {
     vec!["DEV".into(), "PRO".into()]
 }
 
-async fn serve(router: axum::Router, shutdown: lyre_service_kit::Shutdown) -> String {
+/// Serves `router` as `lyre serve` does: the config port (`lean`) with its lean path for plain
+/// GETs, other ports with hyper alone.
+async fn serve(router: axum::Router, lean: bool, shutdown: lyre_service_kit::Shutdown) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(lyre_service_kit::serve(
-        listener,
-        router,
-        shutdown,
-        Duration::from_millis(200),
-    ));
+    let grace = Duration::from_millis(200);
+    if lean {
+        tokio::spawn(lyre_service_kit::serve_lean(
+            listener, router, shutdown, grace,
+        ));
+    } else {
+        tokio::spawn(lyre_service_kit::serve(listener, router, shutdown, grace));
+    }
     url
 }
 
@@ -46,7 +50,7 @@ impl Admin {
         let (trigger, shutdown) = shutdown_channel();
         let state = AdminState::new(db.clone(), AdminSettings::new(envs()));
         Self {
-            url: serve(lyre_admin_service::router(state), shutdown).await,
+            url: serve(lyre_admin_service::router(state), false, shutdown).await,
             _trigger: trigger,
         }
     }
@@ -128,7 +132,7 @@ impl Config {
             lyre_config_service::router(state.clone()).merge(meta),
             envs(),
         );
-        let url = serve(router, shutdown).await;
+        let url = serve(router, true, shutdown).await;
         heartbeat(
             db,
             &Registration {

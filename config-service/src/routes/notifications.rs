@@ -32,40 +32,40 @@ fn bad_request(message: String) -> Response {
     error_response(StatusCode::BAD_REQUEST, "invalid_request", message)
 }
 
-/// Answers at once when a watched namespace has a message newer than the client's, otherwise
-/// when one arrives, or `304` after the long-poll timeout.
-pub(crate) async fn notifications(
-    State(state): State<ConfigState>,
-    env: RequestEnv,
-    uri: OriginalUri,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let params = Params::parse(query.as_deref());
+/// The namespaces a long poll asks about, with the message keys each is told by; or the
+/// answer refusing the request.
+async fn watch_list(
+    state: &ConfigState,
+    env: &str,
+    uri: &OriginalUri,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Vec<Watched>, Response> {
+    let params = Params::parse(query);
     let app_id = params.get("appId");
-    if let Some(refused) = refusal(&state, &env.name, app_id, &uri, &headers) {
-        return refused;
+    if let Some(refused) = refusal(state, env, app_id, uri, headers) {
+        return Err(refused);
     }
     let Some(app_id) = app_id else {
-        return bad_request("appId is required".into());
+        return Err(bad_request("appId is required".into()));
     };
     let Some(raw) = params.get("notifications") else {
-        return bad_request(
+        return Err(bad_request(
             "`notifications` is required: a JSON array of {namespaceName, notificationId}".into(),
-        );
+        ));
     };
     let requested: Vec<ApolloConfigNotification> = match serde_json::from_str(raw) {
         Ok(list) => list,
         Err(e) => {
-            return bad_request(format!(
+            return Err(bad_request(format!(
                 "`notifications` is not a JSON array of {{namespaceName, notificationId}}: {e}"
-            ));
+            )));
         }
     };
     if requested.is_empty() || requested.len() > MAX_NAMESPACES {
-        return bad_request(format!(
+        return Err(bad_request(format!(
             "`notifications` must list 1 to {MAX_NAMESPACES} namespaces"
-        ));
+        )));
     }
     let cluster = params.get("cluster").unwrap_or("default");
     let chain = cluster_chain(cluster, params.get("dataCenter"));
@@ -97,7 +97,33 @@ pub(crate) async fn notifications(
             }),
         }
     }
+    Ok(watched)
+}
 
+/// Answers at once when a watched namespace has a message newer than the client's, otherwise
+/// when one arrives, or `304` after the long-poll timeout.
+pub(crate) async fn notifications(
+    State(state): State<ConfigState>,
+    env: RequestEnv,
+    uri: OriginalUri,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    // Reading the request runs in a future of its own (boxed, and gone once done), so that the
+    // one that waits, kept for up to the long-poll timeout by each of thousands of clients,
+    // holds only what waiting needs.
+    let read = Box::pin(watch_list(
+        &state,
+        &env.name,
+        &uri,
+        query.as_deref(),
+        &headers,
+    ));
+    let watched = match read.await {
+        Ok(watched) => watched,
+        Err(refused) => return refused,
+    };
+    drop((uri, query, headers));
     let hub = state.hub();
     let all_keys: Vec<String> = watched
         .iter()

@@ -59,15 +59,19 @@ pub async fn get_with(url: &str, headers: &[(&str, String)]) -> Reply {
     }
 }
 
-async fn serve(router: axum::Router, shutdown: Shutdown) -> String {
+/// Serves `router` as `lyre serve` does: the config port (`lean`) with its lean path for plain
+/// GETs, other ports with hyper alone.
+async fn serve(router: axum::Router, lean: bool, shutdown: Shutdown) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(lyre_service_kit::serve(
-        listener,
-        router,
-        shutdown,
-        Duration::from_secs(1),
-    ));
+    let grace = Duration::from_secs(1);
+    if lean {
+        tokio::spawn(lyre_service_kit::serve_lean(
+            listener, router, shutdown, grace,
+        ));
+    } else {
+        tokio::spawn(lyre_service_kit::serve(listener, router, shutdown, grace));
+    }
     url
 }
 
@@ -81,7 +85,7 @@ impl Admin {
     pub async fn start(db: &DatabaseConnection, shutdown: Shutdown) -> Self {
         let state = AdminState::new(db.clone(), AdminSettings::new(settings_envs()));
         Self {
-            url: serve(lyre_admin_service::router(state), shutdown).await,
+            url: serve(lyre_admin_service::router(state), false, shutdown).await,
         }
     }
 
@@ -183,7 +187,7 @@ impl Config {
         let state = ConfigState::new(db.clone(), settings);
         lyre_config_service::spawn(&state, bus, shutdown.clone());
         let router = route_envs(lyre_config_service::router(state.clone()), settings_envs());
-        let url = serve(router, shutdown).await;
+        let url = serve(router, true, shutdown).await;
         tokio::time::timeout(Duration::from_secs(10), state.loaded())
             .await
             .expect("config service loads");
@@ -225,7 +229,12 @@ impl Stack {
             AdminState::new(db.clone(), settings)
         };
         let admin = Admin {
-            url: serve(lyre_admin_service::router(admin_state), shutdown.clone()).await,
+            url: serve(
+                lyre_admin_service::router(admin_state),
+                false,
+                shutdown.clone(),
+            )
+            .await,
         };
         let config = Config::start(
             db,
