@@ -211,6 +211,17 @@ if psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pg_db" 2> /dev/null; then
   stop_lyre
   psql "$PG_ADMIN_URL" -qc "DROP DATABASE $pg_db"
 
+  # The same through the server's Unix socket when it has one here: no TCP, so no Nagle's
+  # algorithm (sqlx 0.9.0 leaves TCP_NODELAY off; see "Where Lyre is short" in the report).
+  pg_socket=/var/run/postgresql
+  if [ -S "$pg_socket/.s.PGSQL.5432" ]; then
+    psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pg_db"
+    start_lyre publish-postgres-socket "${PG_ADMIN_URL%%@*}@localhost/$pg_db?host=$pg_socket"
+    publish_runs postgres-socket
+    stop_lyre
+    psql "$PG_ADMIN_URL" -qc "DROP DATABASE $pg_db"
+  fi
+
   # 6. The database stops for 30 s under reads and long polls (through a proxy lyre-bench cuts).
   psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pg_db"
   pg_server=${PG_ADMIN_URL#*@}
