@@ -223,14 +223,14 @@ cat <<'EOF2'
 ## Changes made from these measurements
 
 - **A waiting long poll cost 22.5 KiB of server memory; it now costs about 6.** Profiled with
-  valgrind's DHAT on \`lyre\` holding 2,000 polls (\`valgrind --tool=dhat
-  --dhat-out-file=dhat.json target/release/lyre\`, then \`lyre-bench setup\` and \`lyre-bench
-  hold --count 2000\`, then \`bench/dhat-top.py dhat.json\`). Per connection, hyper kept 16 KiB
+  valgrind's DHAT on `lyre` holding 2,000 polls (`valgrind --tool=dhat
+  --dhat-out-file=dhat.json target/release/lyre`, then `lyre-bench setup` and `lyre-bench
+  hold --count 2000`, then `bench/dhat-top.py dhat.json`). Per connection, hyper kept 16 KiB
   reserved for reading (taken again while a request is pending, to notice a client that goes
-  away) and 8 KiB of write buffer from connection start; neither is a setting of \`axum::serve\`
-  or hyper's builder. Changes, each measured with \`lyre-bench capacity --count 19800
-  --processes 2\`:
-  1. The config port reads plain \`GET\`s itself (\`service-kit/src/lean.rs\`): the head is read
+  away) and 8 KiB of write buffer from connection start; neither is a setting of `axum::serve`
+  or hyper's builder. Changes, each measured with `lyre-bench capacity --count 19800
+  --processes 2`:
+  1. The config port reads plain `GET`s itself (`service-kit/src/lean.rs`): the head is read
      onto the stack and parsed with httparse, nothing is buffered while the request waits, the
      client hanging up is noticed without a buffer, and the answer goes out in one vectored
      write; the request still runs through the same router and middleware. Anything else (a
@@ -238,40 +238,42 @@ cat <<'EOF2'
      hyper. 22.5 → 10.8 KiB.
   2. What was left, by DHAT at the peak: the long-poll handler's boxed future (2,984 bytes, most
      of it the state of reading the request, kept for the whole wait), the connection task
-     (1,664), the metrics middleware's \`from_fn\` future (1,176 plus a 320-byte box), five
+     (1,664), the metrics middleware's `from_fn` future (1,176 plus a 320-byte box), five
      smaller boxed layer futures (about 1.5 KiB) and the extractors' copies of the headers,
      URI and query. The request is now read in a separate short-lived future
-     (\`config-service/src/routes/notifications.rs\`), its copies are dropped before waiting,
+     (`config-service/src/routes/notifications.rs`), its copies are dropped before waiting,
      and the metrics middleware is a plain tower layer whose future is the inner one plus a
-     few words (\`service-kit/src/trace.rs\`). 10.8 → 6.2 KiB.
-  Read throughput did not move (same run, \`wrk -t1 -c64 -d8s\`, three rounds, before → after:
-  \`/configs\` 64.6k → 67.2k requests/s, \`/configfiles/json\` 67.2k → 65.9k, nginx 74.2k).
+     few words (`service-kit/src/trace.rs`). 10.8 → 6.2 KiB.
+
+  Read throughput did not move (same run, `wrk -t1 -c64 -d8s`, three rounds, before → after:
+  `/configs` 64.6k → 67.2k requests/s, `/configfiles/json` 67.2k → 65.9k, nginx 74.2k).
 - **Fan-out re-reads stampeded the database.** After a publish, every watcher's re-read missed
   the answer, release and branch caches at once and each read the database: 1,996 misses for
-  two rounds of 1,000 watchers (\`lyre_release_cache_misses_total\`). Loads are now one per stale
-  key; the other readers wait for it (\`config-service/src/answers.rs\`). Measured by hand on
-  this machine with \`lyre-bench fanout --watchers 1000 --rounds 2\` against the all-in-one
-  \`lyre\` on SQLite: re-read p50 164 → 37 ms, p99 226 → 51 ms, notified p99 39 → 24 ms.
+  two rounds of 1,000 watchers (`lyre_release_cache_misses_total`). Loads are now one per stale
+  key; the other readers wait for it (`config-service/src/answers.rs`). Measured by hand on
+  this machine with `lyre-bench fanout --watchers 1000 --rounds 2` against the all-in-one
+  `lyre` on SQLite: re-read p50 164 → 37 ms, p99 226 → 51 ms, notified p99 39 → 24 ms.
 - **A burst of writes to one namespace starved the connection pool** (scenario 8, above).
-- **A page far past the end answered 500** (\`GET /apps?page=9223372036854775808\`), found by
+- **A page far past the end answered 500** (`GET /apps?page=9223372036854775808`), found by
   schemathesis: pages past the end are now empty.
 
 ## Where Lyre is short of its targets, and why
 
 - **Fan-out p99 at 10,000 watchers** is several hundred milliseconds against 100 ms (r-nacos,
   in the same run, misses it too). It is CPU: one publish wakes 10,000 requests and each then
-  re-reads \`/configs\`, 20,000 HTTP exchanges that the server and the load generator share two
-  cores for. One \`lyre-bench fanout --watchers 10000 --rounds 1\` (10,000 connections, their
+  re-reads `/configs`, 20,000 HTTP exchanges that the server and the load generator share two
+  cores for. One `lyre-bench fanout --watchers 10000 --rounds 1` (10,000 connections, their
   polls, the notification and the re-read) used 1.07 s of the server's CPU and 0.83 s of the
-  load generator's, most of the latter in the kernel's socket calls: about 1.9 CPU-seconds on
-  2 cores, which is the 0.6 s the last re-read waits. Under 100 ms would take each side about
-  a sixth of the CPU per exchange; the publish request itself stays a few milliseconds
+  load generator's, most of the latter in the kernel's socket calls. Two thirds of that run's
+  exchanges (the notifications and the re-reads, not the polls before them) fall between the
+  publish and the last re-read: about 1.3 CPU-seconds for 2 cores, the 0.5 to 0.6 s measured.
+  Under 100 ms would take each side about a sixth of the CPU per exchange; the publish request itself stays a few milliseconds
   whatever the number of watchers (r-nacos's grows with them).
 - **Publishing 1,000 keys on PostgreSQL over TCP** takes about 50 ms against about 6 ms on
   SQLite or on the same PostgreSQL through its Unix socket (table 4). The difference is Nagle's
   algorithm meeting delayed acknowledgement: the release's configuration (about 40 KB at 1,000
   keys) leaves in more than one write, and the tail waits for an acknowledgement the server
-  delays by 40 ms. sqlx 0.9.0 stopped setting \`TCP_NODELAY\` on its sockets (its issue 4335;
+  delays by 40 ms. sqlx 0.9.0 stopped setting `TCP_NODELAY` on its sockets (its issue 4335;
   the fix is merged upstream but not released). Lyre cannot reach the socket through sqlx's
   API without unsafe code, which the workspace forbids, so until the next sqlx release a
   PostgreSQL on the same host is best reached through its Unix socket (docs/operations.md).
