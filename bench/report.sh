@@ -260,15 +260,16 @@ cat <<'EOF2'
 ## Where Lyre is short of its targets, and why
 
 - **Fan-out p99 at 10,000 watchers** is several hundred milliseconds against 100 ms (r-nacos,
-  in the same run, misses it too). It is CPU: one publish wakes 10,000 requests and each then
-  re-reads `/configs`, 20,000 HTTP exchanges that the server and the load generator share two
-  cores for. One `lyre-bench fanout --watchers 10000 --rounds 1` (10,000 connections, their
-  polls, the notification and the re-read) used 1.07 s of the server's CPU and 0.83 s of the
-  load generator's, most of the latter in the kernel's socket calls. Two thirds of that run's
-  exchanges (the notifications and the re-reads, not the polls before them) fall between the
-  publish and the last re-read: about 1.3 CPU-seconds for 2 cores, the 0.5 to 0.6 s measured.
-  Under 100 ms would take each side about a sixth of the CPU per exchange; the publish request itself stays a few milliseconds
-  whatever the number of watchers (r-nacos's grows with them).
+  in the same run, misses it too). It is CPU, and mostly the kernel's: one publish wakes
+  10,000 requests and each then re-reads `/configs`, 20,000 HTTP exchanges that the server and
+  the load generator share two cores for. Over `lyre-bench fanout --watchers 10000 --rounds 3`
+  (each round: 10,000 connections and their polls, then the publish, the notifications and
+  the re-reads) the server used 1.29 s of user and 1.54 s of system CPU (`/proc/PID/stat`),
+  the load generator 0.30 s user and 2.08 s system (`/usr/bin/time`): about 1.7 CPU-seconds a
+  round, three quarters of it in socket system calls. Even a server that spent nothing in
+  user space would leave the re-reads several times over 100 ms on this machine. The publish
+  request itself stays a few milliseconds whatever the number of watchers (r-nacos's grows
+  with them).
 - **Publishing 1,000 keys on PostgreSQL over TCP** takes about 50 ms against about 6 ms on
   SQLite or on the same PostgreSQL through its Unix socket (table 4). The difference is Nagle's
   algorithm meeting delayed acknowledgement: the release's configuration (about 40 KB at 1,000
