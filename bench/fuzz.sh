@@ -14,7 +14,7 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
 fi
 
 work=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib.sh
 portal=127.0.0.1:$(free_port)
 config=127.0.0.1:$(free_port)
 admin=127.0.0.1:$(free_port)

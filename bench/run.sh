@@ -52,7 +52,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib.sh
 
 # start_lyre NAME DATABASE_URL: a fresh all-in-one lyre; sets CONFIG_ADDR, ADMIN_URL, LYRE_PID.
 start_lyre() {
