@@ -129,6 +129,11 @@ async fn serve_connections(
                 },
                 () = &mut stopping => break,
             };
+            // Responses leave whole (one write each) or stream (files): neither gains from
+            // Nagle's algorithm, and a stream's tail would wait on the client's delayed ACK.
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
             let router = router.clone();
             let signal = shutdown.clone();
             let closed = closed_rx.clone();
