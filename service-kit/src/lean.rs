@@ -1,22 +1,21 @@
 //! One HTTP/1.1 connection, with a lean path for plain `GET`s.
 //!
-//! A long poll waits up to 90 s for a change, and a config service keeps tens of thousands of
-//! them. hyper keeps two buffers for the whole life of a connection: 8 KiB to write, and 8 to
-//! 16 KiB to read, which it takes again while a request is pending so that it notices the client
-//! hanging up. Those buffers weigh more than the waiting request itself.
+//! A long poll waits a minute or more for a change, and a config service keeps tens of
+//! thousands of them. hyper keeps two buffers for the whole life of a connection: 8 KiB to
+//! write, and 8 to 16 KiB to read, which it takes again while a request is pending so that it
+//! notices the client hanging up. Those buffers weigh more than the waiting request itself.
 //!
 //! So on the config service's port, connections start here. A request head is read onto the
 //! stack and parsed there with httparse (only a head split over several reads is gathered in a
-//! buffer, freed while the request runs or waits);
-//! the socket is watched for the client hanging up without a buffer; the response goes out in
-//! one vectored write. Requests still go through the whole router, so tracing, metrics and
-//! every check apply as on any other port. The port's clients (Apollo clients, the SDK, the
-//! agent) send nothing but `GET`s, and a client's long polls and reads often share one
-//! keep-alive connection, so every plain `GET` stays here. Anything else (another method, a
-//! body, HTTP/1.0, `Expect`, an upgrade, a head over 16 KiB or one httparse refuses) hands the
-//! connection, with the bytes read so far, to hyper, which serves the rest of it exactly as it
-//! serves every other port. Responses are whole in memory before they are written: the config
-//! port's answers are built that way anyway.
+//! buffer, freed while the request runs or waits); the socket is watched for the client hanging
+//! up without a buffer; the response goes out in one vectored write. Requests still go through
+//! the whole router, so tracing, metrics and every check apply as on any other port. The port's
+//! clients (Apollo clients, the SDK, the agent) send nothing but `GET`s, and a client's long
+//! polls and reads often share one keep-alive connection, so every plain `GET` stays here.
+//! Anything else (another method, a body, HTTP/1.0, `Expect`, an upgrade, a head over 16 KiB
+//! or one httparse refuses) hands the connection, with the bytes read so far, to hyper, which
+//! serves the rest of it exactly as it serves every other port. Responses are whole in memory
+//! before they are written: the config port's answers are built that way anyway.
 
 use std::io;
 use std::net::SocketAddr;
@@ -25,8 +24,7 @@ use std::task::{Context, Poll};
 use std::time::SystemTime;
 
 use axum::Router;
-use axum::body::Body;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
 use axum::http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, Version};
