@@ -7,6 +7,13 @@ rounds=$2
 j() { jq -r "$2" "$dir/$1.json"; }
 cmd() { printf '`%s`' "$(cat "$dir/$1.cmd")"; }
 has() { [ -f "$dir/$1.json" ]; }
+# fanout_rows PREFIX: a table row per watcher count, from PREFIX-N.json's medians.
+fanout_rows() {
+  for n in 1 1000 10000; do
+    has "$1-$n" || continue
+    j "$1-$n" '.median | "| '"$n"' | \(.publish_ms) ms | \(.notified_p50_ms) ms | \(.notified_p99_ms) ms | \(.reread_p50_ms) ms | \(.reread_p99_ms) ms | \(.reread_max_ms) ms | \(.failed) |"'
+  done
+}
 
 cat <<EOF
 # Benchmarks
@@ -50,10 +57,7 @@ published through the admin service; each watcher then gets its \`200\` and re-r
 | watchers | publish request | notified p50 | notified p99 | re-read p50 | re-read p99 | re-read max | failed |
 |---|---|---|---|---|---|---|---|
 EOF
-for n in 1 1000 10000; do
-  has "fanout-$n" || continue
-  j "fanout-$n" '.median | "| '"$n"' | \(.publish_ms) ms | \(.notified_p50_ms) ms | \(.notified_p99_ms) ms | \(.reread_p50_ms) ms | \(.reread_p99_ms) ms | \(.reread_max_ms) ms | \(.failed) |"'
-done
+fanout_rows fanout
 cat <<EOF
 
 Commands: $(for n in 1 1000 10000; do has "fanout-$n" && cmd "fanout-$n" && printf '; '; done | sed 's/; $//').
@@ -78,10 +82,7 @@ last listener request was sent.
 | watchers | publish request | notified p50 | notified p99 | re-read p50 | re-read p99 | re-read max | failed |
 |---|---|---|---|---|---|---|---|
 EOF
-for n in 1 1000 10000; do
-  has "nacos-fanout-$n" || continue
-  j "nacos-fanout-$n" '.median | "| '"$n"' | \(.publish_ms) ms | \(.notified_p50_ms) ms | \(.notified_p99_ms) ms | \(.reread_p50_ms) ms | \(.reread_p99_ms) ms | \(.reread_max_ms) ms | \(.failed) |"'
-done
+fanout_rows nacos-fanout
 printf '\nCommand: %s\n' "$(cmd nacos-fanout-10000)"
 fi
 

@@ -159,6 +159,29 @@ async fn closed(stream: &mut TcpStream) -> bool {
     )
 }
 
+/// A connection whose `GET /wait` the server has started on (and holds until released).
+async fn waiting_request(server: &Server) -> TcpStream {
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(get_request("/wait").as_bytes())
+        .await
+        .unwrap();
+    eventually("the waiting request started", || {
+        server.waits.started.load(Ordering::SeqCst) > 0
+    })
+    .await;
+    stream
+}
+
+/// Waits up to 5 s for `holds` to become true; fails with `what` otherwise.
+async fn eventually(what: &str, mut holds: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !holds() {
+        assert!(tokio::time::Instant::now() < deadline, "not in 5 s: {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 fn get_request(path: &str) -> String {
     format!("GET {path} HTTP/1.1\r\nHost: lyre\r\n\r\n")
 }
@@ -226,36 +249,17 @@ async fn pipelined_requests_are_answered_in_order() {
 #[tokio::test]
 async fn a_client_hanging_up_ends_its_waiting_request() {
     let server = start().await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(get_request("/wait").as_bytes())
-        .await
-        .unwrap();
-    while server.waits.started.load(Ordering::SeqCst) == 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    drop(stream);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while server.waits.dropped.load(Ordering::SeqCst) == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the waiting request was not dropped after the client left"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    drop(waiting_request(&server).await);
+    eventually("the waiting request dropped after the client left", || {
+        server.waits.dropped.load(Ordering::SeqCst) > 0
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_request_pipelined_behind_a_waiting_one_is_answered_after_it() {
     let server = start().await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(get_request("/wait").as_bytes())
-        .await
-        .unwrap();
-    while server.waits.started.load(Ordering::SeqCst) == 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let mut stream = waiting_request(&server).await;
     stream
         .write_all(get_request("/hello").as_bytes())
         .await
@@ -356,15 +360,10 @@ async fn shutdown_closes_idle_connections_and_lets_a_waiting_request_finish() {
         .unwrap();
     read_reply(&mut idle, &mut pending, false).await;
 
-    let mut busy = TcpStream::connect(server.addr).await.unwrap();
-    busy.write_all(get_request("/wait").as_bytes())
-        .await
-        .unwrap();
-    while server.waits.started.load(Ordering::SeqCst) == 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let mut busy = waiting_request(&server).await;
     server.trigger.trigger();
     assert!(closed(&mut idle).await, "an idle connection closes");
+    // Not accepting any more (checked by connecting, so a loop rather than a closure).
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while TcpStream::connect(server.addr).await.is_ok() {
         assert!(
