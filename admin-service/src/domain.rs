@@ -292,12 +292,27 @@ pub(crate) struct Audit<'a> {
     pub operator: &'a str,
 }
 
-/// Writes an audit row with `detail` (JSON).
+/// Writes an audit row with `detail` (JSON). The row names the identity the caller
+/// authenticated (see `actor`); an `operator` the request named otherwise is kept in the
+/// detail as `onBehalfOf`, a label and no more.
 pub(crate) async fn record(
     db: &impl ConnectionTrait,
     a: Audit<'_>,
     detail: String,
 ) -> Result<(), DbErr> {
+    let actor = crate::actor::current();
+    let (operator, detail) = match actor {
+        Some(actor) if actor != a.operator => {
+            let mut value: serde_json::Value =
+                serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null);
+            if !value.is_object() {
+                value = serde_json::json!({ "detail": value });
+            }
+            value["onBehalfOf"] = serde_json::Value::from(a.operator);
+            (actor, value.to_string())
+        }
+        _ => (a.operator.to_owned(), detail),
+    };
     audit::record(
         db,
         audit::Record {
@@ -307,7 +322,7 @@ pub(crate) async fn record(
             entity_id: a.entity_id,
             operation: a.operation,
             detail,
-            operator: a.operator,
+            operator: &operator,
         },
     )
     .await

@@ -1,11 +1,13 @@
 //! The admin service: it owns every write to configuration data (apps, clusters, namespaces,
-//! items, releases, rollbacks, locks) and records each in the audit log. The portal and the
-//! Open API reach it over HTTP; it knows nothing of people beyond the `operator` named in each
-//! request.
+//! items, releases, rollbacks, locks) and records each in the audit log. The portal (and its
+//! Open API) calls it in process when both run in one `lyre`, or over HTTP with the admin
+//! service credential when they run apart; it knows nothing of people beyond the `operator`
+//! named in each request.
 //!
 //! Every change to a namespace runs in one transaction that first locks the namespace's row,
 //! so concurrent edits and publishes of one namespace are serialised on every backend.
 
+mod actor;
 mod domain;
 mod error;
 mod params;
@@ -20,7 +22,7 @@ use lyre_store::entity::release_message;
 use lyre_store::sea_orm::DatabaseConnection;
 
 pub use error::AdminError;
-pub use router::{SERVICE_NAME, openapi, router};
+pub use router::{SERVICE_NAME, listening_router, openapi, router};
 
 /// Apollo's default limit on key length.
 pub const DEFAULT_KEY_MAX_LENGTH: usize = 128;

@@ -3,6 +3,7 @@
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
+use lyre_service_kit::credential::{self, ServiceCredential};
 use lyre_service_kit::health::{self, Readiness};
 use lyre_service_kit::{error_response, trace};
 use utoipa::OpenApi;
@@ -26,7 +27,9 @@ pub const SERVICE_NAME: &str = lyre_protocol::meta::ADMIN_SERVICE;
         title = "Lyre admin service API",
         description = "Every write to configuration data: apps, clusters, namespaces, items, \
             releases and rollbacks. Internal: the portal and the Open API call it; each write \
-            names its `operator`, and each is recorded in the audit log.",
+            names its `operator`, and each is recorded in the audit log. Every request needs \
+            the admin service credential, `Authorization: Bearer <token>` with one of the \
+            service's admin_tokens.",
     ),
     tags(
         (name = "apps", description = "Applications"),
@@ -90,6 +93,7 @@ fn api() -> OpenApiRouter<AdminState> {
         .routes(routes!(search::search))
         .routes(routes!(access_keys::list, access_keys::create))
         .routes(routes!(access_keys::update, access_keys::delete))
+        .routes(routes!(access_keys::reveal))
         .routes(routes!(instances::of_namespace))
         .routes(routes!(instances::of_release))
         .routes(routes!(branches::manage::get, branches::manage::create))
@@ -109,17 +113,28 @@ pub fn openapi() -> OpenApiDoc {
     api().split_for_parts().1
 }
 
-/// The admin service: its API, `/openapi.json` with Swagger UI at `/swagger-ui`, `/health`
-/// and `/ready`.
+/// The admin service as the portal calls it in its own process: its API, `/openapi.json` with
+/// Swagger UI at `/swagger-ui`, `/health` and `/ready`. It checks no credential, so it must
+/// never be served on a port: [`listening_router`] is for that.
 pub fn router(state: AdminState) -> Router {
+    trace::layer(app(state), SERVICE_NAME)
+}
+
+/// The admin service for its own port: the same as [`router`], but every request except the
+/// probes and `/metrics` must present `credential` (401 otherwise, with nothing touched).
+pub fn listening_router(state: AdminState, credential: ServiceCredential) -> Router {
+    trace::layer(credential::require(app(state), credential), SERVICE_NAME)
+}
+
+fn app(state: AdminState) -> Router {
     let (api, doc) = api().split_for_parts();
     let readiness = Readiness::new(SERVICE_NAME, state.db().clone());
-    let app = Router::new()
+    Router::new()
         .merge(api.with_state(state))
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
         .merge(health::routes(readiness))
-        .fallback(not_found);
-    trace::layer(app, SERVICE_NAME)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(crate::actor::layer))
 }
 
 async fn not_found() -> Response {

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::builder::BoolishValueParser;
+use lyre_service_kit::credential::ServiceCredential;
 use serde::Deserialize;
 
 /// A service `lyre` can run.
@@ -85,6 +86,29 @@ pub struct Settings {
     /// `DEV=http://meta-dev:8080,PRO=http://meta-pro:8080`
     #[arg(long, env = "LYRE_META_URLS", global = true)]
     pub meta_urls: Option<String>,
+
+    /// Tokens of the admin service credential, comma separated, each at least 32 characters.
+    /// The admin service accepts any of them, the meta server lists admin services only to
+    /// their holders, and a portal in another process presents the first. Several at once let
+    /// a credential be rotated [default: none]
+    #[arg(
+        long,
+        env = "LYRE_ADMIN_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_tokens: Option<Vec<String>>,
+
+    /// A file of admin service tokens, one a line (blank lines and `#` comments skipped),
+    /// read at start and added after admin_tokens [default: none]
+    #[arg(long, env = "LYRE_ADMIN_TOKENS_FILE", global = true)]
+    pub admin_tokens_file: Option<PathBuf>,
+
+    /// Run the admin service without a credential: anyone who reaches its port can change
+    /// every configuration. Only for a network nothing else can reach [default: false]
+    #[arg(long, env = "LYRE_ADMIN_INSECURE", value_parser = BoolishValueParser::new(), global = true)]
+    pub admin_insecure: Option<bool>,
 
     /// Password of the super admin `admin`, used only when the account is first created
     /// [default: random, printed once]
@@ -178,6 +202,9 @@ impl Settings {
             admin_url: self.admin_url.or(lower.admin_url),
             meta_url: self.meta_url.or(lower.meta_url),
             meta_urls: self.meta_urls.or(lower.meta_urls),
+            admin_tokens: self.admin_tokens.or(lower.admin_tokens),
+            admin_tokens_file: self.admin_tokens_file.or(lower.admin_tokens_file),
+            admin_insecure: self.admin_insecure.or(lower.admin_insecure),
             admin_password: self.admin_password.or(lower.admin_password),
             jwt_secret: self.jwt_secret.or(lower.jwt_secret),
             session_ttl_secs: self.session_ttl_secs.or(lower.session_ttl_secs),
@@ -218,6 +245,8 @@ pub struct Config {
     pub admin_url: Option<String>,
     pub meta_url: String,
     pub meta_urls: BTreeMap<String, String>,
+    /// The admin service credential (tokens, or explicitly insecure).
+    pub admin_credential: ServiceCredential,
     pub admin_password: Option<String>,
     pub jwt_secret: Option<String>,
     pub session_ttl: Duration,
@@ -250,6 +279,16 @@ impl Config {
     /// Whether `target` is to run.
     pub fn runs(&self, target: Target) -> bool {
         self.targets.contains(&Target::All) || self.targets.contains(&target)
+    }
+
+    /// Whether the admin service opens its port. With the portal in the same process the
+    /// portal calls it in process, and the port opens only when a credential is configured
+    /// (for portals or scripts elsewhere) or the operator chose the insecure mode.
+    pub fn admin_listens(&self) -> bool {
+        self.runs(Target::AdminService)
+            && (!self.runs(Target::Portal)
+                || self.admin_credential.has_tokens()
+                || self.admin_credential.is_insecure())
     }
 }
 
@@ -303,6 +342,25 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
     let meta_url = check_url("meta_url", s.meta_url)?
         .unwrap_or_else(|| format!("http://127.0.0.1:{config_port}"));
     let meta_urls = parse_meta_urls(s.meta_urls.as_deref().unwrap_or(""), &envs)?;
+
+    let admin_credential = admin_credential(
+        s.admin_tokens.unwrap_or_default(),
+        s.admin_tokens_file.as_deref(),
+        s.admin_insecure.unwrap_or(false),
+    )?;
+    let runs = |t: Target| targets.contains(&Target::All) || targets.contains(&t);
+    if runs(Target::AdminService)
+        && !runs(Target::Portal)
+        && !admin_credential.has_tokens()
+        && !admin_credential.is_insecure()
+    {
+        bail!(
+            "the admin service listens on admin_addr and changes every configuration, so it needs \
+             a credential: set admin_tokens (LYRE_ADMIN_TOKENS) or admin_tokens_file, each token \
+             at least 32 characters (e.g. `openssl rand -hex 32`); or set admin_insecure \
+             (LYRE_ADMIN_INSECURE=true) to let anyone who reaches the port in"
+        );
+    }
 
     if let Some(secret) = &s.jwt_secret
         && secret.chars().count() < 32
@@ -369,6 +427,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         admin_url,
         meta_url,
         meta_urls,
+        admin_credential,
         admin_password: s.admin_password,
         jwt_secret: s.jwt_secret,
         session_ttl: Duration::from_secs(session_ttl_secs),
@@ -382,6 +441,39 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         migrate: s.migrate.unwrap_or(true),
         log: s.log.unwrap_or_else(|| "info".into()),
         log_format,
+    })
+}
+
+/// The admin service credential from the tokens given directly and those in `file`.
+fn admin_credential(
+    mut tokens: Vec<String>,
+    file: Option<&Path>,
+    insecure: bool,
+) -> anyhow::Result<ServiceCredential> {
+    tokens.retain(|t| !t.trim().is_empty());
+    for token in &mut tokens {
+        *token = token.trim().to_owned();
+    }
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file).with_context(|| {
+            format!(
+                "cannot read admin_tokens_file (LYRE_ADMIN_TOKENS_FILE) {}",
+                file.display()
+            )
+        })?;
+        tokens.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    let credential = ServiceCredential::tokens(&tokens)
+        .map_err(|e| anyhow::anyhow!("admin_tokens (LYRE_ADMIN_TOKENS): {e}"))?;
+    Ok(if insecure {
+        credential.insecure()
+    } else {
+        credential
     })
 }
 
@@ -479,6 +571,78 @@ mod tests {
         assert!(c.migrate && !c.cookie_secure);
         assert_eq!(c.session_ttl, Duration::from_secs(43_200));
         assert!(c.runs(Target::Portal) && c.runs(Target::ConfigService));
+        assert!(
+            c.runs(Target::AdminService) && !c.admin_listens(),
+            "the all-in-one calls the admin service in process and opens no admin port"
+        );
+    }
+
+    const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn the_admin_port_opens_only_with_a_credential_or_by_explicit_choice() {
+        let admin_only = |f: fn(&mut Settings)| {
+            resolve(
+                settings(|s| {
+                    s.targets = Some(vec![Target::AdminService]);
+                    f(s);
+                }),
+                Settings::default(),
+            )
+        };
+        let err = admin_only(|_| {}).unwrap_err().to_string();
+        assert!(
+            err.contains("needs a credential") && err.contains("LYRE_ADMIN_TOKENS"),
+            "{err}"
+        );
+        let c = admin_only(|s| s.admin_tokens = Some(vec![TOKEN.into()])).unwrap();
+        assert!(c.admin_listens() && c.admin_credential.has_tokens());
+        let c = admin_only(|s| s.admin_insecure = Some(true)).unwrap();
+        assert!(c.admin_listens() && c.admin_credential.is_insecure());
+        let err = admin_only(|s| s.admin_tokens = Some(vec!["short".into()]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at least 32 characters"), "{err}");
+
+        // The all-in-one opens the port when given a credential, for portals elsewhere.
+        let c = resolve(
+            settings(|s| s.admin_tokens = Some(vec![TOKEN.into()])),
+            Settings::default(),
+        )
+        .unwrap();
+        assert!(c.admin_listens());
+    }
+
+    #[test]
+    fn admin_tokens_come_from_a_file_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens");
+        let second = "fedcba9876543210fedcba9876543210";
+        std::fs::write(
+            &path,
+            format!("# rotated monthly\n{TOKEN}\n\n  {second}  \n"),
+        )
+        .unwrap();
+        let c = resolve(
+            settings(|s| {
+                s.targets = Some(vec![Target::AdminService]);
+                s.admin_tokens_file = Some(path.clone());
+            }),
+            Settings::default(),
+        )
+        .unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("authorization", format!("Bearer {second}").parse().unwrap());
+        assert!(c.admin_credential.allows(&headers));
+        assert_eq!(c.admin_credential.own_token(), Some(TOKEN));
+
+        let missing = dir.path().join("missing");
+        let err = resolve(
+            settings(|s| s.admin_tokens_file = Some(missing)),
+            Settings::default(),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("admin_tokens_file"), "{err:#}");
     }
 
     #[test]

@@ -9,8 +9,9 @@ use axum::Router;
 use lyre_admin_service::{AdminSettings, AdminState};
 use lyre_config_service::{ConfigSettings, ConfigState};
 use lyre_meta_server::MetaState;
-use lyre_portal::{PortalSettings, PortalState};
+use lyre_portal::{AdminLink, PortalSettings, PortalState};
 use lyre_protocol::meta::{ADMIN_SERVICE, CONFIG_SERVICE};
+use lyre_service_kit::credential::ServiceCredential;
 use lyre_service_kit::server::os_signal;
 use lyre_service_kit::{Shutdown, env::route_envs, heartbeat, net, trace};
 use lyre_store::bus::ReleaseBus;
@@ -75,7 +76,7 @@ async fn bind_all(config: &Config) -> anyhow::Result<Listeners> {
         listeners.config =
             Some(lyre_service_kit::bind(&config.config_addr, "config service").await?);
     }
-    if config.runs(Target::AdminService) {
+    if config.admin_listens() {
         listeners.admin = Some(lyre_service_kit::bind(&config.admin_addr, "admin service").await?);
     }
     if config.runs(Target::Portal) {
@@ -125,18 +126,32 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let state = ConfigState::new(db.clone(), settings);
         let bus = config.runs(Target::AdminService).then(|| bus.clone());
         background.extend(lyre_config_service::spawn(&state, bus, shutdown.clone()));
-        let router = route_envs(config_router(&db, state), config.envs.clone());
+        let router = route_envs(
+            config_router(&db, state, config.admin_credential.clone()),
+            config.envs.clone(),
+        );
         let url = config.config_url.as_deref();
         banner.config = Some(registered.start(CONFIG_SERVICE, listener, router, url, true)?);
     }
-    if let Some(listener) = listeners.admin {
+    let admin_state = config.runs(Target::AdminService).then(|| {
         let settings = AdminSettings {
             envs: config.envs.clone(),
             key_max_length: config.item_key_max_length,
             value_max_length: config.item_value_max_length,
         };
-        let router =
-            lyre_admin_service::router(AdminState::with_bus(db.clone(), settings, bus.clone()));
+        AdminState::with_bus(db.clone(), settings, bus.clone())
+    });
+    if let (Some(listener), Some(state)) = (listeners.admin, &admin_state) {
+        let credential = config.admin_credential.clone();
+        if credential.is_insecure() {
+            tracing::warn!(
+                addr = %config.admin_addr,
+                "INSECURE: the admin service accepts requests without a credential \
+                 (admin_insecure); anyone who reaches this port can change and publish every \
+                 configuration"
+            );
+        }
+        let router = lyre_admin_service::listening_router(state.clone(), credential);
         let url = config.admin_url.as_deref();
         banner.admin = Some(registered.start(ADMIN_SERVICE, listener, router, url, false)?);
     }
@@ -153,7 +168,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::info!("created the super admin `admin`");
         }
         banner.generated_password = boot.generated_admin_password;
-        let state = PortalState::new(db.clone(), portal_settings(&config), &boot.jwt_secret);
+        let link = match &admin_state {
+            // The admin operations in this process: no port, no credential.
+            Some(state) => AdminLink::InProcess(lyre_admin_service::router(state.clone())),
+            None => {
+                if !config.admin_credential.has_tokens() {
+                    tracing::warn!(
+                        "the portal has no admin credential (admin_tokens): it can reach only \
+                         admin services run with admin_insecure"
+                    );
+                }
+                AdminLink::Remote(config.admin_credential.clone())
+            }
+        };
+        let state = PortalState::new(db.clone(), portal_settings(&config), &boot.jwt_secret, link);
         let router = lyre_portal::router(state);
         let signal = shutdown.clone();
         tasks.spawn(async move { lyre_service_kit::serve(listener, router, signal, GRACE).await });
@@ -187,9 +215,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// The config service's port: Apollo's client endpoints and the meta server.
-fn config_router(db: &DatabaseConnection, state: ConfigState) -> Router {
-    let meta =
-        lyre_meta_server::router(MetaState::new(db.clone(), lyre_meta_server::DEFAULT_EXPIRY));
+fn config_router(
+    db: &DatabaseConnection,
+    state: ConfigState,
+    admin_callers: ServiceCredential,
+) -> Router {
+    let meta = lyre_meta_server::router(
+        MetaState::new(db.clone(), lyre_meta_server::DEFAULT_EXPIRY)
+            .with_admin_callers(admin_callers),
+    );
     trace::layer(
         lyre_config_service::router(state).merge(meta),
         lyre_config_service::SERVICE_NAME,
@@ -306,7 +340,17 @@ impl<'a> Banner<'a> {
             )?;
         }
         if let Some(addr) = self.admin {
-            writeln!(out, "  admin service   {}", net::local_url(addr))?;
+            let how = if config.admin_credential.is_insecure() {
+                "INSECURE: no credential asked"
+            } else {
+                "callers need an admin token"
+            };
+            writeln!(out, "  admin service   {} ({how})", net::local_url(addr))?;
+        } else if config.runs(Target::AdminService) {
+            writeln!(
+                out,
+                "  admin service   in process with the portal (no port open)"
+            )?;
         }
         if let Some(password) = &self.generated_password {
             writeln!(out)?;

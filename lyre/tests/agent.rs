@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{PASSWORD, Ports, Running, lyre};
+use common::{ADMIN_TOKEN, PASSWORD, Ports, Running, lyre};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -40,7 +40,9 @@ fn admin(server: &Server, method: Method, path: &str, body: &Value) -> Value {
         .build()
         .unwrap();
     let (status, text) = runtime.block_on(async {
-        let mut request = reqwest::Client::new().request(method, &url);
+        let mut request = reqwest::Client::new()
+            .request(method, &url)
+            .bearer_auth(ADMIN_TOKEN);
         if !body.is_null() {
             request = request.json(body);
         }

@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{PASSWORD, Ports, Running, lyre, raw_request, send_raw};
+use common::{PASSWORD, Ports, Running, admin_auth, dump, lyre, raw_request, send_raw};
 
 /// Sends `request` as is; the status and body.
 fn raw(port: u16, request: &[u8]) -> (u16, String) {
@@ -24,17 +22,6 @@ fn json_call(port: u16, method: &str, path: &str, auth: &str, body: &str) -> (u1
             body.as_bytes(),
         ),
     )
-}
-
-/// Every table, as `sqlite3` dumps it.
-fn dump(dir: &std::path::Path) -> String {
-    let output = Command::new("sqlite3")
-        .arg(dir.join("data/lyre.db"))
-        .arg(".dump")
-        .output()
-        .expect("sqlite3 (Debian package sqlite3) runs");
-    assert!(output.status.success());
-    String::from_utf8(output.stdout).unwrap()
 }
 
 #[test]
@@ -107,6 +94,8 @@ fn malformed_requests_are_refused_and_change_nothing() {
     not_utf8.extend_from_slice(&[0xff, 0xfe, 0xc3, 0x28]);
     not_utf8.extend_from_slice(br#"","dataChangeLastModifiedBy":"admin"}"#);
     let json = "Content-Type: application/json";
+    let admin_token = admin_auth();
+    let admin_token = admin_token.as_str();
     let long_key = "k".repeat(10_000);
 
     let portal: Vec<(&str, Vec<u8>)> = vec![
@@ -227,22 +216,27 @@ fn malformed_requests_are_refused_and_change_nothing() {
     let admin: Vec<(&str, Vec<u8>)> = vec![
         (
             "admin: truncated JSON",
-            raw_request("POST", admin_items, &[json], br#"{"key":"a","value":"#),
+            raw_request(
+                "POST",
+                admin_items,
+                &[json, admin_token],
+                br#"{"key":"a","value":"#,
+            ),
         ),
         (
             "admin: bytes that are not UTF-8",
-            raw_request("POST", admin_items, &[json], &not_utf8),
+            raw_request("POST", admin_items, &[json, admin_token], &not_utf8),
         ),
         (
             "admin: a 3 MiB body",
-            raw_request("POST", admin_items, &[json], huge.as_bytes()),
+            raw_request("POST", admin_items, &[json, admin_token], huge.as_bytes()),
         ),
         (
             "admin: a dot-dot namespace",
             raw_request(
                 "POST",
                 "/envs/DEV/apps/shop/clusters/default/namespaces/..%2F..%2Fapplication/items",
-                &[json],
+                &[json, admin_token],
                 br#"{"key":"a","value":"1","operator":"x"}"#,
             ),
         ),

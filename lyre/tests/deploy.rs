@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::{Running, free_port, http_get};
+use common::{Running, free_port, http_get, raw_request, send_raw};
 use gotemplate::Templates;
 
 fn chart_dir() -> PathBuf {
@@ -124,11 +124,15 @@ fn split_documents(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The database and password every render needs.
+/// The admin service token of the renders.
+const ADMIN_TOKEN: &str = "chart-admin-token-0123456789abcdef0123";
+
+/// The database, password and admin token every render needs.
 fn required() -> Value {
     json!({
         "database": {"url": "postgres://lyre:pw@db.example:5432/lyre"},
         "adminPassword": "first-password",
+        "adminTokens": [ADMIN_TOKEN],
     })
 }
 
@@ -391,6 +395,7 @@ fn the_default_render_makes_every_object_users_need() {
             "Deployment/lyre-portal",
             "HorizontalPodAutoscaler/lyre-config",
             "Job/lyre-migrate-3",
+            "NetworkPolicy/lyre-admin",
             "PodDisruptionBudget/lyre-admin",
             "PodDisruptionBudget/lyre-config",
             "PodDisruptionBudget/lyre-portal",
@@ -429,6 +434,62 @@ fn the_default_render_makes_every_object_users_need() {
     assert_eq!(portal["LYRE_ENVS"], "DEV,PRO");
     assert_eq!(portal["LYRE_MIGRATE"], "false");
     assert_eq!(portal["LYRE_ADMIN_PASSWORD"], "first-password");
+    // Every component holds the admin credential: the admin pods ask for it, the meta server
+    // lists admin pods only to its holders, the portal presents it.
+    for component in ["config", "admin", "portal"] {
+        let deployment = find(&objects, "Deployment", &format!("lyre-{component}"));
+        assert_eq!(
+            container_env(&objects, deployment)["LYRE_ADMIN_TOKENS"],
+            ADMIN_TOKEN
+        );
+    }
+    // Only the portal pods may reach the admin pods, on their port.
+    let policy = find(&objects, "NetworkPolicy", "lyre-admin");
+    assert_eq!(
+        policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"],
+        "admin"
+    );
+    assert_eq!(policy["spec"]["policyTypes"], json!(["Ingress"]));
+    let rules = policy["spec"]["ingress"].as_array().unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(
+        rules[0]["from"],
+        json!([{"podSelector": {"matchLabels": {
+            "app.kubernetes.io/name": "lyre",
+            "app.kubernetes.io/instance": "lyre",
+            "app.kubernetes.io/component": "portal",
+        }}}])
+    );
+    assert_eq!(
+        rules[0]["ports"],
+        json!([{"protocol": "TCP", "port": "http"}])
+    );
+    let admin_container =
+        &find(&objects, "Deployment", "lyre-admin")["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(admin_container["ports"][0]["name"], "http");
+
+    // Extra sources (a Prometheus namespace) join the portal; the policy can be left out.
+    let scraped = chart
+        .render(with(
+            required(),
+            json!({"networkPolicy": {"adminExtraFrom": [
+                {"namespaceSelector": {"matchLabels": {"name": "monitoring"}}}
+            ]}}),
+        ))
+        .unwrap();
+    let from = &find(&scraped, "NetworkPolicy", "lyre-admin")["spec"]["ingress"][0]["from"];
+    assert_eq!(from.as_array().unwrap().len(), 2, "{from}");
+    assert_eq!(
+        from[1]["namespaceSelector"]["matchLabels"]["name"],
+        "monitoring"
+    );
+    let open = chart
+        .render(with(
+            required(),
+            json!({"networkPolicy": {"enabled": false}}),
+        ))
+        .unwrap();
+    assert!(!open.iter().any(|o| o["kind"] == "NetworkPolicy"));
     assert!(
         !portal.contains_key("LYRE_JWT_SECRET"),
         "generated and kept in the database when not given"
@@ -552,8 +613,16 @@ fn missing_or_unusable_values_are_refused_with_their_name() {
             "jwtSecret must be at least 32 characters",
         ),
         (
-            json!({"database": {"url": "postgres://db/lyre"}}),
+            json!({"database": {"url": "postgres://db/lyre"}, "adminTokens": [ADMIN_TOKEN]}),
             "adminPassword is required",
+        ),
+        (
+            with(required(), json!({"adminTokens": []})),
+            "adminTokens is required",
+        ),
+        (
+            with(required(), json!({"adminTokens": [ADMIN_TOKEN, "short"]})),
+            "each token must be at least 32 characters",
         ),
     ];
     for (values, message) in cases {
@@ -697,7 +766,12 @@ fn the_rendered_workloads_run_as_the_real_binary() {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, config) = http_get(ports["config"], "/services/config").unwrap();
-        let (_, admin) = http_get(ports["config"], "/services/admin").unwrap();
+        let auth = format!("Authorization: Bearer {ADMIN_TOKEN}");
+        let (_, admin) = send_raw(
+            ports["config"],
+            &raw_request("GET", "/services/admin", &[&auth], b""),
+        )
+        .unwrap();
         if config.contains("http://lyre-config.configs.svc.cluster.local:8080")
             && admin.contains("http://lyre-admin.configs.svc.cluster.local:8090")
         {

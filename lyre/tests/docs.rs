@@ -6,7 +6,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{Ports, Running, lyre};
+use common::{ADMIN_TOKEN, Ports, Running, lyre};
 
 /// The `sh` blocks of a Markdown file, in order.
 fn shell_blocks(markdown: &str) -> String {
@@ -52,6 +52,7 @@ fn run_page(page: &str) {
         .current_dir(dir.path())
         .env("PATH", std::env::join_paths(path).unwrap())
         .env("ADMIN", format!("http://127.0.0.1:{}", ports.admin))
+        .env("ADMIN_TOKEN", ADMIN_TOKEN)
         .env("CONFIG", format!("http://127.0.0.1:{}", ports.config))
         .env("PORTAL", format!("http://127.0.0.1:{}", ports.portal))
         .output()

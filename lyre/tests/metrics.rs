@@ -5,7 +5,7 @@ mod common;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{PASSWORD, Ports, Running, lyre};
+use common::{PASSWORD, Ports, Running, admin_client, lyre};
 use serde_json::json;
 
 /// `/notifications/v2` for `shop`'s `application`, having seen `id`.
@@ -43,7 +43,7 @@ async fn metrics_show_requests_long_polls_caches_releases_and_the_pool() {
         .env("LYRE_LONG_POLL_TIMEOUT_SECS", "2")
         .stderr(Stdio::null());
     let _running = Running::start(command);
-    let http = reqwest::Client::new();
+    let http = admin_client();
     let admin = format!("http://127.0.0.1:{}", ports.admin);
     let config = format!("http://127.0.0.1:{}", ports.config);
     let ns = format!("{admin}/envs/DEV/apps/shop/clusters/default/namespaces/application");

@@ -5,12 +5,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Ports, Running, lyre};
+use common::{Ports, Running, admin_client, lyre};
 use lyre_store::testing::{TestBackend, TestDb};
 use serde_json::{Value, json};
 
 async fn publish_through(admin: u16) {
-    let client = reqwest::Client::new();
+    let client = admin_client();
     let base = format!("http://127.0.0.1:{admin}");
     let post = |path: &str, body: Value| client.post(format!("{base}{path}")).json(&body).send();
     let created = post(

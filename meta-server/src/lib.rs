@@ -6,6 +6,10 @@
 //! config service's port, under the same environment prefixes (`/PRO/services/config`), and
 //! the config URLs it gives out carry that prefix, so a client keeps talking to the
 //! environment it was pointed at.
+//!
+//! Admin service addresses are given only to callers that present the admin service
+//! credential (see `lyre_service_kit::credential`): the admin service changes configuration,
+//! and nobody but a portal needs to know where it is.
 
 mod routes;
 
@@ -15,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use lyre_service_kit::credential::ServiceCredential;
 use lyre_store::sea_orm::DatabaseConnection;
 
 /// The meta server's shared state.
@@ -25,12 +30,27 @@ pub struct MetaState(Arc<Inner>);
 struct Inner {
     db: DatabaseConnection,
     expiry: Duration,
+    admin_callers: ServiceCredential,
 }
 
 impl MetaState {
-    /// State over `db`; instances silent for longer than `expiry` are not listed.
+    /// State over `db`; instances silent for longer than `expiry` are not listed. Admin
+    /// services are listed to callers holding `admin_callers` (nobody, by default).
     pub fn new(db: DatabaseConnection, expiry: Duration) -> Self {
-        Self(Arc::new(Inner { db, expiry }))
+        Self(Arc::new(Inner {
+            db,
+            expiry,
+            admin_callers: ServiceCredential::default(),
+        }))
+    }
+
+    /// The same state, listing admin services to the holders of `credential`.
+    pub fn with_admin_callers(self, credential: ServiceCredential) -> Self {
+        Self(Arc::new(Inner {
+            db: self.0.db.clone(),
+            expiry: self.0.expiry,
+            admin_callers: credential,
+        }))
     }
 }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lyre_protocol::meta::{ADMIN_SERVICE, CONFIG_SERVICE, ServiceInstance};
@@ -29,8 +29,16 @@ async fn config_services(State(state): State<MetaState>, env: RequestEnv) -> Res
     list(&state, CONFIG_SERVICE, &env, true).await
 }
 
-/// Admin service instances serving the request's environment.
-async fn admin_services(State(state): State<MetaState>, env: RequestEnv) -> Response {
+/// Admin service instances serving the request's environment, for holders of the admin
+/// credential only.
+async fn admin_services(
+    State(state): State<MetaState>,
+    env: RequestEnv,
+    headers: HeaderMap,
+) -> Response {
+    if !state.0.admin_callers.allows(&headers) {
+        return lyre_service_kit::credential::unauthorized("listing the admin services");
+    }
     list(&state, ADMIN_SERVICE, &env, false).await
 }
 

@@ -7,6 +7,7 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt as _;
 use lyre_meta_server::{MetaState, router};
 use lyre_protocol::meta::{ADMIN_SERVICE, CONFIG_SERVICE, ServiceInstance};
+use lyre_service_kit::credential::ServiceCredential;
 use lyre_service_kit::env::route_envs;
 use lyre_store::db_test;
 use lyre_store::entity::service_registry;
@@ -23,10 +24,24 @@ fn registration(service: &str, id: &str, envs: &[&str], url: &str) -> Registrati
     }
 }
 
+const ADMIN_TOKEN: &str = "meta-test-admin-token-0123456789abcdef";
+
 async fn get(app: &axum::Router, path: &str) -> (StatusCode, Vec<ServiceInstance>) {
+    get_as(app, path, None).await
+}
+
+async fn get_as(
+    app: &axum::Router,
+    path: &str,
+    token: Option<&str>,
+) -> (StatusCode, Vec<ServiceInstance>) {
+    let mut request = Request::get(path);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
     let response = app
         .clone()
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .oneshot(request.body(Body::empty()).unwrap())
         .await
         .unwrap();
     let status = response.status();
@@ -46,8 +61,9 @@ db_test!(async fn lists_live_instances_per_environment(t) {
     // A heartbeat repeated does not duplicate the instance.
     heartbeat(db, &registration(CONFIG_SERVICE, "a:8080", &["DEV", "PRO"], "http://a:8080/")).await.unwrap();
 
+    let credential = ServiceCredential::tokens(&[ADMIN_TOKEN]).unwrap();
     let app = route_envs(
-        router(MetaState::new(t.db.clone(), Duration::from_secs(30))),
+        router(MetaState::new(t.db.clone(), Duration::from_secs(30)).with_admin_callers(credential)),
         vec!["DEV".into(), "PRO".into()],
     );
 
@@ -65,9 +81,37 @@ db_test!(async fn lists_live_instances_per_environment(t) {
     let (_, default) = get(&app, "/services/config").await;
     assert_eq!(urls(&default), ["http://a:8080/"]);
 
-    let (_, admin) = get(&app, "/PRO/services/admin").await;
+    let (_, admin) = get_as(&app, "/PRO/services/admin", Some(ADMIN_TOKEN)).await;
     assert_eq!(urls(&admin), ["http://a:8090/"]);
     assert_eq!(admin[0].app_name, ADMIN_SERVICE);
+});
+
+db_test!(async fn admin_addresses_are_given_only_to_holders_of_the_admin_credential(t) {
+    let db = &t.db;
+    heartbeat(db, &registration(ADMIN_SERVICE, "a:8090", &["DEV"], "http://a:8090/")).await.unwrap();
+    let credential = ServiceCredential::tokens(&[ADMIN_TOKEN]).unwrap();
+    let guarded = route_envs(
+        router(MetaState::new(t.db.clone(), Duration::from_secs(30)).with_admin_callers(credential)),
+        vec!["DEV".into()],
+    );
+    for token in [None, Some("meta-test-admin-token-0123456789abcdeX")] {
+        let (status, listed) = get_as(&guarded, "/services/admin", token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token:?}");
+        assert!(listed.is_empty());
+    }
+    let (status, listed) = get_as(&guarded, "/DEV/services/admin", Some(ADMIN_TOKEN)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(urls(&listed), ["http://a:8090/"]);
+
+    // A meta server given no credential tells nobody; config services stay public.
+    let closed = route_envs(
+        router(MetaState::new(t.db.clone(), Duration::from_secs(30))),
+        vec!["DEV".into()],
+    );
+    let (status, _) = get_as(&closed, "/services/admin", Some(ADMIN_TOKEN)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = get(&closed, "/services/config").await;
+    assert_eq!(status, StatusCode::OK);
 });
 
 db_test!(async fn silent_instances_expire(t) {

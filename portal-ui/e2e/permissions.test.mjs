@@ -126,10 +126,22 @@ test("a master manages access keys: create, enable, observe, disable, delete", a
   await keys.getByRole("button", { name: "Create access key in DEV" }).click();
   await sawToast(page, "Access key created in DEV");
   const [created] = await admin.call("GET", "/api/v1/envs/DEV/apps/shop/accesskeys");
+  assert.equal(created.secret, undefined, "a list holds no secret");
   const key = page.getByTestId(`access-key-${created.id}`);
-  await key.getByText(created.secret).waitFor();
+  // The new key's secret is shown once, to copy.
+  const secret = (await key.locator("code.key-value").textContent()).trim();
+  assert.match(secret, /^[0-9a-f]{32}$/);
+  assert.equal(secret.slice(-4), created.secretHint);
   await key.getByRole("button", { name: "Copy" }).click();
   await sawToast(page, "Secret copied to the clipboard.");
+  await key.getByRole("button", { name: "Hide" }).click();
+  await key.getByText(`••••••••${created.secretHint}`).waitFor();
+  assert.equal(await key.getByText(secret).count(), 0);
+  // A reveal shows it again and is audited.
+  await key.getByRole("button", { name: "Reveal" }).click();
+  await key.getByText(secret).waitFor();
+  const audits = await admin.call("GET", "/api/v1/audits?size=1");
+  assert.equal(audits.items[0].operation, "reveal");
 
   if (!created.enabled) {
     await key.getByRole("button", { name: "Enable" }).click();

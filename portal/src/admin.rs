@@ -1,19 +1,25 @@
-//! Reaching each environment's admin service: found through the environment's meta server,
-//! remembered for a short while, with failover to the next instance when one is unreachable.
+//! Reaching the admin operations: in this process when the portal and the admin service run
+//! together (no admin port, no credential), or over HTTP to each environment's admin services,
+//! found through the environment's meta server, remembered for a short while, with failover to
+//! the next instance when one is unreachable, and the admin service credential on every call.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use http_body_util::BodyExt as _;
 use lyre_protocol::meta::ServiceInstance;
+use lyre_service_kit::credential::{ACTOR_HEADER, ServiceCredential, actor_header};
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tower::ServiceExt as _;
 
 use crate::PortalError;
 use crate::settings::PortalSettings;
@@ -21,10 +27,34 @@ use crate::settings::PortalSettings;
 /// How long a discovered list of admin services is used before asking the meta server again.
 const REMEMBER: Duration = Duration::from_secs(10);
 
+/// What stands for the admin services' addresses when they run in this process.
+pub(crate) const IN_PROCESS: &str = "in-process";
+
+/// How the portal reaches the admin operations.
+#[derive(Clone)]
+pub enum AdminLink {
+    /// The admin service's router in this process (the all-in-one): called directly, with no
+    /// port and no credential. It serves every environment.
+    InProcess(Router),
+    /// Admin services in other processes, found through each environment's meta server and
+    /// called over HTTP with this credential's token.
+    Remote(ServiceCredential),
+}
+
+impl std::fmt::Debug for AdminLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::InProcess(_) => f.write_str("InProcess"),
+            Self::Remote(credential) => f.debug_tuple("Remote").field(credential).finish(),
+        }
+    }
+}
+
 /// The admin services of every environment.
 pub(crate) struct Admins {
     http: reqwest::Client,
     settings: PortalSettings,
+    link: AdminLink,
     known: Mutex<HashMap<String, (Vec<String>, Instant)>>,
     next: AtomicUsize,
 }
@@ -89,7 +119,7 @@ impl IntoResponse for AdminReply {
 }
 
 impl Admins {
-    pub(crate) fn new(settings: PortalSettings) -> Self {
+    pub(crate) fn new(settings: PortalSettings, link: AdminLink) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(30))
@@ -98,6 +128,7 @@ impl Admins {
         Self {
             http,
             settings,
+            link,
             known: Mutex::default(),
             next: AtomicUsize::new(0),
         }
@@ -124,8 +155,25 @@ impl Admins {
         &self.settings.envs
     }
 
-    /// The base URLs (ending in `/`) of `env`'s admin services.
+    /// How the admin operations are reached.
+    pub(crate) fn link(&self) -> &AdminLink {
+        &self.link
+    }
+
+    /// The `Authorization` header for admin services and their listing on meta servers.
+    pub(crate) fn authorization(&self) -> Option<HeaderValue> {
+        match &self.link {
+            AdminLink::InProcess(_) => None,
+            AdminLink::Remote(credential) => credential.authorization(),
+        }
+    }
+
+    /// The base URLs (ending in `/`) of `env`'s admin services; [`IN_PROCESS`] alone when they
+    /// run in this process.
     pub(crate) async fn urls(&self, env: &str) -> Result<Vec<String>, PortalError> {
+        if matches!(self.link, AdminLink::InProcess(_)) {
+            return Ok(vec![IN_PROCESS.to_owned()]);
+        }
         if let Some((urls, at)) = self.lock().get(env)
             && at.elapsed() < REMEMBER
         {
@@ -137,12 +185,21 @@ impl Admins {
                 "cannot find the admin service of {env}: {why} (meta server {meta})"
             ))
         };
-        let response = self
-            .http
-            .get(&meta)
+        let mut request = self.http.get(&meta);
+        if let Some(authorization) = self.authorization() {
+            request = request.header(header::AUTHORIZATION, authorization);
+        }
+        let response = request
             .send()
             .await
             .map_err(|e| unavailable(root_cause(&e)))?;
+        if response.status() == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(unavailable(
+                "the meta server refused this portal's admin credential; give the portal one of \
+                 the admin service's tokens (LYRE_ADMIN_TOKENS)"
+                    .into(),
+            ));
+        }
         if !response.status().is_success() {
             return Err(unavailable(format!("it answered {}", response.status())));
         }
@@ -183,6 +240,11 @@ impl Admins {
         path: &str,
         body: Option<Vec<u8>>,
     ) -> Result<AdminReply, PortalError> {
+        if let AdminLink::InProcess(router) = &self.link {
+            return in_process(router, method, path, body).await;
+        }
+        let authorization = self.authorization();
+        let actor = crate::actor::current().map(|a| actor_header(&a));
         let urls = self.urls(env).await?;
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let mut last_error = String::new();
@@ -190,6 +252,12 @@ impl Admins {
             let base = &urls[(start + i) % urls.len()];
             let url = format!("{}{}", base.trim_end_matches('/'), path);
             let mut request = self.http.request(method.clone(), &url);
+            if let Some(authorization) = &authorization {
+                request = request.header(header::AUTHORIZATION, authorization.clone());
+            }
+            if let Some(actor) = &actor {
+                request = request.header(ACTOR_HEADER, actor.clone());
+            }
             if let Some(body) = &body {
                 request = request
                     .header(header::CONTENT_TYPE, "application/json")
@@ -248,6 +316,47 @@ impl Admins {
             .map_err(|e| PortalError::Internal(format!("encoding a request: {e}")))?;
         self.send(env, method, path, Some(body)).await
     }
+}
+
+/// Calls the admin service's router in this process.
+async fn in_process(
+    router: &Router,
+    method: Method,
+    path: &str,
+    body: Option<Vec<u8>>,
+) -> Result<AdminReply, PortalError> {
+    let failed =
+        |why: String| PortalError::Internal(format!("calling the admin operations: {why}"));
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(actor) = crate::actor::current() {
+        request = request.header(ACTOR_HEADER, actor_header(&actor));
+    }
+    let body = match body {
+        Some(body) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(body)
+        }
+        None => Body::empty(),
+    };
+    let request = request.body(body).map_err(|e| failed(e.to_string()))?;
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let status = response.status();
+    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| failed(e.to_string()))?
+        .to_bytes();
+    Ok(AdminReply {
+        status,
+        content_type,
+        body,
+    })
 }
 
 /// The innermost cause of an error, which names the actual problem (refused, timed out...).

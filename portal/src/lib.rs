@@ -2,9 +2,11 @@
 //! the Open API that CI uses. It serves the web UI from `portal-ui/dist`.
 //!
 //! The portal owns accounts, sessions and roles in the database; it reaches configuration
-//! data only through the admin service over HTTP, found through each environment's meta
-//! server.
+//! data only through the admin operations ([`AdminLink`]): in this process when it runs with
+//! the admin service, otherwise over HTTP with the admin service credential, found through
+//! each environment's meta server.
 
+mod actor;
 mod admin;
 mod auth;
 mod bootstrap;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 
 use lyre_store::sea_orm::DatabaseConnection;
 
+pub use admin::AdminLink;
 pub use bootstrap::{Bootstrap, bootstrap};
 pub use error::PortalError;
 pub use router::{openapi, router};
@@ -48,8 +51,14 @@ impl std::fmt::Debug for PortalState {
 }
 
 impl PortalState {
-    /// State over `db`, signing session tokens with `jwt_secret` (see [`bootstrap`]).
-    pub fn new(db: DatabaseConnection, settings: PortalSettings, jwt_secret: &str) -> Self {
+    /// State over `db`, signing session tokens with `jwt_secret` (see [`bootstrap`]) and
+    /// reaching the admin operations through `admin`.
+    pub fn new(
+        db: DatabaseConnection,
+        settings: PortalSettings,
+        jwt_secret: &str,
+        admin: AdminLink,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(3))
             .build()
@@ -59,7 +68,7 @@ impl PortalState {
             tokens: auth::TokenKeys::new(jwt_secret.as_bytes()),
             throttle: auth::throttle::Throttle::default(),
             rates: auth::rate::RateLimits::default(),
-            admins: admin::Admins::new(settings.clone()),
+            admins: admin::Admins::new(settings.clone(), admin),
             settings,
             http,
         }))

@@ -135,6 +135,7 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(requests::withdraw))
         .routes(routes!(manage::list_keys, manage::create_key))
         .routes(routes!(manage::update_key, manage::delete_key))
+        .routes(routes!(manage::reveal_key))
         .routes(routes!(manage::audits))
         .routes(routes!(transfer::compare))
         .routes(routes!(transfer::copy))
@@ -201,7 +202,8 @@ pub fn router(state: PortalState) -> Router {
         .route("/openapi/{*rest}", any(api_not_found))
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
         .merge(health::routes(readiness))
-        .fallback_service(ui::service(ui_dir));
+        .fallback_service(ui::service(ui_dir))
+        .layer(axum::middleware::from_fn(crate::actor::layer));
     trace::layer(app, SERVICE_NAME)
 }
 

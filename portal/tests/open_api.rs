@@ -86,6 +86,13 @@ db_test!(async fn a_consumer_token_edits_and_publishes_within_its_grants(t) {
     assert_eq!(release["name"], "from CI");
     assert_eq!(release["configurations"], json!({"timeout": "30", "retries": "3"}));
     assert_eq!(release["dataChangeCreatedBy"], "alice");
+    // The audit log names who was authenticated, the consumer; `alice` is only a label.
+    let audits = s.ok(Method::GET, "/api/v1/audits?size=1", &s.root, &Value::Null).await;
+    let entry = &audits["items"][0];
+    assert_eq!(entry["operation"], "publish", "{entry}");
+    assert!(entry["operator"].as_str().unwrap().starts_with("shop-ci (consumer"), "{entry}");
+    let detail: Value = serde_json::from_str(entry["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["onBehalfOf"], "alice", "{entry}");
     let latest = with_token(&s, Method::GET, &format!("{OPEN}/releases/latest"), &token, &Value::Null).await.json();
     assert_eq!(latest["id"], release["id"]);
     let history = with_token(&s, Method::GET, &format!("{OPEN}/releases/histories"), &token, &Value::Null).await.json();

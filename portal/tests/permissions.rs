@@ -190,6 +190,16 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
             MASTER,
         ),
         case(
+            M::POST,
+            "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}/reveal",
+            &format!(
+                "/api/v1/envs/DEV/apps/shop/accesskeys/{}/reveal",
+                fx.access_key
+            ),
+            Value::Null,
+            MASTER,
+        ),
+        case(
             M::DELETE,
             "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}",
             &format!("/api/v1/envs/DEV/apps/shop/accesskeys/{}", fx.disabled_key),

@@ -195,3 +195,86 @@ db_test!(async fn two_publishers_of_one_request_make_one_release(t) {
     let releases = s.ok(Method::GET, &format!("{pro}/releases"), &alice, &Value::Null).await;
     assert_eq!(releases["total"], 1);
 });
+
+/// How many moments of a publish the portal is stopped at.
+const CUTS: usize = 24;
+/// How many publishes run whole first, to learn how many steps one takes.
+const WHOLE: usize = 3;
+
+/// Polls `future` at most `limit` times, yielding to other tasks between polls; the number of
+/// polls, and its output if it finished. Dropping it unfinished is what stopping does to it.
+async fn run_for<F: std::future::Future>(limit: usize, future: F) -> (usize, Option<F::Output>) {
+    let mut future = std::pin::pin!(future);
+    let mut polls = 0;
+    while polls < limit {
+        polls += 1;
+        let step =
+            std::future::poll_fn(|cx| std::task::Poll::Ready(future.as_mut().poll(cx))).await;
+        if let std::task::Poll::Ready(output) = step {
+            return (polls, Some(output));
+        }
+        tokio::task::yield_now().await;
+    }
+    (polls, None)
+}
+
+async fn release_count(s: &Stack, list: &str, token: &str) -> i64 {
+    s.ok(Method::GET, list, token, &Value::Null).await["total"]
+        .as_i64()
+        .unwrap()
+}
+
+db_test!(async fn a_publish_cut_off_at_any_moment_leaves_the_request_published_or_still_approved(t) {
+    // The portal is stopped (its request future dropped) at growing moments of a reviewed
+    // publish. Each time, the request must be published with its release, or still approved
+    // with no release, and then publishable: never stranded half way.
+    let s = Stack::start(&t).await;
+    let (alice, bob, _carol, _dave) = people(&s).await;
+    let pro = ns("PRO", "shop", "application");
+    let list = format!("{pro}/releases");
+    // How many steps (polls of the portal's request, with a yield to the admin service
+    // between) a whole publish takes here; the cuts are spread over them.
+    // The first publishes run whole; the fastest sets the scale (the first may pay for
+    // opening connections).
+    let mut whole = usize::MAX;
+    let mut cut_off = 0;
+    for round in 0..CUTS + WHOLE {
+        s.ok(Method::POST, &format!("{pro}/items"), &alice, &json!({"key": format!("k{round}"), "value": "1"})).await;
+        let id = s.ok(Method::POST, &format!("{pro}/release-requests"), &alice, &json!({"title": format!("round {round}")})).await["id"].as_i64().unwrap();
+        s.ok(Method::POST, &format!("{REQUESTS}/{id}/approve"), &bob, &Value::Null).await;
+        let before = release_count(&s, &list, &bob).await;
+        let publish = format!("{REQUESTS}/{id}/publish");
+        let limit = if round < WHOLE {
+            usize::MAX
+        } else {
+            whole * (round - WHOLE + 1) / CUTS
+        };
+        match run_for(limit, s.call(Method::POST, &publish, Some(&alice), &Value::Null)).await {
+            (steps, Some(reply)) => {
+                assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+                if round < WHOLE {
+                    whole = whole.min(steps);
+                }
+                continue;
+            }
+            (_, None) => cut_off += 1,
+        }
+        // Whatever was under way in the admin service finishes (or rolls back) first.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let request = s.ok(Method::GET, &format!("{REQUESTS}/{id}"), &bob, &Value::Null).await;
+        let after = release_count(&s, &list, &bob).await;
+        match request["status"].as_str() {
+            Some("published") => {
+                assert_eq!(after, before + 1, "round {round}: published with its release");
+                assert!(request["publishedReleaseId"].as_i64().unwrap() > 0);
+            }
+            Some("approved") => {
+                assert_eq!(after, before, "round {round}: nothing went out");
+                let again = s.call(Method::POST, &publish, Some(&alice), &Value::Null).await;
+                assert_eq!(again.status, StatusCode::CREATED, "round {round}: still publishable: {}", again.text);
+            }
+            other => panic!("round {round}: request #{id} left {other:?}: {request}"),
+        }
+    }
+    assert!(cut_off >= CUTS / 2, "the publish was cut off only {cut_off} times");
+});

@@ -470,6 +470,36 @@ pub struct Publish {
     pub revision: Option<i64>,
 }
 
+/// What the admin service's publish and merge take: a [`Publish`], with what a reviewed
+/// publish must hold to, checked in the same transaction that writes the release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AdminPublish {
+    /// The release.
+    #[serde(flatten)]
+    pub publish: Publish,
+    /// An approved release request of this namespace (or, for a gray publish, this branch),
+    /// frozen at `revision`: the release is written and the request closed as published
+    /// together, or neither (`409` when it is not approved, or the namespace moved on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_request: Option<i64>,
+    /// For a merge: main must still be at this revision (and the branch at `revision`), the
+    /// ones that were checked before merging. `409` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_revision: Option<i64>,
+}
+
+impl From<Publish> for AdminPublish {
+    fn from(publish: Publish) -> Self {
+        Self {
+            publish,
+            release_request: None,
+            main_revision: None,
+        }
+    }
+}
+
 /// A release without its configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -678,8 +708,12 @@ pub struct AuditEntry {
 pub struct AccessKey {
     /// Its id.
     pub id: i64,
-    /// The secret clients sign with.
-    pub secret: String,
+    /// The secret clients sign with: only in the answer that creates the key and in an
+    /// explicit (audited) reveal, never in a list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The secret's last four characters, to tell keys apart.
+    pub secret_hint: String,
     /// Whether config services check it.
     pub enabled: bool,
     /// `enforce` (unsigned requests are refused) or `observe` (only logged).

@@ -1,6 +1,8 @@
 //! What every Lyre service shares over HTTP: the JSON error shape, `/health` and `/ready`,
-//! request tracing with request ids, binding and graceful shutdown, and registry heartbeats.
+//! request tracing with request ids, binding and graceful shutdown, registry heartbeats, and the
+//! service credential that guards the admin service.
 
+pub mod credential;
 pub mod env;
 pub mod error;
 pub mod extract;

@@ -22,8 +22,12 @@ use crate::{AdminError, AdminState};
 /// Apollo's limit of keys per app and environment.
 const MAX_KEYS: u64 = 5;
 
-fn view(m: access_key::Model) -> AccessKey {
+/// The key as answered: with its secret only when `reveal`.
+fn view(m: access_key::Model, reveal: bool) -> AccessKey {
+    let hint_from = m.secret.len().saturating_sub(4);
     AccessKey {
+        secret_hint: m.secret.get(hint_from..).unwrap_or_default().to_owned(),
+        secret: reveal.then_some(m.secret),
         stamps: Stamps {
             created_by: m.created_by,
             created_at: rfc3339(m.created_at),
@@ -31,7 +35,6 @@ fn view(m: access_key::Model) -> AccessKey {
             updated_at: rfc3339(m.updated_at),
         },
         id: m.id,
-        secret: m.secret,
         enabled: m.is_enabled,
         mode: if m.mode == 1 { "observe" } else { "enforce" }.into(),
     }
@@ -54,7 +57,7 @@ pub(crate) struct KeyPath {
     key_id: i64,
 }
 
-/// The app's access keys in an environment.
+/// The app's access keys in an environment, without their secrets.
 #[utoipa::path(
     get,
     path = "/envs/{env}/apps/{appId}/accesskeys",
@@ -73,11 +76,11 @@ pub(crate) async fn list(
     let id = app_id(&path.app_id)?;
     existing(state.db(), id.as_str()).await?;
     let keys = access_keys::list(state.db(), &env, id.as_str()).await?;
-    Ok(Json(keys.into_iter().map(view).collect()))
+    Ok(Json(keys.into_iter().map(|k| view(k, false)).collect()))
 }
 
-/// Creates a key with a random secret, disabled: hand the secret to the app's clients, then
-/// enable it.
+/// Creates a key with a random secret, disabled: hand the secret (in this answer, and later
+/// only through a reveal) to the app's clients, then enable it.
 #[utoipa::path(
     post,
     path = "/envs/{env}/apps/{appId}/accesskeys",
@@ -126,7 +129,53 @@ pub(crate) async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(view(key))))
+    Ok((StatusCode::CREATED, Json(view(key, true))))
+}
+
+/// `/envs/{env}/apps/{appId}/accesskeys/{keyId}/reveal`: the key with its secret, recorded in
+/// the audit log under the operator.
+#[utoipa::path(
+    post,
+    path = "/envs/{env}/apps/{appId}/accesskeys/{keyId}/reveal",
+    tag = "access keys",
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("keyId" = i64, Path, description = "The key"),
+    ),
+    request_body = OperatorBody,
+    responses(
+        (status = 200, description = "The key with its secret", body = AccessKey),
+        (status = 404, description = "No such key", body = ErrorBody),
+    )
+)]
+pub(crate) async fn reveal(
+    State(state): State<AdminState>,
+    Path(path): Path<KeyPath>,
+    Json(body): Json<OperatorBody>,
+) -> Result<Json<AccessKey>, AdminError> {
+    let env = state.env(&path.env)?;
+    let id = app_id(&path.app_id)?;
+    let operator = operator(&body.operator)?;
+    let txn = write::begin(state.db()).await?;
+    let key = access_keys::find(&txn, &env, id.as_str(), path.key_id)
+        .await?
+        .ok_or_else(|| key_not_found(&env, &id, path.key_id))?;
+    record(
+        &txn,
+        Audit {
+            env: &env,
+            app_id: id.as_str(),
+            entity_type: "access_key",
+            entity_id: &key.id.to_string(),
+            operation: "reveal",
+            operator: &operator,
+        },
+        "{}".into(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Json(view(key, true)))
 }
 
 /// Enables or disables a key, or switches it between enforcing and observing.
@@ -192,7 +241,7 @@ pub(crate) async fn update(
         .await?
         .ok_or_else(|| key_not_found(&env, &id, key.id))?;
     txn.commit().await?;
-    Ok(Json(view(updated)))
+    Ok(Json(view(updated, false)))
 }
 
 /// Deletes a disabled key.

@@ -32,6 +32,19 @@ app.kubernetes.io/component: {{ .component }}
 {{- $url -}}
 {{- end -}}
 
+{{/* The admin service tokens, comma separated: at least one, each at least 32 characters. */}}
+{{- define "lyre.adminTokens" -}}
+{{- if not .Values.adminTokens -}}
+{{- fail "adminTokens is required: at least one admin service token of 32 or more characters (openssl rand -hex 32), or set existingSecret" -}}
+{{- end -}}
+{{- range .Values.adminTokens -}}
+{{- if lt (len .) 32 -}}
+{{- fail "adminTokens: each token must be at least 32 characters (openssl rand -hex 32)" -}}
+{{- end -}}
+{{- end -}}
+{{- join "," .Values.adminTokens -}}
+{{- end -}}
+
 {{- define "lyre.secretName" -}}
 {{- if .Values.existingSecret -}}
 {{ .Values.existingSecret }}

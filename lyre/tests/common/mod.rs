@@ -10,6 +10,28 @@ use std::time::{Duration, Instant};
 
 pub const PASSWORD: &str = "s3cret-password";
 
+/// The admin service credential [`lyre`] gives the binary, which opens the admin port for the
+/// tests that call it directly (the portal still calls the admin operations in process).
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef0123456789";
+
+/// An HTTP client that presents [`ADMIN_TOKEN`] on every request.
+pub fn admin_client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// The header that carries [`ADMIN_TOKEN`].
+pub fn admin_auth() -> String {
+    format!("Authorization: Bearer {ADMIN_TOKEN}")
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -43,6 +65,7 @@ pub fn lyre(dir: &Path, ports: &Ports) -> Command {
         .env("LYRE_PORTAL_ADDR", format!("127.0.0.1:{}", ports.portal))
         .env("LYRE_CONFIG_ADDR", format!("127.0.0.1:{}", ports.config))
         .env("LYRE_ADMIN_ADDR", format!("127.0.0.1:{}", ports.admin))
+        .env("LYRE_ADMIN_TOKENS", ADMIN_TOKEN)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
@@ -55,20 +78,26 @@ pub struct Running {
 }
 
 impl Running {
-    pub fn start(mut command: Command) -> Self {
+    /// Starts `lyre` with the portal and reads its banner.
+    pub fn start(command: Command) -> Self {
+        Self::start_until(command, "Sign in at")
+    }
+
+    /// Starts `lyre` and reads its banner up to the line that holds `last`.
+    pub fn start_until(mut command: Command, last: &str) -> Self {
         let mut child = command.spawn().expect("starting lyre");
         let stdout = child.stdout.take().unwrap();
         let mut banner = Vec::new();
         for line in BufReader::new(stdout).lines() {
             let line = line.unwrap();
-            let done = line.starts_with("Sign in at");
+            let done = line.contains(last);
             banner.push(line);
             if done {
                 break;
             }
         }
         assert!(
-            banner.last().is_some_and(|l| l.starts_with("Sign in at")),
+            banner.last().is_some_and(|l| l.contains(last)),
             "lyre did not start: {banner:?}"
         );
         Self { child, banner }
@@ -131,6 +160,35 @@ pub fn send_raw(port: u16, request: &[u8]) -> Option<(u16, String)> {
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     Some((status, body))
+}
+
+/// Every row of the SQLite database `lyre` keeps in `dir`, as `sqlite3` dumps it, but the
+/// service registry's and its sequence (heartbeats rewrite those every few seconds).
+pub fn dump(dir: &Path) -> String {
+    let output = Command::new("sqlite3")
+        .arg(dir.join("data/lyre.db"))
+        .arg(".dump")
+        .output()
+        .expect("sqlite3 (Debian package sqlite3) runs");
+    assert!(output.status.success());
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.contains("service_registry"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Fails, showing the rows that differ, unless the two dumps hold the same rows.
+pub fn assert_same_rows(before: &str, after: &str, what: &str) {
+    let gone: Vec<&str> = before.lines().filter(|l| !after.contains(l)).collect();
+    let new: Vec<&str> = after.lines().filter(|l| !before.contains(l)).collect();
+    assert!(
+        gone.is_empty() && new.is_empty(),
+        "{what} changed the database:\n- {}\n+ {}",
+        gone.join("\n- "),
+        new.join("\n+ ")
+    );
 }
 
 /// `GET path` on 127.0.0.1:`port`.

@@ -353,12 +353,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The app's access keys in one environment, with their secrets. */
+        /** The app's access keys in one environment, without their secrets (see the reveal). */
         get: operations["list_keys"];
         put?: never;
         /**
-         * Creates an access key (at most 5 per app and environment), disabled: hand its secret to the
-         *     app's clients, then enable it.
+         * Creates an access key (at most 5 per app and environment), disabled: hand its secret (in this
+         *     answer) to the app's clients, then enable it.
          */
         post: operations["create_key"];
         delete?: never;
@@ -380,6 +380,26 @@ export interface paths {
         post?: never;
         /** Deletes an access key (it must be disabled first). */
         delete: operations["delete_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An access key with its secret, for a master of the app; the reveal is recorded in the audit
+         *     log.
+         */
+        post: operations["reveal_key"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1640,8 +1660,13 @@ export interface components {
             id: number;
             /** @description `enforce` (unsigned requests are refused) or `observe` (only logged). */
             mode: string;
-            /** @description The secret clients sign with. */
-            secret: string;
+            /**
+             * @description The secret clients sign with: only in the answer that creates the key and in an
+             *     explicit (audited) reveal, never in a list.
+             */
+            secret?: string | null;
+            /** @description The secret's last four characters, to tell keys apart. */
+            secretHint: string;
         };
         /**
          * @description What a namespace permission allows.
@@ -4340,6 +4365,51 @@ export interface operations {
             };
             /** @description The key is still enabled */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reveal_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The key */
+                keyId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key with its secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessKey"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such key */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

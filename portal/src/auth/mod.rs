@@ -129,6 +129,7 @@ async fn signed_in(state: &PortalState, token: &str) -> Result<CurrentUser, Port
     let mut roles: Vec<String> = held.iter().map(|h| h.role.clone()).collect();
     roles.sort();
     roles.dedup();
+    crate::actor::authenticated(|| user.username.clone());
     Ok(CurrentUser {
         username: user.username,
         display_name: user.display_name,
@@ -228,6 +229,9 @@ impl FromRequestParts<PortalState> for Caller {
         let held =
             rbac::permissions_of(state.db(), rbac::SUBJECT_CONSUMER, &consumer.id.to_string())
                 .await?;
+        crate::actor::authenticated(|| {
+            crate::actor::consumer(&consumer.name, &consumer.owner_name)
+        });
         Ok(Self {
             name: consumer.name,
             grants: Grants::new(&held),

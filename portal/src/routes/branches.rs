@@ -7,8 +7,8 @@
 use axum::extract::State;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{
-    Branch, GrayRules, Instance, Namespace, OperatorBody, Page, Publish, Release, SetOverride,
-    UpdateGrayRules,
+    AdminPublish, Branch, GrayRules, Instance, Namespace, OperatorBody, Page, Publish, Release,
+    SetOverride, UpdateGrayRules,
 };
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
@@ -445,13 +445,18 @@ pub(crate) async fn merge_as(
 ) -> Result<AdminReply, PortalError> {
     require(grants, Action::Release, at)?;
     let rules = envs::rules(state.db(), &at.env).await?;
-    if rules.review_required && !body.is_emergency_publish {
-        check_merge_reviewed(state, at).await?;
-    } else if body.is_emergency_publish {
-        check_review_bypass(state, grants, at, true, "merge").await?;
-    }
     body.operator = operator.to_owned();
     body.revision = None;
+    let mut body = AdminPublish::from(body);
+    if rules.review_required && !body.publish.is_emergency_publish {
+        // The admin service merges only if main and the branch are still at the revisions
+        // checked here, so nothing unreviewed slips in between.
+        let (main_revision, branch_revision) = check_merge_reviewed(state, at).await?;
+        body.main_revision = Some(main_revision);
+        body.publish.revision = Some(branch_revision);
+    } else if body.publish.is_emergency_publish {
+        check_review_bypass(state, grants, at, true, "merge").await?;
+    }
     let target = with_query(
         &branch_path(at, branch, "/merge"),
         &MergeQuery { delete_branch },
@@ -463,8 +468,9 @@ pub(crate) async fn merge_as(
 }
 
 /// A merge publishes main's items with the branch's overrides: in an environment that
-/// requires review, all of it must have gone out through review already.
-async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(), PortalError> {
+/// requires review, all of it must have gone out through review already. The revisions of
+/// main and the branch that were checked.
+async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(i64, i64), PortalError> {
     let main: Namespace = state.admins().get(&at.env, &at.admin("")).await?;
     if main.has_unpublished_changes {
         return Err(PortalError::ReviewRequired(format!(
@@ -481,5 +487,5 @@ async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(), Port
             at.env, branch.branch_name
         )));
     }
-    Ok(())
+    Ok((main.revision, branch.revision))
 }

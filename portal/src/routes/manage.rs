@@ -26,7 +26,7 @@ fn keys_path(env: &str, app: &str) -> String {
     format!("/envs/{}/apps/{}/accesskeys", encode(env), encode(app))
 }
 
-/// The app's access keys in one environment, with their secrets.
+/// The app's access keys in one environment, without their secrets (see the reveal).
 #[utoipa::path(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/accesskeys",
@@ -54,8 +54,8 @@ pub(crate) async fn list_keys(
         .await
 }
 
-/// Creates an access key (at most 5 per app and environment), disabled: hand its secret to the
-/// app's clients, then enable it.
+/// Creates an access key (at most 5 per app and environment), disabled: hand its secret (in this
+/// answer) to the app's clients, then enable it.
 #[utoipa::path(
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/accesskeys",
@@ -164,6 +164,41 @@ pub(crate) async fn delete_key(
     state
         .admins()
         .send(&env, Method::DELETE, &target, None)
+        .await
+}
+
+/// An access key with its secret, for a master of the app; the reveal is recorded in the audit
+/// log.
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}/reveal",
+    tag = "access keys",
+    security(("session" = [])),
+    params(
+        ("env" = String, Path, description = "The environment"),
+        ("appId" = String, Path, description = "The app"),
+        ("keyId" = i64, Path, description = "The key"),
+    ),
+    responses(
+        (status = 200, description = "The key with its secret", body = AccessKey),
+        (status = 403, description = "Not a master of the app", body = ErrorBody),
+        (status = 404, description = "No such key", body = ErrorBody),
+    )
+)]
+pub(crate) async fn reveal_key(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<KeyPath>,
+) -> Result<AdminReply, PortalError> {
+    let env = state.admins().env(&path.env)?;
+    user.grants.require_master(&path.app_id)?;
+    let target = format!("{}/{}/reveal", keys_path(&env, &path.app_id), path.key_id);
+    let body = OperatorBody {
+        operator: user.username.clone(),
+    };
+    state
+        .admins()
+        .send_json(&env, Method::POST, &target, &body)
         .await
 }
 

@@ -11,7 +11,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use futures_util::future::join_all;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{Branch, KeyChange, Page, Publish, Release, UnpublishedChanges};
+use lyre_protocol::admin::{
+    AdminPublish, Branch, KeyChange, Page, Publish, Release, UnpublishedChanges,
+};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
 use lyre_service_kit::time::rfc3339;
@@ -650,78 +652,41 @@ pub(crate) async fn publish_as(
     if stale(state, &r).await == Some(true) {
         return Err(stale_error(id));
     }
-    if !reviews::transition(
-        state.db(),
-        id,
-        &[reviews::APPROVED],
-        reviews::PUBLISHING,
-        &Move::default(),
-        publisher,
-    )
-    .await?
-    {
-        return Err(PortalError::Conflict(format!(
-            "release request #{id} changed meanwhile (someone else may be publishing it)"
-        )));
-    }
-    let body = Publish {
-        title: r.title.clone(),
-        comment: r.comment.clone(),
-        operator: publisher.to_owned(),
-        is_emergency_publish: false,
-        revision: Some(r.namespace_revision),
+    // One admin operation checks that the request is still approved at the frozen revision,
+    // writes the release and closes the request, in one transaction: there is no moment at
+    // which the request is claimed but not published.
+    let body = AdminPublish {
+        publish: Publish {
+            title: r.title.clone(),
+            comment: r.comment.clone(),
+            operator: publisher.to_owned(),
+            is_emergency_publish: false,
+            revision: Some(r.namespace_revision),
+        },
+        release_request: Some(id),
+        main_revision: None,
     };
     let target = match branch_of(&r) {
         None => at.admin("/releases"),
         Some(branch) => at.admin(&format!("/branches/{}/releases", encode(branch))),
     };
-    let published = state
+    let reply = state
         .admins()
         .send_json(&at.env, Method::POST, &target, &body)
-        .await
-        .and_then(|reply| {
-            if reply.status == StatusCode::CONFLICT {
-                return Err(stale_error(id));
-            }
-            reply.json::<Release>()
+        .await?;
+    if reply.status == StatusCode::CONFLICT {
+        // Either the namespace moved past the frozen revision, or someone else published,
+        // rejected or withdrew the request meanwhile.
+        return Err(match reviews::find(state.db(), id).await? {
+            Some(now) if now.status == reviews::APPROVED => stale_error(id),
+            Some(now) => PortalError::Conflict(format!(
+                "release request #{id} is {} now (changed meanwhile); nothing was published",
+                now.status
+            )),
+            None => stale_error(id),
         });
-    let release = match published {
-        Ok(release) => release,
-        Err(e) => {
-            reviews::transition(
-                state.db(),
-                id,
-                &[reviews::PUBLISHING],
-                reviews::APPROVED,
-                &Move::default(),
-                publisher,
-            )
-            .await?;
-            return Err(e);
-        }
-    };
-    let txn = write::begin(state.db()).await?;
-    reviews::transition(
-        &txn,
-        id,
-        &[reviews::PUBLISHING],
-        reviews::PUBLISHED,
-        &Move {
-            published_release_id: Some(release.summary.id),
-            ..Default::default()
-        },
-        publisher,
-    )
-    .await?;
-    reviews::add_review(
-        &txn,
-        id,
-        "publish",
-        &format!("release {}", release.summary.id),
-        publisher,
-    )
-    .await?;
-    txn.commit().await?;
+    }
+    let release: Release = reply.json()?;
     Ok(release)
 }
 

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt as _;
-use lyre_portal::{PortalSettings, PortalState, bootstrap, router};
+use lyre_portal::{AdminLink, PortalSettings, PortalState, bootstrap, router};
 use lyre_store::testing::TestDb;
 use serde_json::Value;
 use tower::ServiceExt as _;
@@ -40,10 +40,14 @@ impl TestPortal {
     }
 
     pub async fn with_settings(t: &TestDb, settings: PortalSettings) -> Self {
+        Self::with_link(t, settings, AdminLink::Remote(Default::default())).await
+    }
+
+    pub async fn with_link(t: &TestDb, settings: PortalSettings, link: AdminLink) -> Self {
         let boot = bootstrap(&t.db, settings.admin_password.as_deref(), None)
             .await
             .expect("bootstrap");
-        let state = PortalState::new(t.db.clone(), settings, &boot.jwt_secret);
+        let state = PortalState::new(t.db.clone(), settings, &boot.jwt_secret, link);
         Self {
             router: router(state),
         }

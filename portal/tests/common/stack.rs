@@ -1,5 +1,6 @@
 //! A portal in front of a real admin service, found through a real meta server, all on one
-//! fresh test database: the portal reaches the admin service over HTTP, as in production.
+//! fresh test database: the portal reaches the admin service over HTTP with the admin
+//! credential, as in a split deployment.
 
 use std::time::Duration;
 
@@ -7,7 +8,9 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use lyre_admin_service::{AdminSettings, AdminState};
 use lyre_meta_server::MetaState;
+use lyre_portal::AdminLink;
 use lyre_protocol::meta::ADMIN_SERVICE;
+use lyre_service_kit::credential::ServiceCredential;
 use lyre_service_kit::env::route_envs;
 use lyre_store::registry::{self, Registration};
 use lyre_store::testing::TestDb;
@@ -17,6 +20,9 @@ use tokio::net::TcpListener;
 use super::{ADMIN_PASSWORD, Reply, TestPortal, settings};
 
 pub const ENVS: [&str; 2] = ["DEV", "PRO"];
+
+/// The admin service credential of the stack.
+pub const ADMIN_TOKEN: &str = "stack-admin-token-0123456789abcdef0123";
 
 /// The portal with its admin service and meta server.
 pub struct Stack {
@@ -38,10 +44,11 @@ async fn serve(router: axum::Router) -> String {
 impl Stack {
     pub async fn start(t: &TestDb) -> Self {
         let envs: Vec<String> = ENVS.iter().map(|e| (*e).to_owned()).collect();
-        let admin = lyre_admin_service::router(AdminState::new(
-            t.db.clone(),
-            AdminSettings::new(envs.clone()),
-        ));
+        let credential = ServiceCredential::tokens(&[ADMIN_TOKEN]).unwrap();
+        let admin = lyre_admin_service::listening_router(
+            AdminState::new(t.db.clone(), AdminSettings::new(envs.clone())),
+            credential.clone(),
+        );
         let admin_url = serve(admin).await;
         registry::heartbeat(
             &t.db,
@@ -54,11 +61,14 @@ impl Stack {
         )
         .await
         .unwrap();
-        let meta = lyre_meta_server::router(MetaState::new(t.db.clone(), Duration::from_secs(600)));
+        let meta = lyre_meta_server::router(
+            MetaState::new(t.db.clone(), Duration::from_secs(600))
+                .with_admin_callers(credential.clone()),
+        );
         let meta_url = serve(route_envs(meta, envs)).await;
         let mut settings = settings("/nonexistent/ui".into());
         settings.meta_url = meta_url;
-        let portal = TestPortal::with_settings(t, settings).await;
+        let portal = TestPortal::with_link(t, settings, AdminLink::Remote(credential)).await;
         let root = portal.admin_token().await;
         Self {
             portal,

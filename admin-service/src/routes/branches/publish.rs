@@ -3,7 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{ChangeSet, ItemState, ItemUpdate, Publish, Release, ReleaseOperation};
+use lyre_protocol::admin::{
+    AdminPublish, ChangeSet, ItemState, ItemUpdate, Publish, Release, ReleaseOperation,
+};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
 use lyre_store::config::items::{self, NewItem};
@@ -20,6 +22,7 @@ use crate::domain::{
 };
 use crate::params::operator;
 use crate::routes::apps::check_len;
+use crate::routes::releases::reviewed;
 use crate::{AdminError, AdminState, view};
 
 fn check_publish(body: &Publish) -> Result<(String, String), AdminError> {
@@ -46,22 +49,30 @@ fn check_publish(body: &Publish) -> Result<(String, String), AdminError> {
         ("namespaceName" = String, Path, description = "The namespace"),
         ("branchName" = String, Path, description = "The branch"),
     ),
-    request_body = Publish,
+    request_body = AdminPublish,
     responses(
         (status = 201, description = "Published", body = Release),
         (status = 403, description = "The publisher made the locked changes", body = ErrorBody),
-        (status = 404, description = "No such branch", body = ErrorBody),
+        (status = 404, description = "No such branch, or release request", body = ErrorBody),
+        (status = 409, description = "Changed since `revision`, or the release request is not approved", body = ErrorBody),
     )
 )]
 pub(crate) async fn gray_publish(
     State(state): State<AdminState>,
     Path(path): Path<BranchPath>,
-    Json(body): Json<Publish>,
+    Json(AdminPublish {
+        publish: body,
+        release_request,
+        ..
+    }): Json<AdminPublish>,
 ) -> Result<(StatusCode, Json<Release>), AdminError> {
     let (at, name) = path.check(&state)?;
     let (operator, title) = check_publish(&body)?;
     let locked = lock(&state, &at, &name).await?;
     let txn = &locked.txn;
+    if let Some(id) = release_request {
+        reviewed::check(txn, id, &at, &name, body.revision).await?;
+    }
     crate::routes::releases::publish::expect_revision(
         &format!("branch `{name}` of {at}"),
         locked.branch.revision,
@@ -110,9 +121,17 @@ pub(crate) async fn gray_publish(
             operation: "gray_publish",
             operator: &operator,
         },
-        serde_json::json!({"releaseId": release.id, "releaseKey": release.release_key}).to_string(),
+        serde_json::json!({
+            "releaseId": release.id,
+            "releaseKey": release.release_key,
+            "releaseRequest": release_request,
+        })
+        .to_string(),
     )
     .await?;
+    if let Some(id) = release_request {
+        reviewed::close(txn, id, release.id, &operator).await?;
+    }
     locked.txn.commit().await?;
     crate::published(&at.env, "gray");
     state.announce(announced);
@@ -148,22 +167,40 @@ fn yes() -> bool {
         ("branchName" = String, Path, description = "The branch"),
         MergeQuery,
     ),
-    request_body = Publish,
+    request_body = AdminPublish,
     responses(
         (status = 201, description = "Merged; main's new release", body = Release),
         (status = 404, description = "No such branch", body = ErrorBody),
+        (status = 409, description = "Main moved past `mainRevision`, or the branch past `revision`", body = ErrorBody),
     )
 )]
 pub(crate) async fn merge(
     State(state): State<AdminState>,
     Path(path): Path<BranchPath>,
     Query(query): Query<MergeQuery>,
-    Json(body): Json<Publish>,
+    Json(AdminPublish {
+        publish: body,
+        main_revision,
+        ..
+    }): Json<AdminPublish>,
 ) -> Result<(StatusCode, Json<Release>), AdminError> {
     let (at, name) = path.check(&state)?;
     let (operator, title) = check_publish(&body)?;
     let locked = lock(&state, &at, &name).await?;
     let txn = &locked.txn;
+    // What was checked (in a reviewed merge: both fully published) is what is merged.
+    crate::routes::releases::publish::expect_revision(
+        &at.to_string(),
+        locked.main.revision,
+        &locked.main.updated_by,
+        main_revision,
+    )?;
+    crate::routes::releases::publish::expect_revision(
+        &format!("branch `{name}` of {at}"),
+        locked.branch.revision,
+        &locked.branch.updated_by,
+        body.revision,
+    )?;
 
     // The overrides become main's items.
     let main_items = items::list(txn, locked.main.id).await?;

@@ -2,6 +2,7 @@
 
 pub(crate) mod publish;
 pub(crate) mod read;
+pub(crate) mod reviewed;
 pub(crate) mod rollback;
 
 use crate::AdminError;

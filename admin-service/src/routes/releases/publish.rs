@@ -3,12 +3,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{Publish, Release, ReleaseOperation};
+use lyre_protocol::admin::{AdminPublish, Release, ReleaseOperation};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Path;
 use lyre_store::config::releases::{self, NewHistory};
 use lyre_store::config::{items, locks};
 
+use super::reviewed;
 use crate::domain::{
     Audit, configurations_of, definition, env_rules, lock_namespace, namespace_not_found, record,
     store_release,
@@ -21,7 +22,7 @@ use crate::{AdminError, AdminState, view};
 /// changed), records it in release history, and notifies config services, all in one
 /// transaction. Where the environment locks namespaces, the person holding the lock (who made
 /// the changes) may not publish them, unless this is an emergency publish the environment
-/// allows.
+/// allows. With `releaseRequest`, the approved request is closed in that same transaction.
 #[utoipa::path(
     post,
     path = "/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases",
@@ -32,19 +33,23 @@ use crate::{AdminError, AdminState, view};
         ("clusterName" = String, Path, description = "The cluster"),
         ("namespaceName" = String, Path, description = "The namespace"),
     ),
-    request_body = Publish,
+    request_body = AdminPublish,
     responses(
         (status = 201, description = "Published", body = Release),
         (status = 400, description = "A field is invalid", body = ErrorBody),
         (status = 403, description = "The publisher made the locked changes", body = ErrorBody),
-        (status = 404, description = "No such namespace", body = ErrorBody),
-        (status = 409, description = "Changed since `revision`", body = ErrorBody),
+        (status = 404, description = "No such namespace, or release request", body = ErrorBody),
+        (status = 409, description = "Changed since `revision`, or the release request is not approved", body = ErrorBody),
     )
 )]
 pub(crate) async fn publish(
     State(state): State<AdminState>,
     Path(path): Path<NamespacePath>,
-    Json(body): Json<Publish>,
+    Json(AdminPublish {
+        publish: body,
+        release_request,
+        ..
+    }): Json<AdminPublish>,
 ) -> Result<(StatusCode, Json<Release>), AdminError> {
     let at = path.check(&state)?;
     let operator = operator(&body.operator)?;
@@ -57,6 +62,9 @@ pub(crate) async fn publish(
 
     let (_gate, txn, ns) = lock_namespace(&state, &at).await?;
     refuse_branch(&txn, &at).await?;
+    if let Some(id) = release_request {
+        reviewed::check(&txn, id, &at, "", body.revision).await?;
+    }
     expect_revision(&at.to_string(), ns.revision, &ns.updated_by, body.revision)?;
     let rules = env_rules(&txn, &at.env).await?;
     if body.is_emergency_publish && !rules.emergency_publish_allowed {
@@ -134,10 +142,14 @@ pub(crate) async fn publish(
             "releaseKey": release.release_key,
             "previousReleaseId": previous.as_ref().map_or(0, |p| p.id),
             "title": title,
+            "releaseRequest": release_request,
         })
         .to_string(),
     )
     .await?;
+    if let Some(id) = release_request {
+        reviewed::close(&txn, id, release.id, &operator).await?;
+    }
     txn.commit().await?;
     crate::published(&at.env, "normal");
     state.announce(announced);

@@ -385,6 +385,38 @@ function AccessKeys({ app, isMaster }: { app: string; isMaster: boolean }) {
   );
 }
 
+/** A key's secret: its last characters, or the whole secret once created or revealed. */
+function KeySecret(props: { hint: string; secret?: string; busy: boolean; disabled: boolean; onHide: () => void; onReveal: () => void }) {
+  const { hint, secret, busy, disabled, onHide, onReveal } = props;
+  if (secret) {
+    return (
+      <>
+        <code className="mono key-value">{secret}</code>
+        <CopyButton text={secret} what="Secret" />
+        <button type="button" className="button button-small" onClick={onHide}>
+          Hide
+        </button>
+      </>
+    );
+  }
+  return (
+    <>
+      <code className="mono key-value" aria-label={`Secret ending in ${hint}`}>
+        ••••••••{hint}
+      </code>
+      <button
+        type="button"
+        className="button button-small"
+        disabled={disabled}
+        title="Shows the secret; the reveal is recorded in the audit log."
+        onClick={onReveal}
+      >
+        <BusyLabel busy={busy}>Reveal</BusyLabel>
+      </button>
+    </>
+  );
+}
+
 function KeyList({ app, env }: { app: string; env: string }) {
   const toast = useToast();
   const base = path("api", "v1", "envs", env, "apps", app, "accesskeys");
@@ -392,6 +424,18 @@ function KeyList({ app, env }: { app: string; env: string }) {
   const [working, setWorking] = useState<string>();
   const [error, setError] = useState<string>();
   const [deleting, setDeleting] = useState<AccessKey>();
+  // Secrets shown on this page: the one just created, and those revealed (each reveal is audited).
+  const [shown, setShown] = useState<Record<number, string>>({});
+  const show = (key: AccessKey) => {
+    const secret = key.secret;
+    if (secret) setShown((current) => ({ ...current, [key.id]: secret }));
+  };
+  const hide = (id: number) =>
+    setShown((current) => {
+      const rest = { ...current };
+      delete rest[id];
+      return rest;
+    });
 
   const act = async (what: string, action: () => Promise<unknown>, done: string) => {
     setWorking(what);
@@ -416,7 +460,13 @@ function KeyList({ app, env }: { app: string; env: string }) {
           className="button button-small"
           disabled={!!working || list.length >= 5}
           title={list.length >= 5 ? "An environment has at most 5 keys." : undefined}
-          onClick={() => void act("create", () => api.post(base), `Access key created in ${env}. Enable it when clients sign with it.`)}
+          onClick={() =>
+            void act(
+              "create",
+              async () => show(await api.post<AccessKey>(base)),
+              `Access key created in ${env}. Copy its secret now, then enable it when clients sign with it.`,
+            )
+          }
         >
           <BusyLabel busy={working === "create"}>Create access key in {env}</BusyLabel>
         </button>
@@ -432,8 +482,16 @@ function KeyList({ app, env }: { app: string; env: string }) {
             <li key={k.id} className="card key-row" data-testid={`access-key-${k.id}`}>
               <div className="key-secret">
                 <span className="muted small">Secret</span>
-                <code className="mono key-value">{k.secret}</code>
-                <CopyButton text={k.secret} what="Secret" />
+                <KeySecret
+                  hint={k.secretHint}
+                  secret={shown[k.id]}
+                  busy={working === `reveal-${k.id}`}
+                  disabled={!!working}
+                  onHide={() => hide(k.id)}
+                  onReveal={() =>
+                    void act(`reveal-${k.id}`, async () => show(await api.post<AccessKey>(`${base}/${k.id}/reveal`)), "Secret revealed (recorded in the audit log).")
+                  }
+                />
               </div>
               <div className="key-state">
                 <span className={`pill ${k.enabled ? "pill-ok" : "pill-muted"}`}>{k.enabled ? "Enabled" : "Disabled"}</span>
@@ -495,7 +553,7 @@ function KeyList({ app, env }: { app: string; env: string }) {
           }}
         >
           <p>
-            Delete the key ending in <code>{deleting.secret.slice(-6)}</code> from {env}? Clients still signing with it will need
+            Delete the key ending in <code>{deleting.secretHint}</code> from {env}? Clients still signing with it will need
             another.
           </p>
         </ConfirmDialog>

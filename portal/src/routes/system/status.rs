@@ -9,6 +9,7 @@ use lyre_service_kit::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::admin::{AdminLink, IN_PROCESS};
 use crate::auth::CurrentUser;
 use crate::{PortalError, PortalState};
 
@@ -82,10 +83,16 @@ pub(crate) async fn status(
 
 async fn env_status(state: &PortalState, env: &str) -> EnvStatus {
     let meta_url = state.settings().meta_url_for(env);
-    let (config, admin) = tokio::join!(
-        discover(state, &meta_url, "config"),
-        discover(state, &meta_url, "admin")
-    );
+    let in_process = match state.admins().link() {
+        AdminLink::InProcess(router) => Some(router),
+        AdminLink::Remote(_) => None,
+    };
+    let (config, admin) = tokio::join!(discover(state, &meta_url, "config"), async {
+        match in_process {
+            Some(_) => Ok(Vec::new()),
+            None => discover(state, &meta_url, "admin").await,
+        }
+    });
     let (instances, meta_reason) = match (config, admin) {
         (Ok(mut config), Ok(admin)) => {
             config.extend(admin);
@@ -93,7 +100,10 @@ async fn env_status(state: &PortalState, env: &str) -> EnvStatus {
         }
         (Err(reason), _) | (_, Err(reason)) => (Vec::new(), Some(reason)),
     };
-    let services = join_all(instances.into_iter().map(|i| instance_status(state, i))).await;
+    let mut services = join_all(instances.into_iter().map(|i| instance_status(state, i))).await;
+    if let Some(router) = in_process {
+        services.push(in_process_status(router).await);
+    }
     EnvStatus {
         name: env.to_owned(),
         meta_status: if meta_reason.is_none() {
@@ -114,10 +124,13 @@ async fn discover(
     kind: &str,
 ) -> Result<Vec<ServiceInstance>, String> {
     let url = format!("{meta_url}/services/{kind}");
-    let response = state
-        .0
-        .http
-        .get(&url)
+    let mut request = state.0.http.get(&url);
+    if kind == "admin"
+        && let Some(authorization) = state.admins().authorization()
+    {
+        request = request.header(axum::http::header::AUTHORIZATION, authorization);
+    }
+    let response = request
         .send()
         .await
         .map_err(|e| format!("meta server unreachable at {url}: {}", root_cause(&e)))?;
@@ -154,6 +167,34 @@ async fn instance_status(state: &PortalState, instance: ServiceInstance) -> Inst
         service: instance.app_name,
         instance_id: instance.instance_id,
         url: instance.homepage_url,
+        status,
+        reason,
+    }
+}
+
+/// The admin service in this process, ready when its database is.
+async fn in_process_status(router: &axum::Router) -> InstanceStatus {
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+    let request = axum::http::Request::get("/ready")
+        .body(axum::body::Body::empty())
+        .unwrap_or_default();
+    let (status, reason) = match router.clone().oneshot(request).await {
+        Ok(response) if response.status().is_success() => (Status::Up, None),
+        Ok(response) => {
+            let body = response.into_body().collect().await.map(|b| b.to_bytes());
+            let reason = body
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Health>(&b).ok())
+                .and_then(|h| h.reason);
+            (Status::Down, reason.or(Some("not ready".into())))
+        }
+        Err(e) => (Status::Down, Some(e.to_string())),
+    };
+    InstanceStatus {
+        service: lyre_protocol::meta::ADMIN_SERVICE.to_owned(),
+        instance_id: IN_PROCESS.to_owned(),
+        url: "in process with the portal (no port)".to_owned(),
         status,
         reason,
     }

@@ -1,0 +1,358 @@
+//! The trust boundary against the real binary, over real sockets: no port accepts a write
+//! without an authenticated identity. Each test is named after the hole it closes.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Read as _;
+use std::process::{Command, Stdio};
+
+use common::{
+    ADMIN_TOKEN, PASSWORD, Ports, Running, assert_same_rows, dump, lyre, raw_request, send_raw,
+};
+use serde_json::Value;
+
+const PRO_ITEMS: &str = "/envs/PRO/apps/shop/clusters/default/namespaces/application/items";
+const PRO_RELEASES: &str = "/envs/PRO/apps/shop/clusters/default/namespaces/application/releases";
+const JSON: &str = "Content-Type: application/json";
+
+/// The TCP ports `pid` listens on, read from `/proc` (what `ss -ltnp` shows for it).
+fn listening_ports(pid: u32) -> BTreeSet<u16> {
+    let mut inodes = BTreeSet::new();
+    for fd in std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+    {
+        if let Ok(target) = std::fs::read_link(fd.path())
+            && let Some(inode) = target
+                .to_str()
+                .and_then(|t| t.strip_prefix("socket:["))
+                .and_then(|t| t.strip_suffix(']'))
+        {
+            inodes.insert(inode.to_owned());
+        }
+    }
+    let mut ports = BTreeSet::new();
+    for table in ["tcp", "tcp6"] {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local_address is `ADDR:PORT` in hex, st `0A` is LISTEN, the inode is field 9.
+            if fields.len() > 9 && fields[3] == "0A" && inodes.contains(fields[9]) {
+                let port = fields[1].rsplit(':').next().unwrap();
+                ports.insert(u16::from_str_radix(port, 16).unwrap());
+            }
+        }
+    }
+    ports
+}
+
+fn call(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &str,
+) -> Option<(u16, String)> {
+    send_raw(port, &raw_request(method, path, headers, body.as_bytes()))
+}
+
+fn sign_in(portal: u16) -> String {
+    let (status, body) = call(
+        portal,
+        "POST",
+        "/api/v1/auth/login",
+        &[JSON],
+        &format!(r#"{{"username":"admin","password":"{PASSWORD}"}}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let session: Value = serde_json::from_str(&body).unwrap();
+    format!(
+        "Authorization: Bearer {}",
+        session["token"].as_str().unwrap()
+    )
+}
+
+#[test]
+fn the_default_all_in_one_opens_no_admin_port_and_takes_no_anonymous_write_or_key_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = lyre(dir.path(), &ports);
+    // The defaults: no admin credential configured.
+    command
+        .env_remove("LYRE_ADMIN_TOKENS")
+        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
+        .stderr(Stdio::null());
+    let running = Running::start(command);
+    assert!(
+        running
+            .banner()
+            .contains("admin service   in process with the portal (no port open)"),
+        "{}",
+        running.banner()
+    );
+    assert_eq!(
+        listening_ports(running.child.id()),
+        BTreeSet::from([ports.portal, ports.config]),
+        "the process listens on the portal and config ports only"
+    );
+
+    // An app with an access key in PRO, made by the signed-in super admin.
+    let admin = sign_in(ports.portal);
+    let (status, body) = call(
+        ports.portal,
+        "POST",
+        "/api/v1/apps",
+        &[JSON, &admin],
+        r#"{"appId":"shop","name":"Shop"}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = call(
+        ports.portal,
+        "POST",
+        "/api/v1/envs/PRO/apps/shop/accesskeys",
+        &[JSON, &admin],
+        "{}",
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let created: Value = serde_json::from_str(&body).unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert_eq!(created["secretHint"], secret[secret.len() - 4..]);
+
+    // Secrets are in no list, even a master's; a reveal shows one and is audited.
+    let keys = "/api/v1/envs/PRO/apps/shop/accesskeys";
+    let (status, list) = call(ports.portal, "GET", keys, &[&admin], "").unwrap();
+    assert_eq!(status, 200, "{list}");
+    assert!(
+        !list.contains(&secret),
+        "a list answered the secret: {list}"
+    );
+    let id = created["id"].as_i64().unwrap();
+    let reveal = format!("{keys}/{id}/reveal");
+    let (status, revealed) = call(ports.portal, "POST", &reveal, &[JSON, &admin], "").unwrap();
+    assert_eq!(status, 200, "{revealed}");
+    assert!(revealed.contains(&secret));
+    let (_, audits) = call(ports.portal, "GET", "/api/v1/audits?size=5", &[&admin], "").unwrap();
+    let audits: Value = serde_json::from_str(&audits).unwrap();
+    let entry = &audits["items"][0];
+    assert_eq!(
+        (entry["operation"].as_str(), entry["operator"].as_str()),
+        (Some("reveal"), Some("admin")),
+        "{audits}"
+    );
+    let (status, _) = call(ports.portal, "POST", &reveal, &[JSON], "").unwrap();
+    assert_eq!(status, 401);
+    let before = dump(dir.path());
+
+    // The attack of old: write and publish PRO through the admin port, naming any operator.
+    let item = r#"{"key":"payments.enabled","value":"false","operator":"anyone"}"#;
+    let release = r#"{"title":"owned","operator":"anyone"}"#;
+    assert_eq!(
+        call(ports.admin, "POST", PRO_ITEMS, &[JSON], item),
+        None,
+        "nothing answers"
+    );
+    assert_eq!(
+        call(ports.admin, "POST", PRO_RELEASES, &[JSON], release),
+        None
+    );
+    assert_eq!(
+        call(
+            ports.admin,
+            "GET",
+            "/envs/PRO/apps/shop/accesskeys",
+            &[],
+            ""
+        ),
+        None
+    );
+
+    // The same paths on the other ports, and the portal's own API, without signing in.
+    let refused = [
+        (ports.portal, "POST", PRO_ITEMS.to_owned(), item),
+        (ports.portal, "POST", PRO_RELEASES.to_owned(), release),
+        (ports.config, "POST", PRO_ITEMS.to_owned(), item),
+        (ports.config, "POST", PRO_RELEASES.to_owned(), release),
+        (ports.portal, "POST", format!("/api/v1{PRO_ITEMS}"), item),
+        (
+            ports.portal,
+            "POST",
+            format!("/api/v1{PRO_RELEASES}"),
+            release,
+        ),
+        (
+            ports.portal,
+            "POST",
+            format!("/openapi/v1{PRO_ITEMS}"),
+            item,
+        ),
+        (
+            ports.portal,
+            "POST",
+            format!("/openapi/v1{PRO_RELEASES}"),
+            release,
+        ),
+        (
+            ports.portal,
+            "GET",
+            "/api/v1/envs/PRO/apps/shop/accesskeys".to_owned(),
+            "",
+        ),
+        (
+            ports.config,
+            "GET",
+            "/envs/PRO/apps/shop/accesskeys".to_owned(),
+            "",
+        ),
+        (ports.config, "GET", "/PRO/services/admin".to_owned(), ""),
+    ];
+    for (port, method, path, body) in refused {
+        let (status, text) = call(port, method, &path, &[JSON], body).unwrap();
+        assert!(
+            matches!(status, 401 | 404 | 405),
+            "{method} {path} on {port}: {status} {text}"
+        );
+        assert!(!text.contains("secret"), "{path} answered a secret: {text}");
+    }
+    let (status, _) = call(ports.portal, "GET", &format!("/api/v1{PRO_ITEMS}"), &[], "").unwrap();
+    assert_eq!(status, 401, "the portal's API asks who is calling");
+
+    assert_same_rows(&before, &dump(dir.path()), "a refused request");
+    let (status, _) = call(
+        ports.config,
+        "GET",
+        "/PRO/configs/shop/default/application",
+        &[],
+        "",
+    )
+    .unwrap();
+    assert_eq!(status, 404, "nothing was published");
+}
+
+/// Reads what `lyre` wrote to standard error once it has been stopped.
+fn stderr_of(mut running: Running) -> String {
+    let _ = running.child.kill();
+    let _ = running.child.wait();
+    let mut text = String::new();
+    if let Some(mut err) = running.child.stderr.take() {
+        let _ = err.read_to_string(&mut text);
+    }
+    text
+}
+
+fn admin_only(dir: &std::path::Path, ports: &Ports) -> Command {
+    let mut command = lyre(dir, ports);
+    command.args(["--target", "admin-service"]);
+    command
+}
+
+#[test]
+fn an_admin_service_on_its_own_port_refuses_to_start_without_a_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = admin_only(dir.path(), &ports);
+    command.env_remove("LYRE_ADMIN_TOKENS");
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("needs a credential") && stderr.contains("LYRE_ADMIN_TOKENS"),
+        "{stderr}"
+    );
+    assert!(
+        send_raw(ports.admin, &raw_request("GET", "/health", &[], b"")).is_none(),
+        "it did not listen"
+    );
+
+    // Explicitly insecure: it starts, says so loudly, and takes anyone's writes.
+    let mut command = admin_only(dir.path(), &ports);
+    command
+        .env_remove("LYRE_ADMIN_TOKENS")
+        .env("LYRE_ADMIN_INSECURE", "true");
+    let running = Running::start_until(command, "admin service");
+    assert!(
+        running.banner().contains("INSECURE"),
+        "{}",
+        running.banner()
+    );
+    let (status, _) = call(
+        ports.admin,
+        "POST",
+        "/apps",
+        &[JSON],
+        r#"{"appId":"open","name":"Open","ownerName":"o","operator":"o"}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 201);
+    let stderr = stderr_of(running);
+    assert!(stderr.contains("INSECURE"), "the log warns: {stderr}");
+}
+
+#[test]
+fn an_admin_service_with_a_credential_answers_401_to_anyone_else_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let second = "a-second-admin-token-for-rotation-0123456789";
+    let mut command = admin_only(dir.path(), &ports);
+    command
+        .env("LYRE_ADMIN_TOKENS", format!("{ADMIN_TOKEN},{second}"))
+        .stderr(Stdio::null());
+    let running = Running::start_until(command, "admin service");
+    assert!(
+        running.banner().contains("callers need an admin token"),
+        "{}",
+        running.banner()
+    );
+    let right = format!("Authorization: Bearer {ADMIN_TOKEN}");
+    let (status, body) = call(
+        ports.admin,
+        "POST",
+        "/apps",
+        &[JSON, &right],
+        r#"{"appId":"shop","name":"Shop","ownerName":"o","operator":"o"}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let before = dump(dir.path());
+
+    let item = r#"{"key":"k","value":"v","operator":"anyone"}"#;
+    let wrong = format!("Authorization: Bearer {}x", ADMIN_TOKEN);
+    let apollo = "Authorization: Apollo shop:c2lnbmF0dXJl".to_owned();
+    for headers in [vec![JSON], vec![JSON, &wrong], vec![JSON, &apollo]] {
+        for (method, path, body) in [
+            ("POST", PRO_ITEMS, item),
+            ("POST", PRO_RELEASES, r#"{"title":"t","operator":"anyone"}"#),
+            ("GET", "/envs/PRO/apps/shop/accesskeys", ""),
+            ("GET", "/apps", ""),
+            ("GET", "/openapi.json", ""),
+        ] {
+            let (status, text) = call(ports.admin, method, path, &headers, body).unwrap();
+            assert_eq!(status, 401, "{method} {path} {headers:?}: {text}");
+            assert!(text.contains("admin service credential"), "{text}");
+        }
+    }
+    assert_same_rows(&before, &dump(dir.path()), "a refused request");
+
+    // Probes and metrics stay open; the second token (rotation) is accepted too.
+    for path in ["/health", "/ready", "/metrics"] {
+        assert_eq!(
+            call(ports.admin, "GET", path, &[], "").unwrap().0,
+            200,
+            "{path}"
+        );
+    }
+    let other = format!("Authorization: Bearer {second}");
+    let (status, body) = call(
+        ports.admin,
+        "POST",
+        "/envs/DEV/apps/shop/clusters/default/namespaces/application/items",
+        &[JSON, &other],
+        item,
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    drop(running);
+}
