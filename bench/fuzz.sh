@@ -18,8 +18,9 @@ source bench/lib.sh
 portal=127.0.0.1:$(free_port)
 config=127.0.0.1:$(free_port)
 admin=127.0.0.1:$(free_port)
+admin_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 (cd "$work" && exec env LYRE_PORTAL_ADDR="$portal" LYRE_CONFIG_ADDR="$config" LYRE_ADMIN_ADDR="$admin" \
-  LYRE_ADMIN_PASSWORD=fuzz-password LYRE_LOG=warn "$lyre" > lyre.out 2> lyre.log) &
+  LYRE_ADMIN_PASSWORD=fuzz-password LYRE_ADMIN_TOKENS="$admin_token" LYRE_LOG=warn "$lyre" > lyre.out 2> lyre.log) &
 lyre_pid=$!
 trap 'kill $lyre_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://$portal/ready" > /dev/null && break; sleep 0.1; done
@@ -47,5 +48,5 @@ run_schemathesis() { # name, schema URL, extra args...
 : > "$results/fuzz.tsv"
 run_schemathesis openapi "http://$portal/openapi.json" --include-path-regex '^/openapi/v1/' \
   -H "Authorization: $token"
-run_schemathesis admin "http://$admin/openapi.json"
+run_schemathesis admin "http://$admin/openapi.json" -H "Authorization: Bearer $admin_token"
 printf '%s\n' "schemathesis run http://PORTAL/openapi.json --include-path-regex '^/openapi/v1/' -H 'Authorization: TOKEN' --checks not_a_server_error,response_schema_conformance --max-examples 30 --seed 1" > "$results/fuzz.cmd"

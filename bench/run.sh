@@ -54,6 +54,10 @@ trap cleanup EXIT
 
 source bench/lib.sh
 
+# The admin port opens only with a credential: lyre gets it as LYRE_ADMIN_TOKENS, lyre-bench
+# presents it from LYRE_ADMIN_TOKEN.
+export LYRE_ADMIN_TOKEN=${LYRE_ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+
 # start_lyre NAME DATABASE_URL: a fresh all-in-one lyre; sets CONFIG_ADDR, ADMIN_URL, LYRE_PID.
 start_lyre() {
   local dir=$work/$1
@@ -63,6 +67,7 @@ start_lyre() {
   ADMIN_URL=http://$admin
   (cd "$dir" && exec env LYRE_DATABASE_URL="$2" LYRE_CONFIG_ADDR="$CONFIG_ADDR" \
     LYRE_ADMIN_ADDR="$admin" LYRE_PORTAL_ADDR="$portal" LYRE_ADMIN_PASSWORD=bench-password \
+    LYRE_ADMIN_TOKENS="$LYRE_ADMIN_TOKEN" \
     LYRE_LONG_POLL_TIMEOUT_SECS=$LONG_POLL_SECS LYRE_LOG=warn "$LYRE" > lyre.out 2> lyre.log) &
   LYRE_PID=$!
   pids+=("$LYRE_PID")

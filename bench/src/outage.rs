@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::ensure;
+use anyhow::{Context as _, ensure};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -101,6 +101,11 @@ pub async fn outage(
             format!("127.0.0.1:{}", crate::scenarios::free_port()?),
         )
         .env("LYRE_ADMIN_PASSWORD", "bench-password")
+        .env(
+            "LYRE_ADMIN_TOKENS",
+            std::env::var(crate::scenarios::ADMIN_TOKEN_VAR)
+                .context("LYRE_ADMIN_TOKEN (the admin token the load presents) is not set")?,
+        )
         .env("LYRE_LONG_POLL_TIMEOUT_SECS", "10")
         .env("LYRE_LOG", "error")
         .stdout(std::process::Stdio::null())

@@ -28,9 +28,21 @@ fn namespace_url(target: &Target, app: &str) -> String {
     )
 }
 
+/// The admin service token the load presents (the server's `LYRE_ADMIN_TOKENS` opens the
+/// admin port it drives).
+pub(crate) const ADMIN_TOKEN_VAR: &str = "LYRE_ADMIN_TOKEN";
+
+/// A client that presents the admin token of `LYRE_ADMIN_TOKEN`, when set.
 pub(crate) fn client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(token) = std::env::var(ADMIN_TOKEN_VAR)
+        && let Ok(value) = format!("Bearer {token}").parse()
+    {
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
     reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
+        .default_headers(headers)
         .build()
         .expect("an HTTP client")
 }

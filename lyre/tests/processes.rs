@@ -5,8 +5,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Ports, Running, admin_client, lyre};
-use lyre_store::testing::{TestBackend, TestDb};
+use common::{Ports, Running, admin_client, lyre, shared_database};
+use lyre_store::testing::TestBackend;
 use serde_json::{Value, json};
 
 async fn publish_through(admin: u16) {
@@ -42,17 +42,8 @@ async fn publish_through(admin: u16) {
 
 async fn two_processes_see_each_others_releases(backend: TestBackend) {
     let dir = tempfile::tempdir().unwrap();
-    let (url, _db) = match backend {
-        TestBackend::Sqlite => (
-            format!("sqlite:{}", dir.path().join("shared.db").display()),
-            None,
-        ),
-        _ => {
-            let Some(t) = TestDb::empty(backend).await else {
-                return;
-            };
-            (t.url.clone(), Some(t))
-        }
+    let Some((url, _db)) = shared_database(dir.path(), backend).await else {
+        return;
     };
     let (ports_a, ports_b) = (Ports::new(), Ports::new());
     let mut a = lyre(dir.path(), &ports_a);

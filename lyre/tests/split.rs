@@ -8,8 +8,8 @@ mod common;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{ADMIN_TOKEN, PASSWORD, Ports, Running, lyre};
-use lyre_store::testing::{TestBackend, TestDb};
+use common::{ADMIN_TOKEN, PASSWORD, Ports, Running, lyre, shared_database};
+use lyre_store::testing::TestBackend;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -85,17 +85,8 @@ async fn eventually_reads(config: u16, key: &str, expected: &str) {
 
 async fn split_deployment_publishes_through_authenticated_admins(backend: TestBackend) {
     let dir = tempfile::tempdir().unwrap();
-    let (url, _db) = match backend {
-        TestBackend::Sqlite => (
-            format!("sqlite:{}", dir.path().join("shared.db").display()),
-            None,
-        ),
-        _ => {
-            let Some(t) = TestDb::empty(backend).await else {
-                return;
-            };
-            (t.url.clone(), Some(t))
-        }
+    let Some((url, _db)) = shared_database(dir.path(), backend).await else {
+        return;
     };
     let start = |ports: &Ports, target: &str, last: &str| {
         let mut command = lyre(dir.path(), ports);

@@ -115,16 +115,13 @@ pub(crate) async fn create(
             .collect()
     };
     let key = access_keys::insert(&txn, &env, id.as_str(), &secret, &operator).await?;
-    record(
+    audit_key(
         &txn,
-        Audit {
-            env: &env,
-            app_id: id.as_str(),
-            entity_type: "access_key",
-            entity_id: &key.id.to_string(),
-            operation: "create",
-            operator: &operator,
-        },
+        &env,
+        id.as_str(),
+        key.id,
+        "create",
+        &operator,
         "{}".into(),
     )
     .await?;
@@ -161,16 +158,13 @@ pub(crate) async fn reveal(
     let key = access_keys::find(&txn, &env, id.as_str(), path.key_id)
         .await?
         .ok_or_else(|| key_not_found(&env, &id, path.key_id))?;
-    record(
+    audit_key(
         &txn,
-        Audit {
-            env: &env,
-            app_id: id.as_str(),
-            entity_type: "access_key",
-            entity_id: &key.id.to_string(),
-            operation: "reveal",
-            operator: &operator,
-        },
+        &env,
+        id.as_str(),
+        key.id,
+        "reveal",
+        &operator,
         "{}".into(),
     )
     .await?;
@@ -220,16 +214,13 @@ pub(crate) async fn update(
     let enabled = body.enabled.unwrap_or(key.is_enabled);
     let mode = mode.unwrap_or(key.mode);
     access_keys::set_state(&txn, key.id, enabled, mode, &operator).await?;
-    record(
+    audit_key(
         &txn,
-        Audit {
-            env: &env,
-            app_id: id.as_str(),
-            entity_type: "access_key",
-            entity_id: &key.id.to_string(),
-            operation: "update",
-            operator: &operator,
-        },
+        &env,
+        id.as_str(),
+        key.id,
+        "update",
+        &operator,
         serde_json::json!({
             "enabled": enabled,
             "mode": if mode == 1 { "observe" } else { "enforce" },
@@ -280,21 +271,44 @@ pub(crate) async fn delete(
         )));
     }
     access_keys::soft_delete(&txn, key.id, &operator).await?;
-    record(
+    audit_key(
         &txn,
-        Audit {
-            env: &env,
-            app_id: id.as_str(),
-            entity_type: "access_key",
-            entity_id: &key.id.to_string(),
-            operation: "delete",
-            operator: &operator,
-        },
+        &env,
+        id.as_str(),
+        key.id,
+        "delete",
+        &operator,
         "{}".into(),
     )
     .await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Records `operation` on access key `key_id` in the audit log.
+async fn audit_key(
+    db: &impl lyre_store::sea_orm::ConnectionTrait,
+    env: &str,
+    app_id: &str,
+    key_id: i64,
+    operation: &str,
+    operator: &str,
+    detail: String,
+) -> Result<(), AdminError> {
+    record(
+        db,
+        Audit {
+            env,
+            app_id,
+            entity_type: "access_key",
+            entity_id: &key_id.to_string(),
+            operation,
+            operator,
+        },
+        detail,
+    )
+    .await?;
+    Ok(())
 }
 
 fn key_not_found(env: &str, app_id: &impl std::fmt::Display, id: i64) -> AdminError {

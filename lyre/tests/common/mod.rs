@@ -162,6 +162,23 @@ pub fn send_raw(port: u16, request: &[u8]) -> Option<(u16, String)> {
     Some((status, body))
 }
 
+/// A database URL that several `lyre` processes can share: a SQLite file in `dir`, or a fresh
+/// database on `backend`'s server (kept while the returned `TestDb` lives); `None` when that
+/// server is not configured.
+pub async fn shared_database(
+    dir: &Path,
+    backend: lyre_store::testing::TestBackend,
+) -> Option<(String, Option<lyre_store::testing::TestDb>)> {
+    use lyre_store::testing::{TestBackend, TestDb};
+    match backend {
+        TestBackend::Sqlite => Some((format!("sqlite:{}", dir.join("shared.db").display()), None)),
+        _ => {
+            let t = TestDb::empty(backend).await?;
+            Some((t.url.clone(), Some(t)))
+        }
+    }
+}
+
 /// Every row of the SQLite database `lyre` keeps in `dir`, as `sqlite3` dumps it, but the
 /// service registry's and its sequence (heartbeats rewrite those every few seconds).
 pub fn dump(dir: &Path) -> String {
