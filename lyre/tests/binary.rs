@@ -5,7 +5,7 @@ mod common;
 use std::net::TcpListener;
 use std::process::Command;
 
-use common::{PASSWORD, Ports, Running, free_port, lyre};
+use common::{ADMIN_TOKEN, PASSWORD, Ports, Running, free_port, lyre};
 
 async fn get(url: &str) -> (u16, String) {
     let response = reqwest::get(url).await.unwrap();
@@ -255,6 +255,14 @@ fn no_secret_reaches_the_log_even_at_debug() {
         create("/api/v1/apps", serde_json::json!({"appId": "shop", "name": "Shop"}))
             .await
             .unwrap();
+        // The admin port, with the admin credential.
+        let apps = http
+            .get(format!("http://127.0.0.1:{}/apps", ports.admin))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(apps.status(), 200);
         let consumer: serde_json::Value = create(
             "/api/v1/consumers",
             serde_json::json!({"name": "ci", "grants": [{"appId": "shop", "namespace": "*", "permissions": ["modify"]}]}),
@@ -286,7 +294,7 @@ fn no_secret_reaches_the_log_even_at_debug() {
         log.contains("DEBUG") || log.contains("INFO"),
         "the log was read: {log}"
     );
-    for secret in [admin_password, jwt_secret]
+    for secret in [admin_password, jwt_secret, ADMIN_TOKEN]
         .into_iter()
         .chain(secrets.iter().map(String::as_str))
     {

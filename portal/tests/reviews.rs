@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::stack::{Stack, ns};
+use common::stack::{ADMIN_TOKEN, Stack, ns};
 use lyre_store::db_test;
 use serde_json::{Value, json};
 
@@ -277,4 +277,49 @@ db_test!(async fn a_publish_cut_off_at_any_moment_leaves_the_request_published_o
         }
     }
     assert!(cut_off >= CUTS / 2, "the publish was cut off only {cut_off} times");
+});
+
+db_test!(async fn the_admin_service_publishes_and_merges_only_what_was_checked(t) {
+    let s = Stack::start(&t).await;
+    let (alice, bob, _carol, _dave) = people(&s).await;
+    let pro = ns("PRO", "shop", "application");
+    let admin_ns = format!("{}/envs/PRO/apps/shop/clusters/default/namespaces/application", s.admin_url);
+    let admin = reqwest::Client::new();
+    let call = |path: String, body: Value| admin.post(path).bearer_auth(ADMIN_TOKEN).json(&body).send();
+
+    // A request that is still open: the admin service publishes nothing for it.
+    s.ok(Method::POST, &format!("{pro}/items"), &alice, &json!({"key": "a", "value": "1"})).await;
+    let request = s.ok(Method::POST, &format!("{pro}/release-requests"), &alice, &json!({"title": "base"})).await;
+    let (id, revision) = (request["id"].as_i64().unwrap(), request["revision"].as_i64().unwrap());
+    let body = json!({"title": "base", "operator": "alice", "revision": revision, "releaseRequest": id});
+    let early = call(format!("{admin_ns}/releases"), body.clone()).await.unwrap();
+    assert_eq!(early.status(), 409, "{}", early.text().await.unwrap());
+    let releases = s.ok(Method::GET, &format!("{pro}/releases"), &bob, &Value::Null).await;
+    assert_eq!(releases["total"], 0, "nothing went out");
+    // Approved: the release and the closing of the request go together.
+    s.ok(Method::POST, &format!("{REQUESTS}/{id}/approve"), &bob, &Value::Null).await;
+    let published = call(format!("{admin_ns}/releases"), body.clone()).await.unwrap();
+    assert_eq!(published.status(), 201);
+    let release: Value = published.json().await.unwrap();
+    let closed = s.ok(Method::GET, &format!("{REQUESTS}/{id}"), &bob, &Value::Null).await;
+    assert_eq!((closed["status"].as_str(), closed["publishedReleaseId"].as_i64()), (Some("published"), release["id"].as_i64()));
+    let again = call(format!("{admin_ns}/releases"), body).await.unwrap();
+    assert_eq!(again.status(), 409, "a request is published once");
+
+    // A reviewed branch; then main changes after the merge was checked: the merge is refused.
+    let branch = s.ok(Method::POST, &format!("{pro}/branches"), &alice, &Value::Null).await["branchName"].as_str().unwrap().to_owned();
+    s.ok(Method::PUT, &format!("{pro}/branches/{branch}/overrides/a"), &alice, &json!({"value": "2"})).await;
+    let gray = s.ok(Method::POST, &format!("{pro}/release-requests"), &alice, &json!({"title": "gray", "branchName": branch})).await["id"].as_i64().unwrap();
+    s.ok(Method::POST, &format!("{REQUESTS}/{gray}/approve"), &bob, &Value::Null).await;
+    s.ok(Method::POST, &format!("{REQUESTS}/{gray}/publish"), &alice, &Value::Null).await;
+    let main = s.ok(Method::GET, &pro, &bob, &Value::Null).await["revision"].as_i64().unwrap();
+    let branch_revision = s.ok(Method::GET, &format!("{pro}/branches"), &bob, &Value::Null).await["revision"].as_i64().unwrap();
+    s.ok(Method::POST, &format!("{pro}/items"), &alice, &json!({"key": "unreviewed", "value": "x"})).await;
+    let merge = json!({"title": "merge", "operator": "bob", "revision": branch_revision, "mainRevision": main});
+    let refused = call(format!("{admin_ns}/branches/{branch}/merge"), merge).await.unwrap();
+    assert_eq!(refused.status(), 409, "{}", refused.text().await.unwrap());
+    let still = s.ok(Method::GET, &format!("{pro}/branches"), &bob, &Value::Null).await;
+    assert_eq!(still["branchName"], branch.as_str(), "the branch was not merged");
+    let latest = s.ok(Method::GET, &format!("{pro}/releases/latest"), &bob, &Value::Null).await;
+    assert_eq!(latest["configurations"], json!({"a": "1"}), "main was not published");
 });
