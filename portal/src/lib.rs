@@ -12,6 +12,7 @@ mod auth;
 mod bootstrap;
 mod envs;
 mod error;
+pub mod permissions;
 mod rbac;
 mod router;
 mod routes;

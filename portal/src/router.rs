@@ -196,8 +196,14 @@ pub fn router(state: PortalState) -> Router {
     let (api, doc) = api().split_for_parts();
     let readiness = Readiness::new(SERVICE_NAME, state.db().clone());
     let ui_dir = state.settings().ui_dir.clone();
+    let checked = api
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::permissions::enforce,
+        ))
+        .with_state(state);
     let app = Router::new()
-        .merge(api.with_state(state))
+        .merge(checked)
         .route("/api/{*rest}", any(api_not_found))
         .route("/openapi/{*rest}", any(api_not_found))
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))

@@ -5,6 +5,7 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use common::stack::{Stack, ns};
+use lyre_portal::permissions::{Need, PERMISSIONS};
 use lyre_store::db_test;
 use serde_json::{Value, json};
 
@@ -67,6 +68,25 @@ db_test!(async fn private_namespaces_in_pro_are_for_members_only(t) {
             assert_eq!(reply.status, status, "{env} {namespace}{suffix}: {}", reply.text);
         }
     }
+    // Every endpoint the permission table marks `View`, on the private PRO namespace: refused
+    // to eve, and not refused on the public one.
+    let mut viewed = 0;
+    for row in PERMISSIONS.iter().filter(|p| p.need == Need::View && p.method == "GET") {
+        for (namespace, refused) in [("application", true), ("shared", false)] {
+            let path = row
+                .route
+                .replace("{env}", "PRO")
+                .replace("{appId}", "shop")
+                .replace("{clusterName}", "default")
+                .replace("{namespaceName}", namespace)
+                .replace("{key}", "secret")
+                .replace("{branchName}", "none");
+            let reply = s.call(Method::GET, &path, Some(&eve), &Value::Null).await;
+            assert_eq!(reply.status == StatusCode::FORBIDDEN, refused, "GET {path}: {} {}", reply.status, reply.text);
+        }
+        viewed += 1;
+    }
+    assert!(viewed >= 10, "{viewed} viewing endpoints");
     let alice_reads = s.call(Method::GET, &format!("{}/items", ns("PRO", "shop", "application")), Some(&alice), &Value::Null).await;
     assert_eq!(alice_reads.status, StatusCode::OK);
     // Once eve holds any role in the app she is a member.

@@ -105,6 +105,10 @@ impl FromRequestParts<PortalState> for CurrentUser {
         parts: &mut Parts,
         state: &PortalState,
     ) -> Result<Self, Self::Rejection> {
+        // Authenticated already by the permission check.
+        if let Some(user) = parts.extensions.get::<Self>() {
+            return Ok(user.clone());
+        }
         let token = request_token(parts).ok_or(PortalError::Unauthenticated)?;
         signed_in(state, token).await
     }
@@ -199,6 +203,10 @@ impl FromRequestParts<PortalState> for Caller {
         parts: &mut Parts,
         state: &PortalState,
     ) -> Result<Self, Self::Rejection> {
+        // Authenticated (and counted against the rate limit) already by the permission check.
+        if let Some(caller) = parts.extensions.get::<Self>() {
+            return Ok(caller.clone());
+        }
         let value = parts
             .headers
             .get(header::AUTHORIZATION)

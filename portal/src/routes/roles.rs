@@ -261,7 +261,6 @@ pub(crate) async fn grant(
     Path(path): Path<AppPath>,
     Json(body): Json<RoleRequest>,
 ) -> Result<(StatusCode, Json<RoleGrant>), PortalError> {
-    user.grants.require_master(&path.app_id)?;
     let grant = body.grant(&state, &path.app_id)?;
     if !accounts::find_user(state.db(), &body.user)
         .await?
@@ -323,7 +322,6 @@ pub(crate) async fn revoke(
     Path(path): Path<AppPath>,
     Query(query): Query<RoleRequest>,
 ) -> Result<StatusCode, PortalError> {
-    user.grants.require_master(&path.app_id)?;
     let grant = query.grant(&state, &path.app_id)?;
     let (role, _, _) = grant.role();
     let txn = write::begin(state.db()).await?;
