@@ -17,6 +17,12 @@ pub(crate) fn current() -> Option<String> {
     ACTOR.try_with(Clone::clone).ok().flatten()
 }
 
+/// Runs `operation` as done for `actor`, for callers of the operations in process (the portal
+/// in the same process), as a request naming it would be.
+pub async fn acting_as<F: std::future::Future>(actor: Option<String>, operation: F) -> F::Output {
+    ACTOR.scope(actor, operation).await
+}
+
 /// Runs the request with the identity its caller named.
 pub(crate) async fn layer(request: Request, next: Next) -> Response {
     let actor = actor_of(request.headers());

@@ -10,6 +10,7 @@
 mod actor;
 mod domain;
 mod error;
+pub mod ops;
 mod params;
 mod router;
 mod routes;

@@ -170,7 +170,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         banner.generated_password = boot.generated_admin_password;
         let link = match &admin_state {
             // The admin operations in this process: no port, no credential.
-            Some(state) => AdminLink::InProcess(lyre_admin_service::router(state.clone())),
+            Some(state) => AdminLink::InProcess(state.clone()),
             None => {
                 if !config.admin_credential.has_tokens() {
                     tracing::warn!(

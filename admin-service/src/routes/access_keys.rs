@@ -1,44 +1,16 @@
-//! Access keys of an app in one environment: at most five; clients of the app sign their
-//! requests to config services with an enabled key's secret.
+//! `/envs/{env}/apps/{appId}/accesskeys`: the HTTP face of `ops::access_keys`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{AccessKey, OperatorBody, Stamps, UpdateAccessKey};
+use lyre_protocol::admin::{AccessKey, OperatorBody, UpdateAccessKey};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use lyre_service_kit::time::rfc3339;
-use lyre_store::config::access_keys;
-use lyre_store::entity::access_key;
-use lyre_store::write;
-use rand::Rng as _;
 use serde::Deserialize;
 
-use crate::domain::{Audit, record};
-use crate::params::{OperatorQuery, app_id, operator};
-use crate::routes::apps::existing;
+use crate::ops::access_keys::{self, AppIn};
+use crate::params::OperatorQuery;
 use crate::{AdminError, AdminState};
-
-/// Apollo's limit of keys per app and environment.
-const MAX_KEYS: u64 = 5;
-
-/// The key as answered: with its secret only when `reveal`.
-fn view(m: access_key::Model, reveal: bool) -> AccessKey {
-    let hint_from = m.secret.len().saturating_sub(4);
-    AccessKey {
-        secret_hint: m.secret.get(hint_from..).unwrap_or_default().to_owned(),
-        secret: reveal.then_some(m.secret),
-        stamps: Stamps {
-            created_by: m.created_by,
-            created_at: rfc3339(m.created_at),
-            updated_by: m.updated_by,
-            updated_at: rfc3339(m.updated_at),
-        },
-        id: m.id,
-        enabled: m.is_enabled,
-        mode: if m.mode == 1 { "observe" } else { "enforce" }.into(),
-    }
-}
 
 /// `/envs/{env}/apps/{appId}/accesskeys`.
 #[derive(Deserialize)]
@@ -48,6 +20,15 @@ pub(crate) struct KeysPath {
     app_id: String,
 }
 
+impl KeysPath {
+    fn app(&self) -> AppIn<'_> {
+        AppIn {
+            env: &self.env,
+            app_id: &self.app_id,
+        }
+    }
+}
+
 /// `/envs/{env}/apps/{appId}/accesskeys/{keyId}`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,6 +36,15 @@ pub(crate) struct KeyPath {
     env: String,
     app_id: String,
     key_id: i64,
+}
+
+impl KeyPath {
+    fn app(&self) -> AppIn<'_> {
+        AppIn {
+            env: &self.env,
+            app_id: &self.app_id,
+        }
+    }
 }
 
 /// The app's access keys in an environment, without their secrets.
@@ -72,11 +62,7 @@ pub(crate) async fn list(
     State(state): State<AdminState>,
     Path(path): Path<KeysPath>,
 ) -> Result<Json<Vec<AccessKey>>, AdminError> {
-    let env = state.env(&path.env)?;
-    let id = app_id(&path.app_id)?;
-    existing(state.db(), id.as_str()).await?;
-    let keys = access_keys::list(state.db(), &env, id.as_str()).await?;
-    Ok(Json(keys.into_iter().map(|k| view(k, false)).collect()))
+    access_keys::list(&state, path.app()).await.map(Json)
 }
 
 /// Creates a key with a random secret, disabled: hand the secret (in this answer, and later
@@ -98,35 +84,8 @@ pub(crate) async fn create(
     Path(path): Path<KeysPath>,
     Json(body): Json<OperatorBody>,
 ) -> Result<(StatusCode, Json<AccessKey>), AdminError> {
-    let env = state.env(&path.env)?;
-    let id = app_id(&path.app_id)?;
-    let operator = operator(&body.operator)?;
-    let txn = write::begin(state.db()).await?;
-    existing(&txn, id.as_str()).await?;
-    if access_keys::count(&txn, &env, id.as_str()).await? >= MAX_KEYS {
-        return Err(AdminError::Conflict(format!(
-            "app `{id}` has {MAX_KEYS} access keys in {env} already; delete one first"
-        )));
-    }
-    let secret: String = {
-        let mut rng = rand::rng();
-        (0..16)
-            .map(|_| format!("{:02x}", rng.random::<u8>()))
-            .collect()
-    };
-    let key = access_keys::insert(&txn, &env, id.as_str(), &secret, &operator).await?;
-    audit_key(
-        &txn,
-        &env,
-        id.as_str(),
-        key.id,
-        "create",
-        &operator,
-        "{}".into(),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(view(key, true))))
+    let key = access_keys::create(&state, path.app(), &body.operator).await?;
+    Ok((StatusCode::CREATED, Json(key)))
 }
 
 /// `/envs/{env}/apps/{appId}/accesskeys/{keyId}/reveal`: the key with its secret, recorded in
@@ -151,25 +110,9 @@ pub(crate) async fn reveal(
     Path(path): Path<KeyPath>,
     Json(body): Json<OperatorBody>,
 ) -> Result<Json<AccessKey>, AdminError> {
-    let env = state.env(&path.env)?;
-    let id = app_id(&path.app_id)?;
-    let operator = operator(&body.operator)?;
-    let txn = write::begin(state.db()).await?;
-    let key = access_keys::find(&txn, &env, id.as_str(), path.key_id)
-        .await?
-        .ok_or_else(|| key_not_found(&env, &id, path.key_id))?;
-    audit_key(
-        &txn,
-        &env,
-        id.as_str(),
-        key.id,
-        "reveal",
-        &operator,
-        "{}".into(),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Json(view(key, true)))
+    access_keys::reveal(&state, path.app(), path.key_id, &body.operator)
+        .await
+        .map(Json)
 }
 
 /// Enables or disables a key, or switches it between enforcing and observing.
@@ -194,45 +137,9 @@ pub(crate) async fn update(
     Path(path): Path<KeyPath>,
     Json(body): Json<UpdateAccessKey>,
 ) -> Result<Json<AccessKey>, AdminError> {
-    let env = state.env(&path.env)?;
-    let id = app_id(&path.app_id)?;
-    let operator = operator(&body.operator)?;
-    let mode = match body.mode.as_deref() {
-        None => None,
-        Some("enforce") => Some(0),
-        Some("observe") => Some(1),
-        Some(other) => {
-            return Err(AdminError::Invalid(format!(
-                "`mode` is `enforce` or `observe`, not `{other}`"
-            )));
-        }
-    };
-    let txn = write::begin(state.db()).await?;
-    let key = access_keys::find(&txn, &env, id.as_str(), path.key_id)
-        .await?
-        .ok_or_else(|| key_not_found(&env, &id, path.key_id))?;
-    let enabled = body.enabled.unwrap_or(key.is_enabled);
-    let mode = mode.unwrap_or(key.mode);
-    access_keys::set_state(&txn, key.id, enabled, mode, &operator).await?;
-    audit_key(
-        &txn,
-        &env,
-        id.as_str(),
-        key.id,
-        "update",
-        &operator,
-        serde_json::json!({
-            "enabled": enabled,
-            "mode": if mode == 1 { "observe" } else { "enforce" },
-        })
-        .to_string(),
-    )
-    .await?;
-    let updated = access_keys::find(&txn, &env, id.as_str(), key.id)
-        .await?
-        .ok_or_else(|| key_not_found(&env, &id, key.id))?;
-    txn.commit().await?;
-    Ok(Json(view(updated, false)))
+    access_keys::update(&state, path.app(), path.key_id, &body)
+        .await
+        .map(Json)
 }
 
 /// Deletes a disabled key.
@@ -257,63 +164,7 @@ pub(crate) async fn delete(
     Path(path): Path<KeyPath>,
     Query(query): Query<OperatorQuery>,
 ) -> Result<StatusCode, AdminError> {
-    let env = state.env(&path.env)?;
-    let id = app_id(&path.app_id)?;
     let operator = query.operator()?;
-    let txn = write::begin(state.db()).await?;
-    let key = access_keys::find(&txn, &env, id.as_str(), path.key_id)
-        .await?
-        .ok_or_else(|| key_not_found(&env, &id, path.key_id))?;
-    if key.is_enabled {
-        return Err(AdminError::Conflict(format!(
-            "access key {} is enabled: disable it before deleting it, so no client is cut off by surprise",
-            key.id
-        )));
-    }
-    access_keys::soft_delete(&txn, key.id, &operator).await?;
-    audit_key(
-        &txn,
-        &env,
-        id.as_str(),
-        key.id,
-        "delete",
-        &operator,
-        "{}".into(),
-    )
-    .await?;
-    txn.commit().await?;
+    access_keys::delete(&state, path.app(), path.key_id, &operator).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Records `operation` on access key `key_id` in the audit log.
-async fn audit_key(
-    db: &impl lyre_store::sea_orm::ConnectionTrait,
-    env: &str,
-    app_id: &str,
-    key_id: i64,
-    operation: &str,
-    operator: &str,
-    detail: String,
-) -> Result<(), AdminError> {
-    record(
-        db,
-        Audit {
-            env,
-            app_id,
-            entity_type: "access_key",
-            entity_id: &key_id.to_string(),
-            operation,
-            operator,
-        },
-        detail,
-    )
-    .await?;
-    Ok(())
-}
-
-fn key_not_found(env: &str, app_id: &impl std::fmt::Display, id: i64) -> AdminError {
-    AdminError::not_found(
-        "access_key_not_found",
-        format!("app `{app_id}` has no access key {id} in {env}"),
-    )
 }

@@ -2,11 +2,10 @@
 //! the audit log.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::UpdateEnvSettings;
-use lyre_protocol::admin::{
-    AccessKey, AuditEntry, EnvSettings, OperatorBody, Page, UpdateAccessKey,
-};
+use lyre_protocol::admin::{AccessKey, AuditEntry, EnvSettings, Page, UpdateAccessKey};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
 use lyre_store::config::audit;
@@ -15,16 +14,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::apps::first_env;
-use super::queries::OperatorQuery;
 use super::scope::{EnvAppPath, EnvPath, with_query};
 use crate::admin::{AdminReply, encode};
 use crate::auth::CurrentUser;
 use crate::envs;
 use crate::{PortalError, PortalState};
-
-fn keys_path(env: &str, app: &str) -> String {
-    format!("/envs/{}/apps/{}/accesskeys", encode(env), encode(app))
-}
 
 /// The app's access keys in one environment, without their secrets (see the reveal).
 #[utoipa::path(
@@ -45,12 +39,13 @@ pub(crate) async fn list_keys(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<EnvAppPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Vec<AccessKey>>, PortalError> {
     let env = state.admins().env(&path.env)?;
     state
         .admins()
-        .send(&env, Method::GET, &keys_path(&env, &path.app_id), None)
+        .access_keys(&env, &path.app_id)
         .await
+        .map(Json)
 }
 
 /// Creates an access key (at most 5 per app and environment), disabled: hand its secret (in this
@@ -74,15 +69,13 @@ pub(crate) async fn create_key(
     State(state): State<PortalState>,
     user: CurrentUser,
     Path(path): Path<EnvAppPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<(StatusCode, Json<AccessKey>), PortalError> {
     let env = state.admins().env(&path.env)?;
-    let body = OperatorBody {
-        operator: user.username.clone(),
-    };
-    state
+    let key = state
         .admins()
-        .send_json(&env, Method::POST, &keys_path(&env, &path.app_id), &body)
-        .await
+        .create_access_key(&env, &path.app_id, &user.username)
+        .await?;
+    Ok((StatusCode::CREATED, Json(key)))
 }
 
 /// `/envs/{env}/apps/{appId}/accesskeys/{keyId}`.
@@ -117,14 +110,14 @@ pub(crate) async fn update_key(
     user: CurrentUser,
     Path(path): Path<KeyPath>,
     Json(mut body): Json<UpdateAccessKey>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<AccessKey>, PortalError> {
     let env = state.admins().env(&path.env)?;
     body.operator.clone_from(&user.username);
-    let target = format!("{}/{}", keys_path(&env, &path.app_id), path.key_id);
     state
         .admins()
-        .send_json(&env, Method::PUT, &target, &body)
+        .update_access_key(&env, &path.app_id, path.key_id, &body)
         .await
+        .map(Json)
 }
 
 /// Deletes an access key (it must be disabled first).
@@ -149,18 +142,13 @@ pub(crate) async fn delete_key(
     State(state): State<PortalState>,
     user: CurrentUser,
     Path(path): Path<KeyPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<StatusCode, PortalError> {
     let env = state.admins().env(&path.env)?;
-    let target = with_query(
-        &format!("{}/{}", keys_path(&env, &path.app_id), path.key_id),
-        &OperatorQuery {
-            operator: &user.username,
-        },
-    )?;
     state
         .admins()
-        .send(&env, Method::DELETE, &target, None)
-        .await
+        .delete_access_key(&env, &path.app_id, path.key_id, &user.username)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// An access key with its secret, for a master of the app; the reveal is recorded in the audit
@@ -185,16 +173,13 @@ pub(crate) async fn reveal_key(
     State(state): State<PortalState>,
     user: CurrentUser,
     Path(path): Path<KeyPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<AccessKey>, PortalError> {
     let env = state.admins().env(&path.env)?;
-    let target = format!("{}/{}/reveal", keys_path(&env, &path.app_id), path.key_id);
-    let body = OperatorBody {
-        operator: user.username.clone(),
-    };
     state
         .admins()
-        .send_json(&env, Method::POST, &target, &body)
+        .reveal_access_key(&env, &path.app_id, path.key_id, &user.username)
         .await
+        .map(Json)
 }
 
 /// The configured environments, in order.

@@ -9,7 +9,7 @@ use lyre_service_kit::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::admin::{AdminLink, IN_PROCESS};
+use crate::admin::IN_PROCESS;
 use crate::auth::CurrentUser;
 use crate::{PortalError, PortalState};
 
@@ -83,10 +83,7 @@ pub(crate) async fn status(
 
 async fn env_status(state: &PortalState, env: &str) -> EnvStatus {
     let meta_url = state.settings().meta_url_for(env);
-    let in_process = match state.admins().link() {
-        AdminLink::InProcess(router) => Some(router),
-        AdminLink::Remote(_) => None,
-    };
+    let in_process = state.admins().in_process();
     let (config, admin) = tokio::join!(discover(state, &meta_url, "config"), async {
         match in_process {
             Some(_) => Ok(Vec::new()),

@@ -14,12 +14,15 @@ use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
+use lyre_admin_service::{AdminError, AdminState};
 use lyre_protocol::meta::ServiceInstance;
 use lyre_service_kit::credential::{ACTOR_HEADER, ServiceCredential, actor_header};
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tower::ServiceExt as _;
+
+mod access_keys;
 
 use crate::PortalError;
 use crate::settings::PortalSettings;
@@ -31,30 +34,28 @@ const REMEMBER: Duration = Duration::from_secs(10);
 pub(crate) const IN_PROCESS: &str = "in-process";
 
 /// How the portal reaches the admin operations.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum AdminLink {
-    /// The admin service's router in this process (the all-in-one): called directly, with no
-    /// port and no credential. It serves every environment.
-    InProcess(Router),
+    /// The admin operations in this process (the all-in-one): called directly, with no port
+    /// and no credential. They serve every environment.
+    InProcess(AdminState),
     /// Admin services in other processes, found through each environment's meta server and
     /// called over HTTP with this credential's token.
     Remote(ServiceCredential),
 }
 
-impl std::fmt::Debug for AdminLink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InProcess(_) => f.write_str("InProcess"),
-            Self::Remote(credential) => f.debug_tuple("Remote").field(credential).finish(),
-        }
-    }
+/// The link as used: in process, the operations and, for the groups not yet moved into
+/// `lyre_admin_service::ops`, the admin service's router.
+enum Link {
+    InProcess { state: AdminState, router: Router },
+    Remote(ServiceCredential),
 }
 
 /// The admin services of every environment.
 pub(crate) struct Admins {
     http: reqwest::Client,
     settings: PortalSettings,
-    link: AdminLink,
+    link: Link,
     known: Mutex<HashMap<String, (Vec<String>, Instant)>>,
     next: AtomicUsize,
 }
@@ -125,6 +126,13 @@ impl Admins {
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap_or_default();
+        let link = match link {
+            AdminLink::InProcess(state) => Link::InProcess {
+                router: lyre_admin_service::router(state.clone()),
+                state,
+            },
+            AdminLink::Remote(credential) => Link::Remote(credential),
+        };
         Self {
             http,
             settings,
@@ -155,23 +163,34 @@ impl Admins {
         &self.settings.envs
     }
 
-    /// How the admin operations are reached.
-    pub(crate) fn link(&self) -> &AdminLink {
-        &self.link
+    /// The admin operations, when they run in this process.
+    fn operations(&self) -> Option<&AdminState> {
+        match &self.link {
+            Link::InProcess { state, .. } => Some(state),
+            Link::Remote(_) => None,
+        }
+    }
+
+    /// The admin service's router, when it runs in this process.
+    pub(crate) fn in_process(&self) -> Option<&Router> {
+        match &self.link {
+            Link::InProcess { router, .. } => Some(router),
+            Link::Remote(_) => None,
+        }
     }
 
     /// The `Authorization` header for admin services and their listing on meta servers.
     pub(crate) fn authorization(&self) -> Option<HeaderValue> {
         match &self.link {
-            AdminLink::InProcess(_) => None,
-            AdminLink::Remote(credential) => credential.authorization(),
+            Link::InProcess { .. } => None,
+            Link::Remote(credential) => credential.authorization(),
         }
     }
 
     /// The base URLs (ending in `/`) of `env`'s admin services; [`IN_PROCESS`] alone when they
     /// run in this process.
     pub(crate) async fn urls(&self, env: &str) -> Result<Vec<String>, PortalError> {
-        if matches!(self.link, AdminLink::InProcess(_)) {
+        if self.in_process().is_some() {
             return Ok(vec![IN_PROCESS.to_owned()]);
         }
         if let Some((urls, at)) = self.lock().get(env)
@@ -240,7 +259,7 @@ impl Admins {
         path: &str,
         body: Option<Vec<u8>>,
     ) -> Result<AdminReply, PortalError> {
-        if let AdminLink::InProcess(router) = &self.link {
+        if let Some(router) = self.in_process() {
             return in_process(router, method, path, body).await;
         }
         let authorization = self.authorization();
@@ -315,6 +334,32 @@ impl Admins {
         let body = serde_json::to_vec(body)
             .map_err(|e| PortalError::Internal(format!("encoding a request: {e}")))?;
         self.send(env, method, path, Some(body)).await
+    }
+}
+
+/// Runs an admin operation in this process, for the identity the request was authenticated
+/// as; its error as the admin service would answer it.
+async fn run<T>(
+    operation: impl std::future::Future<Output = Result<T, AdminError>>,
+) -> Result<T, PortalError> {
+    match lyre_admin_service::ops::acting_as(crate::actor::current(), operation).await {
+        Ok(value) => Ok(value),
+        Err(e) => {
+            let response = e.into_response();
+            let status = response.status();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map(http_body_util::Collected::to_bytes)
+                .unwrap_or_default();
+            Err(AdminReply {
+                status,
+                content_type: None,
+                body,
+            }
+            .into_error())
+        }
     }
 }
 
