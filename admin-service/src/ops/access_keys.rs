@@ -6,7 +6,7 @@ use lyre_protocol::admin::{AccessKey, Stamps, UpdateAccessKey};
 use lyre_service_kit::time::rfc3339;
 use lyre_store::config::access_keys;
 use lyre_store::entity::access_key;
-use lyre_store::sea_orm::ConnectionTrait;
+use lyre_store::sea_orm::{ConnectionTrait, DatabaseTransaction};
 use lyre_store::write;
 use rand::Rng as _;
 
@@ -80,9 +80,6 @@ pub async fn update(
     key_id: i64,
     change: &UpdateAccessKey,
 ) -> Result<AccessKey, AdminError> {
-    let env = state.env(at.env)?;
-    let id = app_id(at.app_id)?;
-    let operator = operator(&change.operator)?;
     let mode = match change.mode.as_deref() {
         None => None,
         Some("enforce") => Some(0),
@@ -93,27 +90,17 @@ pub async fn update(
             )));
         }
     };
-    let txn = write::begin(state.db()).await?;
-    let key = find(&txn, &env, id.as_str(), key_id).await?;
-    let enabled = change.enabled.unwrap_or(key.is_enabled);
-    let mode = mode.unwrap_or(key.mode);
-    access_keys::set_state(&txn, key.id, enabled, mode, &operator).await?;
+    let one = one_key(state, at, key_id, &change.operator).await?;
+    let enabled = change.enabled.unwrap_or(one.key.is_enabled);
+    let mode = mode.unwrap_or(one.key.mode);
+    access_keys::set_state(&one.txn, one.key.id, enabled, mode, &one.operator).await?;
     let detail = serde_json::json!({
         "enabled": enabled,
         "mode": if mode == 1 { "observe" } else { "enforce" },
     });
-    audit_key(
-        &txn,
-        &env,
-        id.as_str(),
-        key.id,
-        "update",
-        &operator,
-        detail.to_string(),
-    )
-    .await?;
-    let updated = find(&txn, &env, id.as_str(), key.id).await?;
-    txn.commit().await?;
+    one.audit("update", detail.to_string()).await?;
+    let updated = find(&one.txn, &one.env, &one.app_id, one.key.id).await?;
+    one.txn.commit().await?;
     Ok(view(updated, false))
 }
 
@@ -124,29 +111,15 @@ pub async fn delete(
     key_id: i64,
     operator_name: &str,
 ) -> Result<(), AdminError> {
-    let env = state.env(at.env)?;
-    let id = app_id(at.app_id)?;
-    let operator = operator(operator_name)?;
-    let txn = write::begin(state.db()).await?;
-    let key = find(&txn, &env, id.as_str(), key_id).await?;
-    if key.is_enabled {
+    let one = one_key(state, at, key_id, operator_name).await?;
+    if one.key.is_enabled {
         return Err(AdminError::Conflict(format!(
-            "access key {} is enabled: disable it before deleting it, so no client is cut off by surprise",
-            key.id
+            "access key {key_id} is enabled: disable it before deleting it, so no client is cut off by surprise"
         )));
     }
-    access_keys::soft_delete(&txn, key.id, &operator).await?;
-    audit_key(
-        &txn,
-        &env,
-        id.as_str(),
-        key.id,
-        "delete",
-        &operator,
-        "{}".into(),
-    )
-    .await?;
-    txn.commit().await?;
+    access_keys::soft_delete(&one.txn, one.key.id, &one.operator).await?;
+    one.audit("delete", "{}".into()).await?;
+    one.txn.commit().await?;
     Ok(())
 }
 
@@ -157,23 +130,55 @@ pub async fn reveal(
     key_id: i64,
     operator_name: &str,
 ) -> Result<AccessKey, AdminError> {
+    let one = one_key(state, at, key_id, operator_name).await?;
+    one.audit("reveal", "{}".into()).await?;
+    one.txn.commit().await?;
+    Ok(view(one.key, true))
+}
+
+/// A change to one key under way: the names checked, its transaction, the key as it was.
+struct OneKey {
+    env: String,
+    app_id: String,
+    operator: String,
+    txn: DatabaseTransaction,
+    key: access_key::Model,
+}
+
+/// Checks the names, opens the transaction and finds key `key_id`.
+async fn one_key(
+    state: &AdminState,
+    at: AppIn<'_>,
+    key_id: i64,
+    operator_name: &str,
+) -> Result<OneKey, AdminError> {
     let env = state.env(at.env)?;
-    let id = app_id(at.app_id)?;
+    let app_id = app_id(at.app_id)?.as_str().to_owned();
     let operator = operator(operator_name)?;
     let txn = write::begin(state.db()).await?;
-    let key = find(&txn, &env, id.as_str(), key_id).await?;
-    audit_key(
-        &txn,
-        &env,
-        id.as_str(),
-        key.id,
-        "reveal",
-        &operator,
-        "{}".into(),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(view(key, true))
+    let key = find(&txn, &env, &app_id, key_id).await?;
+    Ok(OneKey {
+        env,
+        app_id,
+        operator,
+        txn,
+        key,
+    })
+}
+
+impl OneKey {
+    async fn audit(&self, operation: &str, detail: String) -> Result<(), AdminError> {
+        audit_key(
+            &self.txn,
+            &self.env,
+            &self.app_id,
+            self.key.id,
+            operation,
+            &self.operator,
+            detail,
+        )
+        .await
+    }
 }
 
 /// The key as answered: with its secret only when `reveal`.
