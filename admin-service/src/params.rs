@@ -103,6 +103,16 @@ pub(crate) struct NamespaceAt {
 }
 
 impl NamespacePath {
+    /// The namespace as named, for an operation to check.
+    pub(crate) fn ns(&self) -> crate::ops::Ns<'_> {
+        crate::ops::Ns {
+            env: &self.env,
+            app_id: &self.app_id,
+            cluster: &self.cluster_name,
+            namespace: &self.namespace_name,
+        }
+    }
+
     pub(crate) fn check(&self, state: &AdminState) -> Result<NamespaceAt, AdminError> {
         Ok(NamespaceAt {
             env: state.env(&self.env)?,
@@ -146,14 +156,15 @@ pub(crate) struct ItemPath {
 }
 
 impl ItemPath {
-    pub(crate) fn check(&self, state: &AdminState) -> Result<(NamespaceAt, String), AdminError> {
-        let at = NamespaceAt {
-            env: state.env(&self.env)?,
-            app_id: app_id(&self.app_id)?,
-            cluster: cluster_name(&self.cluster_name)?,
-            namespace: namespace_name(&self.namespace_name)?,
+    /// The namespace as named, and the key.
+    pub(crate) fn ns(&self) -> (crate::ops::Ns<'_>, &str) {
+        let ns = crate::ops::Ns {
+            env: &self.env,
+            app_id: &self.app_id,
+            cluster: &self.cluster_name,
+            namespace: &self.namespace_name,
         };
-        Ok((at, self.key.clone()))
+        (ns, &self.key)
     }
 }
 

@@ -6,5 +6,33 @@
 //! admin service's router.
 
 pub mod access_keys;
+pub mod items;
 
 pub use crate::actor::acting_as;
+
+use crate::params::{NamespaceAt, app_id, cluster_name, namespace_name};
+use crate::{AdminError, AdminState};
+
+/// A namespace as the caller names it (each operation checks the names).
+#[derive(Clone, Copy, Debug)]
+pub struct Ns<'a> {
+    /// The environment.
+    pub env: &'a str,
+    /// The app.
+    pub app_id: &'a str,
+    /// The cluster (or gray branch).
+    pub cluster: &'a str,
+    /// The namespace.
+    pub namespace: &'a str,
+}
+
+impl Ns<'_> {
+    pub(crate) fn check(&self, state: &AdminState) -> Result<NamespaceAt, AdminError> {
+        Ok(NamespaceAt {
+            env: state.env(self.env)?,
+            app_id: app_id(self.app_id)?,
+            cluster: cluster_name(self.cluster)?,
+            namespace: namespace_name(self.namespace)?,
+        })
+    }
+}

@@ -23,6 +23,7 @@ use serde::de::DeserializeOwned;
 use tower::ServiceExt as _;
 
 mod access_keys;
+mod items;
 
 use crate::PortalError;
 use crate::settings::PortalSettings;

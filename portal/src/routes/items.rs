@@ -2,6 +2,7 @@
 //! modify permission. Every change names the signed-in user as its operator.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::Commit;
 use lyre_protocol::admin::{
@@ -15,7 +16,7 @@ use utoipa::IntoParams;
 
 use super::queries::CommitsQuery;
 use super::scope::{NsKeyPath, NsPath, view_admin, with_query};
-use crate::admin::{AdminReply, encode};
+use crate::admin::AdminReply;
 use crate::auth::CurrentUser;
 use crate::{PortalError, PortalState};
 
@@ -36,11 +37,11 @@ use crate::{PortalError, PortalState};
 )]
 pub(crate) async fn list(
     State(state): State<PortalState>,
-    user: CurrentUser,
+    _user: CurrentUser,
     Path(path): Path<NsPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Vec<Item>>, PortalError> {
     let at = path.at(&state)?;
-    view_admin(&state, &user.grants, &at, "/items").await
+    state.admins().items(&at).await.map(Json)
 }
 
 /// Adds an item.
@@ -65,13 +66,11 @@ pub(crate) async fn create(
     user: CurrentUser,
     Path(path): Path<NsPath>,
     Json(mut body): Json<CreateItem>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<(StatusCode, Json<Item>), PortalError> {
     let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
-    state
-        .admins()
-        .send_json(&at.env, Method::POST, &at.admin("/items"), &body)
-        .await
+    let item = state.admins().create_item(&at, &body).await?;
+    Ok((StatusCode::CREATED, Json(item)))
 }
 
 /// One item.
@@ -94,13 +93,9 @@ pub(crate) async fn get(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<NsKeyPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Item>, PortalError> {
     let at = path.at(&state)?;
-    let target = at.admin(&format!("/items/{}", encode(&path.key)));
-    state
-        .admins()
-        .send(&at.env, Method::GET, &target, None)
-        .await
+    state.admins().item(&at, &path.key).await.map(Json)
 }
 
 /// Whether a missing key is created.
@@ -140,14 +135,20 @@ pub(crate) async fn update(
     Path(path): Path<NsKeyPath>,
     Query(query): Query<UpsertQuery>,
     Json(mut body): Json<UpdateItem>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<(StatusCode, Json<Item>), PortalError> {
     let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
-    let target = with_query(&at.admin(&format!("/items/{}", encode(&path.key))), &query)?;
-    state
+    let create = query.create_if_not_exists.unwrap_or(false);
+    let saved = state
         .admins()
-        .send_json(&at.env, Method::PUT, &target, &body)
-        .await
+        .update_item(&at, &path.key, &body, create)
+        .await?;
+    let status = if saved.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(saved.item)))
 }
 
 /// Which version of an item a deletion is based on.
@@ -155,13 +156,6 @@ pub(crate) async fn update(
 #[into_params(parameter_in = Query)]
 pub(crate) struct DeleteQuery {
     /// The version deleted from: refused with `409` if the item changed since.
-    version: Option<i64>,
-}
-
-#[derive(Serialize)]
-struct AdminDeleteQuery<'a> {
-    operator: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<i64>,
 }
 
@@ -188,19 +182,13 @@ pub(crate) async fn delete(
     user: CurrentUser,
     Path(path): Path<NsKeyPath>,
     Query(query): Query<DeleteQuery>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<StatusCode, PortalError> {
     let at = path.at(&state)?;
-    let target = with_query(
-        &at.admin(&format!("/items/{}", encode(&path.key))),
-        &AdminDeleteQuery {
-            operator: &user.username,
-            version: query.version,
-        },
-    )?;
     state
         .admins()
-        .send(&at.env, Method::DELETE, &target, None)
-        .await
+        .delete_item(&at, &path.key, &user.username, query.version)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The whole namespace as text, with the revision it shows.

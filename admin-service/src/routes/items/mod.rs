@@ -12,7 +12,7 @@ use lyre_store::entity::item;
 use crate::AdminError;
 use crate::params::NamespaceAt;
 
-fn state_of(item: &item::Model) -> ItemState {
+pub(crate) fn state_of(item: &item::Model) -> ItemState {
     ItemState {
         key: item.key.clone(),
         value: item.value.clone(),
@@ -20,14 +20,14 @@ fn state_of(item: &item::Model) -> ItemState {
     }
 }
 
-fn item_not_found(at: &NamespaceAt, key: &str) -> AdminError {
+pub(crate) fn item_not_found(at: &NamespaceAt, key: &str) -> AdminError {
     AdminError::not_found(
         "item_not_found",
         format!("namespace {at} has no item `{key}`"),
     )
 }
 
-fn changed_since(at: &NamespaceAt, item: &item::Model, version: i64) -> AdminError {
+pub(crate) fn changed_since(at: &NamespaceAt, item: &item::Model, version: i64) -> AdminError {
     AdminError::Changed(format!(
         "item `{}` of {at} is at version {}, not {version}: `{}` changed it at {}; reload it and \
          apply your change again",

@@ -5,11 +5,10 @@ use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::Item;
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Path;
-use lyre_store::config::items;
 
+use crate::ops;
 use crate::params::{ItemPath, NamespacePath};
-use crate::routes::namespaces::existing;
-use crate::{AdminError, AdminState, view};
+use crate::{AdminError, AdminState};
 
 /// The namespace's items, in order.
 #[utoipa::path(
@@ -31,16 +30,7 @@ pub(crate) async fn list(
     State(state): State<AdminState>,
     Path(path): Path<NamespacePath>,
 ) -> Result<Json<Vec<Item>>, AdminError> {
-    let at = path.check(&state)?;
-    let (ns, _) = existing(state.db(), &at).await?;
-    let found = items::list(state.db(), ns.id).await?;
-    Ok(Json(
-        found
-            .into_iter()
-            .filter(|i| !i.key.is_empty())
-            .map(view::item)
-            .collect(),
-    ))
+    ops::items::list(&state, path.ns()).await.map(Json)
 }
 
 /// One item.
@@ -64,11 +54,6 @@ pub(crate) async fn get(
     State(state): State<AdminState>,
     Path(path): Path<ItemPath>,
 ) -> Result<Json<Item>, AdminError> {
-    let (at, key) = path.check(&state)?;
-    let (ns, _) = existing(state.db(), &at).await?;
-    let item = items::find(state.db(), ns.id, &key)
-        .await?
-        .filter(|i| !i.key.is_empty())
-        .ok_or_else(|| super::item_not_found(&at, &key))?;
-    Ok(Json(view::item(item)))
+    let (ns, key) = path.ns();
+    ops::items::get(&state, ns, key).await.map(Json)
 }

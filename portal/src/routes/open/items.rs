@@ -2,18 +2,15 @@
 
 use axum::extract::State;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{CreateItem, Item, UpdateItem};
+use lyre_protocol::admin::{CreateItem, UpdateItem};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::dto::{OpenItem, OpenItemInput, OpenPage};
-use super::require_read;
-use crate::admin::encode;
 use crate::auth::Caller;
-use crate::routes::scope::{NsKeyPath, NsPath, with_query};
+use crate::routes::scope::{NsKeyPath, NsPath};
 use crate::{PortalError, PortalState};
 
 /// Which page of items.
@@ -44,13 +41,12 @@ pub(crate) struct ItemsQuery {
 )]
 pub(crate) async fn list(
     State(state): State<PortalState>,
-    caller: Caller,
+    _caller: Caller,
     Path(path): Path<NsPath>,
     Query(query): Query<ItemsQuery>,
 ) -> Result<Json<OpenPage<OpenItem>>, PortalError> {
     let at = path.at(&state)?;
-    require_read(&state, &caller, &at).await?;
-    let items: Vec<Item> = state.admins().get(&at.env, &at.admin("/items")).await?;
+    let items = state.admins().items(&at).await?;
     let page = query.page.unwrap_or(0);
     let size = query.size.unwrap_or(50).clamp(1, 500);
     let total = items.len() as u64;
@@ -86,15 +82,11 @@ pub(crate) async fn list(
 )]
 pub(crate) async fn get(
     State(state): State<PortalState>,
-    caller: Caller,
+    _caller: Caller,
     Path(path): Path<NsKeyPath>,
 ) -> Result<Json<OpenItem>, PortalError> {
     let at = path.at(&state)?;
-    require_read(&state, &caller, &at).await?;
-    let item: Item = state
-        .admins()
-        .get(&at.env, &at.admin(&format!("/items/{}", encode(&path.key))))
-        .await?;
+    let item = state.admins().item(&at, &path.key).await?;
     Ok(Json(item.into()))
 }
 
@@ -131,11 +123,7 @@ pub(crate) async fn create(
         comment: body.comment.unwrap_or_default(),
         operator,
     };
-    let item: Item = state
-        .admins()
-        .send_json(&at.env, Method::POST, &at.admin("/items"), &create)
-        .await?
-        .json()?;
+    let item = state.admins().create_item(&at, &create).await?;
     Ok(Json(item.into()))
 }
 
@@ -186,13 +174,12 @@ pub(crate) async fn update(
         version: None,
         operator,
     };
-    let target = with_query(&at.admin(&format!("/items/{}", encode(&path.key))), &query)?;
-    let item: Item = state
+    let create = query.create_if_not_exists.unwrap_or(false);
+    let saved = state
         .admins()
-        .send_json(&at.env, Method::PUT, &target, &update)
-        .await?
-        .json()?;
-    Ok(Json(item.into()))
+        .update_item(&at, &path.key, &update, create)
+        .await?;
+    Ok(Json(saved.item.into()))
 }
 
 /// Who deletes.
@@ -201,11 +188,6 @@ pub(crate) async fn update(
 pub(crate) struct OperatorParam {
     /// An existing user (a consumer's own name when absent).
     pub operator: Option<String>,
-}
-
-#[derive(Serialize)]
-struct AdminOperator {
-    operator: String,
 }
 
 /// Deletes an item (modify permission).
@@ -233,14 +215,8 @@ pub(crate) async fn delete(
 ) -> Result<(), PortalError> {
     let at = path.at(&state)?;
     let operator = caller.operator(&state, query.operator.as_deref()).await?;
-    let target = with_query(
-        &at.admin(&format!("/items/{}", encode(&path.key))),
-        &AdminOperator { operator },
-    )?;
     state
         .admins()
-        .send(&at.env, Method::DELETE, &target, None)
-        .await?
-        .ok()?;
-    Ok(())
+        .delete_item(&at, &path.key, &operator, None)
+        .await
 }
