@@ -7,6 +7,7 @@
 
 pub mod access_keys;
 pub mod items;
+pub mod text;
 
 pub use crate::actor::acting_as;
 

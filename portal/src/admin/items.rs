@@ -12,7 +12,7 @@ use super::{Admins, encode, run};
 use crate::PortalError;
 use crate::routes::scope::{NsAt, with_query};
 
-fn ns(at: &NsAt) -> Ns<'_> {
+pub(super) fn ns(at: &NsAt) -> Ns<'_> {
     Ns {
         env: &at.env,
         app_id: &at.app,

@@ -24,6 +24,7 @@ use tower::ServiceExt as _;
 
 mod access_keys;
 mod items;
+mod text;
 
 use crate::PortalError;
 use crate::settings::PortalSettings;

@@ -208,11 +208,11 @@ pub(crate) async fn delete(
 )]
 pub(crate) async fn text(
     State(state): State<PortalState>,
-    user: CurrentUser,
+    _user: CurrentUser,
     Path(path): Path<NsPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<NamespaceText>, PortalError> {
     let at = path.at(&state)?;
-    view_admin(&state, &user.grants, &at, "/text").await
+    state.admins().text(&at).await.map(Json)
 }
 
 /// Replaces the namespace with a text, which must parse in its format. With `revision`, a text
@@ -238,13 +238,10 @@ pub(crate) async fn put_text(
     user: CurrentUser,
     Path(path): Path<NsPath>,
     Json(mut body): Json<UpdateText>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<NamespaceText>, PortalError> {
     let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
-    state
-        .admins()
-        .send_json(&at.env, Method::PUT, &at.admin("/text"), &body)
-        .await
+    state.admins().put_text(&at, &body).await.map(Json)
 }
 
 /// What would be released: the items against the latest release.

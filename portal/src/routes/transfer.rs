@@ -12,8 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{
-    ChangeKind, Cluster, Item, ItemBatch, ItemBatchResult, KeyChange, Namespace, NamespaceText,
-    SetItem,
+    ChangeKind, Cluster, Item, ItemBatch, ItemBatchResult, KeyChange, Namespace, SetItem,
 };
 use lyre_protocol::format::{Format, validate_content};
 use lyre_protocol::properties;
@@ -293,7 +292,7 @@ pub(crate) async fn export_namespace(
     Path(path): Path<NsPath>,
 ) -> Result<Response, PortalError> {
     let at = path.at(&state)?;
-    let text: NamespaceText = state.admins().get(&at.env, &at.admin("/text")).await?;
+    let text = state.admins().text(&at).await?;
     let format = Format::parse(&text.format).unwrap_or(Format::Txt);
     Ok(attachment(
         &file_name(&at.namespace, format),
@@ -352,7 +351,7 @@ pub(crate) async fn export_app(
             if require_view(&state, &user.grants, &at).await.is_err() {
                 continue;
             }
-            let text: NamespaceText = state.admins().get(&env, &at.admin("/text")).await?;
+            let text = state.admins().text(&at).await?;
             let format = Format::parse(&text.format).unwrap_or(Format::Txt);
             let name = format!("{}/{}", cluster.name, file_name(&at.namespace, format));
             zip.start_file(name, options).map_err(zip_error)?;

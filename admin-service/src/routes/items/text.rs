@@ -17,15 +17,15 @@ use lyre_store::time::now_millis;
 
 use super::state_of;
 use crate::domain::{CONTENT_KEY, Edit, check_comment, check_key, check_value};
+use crate::ops;
 use crate::params::{NamespacePath, operator};
-use crate::routes::namespaces::existing;
 use crate::{AdminError, AdminState};
 
 /// The key under which the comment lines after the last item are kept.
-const TRAILING_COMMENT_KEY: &str = "";
+pub(crate) const TRAILING_COMMENT_KEY: &str = "";
 
 /// Items as text in `format`.
-fn render(format: Format, current: &[item::Model]) -> String {
+pub(crate) fn render(format: Format, current: &[item::Model]) -> String {
     if !format.is_properties() {
         return current
             .iter()
@@ -72,15 +72,7 @@ pub(crate) async fn get(
     State(state): State<AdminState>,
     Path(path): Path<NamespacePath>,
 ) -> Result<Json<NamespaceText>, AdminError> {
-    let at = path.check(&state)?;
-    let (ns, def) = existing(state.db(), &at).await?;
-    let format = def.format();
-    let current = items::list(state.db(), ns.id).await?;
-    Ok(Json(NamespaceText {
-        format: format.as_str().to_owned(),
-        text: render(format, &current),
-        revision: ns.revision,
-    }))
+    ops::text::get(&state, path.ns()).await.map(Json)
 }
 
 /// Replaces the namespace's items with those of a text, as one change: properties text
@@ -110,59 +102,7 @@ pub(crate) async fn put(
     Path(path): Path<NamespacePath>,
     Json(body): Json<UpdateText>,
 ) -> Result<Json<NamespaceText>, AdminError> {
-    let at = path.check(&state)?;
-    let operator = operator(&body.operator)?;
-    let mut edit = Edit::begin(&state, &at, operator).await?;
-    if let Some(revision) = body.revision
-        && revision != edit.ns.revision
-    {
-        return Err(AdminError::Changed(format!(
-            "namespace {at} is at revision {}, not {revision}: `{}` changed it since; reload the \
-             text and apply your change again",
-            edit.ns.revision, edit.ns.updated_by
-        )));
-    }
-    let current = edit.items().await?;
-    let wanted = if edit.format.is_properties() {
-        let props = properties::parse(&body.text)
-            .map_err(|e| AdminError::Invalid(format!("the text does not parse: {e}")))?;
-        for entry in &props.entries {
-            check_key(&state, edit.format, &entry.key)?;
-            check_value(&state, edit.format, &entry.key, &entry.value)?;
-            check_comment(&entry.comment)?;
-        }
-        check_comment(&props.trailing_comment)?;
-        let mut wanted: Vec<Entry> = props.entries;
-        if !props.trailing_comment.is_empty() {
-            wanted.push(Entry {
-                key: TRAILING_COMMENT_KEY.to_owned(),
-                value: String::new(),
-                comment: props.trailing_comment,
-            });
-        }
-        wanted
-    } else {
-        check_value(&state, edit.format, CONTENT_KEY, &body.text)?;
-        vec![Entry {
-            key: CONTENT_KEY.to_owned(),
-            value: body.text.clone(),
-            comment: current
-                .iter()
-                .find(|i| i.key == CONTENT_KEY)
-                .map(|i| i.comment.clone())
-                .unwrap_or_default(),
-        }]
-    };
-    let changes = apply(&mut edit, &current, &wanted).await?;
-    let format = edit.format;
-    let namespace_id = edit.ns.id;
-    let revision = edit.finish(&changes, &body.comment).await?;
-    let stored = items::list(state.db(), namespace_id).await?;
-    Ok(Json(NamespaceText {
-        format: format.as_str().to_owned(),
-        text: render(format, &stored),
-        revision,
-    }))
+    ops::text::put(&state, path.ns(), &body).await.map(Json)
 }
 
 /// Sets and deletes several keys at once, in one transaction: all of the batch is applied or
@@ -253,7 +193,7 @@ pub(crate) async fn batch(
 }
 
 /// Makes the namespace's items those of `wanted`, in its order; returns what changed.
-async fn apply(
+pub(crate) async fn apply(
     edit: &mut Edit<'_>,
     current: &[item::Model],
     wanted: &[Entry],
