@@ -346,7 +346,6 @@ pub(crate) async fn namespaces(
     caller: Caller,
     Path(path): Path<ClusterPath>,
 ) -> Result<Json<Vec<OpenNamespace>>, PortalError> {
-    require_app(&caller, &path.app_id)?;
     let env = state.admins().env(&path.env)?;
     let target = format!(
         "/envs/{}/apps/{}/clusters/{}/namespaces",

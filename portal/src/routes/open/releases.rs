@@ -580,7 +580,6 @@ pub(crate) async fn open_request(
     let author = caller.operator(&state, body.operator.as_deref()).await?;
     let opened = open_as(
         &state,
-        &caller.grants,
         &author,
         &at,
         OpenRequest {
