@@ -348,20 +348,6 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         s.admin_tokens_file.as_deref(),
         s.admin_insecure.unwrap_or(false),
     )?;
-    let runs = |t: Target| targets.contains(&Target::All) || targets.contains(&t);
-    if runs(Target::AdminService)
-        && !runs(Target::Portal)
-        && !admin_credential.has_tokens()
-        && !admin_credential.is_insecure()
-    {
-        bail!(
-            "the admin service listens on admin_addr and changes every configuration, so it needs \
-             a credential: set admin_tokens (LYRE_ADMIN_TOKENS) or admin_tokens_file, each token \
-             at least 32 characters (e.g. `openssl rand -hex 32`); or set admin_insecure \
-             (LYRE_ADMIN_INSECURE=true) to let anyone who reaches the port in"
-        );
-    }
-
     if let Some(secret) = &s.jwt_secret
         && secret.chars().count() < 32
     {
@@ -415,7 +401,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         other => bail!("log_format must be `text` or `json`, not `{other}`"),
     };
 
-    Ok(Config {
+    let config = Config {
         database_url,
         database_max_connections,
         envs,
@@ -441,7 +427,20 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         migrate: s.migrate.unwrap_or(true),
         log: s.log.unwrap_or_else(|| "info".into()),
         log_format,
-    })
+    };
+    // An admin service on a port of its own changes every configuration: it needs a credential.
+    if config.admin_listens()
+        && !config.admin_credential.has_tokens()
+        && !config.admin_credential.is_insecure()
+    {
+        bail!(
+            "the admin service listens on admin_addr and changes every configuration, so it needs \
+             a credential: set admin_tokens (LYRE_ADMIN_TOKENS) or admin_tokens_file, each token \
+             at least 32 characters (e.g. `openssl rand -hex 32`); or set admin_insecure \
+             (LYRE_ADMIN_INSECURE=true) to let anyone who reaches the port in"
+        );
+    }
+    Ok(config)
 }
 
 /// The admin service credential from the tokens given directly and those in `file`.

@@ -67,12 +67,7 @@ const fn p(method: &'static str, route: &'static str, need: Need) -> Permission 
     }
 }
 
-const NS: &str =
-    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}";
-const OPEN_NS: &str =
-    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}";
-
-/// `NS` or `OPEN_NS` followed by a suffix, at compile time.
+/// A namespace's route (of `/api/v1` or `/openapi/v1`) followed by a suffix, at compile time.
 macro_rules! ns {
     ($suffix:literal) => {
         concat!(
@@ -224,8 +219,8 @@ pub const PERMISSIONS: &[Permission] = &[
         "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
         Need::Master,
     ),
-    p("GET", NS, Need::SignedIn),
-    p("DELETE", NS, Need::Master),
+    p("GET", ns!(""), Need::SignedIn),
+    p("DELETE", ns!(""), Need::Master),
     p("GET", ns!("/lock"), Need::View),
     // Items and text.
     p("GET", ns!("/items"), Need::View),
@@ -364,7 +359,7 @@ pub const PERMISSIONS: &[Permission] = &[
         "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
         Need::ReadApp,
     ),
-    p("GET", OPEN_NS, Need::Read),
+    p("GET", open_ns!(""), Need::Read),
     p("GET", open_ns!("/lock"), Need::Read),
     p("GET", open_ns!("/items"), Need::Read),
     p("POST", open_ns!("/items"), Need::Modify),

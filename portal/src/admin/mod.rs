@@ -71,6 +71,25 @@ pub(crate) struct AdminReply {
 }
 
 impl AdminReply {
+    /// An answer of the admin service's router (or of an admin error) in this process.
+    async fn read(response: Response) -> Result<Self, PortalError> {
+        let status = response.status();
+        let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| {
+                PortalError::Internal(format!("reading an admin operation's answer: {e}"))
+            })?
+            .to_bytes();
+        Ok(Self {
+            status,
+            content_type,
+            body,
+        })
+    }
+
     /// The body as `T`, when the admin service answered 2xx; its error otherwise.
     pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T, PortalError> {
         if !self.status.is_success() {
@@ -346,22 +365,7 @@ async fn run<T>(
 ) -> Result<T, PortalError> {
     match lyre_admin_service::ops::acting_as(crate::actor::current(), operation).await {
         Ok(value) => Ok(value),
-        Err(e) => {
-            let response = e.into_response();
-            let status = response.status();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map(http_body_util::Collected::to_bytes)
-                .unwrap_or_default();
-            Err(AdminReply {
-                status,
-                content_type: None,
-                body,
-            }
-            .into_error())
-        }
+        Err(e) => Err(AdminReply::read(e.into_response()).await?.into_error()),
     }
 }
 
@@ -391,19 +395,7 @@ async fn in_process(
         .oneshot(request)
         .await
         .map_err(|e| failed(e.to_string()))?;
-    let status = response.status();
-    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| failed(e.to_string()))?
-        .to_bytes();
-    Ok(AdminReply {
-        status,
-        content_type,
-        body,
-    })
+    AdminReply::read(response).await
 }
 
 /// The innermost cause of an error, which names the actual problem (refused, timed out...).

@@ -83,11 +83,12 @@ pub(crate) async fn status(
 
 async fn env_status(state: &PortalState, env: &str) -> EnvStatus {
     let meta_url = state.settings().meta_url_for(env);
-    let in_process = state.admins().in_process();
+    let in_process = state.admins().in_process().is_some();
     let (config, admin) = tokio::join!(discover(state, &meta_url, "config"), async {
-        match in_process {
-            Some(_) => Ok(Vec::new()),
-            None => discover(state, &meta_url, "admin").await,
+        if in_process {
+            Ok(Vec::new())
+        } else {
+            discover(state, &meta_url, "admin").await
         }
     });
     let (instances, meta_reason) = match (config, admin) {
@@ -98,8 +99,8 @@ async fn env_status(state: &PortalState, env: &str) -> EnvStatus {
         (Err(reason), _) | (_, Err(reason)) => (Vec::new(), Some(reason)),
     };
     let mut services = join_all(instances.into_iter().map(|i| instance_status(state, i))).await;
-    if let Some(router) = in_process {
-        services.push(in_process_status(router).await);
+    if in_process {
+        services.push(in_process_status(state, env).await);
     }
     EnvStatus {
         name: env.to_owned(),
@@ -170,19 +171,16 @@ async fn instance_status(state: &PortalState, instance: ServiceInstance) -> Inst
 }
 
 /// The admin service in this process, ready when its database is.
-async fn in_process_status(router: &axum::Router) -> InstanceStatus {
-    use http_body_util::BodyExt as _;
-    use tower::ServiceExt as _;
-    let request = axum::http::Request::get("/ready")
-        .body(axum::body::Body::empty())
-        .unwrap_or_default();
-    let (status, reason) = match router.clone().oneshot(request).await {
-        Ok(response) if response.status().is_success() => (Status::Up, None),
-        Ok(response) => {
-            let body = response.into_body().collect().await.map(|b| b.to_bytes());
-            let reason = body
+async fn in_process_status(state: &PortalState, env: &str) -> InstanceStatus {
+    let ready = state
+        .admins()
+        .send(env, reqwest::Method::GET, "/ready", None)
+        .await;
+    let (status, reason) = match ready {
+        Ok(reply) if reply.status.is_success() => (Status::Up, None),
+        Ok(reply) => {
+            let reason = serde_json::from_slice::<Health>(&reply.body)
                 .ok()
-                .and_then(|b| serde_json::from_slice::<Health>(&b).ok())
                 .and_then(|h| h.reason);
             (Status::Down, reason.or(Some("not ready".into())))
         }
