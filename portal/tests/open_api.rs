@@ -97,6 +97,19 @@ db_test!(async fn a_consumer_token_edits_and_publishes_within_its_grants(t) {
     assert_eq!(latest["id"], release["id"]);
     let history = with_token(&s, Method::GET, &format!("{OPEN}/releases/histories"), &token, &Value::Null).await.json();
     assert_eq!(history["content"][0]["operation"], "normal_release");
+    // A caller cannot name the identity itself: the portal sends the one it authenticated.
+    let spoofed = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{OPEN}/releases"))
+        .header(header::AUTHORIZATION, &token)
+        .header("x-lyre-actor", "mallory")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"releaseTitle": "spoofed"}).to_string()))
+        .unwrap();
+    assert_eq!(s.portal.send(spoofed).await.status, StatusCode::OK);
+    let audits = s.ok(Method::GET, "/api/v1/audits?size=1", &s.root, &Value::Null).await;
+    let operator = audits["items"][0]["operator"].as_str().unwrap().to_owned();
+    assert!(operator.starts_with("shop-ci (consumer"), "{operator}");
 
     // Outside its grants: 403; an unknown token: 401.
     for (method, path) in [

@@ -191,7 +191,10 @@ pub fn dump(dir: &Path) -> String {
     String::from_utf8(output.stdout)
         .unwrap()
         .lines()
-        .filter(|line| !line.contains("service_registry"))
+        .filter(|line| {
+            !line.starts_with("INSERT INTO service_registry ")
+                && !line.starts_with("INSERT INTO sqlite_sequence VALUES('service_registry',")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
