@@ -467,6 +467,20 @@ pub(crate) async fn delete_namespaces(
     Ok(messages)
 }
 
+/// Writes the release message that wakes the clients of the namespace at `at`, in `db`'s
+/// transaction; announce it to config services once that commits.
+pub(crate) async fn notify(
+    db: &impl ConnectionTrait,
+    at: &NamespaceAt,
+) -> Result<release_message::Model, DbErr> {
+    let message = releases::message_key(
+        at.app_id.as_str(),
+        at.cluster.as_str(),
+        at.namespace.as_str(),
+    );
+    releases::insert_message(db, &at.env, &message).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

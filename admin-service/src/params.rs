@@ -74,12 +74,13 @@ pub(crate) struct ClusterAt {
 }
 
 impl ClusterPath {
-    pub(crate) fn check(&self, state: &AdminState) -> Result<ClusterAt, AdminError> {
-        Ok(ClusterAt {
-            env: state.env(&self.env)?,
-            app_id: app_id(&self.app_id)?,
-            cluster: cluster_name(&self.cluster_name)?,
-        })
+    /// The cluster as named, for an operation to check.
+    pub(crate) fn cluster(&self) -> crate::ops::clusters::ClusterIn<'_> {
+        crate::ops::clusters::ClusterIn {
+            env: &self.env,
+            app_id: &self.app_id,
+            cluster: &self.cluster_name,
+        }
     }
 }
 

@@ -96,16 +96,13 @@ fn api() -> OpenApiRouter<AdminState> {
         .routes(routes!(access_keys::reveal))
         .routes(routes!(instances::of_namespace))
         .routes(routes!(instances::of_release))
-        .routes(routes!(branches::manage::get, branches::manage::create))
-        .routes(routes!(branches::manage::abandon))
-        .routes(routes!(branches::manage::instances))
-        .routes(routes!(branches::rules::get, branches::rules::put))
-        .routes(routes!(
-            branches::overrides::put,
-            branches::overrides::delete
-        ))
-        .routes(routes!(branches::publish::gray_publish))
-        .routes(routes!(branches::publish::merge))
+        .routes(routes!(branches::get, branches::create))
+        .routes(routes!(branches::abandon))
+        .routes(routes!(branches::instances))
+        .routes(routes!(branches::get_rules, branches::put_rules))
+        .routes(routes!(branches::put_override, branches::delete_override))
+        .routes(routes!(branches::gray_publish))
+        .routes(routes!(branches::merge))
 }
 
 /// The OpenAPI document of the admin service.
@@ -135,6 +132,9 @@ fn app(state: AdminState) -> Router {
         .merge(health::routes(readiness))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(crate::actor::layer))
+        .layer(axum::middleware::from_fn(
+            lyre_service_kit::complete::run_to_completion,
+        ))
 }
 
 async fn not_found() -> Response {

@@ -227,7 +227,9 @@ template = "{d}/broken.j2"
     assert!(agent.running());
 
     // A burst of releases: the file ends at the last one, rewritten whole, and one reload.
-    let before = fs::metadata(&properties).unwrap().ino();
+    // Held open, the file's inode stays in use, so a rewrite cannot get its number again.
+    let held = fs::File::open(&properties).unwrap();
+    let before = held.metadata().unwrap().ino();
     for port in [7001, 7002, 7003] {
         publish(
             &server,

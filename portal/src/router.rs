@@ -209,7 +209,10 @@ pub fn router(state: PortalState) -> Router {
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
         .merge(health::routes(readiness))
         .fallback_service(ui::service(ui_dir))
-        .layer(axum::middleware::from_fn(crate::actor::layer));
+        .layer(axum::middleware::from_fn(crate::actor::layer))
+        .layer(axum::middleware::from_fn(
+            lyre_service_kit::complete::run_to_completion,
+        ));
     trace::layer(app, SERVICE_NAME)
 }
 

@@ -247,14 +247,14 @@ db_test!(async fn a_publish_cut_off_at_any_moment_leaves_the_request_published_o
         let limit = if round < WHOLE {
             usize::MAX
         } else {
-            whole * (round - WHOLE + 1) / CUTS
+            (whole * (round - WHOLE + 1) / CUTS).max(1)
         };
         match run_for(limit, s.call(Method::POST, &publish, Some(&alice), &Value::Null)).await {
             (steps, Some(reply)) => {
                 assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-                if round < WHOLE {
-                    whole = whole.min(steps);
-                }
+                // A publish that finished inside its limit was shorter than the scale: the
+                // scale follows it, so the later cuts stay spread over a whole publish.
+                whole = whole.min(steps);
                 continue;
             }
             (_, None) => cut_off += 1,
@@ -276,7 +276,7 @@ db_test!(async fn a_publish_cut_off_at_any_moment_leaves_the_request_published_o
             other => panic!("round {round}: request #{id} left {other:?}: {request}"),
         }
     }
-    assert!(cut_off >= CUTS / 2, "the publish was cut off only {cut_off} times");
+    assert!(cut_off >= CUTS / 3, "the publish was cut off only {cut_off} times");
 });
 
 db_test!(async fn the_admin_service_publishes_and_merges_only_what_was_checked(t) {

@@ -2,6 +2,7 @@
 //! request tracing with request ids, binding and graceful shutdown, registry heartbeats, and the
 //! service credential that guards the admin service.
 
+pub mod complete;
 pub mod credential;
 pub mod env;
 pub mod error;

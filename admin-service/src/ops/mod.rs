@@ -6,10 +6,16 @@
 //! admin service's router.
 
 pub mod access_keys;
+pub mod branches;
+pub mod clusters;
+pub mod instances;
 pub mod items;
+pub mod namespaces;
+pub mod releases;
 pub mod text;
 
 pub use crate::actor::acting_as;
+pub use access_keys::AppIn;
 
 use crate::params::{NamespaceAt, app_id, cluster_name, namespace_name};
 use crate::{AdminError, AdminState};

@@ -5,14 +5,11 @@ use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{Instance, Page};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use lyre_service_kit::time::rfc3339;
-use lyre_store::config::{instances, releases};
-use lyre_store::time::now_millis;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::ops::instances::{self, Recent};
 use crate::params::{NamespacePath, PageQuery};
-use crate::routes::namespaces::existing;
 use crate::routes::releases::read::ReleasePath;
 use crate::{AdminError, AdminState};
 
@@ -26,22 +23,10 @@ pub(crate) struct RecentQuery {
 }
 
 impl RecentQuery {
-    pub(crate) fn since(&self) -> i64 {
-        now_millis() - i64::from(self.within_hours.unwrap_or(24)) * 3_600_000
-    }
-}
-
-pub(crate) fn view(v: instances::InstanceView) -> Instance {
-    Instance {
-        app_id: v.instance.app_id,
-        cluster_name: v.instance.cluster_name,
-        data_center: v.instance.data_center,
-        ip: v.instance.ip,
-        label: v.instance.label,
-        config_cluster_name: v.config.config_cluster_name,
-        release_key: v.config.release_key,
-        release_delivered_at: rfc3339(v.config.release_delivered_at),
-        last_seen_at: rfc3339(v.config.updated_at),
+    pub(crate) fn recent(&self) -> Recent {
+        Recent {
+            within_hours: self.within_hours,
+        }
     }
 }
 
@@ -69,25 +54,9 @@ pub(crate) async fn of_namespace(
     Query(recent): Query<RecentQuery>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Page<Instance>>, AdminError> {
-    let at = path.check(&state)?;
-    existing(state.db(), &at).await?;
-    let request = page.request();
-    let found = instances::of_namespace(
-        state.db(),
-        &at.env,
-        at.app_id.as_str(),
-        Some(at.cluster.as_str()),
-        at.namespace.as_str(),
-        recent.since(),
-        request,
-    )
-    .await?;
-    Ok(Json(Page {
-        items: found.items.into_iter().map(view).collect(),
-        page: request.page,
-        size: request.size,
-        total: found.total,
-    }))
+    instances::of_namespace(&state, path.ns(), recent.recent(), page.request())
+        .await
+        .map(Json)
 }
 
 /// Instances that hold the release (alone or under an app's overrides of a public namespace).
@@ -112,28 +81,13 @@ pub(crate) async fn of_release(
     Query(recent): Query<RecentQuery>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Page<Instance>>, AdminError> {
-    let env = state.env(&path.env)?;
-    let release = releases::find(state.db(), &env, path.release_id)
-        .await?
-        .ok_or_else(|| {
-            AdminError::not_found(
-                "release_not_found",
-                format!("release {} does not exist in {env}", path.release_id),
-            )
-        })?;
-    let request = page.request();
-    let found = instances::of_release(
-        state.db(),
-        &env,
-        &release.release_key,
-        recent.since(),
-        request,
+    instances::of_release(
+        &state,
+        &path.env,
+        path.release_id,
+        recent.recent(),
+        page.request(),
     )
-    .await?;
-    Ok(Json(Page {
-        items: found.items.into_iter().map(view).collect(),
-        page: request.page,
-        size: request.size,
-        total: found.total,
-    }))
+    .await
+    .map(Json)
 }

@@ -8467,9 +8467,9 @@ export interface operations {
     histories: {
         parameters: {
             query?: {
-                /** @description From 0. */
+                /** @description From 0 (default 0). */
                 page?: number;
-                /** @description Entries per page (default 20). */
+                /** @description Entries per page (default 20, at most 500). */
                 size?: number;
             };
             header?: never;

@@ -23,7 +23,10 @@ use serde::de::DeserializeOwned;
 use tower::ServiceExt as _;
 
 mod access_keys;
+mod branches;
+mod clusters;
 mod items;
+mod releases;
 mod text;
 
 use crate::PortalError;
@@ -363,6 +366,9 @@ impl Admins {
 async fn run<T>(
     operation: impl std::future::Future<Output = Result<T, AdminError>>,
 ) -> Result<T, PortalError> {
+    // Boxed: an operation's future holds its whole transaction's state, too large to carry
+    // inline through every handler that awaits it.
+    let operation = Box::pin(operation);
     match lyre_admin_service::ops::acting_as(crate::actor::current(), operation).await {
         Ok(value) => Ok(value),
         Err(e) => Err(AdminReply::read(e.into_response()).await?.into_error()),

@@ -5,29 +5,23 @@
 //! none beyond its gray release).
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{
-    AdminPublish, Branch, GrayRules, Instance, Namespace, OperatorBody, Page, Publish, Release,
-    SetOverride, UpdateGrayRules,
+    AdminPublish, Branch, GrayRules, Instance, Page, Publish, Release, SetOverride, UpdateGrayRules,
 };
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use reqwest::Method;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::queries::{InstancesQuery, OperatorQuery};
+use super::queries::InstancesQuery;
 use super::releases::check_review_bypass;
-use super::scope::{BranchKeyPath, NsAt, NsKeyPath, NsPath, view_admin, with_query};
-use crate::admin::{AdminReply, encode};
+use super::scope::{BranchKeyPath, NsAt, NsKeyPath, NsPath};
 use crate::auth::CurrentUser;
 use crate::envs;
 use crate::rbac::Grants;
 use crate::{PortalError, PortalState};
-
-fn branch_path(at: &NsAt, branch: &str, suffix: &str) -> String {
-    at.admin(&format!("/branches/{}{suffix}", encode(branch)))
-}
 
 /// The namespace's gray branch.
 #[utoipa::path(
@@ -51,9 +45,9 @@ pub(crate) async fn get(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<NsPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Branch>, PortalError> {
     let at = path.at(&state)?;
-    view_admin(&state, &at, "/branches").await
+    state.admins().branch(&at).await.map(Json)
 }
 
 /// Creates the namespace's gray branch (one per namespace and cluster).
@@ -78,15 +72,10 @@ pub(crate) async fn create(
     State(state): State<PortalState>,
     user: CurrentUser,
     Path(path): Path<NsPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<(StatusCode, Json<Branch>), PortalError> {
     let at = path.at(&state)?;
-    let body = OperatorBody {
-        operator: user.username.clone(),
-    };
-    state
-        .admins()
-        .send_json(&at.env, Method::POST, &at.admin("/branches"), &body)
-        .await
+    let branch = state.admins().create_branch(&at, &user.username).await?;
+    Ok((StatusCode::CREATED, Json(branch)))
 }
 
 /// Abandons the branch: its clients go back to main.
@@ -112,18 +101,13 @@ pub(crate) async fn abandon(
     State(state): State<PortalState>,
     user: CurrentUser,
     Path(path): Path<NsKeyPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<StatusCode, PortalError> {
     let at = path.at(&state)?;
-    let target = with_query(
-        &branch_path(&at, &path.key, ""),
-        &OperatorQuery {
-            operator: &user.username,
-        },
-    )?;
-    state
-        .admins()
-        .send(&at.env, Method::DELETE, &target, None)
-        .await
+    let admins = state.admins();
+    admins
+        .abandon_branch(&at, &path.key, &user.username)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The instances on the branch's release.
@@ -151,13 +135,13 @@ pub(crate) async fn instances(
     _user: CurrentUser,
     Path(path): Path<NsKeyPath>,
     Query(query): Query<InstancesQuery>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Page<Instance>>, PortalError> {
     let at = path.at(&state)?;
-    let target = with_query(&branch_path(&at, &path.key, "/instances"), &query)?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &target, None)
+    let admins = state.admins();
+    admins
+        .branch_instances(&at, &path.key, query.recent(), query.request())
         .await
+        .map(Json)
 }
 
 /// Sets the branch's override of a key: a value, or `deleted` to remove the key for gray
@@ -187,18 +171,14 @@ pub(crate) async fn set_override(
     user: CurrentUser,
     Path(path): Path<BranchKeyPath>,
     Json(mut body): Json<SetOverride>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Branch>, PortalError> {
     let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
-    let target = branch_path(
-        &at,
-        &path.branch_name,
-        &format!("/overrides/{}", encode(&path.key)),
-    );
-    state
-        .admins()
-        .send_json(&at.env, Method::PUT, &target, &body)
+    let admins = state.admins();
+    admins
+        .set_override(&at, &path.branch_name, &path.key, &body)
         .await
+        .map(Json)
 }
 
 /// Removes the branch's override of a key: gray clients get main's value again.
@@ -225,22 +205,13 @@ pub(crate) async fn delete_override(
     State(state): State<PortalState>,
     user: CurrentUser,
     Path(path): Path<BranchKeyPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<StatusCode, PortalError> {
     let at = path.at(&state)?;
-    let target = with_query(
-        &branch_path(
-            &at,
-            &path.branch_name,
-            &format!("/overrides/{}", encode(&path.key)),
-        ),
-        &OperatorQuery {
-            operator: &user.username,
-        },
-    )?;
-    state
-        .admins()
-        .send(&at.env, Method::DELETE, &target, None)
-        .await
+    let admins = state.admins();
+    admins
+        .delete_override(&at, &path.branch_name, &path.key, &user.username)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who gets the branch's release.
@@ -266,17 +237,9 @@ pub(crate) async fn rules(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<NsKeyPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<GrayRules>, PortalError> {
     let at = path.at(&state)?;
-    state
-        .admins()
-        .send(
-            &at.env,
-            Method::GET,
-            &branch_path(&at, &path.key, "/rules"),
-            None,
-        )
-        .await
+    state.admins().gray_rules(&at, &path.key).await.map(Json)
 }
 
 /// Replaces the branch's rules; clients whose selection changes are notified.
@@ -305,18 +268,11 @@ pub(crate) async fn set_rules(
     user: CurrentUser,
     Path(path): Path<NsKeyPath>,
     Json(mut body): Json<UpdateGrayRules>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<GrayRules>, PortalError> {
     let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
-    state
-        .admins()
-        .send_json(
-            &at.env,
-            Method::PUT,
-            &branch_path(&at, &path.key, "/rules"),
-            &body,
-        )
-        .await
+    let admins = state.admins();
+    admins.set_gray_rules(&at, &path.key, &body).await.map(Json)
 }
 
 /// Gray-publishes the branch: main's latest release with its overrides, to the clients its
@@ -345,7 +301,7 @@ pub(crate) async fn publish(
     user: CurrentUser,
     Path(path): Path<NsKeyPath>,
     Json(mut body): Json<Publish>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<(StatusCode, Json<Release>), PortalError> {
     let at = path.at(&state)?;
     check_review_bypass(
         &state,
@@ -356,19 +312,16 @@ pub(crate) async fn publish(
     )
     .await?;
     body.operator.clone_from(&user.username);
-    state
+    let command = AdminPublish::from(body);
+    let release = state
         .admins()
-        .send_json(
-            &at.env,
-            Method::POST,
-            &branch_path(&at, &path.key, "/releases"),
-            &body,
-        )
-        .await
+        .gray_publish(&at, &path.key, &command)
+        .await?;
+    Ok((StatusCode::CREATED, Json(release)))
 }
 
 /// Whether the branch is deleted after merging.
-#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MergeQuery {
@@ -409,9 +362,9 @@ pub(crate) async fn merge(
     Path(path): Path<NsKeyPath>,
     Query(query): Query<MergeQuery>,
     Json(body): Json<Publish>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<(StatusCode, Json<Release>), PortalError> {
     let at = path.at(&state)?;
-    merge_as(
+    let release = merge_as(
         &state,
         &user.grants,
         &user.username,
@@ -420,7 +373,8 @@ pub(crate) async fn merge(
         query.delete_branch,
         body,
     )
-    .await
+    .await?;
+    Ok((StatusCode::CREATED, Json(release)))
 }
 
 /// Merges `branch` for `operator`.
@@ -432,7 +386,7 @@ pub(crate) async fn merge_as(
     branch: &str,
     delete_branch: bool,
     mut body: Publish,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Release, PortalError> {
     let rules = envs::rules(state.db(), &at.env).await?;
     body.operator = operator.to_owned();
     body.revision = None;
@@ -446,21 +400,15 @@ pub(crate) async fn merge_as(
     } else if body.publish.is_emergency_publish {
         check_review_bypass(state, grants, at, true, "merge").await?;
     }
-    let target = with_query(
-        &branch_path(at, branch, "/merge"),
-        &MergeQuery { delete_branch },
-    )?;
-    state
-        .admins()
-        .send_json(&at.env, Method::POST, &target, &body)
-        .await
+    let admins = state.admins();
+    admins.merge(at, branch, delete_branch, &body).await
 }
 
 /// A merge publishes main's items with the branch's overrides: in an environment that
 /// requires review, all of it must have gone out through review already. The revisions of
 /// main and the branch that were checked.
 async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(i64, i64), PortalError> {
-    let main: Namespace = state.admins().get(&at.env, &at.admin("")).await?;
+    let main = state.admins().namespace(at).await?;
     if main.has_unpublished_changes {
         return Err(PortalError::ReviewRequired(format!(
             "{} requires review: {at} has unpublished changes; publish them through a release \
@@ -468,7 +416,7 @@ async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(i64, i6
             at.env
         )));
     }
-    let branch: Branch = state.admins().get(&at.env, &at.admin("/branches")).await?;
+    let branch = state.admins().branch(at).await?;
     if branch.latest_release.is_none() || !branch.pending_changes.is_empty() {
         return Err(PortalError::ReviewRequired(format!(
             "{} requires review: branch `{}` has overrides that were not gray-published; publish \

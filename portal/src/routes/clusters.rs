@@ -2,24 +2,18 @@
 //! and deletes clusters and associates public namespaces.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use futures_util::future::join_all;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{AssociateNamespace, Cluster, CreateCluster, Namespace, NamespaceLock};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Path;
-use reqwest::Method;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::queries::OperatorQuery;
-use super::scope::{AppPath, ClusterPath, EnvAppPath, NsPath, view_admin, with_query};
-use crate::admin::{AdminReply, encode};
+use super::scope::{AppPath, ClusterPath, EnvAppPath, NsPath};
 use crate::auth::CurrentUser;
 use crate::{PortalError, PortalState};
-
-fn cluster_base(env: &str, app: &str) -> String {
-    format!("/envs/{}/apps/{}/clusters", encode(env), encode(app))
-}
 
 /// The clusters of an app in one environment.
 #[utoipa::path(
@@ -40,12 +34,9 @@ pub(crate) async fn list(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<EnvAppPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Vec<Cluster>>, PortalError> {
     let env = state.admins().env(&path.env)?;
-    state
-        .admins()
-        .send(&env, Method::GET, &cluster_base(&env, &path.app_id), None)
-        .await
+    state.admins().clusters(&env, &path.app_id).await.map(Json)
 }
 
 /// Creates a cluster, with every namespace the app defines (the app's masters only).
@@ -70,13 +61,12 @@ pub(crate) async fn create(
     user: CurrentUser,
     Path(path): Path<EnvAppPath>,
     Json(mut body): Json<CreateCluster>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<(StatusCode, Json<Cluster>), PortalError> {
     let env = state.admins().env(&path.env)?;
     body.operator.clone_from(&user.username);
-    state
-        .admins()
-        .send_json(&env, Method::POST, &cluster_base(&env, &path.app_id), &body)
-        .await
+    let admins = state.admins();
+    let cluster = admins.create_cluster(&env, &path.app_id, &body).await?;
+    Ok((StatusCode::CREATED, Json(cluster)))
 }
 
 /// One cluster.
@@ -99,14 +89,13 @@ pub(crate) async fn get(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<ClusterPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Cluster>, PortalError> {
     let env = state.admins().env(&path.env)?;
-    let target = format!(
-        "{}/{}",
-        cluster_base(&env, &path.app_id),
-        encode(&path.cluster_name)
-    );
-    state.admins().send(&env, Method::GET, &target, None).await
+    let admins = state.admins();
+    admins
+        .cluster(&env, &path.app_id, &path.cluster_name)
+        .await
+        .map(Json)
 }
 
 /// Deletes a cluster and its namespaces (the app's masters only; never `default`).
@@ -130,22 +119,13 @@ pub(crate) async fn delete(
     State(state): State<PortalState>,
     user: CurrentUser,
     Path(path): Path<ClusterPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<StatusCode, PortalError> {
     let env = state.admins().env(&path.env)?;
-    let target = with_query(
-        &format!(
-            "{}/{}",
-            cluster_base(&env, &path.app_id),
-            encode(&path.cluster_name)
-        ),
-        &OperatorQuery {
-            operator: &user.username,
-        },
-    )?;
-    state
-        .admins()
-        .send(&env, Method::DELETE, &target, None)
-        .await
+    let admins = state.admins();
+    admins
+        .delete_cluster(&env, &path.app_id, &path.cluster_name, &user.username)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The namespaces of a cluster (without their items).
@@ -168,14 +148,13 @@ pub(crate) async fn namespaces(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<ClusterPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Vec<Namespace>>, PortalError> {
     let env = state.admins().env(&path.env)?;
-    let target = format!(
-        "{}/{}/namespaces",
-        cluster_base(&env, &path.app_id),
-        encode(&path.cluster_name)
-    );
-    state.admins().send(&env, Method::GET, &target, None).await
+    let admins = state.admins();
+    admins
+        .namespaces(&env, &path.app_id, &path.cluster_name)
+        .await
+        .map(Json)
 }
 
 /// Associates another app's public namespace into this cluster (the app's masters only).
@@ -202,18 +181,14 @@ pub(crate) async fn associate(
     user: CurrentUser,
     Path(path): Path<ClusterPath>,
     Json(mut body): Json<AssociateNamespace>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<(StatusCode, Json<Namespace>), PortalError> {
     let env = state.admins().env(&path.env)?;
     body.operator.clone_from(&user.username);
-    let target = format!(
-        "{}/{}/namespaces",
-        cluster_base(&env, &path.app_id),
-        encode(&path.cluster_name)
-    );
-    state
-        .admins()
-        .send_json(&env, Method::POST, &target, &body)
-        .await
+    let admins = state.admins();
+    let namespace = admins
+        .associate(&env, &path.app_id, &path.cluster_name, &body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(namespace)))
 }
 
 /// One namespace (without its items).
@@ -234,12 +209,9 @@ pub(crate) async fn namespace(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<NsPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Namespace>, PortalError> {
     let at = path.at(&state)?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &at.admin(""), None)
-        .await
+    state.admins().namespace(&at).await.map(Json)
 }
 
 /// Removes an associated public namespace (and this app's overrides of it) from the cluster
@@ -262,18 +234,10 @@ pub(crate) async fn delete_namespace(
     State(state): State<PortalState>,
     user: CurrentUser,
     Path(path): Path<NsPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<StatusCode, PortalError> {
     let at = path.at(&state)?;
-    let target = with_query(
-        &at.admin(""),
-        &OperatorQuery {
-            operator: &user.username,
-        },
-    )?;
-    state
-        .admins()
-        .send(&at.env, Method::DELETE, &target, None)
-        .await
+    state.admins().dissociate(&at, &user.username).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who holds a namespace's edit lock, where the environment locks namespaces.
@@ -294,9 +258,9 @@ pub(crate) async fn lock(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<NsPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<NamespaceLock>, PortalError> {
     let at = path.at(&state)?;
-    view_admin(&state, &at, "/lock").await
+    state.admins().namespace_lock(&at).await.map(Json)
 }
 
 /// An app across environments: each environment's clusters and their namespaces.
@@ -370,11 +334,12 @@ async fn env_overview(
     env: &str,
     app: &str,
 ) -> Result<Vec<ClusterOverview>, PortalError> {
-    let clusters: Vec<Cluster> = state.admins().get(env, &cluster_base(env, app)).await?;
-    let namespaces = join_all(clusters.iter().map(|c| async move {
-        let target = format!("{}/{}/namespaces", cluster_base(env, app), encode(&c.name));
-        state.admins().get::<Vec<Namespace>>(env, &target).await
-    }))
+    let clusters = state.admins().clusters(env, app).await?;
+    let namespaces = join_all(
+        clusters
+            .iter()
+            .map(|c| state.admins().namespaces(env, app, &c.name)),
+    )
     .await;
     clusters
         .into_iter()

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::queries::CommitsQuery;
-use super::scope::{NsKeyPath, NsPath, view_admin, with_query};
+use super::scope::{NsKeyPath, NsPath, with_query};
 use crate::admin::AdminReply;
 use crate::auth::CurrentUser;
 use crate::{PortalError, PortalState};
@@ -263,9 +263,9 @@ pub(crate) async fn changes(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<NsPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<UnpublishedChanges>, PortalError> {
     let at = path.at(&state)?;
-    view_admin(&state, &at, "/changes").await
+    state.admins().changes(&at).await.map(Json)
 }
 
 /// The namespace's change history, newest first.

@@ -1,7 +1,16 @@
 //! Query strings the portal passes on to the admin service.
 
+use lyre_admin_service::ops::instances::Recent;
+use lyre_store::page::PageRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
+
+/// Entries per page when a query names no size.
+const DEFAULT_SIZE: u64 = 20;
+
+fn page_request(page: Option<u64>, size: Option<u64>) -> PageRequest {
+    PageRequest::new(page.unwrap_or(0), size.unwrap_or(DEFAULT_SIZE))
+}
 
 /// Which page of a list.
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
@@ -13,6 +22,12 @@ pub(crate) struct PageQuery {
     /// Entries per page (default 20, at most 500).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+}
+
+impl PageQuery {
+    pub(crate) fn request(&self) -> PageRequest {
+        page_request(self.page, self.size)
+    }
 }
 
 /// A page of apps, optionally narrowed.
@@ -59,6 +74,18 @@ pub(crate) struct InstancesQuery {
     /// Entries per page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+}
+
+impl InstancesQuery {
+    pub(crate) fn request(&self) -> PageRequest {
+        page_request(self.page, self.size)
+    }
+
+    pub(crate) fn recent(&self) -> Recent {
+        Recent {
+            within_hours: self.within_hours,
+        }
+    }
 }
 
 /// The operator the admin service records, set by the portal from the caller.

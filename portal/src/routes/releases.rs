@@ -2,21 +2,19 @@
 //! and rolling back, and the instances that received them.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{
-    Instance, Page, Publish, Release, ReleaseComparison, ReleaseHistory, ReleaseSummary, Rollback,
+    AdminPublish, Instance, Page, Publish, Release, ReleaseComparison, ReleaseHistory,
+    ReleaseSummary, Rollback,
 };
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use reqwest::Method;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::queries::{InstancesQuery, PageQuery};
-use super::scope::{
-    EnvPath, NsAt, NsPath, ReleasePath, require, require_view, view_admin, with_query,
-};
-use crate::admin::{AdminReply, encode};
+use super::scope::{EnvPath, NsAt, NsPath, ReleasePath, require, require_view};
 use crate::auth::CurrentUser;
 use crate::envs;
 use crate::rbac::{Action, Grants};
@@ -46,9 +44,10 @@ pub(crate) async fn publish(
     user: CurrentUser,
     Path(path): Path<NsPath>,
     Json(body): Json<Publish>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<(StatusCode, Json<Release>), PortalError> {
     let at = path.at(&state)?;
-    publish_directly(&state, &user.grants, &user.username, &at, body).await
+    let release = publish_directly(&state, &user.grants, &user.username, &at, body).await?;
+    Ok((StatusCode::CREATED, Json(release)))
 }
 
 /// A publish that is not a release request's: allowed with the release permission where the
@@ -60,14 +59,16 @@ pub(crate) async fn publish_directly(
     operator: &str,
     at: &NsAt,
     mut body: Publish,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Release, PortalError> {
     check_review_bypass(state, grants, at, body.is_emergency_publish, "publish").await?;
     // A `revision` the caller sends makes sure what they reviewed on screen is what goes out.
     body.operator = operator.to_owned();
-    state
-        .admins()
-        .send_json(&at.env, Method::POST, &at.admin("/releases"), &body)
-        .await
+    let command = AdminPublish {
+        publish: body,
+        release_request: None,
+        main_revision: None,
+    };
+    state.admins().publish(at, &command).await
 }
 
 /// Refuses an unreviewed `what` where the environment requires review, unless it is an
@@ -118,13 +119,13 @@ pub(crate) async fn list(
     _user: CurrentUser,
     Path(path): Path<NsPath>,
     Query(query): Query<PageQuery>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Page<ReleaseSummary>>, PortalError> {
     let at = path.at(&state)?;
-    let target = with_query(&at.admin("/releases"), &query)?;
     state
         .admins()
-        .send(&at.env, Method::GET, &target, None)
+        .releases(&at, query.request())
         .await
+        .map(Json)
 }
 
 /// Everything that happened to the namespace's releases, newest first.
@@ -148,13 +149,13 @@ pub(crate) async fn histories(
     _user: CurrentUser,
     Path(path): Path<NsPath>,
     Query(query): Query<PageQuery>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Page<ReleaseHistory>>, PortalError> {
     let at = path.at(&state)?;
-    let target = with_query(&at.admin("/releases/histories"), &query)?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &target, None)
+    let admins = state.admins();
+    admins
+        .release_histories(&at, query.request())
         .await
+        .map(Json)
 }
 
 /// The release clients get now.
@@ -176,9 +177,9 @@ pub(crate) async fn latest(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<NsPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Release>, PortalError> {
     let at = path.at(&state)?;
-    view_admin(&state, &at, "/releases/latest").await
+    state.admins().latest_release(&at).await.map(Json)
 }
 
 /// The instances that read the namespace recently, and which release each got.
@@ -202,13 +203,13 @@ pub(crate) async fn instances(
     _user: CurrentUser,
     Path(path): Path<NsPath>,
     Query(query): Query<InstancesQuery>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Page<Instance>>, PortalError> {
     let at = path.at(&state)?;
-    let target = with_query(&at.admin("/instances"), &query)?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &target, None)
+    let admins = state.admins();
+    admins
+        .instances(&at, query.recent(), query.request())
         .await
+        .map(Json)
 }
 
 /// The release `id` of `env` and the namespace it belongs to.
@@ -218,10 +219,7 @@ pub(crate) async fn release_at(
     id: i64,
 ) -> Result<(Release, NsAt), PortalError> {
     let env = state.admins().env(env)?;
-    let release: Release = state
-        .admins()
-        .get(&env, &format!("/envs/{}/releases/{id}", encode(&env)))
-        .await?;
+    let release = state.admins().release(&env, id).await?;
     let at = NsAt::new(
         state,
         &env,
@@ -280,25 +278,18 @@ pub(crate) async fn release_instances(
     user: CurrentUser,
     Path(path): Path<ReleasePath>,
     Query(query): Query<InstancesQuery>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Page<Instance>>, PortalError> {
     let (_, at) = release_at(&state, &path.env, path.release_id).await?;
     require_view(&state, &user.grants, &at).await?;
-    let target = with_query(
-        &format!(
-            "/envs/{}/releases/{}/instances",
-            encode(&at.env),
-            path.release_id
-        ),
-        &query,
-    )?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &target, None)
+    let admins = state.admins();
+    admins
+        .release_instances(&at.env, path.release_id, query.recent(), query.request())
         .await
+        .map(Json)
 }
 
 /// Two releases to compare.
-#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CompareQuery {
@@ -327,7 +318,7 @@ pub(crate) async fn compare(
     user: CurrentUser,
     Path(path): Path<EnvPath>,
     Query(query): Query<CompareQuery>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<ReleaseComparison>, PortalError> {
     for id in [query.base_release_id, query.to_release_id] {
         if id != 0 {
             let (_, at) = release_at(&state, &path.env, id).await?;
@@ -335,8 +326,11 @@ pub(crate) async fn compare(
         }
     }
     let env = state.admins().env(&path.env)?;
-    let target = with_query(&format!("/envs/{}/releases/compare", encode(&env)), &query)?;
-    state.admins().send(&env, Method::GET, &target, None).await
+    let admins = state.admins();
+    admins
+        .compare_releases(&env, query.base_release_id, query.to_release_id)
+        .await
+        .map(Json)
 }
 
 /// Where a rollback goes.
@@ -345,14 +339,6 @@ pub(crate) async fn compare(
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RollbackQuery {
     /// The earlier release to go back to; by default the one before.
-    to_release_id: Option<i64>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AdminRollbackQuery<'a> {
-    operator: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     to_release_id: Option<i64>,
 }
 
@@ -381,7 +367,7 @@ pub(crate) async fn rollback(
     user: CurrentUser,
     Path(path): Path<ReleasePath>,
     Query(query): Query<RollbackQuery>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Rollback>, PortalError> {
     rollback_as(
         &state,
         &user.grants,
@@ -391,6 +377,7 @@ pub(crate) async fn rollback(
         query.to_release_id,
     )
     .await
+    .map(Json)
 }
 
 /// Rolls back release `id` of `env` for `operator`, who needs the release permission.
@@ -401,18 +388,9 @@ pub(crate) async fn rollback_as(
     env: &str,
     id: i64,
     to_release_id: Option<i64>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Rollback, PortalError> {
     let (_, at) = release_at(state, env, id).await?;
     require(grants, Action::Release, &at)?;
-    let target = with_query(
-        &format!("/envs/{}/releases/{id}/rollback", encode(&at.env)),
-        &AdminRollbackQuery {
-            operator,
-            to_release_id,
-        },
-    )?;
-    state
-        .admins()
-        .send(&at.env, Method::PUT, &target, None)
-        .await
+    let admins = state.admins();
+    admins.rollback(&at.env, id, operator, to_release_id).await
 }

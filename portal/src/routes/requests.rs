@@ -11,9 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use futures_util::future::join_all;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{
-    AdminPublish, Branch, KeyChange, Page, Publish, Release, UnpublishedChanges,
-};
+use lyre_protocol::admin::{AdminPublish, KeyChange, Page, Publish, Release};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
 use lyre_service_kit::time::rfc3339;
@@ -21,12 +19,10 @@ use lyre_store::entity::release_request;
 use lyre_store::page::PageRequest;
 use lyre_store::reviews::{self, Filter, Move, NewRequest};
 use lyre_store::{is_unique_violation, write};
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::scope::{NsAt, NsPath, require_view};
-use crate::admin::encode;
 use crate::auth::CurrentUser;
 use crate::rbac::{Action, Grants};
 use crate::{PortalError, PortalState};
@@ -135,8 +131,7 @@ pub(crate) async fn pending(
 ) -> Result<Pending, PortalError> {
     match branch {
         None => {
-            let changes: UnpublishedChanges =
-                state.admins().get(&at.env, &at.admin("/changes")).await?;
+            let changes = state.admins().changes(at).await?;
             Ok(Pending {
                 changes: changes.changes,
                 base_release_id: changes.base_release.map_or(0, |r| r.id),
@@ -144,7 +139,7 @@ pub(crate) async fn pending(
             })
         }
         Some(name) => {
-            let branch: Branch = state.admins().get(&at.env, &at.admin("/branches")).await?;
+            let branch = state.admins().branch(at).await?;
             if branch.branch_name != name {
                 return Err(PortalError::NotFound(format!(
                     "{at} has no gray branch `{name}`"
@@ -658,28 +653,26 @@ pub(crate) async fn publish_as(
         release_request: Some(id),
         main_revision: None,
     };
-    let target = match branch_of(&r) {
-        None => at.admin("/releases"),
-        Some(branch) => at.admin(&format!("/branches/{}/releases", encode(branch))),
+    let admins = state.admins();
+    let published = match branch_of(&r) {
+        None => admins.publish(&at, &body).await,
+        Some(branch) => admins.gray_publish(&at, branch, &body).await,
     };
-    let reply = state
-        .admins()
-        .send_json(&at.env, Method::POST, &target, &body)
-        .await?;
-    if reply.status == StatusCode::CONFLICT {
-        // Either the namespace moved past the frozen revision, or someone else published,
-        // rejected or withdrew the request meanwhile.
-        return Err(match reviews::find(state.db(), id).await? {
-            Some(now) if now.status == reviews::APPROVED => stale_error(id),
-            Some(now) => PortalError::Conflict(format!(
-                "release request #{id} is {} now (changed meanwhile); nothing was published",
-                now.status
-            )),
-            None => stale_error(id),
-        });
+    match published {
+        Err(PortalError::Admin { status, .. }) if status == StatusCode::CONFLICT => {
+            // Either the namespace moved past the frozen revision, or someone else published,
+            // rejected or withdrew the request meanwhile.
+            Err(match reviews::find(state.db(), id).await? {
+                Some(now) if now.status == reviews::APPROVED => stale_error(id),
+                Some(now) => PortalError::Conflict(format!(
+                    "release request #{id} is {} now (changed meanwhile); nothing was published",
+                    now.status
+                )),
+                None => stale_error(id),
+            })
+        }
+        other => other,
     }
-    let release: Release = reply.json()?;
-    Ok(release)
 }
 
 /// Freezes the namespace's current changes into the request again, after it went stale; it is

@@ -1,12 +1,10 @@
 //! The paths of `/api/v1` (and `/openapi/v1`), what they name, and the checks every endpoint
 //! makes before it reaches the admin service.
 
-use axum::http::Method;
-use lyre_protocol::admin::Namespace;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use crate::admin::{AdminReply, encode};
+use crate::admin::encode;
 use crate::envs;
 use crate::rbac::{Action, Grants, Scope};
 use crate::{PortalError, PortalState};
@@ -191,19 +189,6 @@ pub(crate) fn with_query<Q: Serialize>(path: &str, query: &Q) -> Result<String, 
     })
 }
 
-/// `GET` of `suffix` under the namespace at `at`, from its environment's admin service (for
-/// endpoints whose permission row asks to view it).
-pub(crate) async fn view_admin(
-    state: &PortalState,
-    at: &NsAt,
-    suffix: &str,
-) -> Result<AdminReply, PortalError> {
-    state
-        .admins()
-        .send(&at.env, Method::GET, &at.admin(suffix), None)
-        .await
-}
-
 /// Whether `grants` may read the configuration of the namespace at `at`: everyone signed in
 /// may, except where the environment shows private namespaces to the app's members only.
 pub(crate) async fn require_view(
@@ -218,7 +203,7 @@ pub(crate) async fn require_view(
     if !rules.member_only_view {
         return Ok(());
     }
-    let namespace: Namespace = state.admins().get(&at.env, &at.admin("")).await?;
+    let namespace = state.admins().namespace(at).await?;
     if namespace.is_public {
         return Ok(());
     }

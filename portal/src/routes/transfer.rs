@@ -11,9 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{
-    ChangeKind, Cluster, Item, ItemBatch, ItemBatchResult, KeyChange, Namespace, SetItem,
-};
+use lyre_protocol::admin::{ChangeKind, Item, ItemBatch, ItemBatchResult, KeyChange, SetItem};
 use lyre_protocol::format::{Format, validate_content};
 use lyre_protocol::properties;
 use lyre_service_kit::Json;
@@ -23,7 +21,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::scope::{EnvAppPath, NsAt, NsPath, require, require_view};
-use crate::admin::encode;
 use crate::auth::CurrentUser;
 use crate::rbac::{Action, Grants};
 use crate::{PortalError, PortalState};
@@ -83,7 +80,7 @@ pub(crate) struct Comparison {
 
 /// Items of `at` as an ordered key → value map (the trailing comment is no item).
 async fn items_of(state: &PortalState, at: &NsAt) -> Result<Vec<Item>, PortalError> {
-    let items: Vec<Item> = state.admins().get(&at.env, &at.admin("/items")).await?;
+    let items = state.admins().items(at).await?;
     Ok(items.into_iter().filter(|i| !i.key.is_empty()).collect())
 }
 
@@ -218,7 +215,7 @@ pub(crate) async fn copy(
     require(&user.grants, Action::Modify, &to)?;
     require_view(&state, &user.grants, &from).await?;
     let (from_items, to_items) = tokio::try_join!(items_of(&state, &from), items_of(&state, &to))?;
-    let to_namespace: Namespace = state.admins().get(&to.env, &to.admin("")).await?;
+    let to_namespace = state.admins().namespace(&to).await?;
     let mut batch = ItemBatch {
         set: Vec::new(),
         delete: Vec::new(),
@@ -323,23 +320,13 @@ pub(crate) async fn export_app(
     Path(path): Path<EnvAppPath>,
 ) -> Result<Response, PortalError> {
     let env = state.admins().env(&path.env)?;
-    let base = format!(
-        "/envs/{}/apps/{}/clusters",
-        encode(&env),
-        encode(&path.app_id)
-    );
-    let clusters: Vec<Cluster> = state.admins().get(&env, &base).await?;
+    let clusters = state.admins().clusters(&env, &path.app_id).await?;
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for cluster in clusters {
-        let namespaces: Vec<Namespace> = state
-            .admins()
-            .get(
-                &env,
-                &format!("{base}/{}/namespaces", encode(&cluster.name)),
-            )
-            .await?;
+        let admins = state.admins();
+        let namespaces = admins.namespaces(&env, &path.app_id, &cluster.name).await?;
         for namespace in namespaces {
             let at = NsAt::new(
                 &state,
@@ -456,7 +443,7 @@ async fn plan(
     policy: Policy,
 ) -> Result<Plan, PortalError> {
     require(grants, Action::Modify, &at)?;
-    let namespace: Namespace = state.admins().get(&at.env, &at.admin("")).await?;
+    let namespace = state.admins().namespace(&at).await?;
     let format = Format::parse(&namespace.format).unwrap_or(Format::Txt);
     let wanted = file_items(format, file, text)?;
     let existing = items_of(state, &at).await?;

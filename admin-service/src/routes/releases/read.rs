@@ -1,25 +1,19 @@
-//! Reading releases: a page of them, the latest, one, the difference between two, the
+//! Reading releases (over HTTP; see `crate::ops::releases`): a page of them, the latest, one, the difference between two, the
 //! unpublished changes, and release history.
-
-use std::collections::HashMap;
 
 use axum::extract::State;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{
     Page, Release, ReleaseComparison, ReleaseHistory, ReleaseSummary, UnpublishedChanges,
 };
-use lyre_protocol::config::Configurations;
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use lyre_store::config::{items, releases};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::release_not_found;
-use crate::domain::{configurations_of, diff};
+use crate::ops::releases;
 use crate::params::{NamespacePath, PageQuery};
-use crate::routes::namespaces::existing;
-use crate::{AdminError, AdminState, view};
+use crate::{AdminError, AdminState};
 
 /// The namespace's releases, newest first (abandoned ones included and marked).
 #[utoipa::path(
@@ -43,16 +37,9 @@ pub(crate) async fn list(
     Path(path): Path<NamespacePath>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Page<ReleaseSummary>>, AdminError> {
-    let at = path.check(&state)?;
-    existing(state.db(), &at).await?;
-    let request = page.request();
-    let found = releases::list(state.db(), at.r(), request).await?;
-    Ok(Json(Page {
-        items: found.items.iter().map(view::release_summary).collect(),
-        page: request.page,
-        size: request.size,
-        total: found.total,
-    }))
+    releases::list(&state, path.ns(), page.request())
+        .await
+        .map(Json)
 }
 
 /// The release served now: the latest that is not abandoned.
@@ -75,17 +62,7 @@ pub(crate) async fn latest(
     State(state): State<AdminState>,
     Path(path): Path<NamespacePath>,
 ) -> Result<Json<Release>, AdminError> {
-    let at = path.check(&state)?;
-    existing(state.db(), &at).await?;
-    let release = releases::latest_active(state.db(), at.r())
-        .await?
-        .ok_or_else(|| {
-            AdminError::not_found(
-                "release_not_found",
-                format!("namespace {at} has never been published"),
-            )
-        })?;
-    Ok(Json(view::release(release)?))
+    releases::latest(&state, path.ns()).await.map(Json)
 }
 
 /// `/envs/{env}/releases/{releaseId}`.
@@ -111,11 +88,9 @@ pub(crate) async fn get(
     State(state): State<AdminState>,
     Path(path): Path<ReleasePath>,
 ) -> Result<Json<Release>, AdminError> {
-    let env = state.env(&path.env)?;
-    let release = releases::find(state.db(), &env, path.release_id)
-        .await?
-        .ok_or_else(|| release_not_found(&env, path.release_id))?;
-    Ok(Json(view::release(release)?))
+    releases::get(&state, &path.env, path.release_id)
+        .await
+        .map(Json)
 }
 
 /// `?baseReleaseId=&toReleaseId=`.
@@ -152,27 +127,14 @@ pub(crate) async fn compare(
     Path(path): Path<EnvPath>,
     Query(query): Query<CompareQuery>,
 ) -> Result<Json<ReleaseComparison>, AdminError> {
-    let env = state.env(&path.env)?;
-    let load = |id: i64| {
-        let state = state.clone();
-        let env = env.clone();
-        async move {
-            if id == 0 {
-                return Ok(Configurations::default());
-            }
-            let release = releases::find(state.db(), &env, id)
-                .await?
-                .ok_or_else(|| release_not_found(&env, id))?;
-            view::configurations(&release)
-        }
-    };
-    let base = load(query.base_release_id).await?;
-    let to = load(query.to_release_id).await?;
-    Ok(Json(ReleaseComparison {
-        base_release_id: query.base_release_id,
-        to_release_id: query.to_release_id,
-        changes: diff(&base, &to),
-    }))
+    releases::compare(
+        &state,
+        &path.env,
+        query.base_release_id,
+        query.to_release_id,
+    )
+    .await
+    .map(Json)
 }
 
 /// The changes not yet published: the namespace's items against its latest release. This is
@@ -196,19 +158,7 @@ pub(crate) async fn changes(
     State(state): State<AdminState>,
     Path(path): Path<NamespacePath>,
 ) -> Result<Json<UnpublishedChanges>, AdminError> {
-    let at = path.check(&state)?;
-    let (ns, def) = existing(state.db(), &at).await?;
-    let current = configurations_of(&items::list(state.db(), ns.id).await?, def.format());
-    let latest = releases::latest_active(state.db(), at.r()).await?;
-    let released = match &latest {
-        Some(release) => view::configurations(release)?,
-        None => Configurations::default(),
-    };
-    Ok(Json(UnpublishedChanges {
-        base_release: latest.as_ref().map(view::release_summary),
-        revision: ns.revision,
-        changes: diff(&released, &current),
-    }))
+    releases::changes(&state, path.ns()).await.map(Json)
 }
 
 /// The namespace's release history, newest first, each entry with its operation.
@@ -233,26 +183,7 @@ pub(crate) async fn histories(
     Path(path): Path<NamespacePath>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Page<ReleaseHistory>>, AdminError> {
-    let at = path.check(&state)?;
-    existing(state.db(), &at).await?;
-    let request = page.request();
-    let found = releases::list_history(state.db(), at.r(), request).await?;
-    let ids: Vec<i64> = found.items.iter().map(|h| h.release_id).collect();
-    let titles: HashMap<i64, String> = releases::titles(state.db(), &ids)
-        .await?
-        .into_iter()
-        .collect();
-    Ok(Json(Page {
-        items: found
-            .items
-            .into_iter()
-            .map(|h| {
-                let title = titles.get(&h.release_id).cloned().unwrap_or_default();
-                view::history(h, title)
-            })
-            .collect(),
-        page: request.page,
-        size: request.size,
-        total: found.total,
-    }))
+    releases::histories(&state, path.ns(), page.request())
+        .await
+        .map(Json)
 }

@@ -12,10 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use futures_util::future::join_all;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{
-    App, AppNamespace, Cluster, CreateApp, CreateAppNamespace, CreateCluster, Item, Namespace,
-    NamespaceLock, Page,
-};
+use lyre_protocol::admin::{App, AppNamespace, CreateApp, CreateAppNamespace, CreateCluster, Page};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
 use reqwest::Method;
@@ -87,14 +84,10 @@ pub(crate) async fn env_clusters(
     Path(path): Path<AppPath>,
 ) -> Result<Json<Vec<OpenEnvClusters>>, PortalError> {
     let envs = state.admins().envs().to_vec();
-    let found = join_all(envs.iter().map(|env| async {
-        let target = format!(
-            "/envs/{}/apps/{}/clusters",
-            encode(env),
-            encode(&path.app_id)
-        );
-        state.admins().get::<Vec<Cluster>>(env, &target).await
-    }))
+    let found = join_all(
+        envs.iter()
+            .map(|env| state.admins().clusters(env, &path.app_id)),
+    )
     .await;
     let mut out = Vec::new();
     for (env, clusters) in envs.into_iter().zip(found) {
@@ -245,13 +238,10 @@ pub(crate) async fn cluster(
     Path(path): Path<ClusterPath>,
 ) -> Result<Json<OpenCluster>, PortalError> {
     let env = state.admins().env(&path.env)?;
-    let target = format!(
-        "/envs/{}/apps/{}/clusters/{}",
-        encode(&env),
-        encode(&path.app_id),
-        encode(&path.cluster_name)
-    );
-    let cluster: Cluster = state.admins().get(&env, &target).await?;
+    let admins = state.admins();
+    let cluster = admins
+        .cluster(&env, &path.app_id, &path.cluster_name)
+        .await?;
     Ok(Json(cluster.into()))
 }
 
@@ -298,16 +288,8 @@ pub(crate) async fn create_cluster(
         comment: String::new(),
         operator,
     };
-    let target = format!(
-        "/envs/{}/apps/{}/clusters",
-        encode(&env),
-        encode(&path.app_id)
-    );
-    let cluster: Cluster = state
-        .admins()
-        .send_json(&env, Method::POST, &target, &create)
-        .await?
-        .json()?;
+    let admins = state.admins();
+    let cluster = admins.create_cluster(&env, &path.app_id, &create).await?;
     Ok(Json(cluster.into()))
 }
 
@@ -316,11 +298,8 @@ pub(crate) async fn with_items(
     state: &PortalState,
     at: &NsAt,
 ) -> Result<OpenNamespace, PortalError> {
-    let (one, items) = (at.admin(""), at.admin("/items"));
-    let (namespace, items) = tokio::try_join!(
-        state.admins().get::<Namespace>(&at.env, &one),
-        state.admins().get::<Vec<Item>>(&at.env, &items),
-    )?;
+    let admins = state.admins();
+    let (namespace, items) = tokio::try_join!(admins.namespace(at), admins.items(at))?;
     Ok(OpenNamespace::new(namespace, items))
 }
 
@@ -347,13 +326,10 @@ pub(crate) async fn namespaces(
     Path(path): Path<ClusterPath>,
 ) -> Result<Json<Vec<OpenNamespace>>, PortalError> {
     let env = state.admins().env(&path.env)?;
-    let target = format!(
-        "/envs/{}/apps/{}/clusters/{}/namespaces",
-        encode(&env),
-        encode(&path.app_id),
-        encode(&path.cluster_name)
-    );
-    let list: Vec<Namespace> = state.admins().get(&env, &target).await?;
+    let admins = state.admins();
+    let list = admins
+        .namespaces(&env, &path.app_id, &path.cluster_name)
+        .await?;
     let mut out = Vec::new();
     for n in list {
         let at = NsAt::new(&state, &env, &n.app_id, &n.cluster_name, &n.namespace_name)?;
@@ -473,7 +449,7 @@ pub(crate) async fn lock(
     Path(path): Path<NsPath>,
 ) -> Result<Json<OpenLock>, PortalError> {
     let at = path.at(&state)?;
-    let lock: NamespaceLock = state.admins().get(&at.env, &at.admin("/lock")).await?;
+    let lock = state.admins().namespace_lock(&at).await?;
     Ok(Json(OpenLock {
         namespace_name: lock.namespace_name,
         is_locked: lock.is_locked,

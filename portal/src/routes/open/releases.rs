@@ -3,14 +3,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{
-    Branch, GrayRules, OperatorBody, Page, Publish, Release, ReleaseHistory, UpdateGrayRules,
-};
+use lyre_protocol::admin::{AdminPublish, Branch, GrayRules, Publish, Release, UpdateGrayRules};
 use lyre_protocol::gray::GrayRuleItem;
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use reqwest::Method;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{
@@ -18,12 +15,12 @@ use super::dto::{
 };
 use super::items::OperatorParam;
 use super::require_read;
-use crate::admin::encode;
 use crate::auth::Caller;
 use crate::routes::branches::merge_as;
+use crate::routes::queries::PageQuery;
 use crate::routes::releases::{check_review_bypass, publish_directly, rollback_as};
 use crate::routes::requests::{OpenRequest, ReleaseRequest, get_as, open_as, publish_as};
-use crate::routes::scope::{NsAt, NsKeyPath, NsPath, ReleasePath, with_query};
+use crate::routes::scope::{NsAt, NsKeyPath, NsPath, ReleasePath};
 use crate::{PortalError, PortalState};
 
 fn publish_body(body: OpenPublish, operator: String) -> Publish {
@@ -68,8 +65,7 @@ pub(crate) async fn publish(
         &at,
         publish_body(body, operator.clone()),
     )
-    .await?
-    .json()?;
+    .await?;
     Ok(Json(release.into()))
 }
 
@@ -94,23 +90,8 @@ pub(crate) async fn latest(
     Path(path): Path<NsPath>,
 ) -> Result<Json<OpenRelease>, PortalError> {
     let at = path.at(&state)?;
-    let release: Release = state
-        .admins()
-        .get(&at.env, &at.admin("/releases/latest"))
-        .await?;
+    let release = state.admins().latest_release(&at).await?;
     Ok(Json(release.into()))
-}
-
-/// Which page of history.
-#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct HistoryQuery {
-    /// From 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    page: Option<u64>,
-    /// Entries per page (default 20).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    size: Option<u64>,
 }
 
 /// The namespace's release history, newest first (beyond Apollo's Open API).
@@ -121,7 +102,7 @@ pub(crate) struct HistoryQuery {
     security(("token" = [])),
     params(
         NsPath,
-        HistoryQuery,
+        PageQuery,
     ),
     responses(
         (status = 200, description = "One page of history", body = OpenPage<OpenReleaseHistory>),
@@ -133,11 +114,13 @@ pub(crate) async fn histories(
     State(state): State<PortalState>,
     _caller: Caller,
     Path(path): Path<NsPath>,
-    Query(query): Query<HistoryQuery>,
+    Query(query): Query<PageQuery>,
 ) -> Result<Json<OpenPage<OpenReleaseHistory>>, PortalError> {
     let at = path.at(&state)?;
-    let target = with_query(&at.admin("/releases/histories"), &query)?;
-    let page: Page<ReleaseHistory> = state.admins().get(&at.env, &target).await?;
+    let page = state
+        .admins()
+        .release_histories(&at, query.request())
+        .await?;
     Ok(Json(OpenPage {
         page: page.page,
         size: page.size,
@@ -194,8 +177,7 @@ pub(crate) async fn rollback(
         path.release_id,
         query.to_release_id,
     )
-    .await?
-    .ok()?;
+    .await?;
     Ok(())
 }
 
@@ -236,7 +218,7 @@ pub(crate) async fn branch(
     Path(path): Path<NsPath>,
 ) -> Result<Json<OpenNamespace>, PortalError> {
     let at = path.at(&state)?;
-    let branch: Branch = state.admins().get(&at.env, &at.admin("/branches")).await?;
+    let branch = state.admins().branch(&at).await?;
     branch_namespace(&state, &at, &branch).await.map(Json)
 }
 
@@ -267,22 +249,8 @@ pub(crate) async fn create_branch(
 ) -> Result<Json<OpenNamespace>, PortalError> {
     let at = path.at(&state)?;
     let operator = caller.operator(&state, query.operator.as_deref()).await?;
-    let branch: Branch = state
-        .admins()
-        .send_json(
-            &at.env,
-            Method::POST,
-            &at.admin("/branches"),
-            &OperatorBody { operator },
-        )
-        .await?
-        .json()?;
+    let branch = state.admins().create_branch(&at, &operator).await?;
     branch_namespace(&state, &at, &branch).await.map(Json)
-}
-
-#[derive(Serialize)]
-struct AdminOperator {
-    operator: String,
 }
 
 /// Abandons the gray branch (release permission).
@@ -313,16 +281,8 @@ pub(crate) async fn abandon(
 ) -> Result<(), PortalError> {
     let at = path.at(&state)?;
     let operator = caller.operator(&state, query.operator.as_deref()).await?;
-    let target = with_query(
-        &at.admin(&format!("/branches/{}", encode(&path.key))),
-        &AdminOperator { operator },
-    )?;
-    state
-        .admins()
-        .send(&at.env, Method::DELETE, &target, None)
-        .await?
-        .ok()?;
-    Ok(())
+    let admins = state.admins();
+    admins.abandon_branch(&at, &path.key, &operator).await
 }
 
 fn open_rules(at: &NsAt, rules: GrayRules) -> OpenGrayRules {
@@ -360,13 +320,7 @@ pub(crate) async fn rules(
     Path(path): Path<NsKeyPath>,
 ) -> Result<Json<OpenGrayRules>, PortalError> {
     let at = path.at(&state)?;
-    let rules: GrayRules = state
-        .admins()
-        .get(
-            &at.env,
-            &at.admin(&format!("/branches/{}/rules", encode(&path.key))),
-        )
-        .await?;
+    let rules = state.admins().gray_rules(&at, &path.key).await?;
     Ok(Json(open_rules(&at, rules)))
 }
 
@@ -419,16 +373,10 @@ pub(crate) async fn set_rules(
         rule_items: body.rule_items,
         operator,
     };
-    let rules: GrayRules = state
+    let rules = state
         .admins()
-        .send_json(
-            &at.env,
-            Method::PUT,
-            &at.admin(&format!("/branches/{}/rules", encode(&path.key))),
-            &update,
-        )
-        .await?
-        .json()?;
+        .set_gray_rules(&at, &path.key, &update)
+        .await?;
     Ok(Json(open_rules(&at, rules)))
 }
 
@@ -469,16 +417,11 @@ pub(crate) async fn gray_publish(
     )
     .await?;
     let operator = caller.operator(&state, body.released_by.as_deref()).await?;
-    let release: Release = state
+    let command = AdminPublish::from(publish_body(body, operator));
+    let release = state
         .admins()
-        .send_json(
-            &at.env,
-            Method::POST,
-            &at.admin(&format!("/branches/{}/releases", encode(&path.key))),
-            &publish_body(body, operator),
-        )
-        .await?
-        .json()?;
+        .gray_publish(&at, &path.key, &command)
+        .await?;
     Ok(Json(release.into()))
 }
 
@@ -530,8 +473,7 @@ pub(crate) async fn merge(
         query.delete_branch.unwrap_or(true),
         publish_body(body, operator.clone()),
     )
-    .await?
-    .json()?;
+    .await?;
     Ok(Json(release.into()))
 }
 

@@ -1,45 +1,16 @@
 //! A branch's overrides of single keys: a value gray clients get instead of main's, or the key
 //! removed for them.
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{Branch, ChangeSet, ItemState, ItemUpdate, SetOverride};
-use lyre_service_kit::Json;
-use lyre_service_kit::extract::{Path, Query};
 use lyre_store::config::items::{self, NewItem};
 use lyre_store::config::{branches, namespaces};
 use lyre_store::time::now_millis;
-use serde::Deserialize;
 
 use super::{branch_at, describe, no_branch};
 use crate::domain::{Edit, check_comment, check_key, check_value};
-use crate::params::{NamespaceAt, OperatorQuery, operator};
+use crate::ops::Ns;
+use crate::params::{NamespaceAt, operator};
 use crate::{AdminError, AdminState};
-
-/// `.../branches/{branchName}/overrides/{key}`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct OverridePath {
-    env: String,
-    app_id: String,
-    cluster_name: String,
-    namespace_name: String,
-    branch_name: String,
-    key: String,
-}
-
-impl OverridePath {
-    fn check(&self, state: &AdminState) -> Result<(NamespaceAt, String, String), AdminError> {
-        let at = NamespaceAt {
-            env: state.env(&self.env)?,
-            app_id: crate::params::app_id(&self.app_id)?,
-            cluster: crate::params::cluster_name(&self.cluster_name)?,
-            namespace: crate::params::namespace_name(&self.namespace_name)?,
-        };
-        Ok((at, self.branch_name.clone(), self.key.clone()))
-    }
-}
 
 /// The branch (checked active) and its namespace's coordinates.
 async fn branch(
@@ -70,41 +41,24 @@ async fn described(
 }
 
 /// Sets the branch's override of a key: a value for gray clients, or (`deleted`) no such key.
-#[utoipa::path(
-    put,
-    path = "/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/overrides/{key}",
-    tag = "gray",
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-        ("key" = String, Path, description = "The key"),
-    ),
-    request_body = SetOverride,
-    responses(
-        (status = 200, description = "The branch now", body = Branch),
-        (status = 400, description = "The key or value is invalid", body = ErrorBody),
-        (status = 404, description = "No such branch", body = ErrorBody),
-    )
-)]
-pub(crate) async fn put(
-    State(state): State<AdminState>,
-    Path(path): Path<OverridePath>,
-    Json(body): Json<SetOverride>,
-) -> Result<Json<Branch>, AdminError> {
-    let (main, name, key) = path.check(&state)?;
+pub async fn set(
+    state: &AdminState,
+    ns: Ns<'_>,
+    branch_name: &str,
+    key: &str,
+    body: &SetOverride,
+) -> Result<Branch, AdminError> {
+    let (main, name, key) = (ns.check(state)?, branch_name, key.to_owned());
     let operator = operator(&body.operator)?;
-    let at = branch(&state, &main, &name).await?;
-    let edit = Edit::begin(&state, &at, operator).await?;
-    check_key(&state, edit.format, &key)?;
+    let at = branch(state, &main, name).await?;
+    let edit = Edit::begin(state, &at, operator).await?;
+    check_key(state, edit.format, &key)?;
     let value = if body.deleted {
         String::new()
     } else {
         body.value.clone()
     };
-    check_value(&state, edit.format, &key, &value)?;
+    check_value(state, edit.format, &key, &value)?;
     check_comment(&body.comment)?;
     let current = edit.items().await?;
     let mut changes = ChangeSet::default();
@@ -162,38 +116,22 @@ pub(crate) async fn put(
         String::new()
     };
     edit.finish(&changes, &comment).await?;
-    Ok(Json(described(&state, &main, &name).await?))
+    described(state, &main, name).await
 }
 
 /// Removes the branch's override of a key: gray clients get main's value again.
-#[utoipa::path(
-    delete,
-    path = "/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/overrides/{key}",
-    tag = "gray",
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-        ("key" = String, Path, description = "The key"),
-        OperatorQuery,
-    ),
-    responses(
-        (status = 204, description = "Removed"),
-        (status = 404, description = "No such branch or override", body = ErrorBody),
-    )
-)]
-pub(crate) async fn delete(
-    State(state): State<AdminState>,
-    Path(path): Path<OverridePath>,
-    Query(query): Query<OperatorQuery>,
-) -> Result<StatusCode, AdminError> {
-    let (main, name, key) = path.check(&state)?;
-    let operator = query.operator()?;
-    let at = branch(&state, &main, &name).await?;
-    let edit = Edit::begin(&state, &at, operator).await?;
-    let item = items::find(&edit.txn, edit.ns.id, &key)
+pub async fn delete(
+    state: &AdminState,
+    ns: Ns<'_>,
+    branch_name: &str,
+    key: &str,
+    operator_name: &str,
+) -> Result<(), AdminError> {
+    let (main, name) = (ns.check(state)?, branch_name);
+    let operator = operator(operator_name)?;
+    let at = branch(state, &main, name).await?;
+    let edit = Edit::begin(state, &at, operator).await?;
+    let item = items::find(&edit.txn, edit.ns.id, key)
         .await?
         .ok_or_else(|| {
             AdminError::not_found(
@@ -211,5 +149,5 @@ pub(crate) async fn delete(
         ..ChangeSet::default()
     };
     edit.finish(&changes, "").await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

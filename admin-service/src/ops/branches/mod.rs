@@ -1,12 +1,16 @@
 //! Gray branches: a namespace's overrides in a child cluster, published to the clients their
 //! rules select; merged into main or abandoned when done.
 //!
-//! Writers lock the main namespace's row before the branch's, always in that order.
+//! Writers lock the main namespace's row before the branch's, always in that order. A branch
+//! is named with its main namespace (`Ns`, the main cluster) and its branch name.
 
-pub(crate) mod manage;
-pub(crate) mod overrides;
-pub(crate) mod publish;
-pub(crate) mod rules;
+mod manage;
+pub mod overrides;
+mod publish;
+pub mod rules;
+
+pub use manage::{abandon, create, get, instances};
+pub use publish::{merge, publish};
 
 use lyre_protocol::admin::{Branch, Override, ReleaseOperation};
 use lyre_protocol::config::Configurations;

@@ -1,25 +1,19 @@
 //! Publishing a branch to its clients, and merging it into main.
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{
     AdminPublish, ChangeSet, ItemState, ItemUpdate, Publish, Release, ReleaseOperation,
 };
-use lyre_service_kit::Json;
-use lyre_service_kit::extract::{Path, Query};
 use lyre_store::config::items::{self, NewItem};
 use lyre_store::config::releases::{self, NewHistory};
 use lyre_store::config::{branches, clusters, commits, locks, namespaces};
 use lyre_store::time::now_millis;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
-use super::manage::BranchPath;
 use super::{BranchRelease, lock, overrides_of, publish_branch};
 use crate::domain::{
-    Audit, configurations_of, definition, delete_namespaces, env_rules, record, store_release,
+    Audit, configurations_of, definition, delete_namespaces, env_rules, notify, record,
+    store_release,
 };
+use crate::ops::Ns;
 use crate::params::operator;
 use crate::routes::apps::check_len;
 use crate::routes::releases::reviewed;
@@ -38,42 +32,26 @@ fn check_publish(body: &Publish) -> Result<(String, String), AdminError> {
 
 /// Publishes the branch: main's latest release with the branch's overrides, served to the
 /// clients its rules select (who are notified).
-#[utoipa::path(
-    post,
-    path = "/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/releases",
-    tag = "gray",
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-    ),
-    request_body = AdminPublish,
-    responses(
-        (status = 201, description = "Published", body = Release),
-        (status = 403, description = "The publisher made the locked changes", body = ErrorBody),
-        (status = 404, description = "No such branch, or release request", body = ErrorBody),
-        (status = 409, description = "Changed since `revision`, or the release request is not approved", body = ErrorBody),
-    )
-)]
-pub(crate) async fn gray_publish(
-    State(state): State<AdminState>,
-    Path(path): Path<BranchPath>,
-    Json(AdminPublish {
+pub async fn publish(
+    state: &AdminState,
+    ns: Ns<'_>,
+    branch: &str,
+    command: &AdminPublish,
+) -> Result<Release, AdminError> {
+    let AdminPublish {
         publish: body,
         release_request,
         ..
-    }): Json<AdminPublish>,
-) -> Result<(StatusCode, Json<Release>), AdminError> {
-    let (at, name) = path.check(&state)?;
-    let (operator, title) = check_publish(&body)?;
-    let locked = lock(&state, &at, &name).await?;
+    } = command;
+    let release_request = *release_request;
+    let (at, name) = (ns.check(state)?, branch.to_owned());
+    let (operator, title) = check_publish(body)?;
+    let locked = lock(state, &at, &name).await?;
     let txn = &locked.txn;
     if let Some(id) = release_request {
         reviewed::check(txn, id, &at, &name, body.revision).await?;
     }
-    crate::routes::releases::publish::expect_revision(
+    crate::ops::releases::expect_revision(
         &format!("branch `{name}` of {at}"),
         locked.branch.revision,
         &locked.branch.updated_by,
@@ -105,12 +83,7 @@ pub(crate) async fn gray_publish(
     )
     .await?;
     locks::release(txn, &[locked.branch.id]).await?;
-    let message = releases::message_key(
-        at.app_id.as_str(),
-        at.cluster.as_str(),
-        at.namespace.as_str(),
-    );
-    let announced = vec![releases::insert_message(txn, &at.env, &message).await?];
+    let announced = vec![notify(txn, &at).await?];
     record(
         txn,
         Audit {
@@ -135,67 +108,37 @@ pub(crate) async fn gray_publish(
     locked.txn.commit().await?;
     crate::published(&at.env, "gray");
     state.announce(announced);
-    Ok((StatusCode::CREATED, Json(view::release(release)?)))
-}
-
-/// `?deleteBranch=true`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct MergeQuery {
-    /// Delete the branch after merging (default true).
-    #[serde(default = "yes")]
-    delete_branch: bool,
-}
-
-fn yes() -> bool {
-    true
+    view::release(release)
 }
 
 /// Merges the branch into main: its overrides become main's items (recorded as one commit),
 /// main is published, and the branch is deleted (or, with `deleteBranch=false`, kept and
 /// republished on the new main release).
-#[utoipa::path(
-    post,
-    path = "/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/merge",
-    tag = "gray",
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-        MergeQuery,
-    ),
-    request_body = AdminPublish,
-    responses(
-        (status = 201, description = "Merged; main's new release", body = Release),
-        (status = 404, description = "No such branch", body = ErrorBody),
-        (status = 409, description = "Main moved past `mainRevision`, or the branch past `revision`", body = ErrorBody),
-    )
-)]
-pub(crate) async fn merge(
-    State(state): State<AdminState>,
-    Path(path): Path<BranchPath>,
-    Query(query): Query<MergeQuery>,
-    Json(AdminPublish {
+pub async fn merge(
+    state: &AdminState,
+    ns: Ns<'_>,
+    branch: &str,
+    delete_branch: bool,
+    command: &AdminPublish,
+) -> Result<Release, AdminError> {
+    let AdminPublish {
         publish: body,
         main_revision,
         ..
-    }): Json<AdminPublish>,
-) -> Result<(StatusCode, Json<Release>), AdminError> {
-    let (at, name) = path.check(&state)?;
-    let (operator, title) = check_publish(&body)?;
-    let locked = lock(&state, &at, &name).await?;
+    } = command;
+    let main_revision = *main_revision;
+    let (at, name) = (ns.check(state)?, branch.to_owned());
+    let (operator, title) = check_publish(body)?;
+    let locked = lock(state, &at, &name).await?;
     let txn = &locked.txn;
     // What was checked (in a reviewed merge: both fully published) is what is merged.
-    crate::routes::releases::publish::expect_revision(
+    crate::ops::releases::expect_revision(
         &at.to_string(),
         locked.main.revision,
         &locked.main.updated_by,
         main_revision,
     )?;
-    crate::routes::releases::publish::expect_revision(
+    crate::ops::releases::expect_revision(
         &format!("branch `{name}` of {at}"),
         locked.branch.revision,
         &locked.branch.updated_by,
@@ -290,7 +233,7 @@ pub(crate) async fn merge(
     )
     .await?;
     let mut announced = Vec::new();
-    if query.delete_branch {
+    if delete_branch {
         announced.extend(
             delete_namespaces(txn, std::slice::from_ref(&locked.branch), &operator, now).await?,
         );
@@ -327,12 +270,7 @@ pub(crate) async fn merge(
         .await?;
     }
     locks::release(txn, &[locked.main.id, locked.branch.id]).await?;
-    let message = releases::message_key(
-        at.app_id.as_str(),
-        at.cluster.as_str(),
-        at.namespace.as_str(),
-    );
-    announced.push(releases::insert_message(txn, &at.env, &message).await?);
+    announced.push(notify(txn, &at).await?);
     record(
         txn,
         Audit {
@@ -343,11 +281,11 @@ pub(crate) async fn merge(
             operation: "merge",
             operator: &operator,
         },
-        serde_json::json!({"releaseId": release.id, "changes": changes, "deleteBranch": query.delete_branch}).to_string(),
+        serde_json::json!({"releaseId": release.id, "changes": changes, "deleteBranch": delete_branch}).to_string(),
     )
     .await?;
     locked.txn.commit().await?;
     crate::published(&at.env, "merge");
     state.announce(announced);
-    Ok((StatusCode::CREATED, Json(view::release(release)?)))
+    view::release(release)
 }

@@ -1,0 +1,160 @@
+//! Namespaces in a cluster: the app's own (created with the cluster or the definition) and
+//! associated public ones.
+
+use lyre_protocol::admin::{AssociateNamespace, Namespace, NamespaceLock};
+use lyre_store::config::namespaces::NamespaceRef;
+use lyre_store::config::{app_namespaces, locks, namespaces};
+use lyre_store::time::now_millis;
+use lyre_store::write;
+
+use super::Ns;
+use super::clusters::{self, ClusterIn};
+use crate::domain::{Audit, definition, delete_namespaces, lock_namespace, record};
+use crate::error::exists_or;
+use crate::params::{namespace_name, operator};
+use crate::routes::namespaces::{describe, existing};
+use crate::{AdminError, AdminState};
+
+/// The namespaces of a cluster: the app's own and the public ones it associates.
+pub async fn list(
+    state: &AdminState,
+    cluster: ClusterIn<'_>,
+) -> Result<Vec<Namespace>, AdminError> {
+    let at = cluster.check(state)?;
+    let db = state.db();
+    clusters::existing(db, &at).await?;
+    let mut out = Vec::new();
+    for ns in namespaces::list(db, &at.env, at.app_id.as_str(), at.cluster.as_str()).await? {
+        if let Some(def) = definition(db, &ns.app_id, &ns.namespace_name).await? {
+            out.push(describe(db, ns, &def).await?);
+        }
+    }
+    out.sort_by_key(|n| (n.namespace_name != "application", n.is_associated));
+    Ok(out)
+}
+
+/// One namespace.
+pub async fn get(state: &AdminState, ns: Ns<'_>) -> Result<Namespace, AdminError> {
+    let at = ns.check(state)?;
+    let (ns, def) = existing(state.db(), &at).await?;
+    describe(state.db(), ns, &def).await
+}
+
+/// Associates another app's public namespace into this cluster: the items added here
+/// override the public ones, key by key, for this app.
+pub async fn associate(
+    state: &AdminState,
+    cluster: ClusterIn<'_>,
+    body: &AssociateNamespace,
+) -> Result<Namespace, AdminError> {
+    let at = cluster.check(state)?;
+    let name = namespace_name(body.namespace_name.trim())?;
+    let operator = operator(&body.operator)?;
+    let txn = write::begin(state.db()).await?;
+    clusters::existing(&txn, &at).await?;
+    if app_namespaces::find(&txn, at.app_id.as_str(), name.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(AdminError::AlreadyExists(format!(
+            "`{name}` is app `{}`'s own namespace, not one to associate",
+            at.app_id
+        )));
+    }
+    app_namespaces::find_public(&txn, name.as_str())
+        .await?
+        .ok_or_else(|| {
+            AdminError::not_found(
+                "namespace_not_found",
+                format!("there is no public namespace `{name}`"),
+            )
+        })?;
+    let r = NamespaceRef {
+        env: &at.env,
+        app_id: at.app_id.as_str(),
+        cluster: at.cluster.as_str(),
+        namespace: name.as_str(),
+    };
+    let ns = namespaces::insert(&txn, r, &operator).await.map_err(|e| {
+        exists_or(e, || {
+            format!(
+                "cluster `{}` of app `{}` in {} already has `{name}`",
+                at.cluster, at.app_id, at.env
+            )
+        })
+    })?;
+    record(
+        &txn,
+        Audit {
+            env: &at.env,
+            app_id: at.app_id.as_str(),
+            entity_type: "namespace",
+            entity_id: &format!("{}/{}/{}/{name}", at.env, at.app_id, at.cluster),
+            operation: "associate",
+            operator: &operator,
+        },
+        serde_json::json!({"publicNamespace": name.as_str()}).to_string(),
+    )
+    .await?;
+    let def = definition(&txn, at.app_id.as_str(), name.as_str())
+        .await?
+        .ok_or_else(|| {
+            AdminError::not_found(
+                "namespace_not_found",
+                format!("no public namespace `{name}`"),
+            )
+        })?;
+    let described = describe(&txn, ns, &def).await?;
+    txn.commit().await?;
+    Ok(described)
+}
+
+/// Removes an associated public namespace (and this app's overrides of it) from the cluster.
+pub async fn dissociate(
+    state: &AdminState,
+    ns: Ns<'_>,
+    operator_name: &str,
+) -> Result<(), AdminError> {
+    let at = ns.check(state)?;
+    let operator = operator(operator_name)?;
+    let (_gate, txn, ns) = lock_namespace(state, &at).await?;
+    let associated = definition(&txn, at.app_id.as_str(), at.namespace.as_str())
+        .await?
+        .is_some_and(|d| d.associated);
+    if !associated {
+        return Err(AdminError::Invalid(format!(
+            "`{}` is app `{}`'s own namespace: delete it with DELETE /apps/{}/appnamespaces/{}",
+            at.namespace, at.app_id, at.app_id, at.namespace
+        )));
+    }
+    let announced =
+        delete_namespaces(&txn, std::slice::from_ref(&ns), &operator, now_millis()).await?;
+    record(
+        &txn,
+        Audit {
+            env: &at.env,
+            app_id: at.app_id.as_str(),
+            entity_type: "namespace",
+            entity_id: &at.to_string(),
+            operation: "dissociate",
+            operator: &operator,
+        },
+        "{}".into(),
+    )
+    .await?;
+    txn.commit().await?;
+    state.announce(announced);
+    Ok(())
+}
+
+/// Who holds the namespace's edit lock.
+pub async fn lock(state: &AdminState, ns: Ns<'_>) -> Result<NamespaceLock, AdminError> {
+    let at = ns.check(state)?;
+    let (ns, _) = existing(state.db(), &at).await?;
+    let holder = locks::find(state.db(), ns.id).await?.map(|l| l.created_by);
+    Ok(NamespaceLock {
+        namespace_name: at.namespace.as_str().to_owned(),
+        is_locked: holder.is_some(),
+        locked_by: holder,
+    })
+}
