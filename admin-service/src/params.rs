@@ -113,15 +113,6 @@ impl NamespacePath {
             namespace: &self.namespace_name,
         }
     }
-
-    pub(crate) fn check(&self, state: &AdminState) -> Result<NamespaceAt, AdminError> {
-        Ok(NamespaceAt {
-            env: state.env(&self.env)?,
-            app_id: app_id(&self.app_id)?,
-            cluster: cluster_name(&self.cluster_name)?,
-            namespace: namespace_name(&self.namespace_name)?,
-        })
-    }
 }
 
 impl NamespaceAt {

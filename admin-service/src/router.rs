@@ -48,12 +48,8 @@ struct ApiDoc;
 
 fn api() -> OpenApiRouter<AdminState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(apps::read::list, apps::create::create))
-        .routes(routes!(
-            apps::read::get,
-            apps::update::update,
-            apps::delete::delete
-        ))
+        .routes(routes!(apps::list, apps::create))
+        .routes(routes!(apps::get, apps::update, apps::delete))
         .routes(routes!(clusters::list, clusters::create))
         .routes(routes!(clusters::get, clusters::delete))
         .routes(routes!(

@@ -11,8 +11,8 @@ use lyre_store::write;
 use rand::Rng as _;
 
 use crate::domain::{Audit, record};
+use crate::ops::apps::existing;
 use crate::params::{app_id, operator};
-use crate::routes::apps::existing;
 use crate::{AdminError, AdminState};
 
 /// Apollo's limit of keys per app and environment.

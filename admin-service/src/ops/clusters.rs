@@ -10,10 +10,10 @@ use lyre_store::time::now_millis;
 use lyre_store::write;
 
 use super::AppIn;
+use super::apps::{self, DEFAULT_CLUSTER, check_len};
 use crate::domain::{Audit, delete_namespaces, record};
 use crate::error::exists_or;
 use crate::params::{ClusterAt, app_id, cluster_name, operator};
-use crate::routes::apps::{self, check_len, create::DEFAULT_CLUSTER};
 use crate::{AdminError, AdminState, view};
 
 /// A cluster as the caller names it (each operation checks the names).

@@ -8,8 +8,8 @@ use lyre_store::page::{PageRequest, Paged};
 use lyre_store::time::now_millis;
 
 use super::Ns;
+use super::namespaces::existing;
 use super::releases::release_not_found;
-use crate::routes::namespaces::existing;
 use crate::{AdminError, AdminState};
 
 /// Instances seen within this many hours (24 when `None`).

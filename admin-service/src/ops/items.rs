@@ -1,17 +1,20 @@
 //! Items one at a time (table mode): read, add, change, delete. Every change runs in an edit
 //! of the namespace (its lock, its revision, a commit and an audit row, in one transaction).
 
-use lyre_protocol::admin::{ChangeSet, CreateItem, Item, ItemState, ItemUpdate, UpdateItem};
+use lyre_protocol::admin::{
+    ChangeSet, Commit, CreateItem, Item, ItemState, ItemUpdate, Page, UpdateItem,
+};
+use lyre_store::config::commits;
 use lyre_store::config::items::{self, NewItem};
 use lyre_store::entity::item;
+use lyre_store::page::PageRequest;
 use lyre_store::time::now_millis;
 
 use super::Ns;
+use super::namespaces::existing;
 use crate::domain::{Edit, check_comment, check_key, check_value};
 use crate::error::exists_or;
-use crate::params::operator;
-use crate::routes::items::{changed_since, item_not_found, state_of};
-use crate::routes::namespaces::existing;
+use crate::params::{NamespaceAt, operator};
 use crate::{AdminError, AdminState, view};
 
 /// An item as saved, and whether saving created it.
@@ -209,4 +212,86 @@ fn created(key: &str, value: &str, comment: &str) -> ChangeSet {
         }],
         ..ChangeSet::default()
     }
+}
+
+/// Commits read at a time while looking for one key's history.
+const COMMIT_BATCH: u64 = 500;
+
+/// The namespace's recorded changes, newest first; with `key`, only those that touched it.
+pub async fn commits(
+    state: &AdminState,
+    ns: Ns<'_>,
+    key: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<Commit>, AdminError> {
+    let at = ns.check(state)?;
+    existing(state.db(), &at).await?;
+    let request = page;
+    let Some(key) = key.filter(|k| !k.is_empty()) else {
+        let found = commits::list(state.db(), at.r(), request).await?;
+        return Ok(Page {
+            items: found.items.into_iter().map(view::commit).collect(),
+            page: request.page,
+            size: request.size,
+            total: found.total,
+        });
+    };
+    // A key's history: walk all commits, newest first, keeping those that touched it.
+    let skip = request.page.saturating_mul(request.size);
+    let mut items = Vec::new();
+    let mut total = 0u64;
+    let mut before = 0;
+    loop {
+        let batch = commits::batch(state.db(), at.r(), before, COMMIT_BATCH).await?;
+        let Some(last) = batch.last() else { break };
+        before = last.id;
+        let done = (batch.len() as u64) < COMMIT_BATCH;
+        for commit in batch {
+            if !view::change_set(&commit).touches(key) {
+                continue;
+            }
+            if total >= skip && (items.len() as u64) < request.size {
+                items.push(view::commit(commit));
+            }
+            total += 1;
+        }
+        if done {
+            break;
+        }
+    }
+    Ok(Page {
+        items,
+        page: request.page,
+        size: request.size,
+        total,
+    })
+}
+
+/// An item as a change set names it.
+pub(crate) fn state_of(item: &item::Model) -> ItemState {
+    ItemState {
+        key: item.key.clone(),
+        value: item.value.clone(),
+        comment: item.comment.clone(),
+    }
+}
+
+/// 404 for a key the namespace does not have.
+pub(crate) fn item_not_found(at: &NamespaceAt, key: &str) -> AdminError {
+    AdminError::not_found(
+        "item_not_found",
+        format!("namespace {at} has no item `{key}`"),
+    )
+}
+
+/// 409 for a change based on an item's outdated `version`.
+pub(crate) fn changed_since(at: &NamespaceAt, item: &item::Model, version: i64) -> AdminError {
+    AdminError::Changed(format!(
+        "item `{}` of {at} is at version {}, not {version}: `{}` changed it at {}; reload it and \
+         apply your change again",
+        item.key,
+        item.version,
+        item.updated_by,
+        lyre_service_kit::time::rfc3339(item.updated_at)
+    ))
 }

@@ -6,12 +6,17 @@
 //! admin service's router.
 
 pub mod access_keys;
+pub mod app_namespaces;
+pub mod apps;
+pub mod audits;
 pub mod branches;
 pub mod clusters;
 pub mod instances;
 pub mod items;
 pub mod namespaces;
 pub mod releases;
+pub mod search;
+pub mod settings;
 pub mod text;
 
 pub use crate::actor::acting_as;
@@ -19,6 +24,14 @@ pub use access_keys::AppIn;
 
 use crate::params::{NamespaceAt, app_id, cluster_name, namespace_name};
 use crate::{AdminError, AdminState};
+
+/// Whether the admin operations can serve: `None` when their database answers and is
+/// migrated, otherwise why not (what the admin service's `/ready` says).
+pub async fn readiness(state: &AdminState) -> Option<String> {
+    lyre_service_kit::health::Readiness::new(crate::SERVICE_NAME, state.db().clone())
+        .check()
+        .await
+}
 
 /// A namespace as the caller names it (each operation checks the names).
 #[derive(Clone, Copy, Debug)]

@@ -18,13 +18,13 @@ use lyre_store::page::PageRequest;
 use lyre_store::sea_orm::ConnectionTrait;
 
 use super::Ns;
+use super::namespaces::existing;
 use crate::domain::{
     Audit, configurations_of, definition, diff, env_rules, lock_namespace, namespace_not_found,
     notify, record, store_release,
 };
+use crate::ops::apps::check_len;
 use crate::params::{NamespaceAt, operator};
-use crate::routes::apps::check_len;
-use crate::routes::namespaces::existing;
 use crate::routes::releases::reviewed;
 use crate::{AdminError, AdminState, view};
 

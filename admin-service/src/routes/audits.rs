@@ -5,13 +5,12 @@ use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{AuditEntry, Page};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Query;
-use lyre_service_kit::time::parse_rfc3339;
-use lyre_store::config::audit;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::ops::audits::{self, AuditFilter};
 use crate::params::PageQuery;
-use crate::{AdminError, AdminState, view};
+use crate::{AdminError, AdminState};
 
 /// Filters of the audit log.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -32,18 +31,6 @@ pub(crate) struct AuditQuery {
     to: Option<String>,
 }
 
-fn time(name: &str, value: Option<&str>) -> Result<Option<i64>, AdminError> {
-    value
-        .map(|text| {
-            parse_rfc3339(text).ok_or_else(|| {
-                AdminError::Invalid(format!(
-                    "`{name}` must be an RFC 3339 time such as 2026-11-21T09:00:00Z, not `{text}`"
-                ))
-            })
-        })
-        .transpose()
-}
-
 /// The audit log, newest first.
 #[utoipa::path(
     get,
@@ -60,21 +47,13 @@ pub(crate) async fn list(
     Query(query): Query<AuditQuery>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Page<AuditEntry>>, AdminError> {
-    let env = query.env.as_deref().map(|e| state.env(e)).transpose()?;
-    let filter = audit::Filter {
+    let filter = AuditFilter {
         app_id: query.app_id.as_deref(),
         operator: query.operator.as_deref(),
-        env: env.as_deref(),
+        env: query.env.as_deref(),
         entity_type: query.entity_type.as_deref(),
-        from: time("from", query.from.as_deref())?,
-        to: time("to", query.to.as_deref())?,
+        from: query.from.as_deref(),
+        to: query.to.as_deref(),
     };
-    let request = page.request();
-    let found = audit::list(state.db(), &filter, request).await?;
-    Ok(Json(Page {
-        items: found.items.into_iter().map(view::audit).collect(),
-        page: request.page,
-        size: request.size,
-        total: found.total,
-    }))
+    audits::list(&state, filter, page.request()).await.map(Json)
 }

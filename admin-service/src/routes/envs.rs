@@ -5,10 +5,8 @@ use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{EnvSettings, UpdateEnvSettings};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Path;
-use lyre_store::{settings, write};
 
-use crate::domain::{Audit, EMERGENCY_PUBLISH, NAMESPACE_LOCK, env_rules, record};
-use crate::params::operator;
+use crate::ops::settings;
 use crate::{AdminError, AdminState};
 
 /// The environments this admin service serves, in order.
@@ -19,16 +17,7 @@ use crate::{AdminError, AdminState};
     responses((status = 200, description = "The environments", body = Vec<String>))
 )]
 pub(crate) async fn list(State(state): State<AdminState>) -> Json<Vec<String>> {
-    Json(state.settings().envs.clone())
-}
-
-async fn read(state: &AdminState, env: String) -> Result<EnvSettings, AdminError> {
-    let rules = env_rules(state.db(), &env).await?;
-    Ok(EnvSettings {
-        env,
-        namespace_lock: rules.namespace_lock,
-        emergency_publish_allowed: rules.emergency_publish_allowed,
-    })
+    Json(settings::envs(&state))
 }
 
 /// How an environment governs edits and publishes.
@@ -46,8 +35,7 @@ pub(crate) async fn get(
     State(state): State<AdminState>,
     Path(env): Path<String>,
 ) -> Result<Json<EnvSettings>, AdminError> {
-    let env = state.env(&env)?;
-    Ok(Json(read(&state, env).await?))
+    settings::get(&state, &env).await.map(Json)
 }
 
 /// Changes how an environment governs edits and publishes: the namespace lock (the review
@@ -68,38 +56,5 @@ pub(crate) async fn put(
     Path(env): Path<String>,
     Json(body): Json<UpdateEnvSettings>,
 ) -> Result<Json<EnvSettings>, AdminError> {
-    let env = state.env(&env)?;
-    let operator = operator(&body.operator)?;
-    let txn = write::begin(state.db()).await?;
-    let changes = [
-        (NAMESPACE_LOCK, body.namespace_lock),
-        (EMERGENCY_PUBLISH, body.emergency_publish_allowed),
-    ];
-    for (name, value) in changes {
-        if let Some(value) = value {
-            settings::put(
-                &txn,
-                &env,
-                name,
-                if value { "true" } else { "false" },
-                &operator,
-            )
-            .await?;
-        }
-    }
-    record(
-        &txn,
-        Audit {
-            env: &env,
-            app_id: "",
-            entity_type: "env_settings",
-            entity_id: &env,
-            operation: "update",
-            operator: &operator,
-        },
-        serde_json::to_string(&body).unwrap_or_default(),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Json(read(&state, env).await?))
+    settings::put(&state, &env, &body).await.map(Json)
 }

@@ -4,7 +4,11 @@
 
 use lyre_admin_service::ops::Ns;
 use lyre_admin_service::ops::items::{self, Saved};
-use lyre_protocol::admin::{CreateItem, Item, UpdateItem};
+use lyre_admin_service::ops::text;
+use lyre_protocol::admin::{
+    Commit, CreateItem, Item, ItemBatch, ItemBatchResult, Page, UpdateItem,
+};
+use lyre_store::page::PageRequest;
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 
@@ -112,4 +116,47 @@ impl Admins {
             .ok()?;
         Ok(())
     }
+
+    /// Sets and deletes several keys at once, all or nothing.
+    pub(crate) async fn item_batch(
+        &self,
+        at: &NsAt,
+        batch: &ItemBatch,
+    ) -> Result<ItemBatchResult, PortalError> {
+        match self.operations() {
+            Some(state) => run(text::batch(state, ns(at), batch)).await,
+            None => self
+                .send_json(&at.env, Method::POST, &at.admin("/itemset"), batch)
+                .await?
+                .json(),
+        }
+    }
+
+    /// One page of the namespace's recorded changes, newest first; with `key`, only those
+    /// that touched it.
+    pub(crate) async fn commits(
+        &self,
+        at: &NsAt,
+        key: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<Commit>, PortalError> {
+        if let Some(state) = self.operations() {
+            return run(items::commits(state, ns(at), key, page)).await;
+        }
+        let query = CommitsQuery {
+            key,
+            page: page.page,
+            size: page.size,
+        };
+        let path = with_query(&at.admin("/commits"), &query)?;
+        self.get(&at.env, &path).await
+    }
+}
+
+#[derive(Serialize)]
+struct CommitsQuery<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
+    page: u64,
+    size: u64,
 }

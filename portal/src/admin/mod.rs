@@ -8,9 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
@@ -20,13 +18,14 @@ use lyre_service_kit::credential::{ACTOR_HEADER, ServiceCredential, actor_header
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tower::ServiceExt as _;
 
 mod access_keys;
+mod apps;
 mod branches;
 mod clusters;
 mod items;
 mod releases;
+mod system;
 mod text;
 
 use crate::PortalError;
@@ -49,10 +48,9 @@ pub enum AdminLink {
     Remote(ServiceCredential),
 }
 
-/// The link as used: in process, the operations and, for the groups not yet moved into
-/// `lyre_admin_service::ops`, the admin service's router.
+/// The link as used.
 enum Link {
-    InProcess { state: AdminState, router: Router },
+    InProcess(AdminState),
     Remote(ServiceCredential),
 }
 
@@ -67,17 +65,15 @@ pub(crate) struct Admins {
 
 /// An admin service's answer.
 #[derive(Debug)]
-pub(crate) struct AdminReply {
-    pub status: StatusCode,
-    pub content_type: Option<HeaderValue>,
-    pub body: Bytes,
+struct AdminReply {
+    status: StatusCode,
+    body: Bytes,
 }
 
 impl AdminReply {
-    /// An answer of the admin service's router (or of an admin error) in this process.
+    /// An admin error raised in this process, as the admin service would answer it.
     async fn read(response: Response) -> Result<Self, PortalError> {
         let status = response.status();
-        let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
         let body = response
             .into_body()
             .collect()
@@ -86,11 +82,7 @@ impl AdminReply {
                 PortalError::Internal(format!("reading an admin operation's answer: {e}"))
             })?
             .to_bytes();
-        Ok(Self {
-            status,
-            content_type,
-            body,
-        })
+        Ok(Self { status, body })
     }
 
     /// The body as `T`, when the admin service answered 2xx; its error otherwise.
@@ -127,22 +119,6 @@ impl AdminReply {
     }
 }
 
-impl IntoResponse for AdminReply {
-    fn into_response(self) -> Response {
-        if self.status.is_server_error() {
-            return self.into_error().into_response();
-        }
-        let mut response = Response::new(Body::from(self.body));
-        *response.status_mut() = self.status;
-        if let Some(content_type) = self.content_type {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, content_type);
-        }
-        response
-    }
-}
-
 impl Admins {
     pub(crate) fn new(settings: PortalSettings, link: AdminLink) -> Self {
         let http = reqwest::Client::builder()
@@ -151,10 +127,7 @@ impl Admins {
             .build()
             .unwrap_or_default();
         let link = match link {
-            AdminLink::InProcess(state) => Link::InProcess {
-                router: lyre_admin_service::router(state.clone()),
-                state,
-            },
+            AdminLink::InProcess(state) => Link::InProcess(state),
             AdminLink::Remote(credential) => Link::Remote(credential),
         };
         Self {
@@ -190,23 +163,29 @@ impl Admins {
     /// The admin operations, when they run in this process.
     fn operations(&self) -> Option<&AdminState> {
         match &self.link {
-            Link::InProcess { state, .. } => Some(state),
+            Link::InProcess(state) => Some(state),
             Link::Remote(_) => None,
         }
     }
 
-    /// The admin service's router, when it runs in this process.
-    pub(crate) fn in_process(&self) -> Option<&Router> {
-        match &self.link {
-            Link::InProcess { router, .. } => Some(router),
-            Link::Remote(_) => None,
+    /// Whether the admin operations run in this process.
+    pub(crate) fn is_in_process(&self) -> bool {
+        self.operations().is_some()
+    }
+
+    /// In process, whether the admin operations can serve (`Some(None)`: ready; `Some(why)`:
+    /// not); `None` when the admin services are elsewhere (ask them).
+    pub(crate) async fn in_process_readiness(&self) -> Option<Option<String>> {
+        match self.operations() {
+            Some(state) => Some(lyre_admin_service::ops::readiness(state).await),
+            None => None,
         }
     }
 
     /// The `Authorization` header for admin services and their listing on meta servers.
     pub(crate) fn authorization(&self) -> Option<HeaderValue> {
         match &self.link {
-            Link::InProcess { .. } => None,
+            Link::InProcess(_) => None,
             Link::Remote(credential) => credential.authorization(),
         }
     }
@@ -214,7 +193,7 @@ impl Admins {
     /// The base URLs (ending in `/`) of `env`'s admin services; [`IN_PROCESS`] alone when they
     /// run in this process.
     pub(crate) async fn urls(&self, env: &str) -> Result<Vec<String>, PortalError> {
-        if self.in_process().is_some() {
+        if self.is_in_process() {
             return Ok(vec![IN_PROCESS.to_owned()]);
         }
         if let Some((urls, at)) = self.lock().get(env)
@@ -274,18 +253,15 @@ impl Admins {
         self.known.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Sends a request to `env`'s admin service; `path` starts with `/` and may carry a query.
-    /// An unreachable instance is skipped for the next one.
-    pub(crate) async fn send(
+    /// Sends a request to `env`'s admin service (in another process); `path` starts with `/`
+    /// and may carry a query. An unreachable instance is skipped for the next one.
+    async fn send(
         &self,
         env: &str,
         method: Method,
         path: &str,
         body: Option<Vec<u8>>,
     ) -> Result<AdminReply, PortalError> {
-        if let Some(router) = self.in_process() {
-            return in_process(router, method, path, body).await;
-        }
         let authorization = self.authorization();
         let actor = crate::actor::current().map(|a| actor_header(&a));
         let urls = self.urls(env).await?;
@@ -310,21 +286,13 @@ impl Admins {
                 Ok(response) => {
                     let status = StatusCode::from_u16(response.status().as_u16())
                         .unwrap_or(StatusCode::BAD_GATEWAY);
-                    let content_type = response
-                        .headers()
-                        .get(header::CONTENT_TYPE)
-                        .and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
                     let body = response.bytes().await.map_err(|e| {
                         PortalError::Unavailable(format!(
                             "the admin service of {env} broke off its answer: {}",
                             root_cause(&e)
                         ))
                     })?;
-                    return Ok(AdminReply {
-                        status,
-                        content_type,
-                        body,
-                    });
+                    return Ok(AdminReply { status, body });
                 }
                 Err(e) => {
                     last_error = format!("{url}: {}", root_cause(&e));
@@ -339,16 +307,12 @@ impl Admins {
     }
 
     /// GETs `path` from `env`'s admin service as `T`.
-    pub(crate) async fn get<T: DeserializeOwned>(
-        &self,
-        env: &str,
-        path: &str,
-    ) -> Result<T, PortalError> {
+    async fn get<T: DeserializeOwned>(&self, env: &str, path: &str) -> Result<T, PortalError> {
         self.send(env, Method::GET, path, None).await?.json()
     }
 
     /// Sends `body` as JSON.
-    pub(crate) async fn send_json<B: Serialize>(
+    async fn send_json<B: Serialize>(
         &self,
         env: &str,
         method: Method,
@@ -373,35 +337,6 @@ async fn run<T>(
         Ok(value) => Ok(value),
         Err(e) => Err(AdminReply::read(e.into_response()).await?.into_error()),
     }
-}
-
-/// Calls the admin service's router in this process.
-async fn in_process(
-    router: &Router,
-    method: Method,
-    path: &str,
-    body: Option<Vec<u8>>,
-) -> Result<AdminReply, PortalError> {
-    let failed =
-        |why: String| PortalError::Internal(format!("calling the admin operations: {why}"));
-    let mut request = Request::builder().method(method).uri(path);
-    if let Some(actor) = crate::actor::current() {
-        request = request.header(ACTOR_HEADER, actor_header(&actor));
-    }
-    let body = match body {
-        Some(body) => {
-            request = request.header(header::CONTENT_TYPE, "application/json");
-            Body::from(body)
-        }
-        None => Body::empty(),
-    };
-    let request = request.body(body).map_err(|e| failed(e.to_string()))?;
-    let response = router
-        .clone()
-        .oneshot(request)
-        .await
-        .map_err(|e| failed(e.to_string()))?;
-    AdminReply::read(response).await
 }
 
 /// The innermost cause of an error, which names the actual problem (refused, timed out...).

@@ -9,12 +9,10 @@ use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
 use lyre_store::accounts::{self, SUBJECT_USER};
 use lyre_store::rbac;
-use reqwest::Method;
 use serde::Deserialize;
 
-use super::queries::{AppsQuery, OperatorQuery};
-use super::scope::{AppPath, with_query};
-use crate::admin::{AdminReply, encode};
+use super::queries::AppsQuery;
+use super::scope::AppPath;
 use crate::auth::CurrentUser;
 use crate::rbac::{Action, Grant};
 use crate::{PortalError, PortalState};
@@ -35,12 +33,11 @@ pub(crate) async fn list(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Query(query): Query<AppsQuery>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Page<App>>, PortalError> {
     let env = first_env(&state)?;
-    state
-        .admins()
-        .send(&env, Method::GET, &with_query("/apps", &query)?, None)
-        .await
+    let search = query.search.as_deref();
+    let admins = state.admins();
+    admins.apps(&env, search, query.request()).await.map(Json)
 }
 
 /// Creates an app, with its `default` cluster and `application` namespace in every
@@ -79,15 +76,11 @@ pub(crate) async fn create(
         )));
     }
     body.operator.clone_from(&user.username);
-    let app: App = everywhere(
-        &state,
-        Method::POST,
-        "/apps",
-        json_body(&body)?,
-        StatusCode::CONFLICT,
-    )
-    .await?
-    .json()?;
+    let (admins, body) = (state.admins(), &body);
+    let app = everywhere(&state, StatusCode::CONFLICT, |env| async move {
+        admins.create_app(&env, body).await
+    })
+    .await?;
     for subject in [owner.as_str(), user.username.as_str()] {
         grant_founder(&state, &app.app_id, subject, &user.username).await?;
     }
@@ -98,34 +91,28 @@ pub(crate) async fn create(
 /// environments share them and their database, one per deployment otherwise) and answers the
 /// first one's reply. A later deployment answering `tolerated` is taken to share the first
 /// one's database, where the change is already made.
-pub(crate) async fn everywhere(
+/// Makes an app-wide change through every distinct set of admin services (environments that
+/// share one set are changed once): the first answer is the result; a later one may be refused
+/// with `tolerated` (the change was there already); any other failure is returned.
+pub(crate) async fn everywhere<T, F, Fut>(
     state: &PortalState,
-    method: Method,
-    path: &str,
-    body: Option<Vec<u8>>,
     tolerated: StatusCode,
-) -> Result<AdminReply, PortalError> {
+    change: F,
+) -> Result<T, PortalError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, PortalError>>,
+{
     let mut first = None;
     for env in distinct_envs(state).await? {
-        let reply = state
-            .admins()
-            .send(&env, method.clone(), path, body.clone())
-            .await?;
-        match first {
-            None => first = Some(reply.ok()?),
-            Some(_) if reply.status == tolerated => {}
-            Some(_) => {
-                reply.ok()?;
-            }
+        match (change(env).await, &first) {
+            (Ok(value), None) => first = Some(value),
+            (Ok(_), Some(_)) => {}
+            (Err(PortalError::Admin { status, .. }), Some(_)) if status == tolerated => {}
+            (Err(e), _) => return Err(e),
         }
     }
     first.ok_or_else(|| PortalError::Internal("no environment is configured".into()))
-}
-
-fn json_body<B: serde::Serialize>(body: &B) -> Result<Option<Vec<u8>>, PortalError> {
-    serde_json::to_vec(body)
-        .map(Some)
-        .map_err(|e| PortalError::Internal(format!("encoding a request: {e}")))
 }
 
 /// Makes `subject` master of `app`, with modify and release on all its namespaces.
@@ -181,17 +168,9 @@ pub(crate) async fn get(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<AppPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<App>, PortalError> {
     let env = first_env(&state)?;
-    state
-        .admins()
-        .send(
-            &env,
-            Method::GET,
-            &format!("/apps/{}", encode(&path.app_id)),
-            None,
-        )
-        .await
+    state.admins().app(&env, &path.app_id).await.map(Json)
 }
 
 /// Changes an app's name, organisation or owner (its masters only).
@@ -213,17 +192,14 @@ pub(crate) async fn update(
     user: CurrentUser,
     Path(path): Path<AppPath>,
     Json(mut body): Json<UpdateApp>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<App>, PortalError> {
     body.operator.clone_from(&user.username);
-    let target = format!("/apps/{}", encode(&path.app_id));
-    everywhere(
-        &state,
-        Method::PUT,
-        &target,
-        json_body(&body)?,
-        StatusCode::OK,
-    )
+    let (admins, app, body) = (state.admins(), &path.app_id, &body);
+    everywhere(&state, StatusCode::OK, |env| async move {
+        admins.update_app(&env, app, body).await
+    })
     .await
+    .map(Json)
 }
 
 /// Deletes an app with everything in it, in every environment (the super admin only).
@@ -244,13 +220,11 @@ pub(crate) async fn delete(
     user: CurrentUser,
     Path(path): Path<AppPath>,
 ) -> Result<StatusCode, PortalError> {
-    let target = with_query(
-        &format!("/apps/{}", encode(&path.app_id)),
-        &OperatorQuery {
-            operator: &user.username,
-        },
-    )?;
-    everywhere(&state, Method::DELETE, &target, None, StatusCode::NOT_FOUND).await?;
+    let (admins, app, operator) = (state.admins(), &path.app_id, &user.username);
+    everywhere(&state, StatusCode::NOT_FOUND, |env| async move {
+        admins.delete_app(&env, app, operator).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -270,17 +244,10 @@ pub(crate) async fn namespaces(
     State(state): State<PortalState>,
     _user: CurrentUser,
     Path(path): Path<AppPath>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Vec<AppNamespace>>, PortalError> {
     let env = first_env(&state)?;
-    state
-        .admins()
-        .send(
-            &env,
-            Method::GET,
-            &format!("/apps/{}/appnamespaces", encode(&path.app_id)),
-            None,
-        )
-        .await
+    let admins = state.admins();
+    admins.app_namespaces(&env, &path.app_id).await.map(Json)
 }
 
 /// Defines a namespace of the app, created in each of its clusters (its masters only).
@@ -302,17 +269,14 @@ pub(crate) async fn create_namespace(
     user: CurrentUser,
     Path(path): Path<AppPath>,
     Json(mut body): Json<CreateAppNamespace>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<(StatusCode, Json<AppNamespace>), PortalError> {
     body.operator.clone_from(&user.username);
-    let target = format!("/apps/{}/appnamespaces", encode(&path.app_id));
-    everywhere(
-        &state,
-        Method::POST,
-        &target,
-        json_body(&body)?,
-        StatusCode::CONFLICT,
-    )
-    .await
+    let (admins, app, body) = (state.admins(), &path.app_id, &body);
+    let definition = everywhere(&state, StatusCode::CONFLICT, |env| async move {
+        admins.create_app_namespace(&env, app, body).await
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(definition)))
 }
 
 /// `/apps/{appId}/appnamespaces/{namespaceName}`.
@@ -344,17 +308,12 @@ pub(crate) async fn delete_namespace(
     user: CurrentUser,
     Path(path): Path<AppNamespacePath>,
 ) -> Result<StatusCode, PortalError> {
-    let target = with_query(
-        &format!(
-            "/apps/{}/appnamespaces/{}",
-            encode(&path.app_id),
-            encode(&path.namespace_name)
-        ),
-        &OperatorQuery {
-            operator: &user.username,
-        },
-    )?;
-    everywhere(&state, Method::DELETE, &target, None, StatusCode::NOT_FOUND).await?;
+    let admins = state.admins();
+    let (app, name, operator) = (&path.app_id, &path.namespace_name, &user.username);
+    everywhere(&state, StatusCode::NOT_FOUND, |env| async move {
+        admins.delete_app_namespace(&env, app, name, operator).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -371,12 +330,9 @@ pub(crate) async fn delete_namespace(
 pub(crate) async fn public_namespaces(
     State(state): State<PortalState>,
     _user: CurrentUser,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Vec<AppNamespace>>, PortalError> {
     let env = first_env(&state)?;
-    state
-        .admins()
-        .send(&env, Method::GET, "/appnamespaces/public", None)
-        .await
+    state.admins().public_namespaces(&env).await.map(Json)
 }
 
 /// The first configured environment, whose admin service answers questions about apps.

@@ -247,22 +247,15 @@ pub(crate) async fn create(
     }
     let env = super::apps::first_env(&state)?;
     for g in &body.grants {
-        let reply = state
-            .admins()
-            .send(
-                &env,
-                reqwest::Method::GET,
-                &format!("/apps/{}", crate::admin::encode(&g.app_id)),
-                None,
-            )
-            .await?;
-        if reply.status == StatusCode::NOT_FOUND {
-            return Err(PortalError::InvalidRequest(format!(
-                "no app `{}`; a consumer is granted on existing apps",
-                g.app_id
-            )));
-        }
-        reply.ok()?;
+        match state.admins().app(&env, &g.app_id).await {
+            Err(PortalError::Admin { status, .. }) if status == StatusCode::NOT_FOUND => {
+                return Err(PortalError::InvalidRequest(format!(
+                    "no app `{}`; a consumer is granted on existing apps",
+                    g.app_id
+                )));
+            }
+            found => found?,
+        };
     }
     let rate_limit = i32::try_from(body.rate_limit.unwrap_or(0))
         .map_err(|_| PortalError::InvalidRequest("`rateLimit` is too large".into()))?;

@@ -10,13 +10,11 @@ use lyre_protocol::admin::{
 };
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::queries::CommitsQuery;
-use super::scope::{NsKeyPath, NsPath, with_query};
-use crate::admin::AdminReply;
+use super::scope::{NsKeyPath, NsPath};
 use crate::auth::CurrentUser;
 use crate::{PortalError, PortalState};
 
@@ -289,11 +287,9 @@ pub(crate) async fn commits(
     _user: CurrentUser,
     Path(path): Path<NsPath>,
     Query(query): Query<CommitsQuery>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Page<Commit>>, PortalError> {
     let at = path.at(&state)?;
-    let target = with_query(&at.admin("/commits"), &query)?;
-    state
-        .admins()
-        .send(&at.env, Method::GET, &target, None)
-        .await
+    let key = query.key.as_deref().filter(|k| !k.is_empty());
+    let admins = state.admins();
+    admins.commits(&at, key, query.request()).await.map(Json)
 }

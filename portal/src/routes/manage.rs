@@ -3,19 +3,18 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use lyre_admin_service::ops::audits::AuditFilter;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::UpdateEnvSettings;
-use lyre_protocol::admin::{AccessKey, AuditEntry, EnvSettings, Page, UpdateAccessKey};
+use lyre_protocol::admin::{AccessKey, AuditEntry, Page, UpdateAccessKey};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
 use lyre_store::config::audit;
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::apps::first_env;
-use super::scope::{EnvAppPath, EnvPath, with_query};
-use crate::admin::{AdminReply, encode};
+use super::scope::{EnvAppPath, EnvPath};
 use crate::auth::CurrentUser;
 use crate::envs;
 use crate::{PortalError, PortalState};
@@ -253,10 +252,7 @@ pub(crate) async fn env_settings(
 
 async fn env_view(state: &PortalState, env: String) -> Result<EnvRulesView, PortalError> {
     let rules = envs::rules(state.db(), &env).await?;
-    let admin: EnvSettings = state
-        .admins()
-        .get(&env, &format!("/envs/{}/settings", encode(&env)))
-        .await?;
+    let admin = state.admins().env_settings(&env).await?;
     Ok(EnvRulesView {
         env,
         review_required: rules.review_required,
@@ -293,16 +289,7 @@ pub(crate) async fn update_env_settings(
             emergency_publish_allowed: body.emergency_publish_allowed,
             operator: user.username.clone(),
         };
-        state
-            .admins()
-            .send_json(
-                &env,
-                Method::PUT,
-                &format!("/envs/{}/settings", encode(&env)),
-                &update,
-            )
-            .await?
-            .ok()?;
+        state.admins().set_env_settings(&env, &update).await?;
     }
     if body.review_required.is_some() || body.member_only_view.is_some() {
         envs::set(
@@ -383,7 +370,7 @@ pub(crate) async fn audits(
     State(state): State<PortalState>,
     user: CurrentUser,
     Query(query): Query<AuditQuery>,
-) -> Result<AdminReply, PortalError> {
+) -> Result<Json<Page<AuditEntry>>, PortalError> {
     if !user.is_super_admin() {
         match query.app_id.as_deref() {
             None => {
@@ -400,8 +387,16 @@ pub(crate) async fn audits(
         }
     }
     let env = first_env(&state)?;
-    state
-        .admins()
-        .send(&env, Method::GET, &with_query("/audits", &query)?, None)
-        .await
+    let filter = AuditFilter {
+        app_id: query.app_id.as_deref(),
+        operator: query.operator.as_deref(),
+        env: query.env.as_deref(),
+        entity_type: query.entity_type.as_deref(),
+        from: query.from.as_deref(),
+        to: query.to.as_deref(),
+    };
+    let page =
+        lyre_store::page::PageRequest::new(query.page.unwrap_or(0), query.size.unwrap_or(20));
+    let admins = state.admins();
+    admins.audits(&env, filter, page).await.map(Json)
 }

@@ -45,6 +45,12 @@ pub(crate) struct AppsQuery {
     pub size: Option<u64>,
 }
 
+impl AppsQuery {
+    pub(crate) fn request(&self) -> PageRequest {
+        page_request(self.page, self.size)
+    }
+}
+
 /// A page of commits, optionally of one key.
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -58,6 +64,12 @@ pub(crate) struct CommitsQuery {
     /// Entries per page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+}
+
+impl CommitsQuery {
+    pub(crate) fn request(&self) -> PageRequest {
+        page_request(self.page, self.size)
+    }
 }
 
 /// A page of recently seen instances.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{App, SearchHit};
+use lyre_protocol::admin::SearchHit;
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
 use lyre_store::favorites;
@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::apps::{distinct_envs, first_env};
-use super::scope::{AppPath, with_query};
-use crate::admin::encode;
+use super::scope::AppPath;
 use crate::auth::CurrentUser;
 use crate::envs;
 use crate::{PortalError, PortalState};
@@ -49,10 +48,9 @@ pub(crate) async fn search(
     user: CurrentUser,
     Query(query): Query<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, PortalError> {
-    let target = with_query("/search", &query)?;
     let mut hits: Vec<SearchHit> = Vec::new();
     for env in distinct_envs(&state).await? {
-        let found: Vec<SearchHit> = state.admins().get(&env, &target).await?;
+        let found = state.admins().search(&env, &query.q, query.limit).await?;
         for hit in found {
             if !hits.contains(&hit) {
                 hits.push(hit);
@@ -139,10 +137,7 @@ pub(crate) async fn add_favorite(
     Json(body): Json<AddFavorite>,
 ) -> Result<(StatusCode, Json<Favorite>), PortalError> {
     let env = first_env(&state)?;
-    let app: App = state
-        .admins()
-        .get(&env, &format!("/apps/{}", encode(&body.app_id)))
-        .await?;
+    let app = state.admins().app(&env, &body.app_id).await?;
     let added = favorites::add(state.db(), user.user_id, &app.app_id).await?;
     let status = if added {
         StatusCode::CREATED

@@ -16,7 +16,6 @@ use lyre_protocol::format::{Format, validate_content};
 use lyre_protocol::properties;
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -241,11 +240,7 @@ pub(crate) async fn copy(
             }
         }
     }
-    let result: ItemBatchResult = state
-        .admins()
-        .send_json(&to.env, Method::POST, &to.admin("/itemset"), &batch)
-        .await?
-        .json()?;
+    let result = state.admins().item_batch(&to, &batch).await?;
     Ok(Json(result))
 }
 
@@ -494,16 +489,7 @@ async fn plan(
 
 async fn apply(state: &PortalState, plan: Plan) -> Result<Imported, PortalError> {
     if !plan.batch.set.is_empty() {
-        state
-            .admins()
-            .send_json(
-                &plan.at.env,
-                Method::POST,
-                &plan.at.admin("/itemset"),
-                &plan.batch,
-            )
-            .await?
-            .ok()?;
+        state.admins().item_batch(&plan.at, &plan.batch).await?;
     }
     Ok(plan.imported)
 }

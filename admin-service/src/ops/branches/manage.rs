@@ -16,7 +16,7 @@ use crate::{AdminError, AdminState};
 /// The namespace's gray branch.
 pub async fn get(state: &AdminState, ns: Ns<'_>) -> Result<Branch, AdminError> {
     let at = ns.check(state)?;
-    crate::routes::namespaces::existing(state.db(), &at).await?;
+    crate::ops::namespaces::existing(state.db(), &at).await?;
     let rule = branches::active(state.db(), at.r())
         .await?
         .ok_or_else(|| no_branch(&at, None))?;
@@ -152,7 +152,7 @@ pub async fn instances(
     page: PageRequest,
 ) -> Result<Page<Instance>, AdminError> {
     let (at, name) = (ns.check(state)?, branch);
-    crate::routes::namespaces::existing(state.db(), &at).await?;
+    crate::ops::namespaces::existing(state.db(), &at).await?;
     let request = page;
     let found = instances::of_namespace(
         state.db(),

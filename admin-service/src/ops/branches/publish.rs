@@ -14,8 +14,8 @@ use crate::domain::{
     store_release,
 };
 use crate::ops::Ns;
+use crate::ops::apps::check_len;
 use crate::params::operator;
-use crate::routes::apps::check_len;
 use crate::routes::releases::reviewed;
 use crate::{AdminError, AdminState, view};
 

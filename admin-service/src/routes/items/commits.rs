@@ -5,18 +5,14 @@ use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{Commit, Page};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use lyre_store::config::commits;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::ops;
 use crate::params::{NamespacePath, PageQuery};
-use crate::routes::namespaces::existing;
-use crate::{AdminError, AdminState, view};
+use crate::{AdminError, AdminState};
 
 /// Commits are read in batches of this many when filtering by key.
-const BATCH: u64 = 500;
-
-/// `?key=`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct KeyQuery {
@@ -48,45 +44,8 @@ pub(crate) async fn list(
     Query(key): Query<KeyQuery>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Page<Commit>>, AdminError> {
-    let at = path.check(&state)?;
-    existing(state.db(), &at).await?;
-    let request = page.request();
-    let Some(key) = key.key.filter(|k| !k.is_empty()) else {
-        let found = commits::list(state.db(), at.r(), request).await?;
-        return Ok(Json(Page {
-            items: found.items.into_iter().map(view::commit).collect(),
-            page: request.page,
-            size: request.size,
-            total: found.total,
-        }));
-    };
-    // A key's history: walk all commits, newest first, keeping those that touched it.
-    let skip = request.page.saturating_mul(request.size);
-    let mut items = Vec::new();
-    let mut total = 0u64;
-    let mut before = 0;
-    loop {
-        let batch = commits::batch(state.db(), at.r(), before, BATCH).await?;
-        let Some(last) = batch.last() else { break };
-        before = last.id;
-        let done = (batch.len() as u64) < BATCH;
-        for commit in batch {
-            if !view::change_set(&commit).touches(&key) {
-                continue;
-            }
-            if total >= skip && (items.len() as u64) < request.size {
-                items.push(view::commit(commit));
-            }
-            total += 1;
-        }
-        if done {
-            break;
-        }
-    }
-    Ok(Json(Page {
-        items,
-        page: request.page,
-        size: request.size,
-        total,
-    }))
+    let key = key.key.as_deref();
+    ops::items::commits(&state, path.ns(), key, page.request())
+        .await
+        .map(Json)
 }

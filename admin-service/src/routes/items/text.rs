@@ -1,56 +1,14 @@
-//! A whole namespace as text: properties text with comments, or a file's content.
-
-use std::collections::HashMap;
+//! A whole namespace as text over HTTP; the operations are `crate::ops::text`.
 
 use axum::extract::State;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{
-    ChangeSet, ItemBatch, ItemBatchResult, ItemState, ItemUpdate, NamespaceText, UpdateText,
-};
-use lyre_protocol::format::Format;
-use lyre_protocol::properties::{self, Entry, Properties};
+use lyre_protocol::admin::{ItemBatch, ItemBatchResult, NamespaceText, UpdateText};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Path;
-use lyre_store::config::items::{self, NewItem};
-use lyre_store::entity::item;
-use lyre_store::time::now_millis;
 
-use super::state_of;
-use crate::domain::{CONTENT_KEY, Edit, check_comment, check_key, check_value};
 use crate::ops;
-use crate::params::{NamespacePath, operator};
+use crate::params::NamespacePath;
 use crate::{AdminError, AdminState};
-
-/// The key under which the comment lines after the last item are kept.
-pub(crate) const TRAILING_COMMENT_KEY: &str = "";
-
-/// Items as text in `format`.
-pub(crate) fn render(format: Format, current: &[item::Model]) -> String {
-    if !format.is_properties() {
-        return current
-            .iter()
-            .find(|i| i.key == CONTENT_KEY)
-            .map(|i| i.value.clone())
-            .unwrap_or_default();
-    }
-    let props = Properties {
-        entries: current
-            .iter()
-            .filter(|i| !i.key.is_empty())
-            .map(|i| Entry {
-                key: i.key.clone(),
-                value: i.value.clone(),
-                comment: i.comment.clone(),
-            })
-            .collect(),
-        trailing_comment: current
-            .iter()
-            .find(|i| i.key == TRAILING_COMMENT_KEY)
-            .map(|i| i.comment.clone())
-            .unwrap_or_default(),
-    };
-    properties::render(&props)
-}
 
 /// The namespace as text, with the revision it shows.
 #[utoipa::path(
@@ -130,140 +88,5 @@ pub(crate) async fn batch(
     Path(path): Path<NamespacePath>,
     Json(body): Json<ItemBatch>,
 ) -> Result<Json<ItemBatchResult>, AdminError> {
-    let at = path.check(&state)?;
-    let operator = operator(&body.operator)?;
-    check_comment(&body.comment)?;
-    let mut edit = Edit::begin(&state, &at, operator).await?;
-    if let Some(revision) = body.revision
-        && revision != edit.ns.revision
-    {
-        return Err(AdminError::Changed(format!(
-            "namespace {at} is at revision {}, not {revision}: `{}` changed it since",
-            edit.ns.revision, edit.ns.updated_by
-        )));
-    }
-    let current = edit.items().await?;
-    let mut wanted: Vec<Entry> = current
-        .iter()
-        .filter(|i| !body.delete.contains(&i.key))
-        .map(|i| Entry {
-            key: i.key.clone(),
-            value: i.value.clone(),
-            comment: i.comment.clone(),
-        })
-        .collect();
-    // The trailing comment stays last.
-    let trailing = wanted
-        .iter()
-        .position(|e| e.key == TRAILING_COMMENT_KEY)
-        .map(|i| wanted.remove(i));
-    for set in &body.set {
-        check_key(&state, edit.format, &set.key)?;
-        check_value(&state, edit.format, &set.key, &set.value)?;
-        if let Some(comment) = &set.comment {
-            check_comment(comment)?;
-        }
-        if body.delete.contains(&set.key) {
-            return Err(AdminError::Invalid(format!(
-                "key `{}` is both set and deleted",
-                set.key
-            )));
-        }
-        match wanted.iter_mut().find(|e| e.key == set.key) {
-            Some(entry) => {
-                entry.value.clone_from(&set.value);
-                if let Some(comment) = &set.comment {
-                    entry.comment.clone_from(comment);
-                }
-            }
-            None => wanted.push(Entry {
-                key: set.key.clone(),
-                value: set.value.clone(),
-                comment: set.comment.clone().unwrap_or_default(),
-            }),
-        }
-    }
-    wanted.extend(trailing);
-    let changes = apply(&mut edit, &current, &wanted).await?;
-    let revision = edit.finish(&changes, &body.comment).await?;
-    Ok(Json(ItemBatchResult {
-        revision,
-        change_set: changes,
-    }))
-}
-
-/// Makes the namespace's items those of `wanted`, in its order; returns what changed.
-pub(crate) async fn apply(
-    edit: &mut Edit<'_>,
-    current: &[item::Model],
-    wanted: &[Entry],
-) -> Result<ChangeSet, AdminError> {
-    let by_key: HashMap<&str, &item::Model> = current.iter().map(|i| (i.key.as_str(), i)).collect();
-    let mut changes = ChangeSet::default();
-    for (index, entry) in wanted.iter().enumerate() {
-        let line_num = i32::try_from(index + 1).unwrap_or(i32::MAX);
-        match by_key.get(entry.key.as_str()) {
-            None => {
-                let new = NewItem {
-                    namespace_id: edit.ns.id,
-                    key: &entry.key,
-                    value: &entry.value,
-                    comment: &entry.comment,
-                    line_num,
-                    deletes_key: false,
-                };
-                items::insert(&edit.txn, &new, &edit.operator).await?;
-                if !entry.key.is_empty() {
-                    changes.created.push(ItemState {
-                        key: entry.key.clone(),
-                        value: entry.value.clone(),
-                        comment: entry.comment.clone(),
-                    });
-                }
-            }
-            Some(before) => {
-                let content_changed =
-                    before.value != entry.value || before.comment != entry.comment;
-                if !content_changed && before.line_num == line_num {
-                    continue;
-                }
-                items::update(
-                    &edit.txn,
-                    before,
-                    &entry.value,
-                    &entry.comment,
-                    line_num,
-                    &edit.operator,
-                )
-                .await?
-                .ok_or_else(|| {
-                    AdminError::Changed(format!("item `{}` changed meanwhile", before.key))
-                })?;
-                if content_changed && !entry.key.is_empty() {
-                    changes.updated.push(ItemUpdate {
-                        key: entry.key.clone(),
-                        old_value: before.value.clone(),
-                        new_value: entry.value.clone(),
-                        old_comment: before.comment.clone(),
-                        new_comment: entry.comment.clone(),
-                    });
-                } else {
-                    edit.reordered = true;
-                }
-            }
-        }
-    }
-    let now = now_millis();
-    for before in current {
-        if wanted.iter().any(|e| e.key == before.key) {
-            continue;
-        }
-        items::soft_delete(&edit.txn, before, &edit.operator, now).await?;
-        if before.key.is_empty() {
-            edit.reordered = true;
-        } else {
-            changes.deleted.push(state_of(before));
-        }
-    }
-    Ok(changes)
+    ops::text::batch(&state, path.ns(), &body).await.map(Json)
 }

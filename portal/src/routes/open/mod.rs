@@ -12,17 +12,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use futures_util::future::join_all;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{App, AppNamespace, CreateApp, CreateAppNamespace, CreateCluster, Page};
+use lyre_protocol::admin::{CreateApp, CreateAppNamespace, CreateCluster};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use reqwest::Method;
+use lyre_store::page::PageRequest;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use self::dto::{OpenApp, OpenAppNamespace, OpenCluster, OpenEnvClusters, OpenLock, OpenNamespace};
 use super::apps::{everywhere, first_env, grant_founder};
 use super::scope::{AppPath, ClusterPath, EnvAppPath, NsAt, NsPath, require_view};
-use crate::admin::encode;
 use crate::auth::Caller;
 use crate::{PortalError, PortalState};
 
@@ -132,7 +131,8 @@ pub(crate) async fn apps(
             .filter(|i| !i.is_empty())
             .collect()
     });
-    let page: Page<App> = state.admins().get(&env, "/apps?size=500").await?;
+    let all = PageRequest::new(0, PageRequest::MAX_SIZE);
+    let page = state.admins().apps(&env, None, all).await?;
     Ok(Json(
         page.items
             .into_iter()
@@ -197,17 +197,11 @@ pub(crate) async fn create_app(
         }
     }
     app.operator.clone_from(&caller.name);
-    let encoded = serde_json::to_vec(&app)
-        .map_err(|e| PortalError::Internal(format!("encoding a request: {e}")))?;
-    let created: App = everywhere(
-        &state,
-        Method::POST,
-        "/apps",
-        Some(encoded),
-        StatusCode::CONFLICT,
-    )
-    .await?
-    .json()?;
+    let (admins, new) = (state.admins(), &app);
+    let created = everywhere(&state, StatusCode::CONFLICT, |env| async move {
+        admins.create_app(&env, new).await
+    })
+    .await?;
     let owner = app.owner_name.trim().to_owned();
     for subject in std::iter::once(&owner).chain(&body.admins) {
         grant_founder(&state, &created.app_id, subject.trim(), &caller.name).await?;
@@ -413,18 +407,11 @@ pub(crate) async fn create_app_namespace(
         comment: body.comment,
         operator,
     };
-    let encoded = serde_json::to_vec(&create)
-        .map_err(|e| PortalError::Internal(format!("encoding a request: {e}")))?;
-    let target = format!("/apps/{}/appnamespaces", encode(&path.app_id));
-    let created: AppNamespace = everywhere(
-        &state,
-        Method::POST,
-        &target,
-        Some(encoded),
-        StatusCode::CONFLICT,
-    )
-    .await?
-    .json()?;
+    let (admins, app, new) = (state.admins(), &path.app_id, &create);
+    let created = everywhere(&state, StatusCode::CONFLICT, |env| async move {
+        admins.create_app_namespace(&env, app, new).await
+    })
+    .await?;
     Ok(Json(created.into()))
 }
 

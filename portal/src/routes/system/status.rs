@@ -83,7 +83,7 @@ pub(crate) async fn status(
 
 async fn env_status(state: &PortalState, env: &str) -> EnvStatus {
     let meta_url = state.settings().meta_url_for(env);
-    let in_process = state.admins().in_process().is_some();
+    let in_process = state.admins().is_in_process();
     let (config, admin) = tokio::join!(discover(state, &meta_url, "config"), async {
         if in_process {
             Ok(Vec::new())
@@ -100,7 +100,7 @@ async fn env_status(state: &PortalState, env: &str) -> EnvStatus {
     };
     let mut services = join_all(instances.into_iter().map(|i| instance_status(state, i))).await;
     if in_process {
-        services.push(in_process_status(state, env).await);
+        services.push(in_process_status(state).await);
     }
     EnvStatus {
         name: env.to_owned(),
@@ -171,20 +171,14 @@ async fn instance_status(state: &PortalState, instance: ServiceInstance) -> Inst
 }
 
 /// The admin service in this process, ready when its database is.
-async fn in_process_status(state: &PortalState, env: &str) -> InstanceStatus {
-    let ready = state
-        .admins()
-        .send(env, reqwest::Method::GET, "/ready", None)
-        .await;
-    let (status, reason) = match ready {
-        Ok(reply) if reply.status.is_success() => (Status::Up, None),
-        Ok(reply) => {
-            let reason = serde_json::from_slice::<Health>(&reply.body)
-                .ok()
-                .and_then(|h| h.reason);
-            (Status::Down, reason.or(Some("not ready".into())))
-        }
-        Err(e) => (Status::Down, Some(e.to_string())),
+async fn in_process_status(state: &PortalState) -> InstanceStatus {
+    let (status, reason) = match state.admins().in_process_readiness().await {
+        Some(None) => (Status::Up, None),
+        Some(Some(why)) => (Status::Down, Some(why)),
+        None => (
+            Status::Down,
+            Some("the admin service is not in this process".into()),
+        ),
     };
     InstanceStatus {
         service: lyre_protocol::meta::ADMIN_SERVICE.to_owned(),
