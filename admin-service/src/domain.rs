@@ -23,18 +23,28 @@ const COMMENT_MAX: usize = 2048;
 /// Setting names, per environment.
 pub(crate) const NAMESPACE_LOCK: &str = "namespace_lock";
 pub(crate) const EMERGENCY_PUBLISH: &str = "emergency_publish_allowed";
+pub(crate) const REVIEW_REQUIRED: &str = "portal.review_required";
+pub(crate) const MEMBER_ONLY_VIEW: &str = "portal.member_only_view";
 
-/// How an environment governs edits and publishes.
+/// The environment whose review and member-only rules are on until someone changes them.
+const STRICT_BY_DEFAULT: &str = "PRO";
+
+/// How an environment governs edits, publishes and views.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct EnvRules {
     pub namespace_lock: bool,
     pub emergency_publish_allowed: bool,
+    pub review_required: bool,
+    pub member_only_view: bool,
 }
 
 pub(crate) async fn env_rules(db: &impl ConnectionTrait, env: &str) -> Result<EnvRules, DbErr> {
+    let strict = env.eq_ignore_ascii_case(STRICT_BY_DEFAULT);
     Ok(EnvRules {
         namespace_lock: settings::get_bool(db, env, NAMESPACE_LOCK, false).await?,
         emergency_publish_allowed: settings::get_bool(db, env, EMERGENCY_PUBLISH, false).await?,
+        review_required: settings::get_bool(db, env, REVIEW_REQUIRED, strict).await?,
+        member_only_view: settings::get_bool(db, env, MEMBER_ONLY_VIEW, strict).await?,
     })
 }
 

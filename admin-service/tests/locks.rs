@@ -69,7 +69,17 @@ db_test!(async fn emergency_publishes_need_the_environment_to_allow_them(t) {
         .await
         .expect(StatusCode::OK)
         .json();
-    assert_eq!(settings, json!({"env": "PRO", "namespaceLock": true, "emergencyPublishAllowed": true}));
+    assert_eq!(
+        settings,
+        json!({
+            "env": "PRO",
+            "namespaceLock": true,
+            "emergencyPublishAllowed": true,
+            // The portal's rules, on in PRO until changed.
+            "reviewRequired": true,
+            "memberOnlyView": true,
+        })
+    );
     admin.post(&format!("{pro}/releases"), emergency).await.expect(StatusCode::CREATED);
 
     let history = admin.get(&format!("{pro}/releases/histories")).await.json();

@@ -74,6 +74,18 @@ fn sign_in(portal: u16) -> String {
     )
 }
 
+/// What the admin port answers in the all-in-one: nothing, since Lyre does not listen there
+/// (read from `/proc` before). Another program on this machine may have been given that free
+/// port since; it is not Lyre, so only a success would be wrong.
+fn nothing_takes(answer: Option<(u16, String)>) {
+    if let Some((status, body)) = answer {
+        assert!(
+            !(200..300).contains(&status),
+            "the admin port took the request: {status} {body}"
+        );
+    }
+}
+
 #[test]
 fn the_default_all_in_one_opens_no_admin_port_and_takes_no_anonymous_write_or_key_read() {
     let dir = tempfile::tempdir().unwrap();
@@ -150,25 +162,10 @@ fn the_default_all_in_one_opens_no_admin_port_and_takes_no_anonymous_write_or_ke
     // The attack of old: write and publish PRO through the admin port, naming any operator.
     let item = r#"{"key":"payments.enabled","value":"false","operator":"anyone"}"#;
     let release = r#"{"title":"owned","operator":"anyone"}"#;
-    assert_eq!(
-        call(ports.admin, "POST", PRO_ITEMS, &[JSON], item),
-        None,
-        "nothing answers"
-    );
-    assert_eq!(
-        call(ports.admin, "POST", PRO_RELEASES, &[JSON], release),
-        None
-    );
-    assert_eq!(
-        call(
-            ports.admin,
-            "GET",
-            "/envs/PRO/apps/shop/accesskeys",
-            &[],
-            ""
-        ),
-        None
-    );
+    nothing_takes(call(ports.admin, "POST", PRO_ITEMS, &[JSON], item));
+    nothing_takes(call(ports.admin, "POST", PRO_RELEASES, &[JSON], release));
+    let admin_keys = "/envs/PRO/apps/shop/accesskeys";
+    nothing_takes(call(ports.admin, "GET", admin_keys, &[], ""));
 
     // The same paths on the other ports, and the portal's own API, without signing in.
     let refused = [

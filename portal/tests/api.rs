@@ -212,3 +212,47 @@ db_test!(async fn an_app_is_shown_across_environments(t) {
     let pro_default = &overview[1]["clusters"][0]["namespaces"][0];
     assert_eq!((pro_default["namespaceName"].as_str(), pro_default["hasUnpublishedChanges"].as_bool()), (Some("application"), Some(true)));
 });
+
+db_test!(async fn an_environments_policy_is_one_audited_change(t) {
+    let s = Stack::start(&t).await;
+    let settings = "/api/v1/envs/DEV/settings";
+    let before = s.ok(Method::GET, settings, &s.root, &Value::Null).await;
+    assert_eq!(before["reviewRequired"], false, "DEV starts open: {before}");
+    assert_eq!(before["namespaceLock"], false);
+    let pro = s.ok(Method::GET, "/api/v1/envs/PRO/settings", &s.root, &Value::Null).await;
+    assert_eq!(pro["reviewRequired"], true, "PRO starts reviewed: {pro}");
+    assert_eq!(pro["memberOnlyView"], true);
+
+    // The portal's rules (review, member-only view) and the admin operations' (lock,
+    // emergency publish) change together, as one entry in the audit log.
+    let entries = async || {
+        let log = s.ok(Method::GET, "/api/v1/audits?env=DEV", &s.root, &Value::Null).await;
+        log["total"].as_i64().unwrap()
+    };
+    let logged = entries().await;
+    let body = json!({"reviewRequired": true, "memberOnlyView": true, "namespaceLock": true});
+    let after = s.ok(Method::PUT, settings, &s.root, &body).await;
+    assert_eq!(entries().await, logged + 1, "one entry for the whole change");
+    assert_eq!(after, s.ok(Method::GET, settings, &s.root, &Value::Null).await);
+    assert_eq!(after["reviewRequired"], true);
+    assert_eq!(after["memberOnlyView"], true);
+    assert_eq!(after["namespaceLock"], true);
+    assert_eq!(after["emergencyPublishAllowed"], false, "left as it was");
+    let log = s.ok(Method::GET, "/api/v1/audits?env=DEV&entityType=env_settings", &s.root, &Value::Null).await;
+    assert_eq!(log["total"], 1, "{log}");
+    assert_eq!(log["items"][0]["operator"], "admin");
+
+    // And the rule holds at once: a direct publish in DEV now needs a release request.
+    let alice = s.user("alice").await;
+    s.app("shop", "alice").await;
+    let dev = ns("DEV", "shop", "application");
+    s.ok(Method::POST, &format!("{dev}/items"), &alice, &json!({"key": "k", "value": "1"})).await;
+    let direct = s.call(Method::POST, &format!("{dev}/releases"), Some(&alice), &json!({"title": "t"})).await;
+    assert_eq!(direct.status, StatusCode::FORBIDDEN, "{}", direct.text);
+    assert!(direct.text.contains("requires review"), "{}", direct.text);
+
+    // Nothing to change changes nothing, and writes no entry.
+    let logged = entries().await;
+    s.ok(Method::PUT, settings, &s.root, &json!({})).await;
+    assert_eq!(entries().await, logged);
+});

@@ -660,6 +660,14 @@ pub struct EnvSettings {
     pub namespace_lock: bool,
     /// Whether an emergency publish may skip that rule.
     pub emergency_publish_allowed: bool,
+    /// Whether changes are published only through approved release requests (on in `PRO`
+    /// until changed).
+    #[serde(default)]
+    pub review_required: bool,
+    /// Whether private namespaces are shown to the app's members (and the super admin) only
+    /// (on in `PRO` until changed).
+    #[serde(default)]
+    pub member_only_view: bool,
 }
 
 /// Changes to an environment's settings; absent fields stay as they are.
@@ -671,6 +679,12 @@ pub struct UpdateEnvSettings {
     pub namespace_lock: Option<bool>,
     /// See [`EnvSettings::emergency_publish_allowed`].
     pub emergency_publish_allowed: Option<bool>,
+    /// See [`EnvSettings::review_required`].
+    #[serde(default)]
+    pub review_required: Option<bool>,
+    /// See [`EnvSettings::member_only_view`].
+    #[serde(default)]
+    pub member_only_view: Option<bool>,
     /// Who does this.
     #[serde(default)]
     pub operator: String,

@@ -6,17 +6,15 @@ use axum::http::StatusCode;
 use lyre_admin_service::ops::audits::AuditFilter;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::UpdateEnvSettings;
-use lyre_protocol::admin::{AccessKey, AuditEntry, Page, UpdateAccessKey};
+use lyre_protocol::admin::{AccessKey, AuditEntry, EnvSettings, Page, UpdateAccessKey};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
-use lyre_store::config::audit;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::apps::first_env;
 use super::scope::{EnvAppPath, EnvPath};
 use crate::auth::CurrentUser;
-use crate::envs;
 use crate::{PortalError, PortalState};
 
 /// The app's access keys in one environment, without their secrets (see the reveal).
@@ -215,6 +213,18 @@ pub(crate) struct EnvRulesView {
     emergency_publish_allowed: bool,
 }
 
+impl From<EnvSettings> for EnvRulesView {
+    fn from(policy: EnvSettings) -> Self {
+        Self {
+            env: policy.env,
+            review_required: policy.review_required,
+            member_only_view: policy.member_only_view,
+            namespace_lock: policy.namespace_lock,
+            emergency_publish_allowed: policy.emergency_publish_allowed,
+        }
+    }
+}
+
 /// Changes to an environment's rules; absent fields stay as they are.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -247,19 +257,8 @@ pub(crate) async fn env_settings(
     Path(path): Path<EnvPath>,
 ) -> Result<Json<EnvRulesView>, PortalError> {
     let env = state.admins().env(&path.env)?;
-    env_view(&state, env).await.map(Json)
-}
-
-async fn env_view(state: &PortalState, env: String) -> Result<EnvRulesView, PortalError> {
-    let rules = envs::rules(state.db(), &env).await?;
-    let admin = state.admins().env_settings(&env).await?;
-    Ok(EnvRulesView {
-        env,
-        review_required: rules.review_required,
-        member_only_view: rules.member_only_view,
-        namespace_lock: admin.namespace_lock,
-        emergency_publish_allowed: admin.emergency_publish_allowed,
-    })
+    let policy = state.admins().env_settings(&env).await?;
+    Ok(Json(policy.into()))
 }
 
 /// Changes how an environment treats changes (the super admin only).
@@ -283,42 +282,15 @@ pub(crate) async fn update_env_settings(
     Json(body): Json<UpdateEnvRules>,
 ) -> Result<Json<EnvRulesView>, PortalError> {
     let env = state.admins().env(&path.env)?;
-    if body.namespace_lock.is_some() || body.emergency_publish_allowed.is_some() {
-        let update = UpdateEnvSettings {
-            namespace_lock: body.namespace_lock,
-            emergency_publish_allowed: body.emergency_publish_allowed,
-            operator: user.username.clone(),
-        };
-        state.admins().set_env_settings(&env, &update).await?;
-    }
-    if body.review_required.is_some() || body.member_only_view.is_some() {
-        envs::set(
-            state.db(),
-            &env,
-            body.review_required,
-            body.member_only_view,
-            &user.username,
-        )
-        .await?;
-        audit::record(
-            state.db(),
-            audit::Record {
-                env: &env,
-                app_id: "",
-                entity_type: "env",
-                entity_id: &env,
-                operation: "update_rules",
-                detail: serde_json::json!({
-                    "reviewRequired": body.review_required,
-                    "memberOnlyView": body.member_only_view,
-                })
-                .to_string(),
-                operator: &user.username,
-            },
-        )
-        .await?;
-    }
-    env_view(&state, env).await.map(Json)
+    let update = UpdateEnvSettings {
+        namespace_lock: body.namespace_lock,
+        emergency_publish_allowed: body.emergency_publish_allowed,
+        review_required: body.review_required,
+        member_only_view: body.member_only_view,
+        operator: user.username.clone(),
+    };
+    let policy = state.admins().set_env_settings(&env, &update).await?;
+    Ok(Json(policy.into()))
 }
 
 /// Which audit entries to read.
