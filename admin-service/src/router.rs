@@ -122,8 +122,11 @@ pub fn listening_router(state: AdminState, credential: ServiceCredential) -> Rou
 fn app(state: AdminState) -> Router {
     let (api, doc) = api().split_for_parts();
     let readiness = Readiness::new(SERVICE_NAME, state.db().clone());
+    // The operations as data, for a portal in another process (see `ops::call`).
+    let calls = crate::ops::call::routes(Router::new()).with_state(state.clone());
     Router::new()
         .merge(api.with_state(state))
+        .merge(calls)
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
         .merge(health::routes(readiness))
         .fallback(not_found)

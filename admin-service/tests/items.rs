@@ -255,3 +255,35 @@ db_test!(async fn a_batch_applies_all_of_its_changes_or_none(t) {
     assert_eq!(keys(&admin.get(&format!("{app_ns}/items")).await.json()), ["b", "c", "d"]);
     assert_eq!(admin.get(&format!("{app_ns}/text")).await.json()["revision"], revision);
 });
+
+db_test!(async fn operations_sent_as_data_run_the_same_rules(t) {
+    // What a portal in another process sends: `POST /ops/{name}` with the operation as JSON.
+    let admin = Admin::new(t).await;
+    admin.create_app("orders").await.expect(StatusCode::CREATED);
+    let target = json!({"env": "DEV", "appId": "orders", "cluster": "default", "namespace": "application"});
+    let new = json!({"key": "timeout", "value": "30", "operator": OPERATOR});
+    let created = admin
+        .post("/ops/items.create", json!({"ns": target, "new": new}))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(created["key"], "timeout");
+    let listed = admin.post("/ops/items.list", json!({"ns": target})).await.expect(StatusCode::OK).json();
+    assert_eq!(keys(&listed), ["timeout"]);
+    // The same REST view agrees.
+    let rest = admin.get(&format!("{}/items", ns("DEV", "orders", "default", "application"))).await.json();
+    assert_eq!(listed, rest);
+
+    // The rules are the operation's: a duplicate key, an unknown namespace, a bad name.
+    let again = admin.post("/ops/items.create", json!({"ns": target, "new": new})).await.expect(StatusCode::CONFLICT);
+    assert!(again.message().contains("timeout"), "{}", again.message());
+    let nowhere = json!({"env": "DEV", "appId": "orders", "cluster": "default", "namespace": "missing"});
+    admin.post("/ops/items.list", json!({"ns": nowhere})).await.expect(StatusCode::NOT_FOUND);
+    let bad = json!({"env": "DEV", "appId": "bad id", "cluster": "default", "namespace": "application"});
+    admin.post("/ops/items.list", json!({"ns": bad})).await.expect(StatusCode::BAD_REQUEST);
+    // A body that is not the operation, and an operation that does not exist.
+    let wrong = admin.post("/ops/items.list", json!({"namespace": "application"})).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{}", wrong.text);
+    assert!(wrong.text.contains("ns"), "the message names the field: {}", wrong.text);
+    admin.post("/ops/items.explode", json!({})).await.expect(StatusCode::NOT_FOUND);
+});

@@ -325,6 +325,17 @@ fn an_admin_service_with_a_credential_answers_401_to_anyone_else_and_changes_not
             ("GET", "/envs/PRO/apps/shop/accesskeys", ""),
             ("GET", "/apps", ""),
             ("GET", "/openapi.json", ""),
+            // The operations as data, as a portal elsewhere sends them.
+            (
+                "POST",
+                "/ops/items.create",
+                r#"{"ns":{"env":"PRO","appId":"shop","cluster":"default","namespace":"application"},"new":{"key":"k","value":"v","operator":"anyone"}}"#,
+            ),
+            (
+                "POST",
+                "/ops/access_keys.list",
+                r#"{"app":{"env":"PRO","appId":"shop"}}"#,
+            ),
         ] {
             let (status, text) = call(ports.admin, method, path, &headers, body).unwrap();
             assert_eq!(status, 401, "{method} {path} {headers:?}: {text}");

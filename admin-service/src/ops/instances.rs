@@ -13,7 +13,8 @@ use super::releases::release_not_found;
 use crate::{AdminError, AdminState};
 
 /// Instances seen within this many hours (24 when `None`).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Recent {
     /// The window, in hours.
     pub within_hours: Option<u32>,

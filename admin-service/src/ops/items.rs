@@ -18,7 +18,7 @@ use crate::params::{NamespaceAt, operator};
 use crate::{AdminError, AdminState, view};
 
 /// An item as saved, and whether saving created it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Saved {
     /// The item as it is now.
     pub item: Item,

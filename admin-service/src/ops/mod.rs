@@ -10,6 +10,7 @@ pub mod app_namespaces;
 pub mod apps;
 pub mod audits;
 pub mod branches;
+pub mod call;
 pub mod clusters;
 pub mod instances;
 pub mod items;

@@ -12,21 +12,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
+use lyre_admin_service::ops::call::Operation;
 use lyre_admin_service::{AdminError, AdminState};
 use lyre_protocol::meta::ServiceInstance;
 use lyre_service_kit::credential::{ACTOR_HEADER, ServiceCredential, actor_header};
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-
-mod access_keys;
-mod apps;
-mod branches;
-mod clusters;
-mod items;
-mod releases;
-mod system;
-mod text;
 
 use crate::PortalError;
 use crate::settings::PortalSettings;
@@ -93,15 +85,6 @@ impl AdminReply {
         serde_json::from_slice(&self.body).map_err(|e| {
             PortalError::Internal(format!("the admin service sent an unreadable answer: {e}"))
         })
-    }
-
-    /// Succeeds on 2xx; the admin service's error otherwise.
-    pub(crate) fn ok(self) -> Result<Self, PortalError> {
-        if self.status.is_success() {
-            Ok(self)
-        } else {
-            Err(self.into_error())
-        }
     }
 
     /// The admin service's error, passed on as it is (its body names the problem).
@@ -306,11 +289,6 @@ impl Admins {
         )))
     }
 
-    /// GETs `path` from `env`'s admin service as `T`.
-    async fn get<T: DeserializeOwned>(&self, env: &str, path: &str) -> Result<T, PortalError> {
-        self.send(env, Method::GET, path, None).await?.json()
-    }
-
     /// Sends `body` as JSON.
     async fn send_json<B: Serialize>(
         &self,
@@ -322,6 +300,26 @@ impl Admins {
         let body = serde_json::to_vec(body)
             .map_err(|e| PortalError::Internal(format!("encoding a request: {e}")))?;
         self.send(env, method, path, Some(body)).await
+    }
+}
+
+impl Admins {
+    /// Runs `operation` on `env`'s admin operations: in this process, or sent to one of `env`'s
+    /// admin services (`POST /ops/{NAME}`), as the identity the request was authenticated as.
+    pub(crate) async fn call<O: Operation>(
+        &self,
+        env: &str,
+        operation: O,
+    ) -> Result<O::Output, PortalError> {
+        match self.operations() {
+            Some(state) => run(operation.run(state)).await,
+            None => {
+                let path = format!("/ops/{}", O::NAME);
+                self.send_json(env, Method::POST, &path, &operation)
+                    .await?
+                    .json()
+            }
+        }
     }
 }
 
@@ -346,18 +344,4 @@ pub(crate) fn root_cause(error: &dyn std::error::Error) -> String {
         current = source;
     }
     current.to_string()
-}
-
-/// Percent-encodes one path segment or query value: everything but unreserved characters.
-pub(crate) fn encode(raw: &str) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(raw.len());
-    for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }

@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{App, AppNamespace, CreateApp, CreateAppNamespace, Page, UpdateApp};
 use lyre_service_kit::Json;
@@ -37,7 +38,16 @@ pub(crate) async fn list(
     let env = first_env(&state)?;
     let search = query.search.as_deref();
     let admins = state.admins();
-    admins.apps(&env, search, query.request()).await.map(Json)
+    admins
+        .call(
+            &env,
+            call::apps::List {
+                search: search.map(str::to_owned),
+                page: query.request(),
+            },
+        )
+        .await
+        .map(Json)
 }
 
 /// Creates an app, with its `default` cluster and `application` namespace in every
@@ -78,7 +88,9 @@ pub(crate) async fn create(
     body.operator.clone_from(&user.username);
     let (admins, body) = (state.admins(), &body);
     let app = everywhere(&state, StatusCode::CONFLICT, |env| async move {
-        admins.create_app(&env, body).await
+        admins
+            .call(&env, call::apps::Create { new: body.clone() })
+            .await
     })
     .await?;
     for subject in [owner.as_str(), user.username.as_str()] {
@@ -170,7 +182,16 @@ pub(crate) async fn get(
     Path(path): Path<AppPath>,
 ) -> Result<Json<App>, PortalError> {
     let env = first_env(&state)?;
-    state.admins().app(&env, &path.app_id).await.map(Json)
+    state
+        .admins()
+        .call(
+            &env,
+            call::apps::Get {
+                app_id: path.app_id.clone(),
+            },
+        )
+        .await
+        .map(Json)
 }
 
 /// Changes an app's name, organisation or owner (its masters only).
@@ -196,7 +217,15 @@ pub(crate) async fn update(
     body.operator.clone_from(&user.username);
     let (admins, app, body) = (state.admins(), &path.app_id, &body);
     everywhere(&state, StatusCode::OK, |env| async move {
-        admins.update_app(&env, app, body).await
+        admins
+            .call(
+                &env,
+                call::apps::Update {
+                    app_id: app.to_owned(),
+                    change: body.clone(),
+                },
+            )
+            .await
     })
     .await
     .map(Json)
@@ -222,7 +251,15 @@ pub(crate) async fn delete(
 ) -> Result<StatusCode, PortalError> {
     let (admins, app, operator) = (state.admins(), &path.app_id, &user.username);
     everywhere(&state, StatusCode::NOT_FOUND, |env| async move {
-        admins.delete_app(&env, app, operator).await
+        admins
+            .call(
+                &env,
+                call::apps::Delete {
+                    app_id: app.to_owned(),
+                    operator: operator.to_owned(),
+                },
+            )
+            .await
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -247,7 +284,15 @@ pub(crate) async fn namespaces(
 ) -> Result<Json<Vec<AppNamespace>>, PortalError> {
     let env = first_env(&state)?;
     let admins = state.admins();
-    admins.app_namespaces(&env, &path.app_id).await.map(Json)
+    admins
+        .call(
+            &env,
+            call::apps::Namespaces {
+                app_id: path.app_id.clone(),
+            },
+        )
+        .await
+        .map(Json)
 }
 
 /// Defines a namespace of the app, created in each of its clusters (its masters only).
@@ -273,7 +318,15 @@ pub(crate) async fn create_namespace(
     body.operator.clone_from(&user.username);
     let (admins, app, body) = (state.admins(), &path.app_id, &body);
     let definition = everywhere(&state, StatusCode::CONFLICT, |env| async move {
-        admins.create_app_namespace(&env, app, body).await
+        admins
+            .call(
+                &env,
+                call::apps::CreateNamespace {
+                    app_id: app.to_owned(),
+                    new: body.clone(),
+                },
+            )
+            .await
     })
     .await?;
     Ok((StatusCode::CREATED, Json(definition)))
@@ -311,7 +364,16 @@ pub(crate) async fn delete_namespace(
     let admins = state.admins();
     let (app, name, operator) = (&path.app_id, &path.namespace_name, &user.username);
     everywhere(&state, StatusCode::NOT_FOUND, |env| async move {
-        admins.delete_app_namespace(&env, app, name, operator).await
+        admins
+            .call(
+                &env,
+                call::apps::DeleteNamespace {
+                    app_id: app.to_owned(),
+                    name: name.to_owned(),
+                    operator: operator.to_owned(),
+                },
+            )
+            .await
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -332,7 +394,11 @@ pub(crate) async fn public_namespaces(
     _user: CurrentUser,
 ) -> Result<Json<Vec<AppNamespace>>, PortalError> {
     let env = first_env(&state)?;
-    state.admins().public_namespaces(&env).await.map(Json)
+    state
+        .admins()
+        .call(&env, call::apps::PublicNamespaces {})
+        .await
+        .map(Json)
 }
 
 /// The first configured environment, whose admin service answers questions about apps.

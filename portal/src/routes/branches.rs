@@ -6,6 +6,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{
     AdminPublish, Branch, GrayRules, Instance, Page, Publish, Release, SetOverride, UpdateGrayRules,
@@ -47,7 +48,11 @@ pub(crate) async fn get(
     Path(path): Path<NsPath>,
 ) -> Result<Json<Branch>, PortalError> {
     let at = path.at(&state)?;
-    state.admins().branch(&at).await.map(Json)
+    state
+        .admins()
+        .call(&at.env, call::branches::Get { ns: at.name() })
+        .await
+        .map(Json)
 }
 
 /// Creates the namespace's gray branch (one per namespace and cluster).
@@ -74,7 +79,16 @@ pub(crate) async fn create(
     Path(path): Path<NsPath>,
 ) -> Result<(StatusCode, Json<Branch>), PortalError> {
     let at = path.at(&state)?;
-    let branch = state.admins().create_branch(&at, &user.username).await?;
+    let branch = state
+        .admins()
+        .call(
+            &at.env,
+            call::branches::Create {
+                ns: at.name(),
+                operator: user.username.clone(),
+            },
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(branch)))
 }
 
@@ -105,7 +119,14 @@ pub(crate) async fn abandon(
     let at = path.at(&state)?;
     let admins = state.admins();
     admins
-        .abandon_branch(&at, &path.key, &user.username)
+        .call(
+            &at.env,
+            call::branches::Abandon {
+                ns: at.name(),
+                branch: path.key.clone(),
+                operator: user.username.clone(),
+            },
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -139,7 +160,15 @@ pub(crate) async fn instances(
     let at = path.at(&state)?;
     let admins = state.admins();
     admins
-        .branch_instances(&at, &path.key, query.recent(), query.request())
+        .call(
+            &at.env,
+            call::branches::Instances {
+                ns: at.name(),
+                branch: path.key.clone(),
+                recent: query.recent(),
+                page: query.request(),
+            },
+        )
         .await
         .map(Json)
 }
@@ -176,7 +205,15 @@ pub(crate) async fn set_override(
     body.operator.clone_from(&user.username);
     let admins = state.admins();
     admins
-        .set_override(&at, &path.branch_name, &path.key, &body)
+        .call(
+            &at.env,
+            call::branches::Override {
+                ns: at.name(),
+                branch: path.branch_name.clone(),
+                key: path.key.clone(),
+                change: body.clone(),
+            },
+        )
         .await
         .map(Json)
 }
@@ -209,7 +246,15 @@ pub(crate) async fn delete_override(
     let at = path.at(&state)?;
     let admins = state.admins();
     admins
-        .delete_override(&at, &path.branch_name, &path.key, &user.username)
+        .call(
+            &at.env,
+            call::branches::DeleteOverride {
+                ns: at.name(),
+                branch: path.branch_name.clone(),
+                key: path.key.clone(),
+                operator: user.username.clone(),
+            },
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -239,7 +284,17 @@ pub(crate) async fn rules(
     Path(path): Path<NsKeyPath>,
 ) -> Result<Json<GrayRules>, PortalError> {
     let at = path.at(&state)?;
-    state.admins().gray_rules(&at, &path.key).await.map(Json)
+    state
+        .admins()
+        .call(
+            &at.env,
+            call::branches::Rules {
+                ns: at.name(),
+                branch: path.key.clone(),
+            },
+        )
+        .await
+        .map(Json)
 }
 
 /// Replaces the branch's rules; clients whose selection changes are notified.
@@ -272,7 +327,17 @@ pub(crate) async fn set_rules(
     let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
     let admins = state.admins();
-    admins.set_gray_rules(&at, &path.key, &body).await.map(Json)
+    admins
+        .call(
+            &at.env,
+            call::branches::SetRules {
+                ns: at.name(),
+                branch: path.key.clone(),
+                change: body.clone(),
+            },
+        )
+        .await
+        .map(Json)
 }
 
 /// Gray-publishes the branch: main's latest release with its overrides, to the clients its
@@ -315,7 +380,14 @@ pub(crate) async fn publish(
     let command = AdminPublish::from(body);
     let release = state
         .admins()
-        .gray_publish(&at, &path.key, &command)
+        .call(
+            &at.env,
+            call::branches::Publish {
+                ns: at.name(),
+                branch: path.key.clone(),
+                command,
+            },
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(release)))
 }
@@ -401,14 +473,27 @@ pub(crate) async fn merge_as(
         check_review_bypass(state, grants, at, true, "merge").await?;
     }
     let admins = state.admins();
-    admins.merge(at, branch, delete_branch, &body).await
+    admins
+        .call(
+            &at.env,
+            call::branches::Merge {
+                ns: at.name(),
+                branch: branch.to_owned(),
+                delete_branch,
+                command: body.clone(),
+            },
+        )
+        .await
 }
 
 /// A merge publishes main's items with the branch's overrides: in an environment that
 /// requires review, all of it must have gone out through review already. The revisions of
 /// main and the branch that were checked.
 async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(i64, i64), PortalError> {
-    let main = state.admins().namespace(at).await?;
+    let main = state
+        .admins()
+        .call(&at.env, call::clusters::GetNamespace { ns: at.name() })
+        .await?;
     if main.has_unpublished_changes {
         return Err(PortalError::ReviewRequired(format!(
             "{} requires review: {at} has unpublished changes; publish them through a release \
@@ -416,7 +501,10 @@ async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(i64, i6
             at.env
         )));
     }
-    let branch = state.admins().branch(at).await?;
+    let branch = state
+        .admins()
+        .call(&at.env, call::branches::Get { ns: at.name() })
+        .await?;
     if branch.latest_release.is_none() || !branch.pending_changes.is_empty() {
         return Err(PortalError::ReviewRequired(format!(
             "{} requires review: branch `{}` has overrides that were not gray-published; publish \

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use futures_util::future::join_all;
+use lyre_admin_service::ops::call::{self, AppName, ClusterName};
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{AssociateNamespace, Cluster, CreateCluster, Namespace, NamespaceLock};
 use lyre_service_kit::Json;
@@ -36,7 +37,16 @@ pub(crate) async fn list(
     Path(path): Path<EnvAppPath>,
 ) -> Result<Json<Vec<Cluster>>, PortalError> {
     let env = state.admins().env(&path.env)?;
-    state.admins().clusters(&env, &path.app_id).await.map(Json)
+    state
+        .admins()
+        .call(
+            &env,
+            call::clusters::List {
+                app: AppName::new(&env, &path.app_id),
+            },
+        )
+        .await
+        .map(Json)
 }
 
 /// Creates a cluster, with every namespace the app defines (the app's masters only).
@@ -65,7 +75,15 @@ pub(crate) async fn create(
     let env = state.admins().env(&path.env)?;
     body.operator.clone_from(&user.username);
     let admins = state.admins();
-    let cluster = admins.create_cluster(&env, &path.app_id, &body).await?;
+    let cluster = admins
+        .call(
+            &env,
+            call::clusters::Create {
+                app: AppName::new(&env, &path.app_id),
+                new: body.clone(),
+            },
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(cluster)))
 }
 
@@ -93,7 +111,12 @@ pub(crate) async fn get(
     let env = state.admins().env(&path.env)?;
     let admins = state.admins();
     admins
-        .cluster(&env, &path.app_id, &path.cluster_name)
+        .call(
+            &env,
+            call::clusters::Get {
+                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
+            },
+        )
         .await
         .map(Json)
 }
@@ -123,7 +146,13 @@ pub(crate) async fn delete(
     let env = state.admins().env(&path.env)?;
     let admins = state.admins();
     admins
-        .delete_cluster(&env, &path.app_id, &path.cluster_name, &user.username)
+        .call(
+            &env,
+            call::clusters::Delete {
+                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
+                operator: user.username.clone(),
+            },
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -152,7 +181,12 @@ pub(crate) async fn namespaces(
     let env = state.admins().env(&path.env)?;
     let admins = state.admins();
     admins
-        .namespaces(&env, &path.app_id, &path.cluster_name)
+        .call(
+            &env,
+            call::clusters::ListNamespaces {
+                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
+            },
+        )
         .await
         .map(Json)
 }
@@ -186,7 +220,13 @@ pub(crate) async fn associate(
     body.operator.clone_from(&user.username);
     let admins = state.admins();
     let namespace = admins
-        .associate(&env, &path.app_id, &path.cluster_name, &body)
+        .call(
+            &env,
+            call::clusters::Associate {
+                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
+                association: body.clone(),
+            },
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(namespace)))
 }
@@ -211,7 +251,11 @@ pub(crate) async fn namespace(
     Path(path): Path<NsPath>,
 ) -> Result<Json<Namespace>, PortalError> {
     let at = path.at(&state)?;
-    state.admins().namespace(&at).await.map(Json)
+    state
+        .admins()
+        .call(&at.env, call::clusters::GetNamespace { ns: at.name() })
+        .await
+        .map(Json)
 }
 
 /// Removes an associated public namespace (and this app's overrides of it) from the cluster
@@ -236,7 +280,16 @@ pub(crate) async fn delete_namespace(
     Path(path): Path<NsPath>,
 ) -> Result<StatusCode, PortalError> {
     let at = path.at(&state)?;
-    state.admins().dissociate(&at, &user.username).await?;
+    state
+        .admins()
+        .call(
+            &at.env,
+            call::clusters::Dissociate {
+                ns: at.name(),
+                operator: user.username.clone(),
+            },
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -260,7 +313,11 @@ pub(crate) async fn lock(
     Path(path): Path<NsPath>,
 ) -> Result<Json<NamespaceLock>, PortalError> {
     let at = path.at(&state)?;
-    state.admins().namespace_lock(&at).await.map(Json)
+    state
+        .admins()
+        .call(&at.env, call::clusters::Lock { ns: at.name() })
+        .await
+        .map(Json)
 }
 
 /// An app across environments: each environment's clusters and their namespaces.
@@ -334,12 +391,23 @@ async fn env_overview(
     env: &str,
     app: &str,
 ) -> Result<Vec<ClusterOverview>, PortalError> {
-    let clusters = state.admins().clusters(env, app).await?;
-    let namespaces = join_all(
-        clusters
-            .iter()
-            .map(|c| state.admins().namespaces(env, app, &c.name)),
-    )
+    let clusters = state
+        .admins()
+        .call(
+            env,
+            call::clusters::List {
+                app: AppName::new(env, app),
+            },
+        )
+        .await?;
+    let namespaces = join_all(clusters.iter().map(|c| {
+        state.admins().call(
+            env,
+            call::clusters::ListNamespaces {
+                cluster: ClusterName::new(env, app, &c.name),
+            },
+        )
+    }))
     .await;
     clusters
         .into_iter()

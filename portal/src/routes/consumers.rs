@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Path;
@@ -247,7 +248,16 @@ pub(crate) async fn create(
     }
     let env = super::apps::first_env(&state)?;
     for g in &body.grants {
-        match state.admins().app(&env, &g.app_id).await {
+        match state
+            .admins()
+            .call(
+                &env,
+                call::apps::Get {
+                    app_id: g.app_id.clone(),
+                },
+            )
+            .await
+        {
             Err(PortalError::Admin { status, .. }) if status == StatusCode::NOT_FOUND => {
                 return Err(PortalError::InvalidRequest(format!(
                     "no app `{}`; a consumer is granted on existing apps",

@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::Commit;
 use lyre_protocol::admin::{
@@ -39,7 +40,11 @@ pub(crate) async fn list(
     Path(path): Path<NsPath>,
 ) -> Result<Json<Vec<Item>>, PortalError> {
     let at = path.at(&state)?;
-    state.admins().items(&at).await.map(Json)
+    state
+        .admins()
+        .call(&at.env, call::items::List { ns: at.name() })
+        .await
+        .map(Json)
 }
 
 /// Adds an item.
@@ -67,7 +72,16 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<Item>), PortalError> {
     let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
-    let item = state.admins().create_item(&at, &body).await?;
+    let item = state
+        .admins()
+        .call(
+            &at.env,
+            call::items::Create {
+                ns: at.name(),
+                new: body.clone(),
+            },
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(item)))
 }
 
@@ -93,7 +107,17 @@ pub(crate) async fn get(
     Path(path): Path<NsKeyPath>,
 ) -> Result<Json<Item>, PortalError> {
     let at = path.at(&state)?;
-    state.admins().item(&at, &path.key).await.map(Json)
+    state
+        .admins()
+        .call(
+            &at.env,
+            call::items::Get {
+                ns: at.name(),
+                key: path.key.clone(),
+            },
+        )
+        .await
+        .map(Json)
 }
 
 /// Whether a missing key is created.
@@ -139,7 +163,15 @@ pub(crate) async fn update(
     let create = query.create_if_not_exists.unwrap_or(false);
     let saved = state
         .admins()
-        .update_item(&at, &path.key, &body, create)
+        .call(
+            &at.env,
+            call::items::Update {
+                ns: at.name(),
+                key: path.key.clone(),
+                change: body.clone(),
+                create_if_missing: create,
+            },
+        )
         .await?;
     let status = if saved.created {
         StatusCode::CREATED
@@ -184,7 +216,15 @@ pub(crate) async fn delete(
     let at = path.at(&state)?;
     state
         .admins()
-        .delete_item(&at, &path.key, &user.username, query.version)
+        .call(
+            &at.env,
+            call::items::Delete {
+                ns: at.name(),
+                key: path.key.clone(),
+                operator: user.username.clone(),
+                version: query.version,
+            },
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -210,7 +250,11 @@ pub(crate) async fn text(
     Path(path): Path<NsPath>,
 ) -> Result<Json<NamespaceText>, PortalError> {
     let at = path.at(&state)?;
-    state.admins().text(&at).await.map(Json)
+    state
+        .admins()
+        .call(&at.env, call::items::Text { ns: at.name() })
+        .await
+        .map(Json)
 }
 
 /// Replaces the namespace with a text, which must parse in its format. With `revision`, a text
@@ -239,7 +283,17 @@ pub(crate) async fn put_text(
 ) -> Result<Json<NamespaceText>, PortalError> {
     let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
-    state.admins().put_text(&at, &body).await.map(Json)
+    state
+        .admins()
+        .call(
+            &at.env,
+            call::items::PutText {
+                ns: at.name(),
+                change: body.clone(),
+            },
+        )
+        .await
+        .map(Json)
 }
 
 /// What would be released: the items against the latest release.
@@ -263,7 +317,11 @@ pub(crate) async fn changes(
     Path(path): Path<NsPath>,
 ) -> Result<Json<UnpublishedChanges>, PortalError> {
     let at = path.at(&state)?;
-    state.admins().changes(&at).await.map(Json)
+    state
+        .admins()
+        .call(&at.env, call::releases::Changes { ns: at.name() })
+        .await
+        .map(Json)
 }
 
 /// The namespace's change history, newest first.
@@ -291,5 +349,15 @@ pub(crate) async fn commits(
     let at = path.at(&state)?;
     let key = query.key.as_deref().filter(|k| !k.is_empty());
     let admins = state.admins();
-    admins.commits(&at, key, query.request()).await.map(Json)
+    admins
+        .call(
+            &at.env,
+            call::items::Commits {
+                ns: at.name(),
+                key: key.map(str::to_owned),
+                page: query.request(),
+            },
+        )
+        .await
+        .map(Json)
 }

@@ -3,12 +3,13 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use lyre_admin_service::ops::audits::AuditFilter;
+use lyre_admin_service::ops::call::{self, AppName};
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::UpdateEnvSettings;
 use lyre_protocol::admin::{AccessKey, AuditEntry, EnvSettings, Page, UpdateAccessKey};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
+use lyre_store::page::PageRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -40,7 +41,12 @@ pub(crate) async fn list_keys(
     let env = state.admins().env(&path.env)?;
     state
         .admins()
-        .access_keys(&env, &path.app_id)
+        .call(
+            &env,
+            call::system::AccessKeys {
+                app: AppName::new(&env, &path.app_id),
+            },
+        )
         .await
         .map(Json)
 }
@@ -70,7 +76,13 @@ pub(crate) async fn create_key(
     let env = state.admins().env(&path.env)?;
     let key = state
         .admins()
-        .create_access_key(&env, &path.app_id, &user.username)
+        .call(
+            &env,
+            call::system::CreateAccessKey {
+                app: AppName::new(&env, &path.app_id),
+                operator: user.username.clone(),
+            },
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(key)))
 }
@@ -112,7 +124,14 @@ pub(crate) async fn update_key(
     body.operator.clone_from(&user.username);
     state
         .admins()
-        .update_access_key(&env, &path.app_id, path.key_id, &body)
+        .call(
+            &env,
+            call::system::ChangeAccessKey {
+                app: AppName::new(&env, &path.app_id),
+                key_id: path.key_id,
+                change: body.clone(),
+            },
+        )
         .await
         .map(Json)
 }
@@ -143,7 +162,14 @@ pub(crate) async fn delete_key(
     let env = state.admins().env(&path.env)?;
     state
         .admins()
-        .delete_access_key(&env, &path.app_id, path.key_id, &user.username)
+        .call(
+            &env,
+            call::system::DeleteAccessKey {
+                app: AppName::new(&env, &path.app_id),
+                key_id: path.key_id,
+                operator: user.username.clone(),
+            },
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -174,7 +200,14 @@ pub(crate) async fn reveal_key(
     let env = state.admins().env(&path.env)?;
     state
         .admins()
-        .reveal_access_key(&env, &path.app_id, path.key_id, &user.username)
+        .call(
+            &env,
+            call::system::RevealAccessKey {
+                app: AppName::new(&env, &path.app_id),
+                key_id: path.key_id,
+                operator: user.username.clone(),
+            },
+        )
         .await
         .map(Json)
 }
@@ -257,7 +290,10 @@ pub(crate) async fn env_settings(
     Path(path): Path<EnvPath>,
 ) -> Result<Json<EnvRulesView>, PortalError> {
     let env = state.admins().env(&path.env)?;
-    let policy = state.admins().env_settings(&env).await?;
+    let policy = state
+        .admins()
+        .call(&env, call::system::EnvPolicy { env: env.clone() })
+        .await?;
     Ok(Json(policy.into()))
 }
 
@@ -289,7 +325,16 @@ pub(crate) async fn update_env_settings(
         member_only_view: body.member_only_view,
         operator: user.username.clone(),
     };
-    let policy = state.admins().set_env_settings(&env, &update).await?;
+    let policy = state
+        .admins()
+        .call(
+            &env,
+            call::system::SetEnvPolicy {
+                env: env.clone(),
+                change: update,
+            },
+        )
+        .await?;
     Ok(Json(policy.into()))
 }
 
@@ -359,16 +404,18 @@ pub(crate) async fn audits(
         }
     }
     let env = first_env(&state)?;
-    let filter = AuditFilter {
-        app_id: query.app_id.as_deref(),
-        operator: query.operator.as_deref(),
-        env: query.env.as_deref(),
-        entity_type: query.entity_type.as_deref(),
-        from: query.from.as_deref(),
-        to: query.to.as_deref(),
+    let page = PageRequest::new(query.page.unwrap_or(0), query.size.unwrap_or(20));
+    let filter = call::system::AuditQuery {
+        app_id: query.app_id,
+        operator: query.operator,
+        env: query.env,
+        entity_type: query.entity_type,
+        from: query.from,
+        to: query.to,
     };
-    let page =
-        lyre_store::page::PageRequest::new(query.page.unwrap_or(0), query.size.unwrap_or(20));
-    let admins = state.admins();
-    admins.audits(&env, filter, page).await.map(Json)
+    state
+        .admins()
+        .call(&env, call::system::Audits { filter, page })
+        .await
+        .map(Json)
 }

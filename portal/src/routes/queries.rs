@@ -99,9 +99,3 @@ impl InstancesQuery {
         }
     }
 }
-
-/// The operator the admin service records, set by the portal from the caller.
-#[derive(Debug, Serialize)]
-pub(crate) struct OperatorQuery<'a> {
-    pub operator: &'a str,
-}

@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{
     AdminPublish, Instance, Page, Publish, Release, ReleaseComparison, ReleaseHistory,
@@ -68,7 +69,16 @@ pub(crate) async fn publish_directly(
         release_request: None,
         main_revision: None,
     };
-    state.admins().publish(at, &command).await
+    state
+        .admins()
+        .call(
+            &at.env,
+            call::releases::Publish {
+                ns: at.name(),
+                command,
+            },
+        )
+        .await
 }
 
 /// Refuses an unreviewed `what` where the environment requires review, unless it is an
@@ -123,7 +133,13 @@ pub(crate) async fn list(
     let at = path.at(&state)?;
     state
         .admins()
-        .releases(&at, query.request())
+        .call(
+            &at.env,
+            call::releases::List {
+                ns: at.name(),
+                page: query.request(),
+            },
+        )
         .await
         .map(Json)
 }
@@ -153,7 +169,13 @@ pub(crate) async fn histories(
     let at = path.at(&state)?;
     let admins = state.admins();
     admins
-        .release_histories(&at, query.request())
+        .call(
+            &at.env,
+            call::releases::Histories {
+                ns: at.name(),
+                page: query.request(),
+            },
+        )
         .await
         .map(Json)
 }
@@ -179,7 +201,11 @@ pub(crate) async fn latest(
     Path(path): Path<NsPath>,
 ) -> Result<Json<Release>, PortalError> {
     let at = path.at(&state)?;
-    state.admins().latest_release(&at).await.map(Json)
+    state
+        .admins()
+        .call(&at.env, call::releases::Latest { ns: at.name() })
+        .await
+        .map(Json)
 }
 
 /// The instances that read the namespace recently, and which release each got.
@@ -207,7 +233,14 @@ pub(crate) async fn instances(
     let at = path.at(&state)?;
     let admins = state.admins();
     admins
-        .instances(&at, query.recent(), query.request())
+        .call(
+            &at.env,
+            call::releases::Instances {
+                ns: at.name(),
+                recent: query.recent(),
+                page: query.request(),
+            },
+        )
         .await
         .map(Json)
 }
@@ -219,7 +252,16 @@ pub(crate) async fn release_at(
     id: i64,
 ) -> Result<(Release, NsAt), PortalError> {
     let env = state.admins().env(env)?;
-    let release = state.admins().release(&env, id).await?;
+    let release = state
+        .admins()
+        .call(
+            &env,
+            call::releases::Get {
+                env: env.clone(),
+                id,
+            },
+        )
+        .await?;
     let at = NsAt::new(
         state,
         &env,
@@ -283,7 +325,15 @@ pub(crate) async fn release_instances(
     require_view(&state, &user.grants, &at).await?;
     let admins = state.admins();
     admins
-        .release_instances(&at.env, path.release_id, query.recent(), query.request())
+        .call(
+            &at.env,
+            call::releases::ReleaseInstances {
+                env: at.env.clone(),
+                id: path.release_id,
+                recent: query.recent(),
+                page: query.request(),
+            },
+        )
         .await
         .map(Json)
 }
@@ -328,7 +378,14 @@ pub(crate) async fn compare(
     let env = state.admins().env(&path.env)?;
     let admins = state.admins();
     admins
-        .compare_releases(&env, query.base_release_id, query.to_release_id)
+        .call(
+            &env,
+            call::releases::Compare {
+                env: env.clone(),
+                base: query.base_release_id,
+                to: query.to_release_id,
+            },
+        )
         .await
         .map(Json)
 }
@@ -392,5 +449,15 @@ pub(crate) async fn rollback_as(
     let (_, at) = release_at(state, env, id).await?;
     require(grants, Action::Release, &at)?;
     let admins = state.admins();
-    admins.rollback(&at.env, id, operator, to_release_id).await
+    admins
+        .call(
+            &at.env,
+            call::releases::RollBack {
+                env: at.env.clone(),
+                id,
+                operator: operator.to_owned(),
+                to_release_id,
+            },
+        )
+        .await
 }

@@ -10,6 +10,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use futures_util::future::join_all;
+use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{AdminPublish, KeyChange, Page, Publish, Release};
 use lyre_service_kit::Json;
@@ -131,7 +132,10 @@ pub(crate) async fn pending(
 ) -> Result<Pending, PortalError> {
     match branch {
         None => {
-            let changes = state.admins().changes(at).await?;
+            let changes = state
+                .admins()
+                .call(&at.env, call::releases::Changes { ns: at.name() })
+                .await?;
             Ok(Pending {
                 changes: changes.changes,
                 base_release_id: changes.base_release.map_or(0, |r| r.id),
@@ -139,7 +143,10 @@ pub(crate) async fn pending(
             })
         }
         Some(name) => {
-            let branch = state.admins().branch(at).await?;
+            let branch = state
+                .admins()
+                .call(&at.env, call::branches::Get { ns: at.name() })
+                .await?;
             if branch.branch_name != name {
                 return Err(PortalError::NotFound(format!(
                     "{at} has no gray branch `{name}`"
@@ -655,8 +662,29 @@ pub(crate) async fn publish_as(
     };
     let admins = state.admins();
     let published = match branch_of(&r) {
-        None => admins.publish(&at, &body).await,
-        Some(branch) => admins.gray_publish(&at, branch, &body).await,
+        None => {
+            admins
+                .call(
+                    &at.env,
+                    call::releases::Publish {
+                        ns: at.name(),
+                        command: body.clone(),
+                    },
+                )
+                .await
+        }
+        Some(branch) => {
+            admins
+                .call(
+                    &at.env,
+                    call::branches::Publish {
+                        ns: at.name(),
+                        branch: branch.to_owned(),
+                        command: body.clone(),
+                    },
+                )
+                .await
+        }
     };
     match published {
         Err(PortalError::Admin { status, .. }) if status == StatusCode::CONFLICT => {

@@ -1,13 +1,14 @@
 //! The paths of `/api/v1` (and `/openapi/v1`), what they name, and the checks every endpoint
 //! makes before it reaches the admin service.
 
+use lyre_admin_service::ops::call;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use crate::admin::encode;
 use crate::envs;
 use crate::rbac::{Action, Grants, Scope};
 use crate::{PortalError, PortalState};
+use lyre_admin_service::ops::call::NsName;
 
 /// `{env}` of a path.
 #[derive(Deserialize)]
@@ -120,15 +121,14 @@ impl NsAt {
         }
     }
 
-    /// The admin service's path of this namespace, followed by `suffix`.
-    pub(crate) fn admin(&self, suffix: &str) -> String {
-        format!(
-            "/envs/{}/apps/{}/clusters/{}/namespaces/{}{suffix}",
-            encode(&self.env),
-            encode(&self.app),
-            encode(&self.cluster),
-            encode(&self.namespace)
-        )
+    /// The namespace as an admin operation names it.
+    pub(crate) fn name(&self) -> NsName {
+        NsName {
+            env: self.env.clone(),
+            app_id: self.app.clone(),
+            cluster: self.cluster.clone(),
+            namespace: self.namespace.clone(),
+        }
     }
 }
 
@@ -178,17 +178,6 @@ impl BranchKeyPath {
     }
 }
 
-/// `path` followed by `query` encoded, if it has any field set.
-pub(crate) fn with_query<Q: Serialize>(path: &str, query: &Q) -> Result<String, PortalError> {
-    let encoded = serde_urlencoded::to_string(query)
-        .map_err(|e| PortalError::InvalidRequest(format!("bad query: {e}")))?;
-    Ok(if encoded.is_empty() {
-        path.to_owned()
-    } else {
-        format!("{path}?{encoded}")
-    })
-}
-
 /// Whether `grants` may read the configuration of the namespace at `at`: everyone signed in
 /// may, except where the environment shows private namespaces to the app's members only.
 pub(crate) async fn require_view(
@@ -203,7 +192,10 @@ pub(crate) async fn require_view(
     if !rules.member_only_view {
         return Ok(());
     }
-    let namespace = state.admins().namespace(at).await?;
+    let namespace = state
+        .admins()
+        .call(&at.env, call::clusters::GetNamespace { ns: at.name() })
+        .await?;
     if namespace.is_public {
         return Ok(());
     }

@@ -1,5 +1,6 @@
 //! Finding keys and values across apps, and a user's favorite apps.
 
+use lyre_admin_service::ops::call;
 use std::collections::HashMap;
 
 use axum::extract::State;
@@ -50,7 +51,16 @@ pub(crate) async fn search(
 ) -> Result<Json<Vec<SearchHit>>, PortalError> {
     let mut hits: Vec<SearchHit> = Vec::new();
     for env in distinct_envs(&state).await? {
-        let found = state.admins().search(&env, &query.q, query.limit).await?;
+        let found = state
+            .admins()
+            .call(
+                &env,
+                call::system::Search {
+                    text: query.q.clone(),
+                    limit: query.limit,
+                },
+            )
+            .await?;
         for hit in found {
             if !hits.contains(&hit) {
                 hits.push(hit);
@@ -137,7 +147,15 @@ pub(crate) async fn add_favorite(
     Json(body): Json<AddFavorite>,
 ) -> Result<(StatusCode, Json<Favorite>), PortalError> {
     let env = first_env(&state)?;
-    let app = state.admins().app(&env, &body.app_id).await?;
+    let app = state
+        .admins()
+        .call(
+            &env,
+            call::apps::Get {
+                app_id: body.app_id.clone(),
+            },
+        )
+        .await?;
     let added = favorites::add(state.db(), user.user_id, &app.app_id).await?;
     let status = if added {
         StatusCode::CREATED

@@ -3,6 +3,7 @@
 //! (as a zip of files) and importing them, with a policy for keys that already exist.
 //! Every change to one namespace is one item set: applied whole or not at all.
 
+use lyre_admin_service::ops::call::{self, AppName, ClusterName};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read as _, Write as _};
 
@@ -79,7 +80,10 @@ pub(crate) struct Comparison {
 
 /// Items of `at` as an ordered key → value map (the trailing comment is no item).
 async fn items_of(state: &PortalState, at: &NsAt) -> Result<Vec<Item>, PortalError> {
-    let items = state.admins().items(at).await?;
+    let items = state
+        .admins()
+        .call(&at.env, call::items::List { ns: at.name() })
+        .await?;
     Ok(items.into_iter().filter(|i| !i.key.is_empty()).collect())
 }
 
@@ -214,7 +218,10 @@ pub(crate) async fn copy(
     require(&user.grants, Action::Modify, &to)?;
     require_view(&state, &user.grants, &from).await?;
     let (from_items, to_items) = tokio::try_join!(items_of(&state, &from), items_of(&state, &to))?;
-    let to_namespace = state.admins().namespace(&to).await?;
+    let to_namespace = state
+        .admins()
+        .call(&to.env, call::clusters::GetNamespace { ns: to.name() })
+        .await?;
     let mut batch = ItemBatch {
         set: Vec::new(),
         delete: Vec::new(),
@@ -240,7 +247,16 @@ pub(crate) async fn copy(
             }
         }
     }
-    let result = state.admins().item_batch(&to, &batch).await?;
+    let result = state
+        .admins()
+        .call(
+            &to.env,
+            call::items::Batch {
+                ns: to.name(),
+                batch,
+            },
+        )
+        .await?;
     Ok(Json(result))
 }
 
@@ -284,7 +300,10 @@ pub(crate) async fn export_namespace(
     Path(path): Path<NsPath>,
 ) -> Result<Response, PortalError> {
     let at = path.at(&state)?;
-    let text = state.admins().text(&at).await?;
+    let text = state
+        .admins()
+        .call(&at.env, call::items::Text { ns: at.name() })
+        .await?;
     let format = Format::parse(&text.format).unwrap_or(Format::Txt);
     Ok(attachment(
         &file_name(&at.namespace, format),
@@ -315,13 +334,28 @@ pub(crate) async fn export_app(
     Path(path): Path<EnvAppPath>,
 ) -> Result<Response, PortalError> {
     let env = state.admins().env(&path.env)?;
-    let clusters = state.admins().clusters(&env, &path.app_id).await?;
+    let clusters = state
+        .admins()
+        .call(
+            &env,
+            call::clusters::List {
+                app: AppName::new(&env, &path.app_id),
+            },
+        )
+        .await?;
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for cluster in clusters {
         let admins = state.admins();
-        let namespaces = admins.namespaces(&env, &path.app_id, &cluster.name).await?;
+        let namespaces = admins
+            .call(
+                &env,
+                call::clusters::ListNamespaces {
+                    cluster: ClusterName::new(&env, &path.app_id, &cluster.name),
+                },
+            )
+            .await?;
         for namespace in namespaces {
             let at = NsAt::new(
                 &state,
@@ -333,7 +367,10 @@ pub(crate) async fn export_app(
             if require_view(&state, &user.grants, &at).await.is_err() {
                 continue;
             }
-            let text = state.admins().text(&at).await?;
+            let text = state
+                .admins()
+                .call(&at.env, call::items::Text { ns: at.name() })
+                .await?;
             let format = Format::parse(&text.format).unwrap_or(Format::Txt);
             let name = format!("{}/{}", cluster.name, file_name(&at.namespace, format));
             zip.start_file(name, options).map_err(zip_error)?;
@@ -438,7 +475,10 @@ async fn plan(
     policy: Policy,
 ) -> Result<Plan, PortalError> {
     require(grants, Action::Modify, &at)?;
-    let namespace = state.admins().namespace(&at).await?;
+    let namespace = state
+        .admins()
+        .call(&at.env, call::clusters::GetNamespace { ns: at.name() })
+        .await?;
     let format = Format::parse(&namespace.format).unwrap_or(Format::Txt);
     let wanted = file_items(format, file, text)?;
     let existing = items_of(state, &at).await?;
@@ -489,7 +529,16 @@ async fn plan(
 
 async fn apply(state: &PortalState, plan: Plan) -> Result<Imported, PortalError> {
     if !plan.batch.set.is_empty() {
-        state.admins().item_batch(&plan.at, &plan.batch).await?;
+        state
+            .admins()
+            .call(
+                &plan.at.env,
+                call::items::Batch {
+                    ns: plan.at.name(),
+                    batch: plan.batch.clone(),
+                },
+            )
+            .await?;
     }
     Ok(plan.imported)
 }

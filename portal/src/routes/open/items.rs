@@ -1,6 +1,7 @@
 //! Items through the Open API.
 
 use axum::extract::State;
+use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{CreateItem, UpdateItem};
 use lyre_service_kit::Json;
@@ -46,7 +47,10 @@ pub(crate) async fn list(
     Query(query): Query<ItemsQuery>,
 ) -> Result<Json<OpenPage<OpenItem>>, PortalError> {
     let at = path.at(&state)?;
-    let items = state.admins().items(&at).await?;
+    let items = state
+        .admins()
+        .call(&at.env, call::items::List { ns: at.name() })
+        .await?;
     let page = query.page.unwrap_or(0);
     let size = query.size.unwrap_or(50).clamp(1, 500);
     let total = items.len() as u64;
@@ -86,7 +90,16 @@ pub(crate) async fn get(
     Path(path): Path<NsKeyPath>,
 ) -> Result<Json<OpenItem>, PortalError> {
     let at = path.at(&state)?;
-    let item = state.admins().item(&at, &path.key).await?;
+    let item = state
+        .admins()
+        .call(
+            &at.env,
+            call::items::Get {
+                ns: at.name(),
+                key: path.key.clone(),
+            },
+        )
+        .await?;
     Ok(Json(item.into()))
 }
 
@@ -123,7 +136,16 @@ pub(crate) async fn create(
         comment: body.comment.unwrap_or_default(),
         operator,
     };
-    let item = state.admins().create_item(&at, &create).await?;
+    let item = state
+        .admins()
+        .call(
+            &at.env,
+            call::items::Create {
+                ns: at.name(),
+                new: create,
+            },
+        )
+        .await?;
     Ok(Json(item.into()))
 }
 
@@ -177,7 +199,15 @@ pub(crate) async fn update(
     let create = query.create_if_not_exists.unwrap_or(false);
     let saved = state
         .admins()
-        .update_item(&at, &path.key, &update, create)
+        .call(
+            &at.env,
+            call::items::Update {
+                ns: at.name(),
+                key: path.key.clone(),
+                change: update,
+                create_if_missing: create,
+            },
+        )
         .await?;
     Ok(Json(saved.item.into()))
 }
@@ -217,6 +247,14 @@ pub(crate) async fn delete(
     let operator = caller.operator(&state, query.operator.as_deref()).await?;
     state
         .admins()
-        .delete_item(&at, &path.key, &operator, None)
+        .call(
+            &at.env,
+            call::items::Delete {
+                ns: at.name(),
+                key: path.key.clone(),
+                operator: operator.clone(),
+                version: None,
+            },
+        )
         .await
 }

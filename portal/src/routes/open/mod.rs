@@ -11,6 +11,7 @@ pub(crate) mod releases;
 use axum::extract::State;
 use axum::http::StatusCode;
 use futures_util::future::join_all;
+use lyre_admin_service::ops::call::{self, AppName, ClusterName};
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{CreateApp, CreateAppNamespace, CreateCluster};
 use lyre_service_kit::Json;
@@ -83,10 +84,14 @@ pub(crate) async fn env_clusters(
     Path(path): Path<AppPath>,
 ) -> Result<Json<Vec<OpenEnvClusters>>, PortalError> {
     let envs = state.admins().envs().to_vec();
-    let found = join_all(
-        envs.iter()
-            .map(|env| state.admins().clusters(env, &path.app_id)),
-    )
+    let found = join_all(envs.iter().map(|env| {
+        state.admins().call(
+            env,
+            call::clusters::List {
+                app: AppName::new(env, &path.app_id),
+            },
+        )
+    }))
     .await;
     let mut out = Vec::new();
     for (env, clusters) in envs.into_iter().zip(found) {
@@ -132,7 +137,16 @@ pub(crate) async fn apps(
             .collect()
     });
     let all = PageRequest::new(0, PageRequest::MAX_SIZE);
-    let page = state.admins().apps(&env, None, all).await?;
+    let page = state
+        .admins()
+        .call(
+            &env,
+            call::apps::List {
+                search: None.map(str::to_owned),
+                page: all,
+            },
+        )
+        .await?;
     Ok(Json(
         page.items
             .into_iter()
@@ -199,7 +213,9 @@ pub(crate) async fn create_app(
     app.operator.clone_from(&caller.name);
     let (admins, new) = (state.admins(), &app);
     let created = everywhere(&state, StatusCode::CONFLICT, |env| async move {
-        admins.create_app(&env, new).await
+        admins
+            .call(&env, call::apps::Create { new: new.clone() })
+            .await
     })
     .await?;
     let owner = app.owner_name.trim().to_owned();
@@ -234,7 +250,12 @@ pub(crate) async fn cluster(
     let env = state.admins().env(&path.env)?;
     let admins = state.admins();
     let cluster = admins
-        .cluster(&env, &path.app_id, &path.cluster_name)
+        .call(
+            &env,
+            call::clusters::Get {
+                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
+            },
+        )
         .await?;
     Ok(Json(cluster.into()))
 }
@@ -283,7 +304,15 @@ pub(crate) async fn create_cluster(
         operator,
     };
     let admins = state.admins();
-    let cluster = admins.create_cluster(&env, &path.app_id, &create).await?;
+    let cluster = admins
+        .call(
+            &env,
+            call::clusters::Create {
+                app: AppName::new(&env, &path.app_id),
+                new: create,
+            },
+        )
+        .await?;
     Ok(Json(cluster.into()))
 }
 
@@ -293,7 +322,10 @@ pub(crate) async fn with_items(
     at: &NsAt,
 ) -> Result<OpenNamespace, PortalError> {
     let admins = state.admins();
-    let (namespace, items) = tokio::try_join!(admins.namespace(at), admins.items(at))?;
+    let (namespace, items) = tokio::try_join!(
+        admins.call(&at.env, call::clusters::GetNamespace { ns: at.name() }),
+        admins.call(&at.env, call::items::List { ns: at.name() })
+    )?;
     Ok(OpenNamespace::new(namespace, items))
 }
 
@@ -322,7 +354,12 @@ pub(crate) async fn namespaces(
     let env = state.admins().env(&path.env)?;
     let admins = state.admins();
     let list = admins
-        .namespaces(&env, &path.app_id, &path.cluster_name)
+        .call(
+            &env,
+            call::clusters::ListNamespaces {
+                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
+            },
+        )
         .await?;
     let mut out = Vec::new();
     for n in list {
@@ -409,7 +446,15 @@ pub(crate) async fn create_app_namespace(
     };
     let (admins, app, new) = (state.admins(), &path.app_id, &create);
     let created = everywhere(&state, StatusCode::CONFLICT, |env| async move {
-        admins.create_app_namespace(&env, app, new).await
+        admins
+            .call(
+                &env,
+                call::apps::CreateNamespace {
+                    app_id: app.to_owned(),
+                    new: new.clone(),
+                },
+            )
+            .await
     })
     .await?;
     Ok(Json(created.into()))
@@ -436,7 +481,10 @@ pub(crate) async fn lock(
     Path(path): Path<NsPath>,
 ) -> Result<Json<OpenLock>, PortalError> {
     let at = path.at(&state)?;
-    let lock = state.admins().namespace_lock(&at).await?;
+    let lock = state
+        .admins()
+        .call(&at.env, call::clusters::Lock { ns: at.name() })
+        .await?;
     Ok(Json(OpenLock {
         namespace_name: lock.namespace_name,
         is_locked: lock.is_locked,

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{AdminPublish, Branch, GrayRules, Publish, Release, UpdateGrayRules};
 use lyre_protocol::gray::GrayRuleItem;
@@ -90,7 +91,10 @@ pub(crate) async fn latest(
     Path(path): Path<NsPath>,
 ) -> Result<Json<OpenRelease>, PortalError> {
     let at = path.at(&state)?;
-    let release = state.admins().latest_release(&at).await?;
+    let release = state
+        .admins()
+        .call(&at.env, call::releases::Latest { ns: at.name() })
+        .await?;
     Ok(Json(release.into()))
 }
 
@@ -119,7 +123,13 @@ pub(crate) async fn histories(
     let at = path.at(&state)?;
     let page = state
         .admins()
-        .release_histories(&at, query.request())
+        .call(
+            &at.env,
+            call::releases::Histories {
+                ns: at.name(),
+                page: query.request(),
+            },
+        )
         .await?;
     Ok(Json(OpenPage {
         page: page.page,
@@ -218,7 +228,10 @@ pub(crate) async fn branch(
     Path(path): Path<NsPath>,
 ) -> Result<Json<OpenNamespace>, PortalError> {
     let at = path.at(&state)?;
-    let branch = state.admins().branch(&at).await?;
+    let branch = state
+        .admins()
+        .call(&at.env, call::branches::Get { ns: at.name() })
+        .await?;
     branch_namespace(&state, &at, &branch).await.map(Json)
 }
 
@@ -249,7 +262,16 @@ pub(crate) async fn create_branch(
 ) -> Result<Json<OpenNamespace>, PortalError> {
     let at = path.at(&state)?;
     let operator = caller.operator(&state, query.operator.as_deref()).await?;
-    let branch = state.admins().create_branch(&at, &operator).await?;
+    let branch = state
+        .admins()
+        .call(
+            &at.env,
+            call::branches::Create {
+                ns: at.name(),
+                operator: operator.clone(),
+            },
+        )
+        .await?;
     branch_namespace(&state, &at, &branch).await.map(Json)
 }
 
@@ -282,7 +304,16 @@ pub(crate) async fn abandon(
     let at = path.at(&state)?;
     let operator = caller.operator(&state, query.operator.as_deref()).await?;
     let admins = state.admins();
-    admins.abandon_branch(&at, &path.key, &operator).await
+    admins
+        .call(
+            &at.env,
+            call::branches::Abandon {
+                ns: at.name(),
+                branch: path.key.clone(),
+                operator: operator.clone(),
+            },
+        )
+        .await
 }
 
 fn open_rules(at: &NsAt, rules: GrayRules) -> OpenGrayRules {
@@ -320,7 +351,16 @@ pub(crate) async fn rules(
     Path(path): Path<NsKeyPath>,
 ) -> Result<Json<OpenGrayRules>, PortalError> {
     let at = path.at(&state)?;
-    let rules = state.admins().gray_rules(&at, &path.key).await?;
+    let rules = state
+        .admins()
+        .call(
+            &at.env,
+            call::branches::Rules {
+                ns: at.name(),
+                branch: path.key.clone(),
+            },
+        )
+        .await?;
     Ok(Json(open_rules(&at, rules)))
 }
 
@@ -375,7 +415,14 @@ pub(crate) async fn set_rules(
     };
     let rules = state
         .admins()
-        .set_gray_rules(&at, &path.key, &update)
+        .call(
+            &at.env,
+            call::branches::SetRules {
+                ns: at.name(),
+                branch: path.key.clone(),
+                change: update,
+            },
+        )
         .await?;
     Ok(Json(open_rules(&at, rules)))
 }
@@ -420,7 +467,14 @@ pub(crate) async fn gray_publish(
     let command = AdminPublish::from(publish_body(body, operator));
     let release = state
         .admins()
-        .gray_publish(&at, &path.key, &command)
+        .call(
+            &at.env,
+            call::branches::Publish {
+                ns: at.name(),
+                branch: path.key.clone(),
+                command,
+            },
+        )
         .await?;
     Ok(Json(release.into()))
 }
