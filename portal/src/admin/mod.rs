@@ -281,6 +281,15 @@ impl Admins {
                     last_error = format!("{url}: {}", root_cause(&e));
                     // Forget the list: the next request asks the meta server again.
                     self.lock().remove(env);
+                    // Only an instance that could not be reached is skipped for the next one.
+                    // A request that may have reached it is not sent again: it may be a write
+                    // that was carried out, and a second instance would make it twice.
+                    if !e.is_connect() {
+                        return Err(PortalError::Unavailable(format!(
+                            "the admin service of {env} did not answer ({last_error}); reload to \
+                             see whether the change was made"
+                        )));
+                    }
                 }
             }
         }

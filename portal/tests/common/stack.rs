@@ -32,7 +32,7 @@ pub struct Stack {
     pub root: String,
 }
 
-async fn serve(router: axum::Router) -> String {
+pub async fn serve(router: axum::Router) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
