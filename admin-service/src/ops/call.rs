@@ -145,7 +145,6 @@ macro_rules! operations {
             $(#[$doc])*
             #[derive(Clone, Debug, Serialize, Deserialize)]
             #[serde(rename_all = "camelCase")]
-            #[allow(missing_docs)]
             pub struct $name {
                 $( pub $field: $ty, )*
             }
@@ -407,7 +406,6 @@ pub mod system {
     /// Which audit entries (see [`AuditFilter`]).
     #[derive(Clone, Debug, Default, Serialize, Deserialize)]
     #[serde(rename_all = "camelCase")]
-    #[allow(missing_docs)]
     pub struct AuditQuery {
         pub app_id: Option<String>,
         pub operator: Option<String>,
