@@ -45,13 +45,8 @@ pub async fn publish(
         ..
     } = command;
     let at = ns.check(state)?;
-    let operator = operator(&body.operator)?;
-    let title = body.title.trim();
-    if title.is_empty() {
-        return Err(AdminError::Invalid("`title` must not be empty".into()));
-    }
-    check_len("title", title, 256)?;
-    check_len("comment", &body.comment, 1024)?;
+    let (operator, title) = check_publish(body)?;
+    let title = title.as_str();
 
     let (_gate, txn, ns) = lock_namespace(state, &at).await?;
     refuse_branch(&txn, &at).await?;
@@ -143,6 +138,21 @@ pub async fn publish(
     state.announce(announced);
     tracing::info!(namespace = %at, release.key = %release.release_key, "published");
     view::release(release)
+}
+
+/// A publish's operator and trimmed title, checked (a title, at most 256 characters; a comment
+/// of at most 1024).
+pub(crate) fn check_publish(
+    body: &lyre_protocol::admin::Publish,
+) -> Result<(String, String), AdminError> {
+    let operator = operator(&body.operator)?;
+    let title = body.title.trim().to_owned();
+    if title.is_empty() {
+        return Err(AdminError::Invalid("`title` must not be empty".into()));
+    }
+    check_len("title", &title, 256)?;
+    check_len("comment", &body.comment, 1024)?;
+    Ok((operator, title))
 }
 
 /// Refuses to publish a gray branch as if it were main: a branch is published with its

@@ -1,7 +1,7 @@
 //! Publishing a branch to its clients, and merging it into main.
 
 use lyre_protocol::admin::{
-    AdminPublish, ChangeSet, ItemState, ItemUpdate, Publish, Release, ReleaseOperation,
+    AdminPublish, ChangeSet, ItemState, ItemUpdate, Release, ReleaseOperation,
 };
 use lyre_store::config::items::{self, NewItem};
 use lyre_store::config::releases::{self, NewHistory};
@@ -14,21 +14,9 @@ use crate::domain::{
     store_release,
 };
 use crate::ops::Ns;
-use crate::ops::apps::check_len;
-use crate::params::operator;
+use crate::ops::releases::check_publish;
 use crate::routes::releases::reviewed;
 use crate::{AdminError, AdminState, view};
-
-fn check_publish(body: &Publish) -> Result<(String, String), AdminError> {
-    let operator = operator(&body.operator)?;
-    let title = body.title.trim().to_owned();
-    if title.is_empty() {
-        return Err(AdminError::Invalid("`title` must not be empty".into()));
-    }
-    check_len("title", &title, 256)?;
-    check_len("comment", &body.comment, 1024)?;
-    Ok((operator, title))
-}
 
 /// Publishes the branch: main's latest release with the branch's overrides, served to the
 /// clients its rules select (who are notified).
