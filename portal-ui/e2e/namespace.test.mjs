@@ -216,7 +216,9 @@ test("text mode shows a syntax error at its line, a concurrent change, and saves
   await toast(page, "Saved datasources.yaml.").waitFor();
   await page.getByTestId("text-error").waitFor({ state: "detached" });
   await page.getByTestId("namespace-badges").getByText("Unpublished changes").waitFor();
-  // Highlighting: yaml keys and comments are styled spans, not plain text.
+  // Highlighting: yaml keys and comments are styled spans, not plain text. The editor styles
+  // the text a moment after it changes, so wait for the spans to appear.
+  await editor.locator("span").nth(3).waitFor({ timeout: 5000 }).catch(() => {});
   assert.ok((await editor.locator("span").count()) > 3, "the yaml is highlighted");
   await shot(page, "namespace-text-yaml");
   await context.close();
