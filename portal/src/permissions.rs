@@ -12,6 +12,8 @@
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::security::SecurityRequirement;
 
 use crate::auth::{Caller, CurrentUser};
 use crate::rbac::{Action, Grants};
@@ -59,12 +61,12 @@ pub struct Permission {
     pub need: Need,
 }
 
-const fn p(method: &'static str, route: &'static str, need: Need) -> Permission {
-    Permission {
-        method,
-        route,
-        need,
-    }
+/// Builds the rows of [`PERMISSIONS`].
+macro_rules! table {
+    ($($method:ident $route:expr => $need:expr,)*) => {{
+        use Need::*;
+        &[$(Permission { method: stringify!($method), route: $route, need: $need }),*]
+    }};
 }
 
 /// A namespace's route (of `/api/v1` or `/openapi/v1`) followed by a suffix, at compile time.
@@ -88,323 +90,151 @@ macro_rules! open_ns {
 const REQUEST_REVIEWER: &str =
     "release permission on the request's namespace, and not its author or a consumer's owner";
 
-/// Every endpoint of `/api/v1` and `/openapi/v1` and what it needs.
-pub const PERMISSIONS: &[Permission] = &[
+/// Every endpoint of `/api/v1` and `/openapi/v1` and what it needs: one row each, as
+/// `METHOD "route" => need,` with `need` a variant of [`Need`].
+pub const PERMISSIONS: &[Permission] = table! {
     // Accounts and sessions.
-    p("POST", "/api/v1/auth/login", Need::Anyone),
-    p("POST", "/api/v1/auth/logout", Need::SignedIn),
-    p("GET", "/api/v1/auth/me", Need::SignedIn),
-    p("PUT", "/api/v1/auth/password", Need::SignedIn),
-    p("GET", "/api/v1/users", Need::SignedIn),
-    p("POST", "/api/v1/users", Need::SuperAdmin),
-    p("PUT", "/api/v1/users/{username}", Need::SuperAdmin),
-    p(
-        "POST",
-        "/api/v1/users/{username}/password",
-        Need::SuperAdmin,
-    ),
-    p("GET", "/api/v1/system/status", Need::SignedIn),
-    p("GET", "/api/v1/envs", Need::SignedIn),
-    p("GET", "/api/v1/envs/{env}/settings", Need::SignedIn),
-    p("PUT", "/api/v1/envs/{env}/settings", Need::SuperAdmin),
-    p(
-        "GET",
-        "/api/v1/audits",
-        Need::Own("signed in; entries of the apps the caller belongs to (all for the super admin)"),
-    ),
-    p("GET", "/api/v1/search", Need::SignedIn),
-    p("GET", "/api/v1/favorites", Need::SignedIn),
-    p("POST", "/api/v1/favorites", Need::SignedIn),
-    p("PUT", "/api/v1/favorites", Need::SignedIn),
-    p("DELETE", "/api/v1/favorites/{appId}", Need::SignedIn),
+    POST "/api/v1/auth/login" => Anyone,
+    POST "/api/v1/auth/logout" => SignedIn,
+    GET "/api/v1/auth/me" => SignedIn,
+    PUT "/api/v1/auth/password" => SignedIn,
+    GET "/api/v1/users" => SignedIn,
+    POST "/api/v1/users" => SuperAdmin,
+    PUT "/api/v1/users/{username}" => SuperAdmin,
+    POST "/api/v1/users/{username}/password" => SuperAdmin,
+    GET "/api/v1/system/status" => SignedIn,
+    GET "/api/v1/envs" => SignedIn,
+    GET "/api/v1/envs/{env}/settings" => SignedIn,
+    PUT "/api/v1/envs/{env}/settings" => SuperAdmin,
+    GET "/api/v1/audits"
+        => Own("signed in; entries of the apps the caller belongs to (all for the super admin)"),
+    GET "/api/v1/search" => SignedIn,
+    GET "/api/v1/favorites" => SignedIn,
+    POST "/api/v1/favorites" => SignedIn,
+    PUT "/api/v1/favorites" => SignedIn,
+    DELETE "/api/v1/favorites/{appId}" => SignedIn,
     // Apps, their namespaces and roles.
-    p("GET", "/api/v1/apps", Need::SignedIn),
-    p("POST", "/api/v1/apps", Need::SignedIn),
-    p("GET", "/api/v1/apps/{appId}", Need::SignedIn),
-    p("PUT", "/api/v1/apps/{appId}", Need::Master),
-    p("DELETE", "/api/v1/apps/{appId}", Need::SuperAdmin),
-    p("GET", "/api/v1/appnamespaces/public", Need::SignedIn),
-    p("GET", "/api/v1/apps/{appId}/appnamespaces", Need::SignedIn),
-    p("POST", "/api/v1/apps/{appId}/appnamespaces", Need::Master),
-    p(
-        "DELETE",
-        "/api/v1/apps/{appId}/appnamespaces/{namespaceName}",
-        Need::Master,
-    ),
-    p("GET", "/api/v1/apps/{appId}/envclusters", Need::SignedIn),
-    p("GET", "/api/v1/apps/{appId}/roles", Need::SignedIn),
-    p("POST", "/api/v1/apps/{appId}/roles", Need::Master),
-    p("DELETE", "/api/v1/apps/{appId}/roles", Need::Master),
-    p(
-        "GET",
-        "/api/v1/apps/{appId}/namespaces/{namespaceName}/compare",
-        Need::Own("to see the namespace in both places compared"),
-    ),
-    p(
-        "POST",
-        "/api/v1/apps/{appId}/namespaces/{namespaceName}/copy",
-        Need::Own("to see the source, and modify permission on the target"),
-    ),
+    GET "/api/v1/apps" => SignedIn,
+    POST "/api/v1/apps" => SignedIn,
+    GET "/api/v1/apps/{appId}" => SignedIn,
+    PUT "/api/v1/apps/{appId}" => Master,
+    DELETE "/api/v1/apps/{appId}" => SuperAdmin,
+    GET "/api/v1/appnamespaces/public" => SignedIn,
+    GET "/api/v1/apps/{appId}/appnamespaces" => SignedIn,
+    POST "/api/v1/apps/{appId}/appnamespaces" => Master,
+    DELETE "/api/v1/apps/{appId}/appnamespaces/{namespaceName}" => Master,
+    GET "/api/v1/apps/{appId}/envclusters" => SignedIn,
+    GET "/api/v1/apps/{appId}/roles" => SignedIn,
+    POST "/api/v1/apps/{appId}/roles" => Master,
+    DELETE "/api/v1/apps/{appId}/roles" => Master,
+    GET "/api/v1/apps/{appId}/namespaces/{namespaceName}/compare"
+        => Own("to see the namespace in both places compared"),
+    POST "/api/v1/apps/{appId}/namespaces/{namespaceName}/copy"
+        => Own("to see the source, and modify permission on the target"),
     // Consumers (CI tokens).
-    p("GET", "/api/v1/consumers", Need::SignedIn),
-    p(
-        "POST",
-        "/api/v1/consumers",
-        Need::Own("a master of every app the grants name"),
-    ),
-    p(
-        "DELETE",
-        "/api/v1/consumers/{id}",
-        Need::Own("its creator, or the super admin"),
-    ),
-    p(
-        "POST",
-        "/api/v1/consumers/{id}/token",
-        Need::Own("its creator, or the super admin"),
-    ),
+    GET "/api/v1/consumers" => SignedIn,
+    POST "/api/v1/consumers" => Own("a master of every app the grants name"),
+    DELETE "/api/v1/consumers/{id}" => Own("its creator, or the super admin"),
+    POST "/api/v1/consumers/{id}/token" => Own("its creator, or the super admin"),
     // Access keys.
-    p(
-        "GET",
-        "/api/v1/envs/{env}/apps/{appId}/accesskeys",
-        Need::Master,
-    ),
-    p(
-        "POST",
-        "/api/v1/envs/{env}/apps/{appId}/accesskeys",
-        Need::Master,
-    ),
-    p(
-        "PUT",
-        "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}",
-        Need::Master,
-    ),
-    p(
-        "DELETE",
-        "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}",
-        Need::Master,
-    ),
-    p(
-        "POST",
-        "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}/reveal",
-        Need::Master,
-    ),
+    GET "/api/v1/envs/{env}/apps/{appId}/accesskeys" => Master,
+    POST "/api/v1/envs/{env}/apps/{appId}/accesskeys" => Master,
+    PUT "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}" => Master,
+    DELETE "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}" => Master,
+    POST "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}/reveal" => Master,
     // Clusters and namespaces in them.
-    p(
-        "GET",
-        "/api/v1/envs/{env}/apps/{appId}/clusters",
-        Need::SignedIn,
-    ),
-    p(
-        "POST",
-        "/api/v1/envs/{env}/apps/{appId}/clusters",
-        Need::Master,
-    ),
-    p(
-        "GET",
-        "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}",
-        Need::SignedIn,
-    ),
-    p(
-        "DELETE",
-        "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}",
-        Need::Master,
-    ),
-    p(
-        "GET",
-        "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
-        Need::SignedIn,
-    ),
-    p(
-        "POST",
-        "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
-        Need::Master,
-    ),
-    p("GET", ns!(""), Need::SignedIn),
-    p("DELETE", ns!(""), Need::Master),
-    p("GET", ns!("/lock"), Need::View),
+    GET "/api/v1/envs/{env}/apps/{appId}/clusters" => SignedIn,
+    POST "/api/v1/envs/{env}/apps/{appId}/clusters" => Master,
+    GET "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}" => SignedIn,
+    DELETE "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}" => Master,
+    GET "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces" => SignedIn,
+    POST "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces" => Master,
+    GET ns!("") => SignedIn,
+    DELETE ns!("") => Master,
+    GET ns!("/lock") => View,
     // Items and text.
-    p("GET", ns!("/items"), Need::View),
-    p("POST", ns!("/items"), Need::Modify),
-    p("GET", ns!("/items/{key}"), Need::View),
-    p("PUT", ns!("/items/{key}"), Need::Modify),
-    p("DELETE", ns!("/items/{key}"), Need::Modify),
-    p("GET", ns!("/text"), Need::View),
-    p("PUT", ns!("/text"), Need::Modify),
-    p("GET", ns!("/changes"), Need::View),
-    p("GET", ns!("/commits"), Need::View),
-    p("GET", ns!("/export"), Need::View),
-    p("POST", ns!("/import"), Need::Modify),
-    p(
-        "GET",
-        "/api/v1/envs/{env}/apps/{appId}/export",
-        Need::Own("exports the namespaces the caller may see"),
-    ),
-    p(
-        "POST",
-        "/api/v1/envs/{env}/apps/{appId}/import",
-        Need::Own("modify permission on every namespace imported"),
-    ),
+    GET ns!("/items") => View,
+    POST ns!("/items") => Modify,
+    GET ns!("/items/{key}") => View,
+    PUT ns!("/items/{key}") => Modify,
+    DELETE ns!("/items/{key}") => Modify,
+    GET ns!("/text") => View,
+    PUT ns!("/text") => Modify,
+    GET ns!("/changes") => View,
+    GET ns!("/commits") => View,
+    GET ns!("/export") => View,
+    POST ns!("/import") => Modify,
+    GET "/api/v1/envs/{env}/apps/{appId}/export"
+        => Own("exports the namespaces the caller may see"),
+    POST "/api/v1/envs/{env}/apps/{appId}/import"
+        => Own("modify permission on every namespace imported"),
     // Releases.
-    p("GET", ns!("/releases"), Need::View),
-    p("POST", ns!("/releases"), Need::Release),
-    p("GET", ns!("/releases/histories"), Need::View),
-    p("GET", ns!("/releases/latest"), Need::View),
-    p("GET", ns!("/instances"), Need::View),
-    p(
-        "GET",
-        "/api/v1/envs/{env}/releases/compare",
-        Need::Own("to see the namespaces of both releases"),
-    ),
-    p(
-        "GET",
-        "/api/v1/envs/{env}/releases/{releaseId}",
-        Need::Own("to see the release's namespace"),
-    ),
-    p(
-        "GET",
-        "/api/v1/envs/{env}/releases/{releaseId}/instances",
-        Need::Own("to see the release's namespace"),
-    ),
-    p(
-        "PUT",
-        "/api/v1/envs/{env}/releases/{releaseId}/rollback",
-        Need::Own("release permission on the release's namespace"),
-    ),
+    GET ns!("/releases") => View,
+    POST ns!("/releases") => Release,
+    GET ns!("/releases/histories") => View,
+    GET ns!("/releases/latest") => View,
+    GET ns!("/instances") => View,
+    GET "/api/v1/envs/{env}/releases/compare" => Own("to see the namespaces of both releases"),
+    GET "/api/v1/envs/{env}/releases/{releaseId}" => Own("to see the release's namespace"),
+    GET "/api/v1/envs/{env}/releases/{releaseId}/instances"
+        => Own("to see the release's namespace"),
+    PUT "/api/v1/envs/{env}/releases/{releaseId}/rollback"
+        => Own("release permission on the release's namespace"),
     // Gray branches.
-    p("GET", ns!("/branches"), Need::View),
-    p("POST", ns!("/branches"), Need::Modify),
-    p("DELETE", ns!("/branches/{branchName}"), Need::Release),
-    p("GET", ns!("/branches/{branchName}/instances"), Need::View),
-    p(
-        "PUT",
-        ns!("/branches/{branchName}/overrides/{key}"),
-        Need::Modify,
-    ),
-    p(
-        "DELETE",
-        ns!("/branches/{branchName}/overrides/{key}"),
-        Need::Modify,
-    ),
-    p("GET", ns!("/branches/{branchName}/rules"), Need::View),
-    p("PUT", ns!("/branches/{branchName}/rules"), Need::Release),
-    p(
-        "POST",
-        ns!("/branches/{branchName}/releases"),
-        Need::Release,
-    ),
-    p("POST", ns!("/branches/{branchName}/merge"), Need::Release),
+    GET ns!("/branches") => View,
+    POST ns!("/branches") => Modify,
+    DELETE ns!("/branches/{branchName}") => Release,
+    GET ns!("/branches/{branchName}/instances") => View,
+    PUT ns!("/branches/{branchName}/overrides/{key}") => Modify,
+    DELETE ns!("/branches/{branchName}/overrides/{key}") => Modify,
+    GET ns!("/branches/{branchName}/rules") => View,
+    PUT ns!("/branches/{branchName}/rules") => Release,
+    POST ns!("/branches/{branchName}/releases") => Release,
+    POST ns!("/branches/{branchName}/merge") => Release,
     // Reviews.
-    p("POST", ns!("/release-requests"), Need::ModifyOrRelease),
-    p("GET", "/api/v1/release-requests", Need::SignedIn),
-    p(
-        "GET",
-        "/api/v1/release-requests/{id}",
-        Need::Own("to see the request's namespace"),
-    ),
-    p(
-        "POST",
-        "/api/v1/release-requests/{id}/approve",
-        Need::Own(REQUEST_REVIEWER),
-    ),
-    p(
-        "POST",
-        "/api/v1/release-requests/{id}/reject",
-        Need::Own(REQUEST_REVIEWER),
-    ),
-    p(
-        "POST",
-        "/api/v1/release-requests/{id}/publish",
-        Need::Own("its author, or release permission on its namespace"),
-    ),
-    p(
-        "POST",
-        "/api/v1/release-requests/{id}/refresh",
-        Need::Own("its author, or modify permission on its namespace"),
-    ),
-    p(
-        "POST",
-        "/api/v1/release-requests/{id}/withdraw",
-        Need::Own("its author, or the super admin"),
-    ),
+    POST ns!("/release-requests") => ModifyOrRelease,
+    GET "/api/v1/release-requests" => SignedIn,
+    GET "/api/v1/release-requests/{id}" => Own("to see the request's namespace"),
+    POST "/api/v1/release-requests/{id}/approve" => Own(REQUEST_REVIEWER),
+    POST "/api/v1/release-requests/{id}/reject" => Own(REQUEST_REVIEWER),
+    POST "/api/v1/release-requests/{id}/publish"
+        => Own("its author, or release permission on its namespace"),
+    POST "/api/v1/release-requests/{id}/refresh"
+        => Own("its author, or modify permission on its namespace"),
+    POST "/api/v1/release-requests/{id}/withdraw" => Own("its author, or the super admin"),
     // The Open API.
-    p("GET", "/openapi/v1/envs", Need::SignedIn),
-    p(
-        "GET",
-        "/openapi/v1/apps",
-        Need::Own("lists the apps the caller may read"),
-    ),
-    p(
-        "POST",
-        "/openapi/v1/apps",
-        Need::Own("a signed-in user (a consumer does not create apps)"),
-    ),
-    p("GET", "/openapi/v1/apps/{appId}/envclusters", Need::ReadApp),
-    p(
-        "POST",
-        "/openapi/v1/apps/{appId}/appnamespaces",
-        Need::Master,
-    ),
-    p(
-        "POST",
-        "/openapi/v1/envs/{env}/apps/{appId}/clusters",
-        Need::Master,
-    ),
-    p(
-        "GET",
-        "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}",
-        Need::ReadApp,
-    ),
-    p(
-        "GET",
-        "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
-        Need::ReadApp,
-    ),
-    p("GET", open_ns!(""), Need::Read),
-    p("GET", open_ns!("/lock"), Need::Read),
-    p("GET", open_ns!("/items"), Need::Read),
-    p("POST", open_ns!("/items"), Need::Modify),
-    p("GET", open_ns!("/items/{key}"), Need::Read),
-    p("PUT", open_ns!("/items/{key}"), Need::Modify),
-    p("DELETE", open_ns!("/items/{key}"), Need::Modify),
-    p("POST", open_ns!("/releases"), Need::Release),
-    p("GET", open_ns!("/releases/latest"), Need::Read),
-    p("GET", open_ns!("/releases/histories"), Need::Read),
-    p(
-        "PUT",
-        "/openapi/v1/envs/{env}/releases/{releaseId}/rollback",
-        Need::Own("release permission on the release's namespace"),
-    ),
-    p("GET", open_ns!("/branches"), Need::Read),
-    p("POST", open_ns!("/branches"), Need::Modify),
-    p("DELETE", open_ns!("/branches/{branchName}"), Need::Release),
-    p("GET", open_ns!("/branches/{branchName}/rules"), Need::Read),
-    p(
-        "PUT",
-        open_ns!("/branches/{branchName}/rules"),
-        Need::Release,
-    ),
-    p(
-        "POST",
-        open_ns!("/branches/{branchName}/releases"),
-        Need::Release,
-    ),
-    p(
-        "POST",
-        open_ns!("/branches/{branchName}/merge"),
-        Need::Release,
-    ),
-    p("POST", open_ns!("/release-requests"), Need::ModifyOrRelease),
-    p(
-        "GET",
-        "/openapi/v1/release-requests/{id}",
-        Need::Own("to read the request's namespace"),
-    ),
-    p(
-        "POST",
-        "/openapi/v1/release-requests/{id}/publish",
-        Need::Own("its author, or release permission on its namespace"),
-    ),
-];
+    GET "/openapi/v1/envs" => SignedIn,
+    GET "/openapi/v1/apps" => Own("lists the apps the caller may read"),
+    POST "/openapi/v1/apps" => Own("a signed-in user (a consumer does not create apps)"),
+    GET "/openapi/v1/apps/{appId}/envclusters" => ReadApp,
+    POST "/openapi/v1/apps/{appId}/appnamespaces" => Master,
+    POST "/openapi/v1/envs/{env}/apps/{appId}/clusters" => Master,
+    GET "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}" => ReadApp,
+    GET "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces" => ReadApp,
+    GET open_ns!("") => Read,
+    GET open_ns!("/lock") => Read,
+    GET open_ns!("/items") => Read,
+    POST open_ns!("/items") => Modify,
+    GET open_ns!("/items/{key}") => Read,
+    PUT open_ns!("/items/{key}") => Modify,
+    DELETE open_ns!("/items/{key}") => Modify,
+    POST open_ns!("/releases") => Release,
+    GET open_ns!("/releases/latest") => Read,
+    GET open_ns!("/releases/histories") => Read,
+    PUT "/openapi/v1/envs/{env}/releases/{releaseId}/rollback"
+        => Own("release permission on the release's namespace"),
+    GET open_ns!("/branches") => Read,
+    POST open_ns!("/branches") => Modify,
+    DELETE open_ns!("/branches/{branchName}") => Release,
+    GET open_ns!("/branches/{branchName}/rules") => Read,
+    PUT open_ns!("/branches/{branchName}/rules") => Release,
+    POST open_ns!("/branches/{branchName}/releases") => Release,
+    POST open_ns!("/branches/{branchName}/merge") => Release,
+    POST open_ns!("/release-requests") => ModifyOrRelease,
+    GET "/openapi/v1/release-requests/{id}" => Own("to read the request's namespace"),
+    POST "/openapi/v1/release-requests/{id}/publish"
+        => Own("its author, or release permission on its namespace"),
+};
 
 /// What `method` on `route` needs, if the table has a row for it.
 pub fn need_of(method: &str, route: &str) -> Option<Need> {
@@ -412,6 +242,59 @@ pub fn need_of(method: &str, route: &str) -> Option<Need> {
         .iter()
         .find(|p| p.method == method && p.route == route)
         .map(|p| p.need)
+}
+
+impl Need {
+    /// The need in words, as the API's documentation states it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Need::Anyone => "nothing",
+            Need::SignedIn => "a signed-in caller",
+            Need::SuperAdmin => "the super admin",
+            Need::Master => "a master of the app",
+            Need::Modify => "modify permission on the namespace",
+            Need::Release => "release permission on the namespace",
+            Need::ModifyOrRelease => "modify or release permission on the namespace",
+            Need::View => "to see the namespace: its app's members, or anyone where it is shown",
+            Need::Read => {
+                "to read the namespace: a consumer with a grant on its app, or a user who sees it"
+            }
+            Need::ReadApp => "a consumer with a grant on the app, or a user",
+            Need::Own(rule) => rule,
+        }
+    }
+}
+
+/// Writes the table into the OpenAPI document: each operation's security (none, a session, or
+/// on the Open API a consumer token) and, at the end of its description, what it needs.
+pub(crate) fn document(doc: &mut OpenApi) {
+    for (route, item) in &mut doc.paths.paths {
+        let methods = [
+            ("GET", &mut item.get),
+            ("POST", &mut item.post),
+            ("PUT", &mut item.put),
+            ("DELETE", &mut item.delete),
+        ];
+        for (method, operation) in methods {
+            let (Some(operation), Some(need)) = (operation.as_mut(), need_of(method, route)) else {
+                continue;
+            };
+            if need == Need::Anyone {
+                continue;
+            }
+            let scheme = if route.starts_with("/openapi/") {
+                "token"
+            } else {
+                "session"
+            };
+            operation.security = Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
+            let description = operation.description.get_or_insert_with(String::new);
+            if !description.is_empty() {
+                description.push_str("\n\n");
+            }
+            description.push_str(&format!("Needs: {}.", need.words()));
+        }
+    }
 }
 
 /// Checks the request against its endpoint's row; the authenticated caller is left in the

@@ -187,13 +187,20 @@ fn api() -> OpenApiRouter<PortalState> {
 
 /// The OpenAPI document of the portal's API.
 pub fn openapi() -> OpenApiDoc {
-    api().split_for_parts().1
+    api_parts().1
+}
+
+/// The API's routes and their document, which states what each endpoint needs.
+fn api_parts() -> (Router<PortalState>, OpenApiDoc) {
+    let (api, mut doc) = api().split_for_parts();
+    crate::permissions::document(&mut doc);
+    (api, doc)
 }
 
 /// The portal: its API, `/openapi.json` with Swagger UI at `/swagger-ui`, `/health`,
 /// `/ready`, and the web UI for every other path.
 pub fn router(state: PortalState) -> Router {
-    let (api, doc) = api().split_for_parts();
+    let (api, doc) = api_parts();
     let readiness = Readiness::new(SERVICE_NAME, state.db().clone());
     let ui_dir = state.settings().ui_dir.clone();
     let checked = api

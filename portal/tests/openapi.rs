@@ -18,3 +18,40 @@ fn openapi_document_matches_the_snapshot() {
          `LYRE_UPDATE_OPENAPI=1 cargo test -p lyre-portal --test openapi` and `npm run gen:api` in portal-ui/"
     );
 }
+
+/// Each operation of the document says who may call it and how to authenticate, as the
+/// permission table (the rule the portal enforces) says.
+#[test]
+fn every_operation_documents_its_row_of_the_permission_table() {
+    use lyre_portal::permissions::{Need, need_of};
+    let doc = serde_json::to_value(lyre_portal::openapi()).unwrap();
+    let mut checked = 0;
+    for (route, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let need = need_of(&method.to_uppercase(), route)
+                .unwrap_or_else(|| panic!("{method} {route} has no row in the permission table"));
+            let description = operation["description"].as_str().unwrap_or_default();
+            let security = &operation["security"];
+            if need == Need::Anyone {
+                assert!(security.is_null(), "{method} {route} needs no credential");
+                continue;
+            }
+            assert!(
+                description.ends_with(&format!("Needs: {}.", need.words())),
+                "{method} {route} does not state what it needs: {description:?}"
+            );
+            let scheme = if route.starts_with("/openapi/") {
+                "token"
+            } else {
+                "session"
+            };
+            assert_eq!(
+                security,
+                &serde_json::json!([{ scheme: [] }]),
+                "{method} {route}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} operations were checked");
+}

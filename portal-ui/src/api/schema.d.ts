@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every public namespace, of every app: what an app may associate. */
+        /**
+         * Every public namespace, of every app: what an app may associate.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["public_namespaces"];
         put?: never;
         post?: never;
@@ -28,13 +31,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page of apps. */
+        /**
+         * A page of apps.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["list"];
         put?: never;
         /**
          * Creates an app, with its `default` cluster and `application` namespace in every
          *     environment. Its owner (by default the creator) and its creator become its masters and may
          *     modify and release all its namespaces.
+         * @description Needs: a signed-in caller.
          */
         post: operations["create"];
         delete?: never;
@@ -50,12 +57,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One app. */
+        /**
+         * One app.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["get"];
-        /** Changes an app's name, organisation or owner (its masters only). */
+        /**
+         * Changes an app's name, organisation or owner (its masters only).
+         * @description Needs: a master of the app.
+         */
         put: operations["update"];
         post?: never;
-        /** Deletes an app with everything in it, in every environment (the super admin only). */
+        /**
+         * Deletes an app with everything in it, in every environment (the super admin only).
+         * @description Needs: the super admin.
+         */
         delete: operations["delete"];
         options?: never;
         head?: never;
@@ -69,10 +85,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The namespaces an app defines. */
+        /**
+         * The namespaces an app defines.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["namespaces"];
         put?: never;
-        /** Defines a namespace of the app, created in each of its clusters (its masters only). */
+        /**
+         * Defines a namespace of the app, created in each of its clusters (its masters only).
+         * @description Needs: a master of the app.
+         */
         post: operations["create_namespace"];
         delete?: never;
         options?: never;
@@ -90,7 +112,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Deletes a namespace definition and the namespace in every cluster (its masters only). */
+        /**
+         * Deletes a namespace definition and the namespace in every cluster (its masters only).
+         * @description Needs: a master of the app.
+         */
         delete: operations["delete_namespace"];
         options?: never;
         head?: never;
@@ -108,6 +133,7 @@ export interface paths {
          * The app in every environment: clusters and namespaces with their unpublished-change
          *     flags and latest releases. An environment that cannot be reached says why instead of
          *     failing the whole answer.
+         * @description Needs: a signed-in caller.
          */
         get: operations["overview"];
         put?: never;
@@ -125,7 +151,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Compares a namespace's items in two environments or clusters. */
+        /**
+         * Compares a namespace's items in two environments or clusters.
+         * @description Needs: to see the namespace in both places compared.
+         */
         get: operations["compare"];
         put?: never;
         post?: never;
@@ -147,6 +176,7 @@ export interface paths {
         /**
          * Copies chosen keys of a namespace from one environment or cluster to another (view
          *     permission on the source, modify on the target), in one change.
+         * @description Needs: to see the source, and modify permission on the target.
          */
         post: operations["copy"];
         delete?: never;
@@ -162,17 +192,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who holds which role in the app. */
+        /**
+         * Who holds which role in the app.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["list"];
         put?: never;
         /**
          * Grants a role in the app to a user (the app's masters only). Granting a held role again
          *     changes nothing.
+         * @description Needs: a master of the app.
          */
         post: operations["grant"];
         /**
          * Takes a role in the app from a user (the app's masters only). The app's last master
          *     stays.
+         * @description Needs: a master of the app.
          */
         delete: operations["revoke"];
         options?: never;
@@ -190,6 +225,7 @@ export interface paths {
         /**
          * Who did what, when: the audit log, newest first. The super admin reads all of it; others
          *     read the entries of apps they hold a role in.
+         * @description Needs: signed in; entries of the apps the caller belongs to (all for the super admin).
          */
         get: operations["audits"];
         put?: never;
@@ -232,6 +268,7 @@ export interface paths {
         /**
          * Signs out: the session's token stops working at once, everywhere, and the cookie is
          *     removed.
+         * @description Needs: a signed-in caller.
          */
         post: operations["logout"];
         delete?: never;
@@ -247,7 +284,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The user of the current session. */
+        /**
+         * The user of the current session.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["me"];
         put?: never;
         post?: never;
@@ -265,7 +305,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Changes the signed-in user's password; their other sessions end. */
+        /**
+         * Changes the signed-in user's password; their other sessions end.
+         * @description Needs: a signed-in caller.
+         */
         put: operations["change_own_password"];
         post?: never;
         delete?: never;
@@ -281,12 +324,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Consumers: all of them for the super admin, else those you created. */
+        /**
+         * Consumers: all of them for the super admin, else those you created.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["list"];
         put?: never;
         /**
          * Creates a CI consumer and answers it with its token, shown this once. The super admin may
          *     grant on any app; an app's master on the apps they master.
+         * @description Needs: a master of every app the grants name.
          */
         post: operations["create"];
         delete?: never;
@@ -305,7 +352,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Deletes a consumer: its token stops working at once. */
+        /**
+         * Deletes a consumer: its token stops working at once.
+         * @description Needs: its creator, or the super admin.
+         */
         delete: operations["delete"];
         options?: never;
         head?: never;
@@ -321,7 +371,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Gives a consumer a new token, shown this once; the old one stops working. */
+        /**
+         * Gives a consumer a new token, shown this once; the old one stops working.
+         * @description Needs: its creator, or the super admin.
+         */
         post: operations["rotate"];
         delete?: never;
         options?: never;
@@ -336,7 +389,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The configured environments, in order. */
+        /**
+         * The configured environments, in order.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["envs"];
         put?: never;
         post?: never;
@@ -353,12 +409,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The app's access keys in one environment, without their secrets (see the reveal). */
+        /**
+         * The app's access keys in one environment, without their secrets (see the reveal).
+         * @description Needs: a master of the app.
+         */
         get: operations["list_keys"];
         put?: never;
         /**
          * Creates an access key (at most 5 per app and environment), disabled: hand its secret (in this
          *     answer) to the app's clients, then enable it.
+         * @description Needs: a master of the app.
          */
         post: operations["create_key"];
         delete?: never;
@@ -375,10 +435,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Enables, disables or changes the mode of an access key (`enforce` or `observe`). */
+        /**
+         * Enables, disables or changes the mode of an access key (`enforce` or `observe`).
+         * @description Needs: a master of the app.
+         */
         put: operations["update_key"];
         post?: never;
-        /** Deletes an access key (it must be disabled first). */
+        /**
+         * Deletes an access key (it must be disabled first).
+         * @description Needs: a master of the app.
+         */
         delete: operations["delete_key"];
         options?: never;
         head?: never;
@@ -397,6 +463,7 @@ export interface paths {
         /**
          * An access key with its secret, for a master of the app; the reveal is recorded in the audit
          *     log.
+         * @description Needs: a master of the app.
          */
         post: operations["reveal_key"];
         delete?: never;
@@ -412,10 +479,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The clusters of an app in one environment. */
+        /**
+         * The clusters of an app in one environment.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["list"];
         put?: never;
-        /** Creates a cluster, with every namespace the app defines (the app's masters only). */
+        /**
+         * Creates a cluster, with every namespace the app defines (the app's masters only).
+         * @description Needs: a master of the app.
+         */
         post: operations["create"];
         delete?: never;
         options?: never;
@@ -430,11 +503,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One cluster. */
+        /**
+         * One cluster.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["get"];
         put?: never;
         post?: never;
-        /** Deletes a cluster and its namespaces (the app's masters only; never `default`). */
+        /**
+         * Deletes a cluster and its namespaces (the app's masters only; never `default`).
+         * @description Needs: a master of the app.
+         */
         delete: operations["delete"];
         options?: never;
         head?: never;
@@ -448,10 +527,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The namespaces of a cluster (without their items). */
+        /**
+         * The namespaces of a cluster (without their items).
+         * @description Needs: a signed-in caller.
+         */
         get: operations["namespaces"];
         put?: never;
-        /** Associates another app's public namespace into this cluster (the app's masters only). */
+        /**
+         * Associates another app's public namespace into this cluster (the app's masters only).
+         * @description Needs: a master of the app.
+         */
         post: operations["associate"];
         delete?: never;
         options?: never;
@@ -466,13 +551,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One namespace (without its items). */
+        /**
+         * One namespace (without its items).
+         * @description Needs: a signed-in caller.
+         */
         get: operations["namespace"];
         put?: never;
         post?: never;
         /**
          * Removes an associated public namespace (and this app's overrides of it) from the cluster
          *     (the app's masters only). An app's own namespaces are deleted through their definition.
+         * @description Needs: a master of the app.
          */
         delete: operations["delete_namespace"];
         options?: never;
@@ -487,10 +576,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The namespace's gray branch. */
+        /**
+         * The namespace's gray branch.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["get"];
         put?: never;
-        /** Creates the namespace's gray branch (one per namespace and cluster). */
+        /**
+         * Creates the namespace's gray branch (one per namespace and cluster).
+         * @description Needs: modify permission on the namespace.
+         */
         post: operations["create"];
         delete?: never;
         options?: never;
@@ -508,7 +603,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Abandons the branch: its clients go back to main. */
+        /**
+         * Abandons the branch: its clients go back to main.
+         * @description Needs: release permission on the namespace.
+         */
         delete: operations["abandon"];
         options?: never;
         head?: never;
@@ -522,7 +620,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The instances on the branch's release. */
+        /**
+         * The instances on the branch's release.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["instances"];
         put?: never;
         post?: never;
@@ -541,7 +642,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Merges the branch's overrides into main's items and publishes main. */
+        /**
+         * Merges the branch's overrides into main's items and publishes main.
+         * @description Needs: release permission on the namespace.
+         */
         post: operations["merge"];
         delete?: never;
         options?: never;
@@ -560,10 +664,14 @@ export interface paths {
         /**
          * Sets the branch's override of a key: a value, or `deleted` to remove the key for gray
          *     clients.
+         * @description Needs: modify permission on the namespace.
          */
         put: operations["set_override"];
         post?: never;
-        /** Removes the branch's override of a key: gray clients get main's value again. */
+        /**
+         * Removes the branch's override of a key: gray clients get main's value again.
+         * @description Needs: modify permission on the namespace.
+         */
         delete: operations["delete_override"];
         options?: never;
         head?: never;
@@ -582,6 +690,7 @@ export interface paths {
         /**
          * Gray-publishes the branch: main's latest release with its overrides, to the clients its
          *     rules select. Where the environment requires review, through a release request instead.
+         * @description Needs: release permission on the namespace.
          */
         post: operations["publish"];
         delete?: never;
@@ -597,9 +706,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who gets the branch's release. */
+        /**
+         * Who gets the branch's release.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["rules"];
-        /** Replaces the branch's rules; clients whose selection changes are notified. */
+        /**
+         * Replaces the branch's rules; clients whose selection changes are notified.
+         * @description Needs: release permission on the namespace.
+         */
         put: operations["set_rules"];
         post?: never;
         delete?: never;
@@ -615,7 +730,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What would be released: the items against the latest release. */
+        /**
+         * What would be released: the items against the latest release.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["changes"];
         put?: never;
         post?: never;
@@ -632,7 +750,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The namespace's change history, newest first. */
+        /**
+         * The namespace's change history, newest first.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["commits"];
         put?: never;
         post?: never;
@@ -649,7 +770,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A namespace as its file: properties text with comments, or the file's content. */
+        /**
+         * A namespace as its file: properties text with comments, or the file's content.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["export_namespace"];
         put?: never;
         post?: never;
@@ -671,6 +795,7 @@ export interface paths {
         /**
          * Imports a file (the request body, as text) into a namespace. Keys the namespace lacks are
          *     added; existing ones follow the policy. Keys missing from the file are left alone.
+         * @description Needs: modify permission on the namespace.
          */
         post: operations["import_namespace"];
         delete?: never;
@@ -686,7 +811,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The instances that read the namespace recently, and which release each got. */
+        /**
+         * The instances that read the namespace recently, and which release each got.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["instances"];
         put?: never;
         post?: never;
@@ -703,10 +831,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The items of a namespace, in order. */
+        /**
+         * The items of a namespace, in order.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["list"];
         put?: never;
-        /** Adds an item. */
+        /**
+         * Adds an item.
+         * @description Needs: modify permission on the namespace.
+         */
         post: operations["create"];
         delete?: never;
         options?: never;
@@ -721,15 +855,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One item. */
+        /**
+         * One item.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["get"];
         /**
          * Changes an item. Send the `version` you edited from: a change based on an outdated version
          *     is refused with `409`.
+         * @description Needs: modify permission on the namespace.
          */
         put: operations["update"];
         post?: never;
-        /** Deletes an item. */
+        /**
+         * Deletes an item.
+         * @description Needs: modify permission on the namespace.
+         */
         delete: operations["delete"];
         options?: never;
         head?: never;
@@ -743,7 +884,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who holds a namespace's edit lock, where the environment locks namespaces. */
+        /**
+         * Who holds a namespace's edit lock, where the environment locks namespaces.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["lock"];
         put?: never;
         post?: never;
@@ -762,7 +906,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Opens a release request for the namespace's unpublished changes (or a gray branch's). */
+        /**
+         * Opens a release request for the namespace's unpublished changes (or a gray branch's).
+         * @description Needs: modify or release permission on the namespace.
+         */
         post: operations["open"];
         delete?: never;
         options?: never;
@@ -777,13 +924,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The namespace's active releases, newest first. */
+        /**
+         * The namespace's active releases, newest first.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["list"];
         put?: never;
         /**
          * Publishes the namespace's items, where the environment does not require review. Where it
          *     does, changes go out through release requests, or as an emergency publish by the super
          *     admin where the environment allows one (recorded as such).
+         * @description Needs: release permission on the namespace.
          */
         post: operations["publish"];
         delete?: never;
@@ -799,7 +950,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Everything that happened to the namespace's releases, newest first. */
+        /**
+         * Everything that happened to the namespace's releases, newest first.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["histories"];
         put?: never;
         post?: never;
@@ -816,7 +970,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The release clients get now. */
+        /**
+         * The release clients get now.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["latest"];
         put?: never;
         post?: never;
@@ -833,11 +990,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The whole namespace as text, with the revision it shows. */
+        /**
+         * The whole namespace as text, with the revision it shows.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
         get: operations["text"];
         /**
          * Replaces the namespace with a text, which must parse in its format. With `revision`, a text
          *     edited from an outdated revision is refused with `409`.
+         * @description Needs: modify permission on the namespace.
          */
         put: operations["put_text"];
         post?: never;
@@ -857,6 +1018,7 @@ export interface paths {
         /**
          * Every namespace of an app in one environment, as a zip of `{cluster}/{file}` entries.
          *     Private namespaces the caller may not view are left out.
+         * @description Needs: exports the namespaces the caller may see.
          */
         get: operations["export_app"];
         put?: never;
@@ -881,6 +1043,7 @@ export interface paths {
          *     environment. Every file is checked first: an unknown cluster or namespace, a file that does
          *     not parse, or (under `abort`) an existing key changes nothing anywhere. Then each namespace
          *     is changed in one step.
+         * @description Needs: modify permission on every namespace imported.
          */
         post: operations["import_app"];
         delete?: never;
@@ -896,7 +1059,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The differences between two releases. */
+        /**
+         * The differences between two releases.
+         * @description Needs: to see the namespaces of both releases.
+         */
         get: operations["compare"];
         put?: never;
         post?: never;
@@ -913,7 +1079,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One release, with its configuration. */
+        /**
+         * One release, with its configuration.
+         * @description Needs: to see the release's namespace.
+         */
         get: operations["get"];
         put?: never;
         post?: never;
@@ -930,7 +1099,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The instances that got a release. */
+        /**
+         * The instances that got a release.
+         * @description Needs: to see the release's namespace.
+         */
         get: operations["release_instances"];
         put?: never;
         post?: never;
@@ -952,6 +1124,7 @@ export interface paths {
          * Rolls a namespace back from release `releaseId` (its latest) to the one before, or to
          *     `toReleaseId`. Rollbacks need the release permission but no review: they go back to a
          *     release that was published before.
+         * @description Needs: release permission on the release's namespace.
          */
         put: operations["rollback"];
         post?: never;
@@ -968,9 +1141,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How an environment treats changes. */
+        /**
+         * How an environment treats changes.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["env_settings"];
-        /** Changes how an environment treats changes (the super admin only). */
+        /**
+         * Changes how an environment treats changes (the super admin only).
+         * @description Needs: the super admin.
+         */
         put: operations["update_env_settings"];
         post?: never;
         delete?: never;
@@ -986,11 +1165,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user's favorite apps, in their order. */
+        /**
+         * The signed-in user's favorite apps, in their order.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["list_favorites"];
-        /** Reorders the signed-in user's favorites. */
+        /**
+         * Reorders the signed-in user's favorites.
+         * @description Needs: a signed-in caller.
+         */
         put: operations["order_favorites"];
-        /** Marks an app as a favorite (last in order); marking it again changes nothing. */
+        /**
+         * Marks an app as a favorite (last in order); marking it again changes nothing.
+         * @description Needs: a signed-in caller.
+         */
         post: operations["add_favorite"];
         delete?: never;
         options?: never;
@@ -1008,7 +1196,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Unmarks an app. */
+        /**
+         * Unmarks an app.
+         * @description Needs: a signed-in caller.
+         */
         delete: operations["remove_favorite"];
         options?: never;
         head?: never;
@@ -1022,7 +1213,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Release requests: under way, yours, or waiting for your review. */
+        /**
+         * Release requests: under way, yours, or waiting for your review.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["list"];
         put?: never;
         post?: never;
@@ -1039,7 +1233,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One request, with its changes and reviews. */
+        /**
+         * One request, with its changes and reviews.
+         * @description Needs: to see the request's namespace.
+         */
         get: operations["get"];
         put?: never;
         post?: never;
@@ -1058,7 +1255,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approves a request (someone with the release permission other than its author). */
+        /**
+         * Approves a request (someone with the release permission other than its author).
+         * @description Needs: release permission on the request's namespace, and not its author or a consumer's owner.
+         */
         post: operations["approve"];
         delete?: never;
         options?: never;
@@ -1078,6 +1278,7 @@ export interface paths {
         /**
          * Publishes an approved request: its author or a reviewer may. Only what was reviewed goes
          *     out: if the namespace changed since, nothing is published and the request is stale.
+         * @description Needs: its author, or release permission on its namespace.
          */
         post: operations["publish"];
         delete?: never;
@@ -1098,6 +1299,7 @@ export interface paths {
         /**
          * Freezes the namespace's current changes into the request again, after it went stale; it is
          *     open for review again (any approval is void).
+         * @description Needs: its author, or modify permission on its namespace.
          */
         post: operations["refresh"];
         delete?: never;
@@ -1115,7 +1317,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rejects a request, saying why (someone with the release permission other than its author). */
+        /**
+         * Rejects a request, saying why (someone with the release permission other than its author).
+         * @description Needs: release permission on the request's namespace, and not its author or a consumer's owner.
+         */
         post: operations["reject"];
         delete?: never;
         options?: never;
@@ -1132,7 +1337,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Withdraws a request (its author, or the super admin). */
+        /**
+         * Withdraws a request (its author, or the super admin).
+         * @description Needs: its author, or the super admin.
+         */
         post: operations["withdraw"];
         delete?: never;
         options?: never;
@@ -1151,6 +1359,7 @@ export interface paths {
          * Keys and values across every app and environment, leaving out what the caller may not
          *     see (private namespaces of apps they are no member of, where the environment shows those
          *     to members only).
+         * @description Needs: a signed-in caller.
          */
         get: operations["search"];
         put?: never;
@@ -1171,6 +1380,7 @@ export interface paths {
         /**
          * The environments and the readiness of their services, as found through each
          *     environment's meta server.
+         * @description Needs: a signed-in caller.
          */
         get: operations["status"];
         put?: never;
@@ -1188,10 +1398,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** People, by name. */
+        /**
+         * People, by name.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["list"];
         put?: never;
-        /** Creates a user (the super admin only). */
+        /**
+         * Creates a user (the super admin only).
+         * @description Needs: the super admin.
+         */
         post: operations["create"];
         delete?: never;
         options?: never;
@@ -1207,7 +1423,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Changes a user, or disables or enables them (the super admin only). */
+        /**
+         * Changes a user, or disables or enables them (the super admin only).
+         * @description Needs: the super admin.
+         */
         put: operations["update"];
         post?: never;
         delete?: never;
@@ -1225,7 +1444,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sets a user's password (the super admin only); their sessions end. */
+        /**
+         * Sets a user's password (the super admin only); their sessions end.
+         * @description Needs: the super admin.
+         */
         post: operations["reset_password"];
         delete?: never;
         options?: never;
@@ -1240,12 +1462,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Apps: those named, or every app the caller may read. */
+        /**
+         * Apps: those named, or every app the caller may read.
+         * @description Needs: lists the apps the caller may read.
+         */
         get: operations["apps"];
         put?: never;
         /**
          * Creates an app in every environment (signed-in users only; its owner and `admins` become
          *     its masters).
+         * @description Needs: a signed-in user (a consumer does not create apps).
          */
         post: operations["create_app"];
         delete?: never;
@@ -1263,7 +1489,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Defines a namespace of the app (a master of the app only). */
+        /**
+         * Defines a namespace of the app (a master of the app only).
+         * @description Needs: a master of the app.
+         */
         post: operations["create_app_namespace"];
         delete?: never;
         options?: never;
@@ -1278,7 +1507,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The clusters of an app in every environment. */
+        /**
+         * The clusters of an app in every environment.
+         * @description Needs: a consumer with a grant on the app, or a user.
+         */
         get: operations["env_clusters"];
         put?: never;
         post?: never;
@@ -1295,7 +1527,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The environments. */
+        /**
+         * The environments.
+         * @description Needs: a signed-in caller.
+         */
         get: operations["envs"];
         put?: never;
         post?: never;
@@ -1314,7 +1549,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Creates a cluster (a master of the app only). */
+        /**
+         * Creates a cluster (a master of the app only).
+         * @description Needs: a master of the app.
+         */
         post: operations["create_cluster"];
         delete?: never;
         options?: never;
@@ -1329,7 +1567,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One cluster. */
+        /**
+         * One cluster.
+         * @description Needs: a consumer with a grant on the app, or a user.
+         */
         get: operations["cluster"];
         put?: never;
         post?: never;
@@ -1346,7 +1587,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The namespaces of a cluster, with their items. */
+        /**
+         * The namespaces of a cluster, with their items.
+         * @description Needs: a consumer with a grant on the app, or a user.
+         */
         get: operations["namespaces"];
         put?: never;
         post?: never;
@@ -1363,7 +1607,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One namespace, with its items. */
+        /**
+         * One namespace, with its items.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
         get: operations["namespace"];
         put?: never;
         post?: never;
@@ -1383,10 +1630,14 @@ export interface paths {
         /**
          * The namespace's gray branch, as a namespace of the branch's cluster with its overrides as
          *     items.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
          */
         get: operations["branch"];
         put?: never;
-        /** Creates the namespace's gray branch (modify permission). */
+        /**
+         * Creates the namespace's gray branch (modify permission).
+         * @description Needs: modify permission on the namespace.
+         */
         post: operations["create_branch"];
         delete?: never;
         options?: never;
@@ -1404,7 +1655,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Abandons the gray branch (release permission). */
+        /**
+         * Abandons the gray branch (release permission).
+         * @description Needs: release permission on the namespace.
+         */
         delete: operations["abandon"];
         options?: never;
         head?: never;
@@ -1420,7 +1674,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Merges the branch into main and publishes main (release permission). */
+        /**
+         * Merges the branch into main and publishes main (release permission).
+         * @description Needs: release permission on the namespace.
+         */
         post: operations["merge"];
         delete?: never;
         options?: never;
@@ -1440,6 +1697,7 @@ export interface paths {
         /**
          * Gray-publishes the branch (release permission; through a release request where the
          *     environment requires review).
+         * @description Needs: release permission on the namespace.
          */
         post: operations["gray_publish"];
         delete?: never;
@@ -1455,9 +1713,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The gray branch's rules. */
+        /**
+         * The gray branch's rules.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
         get: operations["rules"];
-        /** Replaces the gray branch's rules (release permission). */
+        /**
+         * Replaces the gray branch's rules (release permission).
+         * @description Needs: release permission on the namespace.
+         */
         put: operations["set_rules"];
         post?: never;
         delete?: never;
@@ -1473,10 +1737,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The namespace's items, a page at a time. */
+        /**
+         * The namespace's items, a page at a time.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
         get: operations["list"];
         put?: never;
-        /** Adds an item (modify permission). */
+        /**
+         * Adds an item (modify permission).
+         * @description Needs: modify permission on the namespace.
+         */
         post: operations["create"];
         delete?: never;
         options?: never;
@@ -1491,12 +1761,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One item. */
+        /**
+         * One item.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
         get: operations["get"];
-        /** Changes an item, or creates it with `createIfNotExists=true` (modify permission). */
+        /**
+         * Changes an item, or creates it with `createIfNotExists=true` (modify permission).
+         * @description Needs: modify permission on the namespace.
+         */
         put: operations["update"];
         post?: never;
-        /** Deletes an item (modify permission). */
+        /**
+         * Deletes an item (modify permission).
+         * @description Needs: modify permission on the namespace.
+         */
         delete: operations["delete"];
         options?: never;
         head?: never;
@@ -1510,7 +1789,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who holds a namespace's edit lock. */
+        /**
+         * Who holds a namespace's edit lock.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
         get: operations["lock"];
         put?: never;
         post?: never;
@@ -1532,6 +1814,7 @@ export interface paths {
         /**
          * Opens a release request for the namespace's unpublished changes (modify or release
          *     permission), for environments that require review.
+         * @description Needs: modify or release permission on the namespace.
          */
         post: operations["open_request"];
         delete?: never;
@@ -1552,6 +1835,7 @@ export interface paths {
         /**
          * Publishes the namespace (release permission). Where the environment requires review, open
          *     a release request instead (`POST .../release-requests`).
+         * @description Needs: release permission on the namespace.
          */
         post: operations["publish"];
         delete?: never;
@@ -1567,7 +1851,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The namespace's release history, newest first (beyond Apollo's Open API). */
+        /**
+         * The namespace's release history, newest first (beyond Apollo's Open API).
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
         get: operations["histories"];
         put?: never;
         post?: never;
@@ -1584,7 +1871,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The release clients get now. */
+        /**
+         * The release clients get now.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
         get: operations["latest"];
         put?: never;
         post?: never;
@@ -1602,7 +1892,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Rolls a namespace back from release `releaseId` (release permission). */
+        /**
+         * Rolls a namespace back from release `releaseId` (release permission).
+         * @description Needs: release permission on the release's namespace.
+         */
         put: operations["rollback"];
         post?: never;
         delete?: never;
@@ -1618,7 +1911,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A release request and its reviews. */
+        /**
+         * A release request and its reviews.
+         * @description Needs: to read the request's namespace.
+         */
         get: operations["request"];
         put?: never;
         post?: never;
@@ -1637,7 +1933,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publishes an approved release request (its author or a reviewer). */
+        /**
+         * Publishes an approved release request (its author or a reviewer).
+         * @description Needs: its author, or release permission on its namespace.
+         */
         post: operations["publish_request"];
         delete?: never;
         options?: never;
@@ -4282,7 +4581,7 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The key */
+                /** @description The access key */
                 keyId: number;
             };
             cookie?: never;
@@ -4331,7 +4630,7 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The key */
+                /** @description The access key */
                 keyId: number;
             };
             cookie?: never;
@@ -4383,7 +4682,7 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The key */
+                /** @description The access key */
                 keyId: number;
             };
             cookie?: never;
@@ -4765,7 +5064,7 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
@@ -4812,7 +5111,7 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
@@ -4859,11 +5158,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
             };
             cookie?: never;
@@ -4913,11 +5212,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
             };
             cookie?: never;
@@ -4968,11 +5267,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
             };
             cookie?: never;
@@ -5021,11 +5320,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
                 /** @description The key */
                 key: string;
@@ -5076,11 +5375,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
                 /** @description The key */
                 key: string;
@@ -5125,11 +5424,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
             };
             cookie?: never;
@@ -5178,11 +5477,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
             };
             cookie?: never;
@@ -5227,11 +5526,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
             };
             cookie?: never;
@@ -6494,7 +6793,7 @@ export interface operations {
             path: {
                 /** @description The environment */
                 env: string;
-                /** @description The latest release, rolled back from */
+                /** @description The release */
                 releaseId: number;
             };
             cookie?: never;
@@ -7687,7 +7986,7 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
@@ -7737,7 +8036,7 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
@@ -7787,11 +8086,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
             };
             cookie?: never;
@@ -7837,11 +8136,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
             };
             cookie?: never;
@@ -7890,11 +8189,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
             };
             cookie?: never;
@@ -7943,11 +8242,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
             };
             cookie?: never;
@@ -7995,11 +8294,11 @@ export interface operations {
                 env: string;
                 /** @description The app */
                 appId: string;
-                /** @description The main cluster */
+                /** @description The cluster */
                 clusterName: string;
                 /** @description The namespace */
                 namespaceName: string;
-                /** @description The branch */
+                /** @description The gray branch (the name of its cluster) */
                 branchName: string;
             };
             cookie?: never;
@@ -8575,7 +8874,7 @@ export interface operations {
             path: {
                 /** @description The environment */
                 env: string;
-                /** @description The latest release */
+                /** @description The release */
                 releaseId: number;
             };
             cookie?: never;

@@ -10,10 +10,9 @@ use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
 use lyre_store::accounts::{self, SUBJECT_USER};
 use lyre_store::rbac;
-use serde::Deserialize;
 
 use super::queries::AppsQuery;
-use super::scope::AppPath;
+use super::scope::{AppNsPath, AppPath};
 use crate::auth::CurrentUser;
 use crate::rbac::{Action, Grant};
 use crate::{PortalError, PortalState};
@@ -23,7 +22,6 @@ use crate::{PortalError, PortalState};
     get,
     path = "/api/v1/apps",
     tag = "apps",
-    security(("session" = [])),
     params(AppsQuery),
     responses(
         (status = 200, description = "One page of apps", body = Page<App>),
@@ -57,7 +55,6 @@ pub(crate) async fn list(
     post,
     path = "/api/v1/apps",
     tag = "apps",
-    security(("session" = [])),
     request_body = CreateApp,
     responses(
         (status = 201, description = "Created", body = App),
@@ -169,8 +166,7 @@ pub(crate) async fn grant_founder(
     get,
     path = "/api/v1/apps/{appId}",
     tag = "apps",
-    security(("session" = [])),
-    params(("appId" = String, Path, description = "The app")),
+    params(AppPath),
     responses(
         (status = 200, description = "The app", body = App),
         (status = 404, description = "No such app", body = ErrorBody),
@@ -199,8 +195,7 @@ pub(crate) async fn get(
     put,
     path = "/api/v1/apps/{appId}",
     tag = "apps",
-    security(("session" = [])),
-    params(("appId" = String, Path, description = "The app")),
+    params(AppPath),
     request_body = UpdateApp,
     responses(
         (status = 200, description = "Changed", body = App),
@@ -236,8 +231,7 @@ pub(crate) async fn update(
     delete,
     path = "/api/v1/apps/{appId}",
     tag = "apps",
-    security(("session" = [])),
-    params(("appId" = String, Path, description = "The app")),
+    params(AppPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not the super admin", body = ErrorBody),
@@ -270,8 +264,7 @@ pub(crate) async fn delete(
     get,
     path = "/api/v1/apps/{appId}/appnamespaces",
     tag = "apps",
-    security(("session" = [])),
-    params(("appId" = String, Path, description = "The app")),
+    params(AppPath),
     responses(
         (status = 200, description = "Its namespace definitions", body = Vec<AppNamespace>),
         (status = 404, description = "No such app", body = ErrorBody),
@@ -300,8 +293,7 @@ pub(crate) async fn namespaces(
     post,
     path = "/api/v1/apps/{appId}/appnamespaces",
     tag = "apps",
-    security(("session" = [])),
-    params(("appId" = String, Path, description = "The app")),
+    params(AppPath),
     request_body = CreateAppNamespace,
     responses(
         (status = 201, description = "Created", body = AppNamespace),
@@ -332,24 +324,12 @@ pub(crate) async fn create_namespace(
     Ok((StatusCode::CREATED, Json(definition)))
 }
 
-/// `/apps/{appId}/appnamespaces/{namespaceName}`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct AppNamespacePath {
-    app_id: String,
-    namespace_name: String,
-}
-
 /// Deletes a namespace definition and the namespace in every cluster (its masters only).
 #[utoipa::path(
     delete,
     path = "/api/v1/apps/{appId}/appnamespaces/{namespaceName}",
     tag = "apps",
-    security(("session" = [])),
-    params(
-        ("appId" = String, Path, description = "The app"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-    ),
+    params(AppNsPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not a master of the app", body = ErrorBody),
@@ -359,7 +339,7 @@ pub(crate) struct AppNamespacePath {
 pub(crate) async fn delete_namespace(
     State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<AppNamespacePath>,
+    Path(path): Path<AppNsPath>,
 ) -> Result<StatusCode, PortalError> {
     let admins = state.admins();
     let (app, name, operator) = (&path.app_id, &path.namespace_name, &user.username);
@@ -384,7 +364,6 @@ pub(crate) async fn delete_namespace(
     get,
     path = "/api/v1/appnamespaces/public",
     tag = "apps",
-    security(("session" = [])),
     responses(
         (status = 200, description = "Public namespace definitions", body = Vec<AppNamespace>),
     )

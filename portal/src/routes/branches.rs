@@ -18,7 +18,7 @@ use utoipa::IntoParams;
 
 use super::queries::InstancesQuery;
 use super::releases::check_review_bypass;
-use super::scope::{BranchKeyPath, NsAt, NsKeyPath, NsPath};
+use super::scope::{BranchKeyPath, BranchPath, NsAt, NsPath};
 use crate::auth::CurrentUser;
 use crate::envs;
 use crate::rbac::Grants;
@@ -29,13 +29,7 @@ use crate::{PortalError, PortalState};
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches",
     tag = "gray",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "The branch", body = Branch),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -60,13 +54,7 @@ pub(crate) async fn get(
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches",
     tag = "gray",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-    ),
+    params(NsPath),
     responses(
         (status = 201, description = "Created", body = Branch),
         (status = 403, description = "No modify permission", body = ErrorBody),
@@ -97,14 +85,7 @@ pub(crate) async fn create(
     delete,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}",
     tag = "gray",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-    ),
+    params(BranchPath),
     responses(
         (status = 204, description = "Abandoned"),
         (status = 403, description = "No release permission", body = ErrorBody),
@@ -114,7 +95,7 @@ pub(crate) async fn create(
 pub(crate) async fn abandon(
     State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsKeyPath>,
+    Path(path): Path<BranchPath>,
 ) -> Result<StatusCode, PortalError> {
     let at = path.at(&state)?;
     let admins = state.admins();
@@ -123,7 +104,7 @@ pub(crate) async fn abandon(
             &at.env,
             call::branches::Abandon {
                 ns: at.name(),
-                branch: path.key.clone(),
+                branch: path.branch_name.clone(),
                 operator: user.username.clone(),
             },
         )
@@ -136,15 +117,7 @@ pub(crate) async fn abandon(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/instances",
     tag = "gray",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-        InstancesQuery,
-    ),
+    params(BranchPath, InstancesQuery),
     responses(
         (status = 200, description = "One page of instances", body = Page<Instance>),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -154,7 +127,7 @@ pub(crate) async fn abandon(
 pub(crate) async fn instances(
     State(state): State<PortalState>,
     _user: CurrentUser,
-    Path(path): Path<NsKeyPath>,
+    Path(path): Path<BranchPath>,
     Query(query): Query<InstancesQuery>,
 ) -> Result<Json<Page<Instance>>, PortalError> {
     let at = path.at(&state)?;
@@ -164,7 +137,7 @@ pub(crate) async fn instances(
             &at.env,
             call::branches::Instances {
                 ns: at.name(),
-                branch: path.key.clone(),
+                branch: path.branch_name.clone(),
                 recent: query.recent(),
                 page: query.request(),
             },
@@ -179,15 +152,7 @@ pub(crate) async fn instances(
     put,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/overrides/{key}",
     tag = "gray",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-        ("key" = String, Path, description = "The key"),
-    ),
+    params(BranchKeyPath),
     request_body = SetOverride,
     responses(
         (status = 200, description = "The branch with the override", body = Branch),
@@ -223,15 +188,7 @@ pub(crate) async fn set_override(
     delete,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/overrides/{key}",
     tag = "gray",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-        ("key" = String, Path, description = "The key"),
-    ),
+    params(BranchKeyPath),
     responses(
         (status = 204, description = "Removed"),
         (status = 403, description = "No modify permission", body = ErrorBody),
@@ -264,14 +221,7 @@ pub(crate) async fn delete_override(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/rules",
     tag = "gray",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-    ),
+    params(BranchPath),
     responses(
         (status = 200, description = "The rules", body = GrayRules),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -281,7 +231,7 @@ pub(crate) async fn delete_override(
 pub(crate) async fn rules(
     State(state): State<PortalState>,
     _user: CurrentUser,
-    Path(path): Path<NsKeyPath>,
+    Path(path): Path<BranchPath>,
 ) -> Result<Json<GrayRules>, PortalError> {
     let at = path.at(&state)?;
     state
@@ -290,7 +240,7 @@ pub(crate) async fn rules(
             &at.env,
             call::branches::Rules {
                 ns: at.name(),
-                branch: path.key.clone(),
+                branch: path.branch_name.clone(),
             },
         )
         .await
@@ -302,14 +252,7 @@ pub(crate) async fn rules(
     put,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/rules",
     tag = "gray",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-    ),
+    params(BranchPath),
     request_body = UpdateGrayRules,
     responses(
         (status = 200, description = "The new rules", body = GrayRules),
@@ -321,7 +264,7 @@ pub(crate) async fn rules(
 pub(crate) async fn set_rules(
     State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsKeyPath>,
+    Path(path): Path<BranchPath>,
     Json(mut body): Json<UpdateGrayRules>,
 ) -> Result<Json<GrayRules>, PortalError> {
     let at = path.at(&state)?;
@@ -332,7 +275,7 @@ pub(crate) async fn set_rules(
             &at.env,
             call::branches::SetRules {
                 ns: at.name(),
-                branch: path.key.clone(),
+                branch: path.branch_name.clone(),
                 change: body.clone(),
             },
         )
@@ -346,14 +289,7 @@ pub(crate) async fn set_rules(
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/releases",
     tag = "gray",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-    ),
+    params(BranchPath),
     request_body = Publish,
     responses(
         (status = 201, description = "Published", body = Release),
@@ -364,7 +300,7 @@ pub(crate) async fn set_rules(
 pub(crate) async fn publish(
     State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsKeyPath>,
+    Path(path): Path<BranchPath>,
     Json(mut body): Json<Publish>,
 ) -> Result<(StatusCode, Json<Release>), PortalError> {
     let at = path.at(&state)?;
@@ -384,7 +320,7 @@ pub(crate) async fn publish(
             &at.env,
             call::branches::Publish {
                 ns: at.name(),
-                branch: path.key.clone(),
+                branch: path.branch_name.clone(),
                 command,
             },
         )
@@ -412,15 +348,7 @@ fn yes() -> bool {
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/merge",
     tag = "gray",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-        MergeQuery,
-    ),
+    params(BranchPath, MergeQuery),
     request_body = Publish,
     responses(
         (status = 201, description = "Merged and published", body = Release),
@@ -431,7 +359,7 @@ fn yes() -> bool {
 pub(crate) async fn merge(
     State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsKeyPath>,
+    Path(path): Path<BranchPath>,
     Query(query): Query<MergeQuery>,
     Json(body): Json<Publish>,
 ) -> Result<(StatusCode, Json<Release>), PortalError> {
@@ -441,7 +369,7 @@ pub(crate) async fn merge(
         &user.grants,
         &user.username,
         &at,
-        &path.key,
+        &path.branch_name,
         query.delete_branch,
         body,
     )

@@ -21,11 +21,7 @@ use crate::{PortalError, PortalState};
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters",
     tag = "clusters",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-    ),
+    params(EnvAppPath),
     responses(
         (status = 200, description = "Its clusters", body = Vec<Cluster>),
         (status = 404, description = "No such app or environment", body = ErrorBody),
@@ -54,11 +50,7 @@ pub(crate) async fn list(
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters",
     tag = "clusters",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-    ),
+    params(EnvAppPath),
     request_body = CreateCluster,
     responses(
         (status = 201, description = "Created", body = Cluster),
@@ -92,12 +84,7 @@ pub(crate) async fn create(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}",
     tag = "clusters",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-    ),
+    params(ClusterPath),
     responses(
         (status = 200, description = "The cluster", body = Cluster),
         (status = 404, description = "No such cluster", body = ErrorBody),
@@ -126,12 +113,7 @@ pub(crate) async fn get(
     delete,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}",
     tag = "clusters",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-    ),
+    params(ClusterPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not a master of the app", body = ErrorBody),
@@ -162,12 +144,7 @@ pub(crate) async fn delete(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
     tag = "clusters",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-    ),
+    params(ClusterPath),
     responses(
         (status = 200, description = "Its namespaces", body = Vec<Namespace>),
         (status = 404, description = "No such cluster", body = ErrorBody),
@@ -196,12 +173,7 @@ pub(crate) async fn namespaces(
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
     tag = "clusters",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-    ),
+    params(ClusterPath),
     request_body = AssociateNamespace,
     responses(
         (status = 201, description = "Associated", body = Namespace),
@@ -236,10 +208,7 @@ pub(crate) async fn associate(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}",
     tag = "clusters",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "The namespace", body = Namespace),
         (status = 404, description = "No such namespace", body = ErrorBody),
@@ -264,10 +233,7 @@ pub(crate) async fn namespace(
     delete,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}",
     tag = "clusters",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     responses(
         (status = 204, description = "Removed"),
         (status = 403, description = "Not a master of the app", body = ErrorBody),
@@ -298,10 +264,7 @@ pub(crate) async fn delete_namespace(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/lock",
     tag = "clusters",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "The lock", body = NamespaceLock),
         (status = 404, description = "No such namespace", body = ErrorBody),
@@ -350,8 +313,7 @@ pub(crate) struct ClusterOverview {
     get,
     path = "/api/v1/apps/{appId}/envclusters",
     tag = "apps",
-    security(("session" = [])),
-    params(("appId" = String, Path, description = "The app")),
+    params(AppPath),
     responses(
         (status = 200, description = "The app per environment", body = Vec<EnvClusters>),
     )

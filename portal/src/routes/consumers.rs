@@ -207,7 +207,6 @@ fn new_token() -> (String, String, String) {
     post,
     path = "/api/v1/consumers",
     tag = "consumers",
-    security(("session" = [])),
     request_body = CreateConsumer,
     responses(
         (status = 201, description = "Created, with its token", body = ConsumerView),
@@ -338,7 +337,6 @@ async fn record(
     get,
     path = "/api/v1/consumers",
     tag = "consumers",
-    security(("session" = [])),
     responses(
         (status = 200, description = "Consumers, by name (without tokens)", body = Vec<ConsumerView>),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -386,7 +384,6 @@ async fn own(
     post,
     path = "/api/v1/consumers/{id}/token",
     tag = "consumers",
-    security(("session" = [])),
     params(("id" = i64, Path, description = "The consumer")),
     responses(
         (status = 200, description = "The consumer with its new token", body = ConsumerView),
@@ -413,7 +410,6 @@ pub(crate) async fn rotate(
     delete,
     path = "/api/v1/consumers/{id}",
     tag = "consumers",
-    security(("session" = [])),
     params(("id" = i64, Path, description = "The consumer")),
     responses(
         (status = 204, description = "Deleted"),

@@ -24,10 +24,7 @@ use crate::{PortalError, PortalState};
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items",
     tag = "items",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "Its items", body = Vec<Item>),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -52,10 +49,7 @@ pub(crate) async fn list(
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items",
     tag = "items",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     request_body = CreateItem,
     responses(
         (status = 201, description = "Added", body = Item),
@@ -90,11 +84,7 @@ pub(crate) async fn create(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
     tag = "items",
-    security(("session" = [])),
-    params(
-        NsPath,
-        ("key" = String, Path, description = "The key"),
-    ),
+    params(NsKeyPath),
     responses(
         (status = 200, description = "The item", body = Item),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -136,12 +126,7 @@ pub(crate) struct UpsertQuery {
     put,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
     tag = "items",
-    security(("session" = [])),
-    params(
-        NsPath,
-        ("key" = String, Path, description = "The key"),
-        UpsertQuery,
-    ),
+    params(NsKeyPath, UpsertQuery),
     request_body = UpdateItem,
     responses(
         (status = 200, description = "Changed", body = Item),
@@ -194,12 +179,7 @@ pub(crate) struct DeleteQuery {
     delete,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
     tag = "items",
-    security(("session" = [])),
-    params(
-        NsPath,
-        ("key" = String, Path, description = "The key"),
-        DeleteQuery,
-    ),
+    params(NsKeyPath, DeleteQuery),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "No modify permission", body = ErrorBody),
@@ -234,10 +214,7 @@ pub(crate) async fn delete(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/text",
     tag = "items",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "The text", body = NamespaceText),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -263,10 +240,7 @@ pub(crate) async fn text(
     put,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/text",
     tag = "items",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     request_body = UpdateText,
     responses(
         (status = 200, description = "Saved", body = NamespaceText),
@@ -301,10 +275,7 @@ pub(crate) async fn put_text(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/changes",
     tag = "items",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "The unpublished changes", body = UnpublishedChanges),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -329,11 +300,7 @@ pub(crate) async fn changes(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/commits",
     tag = "items",
-    security(("session" = [])),
-    params(
-        NsPath,
-        CommitsQuery,
-    ),
+    params(NsPath, CommitsQuery),
     responses(
         (status = 200, description = "One page of commits", body = Page<Commit>),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),

@@ -23,11 +23,7 @@ use crate::{PortalError, PortalState};
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/accesskeys",
     tag = "access keys",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-    ),
+    params(EnvAppPath),
     responses(
         (status = 200, description = "Its keys", body = Vec<AccessKey>),
         (status = 403, description = "Not a master of the app", body = ErrorBody),
@@ -57,11 +53,7 @@ pub(crate) async fn list_keys(
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/accesskeys",
     tag = "access keys",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-    ),
+    params(EnvAppPath),
     responses(
         (status = 201, description = "Created", body = AccessKey),
         (status = 403, description = "Not a master of the app", body = ErrorBody),
@@ -88,11 +80,15 @@ pub(crate) async fn create_key(
 }
 
 /// `/envs/{env}/apps/{appId}/accesskeys/{keyId}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
 pub(crate) struct KeyPath {
+    /// The environment
     env: String,
+    /// The app
     app_id: String,
+    /// The access key
     key_id: i64,
 }
 
@@ -101,12 +97,7 @@ pub(crate) struct KeyPath {
     put,
     path = "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}",
     tag = "access keys",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("keyId" = i64, Path, description = "The key"),
-    ),
+    params(KeyPath),
     request_body = UpdateAccessKey,
     responses(
         (status = 200, description = "Changed", body = AccessKey),
@@ -141,12 +132,7 @@ pub(crate) async fn update_key(
     delete,
     path = "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}",
     tag = "access keys",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("keyId" = i64, Path, description = "The key"),
-    ),
+    params(KeyPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not a master of the app", body = ErrorBody),
@@ -180,12 +166,7 @@ pub(crate) async fn delete_key(
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/accesskeys/{keyId}/reveal",
     tag = "access keys",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("keyId" = i64, Path, description = "The key"),
-    ),
+    params(KeyPath),
     responses(
         (status = 200, description = "The key with its secret", body = AccessKey),
         (status = 403, description = "Not a master of the app", body = ErrorBody),
@@ -217,7 +198,6 @@ pub(crate) async fn reveal_key(
     get,
     path = "/api/v1/envs",
     tag = "system",
-    security(("session" = [])),
     responses(
         (status = 200, description = "Environment names", body = Vec<String>),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -277,8 +257,7 @@ pub(crate) struct UpdateEnvRules {
     get,
     path = "/api/v1/envs/{env}/settings",
     tag = "system",
-    security(("session" = [])),
-    params(("env" = String, Path, description = "The environment")),
+    params(EnvPath),
     responses(
         (status = 200, description = "Its rules", body = EnvRulesView),
         (status = 404, description = "No such environment", body = ErrorBody),
@@ -302,8 +281,7 @@ pub(crate) async fn env_settings(
     put,
     path = "/api/v1/envs/{env}/settings",
     tag = "system",
-    security(("session" = [])),
-    params(("env" = String, Path, description = "The environment")),
+    params(EnvPath),
     request_body = UpdateEnvRules,
     responses(
         (status = 200, description = "The new rules", body = EnvRulesView),
@@ -375,7 +353,6 @@ pub(crate) struct AuditQuery {
     get,
     path = "/api/v1/audits",
     tag = "audit",
-    security(("session" = [])),
     params(AuditQuery),
     responses(
         (status = 200, description = "One page of entries", body = Page<AuditEntry>),

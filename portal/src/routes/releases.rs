@@ -28,10 +28,7 @@ use crate::{PortalError, PortalState};
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases",
     tag = "releases",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     request_body = Publish,
     responses(
         (status = 201, description = "Published", body = Release),
@@ -113,11 +110,7 @@ pub(crate) async fn check_review_bypass(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases",
     tag = "releases",
-    security(("session" = [])),
-    params(
-        NsPath,
-        PageQuery,
-    ),
+    params(NsPath, PageQuery),
     responses(
         (status = 200, description = "One page of releases", body = Page<ReleaseSummary>),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -149,11 +142,7 @@ pub(crate) async fn list(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases/histories",
     tag = "releases",
-    security(("session" = [])),
-    params(
-        NsPath,
-        PageQuery,
-    ),
+    params(NsPath, PageQuery),
     responses(
         (status = 200, description = "One page of release history", body = Page<ReleaseHistory>),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -185,10 +174,7 @@ pub(crate) async fn histories(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases/latest",
     tag = "releases",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "The latest active release", body = Release),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -213,11 +199,7 @@ pub(crate) async fn latest(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/instances",
     tag = "releases",
-    security(("session" = [])),
-    params(
-        NsPath,
-        InstancesQuery,
-    ),
+    params(NsPath, InstancesQuery),
     responses(
         (status = 200, description = "One page of instances", body = Page<Instance>),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -277,11 +259,7 @@ pub(crate) async fn release_at(
     get,
     path = "/api/v1/envs/{env}/releases/{releaseId}",
     tag = "releases",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("releaseId" = i64, Path, description = "The release"),
-    ),
+    params(ReleasePath),
     responses(
         (status = 200, description = "The release", body = Release),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -303,12 +281,7 @@ pub(crate) async fn get(
     get,
     path = "/api/v1/envs/{env}/releases/{releaseId}/instances",
     tag = "releases",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("releaseId" = i64, Path, description = "The release"),
-        InstancesQuery,
-    ),
+    params(ReleasePath, InstancesQuery),
     responses(
         (status = 200, description = "One page of instances", body = Page<Instance>),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -355,8 +328,7 @@ pub(crate) struct CompareQuery {
     get,
     path = "/api/v1/envs/{env}/releases/compare",
     tag = "releases",
-    security(("session" = [])),
-    params(("env" = String, Path, description = "The environment"), CompareQuery),
+    params(EnvPath, CompareQuery),
     responses(
         (status = 200, description = "The differences", body = ReleaseComparison),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -406,12 +378,7 @@ pub(crate) struct RollbackQuery {
     put,
     path = "/api/v1/envs/{env}/releases/{releaseId}/rollback",
     tag = "releases",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("releaseId" = i64, Path, description = "The latest release, rolled back from"),
-        RollbackQuery,
-    ),
+    params(ReleasePath, RollbackQuery),
     responses(
         (status = 200, description = "Rolled back", body = Rollback),
         (status = 403, description = "No release permission", body = ErrorBody),

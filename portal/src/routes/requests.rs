@@ -188,10 +188,7 @@ pub(crate) struct OpenRequest {
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/release-requests",
     tag = "reviews",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     request_body = OpenRequest,
     responses(
         (status = 201, description = "Opened", body = ReleaseRequest),
@@ -327,7 +324,6 @@ pub(crate) struct ListQuery {
     get,
     path = "/api/v1/release-requests",
     tag = "reviews",
-    security(("session" = [])),
     params(ListQuery),
     responses(
         (status = 200, description = "One page of requests, newest first", body = Page<ReleaseRequest>),
@@ -410,9 +406,11 @@ async fn stale(state: &PortalState, r: &release_request::Model) -> Option<bool> 
 }
 
 /// `/release-requests/{id}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 pub(crate) struct RequestPath {
-    id: i64,
+    /// The request
+    pub id: i64,
 }
 
 pub(crate) async fn load(
@@ -431,8 +429,7 @@ pub(crate) async fn load(
     get,
     path = "/api/v1/release-requests/{id}",
     tag = "reviews",
-    security(("session" = [])),
-    params(("id" = i64, Path, description = "The request")),
+    params(RequestPath),
     responses(
         (status = 200, description = "The request", body = ReleaseRequest),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -555,8 +552,7 @@ fn stale_error(id: i64) -> PortalError {
     post,
     path = "/api/v1/release-requests/{id}/approve",
     tag = "reviews",
-    security(("session" = [])),
-    params(("id" = i64, Path, description = "The request")),
+    params(RequestPath),
     request_body = Verdict,
     responses(
         (status = 200, description = "Approved", body = ReleaseRequest),
@@ -581,8 +577,7 @@ pub(crate) async fn approve(
     post,
     path = "/api/v1/release-requests/{id}/reject",
     tag = "reviews",
-    security(("session" = [])),
-    params(("id" = i64, Path, description = "The request")),
+    params(RequestPath),
     request_body = Verdict,
     responses(
         (status = 200, description = "Rejected", body = ReleaseRequest),
@@ -608,8 +603,7 @@ pub(crate) async fn reject(
     post,
     path = "/api/v1/release-requests/{id}/publish",
     tag = "reviews",
-    security(("session" = [])),
-    params(("id" = i64, Path, description = "The request")),
+    params(RequestPath),
     responses(
         (status = 201, description = "Published", body = Release),
         (status = 403, description = "Neither its author nor a reviewer", body = ErrorBody),
@@ -709,8 +703,7 @@ pub(crate) async fn publish_as(
     post,
     path = "/api/v1/release-requests/{id}/refresh",
     tag = "reviews",
-    security(("session" = [])),
-    params(("id" = i64, Path, description = "The request")),
+    params(RequestPath),
     responses(
         (status = 200, description = "Refreshed and open", body = ReleaseRequest),
         (status = 400, description = "Nothing left to release", body = ErrorBody),
@@ -768,8 +761,7 @@ pub(crate) async fn refresh(
     post,
     path = "/api/v1/release-requests/{id}/withdraw",
     tag = "reviews",
-    security(("session" = [])),
-    params(("id" = i64, Path, description = "The request")),
+    params(RequestPath),
     responses(
         (status = 200, description = "Withdrawn", body = ReleaseRequest),
         (status = 403, description = "Not its author", body = ErrorBody),

@@ -224,8 +224,7 @@ fn grant_app(grant: &Grant) -> &str {
     get,
     path = "/api/v1/apps/{appId}/roles",
     tag = "roles",
-    security(("session" = [])),
-    params(("appId" = String, Path, description = "The app")),
+    params(AppPath),
     responses(
         (status = 200, description = "The app's role grants, oldest first", body = Vec<RoleGrant>),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -246,8 +245,7 @@ pub(crate) async fn list(
     post,
     path = "/api/v1/apps/{appId}/roles",
     tag = "roles",
-    security(("session" = [])),
-    params(("appId" = String, Path, description = "The app")),
+    params(AppPath),
     request_body = RoleRequest,
     responses(
         (status = 201, description = "Granted", body = RoleGrant),
@@ -307,8 +305,7 @@ pub(crate) async fn grant(
     delete,
     path = "/api/v1/apps/{appId}/roles",
     tag = "roles",
-    security(("session" = [])),
-    params(("appId" = String, Path, description = "The app"), RoleRequest),
+    params(AppPath, RoleRequest),
     responses(
         (status = 204, description = "Revoked"),
         (status = 403, description = "Not a master of the app", body = ErrorBody),

@@ -10,33 +10,45 @@ use crate::rbac::{Action, Grants, Scope};
 use crate::{PortalError, PortalState};
 use lyre_admin_service::ops::call::NsName;
 
-/// `{env}` of a path.
-#[derive(Deserialize)]
+/// `/envs/{env}`.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
 pub(crate) struct EnvPath {
+    /// The environment
     pub env: String,
 }
 
 /// `/apps/{appId}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
 pub(crate) struct AppPath {
+    /// The app
     pub app_id: String,
 }
 
 /// `/envs/{env}/apps/{appId}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
 pub(crate) struct EnvAppPath {
+    /// The environment
     pub env: String,
+    /// The app
     pub app_id: String,
 }
 
 /// `/envs/{env}/apps/{appId}/clusters/{clusterName}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
 pub(crate) struct ClusterPath {
+    /// The environment
     pub env: String,
+    /// The app
     pub app_id: String,
+    /// The cluster
     pub cluster_name: String,
 }
 
@@ -55,36 +67,79 @@ pub(crate) struct NsPath {
     pub namespace_name: String,
 }
 
-/// A namespace path with one more segment: `{key}` or `{branchName}`.
-#[derive(Deserialize)]
+/// An item of a namespace: `{namespace path}/items/{key}`.
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
 pub(crate) struct NsKeyPath {
+    /// The environment
     pub env: String,
+    /// The app
     pub app_id: String,
+    /// The cluster
     pub cluster_name: String,
+    /// The namespace
     pub namespace_name: String,
-    #[serde(alias = "branchName")]
+    /// The key
     pub key: String,
 }
 
-/// A branch path with one more segment: `{key}`.
-#[derive(Deserialize)]
+/// A namespace's gray branch: `{namespace path}/branches/{branchName}`.
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct BranchKeyPath {
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub(crate) struct BranchPath {
+    /// The environment
     pub env: String,
+    /// The app
     pub app_id: String,
+    /// The cluster
     pub cluster_name: String,
+    /// The namespace
     pub namespace_name: String,
+    /// The gray branch (the name of its cluster)
     pub branch_name: String,
+}
+
+/// An override of a gray branch: `{branch path}/overrides/{key}`.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub(crate) struct BranchKeyPath {
+    /// The environment
+    pub env: String,
+    /// The app
+    pub app_id: String,
+    /// The cluster
+    pub cluster_name: String,
+    /// The namespace
+    pub namespace_name: String,
+    /// The gray branch (the name of its cluster)
+    pub branch_name: String,
+    /// The key
     pub key: String,
 }
 
 /// `/envs/{env}/releases/{releaseId}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
 pub(crate) struct ReleasePath {
+    /// The environment
     pub env: String,
+    /// The release
     pub release_id: i64,
+}
+
+/// A namespace of an app, in no particular cluster: `/apps/{appId}/.../{namespaceName}`.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub(crate) struct AppNsPath {
+    /// The app
+    pub app_id: String,
+    /// The namespace
+    pub namespace_name: String,
 }
 
 /// A namespace, its names checked against the configured environments.
@@ -142,41 +197,17 @@ impl std::fmt::Display for NsAt {
     }
 }
 
-impl NsPath {
-    pub(crate) fn at(&self, state: &PortalState) -> Result<NsAt, PortalError> {
-        NsAt::new(
-            state,
-            &self.env,
-            &self.app_id,
-            &self.cluster_name,
-            &self.namespace_name,
-        )
-    }
+/// The namespace a path names, checked against the configured environments.
+macro_rules! namespace_of {
+    ($($path:ty),*) => {$(
+        impl $path {
+            pub(crate) fn at(&self, state: &PortalState) -> Result<NsAt, PortalError> {
+                NsAt::new(state, &self.env, &self.app_id, &self.cluster_name, &self.namespace_name)
+            }
+        }
+    )*};
 }
-
-impl NsKeyPath {
-    pub(crate) fn at(&self, state: &PortalState) -> Result<NsAt, PortalError> {
-        NsAt::new(
-            state,
-            &self.env,
-            &self.app_id,
-            &self.cluster_name,
-            &self.namespace_name,
-        )
-    }
-}
-
-impl BranchKeyPath {
-    pub(crate) fn at(&self, state: &PortalState) -> Result<NsAt, PortalError> {
-        NsAt::new(
-            state,
-            &self.env,
-            &self.app_id,
-            &self.cluster_name,
-            &self.namespace_name,
-        )
-    }
-}
+namespace_of!(NsPath, NsKeyPath, BranchPath, BranchKeyPath);
 
 /// Whether `grants` may read the configuration of the namespace at `at`: everyone signed in
 /// may, except where the environment shows private namespaces to the app's members only.

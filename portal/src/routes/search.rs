@@ -37,7 +37,6 @@ pub(crate) struct SearchQuery {
     get,
     path = "/api/v1/search",
     tag = "search",
-    security(("session" = [])),
     params(SearchQuery),
     responses(
         (status = 200, description = "The items found", body = Vec<SearchHit>),
@@ -101,7 +100,6 @@ pub(crate) struct Favorite {
     get,
     path = "/api/v1/favorites",
     tag = "search",
-    security(("session" = [])),
     responses(
         (status = 200, description = "Favorite apps", body = Vec<Favorite>),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -133,7 +131,6 @@ pub(crate) struct AddFavorite {
     post,
     path = "/api/v1/favorites",
     tag = "search",
-    security(("session" = [])),
     request_body = AddFavorite,
     responses(
         (status = 201, description = "Marked", body = Favorite),
@@ -178,7 +175,6 @@ pub(crate) struct OrderFavorites {
     put,
     path = "/api/v1/favorites",
     tag = "search",
-    security(("session" = [])),
     request_body = OrderFavorites,
     responses(
         (status = 200, description = "The favorites in their new order", body = Vec<Favorite>),
@@ -199,8 +195,7 @@ pub(crate) async fn order_favorites(
     delete,
     path = "/api/v1/favorites/{appId}",
     tag = "search",
-    security(("session" = [])),
-    params(("appId" = String, Path, description = "The app")),
+    params(AppPath),
     responses(
         (status = 204, description = "Unmarked"),
         (status = 404, description = "Not a favorite", body = ErrorBody),

@@ -20,21 +20,13 @@ use lyre_service_kit::extract::{Path, Query};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::scope::{EnvAppPath, NsAt, NsPath, require, require_view};
+use super::scope::{AppNsPath, EnvAppPath, NsAt, NsPath, require, require_view};
 use crate::auth::CurrentUser;
 use crate::rbac::{Action, Grants};
 use crate::{PortalError, PortalState};
 
 /// The key of a non-properties namespace's single item.
 const CONTENT_KEY: &str = "content";
-
-/// `/apps/{appId}/namespaces/{namespaceName}`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct AppNsPath {
-    app_id: String,
-    namespace_name: String,
-}
 
 /// Two places of one namespace.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -128,12 +120,7 @@ fn differences(to: &[Item], from: &[Item]) -> Vec<KeyChange> {
     get,
     path = "/api/v1/apps/{appId}/namespaces/{namespaceName}/compare",
     tag = "transfer",
-    security(("session" = [])),
-    params(
-        ("appId" = String, Path, description = "The app"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        Places,
-    ),
+    params(AppNsPath, Places),
     responses(
         (status = 200, description = "The differences", body = Comparison),
         (status = 403, description = "Private to the app's members there", body = ErrorBody),
@@ -179,11 +166,7 @@ pub(crate) struct CopyKeys {
     post,
     path = "/api/v1/apps/{appId}/namespaces/{namespaceName}/copy",
     tag = "transfer",
-    security(("session" = [])),
-    params(
-        ("appId" = String, Path, description = "The app"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-    ),
+    params(AppNsPath),
     request_body = CopyKeys,
     responses(
         (status = 200, description = "Copied", body = ItemBatchResult),
@@ -284,10 +267,7 @@ fn attachment(name: &str, content_type: &'static str, body: Vec<u8>) -> Response
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/export",
     tag = "transfer",
-    security(("session" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "The file, as an attachment", content_type = "text/plain", body = String),
         (status = 403, description = "Private to the app's members here", body = ErrorBody),
@@ -318,11 +298,7 @@ pub(crate) async fn export_namespace(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/export",
     tag = "transfer",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-    ),
+    params(EnvAppPath),
     responses(
         (status = 200, description = "A zip archive, as an attachment", content_type = "application/zip", body = Vec<u8>),
         (status = 404, description = "No such app or environment", body = ErrorBody),
@@ -549,11 +525,7 @@ async fn apply(state: &PortalState, plan: Plan) -> Result<Imported, PortalError>
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/import",
     tag = "transfer",
-    security(("session" = [])),
-    params(
-        NsPath,
-        ImportQuery,
-    ),
+    params(NsPath, ImportQuery),
     request_body(content = String, content_type = "text/plain", description = "The file"),
     responses(
         (status = 200, description = "Imported", body = Imported),
@@ -597,12 +569,7 @@ const MAX_ARCHIVE: usize = 32 * 1024 * 1024;
     post,
     path = "/api/v1/envs/{env}/apps/{appId}/import",
     tag = "transfer",
-    security(("session" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ImportQuery,
-    ),
+    params(EnvAppPath, ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/zip", description = "The archive"),
     responses(
         (status = 200, description = "Imported, per namespace", body = Vec<Imported>),

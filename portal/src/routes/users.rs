@@ -67,7 +67,6 @@ pub(crate) struct UsersQuery {
     get,
     path = "/api/v1/users",
     tag = "users",
-    security(("session" = [])),
     params(UsersQuery),
     responses(
         (status = 200, description = "One page of users", body = Page<UserView>),
@@ -149,7 +148,6 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), PortalError> {
     post,
     path = "/api/v1/users",
     tag = "users",
-    security(("session" = [])),
     request_body = CreateUser,
     responses(
         (status = 201, description = "Created", body = UserView),
@@ -235,7 +233,6 @@ async fn existing(state: &PortalState, username: &str) -> Result<user::Model, Po
     put,
     path = "/api/v1/users/{username}",
     tag = "users",
-    security(("session" = [])),
     params(("username" = String, Path, description = "The user")),
     request_body = UpdateUser,
     responses(
@@ -295,7 +292,6 @@ pub(crate) struct ResetPassword {
     post,
     path = "/api/v1/users/{username}/password",
     tag = "users",
-    security(("session" = [])),
     params(("username" = String, Path, description = "The user")),
     request_body = ResetPassword,
     responses(
@@ -340,7 +336,6 @@ pub(crate) struct ChangePassword {
     put,
     path = "/api/v1/auth/password",
     tag = "auth",
-    security(("session" = [])),
     request_body = ChangePassword,
     responses(
         (status = 204, description = "Changed"),

@@ -15,7 +15,6 @@ use crate::{PortalError, PortalState};
     post,
     path = "/api/v1/auth/logout",
     tag = "auth",
-    security(("session" = [])),
     responses(
         (status = 204, description = "Signed out",
             headers(("set-cookie" = String, description = "Removes the session cookie"))),

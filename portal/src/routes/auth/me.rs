@@ -29,7 +29,6 @@ pub(crate) struct Me {
     get,
     path = "/api/v1/auth/me",
     tag = "auth",
-    security(("session" = [])),
     responses(
         (status = 200, description = "The signed-in user", body = Me),
         (status = 401, description = "Not signed in", body = ErrorBody),

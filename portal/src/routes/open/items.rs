@@ -29,11 +29,7 @@ pub(crate) struct ItemsQuery {
     get,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        NsPath,
-        ItemsQuery,
-    ),
+    params(NsPath, ItemsQuery),
     responses(
         (status = 200, description = "One page of items", body = OpenPage<OpenItem>),
         (status = 403, description = "No grant on the app", body = ErrorBody),
@@ -73,11 +69,7 @@ pub(crate) async fn list(
     get,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        NsPath,
-        ("key" = String, Path, description = "The key"),
-    ),
+    params(NsKeyPath),
     responses(
         (status = 200, description = "The item", body = OpenItem),
         (status = 403, description = "No grant on the app", body = ErrorBody),
@@ -108,10 +100,7 @@ pub(crate) async fn get(
     post,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     request_body = OpenItemInput,
     responses(
         (status = 200, description = "Added", body = OpenItem),
@@ -164,12 +153,7 @@ pub(crate) struct UpsertQuery {
     put,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        NsPath,
-        ("key" = String, Path, description = "The key"),
-        UpsertQuery,
-    ),
+    params(NsKeyPath, UpsertQuery),
     request_body = OpenItemInput,
     responses(
         (status = 200, description = "Changed (or created)", body = OpenItem),
@@ -225,12 +209,7 @@ pub(crate) struct OperatorParam {
     delete,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        NsPath,
-        ("key" = String, Path, description = "The key"),
-        OperatorParam,
-    ),
+    params(NsKeyPath, OperatorParam),
     responses(
         (status = 200, description = "Deleted"),
         (status = 403, description = "No modify permission", body = ErrorBody),

@@ -56,7 +56,6 @@ pub(crate) fn require_app(caller: &Caller, app: &str) -> Result<(), PortalError>
     get,
     path = "/openapi/v1/envs",
     tag = "open api",
-    security(("token" = [])),
     responses(
         (status = 200, description = "The environment names", body = Vec<String>),
         (status = 401, description = "No or unknown token", body = ErrorBody),
@@ -71,8 +70,7 @@ pub(crate) async fn envs(State(state): State<PortalState>, _caller: Caller) -> J
     get,
     path = "/openapi/v1/apps/{appId}/envclusters",
     tag = "open api",
-    security(("token" = [])),
-    params(("appId" = String, Path, description = "The app")),
+    params(AppPath),
     responses(
         (status = 200, description = "Cluster names per environment", body = Vec<OpenEnvClusters>),
         (status = 403, description = "No grant on the app", body = ErrorBody),
@@ -117,7 +115,6 @@ pub(crate) struct AppsQuery {
     get,
     path = "/openapi/v1/apps",
     tag = "open api",
-    security(("token" = [])),
     params(AppsQuery),
     responses(
         (status = 200, description = "The apps", body = Vec<OpenApp>),
@@ -177,7 +174,6 @@ pub(crate) struct OpenCreateApp {
     post,
     path = "/openapi/v1/apps",
     tag = "open api",
-    security(("token" = [])),
     request_body = OpenCreateApp,
     responses(
         (status = 200, description = "Created", body = OpenApp),
@@ -230,12 +226,7 @@ pub(crate) async fn create_app(
     get,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-    ),
+    params(ClusterPath),
     responses(
         (status = 200, description = "The cluster", body = OpenCluster),
         (status = 403, description = "No grant on the app", body = ErrorBody),
@@ -276,11 +267,7 @@ pub(crate) struct OpenCreateCluster {
     post,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-    ),
+    params(EnvAppPath),
     request_body = OpenCreateCluster,
     responses(
         (status = 200, description = "Created", body = OpenCluster),
@@ -334,12 +321,7 @@ pub(crate) async fn with_items(
     get,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The cluster"),
-    ),
+    params(ClusterPath),
     responses(
         (status = 200, description = "Its namespaces", body = Vec<OpenNamespace>),
         (status = 403, description = "No grant on the app", body = ErrorBody),
@@ -376,10 +358,7 @@ pub(crate) async fn namespaces(
     get,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "The namespace", body = OpenNamespace),
         (status = 403, description = "No grant on the app", body = ErrorBody),
@@ -419,8 +398,7 @@ fn properties() -> String {
     post,
     path = "/openapi/v1/apps/{appId}/appnamespaces",
     tag = "open api",
-    security(("token" = [])),
-    params(("appId" = String, Path, description = "The app")),
+    params(AppPath),
     request_body = OpenCreateAppNamespace,
     responses(
         (status = 200, description = "Created", body = OpenAppNamespace),
@@ -465,10 +443,7 @@ pub(crate) async fn create_app_namespace(
     get,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/lock",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "The lock", body = OpenLock),
         (status = 403, description = "No grant on the app", body = ErrorBody),

@@ -20,8 +20,10 @@ use crate::auth::Caller;
 use crate::routes::branches::merge_as;
 use crate::routes::queries::PageQuery;
 use crate::routes::releases::{check_review_bypass, publish_directly, rollback_as};
-use crate::routes::requests::{OpenRequest, ReleaseRequest, get_as, open_as, publish_as};
-use crate::routes::scope::{NsAt, NsKeyPath, NsPath, ReleasePath};
+use crate::routes::requests::{
+    OpenRequest, ReleaseRequest, RequestPath, get_as, open_as, publish_as,
+};
+use crate::routes::scope::{BranchPath, NsAt, NsPath, ReleasePath};
 use crate::{PortalError, PortalState};
 
 fn publish_body(body: OpenPublish, operator: String) -> Publish {
@@ -40,10 +42,7 @@ fn publish_body(body: OpenPublish, operator: String) -> Publish {
     post,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     request_body = OpenPublish,
     responses(
         (status = 200, description = "Published", body = OpenRelease),
@@ -75,10 +74,7 @@ pub(crate) async fn publish(
     get,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases/latest",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "The latest release", body = OpenRelease),
         (status = 403, description = "No grant on the app", body = ErrorBody),
@@ -103,11 +99,7 @@ pub(crate) async fn latest(
     get,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/releases/histories",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        NsPath,
-        PageQuery,
-    ),
+    params(NsPath, PageQuery),
     responses(
         (status = 200, description = "One page of history", body = OpenPage<OpenReleaseHistory>),
         (status = 403, description = "No grant on the app", body = ErrorBody),
@@ -159,12 +151,7 @@ pub(crate) struct RollbackParams {
     put,
     path = "/openapi/v1/envs/{env}/releases/{releaseId}/rollback",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("releaseId" = i64, Path, description = "The latest release"),
-        RollbackParams,
-    ),
+    params(ReleasePath, RollbackParams),
     responses(
         (status = 200, description = "Rolled back"),
         (status = 403, description = "No release permission", body = ErrorBody),
@@ -209,13 +196,7 @@ async fn branch_namespace(
     get,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-    ),
+    params(NsPath),
     responses(
         (status = 200, description = "The branch", body = OpenNamespace),
         (status = 403, description = "No grant on the app", body = ErrorBody),
@@ -240,14 +221,7 @@ pub(crate) async fn branch(
     post,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        OperatorParam,
-    ),
+    params(NsPath, OperatorParam),
     responses(
         (status = 200, description = "Created", body = OpenNamespace),
         (status = 403, description = "No modify permission", body = ErrorBody),
@@ -280,15 +254,7 @@ pub(crate) async fn create_branch(
     delete,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-        OperatorParam,
-    ),
+    params(BranchPath, OperatorParam),
     responses(
         (status = 200, description = "Abandoned"),
         (status = 403, description = "No release permission", body = ErrorBody),
@@ -298,7 +264,7 @@ pub(crate) async fn create_branch(
 pub(crate) async fn abandon(
     State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<NsKeyPath>,
+    Path(path): Path<BranchPath>,
     Query(query): Query<OperatorParam>,
 ) -> Result<(), PortalError> {
     let at = path.at(&state)?;
@@ -309,7 +275,7 @@ pub(crate) async fn abandon(
             &at.env,
             call::branches::Abandon {
                 ns: at.name(),
-                branch: path.key.clone(),
+                branch: path.branch_name.clone(),
                 operator: operator.clone(),
             },
         )
@@ -331,14 +297,7 @@ fn open_rules(at: &NsAt, rules: GrayRules) -> OpenGrayRules {
     get,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/rules",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-    ),
+    params(BranchPath),
     responses(
         (status = 200, description = "The rules", body = OpenGrayRules),
         (status = 403, description = "No grant on the app", body = ErrorBody),
@@ -348,7 +307,7 @@ fn open_rules(at: &NsAt, rules: GrayRules) -> OpenGrayRules {
 pub(crate) async fn rules(
     State(state): State<PortalState>,
     _caller: Caller,
-    Path(path): Path<NsKeyPath>,
+    Path(path): Path<BranchPath>,
 ) -> Result<Json<OpenGrayRules>, PortalError> {
     let at = path.at(&state)?;
     let rules = state
@@ -357,7 +316,7 @@ pub(crate) async fn rules(
             &at.env,
             call::branches::Rules {
                 ns: at.name(),
-                branch: path.key.clone(),
+                branch: path.branch_name.clone(),
             },
         )
         .await?;
@@ -380,15 +339,7 @@ pub(crate) struct OpenRulesInput {
     put,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/rules",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-        OperatorParam,
-    ),
+    params(BranchPath, OperatorParam),
     request_body = OpenRulesInput,
     responses(
         (status = 200, description = "The new rules", body = OpenGrayRules),
@@ -399,7 +350,7 @@ pub(crate) struct OpenRulesInput {
 pub(crate) async fn set_rules(
     State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<NsKeyPath>,
+    Path(path): Path<BranchPath>,
     Query(query): Query<OperatorParam>,
     Json(body): Json<OpenRulesInput>,
 ) -> Result<Json<OpenGrayRules>, PortalError> {
@@ -419,7 +370,7 @@ pub(crate) async fn set_rules(
             &at.env,
             call::branches::SetRules {
                 ns: at.name(),
-                branch: path.key.clone(),
+                branch: path.branch_name.clone(),
                 change: update,
             },
         )
@@ -433,14 +384,7 @@ pub(crate) async fn set_rules(
     post,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/releases",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-    ),
+    params(BranchPath),
     request_body = OpenPublish,
     responses(
         (status = 200, description = "Published", body = OpenRelease),
@@ -451,7 +395,7 @@ pub(crate) async fn set_rules(
 pub(crate) async fn gray_publish(
     State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<NsKeyPath>,
+    Path(path): Path<BranchPath>,
     Json(body): Json<OpenPublish>,
 ) -> Result<Json<OpenRelease>, PortalError> {
     let at = path.at(&state)?;
@@ -471,7 +415,7 @@ pub(crate) async fn gray_publish(
             &at.env,
             call::branches::Publish {
                 ns: at.name(),
-                branch: path.key.clone(),
+                branch: path.branch_name.clone(),
                 command,
             },
         )
@@ -493,15 +437,7 @@ pub(crate) struct MergeParams {
     post,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches/{branchName}/merge",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        ("env" = String, Path, description = "The environment"),
-        ("appId" = String, Path, description = "The app"),
-        ("clusterName" = String, Path, description = "The main cluster"),
-        ("namespaceName" = String, Path, description = "The namespace"),
-        ("branchName" = String, Path, description = "The branch"),
-        MergeParams,
-    ),
+    params(BranchPath, MergeParams),
     request_body = OpenPublish,
     responses(
         (status = 200, description = "Merged and published", body = OpenRelease),
@@ -512,7 +448,7 @@ pub(crate) struct MergeParams {
 pub(crate) async fn merge(
     State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<NsKeyPath>,
+    Path(path): Path<BranchPath>,
     Query(query): Query<MergeParams>,
     Json(body): Json<OpenPublish>,
 ) -> Result<Json<OpenRelease>, PortalError> {
@@ -523,7 +459,7 @@ pub(crate) async fn merge(
         &caller.grants,
         &operator,
         &at,
-        &path.key,
+        &path.branch_name,
         query.delete_branch.unwrap_or(true),
         publish_body(body, operator.clone()),
     )
@@ -554,10 +490,7 @@ pub(crate) struct OpenReleaseRequest {
     post,
     path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/release-requests",
     tag = "open api",
-    security(("token" = [])),
-    params(
-        NsPath,
-    ),
+    params(NsPath),
     request_body = OpenReleaseRequest,
     responses(
         (status = 201, description = "Opened", body = ReleaseRequest),
@@ -588,19 +521,12 @@ pub(crate) async fn open_request(
     Ok((StatusCode::CREATED, Json(opened)))
 }
 
-/// `/release-requests/{id}`.
-#[derive(Deserialize)]
-pub(crate) struct RequestPath {
-    id: i64,
-}
-
 /// A release request and its reviews.
 #[utoipa::path(
     get,
     path = "/openapi/v1/release-requests/{id}",
     tag = "open api",
-    security(("token" = [])),
-    params(("id" = i64, Path, description = "The request")),
+    params(RequestPath),
     responses(
         (status = 200, description = "The request", body = ReleaseRequest),
         (status = 403, description = "No grant on its app", body = ErrorBody),
@@ -622,8 +548,7 @@ pub(crate) async fn request(
     post,
     path = "/openapi/v1/release-requests/{id}/publish",
     tag = "open api",
-    security(("token" = [])),
-    params(("id" = i64, Path, description = "The request"), OperatorParam),
+    params(RequestPath, OperatorParam),
     responses(
         (status = 200, description = "Published", body = OpenRelease),
         (status = 403, description = "Neither its author nor a reviewer", body = ErrorBody),

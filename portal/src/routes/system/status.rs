@@ -60,7 +60,6 @@ pub(crate) struct InstanceStatus {
     get,
     path = "/api/v1/system/status",
     tag = "system",
-    security(("session" = [])),
     responses(
         (status = 200, description = "The environments and their services", body = SystemStatus),
         (status = 401, description = "Not signed in", body = ErrorBody),
