@@ -4,7 +4,6 @@
 //! when everything it publishes was reviewed (main has no unpublished changes and the branch
 //! none beyond its gray release).
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
@@ -12,13 +11,13 @@ use lyre_protocol::admin::{
     AdminPublish, Branch, GrayRules, Instance, Page, Publish, Release, SetOverride, UpdateGrayRules,
 };
 use lyre_service_kit::Json;
-use lyre_service_kit::extract::{Path, Query};
+use lyre_service_kit::extract::Query;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::queries::InstancesQuery;
 use super::releases::check_review_bypass;
-use super::scope::{BranchKeyPath, BranchPath, NsAt, NsPath};
+use super::scope::{BranchKeyPath, BranchPath, Ns, NsAt, NsPath};
 use crate::auth::CurrentUser;
 use crate::envs;
 use crate::rbac::Grants;
@@ -36,15 +35,8 @@ use crate::{PortalError, PortalState};
         (status = 404, description = "No branch", body = ErrorBody),
     )
 )]
-pub(crate) async fn get(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
-) -> Result<Json<Branch>, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(&at.env, call::branches::Get { ns: at.name() })
+pub(crate) async fn get(ns: Ns) -> Result<Json<Branch>, PortalError> {
+    ns.call(call::branches::Get { ns: ns.name() })
         .await
         .map(Json)
 }
@@ -62,20 +54,14 @@ pub(crate) async fn get(
     )
 )]
 pub(crate) async fn create(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsPath>,
+    ns: Ns,
 ) -> Result<(StatusCode, Json<Branch>), PortalError> {
-    let at = path.at(&state)?;
-    let branch = state
-        .admins()
-        .call(
-            &at.env,
-            call::branches::Create {
-                ns: at.name(),
-                operator: user.username.clone(),
-            },
-        )
+    let branch = ns
+        .call(call::branches::Create {
+            ns: ns.name(),
+            operator: user.username.clone(),
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(branch)))
 }
@@ -93,22 +79,15 @@ pub(crate) async fn create(
     )
 )]
 pub(crate) async fn abandon(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<BranchPath>,
+    ns: Ns<BranchPath>,
 ) -> Result<StatusCode, PortalError> {
-    let at = path.at(&state)?;
-    let admins = state.admins();
-    admins
-        .call(
-            &at.env,
-            call::branches::Abandon {
-                ns: at.name(),
-                branch: path.branch_name.clone(),
-                operator: user.username.clone(),
-            },
-        )
-        .await?;
+    ns.call(call::branches::Abandon {
+        ns: ns.name(),
+        branch: ns.path.branch_name.clone(),
+        operator: user.username.clone(),
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -125,25 +104,17 @@ pub(crate) async fn abandon(
     )
 )]
 pub(crate) async fn instances(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<BranchPath>,
+    ns: Ns<BranchPath>,
     Query(query): Query<InstancesQuery>,
 ) -> Result<Json<Page<Instance>>, PortalError> {
-    let at = path.at(&state)?;
-    let admins = state.admins();
-    admins
-        .call(
-            &at.env,
-            call::branches::Instances {
-                ns: at.name(),
-                branch: path.branch_name.clone(),
-                recent: query.recent(),
-                page: query.request(),
-            },
-        )
-        .await
-        .map(Json)
+    ns.call(call::branches::Instances {
+        ns: ns.name(),
+        branch: ns.path.branch_name.clone(),
+        recent: query.recent(),
+        page: query.request(),
+    })
+    .await
+    .map(Json)
 }
 
 /// Sets the branch's override of a key: a value, or `deleted` to remove the key for gray
@@ -161,26 +132,19 @@ pub(crate) async fn instances(
     )
 )]
 pub(crate) async fn set_override(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<BranchKeyPath>,
+    ns: Ns<BranchKeyPath>,
     Json(mut body): Json<SetOverride>,
 ) -> Result<Json<Branch>, PortalError> {
-    let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
-    let admins = state.admins();
-    admins
-        .call(
-            &at.env,
-            call::branches::Override {
-                ns: at.name(),
-                branch: path.branch_name.clone(),
-                key: path.key.clone(),
-                change: body.clone(),
-            },
-        )
-        .await
-        .map(Json)
+    ns.call(call::branches::Override {
+        ns: ns.name(),
+        branch: ns.path.branch_name.clone(),
+        key: ns.path.key.clone(),
+        change: body.clone(),
+    })
+    .await
+    .map(Json)
 }
 
 /// Removes the branch's override of a key: gray clients get main's value again.
@@ -196,23 +160,16 @@ pub(crate) async fn set_override(
     )
 )]
 pub(crate) async fn delete_override(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<BranchKeyPath>,
+    ns: Ns<BranchKeyPath>,
 ) -> Result<StatusCode, PortalError> {
-    let at = path.at(&state)?;
-    let admins = state.admins();
-    admins
-        .call(
-            &at.env,
-            call::branches::DeleteOverride {
-                ns: at.name(),
-                branch: path.branch_name.clone(),
-                key: path.key.clone(),
-                operator: user.username.clone(),
-            },
-        )
-        .await?;
+    ns.call(call::branches::DeleteOverride {
+        ns: ns.name(),
+        branch: ns.path.branch_name.clone(),
+        key: ns.path.key.clone(),
+        operator: user.username.clone(),
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -228,23 +185,13 @@ pub(crate) async fn delete_override(
         (status = 404, description = "No such branch", body = ErrorBody),
     )
 )]
-pub(crate) async fn rules(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<BranchPath>,
-) -> Result<Json<GrayRules>, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(
-            &at.env,
-            call::branches::Rules {
-                ns: at.name(),
-                branch: path.branch_name.clone(),
-            },
-        )
-        .await
-        .map(Json)
+pub(crate) async fn rules(ns: Ns<BranchPath>) -> Result<Json<GrayRules>, PortalError> {
+    ns.call(call::branches::Rules {
+        ns: ns.name(),
+        branch: ns.path.branch_name.clone(),
+    })
+    .await
+    .map(Json)
 }
 
 /// Replaces the branch's rules; clients whose selection changes are notified.
@@ -262,25 +209,18 @@ pub(crate) async fn rules(
     )
 )]
 pub(crate) async fn set_rules(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<BranchPath>,
+    ns: Ns<BranchPath>,
     Json(mut body): Json<UpdateGrayRules>,
 ) -> Result<Json<GrayRules>, PortalError> {
-    let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
-    let admins = state.admins();
-    admins
-        .call(
-            &at.env,
-            call::branches::SetRules {
-                ns: at.name(),
-                branch: path.branch_name.clone(),
-                change: body.clone(),
-            },
-        )
-        .await
-        .map(Json)
+    ns.call(call::branches::SetRules {
+        ns: ns.name(),
+        branch: ns.path.branch_name.clone(),
+        change: body.clone(),
+    })
+    .await
+    .map(Json)
 }
 
 /// Gray-publishes the branch: main's latest release with its overrides, to the clients its
@@ -298,32 +238,26 @@ pub(crate) async fn set_rules(
     )
 )]
 pub(crate) async fn publish(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<BranchPath>,
+    ns: Ns<BranchPath>,
     Json(mut body): Json<Publish>,
 ) -> Result<(StatusCode, Json<Release>), PortalError> {
-    let at = path.at(&state)?;
     check_review_bypass(
-        &state,
+        ns.state(),
         &user.grants,
-        &at,
+        &ns.at,
         body.is_emergency_publish,
         "gray publish",
     )
     .await?;
     body.operator.clone_from(&user.username);
     let command = AdminPublish::from(body);
-    let release = state
-        .admins()
-        .call(
-            &at.env,
-            call::branches::Publish {
-                ns: at.name(),
-                branch: path.branch_name.clone(),
-                command,
-            },
-        )
+    let release = ns
+        .call(call::branches::Publish {
+            ns: ns.name(),
+            branch: ns.path.branch_name.clone(),
+            command,
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(release)))
 }
@@ -357,19 +291,17 @@ fn yes() -> bool {
     )
 )]
 pub(crate) async fn merge(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<BranchPath>,
+    ns: Ns<BranchPath>,
     Query(query): Query<MergeQuery>,
     Json(body): Json<Publish>,
 ) -> Result<(StatusCode, Json<Release>), PortalError> {
-    let at = path.at(&state)?;
     let release = merge_as(
-        &state,
+        ns.state(),
         &user.grants,
         &user.username,
-        &at,
-        &path.branch_name,
+        &ns.at,
+        &ns.path.branch_name,
         query.delete_branch,
         body,
     )

@@ -12,7 +12,7 @@ use lyre_service_kit::extract::Path;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::scope::{AppPath, ClusterPath, EnvAppPath, NsPath};
+use super::scope::{AppPath, ClusterPath, Env, EnvAppPath, Ns, NsPath};
 use crate::auth::CurrentUser;
 use crate::{PortalError, PortalState};
 
@@ -27,20 +27,8 @@ use crate::{PortalError, PortalState};
         (status = 404, description = "No such app or environment", body = ErrorBody),
     )
 )]
-pub(crate) async fn list(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<EnvAppPath>,
-) -> Result<Json<Vec<Cluster>>, PortalError> {
-    let env = state.admins().env(&path.env)?;
-    state
-        .admins()
-        .call(
-            &env,
-            call::clusters::List {
-                app: AppName::new(&env, &path.app_id),
-            },
-        )
+pub(crate) async fn list(env: Env<EnvAppPath>) -> Result<Json<Vec<Cluster>>, PortalError> {
+    env.call(call::clusters::List { app: env.app() })
         .await
         .map(Json)
 }
@@ -59,22 +47,16 @@ pub(crate) async fn list(
     )
 )]
 pub(crate) async fn create(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<EnvAppPath>,
+    env: Env<EnvAppPath>,
     Json(mut body): Json<CreateCluster>,
 ) -> Result<(StatusCode, Json<Cluster>), PortalError> {
-    let env = state.admins().env(&path.env)?;
     body.operator.clone_from(&user.username);
-    let admins = state.admins();
-    let cluster = admins
-        .call(
-            &env,
-            call::clusters::Create {
-                app: AppName::new(&env, &path.app_id),
-                new: body.clone(),
-            },
-        )
+    let cluster = env
+        .call(call::clusters::Create {
+            app: env.app(),
+            new: body.clone(),
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(cluster)))
 }
@@ -90,22 +72,12 @@ pub(crate) async fn create(
         (status = 404, description = "No such cluster", body = ErrorBody),
     )
 )]
-pub(crate) async fn get(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<ClusterPath>,
-) -> Result<Json<Cluster>, PortalError> {
-    let env = state.admins().env(&path.env)?;
-    let admins = state.admins();
-    admins
-        .call(
-            &env,
-            call::clusters::Get {
-                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
-            },
-        )
-        .await
-        .map(Json)
+pub(crate) async fn get(env: Env<ClusterPath>) -> Result<Json<Cluster>, PortalError> {
+    env.call(call::clusters::Get {
+        cluster: env.cluster(),
+    })
+    .await
+    .map(Json)
 }
 
 /// Deletes a cluster and its namespaces (the app's masters only; never `default`).
@@ -121,21 +93,14 @@ pub(crate) async fn get(
     )
 )]
 pub(crate) async fn delete(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<ClusterPath>,
+    env: Env<ClusterPath>,
 ) -> Result<StatusCode, PortalError> {
-    let env = state.admins().env(&path.env)?;
-    let admins = state.admins();
-    admins
-        .call(
-            &env,
-            call::clusters::Delete {
-                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
-                operator: user.username.clone(),
-            },
-        )
-        .await?;
+    env.call(call::clusters::Delete {
+        cluster: env.cluster(),
+        operator: user.username.clone(),
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -150,22 +115,12 @@ pub(crate) async fn delete(
         (status = 404, description = "No such cluster", body = ErrorBody),
     )
 )]
-pub(crate) async fn namespaces(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<ClusterPath>,
-) -> Result<Json<Vec<Namespace>>, PortalError> {
-    let env = state.admins().env(&path.env)?;
-    let admins = state.admins();
-    admins
-        .call(
-            &env,
-            call::clusters::ListNamespaces {
-                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
-            },
-        )
-        .await
-        .map(Json)
+pub(crate) async fn namespaces(env: Env<ClusterPath>) -> Result<Json<Vec<Namespace>>, PortalError> {
+    env.call(call::clusters::ListNamespaces {
+        cluster: env.cluster(),
+    })
+    .await
+    .map(Json)
 }
 
 /// Associates another app's public namespace into this cluster (the app's masters only).
@@ -183,22 +138,16 @@ pub(crate) async fn namespaces(
     )
 )]
 pub(crate) async fn associate(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<ClusterPath>,
+    env: Env<ClusterPath>,
     Json(mut body): Json<AssociateNamespace>,
 ) -> Result<(StatusCode, Json<Namespace>), PortalError> {
-    let env = state.admins().env(&path.env)?;
     body.operator.clone_from(&user.username);
-    let admins = state.admins();
-    let namespace = admins
-        .call(
-            &env,
-            call::clusters::Associate {
-                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
-                association: body.clone(),
-            },
-        )
+    let namespace = env
+        .call(call::clusters::Associate {
+            cluster: env.cluster(),
+            association: body.clone(),
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(namespace)))
 }
@@ -214,15 +163,8 @@ pub(crate) async fn associate(
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
-pub(crate) async fn namespace(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
-) -> Result<Json<Namespace>, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(&at.env, call::clusters::GetNamespace { ns: at.name() })
+pub(crate) async fn namespace(ns: Ns) -> Result<Json<Namespace>, PortalError> {
+    ns.call(call::clusters::GetNamespace { ns: ns.name() })
         .await
         .map(Json)
 }
@@ -240,22 +182,12 @@ pub(crate) async fn namespace(
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
-pub(crate) async fn delete_namespace(
-    State(state): State<PortalState>,
-    user: CurrentUser,
-    Path(path): Path<NsPath>,
-) -> Result<StatusCode, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(
-            &at.env,
-            call::clusters::Dissociate {
-                ns: at.name(),
-                operator: user.username.clone(),
-            },
-        )
-        .await?;
+pub(crate) async fn delete_namespace(user: CurrentUser, ns: Ns) -> Result<StatusCode, PortalError> {
+    ns.call(call::clusters::Dissociate {
+        ns: ns.name(),
+        operator: user.username.clone(),
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -270,15 +202,8 @@ pub(crate) async fn delete_namespace(
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
-pub(crate) async fn lock(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
-) -> Result<Json<NamespaceLock>, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(&at.env, call::clusters::Lock { ns: at.name() })
+pub(crate) async fn lock(ns: Ns) -> Result<Json<NamespaceLock>, PortalError> {
+    ns.call(call::clusters::Lock { ns: ns.name() })
         .await
         .map(Json)
 }

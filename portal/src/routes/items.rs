@@ -1,7 +1,6 @@
 //! A namespace's items: read by anyone who may view the namespace, edited by those with the
 //! modify permission. Every change names the signed-in user as its operator.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
@@ -10,14 +9,14 @@ use lyre_protocol::admin::{
     CreateItem, Item, NamespaceText, Page, UnpublishedChanges, UpdateItem, UpdateText,
 };
 use lyre_service_kit::Json;
-use lyre_service_kit::extract::{Path, Query};
+use lyre_service_kit::extract::Query;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::queries::CommitsQuery;
-use super::scope::{NsKeyPath, NsPath};
+use super::scope::{Ns, NsKeyPath, NsPath};
+use crate::PortalError;
 use crate::auth::CurrentUser;
-use crate::{PortalError, PortalState};
 
 /// The items of a namespace, in order.
 #[utoipa::path(
@@ -31,17 +30,8 @@ use crate::{PortalError, PortalState};
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
-pub(crate) async fn list(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
-) -> Result<Json<Vec<Item>>, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(&at.env, call::items::List { ns: at.name() })
-        .await
-        .map(Json)
+pub(crate) async fn list(ns: Ns) -> Result<Json<Vec<Item>>, PortalError> {
+    ns.call(call::items::List { ns: ns.name() }).await.map(Json)
 }
 
 /// Adds an item.
@@ -59,22 +49,16 @@ pub(crate) async fn list(
     )
 )]
 pub(crate) async fn create(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Json(mut body): Json<CreateItem>,
 ) -> Result<(StatusCode, Json<Item>), PortalError> {
-    let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
-    let item = state
-        .admins()
-        .call(
-            &at.env,
-            call::items::Create {
-                ns: at.name(),
-                new: body.clone(),
-            },
-        )
+    let item = ns
+        .call(call::items::Create {
+            ns: ns.name(),
+            new: body.clone(),
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(item)))
 }
@@ -91,23 +75,13 @@ pub(crate) async fn create(
         (status = 404, description = "No such item", body = ErrorBody),
     )
 )]
-pub(crate) async fn get(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsKeyPath>,
-) -> Result<Json<Item>, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(
-            &at.env,
-            call::items::Get {
-                ns: at.name(),
-                key: path.key.clone(),
-            },
-        )
-        .await
-        .map(Json)
+pub(crate) async fn get(ns: Ns<NsKeyPath>) -> Result<Json<Item>, PortalError> {
+    ns.call(call::items::Get {
+        ns: ns.name(),
+        key: ns.path.key.clone(),
+    })
+    .await
+    .map(Json)
 }
 
 /// Whether a missing key is created.
@@ -137,26 +111,20 @@ pub(crate) struct UpsertQuery {
     )
 )]
 pub(crate) async fn update(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsKeyPath>,
+    ns: Ns<NsKeyPath>,
     Query(query): Query<UpsertQuery>,
     Json(mut body): Json<UpdateItem>,
 ) -> Result<(StatusCode, Json<Item>), PortalError> {
-    let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
     let create = query.create_if_not_exists.unwrap_or(false);
-    let saved = state
-        .admins()
-        .call(
-            &at.env,
-            call::items::Update {
-                ns: at.name(),
-                key: path.key.clone(),
-                change: body.clone(),
-                create_if_missing: create,
-            },
-        )
+    let saved = ns
+        .call(call::items::Update {
+            ns: ns.name(),
+            key: ns.path.key.clone(),
+            change: body.clone(),
+            create_if_missing: create,
+        })
         .await?;
     let status = if saved.created {
         StatusCode::CREATED
@@ -188,24 +156,17 @@ pub(crate) struct DeleteQuery {
     )
 )]
 pub(crate) async fn delete(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsKeyPath>,
+    ns: Ns<NsKeyPath>,
     Query(query): Query<DeleteQuery>,
 ) -> Result<StatusCode, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(
-            &at.env,
-            call::items::Delete {
-                ns: at.name(),
-                key: path.key.clone(),
-                operator: user.username.clone(),
-                version: query.version,
-            },
-        )
-        .await?;
+    ns.call(call::items::Delete {
+        ns: ns.name(),
+        key: ns.path.key.clone(),
+        operator: user.username.clone(),
+        version: query.version,
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -221,17 +182,8 @@ pub(crate) async fn delete(
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
-pub(crate) async fn text(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
-) -> Result<Json<NamespaceText>, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(&at.env, call::items::Text { ns: at.name() })
-        .await
-        .map(Json)
+pub(crate) async fn text(ns: Ns) -> Result<Json<NamespaceText>, PortalError> {
+    ns.call(call::items::Text { ns: ns.name() }).await.map(Json)
 }
 
 /// Replaces the namespace with a text, which must parse in its format. With `revision`, a text
@@ -250,24 +202,17 @@ pub(crate) async fn text(
     )
 )]
 pub(crate) async fn put_text(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Json(mut body): Json<UpdateText>,
 ) -> Result<Json<NamespaceText>, PortalError> {
-    let at = path.at(&state)?;
     body.operator.clone_from(&user.username);
-    state
-        .admins()
-        .call(
-            &at.env,
-            call::items::PutText {
-                ns: at.name(),
-                change: body.clone(),
-            },
-        )
-        .await
-        .map(Json)
+    ns.call(call::items::PutText {
+        ns: ns.name(),
+        change: body.clone(),
+    })
+    .await
+    .map(Json)
 }
 
 /// What would be released: the items against the latest release.
@@ -282,15 +227,8 @@ pub(crate) async fn put_text(
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
-pub(crate) async fn changes(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
-) -> Result<Json<UnpublishedChanges>, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(&at.env, call::releases::Changes { ns: at.name() })
+pub(crate) async fn changes(ns: Ns) -> Result<Json<UnpublishedChanges>, PortalError> {
+    ns.call(call::releases::Changes { ns: ns.name() })
         .await
         .map(Json)
 }
@@ -308,23 +246,15 @@ pub(crate) async fn changes(
     )
 )]
 pub(crate) async fn commits(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Query(query): Query<CommitsQuery>,
 ) -> Result<Json<Page<Commit>>, PortalError> {
-    let at = path.at(&state)?;
     let key = query.key.as_deref().filter(|k| !k.is_empty());
-    let admins = state.admins();
-    admins
-        .call(
-            &at.env,
-            call::items::Commits {
-                ns: at.name(),
-                key: key.map(str::to_owned),
-                page: query.request(),
-            },
-        )
-        .await
-        .map(Json)
+    ns.call(call::items::Commits {
+        ns: ns.name(),
+        key: key.map(str::to_owned),
+        page: query.request(),
+    })
+    .await
+    .map(Json)
 }

@@ -3,18 +3,18 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use lyre_admin_service::ops::call::{self, AppName};
+use lyre_admin_service::ops::call::{self};
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::UpdateEnvSettings;
 use lyre_protocol::admin::{AccessKey, AuditEntry, EnvSettings, Page, UpdateAccessKey};
 use lyre_service_kit::Json;
-use lyre_service_kit::extract::{Path, Query};
+use lyre_service_kit::extract::Query;
 use lyre_store::page::PageRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::apps::first_env;
-use super::scope::{EnvAppPath, EnvPath};
+use super::scope::{Env, EnvAppPath, EnvPath, KeyPath};
 use crate::auth::CurrentUser;
 use crate::{PortalError, PortalState};
 
@@ -29,20 +29,8 @@ use crate::{PortalError, PortalState};
         (status = 403, description = "Not a master of the app", body = ErrorBody),
     )
 )]
-pub(crate) async fn list_keys(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<EnvAppPath>,
-) -> Result<Json<Vec<AccessKey>>, PortalError> {
-    let env = state.admins().env(&path.env)?;
-    state
-        .admins()
-        .call(
-            &env,
-            call::system::AccessKeys {
-                app: AppName::new(&env, &path.app_id),
-            },
-        )
+pub(crate) async fn list_keys(env: Env<EnvAppPath>) -> Result<Json<Vec<AccessKey>>, PortalError> {
+    env.call(call::system::AccessKeys { app: env.app() })
         .await
         .map(Json)
 }
@@ -61,35 +49,16 @@ pub(crate) async fn list_keys(
     )
 )]
 pub(crate) async fn create_key(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<EnvAppPath>,
+    env: Env<EnvAppPath>,
 ) -> Result<(StatusCode, Json<AccessKey>), PortalError> {
-    let env = state.admins().env(&path.env)?;
-    let key = state
-        .admins()
-        .call(
-            &env,
-            call::system::CreateAccessKey {
-                app: AppName::new(&env, &path.app_id),
-                operator: user.username.clone(),
-            },
-        )
+    let key = env
+        .call(call::system::CreateAccessKey {
+            app: env.app(),
+            operator: user.username.clone(),
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(key)))
-}
-
-/// `/envs/{env}/apps/{appId}/accesskeys/{keyId}`.
-#[derive(Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Path, rename_all = "camelCase")]
-pub(crate) struct KeyPath {
-    /// The environment
-    env: String,
-    /// The app
-    app_id: String,
-    /// The access key
-    key_id: i64,
 }
 
 /// Enables, disables or changes the mode of an access key (`enforce` or `observe`).
@@ -106,25 +75,18 @@ pub(crate) struct KeyPath {
     )
 )]
 pub(crate) async fn update_key(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<KeyPath>,
+    env: Env<KeyPath>,
     Json(mut body): Json<UpdateAccessKey>,
 ) -> Result<Json<AccessKey>, PortalError> {
-    let env = state.admins().env(&path.env)?;
     body.operator.clone_from(&user.username);
-    state
-        .admins()
-        .call(
-            &env,
-            call::system::ChangeAccessKey {
-                app: AppName::new(&env, &path.app_id),
-                key_id: path.key_id,
-                change: body.clone(),
-            },
-        )
-        .await
-        .map(Json)
+    env.call(call::system::ChangeAccessKey {
+        app: env.app(),
+        key_id: env.path.key_id,
+        change: body.clone(),
+    })
+    .await
+    .map(Json)
 }
 
 /// Deletes an access key (it must be disabled first).
@@ -141,22 +103,15 @@ pub(crate) async fn update_key(
     )
 )]
 pub(crate) async fn delete_key(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<KeyPath>,
+    env: Env<KeyPath>,
 ) -> Result<StatusCode, PortalError> {
-    let env = state.admins().env(&path.env)?;
-    state
-        .admins()
-        .call(
-            &env,
-            call::system::DeleteAccessKey {
-                app: AppName::new(&env, &path.app_id),
-                key_id: path.key_id,
-                operator: user.username.clone(),
-            },
-        )
-        .await?;
+    env.call(call::system::DeleteAccessKey {
+        app: env.app(),
+        key_id: env.path.key_id,
+        operator: user.username.clone(),
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -174,23 +129,16 @@ pub(crate) async fn delete_key(
     )
 )]
 pub(crate) async fn reveal_key(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<KeyPath>,
+    env: Env<KeyPath>,
 ) -> Result<Json<AccessKey>, PortalError> {
-    let env = state.admins().env(&path.env)?;
-    state
-        .admins()
-        .call(
-            &env,
-            call::system::RevealAccessKey {
-                app: AppName::new(&env, &path.app_id),
-                key_id: path.key_id,
-                operator: user.username.clone(),
-            },
-        )
-        .await
-        .map(Json)
+    env.call(call::system::RevealAccessKey {
+        app: env.app(),
+        key_id: env.path.key_id,
+        operator: user.username.clone(),
+    })
+    .await
+    .map(Json)
 }
 
 /// The configured environments, in order.
@@ -263,15 +211,11 @@ pub(crate) struct UpdateEnvRules {
         (status = 404, description = "No such environment", body = ErrorBody),
     )
 )]
-pub(crate) async fn env_settings(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<EnvPath>,
-) -> Result<Json<EnvRulesView>, PortalError> {
-    let env = state.admins().env(&path.env)?;
-    let policy = state
-        .admins()
-        .call(&env, call::system::EnvPolicy { env: env.clone() })
+pub(crate) async fn env_settings(env: Env<EnvPath>) -> Result<Json<EnvRulesView>, PortalError> {
+    let policy = env
+        .call(call::system::EnvPolicy {
+            env: env.name.clone(),
+        })
         .await?;
     Ok(Json(policy.into()))
 }
@@ -290,12 +234,10 @@ pub(crate) async fn env_settings(
     )
 )]
 pub(crate) async fn update_env_settings(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<EnvPath>,
+    env: Env<EnvPath>,
     Json(body): Json<UpdateEnvRules>,
 ) -> Result<Json<EnvRulesView>, PortalError> {
-    let env = state.admins().env(&path.env)?;
     let update = UpdateEnvSettings {
         namespace_lock: body.namespace_lock,
         emergency_publish_allowed: body.emergency_publish_allowed,
@@ -303,15 +245,11 @@ pub(crate) async fn update_env_settings(
         member_only_view: body.member_only_view,
         operator: user.username.clone(),
     };
-    let policy = state
-        .admins()
-        .call(
-            &env,
-            call::system::SetEnvPolicy {
-                env: env.clone(),
-                change: update,
-            },
-        )
+    let policy = env
+        .call(call::system::SetEnvPolicy {
+            env: env.name.clone(),
+            change: update,
+        })
         .await?;
     Ok(Json(policy.into()))
 }

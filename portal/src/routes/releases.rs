@@ -15,7 +15,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::queries::{InstancesQuery, PageQuery};
-use super::scope::{EnvPath, NsAt, NsPath, ReleasePath, require, require_view};
+use super::scope::{Env, EnvPath, Ns, NsAt, NsPath, ReleasePath, require, require_view};
 use crate::auth::CurrentUser;
 use crate::envs;
 use crate::rbac::{Action, Grants};
@@ -38,13 +38,11 @@ use crate::{PortalError, PortalState};
     )
 )]
 pub(crate) async fn publish(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Json(body): Json<Publish>,
 ) -> Result<(StatusCode, Json<Release>), PortalError> {
-    let at = path.at(&state)?;
-    let release = publish_directly(&state, &user.grants, &user.username, &at, body).await?;
+    let release = publish_directly(ns.state(), &user.grants, &user.username, &ns.at, body).await?;
     Ok((StatusCode::CREATED, Json(release)))
 }
 
@@ -118,23 +116,15 @@ pub(crate) async fn check_review_bypass(
     )
 )]
 pub(crate) async fn list(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Page<ReleaseSummary>>, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(
-            &at.env,
-            call::releases::List {
-                ns: at.name(),
-                page: query.request(),
-            },
-        )
-        .await
-        .map(Json)
+    ns.call(call::releases::List {
+        ns: ns.name(),
+        page: query.request(),
+    })
+    .await
+    .map(Json)
 }
 
 /// Everything that happened to the namespace's releases, newest first.
@@ -150,23 +140,15 @@ pub(crate) async fn list(
     )
 )]
 pub(crate) async fn histories(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Page<ReleaseHistory>>, PortalError> {
-    let at = path.at(&state)?;
-    let admins = state.admins();
-    admins
-        .call(
-            &at.env,
-            call::releases::Histories {
-                ns: at.name(),
-                page: query.request(),
-            },
-        )
-        .await
-        .map(Json)
+    ns.call(call::releases::Histories {
+        ns: ns.name(),
+        page: query.request(),
+    })
+    .await
+    .map(Json)
 }
 
 /// The release clients get now.
@@ -181,15 +163,8 @@ pub(crate) async fn histories(
         (status = 404, description = "No such namespace, or never released", body = ErrorBody),
     )
 )]
-pub(crate) async fn latest(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
-) -> Result<Json<Release>, PortalError> {
-    let at = path.at(&state)?;
-    state
-        .admins()
-        .call(&at.env, call::releases::Latest { ns: at.name() })
+pub(crate) async fn latest(ns: Ns) -> Result<Json<Release>, PortalError> {
+    ns.call(call::releases::Latest { ns: ns.name() })
         .await
         .map(Json)
 }
@@ -207,24 +182,16 @@ pub(crate) async fn latest(
     )
 )]
 pub(crate) async fn instances(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Query(query): Query<InstancesQuery>,
 ) -> Result<Json<Page<Instance>>, PortalError> {
-    let at = path.at(&state)?;
-    let admins = state.admins();
-    admins
-        .call(
-            &at.env,
-            call::releases::Instances {
-                ns: at.name(),
-                recent: query.recent(),
-                page: query.request(),
-            },
-        )
-        .await
-        .map(Json)
+    ns.call(call::releases::Instances {
+        ns: ns.name(),
+        recent: query.recent(),
+        page: query.request(),
+    })
+    .await
+    .map(Json)
 }
 
 /// The release `id` of `env` and the namespace it belongs to.
@@ -336,30 +303,23 @@ pub(crate) struct CompareQuery {
     )
 )]
 pub(crate) async fn compare(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<EnvPath>,
+    env: Env<EnvPath>,
     Query(query): Query<CompareQuery>,
 ) -> Result<Json<ReleaseComparison>, PortalError> {
     for id in [query.base_release_id, query.to_release_id] {
         if id != 0 {
-            let (_, at) = release_at(&state, &path.env, id).await?;
-            require_view(&state, &user.grants, &at).await?;
+            let (_, at) = release_at(env.state(), &env.path.env, id).await?;
+            require_view(env.state(), &user.grants, &at).await?;
         }
     }
-    let env = state.admins().env(&path.env)?;
-    let admins = state.admins();
-    admins
-        .call(
-            &env,
-            call::releases::Compare {
-                env: env.clone(),
-                base: query.base_release_id,
-                to: query.to_release_id,
-            },
-        )
-        .await
-        .map(Json)
+    env.call(call::releases::Compare {
+        env: env.name.clone(),
+        base: query.base_release_id,
+        to: query.to_release_id,
+    })
+    .await
+    .map(Json)
 }
 
 /// Where a rollback goes.

@@ -23,7 +23,7 @@ use lyre_store::{is_unique_violation, write};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::scope::{NsAt, NsPath, require_view};
+use super::scope::{Ns, NsAt, NsPath, require_view};
 use crate::auth::CurrentUser;
 use crate::rbac::{Action, Grants};
 use crate::{PortalError, PortalState};
@@ -198,13 +198,11 @@ pub(crate) struct OpenRequest {
     )
 )]
 pub(crate) async fn open(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Json(body): Json<OpenRequest>,
 ) -> Result<(StatusCode, Json<ReleaseRequest>), PortalError> {
-    let at = path.at(&state)?;
-    let opened = open_as(&state, &user.username, &at, body).await?;
+    let opened = open_as(ns.state(), &user.username, &ns.at, body).await?;
     Ok((StatusCode::CREATED, Json(opened)))
 }
 

@@ -1,14 +1,20 @@
 //! The paths of `/api/v1` (and `/openapi/v1`), what they name, and the checks every endpoint
 //! makes before it reaches the admin service.
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use lyre_admin_service::ops::call;
+use lyre_service_kit::extract::Path;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
+use crate::auth::{Caller, CurrentUser};
 use crate::envs;
 use crate::rbac::{Action, Grants, Scope};
 use crate::{PortalError, PortalState};
-use lyre_admin_service::ops::call::NsName;
+use lyre_admin_service::ops::call::{AppName, ClusterName, NsName, Operation};
 
 /// `/envs/{env}`.
 #[derive(Deserialize, IntoParams)]
@@ -131,6 +137,19 @@ pub(crate) struct ReleasePath {
     pub release_id: i64,
 }
 
+/// `/envs/{env}/apps/{appId}/accesskeys/{keyId}`.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub(crate) struct KeyPath {
+    /// The environment
+    pub env: String,
+    /// The app
+    pub app_id: String,
+    /// The access key
+    pub key_id: i64,
+}
+
 /// A namespace of an app, in no particular cluster: `/apps/{appId}/.../{namespaceName}`.
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -197,17 +216,169 @@ impl std::fmt::Display for NsAt {
     }
 }
 
-/// The namespace a path names, checked against the configured environments.
-macro_rules! namespace_of {
+/// A path that names a namespace.
+pub(crate) trait NamesNamespace {
+    /// The namespace, checked against the configured environments.
+    fn at(&self, state: &PortalState) -> Result<NsAt, PortalError>;
+}
+
+macro_rules! names_namespace {
     ($($path:ty),*) => {$(
-        impl $path {
-            pub(crate) fn at(&self, state: &PortalState) -> Result<NsAt, PortalError> {
+        impl NamesNamespace for $path {
+            fn at(&self, state: &PortalState) -> Result<NsAt, PortalError> {
                 NsAt::new(state, &self.env, &self.app_id, &self.cluster_name, &self.namespace_name)
             }
         }
     )*};
 }
-namespace_of!(NsPath, NsKeyPath, BranchPath, BranchKeyPath);
+names_namespace!(NsPath, NsKeyPath, BranchPath, BranchKeyPath);
+
+/// The namespace a request's path names (its path type `P` as extracted, and the namespace
+/// checked against the configured environments), for an endpoint whose caller the permission
+/// layer has authenticated and checked: a handler taking it calls admin operations on it.
+pub(crate) struct Ns<P = NsPath> {
+    pub path: P,
+    pub at: NsAt,
+    state: PortalState,
+}
+
+impl<P> Ns<P> {
+    /// The namespace as an admin operation names it.
+    pub(crate) fn name(&self) -> NsName {
+        self.at.name()
+    }
+
+    pub(crate) fn state(&self) -> &PortalState {
+        &self.state
+    }
+
+    /// Runs `op` on the admin service of the namespace's environment.
+    pub(crate) async fn call<O: Operation>(&self, op: O) -> Result<O::Output, PortalError> {
+        self.state.admins().call(&self.at.env, op).await
+    }
+}
+
+impl<P> FromRequestParts<PortalState> for Ns<P>
+where
+    P: NamesNamespace + DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PortalState,
+    ) -> Result<Self, Self::Rejection> {
+        authenticated(parts).map_err(IntoResponse::into_response)?;
+        let Path(path) = Path::<P>::from_request_parts(parts, state).await?;
+        let at = path.at(state).map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            path,
+            at,
+            state: state.clone(),
+        })
+    }
+}
+
+/// A path that names an environment.
+pub(crate) trait NamesEnv {
+    /// The environment as the path spells it.
+    fn env(&self) -> &str;
+}
+
+macro_rules! names_env {
+    ($($path:ty),*) => {$(
+        impl NamesEnv for $path {
+            fn env(&self) -> &str {
+                &self.env
+            }
+        }
+    )*};
+}
+names_env!(EnvPath, EnvAppPath, ClusterPath, ReleasePath, KeyPath);
+
+/// A path that names an app in an environment.
+pub(crate) trait NamesApp: NamesEnv {
+    fn app_id(&self) -> &str;
+}
+
+macro_rules! names_app {
+    ($($path:ty),*) => {$(
+        impl NamesApp for $path {
+            fn app_id(&self) -> &str {
+                &self.app_id
+            }
+        }
+    )*};
+}
+names_app!(EnvAppPath, ClusterPath, KeyPath);
+
+/// The environment a request's path names (its path type `P` as extracted, and the environment
+/// checked against the configured ones, as configured), for an endpoint whose caller the
+/// permission layer has authenticated: a handler taking it calls admin operations there.
+pub(crate) struct Env<P> {
+    pub path: P,
+    pub name: String,
+    state: PortalState,
+}
+
+impl<P> Env<P> {
+    pub(crate) fn state(&self) -> &PortalState {
+        &self.state
+    }
+
+    /// Runs `op` on the admin service of the environment.
+    pub(crate) async fn call<O: Operation>(&self, op: O) -> Result<O::Output, PortalError> {
+        self.state.admins().call(&self.name, op).await
+    }
+}
+
+impl<P: NamesApp> Env<P> {
+    /// The app in the path, in this environment.
+    pub(crate) fn app(&self) -> AppName {
+        AppName::new(&self.name, self.path.app_id())
+    }
+}
+
+impl Env<ClusterPath> {
+    /// The cluster in the path, in this environment.
+    pub(crate) fn cluster(&self) -> ClusterName {
+        ClusterName::new(&self.name, &self.path.app_id, &self.path.cluster_name)
+    }
+}
+
+impl<P> FromRequestParts<PortalState> for Env<P>
+where
+    P: NamesEnv + DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PortalState,
+    ) -> Result<Self, Self::Rejection> {
+        authenticated(parts).map_err(IntoResponse::into_response)?;
+        let Path(path) = Path::<P>::from_request_parts(parts, state).await?;
+        let name = state
+            .admins()
+            .env(path.env())
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            path,
+            name,
+            state: state.clone(),
+        })
+    }
+}
+
+/// Refuses a request the permission layer has not authenticated.
+fn authenticated(parts: &Parts) -> Result<(), PortalError> {
+    if parts.extensions.get::<CurrentUser>().is_some() || parts.extensions.get::<Caller>().is_some()
+    {
+        Ok(())
+    } else {
+        Err(PortalError::Unauthenticated)
+    }
+}
 
 /// Whether `grants` may read the configuration of the namespace at `at`: everyone signed in
 /// may, except where the environment shows private namespaces to the app's members only.

@@ -3,7 +3,7 @@
 //! (as a zip of files) and importing them, with a policy for keys that already exist.
 //! Every change to one namespace is one item set: applied whole or not at all.
 
-use lyre_admin_service::ops::call::{self, AppName, ClusterName};
+use lyre_admin_service::ops::call::{self, ClusterName};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read as _, Write as _};
 
@@ -20,7 +20,7 @@ use lyre_service_kit::extract::{Path, Query};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::scope::{AppNsPath, EnvAppPath, NsAt, NsPath, require, require_view};
+use super::scope::{AppNsPath, Env, EnvAppPath, Ns, NsAt, NsPath, require, require_view};
 use crate::auth::CurrentUser;
 use crate::rbac::{Action, Grants};
 use crate::{PortalError, PortalState};
@@ -274,19 +274,11 @@ fn attachment(name: &str, content_type: &'static str, body: Vec<u8>) -> Response
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
-pub(crate) async fn export_namespace(
-    State(state): State<PortalState>,
-    _user: CurrentUser,
-    Path(path): Path<NsPath>,
-) -> Result<Response, PortalError> {
-    let at = path.at(&state)?;
-    let text = state
-        .admins()
-        .call(&at.env, call::items::Text { ns: at.name() })
-        .await?;
+pub(crate) async fn export_namespace(ns: Ns) -> Result<Response, PortalError> {
+    let text = ns.call(call::items::Text { ns: ns.name() }).await?;
     let format = Format::parse(&text.format).unwrap_or(Format::Txt);
     Ok(attachment(
-        &file_name(&at.namespace, format),
+        &file_name(&ns.at.namespace, format),
         "text/plain; charset=utf-8",
         text.text.into_bytes(),
     ))
@@ -305,48 +297,31 @@ pub(crate) async fn export_namespace(
     )
 )]
 pub(crate) async fn export_app(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<EnvAppPath>,
+    env: Env<EnvAppPath>,
 ) -> Result<Response, PortalError> {
-    let env = state.admins().env(&path.env)?;
-    let clusters = state
-        .admins()
-        .call(
-            &env,
-            call::clusters::List {
-                app: AppName::new(&env, &path.app_id),
-            },
-        )
-        .await?;
+    let clusters = env.call(call::clusters::List { app: env.app() }).await?;
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for cluster in clusters {
-        let admins = state.admins();
-        let namespaces = admins
-            .call(
-                &env,
-                call::clusters::ListNamespaces {
-                    cluster: ClusterName::new(&env, &path.app_id, &cluster.name),
-                },
-            )
+        let namespaces = env
+            .call(call::clusters::ListNamespaces {
+                cluster: ClusterName::new(&env.name, &env.path.app_id, &cluster.name),
+            })
             .await?;
         for namespace in namespaces {
             let at = NsAt::new(
-                &state,
-                &env,
-                &path.app_id,
+                env.state(),
+                &env.name,
+                &env.path.app_id,
                 &cluster.name,
                 &namespace.namespace_name,
             )?;
-            if require_view(&state, &user.grants, &at).await.is_err() {
+            if require_view(env.state(), &user.grants, &at).await.is_err() {
                 continue;
             }
-            let text = state
-                .admins()
-                .call(&at.env, call::items::Text { ns: at.name() })
-                .await?;
+            let text = env.call(call::items::Text { ns: at.name() }).await?;
             let format = Format::parse(&text.format).unwrap_or(Format::Txt);
             let name = format!("{}/{}", cluster.name, file_name(&at.namespace, format));
             zip.start_file(name, options).map_err(zip_error)?;
@@ -356,7 +331,7 @@ pub(crate) async fn export_app(
     }
     let bytes = zip.finish().map_err(zip_error)?.into_inner();
     Ok(attachment(
-        &format!("{}-{env}.zip", path.app_id),
+        &format!("{}-{}.zip", env.path.app_id, env.name),
         "application/zip",
         bytes,
     ))
@@ -535,27 +510,25 @@ async fn apply(state: &PortalState, plan: Plan) -> Result<Imported, PortalError>
     )
 )]
 pub(crate) async fn import_namespace(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Query(query): Query<ImportQuery>,
     body: Bytes,
 ) -> Result<Json<Imported>, PortalError> {
-    let at = path.at(&state)?;
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| PortalError::InvalidRequest("the file is not UTF-8 text".into()))?;
-    let file = at.namespace.clone();
+    let file = ns.at.namespace.clone();
     let planned = plan(
-        &state,
+        ns.state(),
         &user.grants,
         &user.username,
-        at,
+        ns.at.clone(),
         &file,
         &text,
         query.policy.unwrap_or_default(),
     )
     .await?;
-    apply(&state, planned).await.map(Json)
+    apply(ns.state(), planned).await.map(Json)
 }
 
 /// Largest zip accepted, and largest total of its files.
@@ -579,13 +552,11 @@ const MAX_ARCHIVE: usize = 32 * 1024 * 1024;
     )
 )]
 pub(crate) async fn import_app(
-    State(state): State<PortalState>,
     user: CurrentUser,
-    Path(path): Path<EnvAppPath>,
+    env: Env<EnvAppPath>,
     Query(query): Query<ImportQuery>,
     body: Bytes,
 ) -> Result<Json<Vec<Imported>>, PortalError> {
-    let env = state.admins().env(&path.env)?;
     if body.len() > MAX_ARCHIVE {
         return Err(PortalError::InvalidRequest(format!(
             "the archive is larger than {MAX_ARCHIVE} bytes"
@@ -606,9 +577,9 @@ pub(crate) async fn import_app(
             )));
         };
         let namespace = file.strip_suffix(".properties").unwrap_or(file);
-        let at = NsAt::new(&state, &env, &path.app_id, cluster, namespace)?;
+        let at = NsAt::new(env.state(), &env.name, &env.path.app_id, cluster, namespace)?;
         let planned = plan(
-            &state,
+            env.state(),
             &user.grants,
             &user.username,
             at,
@@ -621,8 +592,8 @@ pub(crate) async fn import_app(
             PortalError::Admin { status, .. } if status == StatusCode::NOT_FOUND => {
                 PortalError::InvalidRequest(format!(
                     "`{name}`: app `{}` has no namespace `{namespace}` in cluster `{cluster}` \
-                         of {env}",
-                    path.app_id
+                         of {}",
+                    env.path.app_id, env.name
                 ))
             }
             other => other,
@@ -631,7 +602,7 @@ pub(crate) async fn import_app(
     }
     let mut done = Vec::new();
     for planned in plans {
-        done.push(apply(&state, planned).await?);
+        done.push(apply(env.state(), planned).await?);
     }
     Ok(Json(done))
 }

@@ -1,18 +1,17 @@
 //! Items through the Open API.
 
-use axum::extract::State;
 use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{CreateItem, UpdateItem};
 use lyre_service_kit::Json;
-use lyre_service_kit::extract::{Path, Query};
+use lyre_service_kit::extract::Query;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::dto::{OpenItem, OpenItemInput, OpenPage};
+use crate::PortalError;
 use crate::auth::Caller;
-use crate::routes::scope::{NsKeyPath, NsPath};
-use crate::{PortalError, PortalState};
+use crate::routes::scope::{Ns, NsKeyPath, NsPath};
 
 /// Which page of items.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -37,16 +36,10 @@ pub(crate) struct ItemsQuery {
     )
 )]
 pub(crate) async fn list(
-    State(state): State<PortalState>,
-    _caller: Caller,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Query(query): Query<ItemsQuery>,
 ) -> Result<Json<OpenPage<OpenItem>>, PortalError> {
-    let at = path.at(&state)?;
-    let items = state
-        .admins()
-        .call(&at.env, call::items::List { ns: at.name() })
-        .await?;
+    let items = ns.call(call::items::List { ns: ns.name() }).await?;
     let page = query.page.unwrap_or(0);
     let size = query.size.unwrap_or(50).clamp(1, 500);
     let total = items.len() as u64;
@@ -76,21 +69,12 @@ pub(crate) async fn list(
         (status = 404, description = "No such item", body = ErrorBody),
     )
 )]
-pub(crate) async fn get(
-    State(state): State<PortalState>,
-    _caller: Caller,
-    Path(path): Path<NsKeyPath>,
-) -> Result<Json<OpenItem>, PortalError> {
-    let at = path.at(&state)?;
-    let item = state
-        .admins()
-        .call(
-            &at.env,
-            call::items::Get {
-                ns: at.name(),
-                key: path.key.clone(),
-            },
-        )
+pub(crate) async fn get(ns: Ns<NsKeyPath>) -> Result<Json<OpenItem>, PortalError> {
+    let item = ns
+        .call(call::items::Get {
+            ns: ns.name(),
+            key: ns.path.key.clone(),
+        })
         .await?;
     Ok(Json(item.into()))
 }
@@ -110,14 +94,12 @@ pub(crate) async fn get(
     )
 )]
 pub(crate) async fn create(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Json(body): Json<OpenItemInput>,
 ) -> Result<Json<OpenItem>, PortalError> {
-    let at = path.at(&state)?;
     let operator = caller
-        .operator(&state, body.data_change_created_by.as_deref())
+        .operator(ns.state(), body.data_change_created_by.as_deref())
         .await?;
     let create = CreateItem {
         key: body.key,
@@ -125,15 +107,11 @@ pub(crate) async fn create(
         comment: body.comment.unwrap_or_default(),
         operator,
     };
-    let item = state
-        .admins()
-        .call(
-            &at.env,
-            call::items::Create {
-                ns: at.name(),
-                new: create,
-            },
-        )
+    let item = ns
+        .call(call::items::Create {
+            ns: ns.name(),
+            new: create,
+        })
         .await?;
     Ok(Json(item.into()))
 }
@@ -162,18 +140,16 @@ pub(crate) struct UpsertQuery {
     )
 )]
 pub(crate) async fn update(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<NsKeyPath>,
+    ns: Ns<NsKeyPath>,
     Query(query): Query<UpsertQuery>,
     Json(body): Json<OpenItemInput>,
 ) -> Result<Json<OpenItem>, PortalError> {
-    let at = path.at(&state)?;
     let given = body
         .data_change_last_modified_by
         .as_deref()
         .or(body.data_change_created_by.as_deref());
-    let operator = caller.operator(&state, given).await?;
+    let operator = caller.operator(ns.state(), given).await?;
     let update = UpdateItem {
         value: body.value,
         comment: body.comment,
@@ -181,17 +157,13 @@ pub(crate) async fn update(
         operator,
     };
     let create = query.create_if_not_exists.unwrap_or(false);
-    let saved = state
-        .admins()
-        .call(
-            &at.env,
-            call::items::Update {
-                ns: at.name(),
-                key: path.key.clone(),
-                change: update,
-                create_if_missing: create,
-            },
-        )
+    let saved = ns
+        .call(call::items::Update {
+            ns: ns.name(),
+            key: ns.path.key.clone(),
+            change: update,
+            create_if_missing: create,
+        })
         .await?;
     Ok(Json(saved.item.into()))
 }
@@ -217,23 +189,18 @@ pub(crate) struct OperatorParam {
     )
 )]
 pub(crate) async fn delete(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<NsKeyPath>,
+    ns: Ns<NsKeyPath>,
     Query(query): Query<OperatorParam>,
 ) -> Result<(), PortalError> {
-    let at = path.at(&state)?;
-    let operator = caller.operator(&state, query.operator.as_deref()).await?;
-    state
-        .admins()
-        .call(
-            &at.env,
-            call::items::Delete {
-                ns: at.name(),
-                key: path.key.clone(),
-                operator: operator.clone(),
-                version: None,
-            },
-        )
-        .await
+    let operator = caller
+        .operator(ns.state(), query.operator.as_deref())
+        .await?;
+    ns.call(call::items::Delete {
+        ns: ns.name(),
+        key: ns.path.key.clone(),
+        operator: operator.clone(),
+        version: None,
+    })
+    .await
 }

@@ -11,7 +11,7 @@ pub(crate) mod releases;
 use axum::extract::State;
 use axum::http::StatusCode;
 use futures_util::future::join_all;
-use lyre_admin_service::ops::call::{self, AppName, ClusterName};
+use lyre_admin_service::ops::call::{self, AppName};
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{CreateApp, CreateAppNamespace, CreateCluster};
 use lyre_service_kit::Json;
@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use self::dto::{OpenApp, OpenAppNamespace, OpenCluster, OpenEnvClusters, OpenLock, OpenNamespace};
 use super::apps::{everywhere, first_env, grant_founder};
-use super::scope::{AppPath, ClusterPath, EnvAppPath, NsAt, NsPath, require_view};
+use super::scope::{AppPath, ClusterPath, Env, EnvAppPath, Ns, NsAt, NsPath, require_view};
 use crate::auth::Caller;
 use crate::{PortalError, PortalState};
 
@@ -233,20 +233,11 @@ pub(crate) async fn create_app(
         (status = 404, description = "No such cluster", body = ErrorBody),
     )
 )]
-pub(crate) async fn cluster(
-    State(state): State<PortalState>,
-    _caller: Caller,
-    Path(path): Path<ClusterPath>,
-) -> Result<Json<OpenCluster>, PortalError> {
-    let env = state.admins().env(&path.env)?;
-    let admins = state.admins();
-    let cluster = admins
-        .call(
-            &env,
-            call::clusters::Get {
-                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
-            },
-        )
+pub(crate) async fn cluster(env: Env<ClusterPath>) -> Result<Json<OpenCluster>, PortalError> {
+    let cluster = env
+        .call(call::clusters::Get {
+            cluster: env.cluster(),
+        })
         .await?;
     Ok(Json(cluster.into()))
 }
@@ -276,29 +267,23 @@ pub(crate) struct OpenCreateCluster {
     )
 )]
 pub(crate) async fn create_cluster(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<EnvAppPath>,
+    env: Env<EnvAppPath>,
     Json(body): Json<OpenCreateCluster>,
 ) -> Result<Json<OpenCluster>, PortalError> {
-    let env = state.admins().env(&path.env)?;
     let operator = caller
-        .operator(&state, body.data_change_created_by.as_deref())
+        .operator(env.state(), body.data_change_created_by.as_deref())
         .await?;
     let create = CreateCluster {
         name: body.name,
         comment: String::new(),
         operator,
     };
-    let admins = state.admins();
-    let cluster = admins
-        .call(
-            &env,
-            call::clusters::Create {
-                app: AppName::new(&env, &path.app_id),
-                new: create,
-            },
-        )
+    let cluster = env
+        .call(call::clusters::Create {
+            app: env.app(),
+            new: create,
+        })
         .await?;
     Ok(Json(cluster.into()))
 }
@@ -329,25 +314,25 @@ pub(crate) async fn with_items(
     )
 )]
 pub(crate) async fn namespaces(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<ClusterPath>,
+    env: Env<ClusterPath>,
 ) -> Result<Json<Vec<OpenNamespace>>, PortalError> {
-    let env = state.admins().env(&path.env)?;
-    let admins = state.admins();
-    let list = admins
-        .call(
-            &env,
-            call::clusters::ListNamespaces {
-                cluster: ClusterName::new(&env, &path.app_id, &path.cluster_name),
-            },
-        )
+    let list = env
+        .call(call::clusters::ListNamespaces {
+            cluster: env.cluster(),
+        })
         .await?;
     let mut out = Vec::new();
     for n in list {
-        let at = NsAt::new(&state, &env, &n.app_id, &n.cluster_name, &n.namespace_name)?;
-        if require_read(&state, &caller, &at).await.is_ok() {
-            out.push(with_items(&state, &at).await?);
+        let at = NsAt::new(
+            env.state(),
+            &env.name,
+            &n.app_id,
+            &n.cluster_name,
+            &n.namespace_name,
+        )?;
+        if require_read(env.state(), &caller, &at).await.is_ok() {
+            out.push(with_items(env.state(), &at).await?);
         }
     }
     Ok(Json(out))
@@ -365,13 +350,8 @@ pub(crate) async fn namespaces(
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
-pub(crate) async fn namespace(
-    State(state): State<PortalState>,
-    _caller: Caller,
-    Path(path): Path<NsPath>,
-) -> Result<Json<OpenNamespace>, PortalError> {
-    let at = path.at(&state)?;
-    with_items(&state, &at).await.map(Json)
+pub(crate) async fn namespace(ns: Ns) -> Result<Json<OpenNamespace>, PortalError> {
+    with_items(ns.state(), &ns.at).await.map(Json)
 }
 
 /// A namespace definition to create (Apollo's `OpenAppNamespaceDTO`).
@@ -450,16 +430,8 @@ pub(crate) async fn create_app_namespace(
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
-pub(crate) async fn lock(
-    State(state): State<PortalState>,
-    _caller: Caller,
-    Path(path): Path<NsPath>,
-) -> Result<Json<OpenLock>, PortalError> {
-    let at = path.at(&state)?;
-    let lock = state
-        .admins()
-        .call(&at.env, call::clusters::Lock { ns: at.name() })
-        .await?;
+pub(crate) async fn lock(ns: Ns) -> Result<Json<OpenLock>, PortalError> {
+    let lock = ns.call(call::clusters::Lock { ns: ns.name() }).await?;
     Ok(Json(OpenLock {
         namespace_name: lock.namespace_name,
         is_locked: lock.is_locked,

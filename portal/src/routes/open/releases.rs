@@ -23,7 +23,7 @@ use crate::routes::releases::{check_review_bypass, publish_directly, rollback_as
 use crate::routes::requests::{
     OpenRequest, ReleaseRequest, RequestPath, get_as, open_as, publish_as,
 };
-use crate::routes::scope::{BranchPath, NsAt, NsPath, ReleasePath};
+use crate::routes::scope::{BranchPath, Ns, NsAt, NsPath, ReleasePath};
 use crate::{PortalError, PortalState};
 
 fn publish_body(body: OpenPublish, operator: String) -> Publish {
@@ -51,18 +51,18 @@ fn publish_body(body: OpenPublish, operator: String) -> Publish {
     )
 )]
 pub(crate) async fn publish(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Json(body): Json<OpenPublish>,
 ) -> Result<Json<OpenRelease>, PortalError> {
-    let at = path.at(&state)?;
-    let operator = caller.operator(&state, body.released_by.as_deref()).await?;
+    let operator = caller
+        .operator(ns.state(), body.released_by.as_deref())
+        .await?;
     let release: Release = publish_directly(
-        &state,
+        ns.state(),
         &caller.grants,
         &operator,
-        &at,
+        &ns.at,
         publish_body(body, operator.clone()),
     )
     .await?;
@@ -81,16 +81,8 @@ pub(crate) async fn publish(
         (status = 404, description = "Never released", body = ErrorBody),
     )
 )]
-pub(crate) async fn latest(
-    State(state): State<PortalState>,
-    _caller: Caller,
-    Path(path): Path<NsPath>,
-) -> Result<Json<OpenRelease>, PortalError> {
-    let at = path.at(&state)?;
-    let release = state
-        .admins()
-        .call(&at.env, call::releases::Latest { ns: at.name() })
-        .await?;
+pub(crate) async fn latest(ns: Ns) -> Result<Json<OpenRelease>, PortalError> {
+    let release = ns.call(call::releases::Latest { ns: ns.name() }).await?;
     Ok(Json(release.into()))
 }
 
@@ -107,21 +99,14 @@ pub(crate) async fn latest(
     )
 )]
 pub(crate) async fn histories(
-    State(state): State<PortalState>,
-    _caller: Caller,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<OpenPage<OpenReleaseHistory>>, PortalError> {
-    let at = path.at(&state)?;
-    let page = state
-        .admins()
-        .call(
-            &at.env,
-            call::releases::Histories {
-                ns: at.name(),
-                page: query.request(),
-            },
-        )
+    let page = ns
+        .call(call::releases::Histories {
+            ns: ns.name(),
+            page: query.request(),
+        })
         .await?;
     Ok(Json(OpenPage {
         page: page.page,
@@ -203,17 +188,11 @@ async fn branch_namespace(
         (status = 404, description = "No branch", body = ErrorBody),
     )
 )]
-pub(crate) async fn branch(
-    State(state): State<PortalState>,
-    _caller: Caller,
-    Path(path): Path<NsPath>,
-) -> Result<Json<OpenNamespace>, PortalError> {
-    let at = path.at(&state)?;
-    let branch = state
-        .admins()
-        .call(&at.env, call::branches::Get { ns: at.name() })
-        .await?;
-    branch_namespace(&state, &at, &branch).await.map(Json)
+pub(crate) async fn branch(ns: Ns) -> Result<Json<OpenNamespace>, PortalError> {
+    let branch = ns.call(call::branches::Get { ns: ns.name() }).await?;
+    branch_namespace(ns.state(), &ns.at, &branch)
+        .await
+        .map(Json)
 }
 
 /// Creates the namespace's gray branch (modify permission).
@@ -229,24 +208,22 @@ pub(crate) async fn branch(
     )
 )]
 pub(crate) async fn create_branch(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Query(query): Query<OperatorParam>,
 ) -> Result<Json<OpenNamespace>, PortalError> {
-    let at = path.at(&state)?;
-    let operator = caller.operator(&state, query.operator.as_deref()).await?;
-    let branch = state
-        .admins()
-        .call(
-            &at.env,
-            call::branches::Create {
-                ns: at.name(),
-                operator: operator.clone(),
-            },
-        )
+    let operator = caller
+        .operator(ns.state(), query.operator.as_deref())
         .await?;
-    branch_namespace(&state, &at, &branch).await.map(Json)
+    let branch = ns
+        .call(call::branches::Create {
+            ns: ns.name(),
+            operator: operator.clone(),
+        })
+        .await?;
+    branch_namespace(ns.state(), &ns.at, &branch)
+        .await
+        .map(Json)
 }
 
 /// Abandons the gray branch (release permission).
@@ -262,24 +239,19 @@ pub(crate) async fn create_branch(
     )
 )]
 pub(crate) async fn abandon(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<BranchPath>,
+    ns: Ns<BranchPath>,
     Query(query): Query<OperatorParam>,
 ) -> Result<(), PortalError> {
-    let at = path.at(&state)?;
-    let operator = caller.operator(&state, query.operator.as_deref()).await?;
-    let admins = state.admins();
-    admins
-        .call(
-            &at.env,
-            call::branches::Abandon {
-                ns: at.name(),
-                branch: path.branch_name.clone(),
-                operator: operator.clone(),
-            },
-        )
-        .await
+    let operator = caller
+        .operator(ns.state(), query.operator.as_deref())
+        .await?;
+    ns.call(call::branches::Abandon {
+        ns: ns.name(),
+        branch: ns.path.branch_name.clone(),
+        operator: operator.clone(),
+    })
+    .await
 }
 
 fn open_rules(at: &NsAt, rules: GrayRules) -> OpenGrayRules {
@@ -304,23 +276,14 @@ fn open_rules(at: &NsAt, rules: GrayRules) -> OpenGrayRules {
         (status = 404, description = "No such branch", body = ErrorBody),
     )
 )]
-pub(crate) async fn rules(
-    State(state): State<PortalState>,
-    _caller: Caller,
-    Path(path): Path<BranchPath>,
-) -> Result<Json<OpenGrayRules>, PortalError> {
-    let at = path.at(&state)?;
-    let rules = state
-        .admins()
-        .call(
-            &at.env,
-            call::branches::Rules {
-                ns: at.name(),
-                branch: path.branch_name.clone(),
-            },
-        )
+pub(crate) async fn rules(ns: Ns<BranchPath>) -> Result<Json<OpenGrayRules>, PortalError> {
+    let rules = ns
+        .call(call::branches::Rules {
+            ns: ns.name(),
+            branch: ns.path.branch_name.clone(),
+        })
         .await?;
-    Ok(Json(open_rules(&at, rules)))
+    Ok(Json(open_rules(&ns.at, rules)))
 }
 
 /// New rules (Apollo's `OpenGrayReleaseRuleDTO`; other fields are ignored).
@@ -348,34 +311,28 @@ pub(crate) struct OpenRulesInput {
     )
 )]
 pub(crate) async fn set_rules(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<BranchPath>,
+    ns: Ns<BranchPath>,
     Query(query): Query<OperatorParam>,
     Json(body): Json<OpenRulesInput>,
 ) -> Result<Json<OpenGrayRules>, PortalError> {
-    let at = path.at(&state)?;
     let given = query
         .operator
         .as_deref()
         .or(body.data_change_last_modified_by.as_deref());
-    let operator = caller.operator(&state, given).await?;
+    let operator = caller.operator(ns.state(), given).await?;
     let update = UpdateGrayRules {
         rule_items: body.rule_items,
         operator,
     };
-    let rules = state
-        .admins()
-        .call(
-            &at.env,
-            call::branches::SetRules {
-                ns: at.name(),
-                branch: path.branch_name.clone(),
-                change: update,
-            },
-        )
+    let rules = ns
+        .call(call::branches::SetRules {
+            ns: ns.name(),
+            branch: ns.path.branch_name.clone(),
+            change: update,
+        })
         .await?;
-    Ok(Json(open_rules(&at, rules)))
+    Ok(Json(open_rules(&ns.at, rules)))
 }
 
 /// Gray-publishes the branch (release permission; through a release request where the
@@ -393,32 +350,28 @@ pub(crate) async fn set_rules(
     )
 )]
 pub(crate) async fn gray_publish(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<BranchPath>,
+    ns: Ns<BranchPath>,
     Json(body): Json<OpenPublish>,
 ) -> Result<Json<OpenRelease>, PortalError> {
-    let at = path.at(&state)?;
     check_review_bypass(
-        &state,
+        ns.state(),
         &caller.grants,
-        &at,
+        &ns.at,
         body.is_emergency_publish,
         "gray publish",
     )
     .await?;
-    let operator = caller.operator(&state, body.released_by.as_deref()).await?;
+    let operator = caller
+        .operator(ns.state(), body.released_by.as_deref())
+        .await?;
     let command = AdminPublish::from(publish_body(body, operator));
-    let release = state
-        .admins()
-        .call(
-            &at.env,
-            call::branches::Publish {
-                ns: at.name(),
-                branch: path.branch_name.clone(),
-                command,
-            },
-        )
+    let release = ns
+        .call(call::branches::Publish {
+            ns: ns.name(),
+            branch: ns.path.branch_name.clone(),
+            command,
+        })
         .await?;
     Ok(Json(release.into()))
 }
@@ -446,20 +399,20 @@ pub(crate) struct MergeParams {
     )
 )]
 pub(crate) async fn merge(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<BranchPath>,
+    ns: Ns<BranchPath>,
     Query(query): Query<MergeParams>,
     Json(body): Json<OpenPublish>,
 ) -> Result<Json<OpenRelease>, PortalError> {
-    let at = path.at(&state)?;
-    let operator = caller.operator(&state, body.released_by.as_deref()).await?;
+    let operator = caller
+        .operator(ns.state(), body.released_by.as_deref())
+        .await?;
     let release: Release = merge_as(
-        &state,
+        ns.state(),
         &caller.grants,
         &operator,
-        &at,
-        &path.branch_name,
+        &ns.at,
+        &ns.path.branch_name,
         query.delete_branch.unwrap_or(true),
         publish_body(body, operator.clone()),
     )
@@ -500,17 +453,17 @@ pub(crate) struct OpenReleaseRequest {
     )
 )]
 pub(crate) async fn open_request(
-    State(state): State<PortalState>,
     caller: Caller,
-    Path(path): Path<NsPath>,
+    ns: Ns,
     Json(body): Json<OpenReleaseRequest>,
 ) -> Result<(StatusCode, Json<ReleaseRequest>), PortalError> {
-    let at = path.at(&state)?;
-    let author = caller.operator(&state, body.operator.as_deref()).await?;
+    let author = caller
+        .operator(ns.state(), body.operator.as_deref())
+        .await?;
     let opened = open_as(
-        &state,
+        ns.state(),
         &author,
-        &at,
+        &ns.at,
         OpenRequest {
             title: body.title,
             comment: body.comment,
