@@ -12,8 +12,10 @@
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use utoipa::openapi::OpenApi;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{OpenApi, Ref, RefOr};
 
 use crate::auth::{Caller, CurrentUser};
 use crate::rbac::{Action, Grants};
@@ -244,7 +246,34 @@ pub fn need_of(method: &str, route: &str) -> Option<Need> {
         .map(|p| p.need)
 }
 
+/// An answer with an [`ErrorBody`](lyre_protocol::ErrorBody), as the document shows it.
+fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    let body = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .build();
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", body)
+        .build()
+        .into()
+}
+
 impl Need {
+    /// Why a caller without the need is refused (`403`), where the table checks it.
+    fn refusal(self) -> Option<&'static str> {
+        Some(match self {
+            Need::Anyone | Need::SignedIn | Need::Own(_) => return None,
+            Need::SuperAdmin => "Not the super admin",
+            Need::Master => "Not a master of the app",
+            Need::Modify => "No modify permission",
+            Need::Release => "No release permission",
+            Need::ModifyOrRelease => "Neither modify nor release permission",
+            Need::View => "Private to the app's members here",
+            Need::Read => "No grant on the app, or private to the app's members here",
+            Need::ReadApp => "No grant on the app",
+        })
+    }
+
     /// The need in words, as the API's documentation states it.
     pub fn words(self) -> &'static str {
         match self {
@@ -266,7 +295,8 @@ impl Need {
 }
 
 /// Writes the table into the OpenAPI document: each operation's security (none, a session, or
-/// on the Open API a consumer token) and, at the end of its description, what it needs.
+/// on the Open API a consumer token), at the end of its description what it needs, and its
+/// `401` and `403` answers where the operation does not describe them itself.
 pub(crate) fn document(doc: &mut OpenApi) {
     for (route, item) in &mut doc.paths.paths {
         let methods = [
@@ -288,6 +318,21 @@ pub(crate) fn document(doc: &mut OpenApi) {
                 "session"
             };
             operation.security = Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
+            let refused = [
+                Some(if scheme == "token" {
+                    ("401", "No token, or one that is not valid")
+                } else {
+                    ("401", "Not signed in")
+                }),
+                need.refusal().map(|words| ("403", words)),
+            ];
+            for (status, words) in refused.into_iter().flatten() {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error_response(words));
+            }
             let description = operation.description.get_or_insert_with(String::new);
             if !description.is_empty() {
                 description.push_str("\n\n");

@@ -19,8 +19,8 @@ fn openapi_document_matches_the_snapshot() {
     );
 }
 
-/// Each operation of the document says who may call it and how to authenticate, as the
-/// permission table (the rule the portal enforces) says.
+/// Each operation of the document says who may call it, how to authenticate and how it refuses
+/// callers, as the permission table (the rule the portal enforces) says.
 #[test]
 fn every_operation_documents_its_row_of_the_permission_table() {
     use lyre_portal::permissions::{Need, need_of};

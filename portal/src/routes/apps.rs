@@ -25,7 +25,6 @@ use crate::{PortalError, PortalState};
     params(AppsQuery),
     responses(
         (status = 200, description = "One page of apps", body = Page<App>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub(crate) async fn list(
@@ -199,7 +198,6 @@ pub(crate) async fn get(
     request_body = UpdateApp,
     responses(
         (status = 200, description = "Changed", body = App),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 404, description = "No such app", body = ErrorBody),
     )
 )]
@@ -234,7 +232,6 @@ pub(crate) async fn update(
     params(AppPath),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "Not the super admin", body = ErrorBody),
         (status = 404, description = "No such app", body = ErrorBody),
     )
 )]
@@ -297,7 +294,6 @@ pub(crate) async fn namespaces(
     request_body = CreateAppNamespace,
     responses(
         (status = 201, description = "Created", body = AppNamespace),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 409, description = "The name is taken", body = ErrorBody),
     )
 )]
@@ -332,7 +328,6 @@ pub(crate) async fn create_namespace(
     params(AppNsPath),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]

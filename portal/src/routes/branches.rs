@@ -31,7 +31,6 @@ use crate::{PortalError, PortalState};
     params(NsPath),
     responses(
         (status = 200, description = "The branch", body = Branch),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No branch", body = ErrorBody),
     )
 )]
@@ -49,7 +48,6 @@ pub(crate) async fn get(ns: Ns) -> Result<Json<Branch>, PortalError> {
     params(NsPath),
     responses(
         (status = 201, description = "Created", body = Branch),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 409, description = "The namespace has a branch already", body = ErrorBody),
     )
 )]
@@ -74,7 +72,6 @@ pub(crate) async fn create(
     params(BranchPath),
     responses(
         (status = 204, description = "Abandoned"),
-        (status = 403, description = "No release permission", body = ErrorBody),
         (status = 404, description = "No such branch", body = ErrorBody),
     )
 )]
@@ -99,7 +96,6 @@ pub(crate) async fn abandon(
     params(BranchPath, InstancesQuery),
     responses(
         (status = 200, description = "One page of instances", body = Page<Instance>),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such branch", body = ErrorBody),
     )
 )]
@@ -127,7 +123,6 @@ pub(crate) async fn instances(
     request_body = SetOverride,
     responses(
         (status = 200, description = "The branch with the override", body = Branch),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 404, description = "No such branch", body = ErrorBody),
     )
 )]
@@ -155,7 +150,6 @@ pub(crate) async fn set_override(
     params(BranchKeyPath),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 404, description = "No such branch or override", body = ErrorBody),
     )
 )]
@@ -181,7 +175,6 @@ pub(crate) async fn delete_override(
     params(BranchPath),
     responses(
         (status = 200, description = "The rules", body = GrayRules),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such branch", body = ErrorBody),
     )
 )]
@@ -204,7 +197,6 @@ pub(crate) async fn rules(ns: Ns<BranchPath>) -> Result<Json<GrayRules>, PortalE
     responses(
         (status = 200, description = "The new rules", body = GrayRules),
         (status = 400, description = "A rule is invalid (the message names it)", body = ErrorBody),
-        (status = 403, description = "No release permission", body = ErrorBody),
         (status = 404, description = "No such branch", body = ErrorBody),
     )
 )]

@@ -42,7 +42,6 @@ pub(crate) async fn list(env: Env<EnvAppPath>) -> Result<Json<Vec<Cluster>>, Por
     request_body = CreateCluster,
     responses(
         (status = 201, description = "Created", body = Cluster),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 409, description = "The name is taken", body = ErrorBody),
     )
 )]
@@ -88,7 +87,6 @@ pub(crate) async fn get(env: Env<ClusterPath>) -> Result<Json<Cluster>, PortalEr
     params(ClusterPath),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 404, description = "No such cluster", body = ErrorBody),
     )
 )]
@@ -132,7 +130,6 @@ pub(crate) async fn namespaces(env: Env<ClusterPath>) -> Result<Json<Vec<Namespa
     request_body = AssociateNamespace,
     responses(
         (status = 201, description = "Associated", body = Namespace),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 404, description = "No such public namespace", body = ErrorBody),
         (status = 409, description = "Already there", body = ErrorBody),
     )
@@ -178,7 +175,6 @@ pub(crate) async fn namespace(ns: Ns) -> Result<Json<Namespace>, PortalError> {
     params(NsPath),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]

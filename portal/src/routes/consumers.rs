@@ -339,7 +339,6 @@ async fn record(
     tag = "consumers",
     responses(
         (status = 200, description = "Consumers, by name (without tokens)", body = Vec<ConsumerView>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub(crate) async fn list(

@@ -26,7 +26,6 @@ use crate::auth::CurrentUser;
     params(NsPath),
     responses(
         (status = 200, description = "Its items", body = Vec<Item>),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
@@ -44,7 +43,6 @@ pub(crate) async fn list(ns: Ns) -> Result<Json<Vec<Item>>, PortalError> {
     responses(
         (status = 201, description = "Added", body = Item),
         (status = 400, description = "A field is invalid", body = ErrorBody),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 409, description = "The key exists, or another person holds the namespace", body = ErrorBody),
     )
 )]
@@ -71,7 +69,6 @@ pub(crate) async fn create(
     params(NsKeyPath),
     responses(
         (status = 200, description = "The item", body = Item),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such item", body = ErrorBody),
     )
 )]
@@ -105,7 +102,6 @@ pub(crate) struct UpsertQuery {
     responses(
         (status = 200, description = "Changed", body = Item),
         (status = 201, description = "Created", body = Item),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 404, description = "No such item", body = ErrorBody),
         (status = 409, description = "Changed since `version`, or another person holds the namespace", body = ErrorBody),
     )
@@ -150,7 +146,6 @@ pub(crate) struct DeleteQuery {
     params(NsKeyPath, DeleteQuery),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 404, description = "No such item", body = ErrorBody),
         (status = 409, description = "Changed since `version`, or another person holds the namespace", body = ErrorBody),
     )
@@ -178,7 +173,6 @@ pub(crate) async fn delete(
     params(NsPath),
     responses(
         (status = 200, description = "The text", body = NamespaceText),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
@@ -197,7 +191,6 @@ pub(crate) async fn text(ns: Ns) -> Result<Json<NamespaceText>, PortalError> {
     responses(
         (status = 200, description = "Saved", body = NamespaceText),
         (status = 400, description = "The text does not parse (the message names the line)", body = ErrorBody),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 409, description = "Changed since `revision`", body = ErrorBody),
     )
 )]
@@ -223,7 +216,6 @@ pub(crate) async fn put_text(
     params(NsPath),
     responses(
         (status = 200, description = "The unpublished changes", body = UnpublishedChanges),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
@@ -241,7 +233,6 @@ pub(crate) async fn changes(ns: Ns) -> Result<Json<UnpublishedChanges>, PortalEr
     params(NsPath, CommitsQuery),
     responses(
         (status = 200, description = "One page of commits", body = Page<Commit>),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]

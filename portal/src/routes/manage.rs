@@ -26,7 +26,6 @@ use crate::{PortalError, PortalState};
     params(EnvAppPath),
     responses(
         (status = 200, description = "Its keys", body = Vec<AccessKey>),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
     )
 )]
 pub(crate) async fn list_keys(env: Env<EnvAppPath>) -> Result<Json<Vec<AccessKey>>, PortalError> {
@@ -44,7 +43,6 @@ pub(crate) async fn list_keys(env: Env<EnvAppPath>) -> Result<Json<Vec<AccessKey
     params(EnvAppPath),
     responses(
         (status = 201, description = "Created", body = AccessKey),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 409, description = "The app has 5 keys already", body = ErrorBody),
     )
 )]
@@ -70,7 +68,6 @@ pub(crate) async fn create_key(
     request_body = UpdateAccessKey,
     responses(
         (status = 200, description = "Changed", body = AccessKey),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 404, description = "No such key", body = ErrorBody),
     )
 )]
@@ -97,7 +94,6 @@ pub(crate) async fn update_key(
     params(KeyPath),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 404, description = "No such key", body = ErrorBody),
         (status = 409, description = "The key is still enabled", body = ErrorBody),
     )
@@ -124,7 +120,6 @@ pub(crate) async fn delete_key(
     params(KeyPath),
     responses(
         (status = 200, description = "The key with its secret", body = AccessKey),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 404, description = "No such key", body = ErrorBody),
     )
 )]
@@ -148,7 +143,6 @@ pub(crate) async fn reveal_key(
     tag = "system",
     responses(
         (status = 200, description = "Environment names", body = Vec<String>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub(crate) async fn envs(
@@ -229,7 +223,6 @@ pub(crate) async fn env_settings(env: Env<EnvPath>) -> Result<Json<EnvRulesView>
     request_body = UpdateEnvRules,
     responses(
         (status = 200, description = "The new rules", body = EnvRulesView),
-        (status = 403, description = "Not the super admin", body = ErrorBody),
         (status = 404, description = "No such environment", body = ErrorBody),
     )
 )]

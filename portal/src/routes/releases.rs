@@ -111,7 +111,6 @@ pub(crate) async fn check_review_bypass(
     params(NsPath, PageQuery),
     responses(
         (status = 200, description = "One page of releases", body = Page<ReleaseSummary>),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
@@ -135,7 +134,6 @@ pub(crate) async fn list(
     params(NsPath, PageQuery),
     responses(
         (status = 200, description = "One page of release history", body = Page<ReleaseHistory>),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
@@ -159,7 +157,6 @@ pub(crate) async fn histories(
     params(NsPath),
     responses(
         (status = 200, description = "The latest active release", body = Release),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such namespace, or never released", body = ErrorBody),
     )
 )]
@@ -177,7 +174,6 @@ pub(crate) async fn latest(ns: Ns) -> Result<Json<Release>, PortalError> {
     params(NsPath, InstancesQuery),
     responses(
         (status = 200, description = "One page of instances", body = Page<Instance>),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]

@@ -325,7 +325,6 @@ pub(crate) struct ListQuery {
     params(ListQuery),
     responses(
         (status = 200, description = "One page of requests, newest first", body = Page<ReleaseRequest>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub(crate) async fn list(

@@ -227,7 +227,6 @@ fn grant_app(grant: &Grant) -> &str {
     params(AppPath),
     responses(
         (status = 200, description = "The app's role grants, oldest first", body = Vec<RoleGrant>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub(crate) async fn list(
@@ -250,7 +249,6 @@ pub(crate) async fn list(
     responses(
         (status = 201, description = "Granted", body = RoleGrant),
         (status = 400, description = "No such user, or the scope does not fit the role", body = ErrorBody),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
     )
 )]
 pub(crate) async fn grant(
@@ -308,7 +306,6 @@ pub(crate) async fn grant(
     params(AppPath, RoleRequest),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 404, description = "The user does not hold that role", body = ErrorBody),
         (status = 409, description = "The app's last master", body = ErrorBody),
     )

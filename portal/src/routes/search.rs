@@ -102,7 +102,6 @@ pub(crate) struct Favorite {
     tag = "search",
     responses(
         (status = 200, description = "Favorite apps", body = Vec<Favorite>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub(crate) async fn list_favorites(
@@ -178,7 +177,6 @@ pub(crate) struct OrderFavorites {
     request_body = OrderFavorites,
     responses(
         (status = 200, description = "The favorites in their new order", body = Vec<Favorite>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub(crate) async fn order_favorites(

@@ -270,7 +270,6 @@ fn attachment(name: &str, content_type: &'static str, body: Vec<u8>) -> Response
     params(NsPath),
     responses(
         (status = 200, description = "The file, as an attachment", content_type = "text/plain", body = String),
-        (status = 403, description = "Private to the app's members here", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
@@ -505,7 +504,6 @@ async fn apply(state: &PortalState, plan: Plan) -> Result<Imported, PortalError>
     responses(
         (status = 200, description = "Imported", body = Imported),
         (status = 400, description = "The file does not parse in the namespace's format", body = ErrorBody),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 409, description = "Existing keys under `abort`, or the namespace changed meanwhile", body = ErrorBody),
     )
 )]

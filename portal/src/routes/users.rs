@@ -70,7 +70,6 @@ pub(crate) struct UsersQuery {
     params(UsersQuery),
     responses(
         (status = 200, description = "One page of users", body = Page<UserView>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub(crate) async fn list(
@@ -152,7 +151,6 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), PortalError> {
     responses(
         (status = 201, description = "Created", body = UserView),
         (status = 400, description = "A field is invalid", body = ErrorBody),
-        (status = 403, description = "Not the super admin", body = ErrorBody),
         (status = 409, description = "The name is taken", body = ErrorBody),
     )
 )]
@@ -237,7 +235,6 @@ async fn existing(state: &PortalState, username: &str) -> Result<user::Model, Po
     request_body = UpdateUser,
     responses(
         (status = 200, description = "Changed", body = UserView),
-        (status = 403, description = "Not the super admin", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "Disabling yourself", body = ErrorBody),
     )
@@ -297,7 +294,6 @@ pub(crate) struct ResetPassword {
     responses(
         (status = 204, description = "Reset"),
         (status = 400, description = "The password is too short or long", body = ErrorBody),
-        (status = 403, description = "Not the super admin", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
     )
 )]
@@ -340,7 +336,6 @@ pub(crate) struct ChangePassword {
     responses(
         (status = 204, description = "Changed"),
         (status = 400, description = "The new password is too short or long", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The current password is wrong", body = ErrorBody),
     )
 )]

@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use lyre_protocol::ErrorBody;
 use lyre_store::accounts;
 
 use crate::auth::{CurrentUser, expired_session_cookie};
@@ -18,7 +17,6 @@ use crate::{PortalError, PortalState};
     responses(
         (status = 204, description = "Signed out",
             headers(("set-cookie" = String, description = "Removes the session cookie"))),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub(crate) async fn logout(

@@ -1,6 +1,5 @@
 //! `GET /api/v1/auth/me`: who is signed in.
 
-use lyre_protocol::ErrorBody;
 use lyre_service_kit::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -31,7 +30,6 @@ pub(crate) struct Me {
     tag = "auth",
     responses(
         (status = 200, description = "The signed-in user", body = Me),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub(crate) async fn me(user: CurrentUser) -> Result<Json<Me>, PortalError> {

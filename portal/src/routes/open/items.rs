@@ -31,7 +31,6 @@ pub(crate) struct ItemsQuery {
     params(NsPath, ItemsQuery),
     responses(
         (status = 200, description = "One page of items", body = OpenPage<OpenItem>),
-        (status = 403, description = "No grant on the app", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
@@ -65,7 +64,6 @@ pub(crate) async fn list(
     params(NsKeyPath),
     responses(
         (status = 200, description = "The item", body = OpenItem),
-        (status = 403, description = "No grant on the app", body = ErrorBody),
         (status = 404, description = "No such item", body = ErrorBody),
     )
 )]
@@ -89,7 +87,6 @@ pub(crate) async fn get(ns: Ns<NsKeyPath>) -> Result<Json<OpenItem>, PortalError
     responses(
         (status = 200, description = "Added", body = OpenItem),
         (status = 400, description = "A field is invalid", body = ErrorBody),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 409, description = "The key exists", body = ErrorBody),
     )
 )]
@@ -135,7 +132,6 @@ pub(crate) struct UpsertQuery {
     request_body = OpenItemInput,
     responses(
         (status = 200, description = "Changed (or created)", body = OpenItem),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 404, description = "No such item", body = ErrorBody),
     )
 )]
@@ -184,7 +180,6 @@ pub(crate) struct OperatorParam {
     params(NsKeyPath, OperatorParam),
     responses(
         (status = 200, description = "Deleted"),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 404, description = "No such item", body = ErrorBody),
     )
 )]

@@ -73,7 +73,6 @@ pub(crate) async fn envs(State(state): State<PortalState>, _caller: Caller) -> J
     params(AppPath),
     responses(
         (status = 200, description = "Cluster names per environment", body = Vec<OpenEnvClusters>),
-        (status = 403, description = "No grant on the app", body = ErrorBody),
     )
 )]
 pub(crate) async fn env_clusters(
@@ -229,7 +228,6 @@ pub(crate) async fn create_app(
     params(ClusterPath),
     responses(
         (status = 200, description = "The cluster", body = OpenCluster),
-        (status = 403, description = "No grant on the app", body = ErrorBody),
         (status = 404, description = "No such cluster", body = ErrorBody),
     )
 )]
@@ -262,7 +260,6 @@ pub(crate) struct OpenCreateCluster {
     request_body = OpenCreateCluster,
     responses(
         (status = 200, description = "Created", body = OpenCluster),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 409, description = "The name is taken", body = ErrorBody),
     )
 )]
@@ -309,7 +306,6 @@ pub(crate) async fn with_items(
     params(ClusterPath),
     responses(
         (status = 200, description = "Its namespaces", body = Vec<OpenNamespace>),
-        (status = 403, description = "No grant on the app", body = ErrorBody),
         (status = 404, description = "No such cluster", body = ErrorBody),
     )
 )]
@@ -346,7 +342,6 @@ pub(crate) async fn namespaces(
     params(NsPath),
     responses(
         (status = 200, description = "The namespace", body = OpenNamespace),
-        (status = 403, description = "No grant on the app", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
@@ -382,7 +377,6 @@ fn properties() -> String {
     request_body = OpenCreateAppNamespace,
     responses(
         (status = 200, description = "Created", body = OpenAppNamespace),
-        (status = 403, description = "Not a master of the app", body = ErrorBody),
         (status = 409, description = "The name is taken", body = ErrorBody),
     )
 )]
@@ -426,7 +420,6 @@ pub(crate) async fn create_app_namespace(
     params(NsPath),
     responses(
         (status = 200, description = "The lock", body = OpenLock),
-        (status = 403, description = "No grant on the app", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]

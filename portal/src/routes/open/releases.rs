@@ -77,7 +77,6 @@ pub(crate) async fn publish(
     params(NsPath),
     responses(
         (status = 200, description = "The latest release", body = OpenRelease),
-        (status = 403, description = "No grant on the app", body = ErrorBody),
         (status = 404, description = "Never released", body = ErrorBody),
     )
 )]
@@ -94,7 +93,6 @@ pub(crate) async fn latest(ns: Ns) -> Result<Json<OpenRelease>, PortalError> {
     params(NsPath, PageQuery),
     responses(
         (status = 200, description = "One page of history", body = OpenPage<OpenReleaseHistory>),
-        (status = 403, description = "No grant on the app", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
     )
 )]
@@ -184,7 +182,6 @@ async fn branch_namespace(
     params(NsPath),
     responses(
         (status = 200, description = "The branch", body = OpenNamespace),
-        (status = 403, description = "No grant on the app", body = ErrorBody),
         (status = 404, description = "No branch", body = ErrorBody),
     )
 )]
@@ -203,7 +200,6 @@ pub(crate) async fn branch(ns: Ns) -> Result<Json<OpenNamespace>, PortalError> {
     params(NsPath, OperatorParam),
     responses(
         (status = 200, description = "Created", body = OpenNamespace),
-        (status = 403, description = "No modify permission", body = ErrorBody),
         (status = 409, description = "There is a branch already", body = ErrorBody),
     )
 )]
@@ -234,7 +230,6 @@ pub(crate) async fn create_branch(
     params(BranchPath, OperatorParam),
     responses(
         (status = 200, description = "Abandoned"),
-        (status = 403, description = "No release permission", body = ErrorBody),
         (status = 404, description = "No such branch", body = ErrorBody),
     )
 )]
@@ -272,7 +267,6 @@ fn open_rules(at: &NsAt, rules: GrayRules) -> OpenGrayRules {
     params(BranchPath),
     responses(
         (status = 200, description = "The rules", body = OpenGrayRules),
-        (status = 403, description = "No grant on the app", body = ErrorBody),
         (status = 404, description = "No such branch", body = ErrorBody),
     )
 )]
@@ -307,7 +301,6 @@ pub(crate) struct OpenRulesInput {
     responses(
         (status = 200, description = "The new rules", body = OpenGrayRules),
         (status = 400, description = "A rule is invalid", body = ErrorBody),
-        (status = 403, description = "No release permission", body = ErrorBody),
     )
 )]
 pub(crate) async fn set_rules(

@@ -2,7 +2,6 @@
 
 use axum::extract::State;
 use futures_util::future::join_all;
-use lyre_protocol::ErrorBody;
 use lyre_protocol::health::{Health, Status};
 use lyre_protocol::meta::ServiceInstance;
 use lyre_service_kit::Json;
@@ -62,7 +61,6 @@ pub(crate) struct InstanceStatus {
     tag = "system",
     responses(
         (status = 200, description = "The environments and their services", body = SystemStatus),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub(crate) async fn status(
