@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use lyre_admin_service::ops::call;
+use lyre_admin_service::ops::call::{self, Operation};
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{App, AppNamespace, CreateApp, CreateAppNamespace, Page, UpdateApp};
 use lyre_service_kit::Json;
@@ -82,12 +82,11 @@ pub(crate) async fn create(
         )));
     }
     body.operator.clone_from(&user.username);
-    let (admins, body) = (state.admins(), &body);
-    let app = everywhere(&state, StatusCode::CONFLICT, |env| async move {
-        admins
-            .call(&env, call::apps::Create { new: body.clone() })
-            .await
-    })
+    let app = everywhere(
+        &state,
+        StatusCode::CONFLICT,
+        call::apps::Create { new: body },
+    )
     .await?;
     for subject in [owner.as_str(), user.username.as_str()] {
         grant_founder(&state, &app.app_id, subject, &user.username).await?;
@@ -95,25 +94,18 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(app)))
 }
 
-/// Sends one request through every distinct set of admin services (one call when the
-/// environments share them and their database, one per deployment otherwise) and answers the
-/// first one's reply. A later deployment answering `tolerated` is taken to share the first
-/// one's database, where the change is already made.
-/// Makes an app-wide change through every distinct set of admin services (environments that
-/// share one set are changed once): the first answer is the result; a later one may be refused
-/// with `tolerated` (the change was there already); any other failure is returned.
-pub(crate) async fn everywhere<T, F, Fut>(
+/// Makes an app-wide change through every distinct set of admin services (one call when the
+/// environments share them and their database, one per deployment otherwise): the first answer
+/// is the result; a later deployment answering `tolerated` is taken to share the first one's
+/// database, where the change is already made; any other failure is returned.
+pub(crate) async fn everywhere<O: Operation + Clone>(
     state: &PortalState,
     tolerated: StatusCode,
-    change: F,
-) -> Result<T, PortalError>
-where
-    F: Fn(String) -> Fut,
-    Fut: std::future::Future<Output = Result<T, PortalError>>,
-{
+    change: O,
+) -> Result<O::Output, PortalError> {
     let mut first = None;
     for env in distinct_envs(state).await? {
-        match (change(env).await, &first) {
+        match (state.admins().call(&env, change.clone()).await, &first) {
             (Ok(value), None) => first = Some(value),
             (Ok(_), Some(_)) => {}
             (Err(PortalError::Admin { status, .. }), Some(_)) if status == tolerated => {}
@@ -208,20 +200,11 @@ pub(crate) async fn update(
     Json(mut body): Json<UpdateApp>,
 ) -> Result<Json<App>, PortalError> {
     body.operator.clone_from(&user.username);
-    let (admins, app, body) = (state.admins(), &path.app_id, &body);
-    everywhere(&state, StatusCode::OK, |env| async move {
-        admins
-            .call(
-                &env,
-                call::apps::Update {
-                    app_id: app.to_owned(),
-                    change: body.clone(),
-                },
-            )
-            .await
-    })
-    .await
-    .map(Json)
+    let change = call::apps::Update {
+        app_id: path.app_id,
+        change: body,
+    };
+    everywhere(&state, StatusCode::OK, change).await.map(Json)
 }
 
 /// Deletes an app with everything in it, in every environment (the super admin only).
@@ -240,19 +223,11 @@ pub(crate) async fn delete(
     user: CurrentUser,
     Path(path): Path<AppPath>,
 ) -> Result<StatusCode, PortalError> {
-    let (admins, app, operator) = (state.admins(), &path.app_id, &user.username);
-    everywhere(&state, StatusCode::NOT_FOUND, |env| async move {
-        admins
-            .call(
-                &env,
-                call::apps::Delete {
-                    app_id: app.to_owned(),
-                    operator: operator.to_owned(),
-                },
-            )
-            .await
-    })
-    .await?;
+    let delete = call::apps::Delete {
+        app_id: path.app_id,
+        operator: user.username,
+    };
+    everywhere(&state, StatusCode::NOT_FOUND, delete).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -304,19 +279,11 @@ pub(crate) async fn create_namespace(
     Json(mut body): Json<CreateAppNamespace>,
 ) -> Result<(StatusCode, Json<AppNamespace>), PortalError> {
     body.operator.clone_from(&user.username);
-    let (admins, app, body) = (state.admins(), &path.app_id, &body);
-    let definition = everywhere(&state, StatusCode::CONFLICT, |env| async move {
-        admins
-            .call(
-                &env,
-                call::apps::CreateNamespace {
-                    app_id: app.to_owned(),
-                    new: body.clone(),
-                },
-            )
-            .await
-    })
-    .await?;
+    let create = call::apps::CreateNamespace {
+        app_id: path.app_id,
+        new: body,
+    };
+    let definition = everywhere(&state, StatusCode::CONFLICT, create).await?;
     Ok((StatusCode::CREATED, Json(definition)))
 }
 
@@ -336,21 +303,12 @@ pub(crate) async fn delete_namespace(
     user: CurrentUser,
     Path(path): Path<AppNsPath>,
 ) -> Result<StatusCode, PortalError> {
-    let admins = state.admins();
-    let (app, name, operator) = (&path.app_id, &path.namespace_name, &user.username);
-    everywhere(&state, StatusCode::NOT_FOUND, |env| async move {
-        admins
-            .call(
-                &env,
-                call::apps::DeleteNamespace {
-                    app_id: app.to_owned(),
-                    name: name.to_owned(),
-                    operator: operator.to_owned(),
-                },
-            )
-            .await
-    })
-    .await?;
+    let delete = call::apps::DeleteNamespace {
+        app_id: path.app_id,
+        name: path.namespace_name,
+        operator: user.username,
+    };
+    everywhere(&state, StatusCode::NOT_FOUND, delete).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

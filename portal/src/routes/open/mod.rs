@@ -206,13 +206,8 @@ pub(crate) async fn create_app(
         }
     }
     app.operator.clone_from(&caller.name);
-    let (admins, new) = (state.admins(), &app);
-    let created = everywhere(&state, StatusCode::CONFLICT, |env| async move {
-        admins
-            .call(&env, call::apps::Create { new: new.clone() })
-            .await
-    })
-    .await?;
+    let create = call::apps::Create { new: app.clone() };
+    let created = everywhere(&state, StatusCode::CONFLICT, create).await?;
     let owner = app.owner_name.trim().to_owned();
     for subject in std::iter::once(&owner).chain(&body.admins) {
         grant_founder(&state, &created.app_id, subject.trim(), &caller.name).await?;
@@ -396,19 +391,11 @@ pub(crate) async fn create_app_namespace(
         comment: body.comment,
         operator,
     };
-    let (admins, app, new) = (state.admins(), &path.app_id, &create);
-    let created = everywhere(&state, StatusCode::CONFLICT, |env| async move {
-        admins
-            .call(
-                &env,
-                call::apps::CreateNamespace {
-                    app_id: app.to_owned(),
-                    new: new.clone(),
-                },
-            )
-            .await
-    })
-    .await?;
+    let create = call::apps::CreateNamespace {
+        app_id: path.app_id,
+        new: create,
+    };
+    let created = everywhere(&state, StatusCode::CONFLICT, create).await?;
     Ok(Json(created.into()))
 }
 
