@@ -279,9 +279,9 @@ impl<'a> Edit<'a> {
             Audit {
                 env: &self.at.env,
                 app_id: self.at.app_id.as_str(),
-                entity_type: "namespace",
+                entity_type: audit::EDIT_ENTITY,
                 entity_id: &self.at.to_string(),
-                operation: "edit",
+                operation: audit::EDIT_OPERATION,
                 operator: &self.operator,
             },
             change_json,

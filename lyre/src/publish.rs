@@ -35,8 +35,9 @@ release does too, nothing is published.
 Where the environment requires review (PRO by default), a release request is opened instead \
 (exit code 3). With --wait, lyre publish waits for a reviewer's approval in the portal and then \
 publishes the request. A request already under way for the namespace is an error, except with \
---wait when that request would publish exactly FILE (for instance one an earlier run opened) and, \
-if --operator is given, that operator opened it: then lyre publish waits on it.";
+--wait when that request would publish exactly FILE (for instance one an earlier run opened): then \
+lyre publish waits on it. A request is opened, and published, as the token's consumer: publishing \
+needs the consumer's own release permission, and its owner does not review it.";
 
 /// The exit codes, as `lyre publish --help` lists them.
 pub const EXIT_CODES: &str = "\
@@ -102,8 +103,8 @@ pub struct PublishArgs {
     #[arg(long, value_name = "TEXT")]
     pub comment: Option<String>,
 
-    /// An existing user recorded as the author of the changes, the release or the request
-    /// [default: the token's consumer]
+    /// An existing user recorded beside the consumer as the one the changes and the release are
+    /// made for (a label: a release request is always the consumer's)
     #[arg(long, value_name = "USER")]
     pub operator: Option<String>,
 
@@ -324,10 +325,7 @@ async fn request_review(
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
     let comment = args.comment.as_deref().unwrap_or_default();
-    let mut body = json!({"title": title, "comment": comment});
-    if let Some(operator) = &args.operator {
-        body["operator"] = json!(operator);
-    }
+    let body = json!({"title": title, "comment": comment});
     let answer = portal
         .send(
             Method::POST,
@@ -350,7 +348,7 @@ async fn request_review(
     } else {
         let refused = answer.error();
         let existing = if args.wait && refused.status == StatusCode::CONFLICT {
-            waitable(portal, args, &refused.message).await?
+            waitable(portal, &refused.message).await?
         } else {
             None
         };
@@ -376,14 +374,9 @@ async fn request_review(
     wait_for(portal, args, at, request.id, out).await
 }
 
-/// The request a `409` names, when `--wait` may wait on it: it is under way, not stale (so it
-/// publishes exactly what the namespace holds, which is the file), and opened by `--operator`
-/// when one is given.
-async fn waitable(
-    portal: &Portal,
-    args: &PublishArgs,
-    message: &str,
-) -> anyhow::Result<Option<Request>> {
+/// The request a `409` names, when `--wait` may wait on it: it is under way and not stale (so it
+/// publishes exactly what the namespace holds, which is the file).
+async fn waitable(portal: &Portal, message: &str) -> anyhow::Result<Option<Request>> {
     let Some(id) = request_id_in(message) else {
         return Ok(None);
     };
@@ -396,11 +389,7 @@ async fn waitable(
         .await
         .with_context(|| format!("reading release request #{id}"))?;
     let live = matches!(request.status.as_str(), "open" | "approved" | "publishing");
-    let same_author = args
-        .operator
-        .as_deref()
-        .is_none_or(|o| o == request.created_by);
-    Ok((live && request.stale == Some(false) && same_author).then_some(request))
+    Ok((live && request.stale == Some(false)).then_some(request))
 }
 
 /// The first `#<digits>` in a message, which names a release request.
@@ -422,12 +411,7 @@ async fn wait_for(
     let timeout = Duration::from_secs(args.wait_timeout);
     let deadline = Instant::now() + timeout;
     let get = portal.url(&["release-requests", &id.to_string()], &[])?;
-    let operator: Vec<(&str, &str)> = args
-        .operator
-        .as_deref()
-        .map(|o| vec![("operator", o)])
-        .unwrap_or_default();
-    let publish = portal.url(&["release-requests", &id.to_string(), "publish"], &operator)?;
+    let publish = portal.url(&["release-requests", &id.to_string(), "publish"], &[])?;
     writeln!(
         out,
         "Waiting for a review of release request #{id} (up to {} s)...",

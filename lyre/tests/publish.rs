@@ -477,7 +477,7 @@ async fn pro_goes_through_review_and_wait_publishes_once_approved() {
     );
     let request = request_when(&lyre, 1, |_| true).await;
     assert_eq!(request["status"], "open");
-    assert_eq!(request["createdBy"], "shop-ci");
+    assert_eq!(request["createdBy"], "shop-ci (consumer of admin)");
     assert!(
         lyre.latest("PRO", "application").await.is_none(),
         "nothing released"
@@ -488,7 +488,7 @@ async fn pro_goes_through_review_and_wait_publishes_once_approved() {
     assert_eq!(busy.code, 1, "{busy:?}");
     assert!(
         busy.stderr
-            .contains("release request under way (#1, open, by shop-ci)"),
+            .contains("release request under way (#1, open, by shop-ci (consumer of admin))"),
         "{busy:?}"
     );
 
@@ -521,8 +521,9 @@ async fn pro_goes_through_review_and_wait_publishes_once_approved() {
     assert_eq!(waited.code, 0, "{waited:?}");
     assert!(
         waited.stdout.contains(
-            "Release request #1 \"lyre publish app.properties\" by shop-ci is already under way \
-             for PRO/demo-shop/default/application and holds this file; waiting on it.\n"
+            "Release request #1 \"lyre publish app.properties\" by shop-ci (consumer of admin) \
+             is already under way for PRO/demo-shop/default/application and holds this file; \
+             waiting on it.\n"
         ),
         "{}",
         waited.stdout

@@ -364,3 +364,173 @@ fn an_admin_service_with_a_credential_answers_401_to_anyone_else_and_changes_not
     assert_eq!(status, 201, "{body}");
     drop(running);
 }
+
+/// A JSON call to the portal as `auth` (an `Authorization` header, or none): status and body.
+fn portal_json(port: u16, method: &str, path: &str, auth: &str, body: &Value) -> (u16, Value) {
+    let mut headers = vec![JSON];
+    if !auth.is_empty() {
+        headers.push(auth);
+    }
+    let text = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let (status, answer) = call(port, method, path, &headers, &text).unwrap();
+    (
+        status,
+        serde_json::from_str(&answer).unwrap_or(Value::String(answer)),
+    )
+}
+
+/// Signs `user` in to the portal: the `Authorization` header of their session.
+fn session_of(port: u16, user: &str, password: &str) -> String {
+    let login = serde_json::json!({ "username": user, "password": password });
+    let (status, body) = portal_json(port, "POST", "/api/v1/auth/login", "", &login);
+    assert_eq!(status, 200, "{user} signs in: {body}");
+    format!("Authorization: Bearer {}", body["token"].as_str().unwrap())
+}
+
+/// Creates a consumer as `owner` with modify and release on every namespace of `app`: the
+/// `Authorization` header of its token.
+fn consumer_of(port: u16, owner: &str, name: &str, app: &str) -> String {
+    let grants = serde_json::json!({
+        "name": name,
+        "grants": [{ "appId": app, "namespace": "*", "permissions": ["modify", "release"] }],
+    });
+    let (status, body) = portal_json(port, "POST", "/api/v1/consumers", owner, &grants);
+    assert_eq!(status, 201, "{body}");
+    format!("Authorization: {}", body["token"].as_str().unwrap())
+}
+
+/// Holes 1 and 2 of the review workflow, against the real binary: an app master approving a
+/// change of their own by opening the request through their consumer in another user's name (or
+/// by having someone else open it), and a consumer of another app publishing an approved
+/// request by naming its author.
+#[test]
+fn reviews_follow_authenticated_identities_not_the_names_a_consumer_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = lyre(dir.path(), &ports);
+    command
+        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
+        .stderr(Stdio::null());
+    let _running = Running::start(command);
+    let port = ports.portal;
+    let admin = sign_in(port);
+    for user in ["alice", "bob", "carol"] {
+        let new = serde_json::json!({ "username": user, "password": PASSWORD });
+        let (status, body) = portal_json(port, "POST", "/api/v1/users", &admin, &new);
+        assert_eq!(status, 201, "{body}");
+    }
+    let (alice, bob, carol) = (
+        session_of(port, "alice", PASSWORD),
+        session_of(port, "bob", PASSWORD),
+        session_of(port, "carol", PASSWORD),
+    );
+    // Alice makes `shop` (she is its master), lets bob modify it, and has a CI consumer.
+    let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
+    assert_eq!(
+        portal_json(port, "POST", "/api/v1/apps", &alice, &shop).0,
+        201
+    );
+    let role = serde_json::json!({ "user": "bob", "role": "modify", "namespace": "*" });
+    let (status, body) = portal_json(port, "POST", "/api/v1/apps/shop/roles", &alice, &role);
+    assert!(status < 300, "{body}");
+    let ci = consumer_of(port, &alice, "ci", "shop");
+
+    // Through the consumer, alice changes a PRO key and opens the request naming bob.
+    let item = serde_json::json!({
+        "key": "payments.enabled", "value": "false", "dataChangeCreatedBy": "bob",
+    });
+    let (status, body) = portal_json(port, "POST", &format!("/openapi/v1{PRO_ITEMS}"), &ci, &item);
+    assert_eq!(status, 200, "{body}");
+    let open = serde_json::json!({ "title": "turn payments off", "operator": "bob" });
+    let requests =
+        "/openapi/v1/envs/PRO/apps/shop/clusters/default/namespaces/application/release-requests";
+    let (status, opened) = portal_json(port, "POST", requests, &ci, &open);
+    assert_eq!(status, 201, "{opened}");
+    assert_eq!(
+        opened["createdBy"], "ci (consumer of alice)",
+        "the author is who called"
+    );
+    let id = opened["id"].as_i64().unwrap();
+    let approve = |who: &str, id: i64| {
+        let path = format!("/api/v1/release-requests/{id}/approve");
+        portal_json(
+            port,
+            "POST",
+            &path,
+            who,
+            &serde_json::json!({ "comment": "ok" }),
+        )
+    };
+    let (status, body) = approve(&alice, id);
+    assert_eq!(
+        status, 403,
+        "the consumer's owner approved her own change: {body}"
+    );
+
+    // Bob opens the same change in the portal: alice changed it, so she still may not approve.
+    let withdraw = format!("/api/v1/release-requests/{id}/withdraw");
+    assert_eq!(
+        portal_json(port, "POST", &withdraw, &admin, &Value::Null).0,
+        200
+    );
+    let requests = format!("/api{}", &requests[8..]);
+    let open = serde_json::json!({ "title": "turn payments off" });
+    let (status, opened) = portal_json(port, "POST", &requests, &bob, &open);
+    assert_eq!(status, 201, "{opened}");
+    let id = opened["id"].as_i64().unwrap();
+    let (status, body) = approve(&alice, id);
+    assert_eq!(
+        status, 403,
+        "the one who changed the key approved it: {body}"
+    );
+    let (status, body) = approve(&admin, id);
+    assert_eq!(status, 200, "someone else reviews: {body}");
+
+    // Carol's consumer of another app cannot publish it by naming its author.
+    let other = serde_json::json!({ "appId": "other", "name": "Other" });
+    assert_eq!(
+        portal_json(port, "POST", "/api/v1/apps", &carol, &other).0,
+        201
+    );
+    let evil = consumer_of(port, &carol, "evil", "other");
+    let publish = format!("/openapi/v1/release-requests/{id}/publish?operator=bob");
+    let (status, body) = portal_json(port, "POST", &publish, &evil, &Value::Null);
+    assert_eq!(
+        status, 403,
+        "a token without release permission published: {body}"
+    );
+    let (status, _) = call(
+        ports.config,
+        "GET",
+        "/PRO/configs/shop/default/application",
+        &[],
+        "",
+    )
+    .unwrap();
+    assert_eq!(status, 404, "nothing was published");
+    let (_, request) = portal_json(
+        port,
+        "GET",
+        &format!("/api/v1/release-requests/{id}"),
+        &alice,
+        &Value::Null,
+    );
+    assert_eq!(request["status"], "approved", "{request}");
+
+    // A caller with release permission of its own publishes it.
+    let (status, body) = portal_json(port, "POST", &publish, &ci, &Value::Null);
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = call(
+        ports.config,
+        "GET",
+        "/PRO/configs/shop/default/application",
+        &[],
+        "",
+    )
+    .unwrap();
+    assert_eq!(status, 200, "published");
+}

@@ -29,11 +29,21 @@ pub(crate) async fn layer(request: Request, next: Next) -> Response {
     ACTOR.scope(Arc::default(), next.run(request)).await
 }
 
-/// How a consumer is named in the audit log: its name and its owner.
+/// How a consumer is named in the audit log and as a request's author: its name and its owner.
 pub(crate) fn consumer(name: &str, owner: &str) -> String {
     if owner.is_empty() {
         format!("{name} (consumer)")
     } else {
         format!("{name} (consumer of {owner})")
     }
+}
+
+/// Whether `identity` (as [`consumer`] or a user's name spells it) is `user` or a consumer
+/// `user` owns: what `user` did, in person or through a token of theirs.
+pub(crate) fn acts_for(identity: &str, user: &str) -> bool {
+    identity == user
+        || identity
+            .strip_suffix(')')
+            .and_then(|rest| rest.rsplit_once(" (consumer of "))
+            .is_some_and(|(_, owner)| owner == user)
 }

@@ -89,8 +89,8 @@ macro_rules! open_ns {
     };
 }
 
-const REQUEST_REVIEWER: &str =
-    "release permission on the request's namespace, and not its author or a consumer's owner";
+const REQUEST_REVIEWER: &str = "release permission on the request's namespace; not its author, \
+    the owner of the consumer that opened it, or anyone who changed what it publishes";
 
 /// Every endpoint of `/api/v1` and `/openapi/v1` and what it needs: one row each, as
 /// `METHOD "route" => need,` with `need` a variant of [`Need`].
@@ -235,7 +235,7 @@ pub const PERMISSIONS: &[Permission] = table! {
     POST open_ns!("/release-requests") => ModifyOrRelease,
     GET "/openapi/v1/release-requests/{id}" => Own("to read the request's namespace"),
     POST "/openapi/v1/release-requests/{id}/publish"
-        => Own("its author, or release permission on its namespace"),
+        => Own("release permission on the request's namespace"),
 };
 
 /// What `method` on `route` needs, if the table has a row for it.

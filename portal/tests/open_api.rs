@@ -148,7 +148,7 @@ db_test!(async fn a_consumer_token_edits_and_publishes_within_its_grants(t) {
 
 db_test!(async fn ci_follows_the_review_workflow_and_its_rate_limit(t) {
     let s = Stack::start(&t).await;
-    let alice = s.user("alice").await;
+    s.user("alice").await;
     let bob = s.user("bob").await;
     s.app("shop", "alice").await;
     s.grant("shop", "bob", "release", json!({"namespace": "*"})).await;
@@ -168,6 +168,7 @@ db_test!(async fn ci_follows_the_review_workflow_and_its_rate_limit(t) {
     let opened = with_token(&s, Method::POST, &format!("{pro}/release-requests"), &token, &json!({"title": "k=1", "operator": "alice"})).await;
     assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
     let id = opened.json()["id"].as_i64().unwrap();
+    assert_eq!(opened.json()["createdBy"], "ci (consumer of admin)", "the consumer is the author, whoever it names");
 
     // Two requests per second: a burst is cut off.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -181,8 +182,8 @@ db_test!(async fn ci_follows_the_review_workflow_and_its_rate_limit(t) {
 
     let early = with_token(&s, Method::POST, &format!("/openapi/v1/release-requests/{id}/publish?operator=alice"), &token, &Value::Null).await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
-    let own = s.call(Method::POST, &format!("/api/v1/release-requests/{id}/approve"), Some(&alice), &Value::Null).await;
-    assert_eq!(own.status, StatusCode::FORBIDDEN, "alice is the author, through CI");
+    let own = s.call(Method::POST, &format!("/api/v1/release-requests/{id}/approve"), Some(&s.root), &Value::Null).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "the consumer's owner is the author, through CI");
     s.ok(Method::POST, &format!("/api/v1/release-requests/{id}/approve"), &bob, &Value::Null).await;
     let published = with_token(&s, Method::POST, &format!("/openapi/v1/release-requests/{id}/publish?operator=alice"), &token, &Value::Null).await;
     assert_eq!(published.status, StatusCode::OK, "{}", published.text);

@@ -197,6 +197,10 @@ pub mod items {
         /// The recorded changes, newest first; with `key`, only those that touched it.
         Commits = "items.commits" { ns: NsName, key: Option<String>, page: PageRequest } -> Page<Commit>
             => |state, op| items::commits(state, op.ns.ns(), op.key.as_deref(), op.page);
+        /// Who edited the namespace (or its gray branch `branch`) since release
+        /// `since_release_id` (0: ever), as the audit log names them.
+        Editors = "items.editors" { ns: NsName, branch: Option<String>, since_release_id: i64 } -> Vec<String>
+            => |state, op| items::editors(state, op.ns.ns(), op.branch.as_deref(), op.since_release_id);
         /// The namespace as text.
         Text = "text.get" { ns: NsName } -> NamespaceText
             => |state, op| text::get(state, op.ns.ns());

@@ -4,8 +4,8 @@
 use lyre_protocol::admin::{
     ChangeSet, Commit, CreateItem, Item, ItemState, ItemUpdate, Page, UpdateItem,
 };
-use lyre_store::config::commits;
 use lyre_store::config::items::{self, NewItem};
+use lyre_store::config::{audit, commits, releases};
 use lyre_store::entity::item;
 use lyre_store::page::PageRequest;
 use lyre_store::time::now_millis;
@@ -36,6 +36,31 @@ pub async fn list(state: &AdminState, ns: Ns<'_>) -> Result<Vec<Item>, AdminErro
         .filter(|i| !i.key.is_empty())
         .map(view::item)
         .collect())
+}
+
+/// Everyone who edited the namespace's items (or, with `branch`, its gray branch's overrides)
+/// since release `since_release_id` was made (0: ever), as the audit log names them. The
+/// changes a release would publish are made by these people; a review is refused to them.
+pub async fn editors(
+    state: &AdminState,
+    ns: Ns<'_>,
+    branch: Option<&str>,
+    since_release_id: i64,
+) -> Result<Vec<String>, AdminError> {
+    let main = ns.check(state)?;
+    let at = match branch {
+        Some(name) => super::branches::branch_at(&main, name)?,
+        None => main,
+    };
+    let since = if since_release_id == 0 {
+        0
+    } else {
+        releases::find(state.db(), &at.env, since_release_id)
+            .await?
+            .map_or(0, |r| r.created_at)
+    };
+    let app_id = at.app_id.to_string();
+    Ok(audit::editors(state.db(), &at.env, &app_id, &at.to_string(), since).await?)
 }
 
 /// The item `key`.

@@ -1257,7 +1257,7 @@ export interface paths {
         put?: never;
         /**
          * Approves a request (someone with the release permission other than its author).
-         * @description Needs: release permission on the request's namespace, and not its author or a consumer's owner.
+         * @description Needs: release permission on the request's namespace; not its author, the owner of the consumer that opened it, or anyone who changed what it publishes.
          */
         post: operations["approve"];
         delete?: never;
@@ -1319,7 +1319,7 @@ export interface paths {
         put?: never;
         /**
          * Rejects a request, saying why (someone with the release permission other than its author).
-         * @description Needs: release permission on the request's namespace, and not its author or a consumer's owner.
+         * @description Needs: release permission on the request's namespace; not its author, the owner of the consumer that opened it, or anyone who changed what it publishes.
          */
         post: operations["reject"];
         delete?: never;
@@ -1934,8 +1934,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Publishes an approved release request (its author or a reviewer).
-         * @description Needs: its author, or release permission on its namespace.
+         * Publishes an approved release request: the caller needs its own release permission on the
+         *     request's namespace, whoever opened it.
+         * @description Needs: release permission on the request's namespace.
          */
         post: operations["publish_request"];
         delete?: never;
@@ -2710,8 +2711,6 @@ export interface components {
             branchName?: string | null;
             /** @description Why, for the reviewers. */
             comment?: string;
-            /** @description The author: an existing user (a consumer's own name when absent). */
-            operator?: string | null;
             /** @description The release's title. */
             title: string;
         };
@@ -9905,10 +9904,7 @@ export interface operations {
     };
     publish_request: {
         parameters: {
-            query?: {
-                /** @description An existing user (a consumer's own name when absent). */
-                operator?: string;
-            };
+            query?: never;
             header?: never;
             path: {
                 /** @description The request */
@@ -9936,7 +9932,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Neither its author nor a reviewer */
+            /** @description No release permission */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -155,9 +155,20 @@ pub(crate) struct Caller {
     pub grants: Grants,
     /// The consumer's id; `None` for a user.
     pub consumer: Option<i64>,
+    /// The user who owns the consumer (created or adopted it); `None` for a user.
+    pub owner: Option<String>,
 }
 
 impl Caller {
+    /// Who the caller is, as release requests and the audit log name it: a user by name; a
+    /// consumer by its name and its owner's, whatever `operator` a request names.
+    pub(crate) fn identity(&self) -> String {
+        match &self.owner {
+            Some(owner) => crate::actor::consumer(&self.name, owner),
+            None => self.name.clone(),
+        }
+    }
+
     /// Who a change is recorded as. A user is always themselves; a consumer may name an
     /// existing user (Apollo's `dataChangeCreatedBy`, `releasedBy`, `operator`), else it is
     /// recorded under its own name.
@@ -222,6 +233,7 @@ impl FromRequestParts<PortalState> for Caller {
                 name: user.username,
                 grants: user.grants,
                 consumer: None,
+                owner: None,
             });
         }
         let consumer = lyre_store::consumers::by_token(state.db(), &token_hash(value))
@@ -237,14 +249,14 @@ impl FromRequestParts<PortalState> for Caller {
         let held =
             rbac::permissions_of(state.db(), rbac::SUBJECT_CONSUMER, &consumer.id.to_string())
                 .await?;
-        crate::actor::authenticated(|| {
-            crate::actor::consumer(&consumer.name, &consumer.owner_name)
-        });
-        Ok(Self {
+        let caller = Self {
             name: consumer.name,
             grants: Grants::new(&held),
             consumer: Some(consumer.id),
-        })
+            owner: Some(consumer.created_by),
+        };
+        crate::actor::authenticated(|| caller.identity());
+        Ok(caller)
     }
 }
 

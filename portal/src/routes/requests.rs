@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::scope::{Ns, NsAt, NsPath, require_view};
+use crate::actor::acts_for;
 use crate::auth::CurrentUser;
 use crate::rbac::{Action, Grants};
 use crate::{PortalError, PortalState};
@@ -494,10 +495,29 @@ async fn decide(
     check_len("comment", comment, 4096)?;
     let (r, at) = load(state, id).await?;
     user.grants.require(Action::Release, at.scope())?;
-    if r.created_by == user.username {
+    let me = &user.username;
+    if acts_for(&r.created_by, me) {
         return Err(PortalError::Forbidden(format!(
-            "`{}` opened release request #{id}: nobody reviews their own request",
-            user.username
+            "release request #{id} was opened by {}: nobody reviews their own request, nor one \
+             opened through a consumer they own",
+            r.created_by
+        )));
+    }
+    let editors = state
+        .admins()
+        .call(
+            &at.env,
+            call::items::Editors {
+                ns: at.name(),
+                branch: branch_of(&r).map(str::to_owned),
+                since_release_id: r.base_release_id,
+            },
+        )
+        .await?;
+    if let Some(editor) = editors.iter().find(|e| acts_for(e, me)) {
+        return Err(PortalError::Forbidden(format!(
+            "`{me}` changed what release request #{id} would publish (as {editor}): nobody \
+             reviews their own changes"
         )));
     }
     if r.status != reviews::OPEN {

@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, Set,
 };
 
 use crate::entity::audit::{self, Column, Entity};
@@ -90,3 +90,33 @@ pub async fn list(
     }
     page::fetch(db, select.order_by_desc(Column::Id), request).await
 }
+
+/// Everyone who edited the items of the namespace (or gray branch) `entity_id` of `app_id` in
+/// `env` at or after `since` (epoch ms), as the audit log names them: the identities the writes
+/// were authenticated as.
+pub async fn editors(
+    db: &impl ConnectionTrait,
+    env: &str,
+    app_id: &str,
+    entity_id: &str,
+    since: i64,
+) -> Result<Vec<String>, DbErr> {
+    Entity::find()
+        .select_only()
+        .column(Column::CreatedBy)
+        .distinct()
+        .filter(Column::Env.eq(env))
+        .filter(Column::AppId.eq(app_id))
+        .filter(Column::EntityType.eq(EDIT_ENTITY))
+        .filter(Column::EntityId.eq(entity_id))
+        .filter(Column::Operation.eq(EDIT_OPERATION))
+        .filter(Column::CreatedAt.gte(since))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The entity type of an audit row that records an edit of a namespace's items.
+pub const EDIT_ENTITY: &str = "namespace";
+/// The operation of such a row.
+pub const EDIT_OPERATION: &str = "edit";

@@ -17,6 +17,7 @@ use super::dto::{
 use super::items::OperatorParam;
 use super::require_read;
 use crate::auth::Caller;
+use crate::rbac::Action;
 use crate::routes::branches::merge_as;
 use crate::routes::queries::PageQuery;
 use crate::routes::releases::{check_review_bypass, publish_directly, rollback_as};
@@ -425,9 +426,6 @@ pub(crate) struct OpenReleaseRequest {
     /// Publish this gray branch instead of main.
     #[serde(default)]
     branch_name: Option<String>,
-    /// The author: an existing user (a consumer's own name when absent).
-    #[serde(default)]
-    operator: Option<String>,
 }
 
 /// Opens a release request for the namespace's unpublished changes (modify or release
@@ -450,12 +448,9 @@ pub(crate) async fn open_request(
     ns: Ns,
     Json(body): Json<OpenReleaseRequest>,
 ) -> Result<(StatusCode, Json<ReleaseRequest>), PortalError> {
-    let author = caller
-        .operator(ns.state(), body.operator.as_deref())
-        .await?;
     let opened = open_as(
         ns.state(),
-        &author,
+        &caller.identity(),
         &ns.at,
         OpenRequest {
             title: body.title,
@@ -489,15 +484,16 @@ pub(crate) async fn request(
     get_as(&state, &caller.grants, path.id).await.map(Json)
 }
 
-/// Publishes an approved release request (its author or a reviewer).
+/// Publishes an approved release request: the caller needs its own release permission on the
+/// request's namespace, whoever opened it.
 #[utoipa::path(
     post,
     path = "/openapi/v1/release-requests/{id}/publish",
     tag = "open api",
-    params(RequestPath, OperatorParam),
+    params(RequestPath),
     responses(
         (status = 200, description = "Published", body = OpenRelease),
-        (status = 403, description = "Neither its author nor a reviewer", body = ErrorBody),
+        (status = 403, description = "No release permission", body = ErrorBody),
         (status = 409, description = "Not approved, or stale", body = ErrorBody),
     )
 )]
@@ -505,9 +501,14 @@ pub(crate) async fn publish_request(
     State(state): State<PortalState>,
     caller: Caller,
     Path(path): Path<RequestPath>,
-    Query(query): Query<OperatorParam>,
 ) -> Result<Json<OpenRelease>, PortalError> {
-    let publisher = caller.operator(&state, query.operator.as_deref()).await?;
-    let release = publish_as(&state, &caller.grants, &publisher, path.id).await?;
+    let (_, at) = crate::routes::requests::load(&state, path.id).await?;
+    if !caller.grants.can(Action::Release, at.scope()) {
+        return Err(PortalError::Forbidden(format!(
+            "publishing release request #{} needs release permission on {at}",
+            path.id
+        )));
+    }
+    let release = publish_as(&state, &caller.grants, &caller.name, path.id).await?;
     Ok(Json(release.into()))
 }
