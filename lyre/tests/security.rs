@@ -534,3 +534,103 @@ fn reviews_follow_authenticated_identities_not_the_names_a_consumer_gives() {
     .unwrap();
     assert_eq!(status, 200, "published");
 }
+
+/// Holes 6 and 7 of the consumers, against the real binary: a token that outlived its owner's
+/// rights, and a token that read namespaces its grants do not cover.
+#[test]
+fn consumer_tokens_hold_no_more_than_their_grants_and_their_owner_rights() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = lyre(dir.path(), &ports);
+    command
+        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
+        .stderr(Stdio::null());
+    let _running = Running::start(command);
+    let port = ports.portal;
+    let admin = sign_in(port);
+    for user in ["alice", "bob"] {
+        let new = serde_json::json!({ "username": user, "password": PASSWORD });
+        assert_eq!(
+            portal_json(port, "POST", "/api/v1/users", &admin, &new).0,
+            201
+        );
+    }
+    let (alice, bob) = (
+        session_of(port, "alice", PASSWORD),
+        session_of(port, "bob", PASSWORD),
+    );
+    let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
+    assert_eq!(
+        portal_json(port, "POST", "/api/v1/apps", &alice, &shop).0,
+        201
+    );
+    let pro = "/openapi/v1/envs/PRO/apps/shop/clusters/default/namespaces/application";
+    let dev = "/openapi/v1/envs/DEV/apps/shop/clusters/default/namespaces/application";
+
+    // Hole 7: a token granted DEV's `application` reads nothing of PRO.
+    let grant = serde_json::json!({
+        "name": "dev-ci",
+        "grants": [{ "appId": "shop", "namespace": "application", "envs": ["DEV"], "permissions": ["modify"] }],
+    });
+    let (status, created) = portal_json(port, "POST", "/api/v1/consumers", &alice, &grant);
+    assert_eq!(status, 201, "{created}");
+    let dev_ci = format!("Authorization: {}", created["token"].as_str().unwrap());
+    assert_eq!(portal_json(port, "GET", dev, &dev_ci, &Value::Null).0, 200);
+    let (status, body) = portal_json(port, "GET", pro, &dev_ci, &Value::Null);
+    assert_eq!(status, 403, "a DEV token read PRO: {body}");
+    let (status, body) = portal_json(port, "GET", &format!("{pro}/items"), &dev_ci, &Value::Null);
+    assert_eq!(status, 403, "a DEV token read PRO's items: {body}");
+    let listed = "/openapi/v1/envs/PRO/apps/shop/clusters/default/namespaces";
+    let (status, body) = portal_json(port, "GET", listed, &dev_ci, &Value::Null);
+    assert_eq!(
+        (status, body),
+        (200, serde_json::json!([])),
+        "PRO's namespaces, with items"
+    );
+
+    // Hole 6: alice's token stops when she is no longer a master, and she cannot renew it.
+    let ci = consumer_of(port, &alice, "ci", "shop");
+    assert_eq!(portal_json(port, "GET", pro, &ci, &Value::Null).0, 200);
+    let role = serde_json::json!({ "user": "bob", "role": "master" });
+    let (status, body) = portal_json(port, "POST", "/api/v1/apps/shop/roles", &alice, &role);
+    assert!(status < 300, "{body}");
+    let demote = "/api/v1/apps/shop/roles?user=alice&role=master";
+    let (status, body) = portal_json(port, "DELETE", demote, &bob, &Value::Null);
+    assert!(status < 300, "{body}");
+    let (status, body) = portal_json(port, "GET", pro, &ci, &Value::Null);
+    assert_eq!(status, 403, "a demoted master's token still worked: {body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("no longer a master of app `shop`"),
+        "{body}"
+    );
+    let (_, listed) = portal_json(port, "GET", "/api/v1/consumers", &alice, &Value::Null);
+    let id = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ci")
+        .map(|c| c["id"].as_i64().unwrap())
+        .unwrap();
+    let rotate = format!("/api/v1/consumers/{id}/token");
+    let (status, body) = portal_json(port, "POST", &rotate, &alice, &Value::Null);
+    assert_eq!(status, 403, "a demoted master renewed the token: {body}");
+
+    // Another master adopts it; it works again, until its new owner is disabled.
+    let (_, listed) = portal_json(port, "GET", "/api/v1/consumers", &bob, &Value::Null);
+    assert!(
+        listed.to_string().contains("\"lapsed\""),
+        "bob sees it to adopt: {listed}"
+    );
+    let adopt = format!("/api/v1/consumers/{id}/adopt");
+    let (status, body) = portal_json(port, "POST", &adopt, &bob, &Value::Null);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(portal_json(port, "GET", pro, &ci, &Value::Null).0, 200);
+    let disable = serde_json::json!({ "enabled": false });
+    let (status, body) = portal_json(port, "PUT", "/api/v1/users/bob", &admin, &disable);
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = portal_json(port, "GET", pro, &ci, &Value::Null);
+    assert_eq!(status, 403, "a disabled owner's token still worked: {body}");
+}

@@ -43,8 +43,8 @@ pub enum Need {
     /// To see the namespace in the path: its app's members, or anyone where the environment
     /// shows namespaces to everyone or the namespace is public.
     View,
-    /// On the Open API, to read the namespace in the path: a consumer needs a grant on its
-    /// app; a user, to see it.
+    /// On the Open API, to read the namespace in the path: a consumer needs a grant covering
+    /// it (its app, namespace and environment); a user, to see it.
     Read,
     /// On the Open API, to read the app in the path: a consumer needs a grant on it.
     ReadApp,
@@ -137,7 +137,10 @@ pub const PERMISSIONS: &[Permission] = table! {
     GET "/api/v1/consumers" => SignedIn,
     POST "/api/v1/consumers" => Own("a master of every app the grants name"),
     DELETE "/api/v1/consumers/{id}" => Own("its creator, or the super admin"),
-    POST "/api/v1/consumers/{id}/token" => Own("its creator, or the super admin"),
+    POST "/api/v1/consumers/{id}/token"
+        => Own("its owner, still a master of every app it is granted on, or the super admin"),
+    POST "/api/v1/consumers/{id}/adopt"
+        => Own("a master of every app it is granted on, once its owner lost those rights"),
     // Access keys.
     GET "/api/v1/envs/{env}/apps/{appId}/accesskeys" => Master,
     POST "/api/v1/envs/{env}/apps/{appId}/accesskeys" => Master,
@@ -269,7 +272,7 @@ impl Need {
             Need::Release => "No release permission",
             Need::ModifyOrRelease => "Neither modify nor release permission",
             Need::View => "Private to the app's members here",
-            Need::Read => "No grant on the app, or private to the app's members here",
+            Need::Read => "No grant covering the namespace, or private to the app's members here",
             Need::ReadApp => "No grant on the app",
         })
     }

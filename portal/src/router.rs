@@ -153,6 +153,7 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(consumers::create, consumers::list))
         .routes(routes!(consumers::rotate))
         .routes(routes!(consumers::delete))
+        .routes(routes!(consumers::adopt))
         .routes(routes!(open::envs))
         .routes(routes!(open::env_clusters))
         .routes(routes!(open::apps, open::create_app))

@@ -370,6 +370,13 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
             ADMIN,
         ),
         case(
+            M::POST,
+            "/api/v1/consumers/{id}/adopt",
+            &format!("/api/v1/consumers/{}/adopt", fx.orphan),
+            Value::Null,
+            MASTER,
+        ),
+        case(
             M::DELETE,
             "/api/v1/consumers/{id}",
             &format!("/api/v1/consumers/{}", fx.doomed_consumer),
@@ -569,6 +576,7 @@ struct Fixture {
     requests: std::collections::HashMap<&'static str, i64>,
     consumer: i64,
     doomed_consumer: i64,
+    orphan: i64,
     open_gray_branch: String,
     open_doomed_branch: String,
     open_rollback_release: i64,
@@ -835,6 +843,17 @@ async fn fixture(s: &Stack) -> Fixture {
 
     let consumer = s.ok(M::POST, "/api/v1/consumers", &root, &json!({"name": "keep", "grants": [{"appId": "shop", "namespace": "*", "permissions": ["modify"]}]})).await["id"].as_i64().unwrap();
     let doomed_consumer = s.ok(M::POST, "/api/v1/consumers", &root, &json!({"name": "doomed", "grants": [{"appId": "shop", "namespace": "*", "permissions": ["modify"]}]})).await["id"].as_i64().unwrap();
+    // A consumer whose owner left: a master of `shop` may adopt it.
+    let leaver = s.user("leaver").await;
+    s.grant("shop", "leaver", "master", json!({})).await;
+    let orphan = s.ok(M::POST, "/api/v1/consumers", &leaver, &json!({"name": "orphan", "grants": [{"appId": "shop", "namespace": "*", "permissions": ["modify"]}]})).await["id"].as_i64().unwrap();
+    s.ok(
+        M::PUT,
+        "/api/v1/users/leaver",
+        &root,
+        &json!({"enabled": false}),
+    )
+    .await;
     Fixture {
         gray_branch,
         doomed_branch,
@@ -844,6 +863,7 @@ async fn fixture(s: &Stack) -> Fixture {
         requests,
         consumer,
         doomed_consumer,
+        orphan,
         open_gray_branch,
         open_doomed_branch,
         open_rollback_release: rollback[1],

@@ -164,3 +164,23 @@ pub async fn find_by_name(
         .one(db)
         .await
 }
+
+/// Makes `owner` the owner of consumer `id`, if `from` still owns it: whether it did.
+pub async fn adopt(
+    db: &impl ConnectionTrait,
+    id: i64,
+    from: &str,
+    owner: &str,
+) -> Result<bool, DbErr> {
+    let done = consumer::Entity::update_many()
+        .col_expr(consumer::Column::CreatedBy, Expr::value(owner))
+        .col_expr(consumer::Column::OwnerName, Expr::value(owner))
+        .col_expr(consumer::Column::UpdatedBy, Expr::value(owner))
+        .col_expr(consumer::Column::UpdatedAt, Expr::value(now_millis()))
+        .filter(consumer::Column::Id.eq(id))
+        .filter(consumer::Column::CreatedBy.eq(from))
+        .filter(consumer::Column::DeletedAt.eq(0))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}

@@ -325,7 +325,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Consumers: all of them for the super admin, else those you created.
+         * Consumers: all of them for the super admin, else those you own and those you may adopt.
          * @description Needs: a signed-in caller.
          */
         get: operations["list"];
@@ -362,6 +362,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/consumers/{id}/adopt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adopts a consumer whose owner lost their rights: a master of every app it is granted on
+         *     becomes its owner, and its token works again.
+         * @description Needs: a master of every app it is granted on, once its owner lost those rights.
+         */
+        post: operations["adopt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/consumers/{id}/token": {
         parameters: {
             query?: never;
@@ -372,8 +393,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Gives a consumer a new token, shown this once; the old one stops working.
-         * @description Needs: its creator, or the super admin.
+         * Gives a consumer a new token, shown this once; the old one stops working. Its owner must
+         *     still be a master of every app it is granted on (or the super admin).
+         * @description Needs: its owner, still a master of every app it is granted on, or the super admin.
          */
         post: operations["rotate"];
         delete?: never;
@@ -2145,9 +2167,12 @@ export interface components {
         ConsumerView: {
             /** @description What it is for. */
             comment: string;
-            /** @description When. */
+            /** @description When it was created. */
             createdAt: string;
-            /** @description Who created it. */
+            /**
+             * @description Its owner: who created or adopted it. It works while they are an enabled master of
+             *     every app it is granted on.
+             */
             createdBy: string;
             /** @description What it may do. */
             grants: components["schemas"]["ConsumerGrant"][];
@@ -2156,6 +2181,11 @@ export interface components {
              * @description Its id.
              */
             id: number;
+            /**
+             * @description Why it stopped working, when its owner lost those rights: a master of its apps may
+             *     adopt it (`POST /api/v1/consumers/{id}/adopt`).
+             */
+            lapsed?: string | null;
             /** @description Its name. */
             name: string;
             /**
@@ -4568,6 +4598,65 @@ export interface operations {
             };
         };
     };
+    adopt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The consumer */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Adopted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumerView"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a master of every app it is granted on */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such consumer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description It works: its owner still has the rights */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     rotate: {
         parameters: {
             query?: never;
@@ -4598,7 +4687,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Neither the super admin nor its creator */
+            /** @description Neither the super admin nor its owner, or no longer a master of its apps */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8730,7 +8819,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No grant on the app, or private to the app's members here */
+            /** @description No grant covering the namespace, or private to the app's members here */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8786,7 +8875,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No grant on the app, or private to the app's members here */
+            /** @description No grant covering the namespace, or private to the app's members here */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9089,7 +9178,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No grant on the app, or private to the app's members here */
+            /** @description No grant covering the namespace, or private to the app's members here */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9215,7 +9304,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No grant on the app, or private to the app's members here */
+            /** @description No grant covering the namespace, or private to the app's members here */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9342,7 +9431,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No grant on the app, or private to the app's members here */
+            /** @description No grant covering the namespace, or private to the app's members here */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9522,7 +9611,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No grant on the app, or private to the app's members here */
+            /** @description No grant covering the namespace, or private to the app's members here */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9712,7 +9801,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No grant on the app, or private to the app's members here */
+            /** @description No grant covering the namespace, or private to the app's members here */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9768,7 +9857,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No grant on the app, or private to the app's members here */
+            /** @description No grant covering the namespace, or private to the app's members here */
             403: {
                 headers: {
                     [name: string]: unknown;

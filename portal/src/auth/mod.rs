@@ -249,6 +249,13 @@ impl FromRequestParts<PortalState> for Caller {
         let held =
             rbac::permissions_of(state.db(), rbac::SUBJECT_CONSUMER, &consumer.id.to_string())
                 .await?;
+        if let Some(reason) = crate::routes::consumers::lapse(state.db(), &consumer, &held).await? {
+            return Err(PortalError::Forbidden(format!(
+                "consumer `{}` no longer works: {reason}; a master of its apps may adopt it \
+                 (POST /api/v1/consumers/{}/adopt)",
+                consumer.name, consumer.id
+            )));
+        }
         let caller = Self {
             name: consumer.name,
             grants: Grants::new(&held),

@@ -12,12 +12,12 @@ use lyre_store::config::audit;
 use lyre_store::consumers::{self, NewConsumer};
 use lyre_store::entity::consumer;
 use lyre_store::rbac::{self, SUBJECT_CONSUMER};
-use lyre_store::{is_unique_violation, write};
+use lyre_store::{accounts, is_unique_violation, write};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{CurrentUser, password, token_hash};
-use crate::rbac::{Action, Grant};
+use crate::rbac::{Action, Grant, Grants};
 use crate::{PortalError, PortalState};
 
 /// What a consumer may do in one app.
@@ -70,15 +70,42 @@ pub(crate) struct ConsumerView {
     /// The token: only in the answer that made it. Send it as `Authorization: <token>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// Who created it.
+    /// Its owner: who created or adopted it. It works while they are an enabled master of
+    /// every app it is granted on.
     pub created_by: String,
-    /// When.
+    /// When it was created.
     pub created_at: String,
+    /// Why it stopped working, when its owner lost those rights: a master of its apps may
+    /// adopt it (`POST /api/v1/consumers/{id}/adopt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lapsed: Option<String>,
 }
 
-/// Which grants a stored consumer holds.
-async fn grants_of(state: &PortalState, id: i64) -> Result<Vec<ConsumerGrant>, PortalError> {
-    let held = rbac::permissions_of(state.db(), SUBJECT_CONSUMER, &id.to_string()).await?;
+/// Why consumer `c`, holding `held`, no longer works, if it does not: its owner is disabled or
+/// gone, or is no longer a master of an app it is granted on.
+pub(crate) async fn lapse(
+    db: &impl lyre_store::sea_orm::ConnectionTrait,
+    c: &consumer::Model,
+    held: &[rbac::Held],
+) -> Result<Option<String>, PortalError> {
+    let owner = &c.created_by;
+    if !accounts::find_user(db, owner)
+        .await?
+        .is_some_and(|u| u.is_enabled)
+    {
+        return Ok(Some(format!("its owner `{owner}` is disabled or gone")));
+    }
+    let rights = Grants::new(&rbac::permissions_of(db, accounts::SUBJECT_USER, owner).await?);
+    let lost = Grants::new(held)
+        .apps()
+        .into_iter()
+        .find(|app| !rights.is_master(app))
+        .map(|app| format!("its owner `{owner}` is no longer a master of app `{app}`"));
+    Ok(lost)
+}
+
+/// The grants a stored consumer holds, as its `held` permissions.
+fn grants_of(held: &[rbac::Held]) -> Vec<ConsumerGrant> {
     let mut out: Vec<ConsumerGrant> = Vec::new();
     for h in held {
         let Some(Grant::Namespace {
@@ -106,7 +133,7 @@ async fn grants_of(state: &PortalState, id: i64) -> Result<Vec<ConsumerGrant>, P
             }),
         }
     }
-    Ok(out)
+    out
 }
 
 async fn view(
@@ -114,8 +141,10 @@ async fn view(
     c: consumer::Model,
     token: Option<String>,
 ) -> Result<ConsumerView, PortalError> {
+    let held = rbac::permissions_of(state.db(), SUBJECT_CONSUMER, &c.id.to_string()).await?;
     Ok(ConsumerView {
-        grants: grants_of(state, c.id).await?,
+        lapsed: lapse(state.db(), &c, &held).await?,
+        grants: grants_of(&held),
         token_hint: consumers::token_hint(state.db(), c.id)
             .await?
             .unwrap_or_default(),
@@ -332,7 +361,7 @@ async fn record(
     Ok(())
 }
 
-/// Consumers: all of them for the super admin, else those you created.
+/// Consumers: all of them for the super admin, else those you own and those you may adopt.
 #[utoipa::path(
     get,
     path = "/api/v1/consumers",
@@ -347,8 +376,10 @@ pub(crate) async fn list(
 ) -> Result<Json<Vec<ConsumerView>>, PortalError> {
     let mut out = Vec::new();
     for c in consumers::list(state.db()).await? {
-        if user.is_super_admin() || c.created_by == user.username {
-            out.push(view(&state, c, None).await?);
+        let mine = user.is_super_admin() || c.created_by == user.username;
+        let shown = view(&state, c, None).await?;
+        if mine || adoptable_by(&user, &shown) {
+            out.push(shown);
         }
     }
     Ok(Json(out))
@@ -378,7 +409,8 @@ async fn own(
     }
 }
 
-/// Gives a consumer a new token, shown this once; the old one stops working.
+/// Gives a consumer a new token, shown this once; the old one stops working. Its owner must
+/// still be a master of every app it is granted on (or the super admin).
 #[utoipa::path(
     post,
     path = "/api/v1/consumers/{id}/token",
@@ -386,7 +418,7 @@ async fn own(
     params(("id" = i64, Path, description = "The consumer")),
     responses(
         (status = 200, description = "The consumer with its new token", body = ConsumerView),
-        (status = 403, description = "Neither the super admin nor its creator", body = ErrorBody),
+        (status = 403, description = "Neither the super admin nor its owner, or no longer a master of its apps", body = ErrorBody),
         (status = 404, description = "No such consumer", body = ErrorBody),
     )
 )]
@@ -396,6 +428,10 @@ pub(crate) async fn rotate(
     Path(path): Path<ConsumerPath>,
 ) -> Result<Json<ConsumerView>, PortalError> {
     let c = own(&state, &user, path.id).await?;
+    let held = rbac::permissions_of(state.db(), SUBJECT_CONSUMER, &c.id.to_string()).await?;
+    for app in Grants::new(&held).apps() {
+        user.grants.require_master(app)?;
+    }
     let (token, hash, hint) = new_token();
     let txn = write::begin(state.db()).await?;
     consumers::set_token(&txn, c.id, &hash, &hint, &user.username).await?;
@@ -428,4 +464,57 @@ pub(crate) async fn delete(
     record(&txn, &c, "delete", &user.username).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether `user` may adopt the consumer `c`: it stopped working, and they are a master of
+/// every app it is granted on.
+fn adoptable_by(user: &CurrentUser, c: &ConsumerView) -> bool {
+    c.lapsed.is_some() && c.grants.iter().all(|g| user.grants.is_master(&g.app_id))
+}
+
+/// Adopts a consumer whose owner lost their rights: a master of every app it is granted on
+/// becomes its owner, and its token works again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/consumers/{id}/adopt",
+    tag = "consumers",
+    params(("id" = i64, Path, description = "The consumer")),
+    responses(
+        (status = 200, description = "Adopted", body = ConsumerView),
+        (status = 403, description = "Not a master of every app it is granted on", body = ErrorBody),
+        (status = 404, description = "No such consumer", body = ErrorBody),
+        (status = 409, description = "It works: its owner still has the rights", body = ErrorBody),
+    )
+)]
+pub(crate) async fn adopt(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+    Path(path): Path<ConsumerPath>,
+) -> Result<Json<ConsumerView>, PortalError> {
+    let c = consumers::find(state.db(), path.id)
+        .await?
+        .ok_or_else(|| PortalError::NotFound(format!("no consumer {}", path.id)))?;
+    let shown = view(&state, c.clone(), None).await?;
+    for g in &shown.grants {
+        user.grants.require_master(&g.app_id)?;
+    }
+    if shown.lapsed.is_none() {
+        return Err(PortalError::Conflict(format!(
+            "consumer `{}` works: its owner `{}` still masters its apps",
+            c.name, c.created_by
+        )));
+    }
+    let txn = write::begin(state.db()).await?;
+    if !consumers::adopt(&txn, c.id, &c.created_by, &user.username).await? {
+        return Err(PortalError::Conflict(format!(
+            "consumer `{}` changed meanwhile; reload it",
+            c.name
+        )));
+    }
+    record(&txn, &c, "adopt", &user.username).await?;
+    txn.commit().await?;
+    let adopted = consumers::find(state.db(), c.id)
+        .await?
+        .ok_or_else(|| PortalError::NotFound(format!("no consumer {}", c.id)))?;
+    Ok(Json(view(&state, adopted, None).await?))
 }

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { api, type App, type ConsumerGrant, type ConsumerView, type Page } from "../../api/client";
+import { api, messageOf, type App, type ConsumerGrant, type ConsumerView, type Page } from "../../api/client";
 import { EmptyState, ErrorNote, Field, Loading, PageHeader, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
 import { Link, path } from "../../lib/router";
@@ -23,6 +23,15 @@ export function ConsumersPage() {
   const [rotating, setRotating] = useState<ConsumerView>();
   const [deleting, setDeleting] = useState<ConsumerView>();
   const list = consumers.data ?? [];
+  const adopt = async (c: ConsumerView) => {
+    try {
+      await api.post<ConsumerView>(`/api/v1/consumers/${c.id}/adopt`);
+      toast.success(`You own ${c.name} now; its token works again.`);
+      await consumers.reload();
+    } catch (e) {
+      toast.error(messageOf(e));
+    }
+  };
 
   return (
     <section className="ops-page">
@@ -37,7 +46,7 @@ export function ConsumersPage() {
         }
       >
         A CI token lets a pipeline read and change configuration through the Open API (<code>/openapi/v1</code>), within the apps,
-        namespaces and environments it is granted. {me.superAdmin ? "You see every token." : "You see the tokens you created."}
+        namespaces and environments it is granted. {me.superAdmin ? "You see every token." : "You see the tokens you own, and those you may adopt."}
       </PageHeader>
 
       {fresh && <TokenPanel fresh={fresh} onDone={() => setFresh(undefined)} />}
@@ -67,14 +76,27 @@ export function ConsumersPage() {
                   {c.comment && <p className="muted small">{c.comment}</p>}
                 </div>
                 <div className="toolbar">
-                  <button type="button" className="button button-small" onClick={() => setRotating(c)}>
-                    Rotate token
-                  </button>
-                  <button type="button" className="button button-small button-danger" onClick={() => setDeleting(c)}>
-                    Delete
-                  </button>
+                  {c.lapsed && c.createdBy !== me.username ? (
+                    <button type="button" className="button button-small button-primary" onClick={() => void adopt(c)}>
+                      Adopt
+                    </button>
+                  ) : (
+                    <>
+                      <button type="button" className="button button-small" onClick={() => setRotating(c)}>
+                        Rotate token
+                      </button>
+                      <button type="button" className="button button-small button-danger" onClick={() => setDeleting(c)}>
+                        Delete
+                      </button>
+                    </>
+                  )}
                 </div>
               </div>
+              {c.lapsed && (
+                <p className="notice" role="status">
+                  This token no longer works: {c.lapsed}. A master of its apps may adopt it to make it work again.
+                </p>
+              )}
               <dl className="consumer-facts">
                 <div>
                   <dt>Token</dt>
@@ -85,7 +107,7 @@ export function ConsumersPage() {
                   <dd>{c.rateLimit} requests/s</dd>
                 </div>
                 <div>
-                  <dt>Created</dt>
+                  <dt>Owner</dt>
                   <dd>
                     {c.createdBy}, <When at={c.createdAt} />
                   </dd>

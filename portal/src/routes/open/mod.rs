@@ -24,19 +24,29 @@ use self::dto::{OpenApp, OpenAppNamespace, OpenCluster, OpenEnvClusters, OpenLoc
 use super::apps::{everywhere, first_env, grant_founder};
 use super::scope::{AppPath, ClusterPath, Env, EnvAppPath, Ns, NsAt, NsPath, require_view};
 use crate::auth::Caller;
+use crate::rbac::Action;
 use crate::{PortalError, PortalState};
 
-/// Whether `caller` may read `app`'s namespace at `at`: a consumer needs a grant on the app; a
-/// user may read what they may see in the portal.
+/// Whether `caller` may read the namespace at `at`: a consumer needs a grant (modify or
+/// release) that covers it, in its environment; a user may read what they may see in the
+/// portal.
 pub(crate) async fn require_read(
     state: &PortalState,
     caller: &Caller,
     at: &NsAt,
 ) -> Result<(), PortalError> {
-    if caller.consumer.is_some() {
-        require_app(caller, &at.app)
+    if caller.consumer.is_none() {
+        return require_view(state, &caller.grants, at).await;
+    }
+    let covered = [Action::Modify, Action::Release]
+        .into_iter()
+        .any(|action| caller.grants.can(action, at.scope()));
+    if covered {
+        Ok(())
     } else {
-        require_view(state, &caller.grants, at).await
+        Err(PortalError::Forbidden(format!(
+            "the token has no grant on {at}"
+        )))
     }
 }
 
