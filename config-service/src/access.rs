@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 use axum::http::HeaderMap;
-use lyre_protocol::access_key::signature;
-use lyre_store::entity::access_key;
+use lyre_protocol::access_key;
+use lyre_store::entity::access_key as key_entity;
 
 /// How far a request's `Timestamp` may be from the server's clock.
 const MAX_SKEW_MS: i64 = 60_000;
@@ -32,7 +32,7 @@ pub(crate) struct AccessKeys(RwLock<HashMap<(String, String), Vec<Key>>>);
 
 impl AccessKeys {
     /// Replaces the keys with the enabled ones in `rows`.
-    pub(crate) fn replace(&self, rows: Vec<access_key::Model>) {
+    pub(crate) fn replace(&self, rows: Vec<key_entity::Model>) {
         let mut keys: HashMap<(String, String), Vec<Key>> = HashMap::new();
         for row in rows.into_iter().filter(|r| r.is_enabled) {
             keys.entry((row.env, row.app_id)).or_default().push(Key {
@@ -109,7 +109,7 @@ fn verify(
     }
     if keys
         .iter()
-        .any(|k| signature(&k.secret, timestamp, path_with_query) == given)
+        .any(|k| access_key::verify(&k.secret, timestamp, path_with_query, given))
     {
         Ok(())
     } else {
@@ -120,6 +120,7 @@ fn verify(
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;
+    use lyre_protocol::access_key::signature;
 
     use super::*;
 
@@ -148,8 +149,8 @@ mod tests {
         h
     }
 
-    fn key_row(app: &str, secret: &str, mode: i32) -> access_key::Model {
-        access_key::Model {
+    fn key_row(app: &str, secret: &str, mode: i32) -> key_entity::Model {
+        key_entity::Model {
             id: 0,
             env: "DEV".into(),
             app_id: app.into(),

@@ -634,3 +634,62 @@ fn consumer_tokens_hold_no_more_than_their_grants_and_their_owner_rights() {
     let (status, body) = portal_json(port, "GET", pro, &ci, &Value::Null);
     assert_eq!(status, 403, "a disabled owner's token still worked: {body}");
 }
+
+/// Hole 9: a name of dots only (`.`, `..`) is a path segment that clients and proxies resolve to
+/// another path; no app, cluster, namespace, user or consumer may be called so, and a refusal
+/// changes nothing.
+#[test]
+fn names_of_dots_only_are_refused_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = lyre(dir.path(), &ports);
+    command
+        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
+        .stderr(Stdio::null());
+    let _running = Running::start(command);
+    let port = ports.portal;
+    let admin = sign_in(port);
+    let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
+    assert_eq!(
+        portal_json(port, "POST", "/api/v1/apps", &admin, &shop).0,
+        201
+    );
+    let before = dump(dir.path());
+    for dots in [".", ".."] {
+        let attempts = [
+            (
+                "/api/v1/apps",
+                serde_json::json!({ "appId": dots, "name": "dots" }),
+            ),
+            (
+                "/api/v1/apps/shop/appnamespaces",
+                serde_json::json!({ "name": dots }),
+            ),
+            (
+                "/api/v1/envs/DEV/apps/shop/clusters",
+                serde_json::json!({ "name": dots }),
+            ),
+            (
+                "/api/v1/users",
+                serde_json::json!({ "username": dots, "password": PASSWORD }),
+            ),
+            (
+                "/api/v1/consumers",
+                serde_json::json!({ "name": dots, "grants": [
+                    { "appId": "shop", "namespace": "*", "permissions": ["modify"] }
+                ] }),
+            ),
+            (
+                "/api/v1/consumers",
+                serde_json::json!({ "name": "ci", "grants": [
+                    { "appId": "shop", "namespace": dots, "permissions": ["modify"] }
+                ] }),
+            ),
+        ];
+        for (path, body) in attempts {
+            let (status, answer) = portal_json(port, "POST", path, &admin, &body);
+            assert_eq!(status, 400, "POST {path} {body}: {answer}");
+        }
+    }
+    assert_same_rows(&before, &dump(dir.path()), "a refused name");
+}

@@ -57,6 +57,9 @@ pub enum NameRule {
     InvalidCharacter,
     /// A namespace name ends with `.properties`, which clients strip before asking for it.
     PropertiesSuffix,
+    /// The value is only dots (`.`, `..`): as a path segment, clients and proxies resolve it
+    /// to another path.
+    DotsOnly,
 }
 
 impl NameRule {
@@ -67,6 +70,7 @@ impl NameRule {
             Self::TooLong => "at most 128 characters",
             Self::InvalidCharacter => "use only letters, digits, `_`, `-` and `.`",
             Self::PropertiesSuffix => "must not end with `.properties`, which clients strip",
+            Self::DotsOnly => "must not be only dots, which URLs resolve to another path",
         }
     }
 }
@@ -131,6 +135,8 @@ fn check(kind: NameKind, s: &str) -> Result<(), NameError> {
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
     {
         Some(NameRule::InvalidCharacter)
+    } else if s.bytes().all(|b| b == b'.') {
+        Some(NameRule::DotsOnly)
     } else if s.len() > MAX_NAME_LEN {
         // Only ASCII is left here, so bytes are characters.
         Some(NameRule::TooLong)
@@ -326,6 +332,13 @@ mod tests {
             err.to_string(),
             "invalid cluster name ``: must not be empty"
         );
+
+        for dots in [".", "..", "..."] {
+            let err = AppId::parse(dots).unwrap_err();
+            assert_eq!(err.rule(), NameRule::DotsOnly, "{dots}");
+            assert!(ClusterName::parse(dots).is_err() && NamespaceName::parse(dots).is_err());
+        }
+        assert!(AppId::parse("a..b").is_ok() && NamespaceName::parse(".hidden").is_ok());
 
         let err = NamespaceName::parse("application.PROPERTIES").unwrap_err();
         assert_eq!(err.kind(), NameKind::Namespace);

@@ -82,16 +82,57 @@ pub(crate) async fn create(
         )));
     }
     body.operator.clone_from(&user.username);
-    let app = everywhere(
-        &state,
-        StatusCode::CONFLICT,
-        call::apps::Create { new: body },
-    )
-    .await?;
+    let app = create_everywhere(&state, body).await?;
     for subject in [owner.as_str(), user.username.as_str()] {
         grant_founder(&state, &app.app_id, subject, &user.username).await?;
     }
     Ok((StatusCode::CREATED, Json(app)))
+}
+
+/// Creates app `new` through every distinct set of admin services. An app of that id anywhere
+/// already (another deployment's, possibly someone else's) refuses the creation, and so does one
+/// made elsewhere meanwhile: its creator must not become the master of another's app.
+pub(crate) async fn create_everywhere(
+    state: &PortalState,
+    new: CreateApp,
+) -> Result<App, PortalError> {
+    let app_id = new.app_id.clone();
+    let envs = distinct_envs(state).await?;
+    let find = |env: String| {
+        let get = call::apps::Get {
+            app_id: app_id.clone(),
+        };
+        async move {
+            match state.admins().call(&env, get).await {
+                Ok(app) => Ok(Some(app)),
+                Err(PortalError::Admin { status, .. }) if status == StatusCode::NOT_FOUND => {
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+            }
+        }
+    };
+    for env in &envs {
+        if let Some(taken) = find(env.clone()).await? {
+            return Err(PortalError::Conflict(format!(
+                "app id `{app_id}` is taken in {env} (owner `{}`)",
+                taken.owner_name
+            )));
+        }
+    }
+    let created = everywhere(state, StatusCode::CONFLICT, call::apps::Create { new }).await?;
+    for env in envs.iter().skip(1) {
+        let same = find(env.clone()).await?.is_some_and(|there| {
+            there.stamps.created_by == created.stamps.created_by
+                && there.owner_name == created.owner_name
+        });
+        if !same {
+            return Err(PortalError::Conflict(format!(
+                "app id `{app_id}` was taken in {env} meanwhile, by someone else"
+            )));
+        }
+    }
+    Ok(created)
 }
 
 /// Makes an app-wide change through every distinct set of admin services (one call when the

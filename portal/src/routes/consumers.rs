@@ -176,6 +176,7 @@ fn expand(state: &PortalState, grants: &[ConsumerGrant]) -> Result<Vec<Grant>, P
                 && s.len() <= 128
                 && s.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                && !s.bytes().all(|b| b == b'.')
         };
         if !name_ok(&g.app_id) {
             return Err(PortalError::InvalidRequest(format!(
@@ -250,9 +251,9 @@ pub(crate) async fn create(
     Json(body): Json<CreateConsumer>,
 ) -> Result<(StatusCode, Json<ConsumerView>), PortalError> {
     let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 128 {
+    if name.is_empty() || name.chars().count() > 128 || name.chars().all(|c| c == '.') {
         return Err(PortalError::InvalidRequest(
-            "`name` must have 1 to 128 characters".into(),
+            "`name` must have 1 to 128 characters, not only dots".into(),
         ));
     }
     if body.comment.chars().count() > 1024 {

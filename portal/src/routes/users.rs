@@ -108,12 +108,14 @@ fn check_username(name: &str) -> Result<(), PortalError> {
         && name.len() <= 64
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'@'));
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'@'))
+        && !name.bytes().all(|b| b == b'.');
     if ok {
         Ok(())
     } else {
         Err(PortalError::InvalidRequest(format!(
-            "`username`: `{name}` must be 1 to 64 letters, digits, `_`, `-`, `.` or `@`"
+            "`username`: `{name}` must be 1 to 64 letters, digits, `_`, `-`, `.` or `@`, not \
+             only dots"
         )))
     }
 }

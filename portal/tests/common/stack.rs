@@ -41,33 +41,62 @@ pub async fn serve(router: axum::Router) -> String {
     format!("http://{addr}")
 }
 
+/// An admin service for `envs` on `db`, registered there and found through a meta server on
+/// the same database: its admin URL and the meta server's.
+async fn deploy(db: &lyre_store::sea_orm::DatabaseConnection, envs: &[&str]) -> (String, String) {
+    let envs: Vec<String> = envs.iter().map(|e| (*e).to_owned()).collect();
+    let credential = ServiceCredential::tokens(&[ADMIN_TOKEN]).unwrap();
+    let admin = lyre_admin_service::listening_router(
+        AdminState::new(db.clone(), AdminSettings::new(envs.clone())),
+        credential.clone(),
+    );
+    let admin_url = serve(admin).await;
+    registry::heartbeat(
+        db,
+        &Registration {
+            service_name: ADMIN_SERVICE.into(),
+            instance_id: "admin-1".into(),
+            envs: envs.clone(),
+            homepage_url: format!("{admin_url}/"),
+        },
+    )
+    .await
+    .unwrap();
+    let meta = lyre_meta_server::router(
+        MetaState::new(db.clone(), Duration::from_secs(600)).with_admin_callers(credential),
+    );
+    let meta_url = serve(route_envs(meta, envs)).await;
+    (admin_url, meta_url)
+}
+
 impl Stack {
     pub async fn start(t: &TestDb) -> Self {
-        let envs: Vec<String> = ENVS.iter().map(|e| (*e).to_owned()).collect();
-        let credential = ServiceCredential::tokens(&[ADMIN_TOKEN]).unwrap();
-        let admin = lyre_admin_service::listening_router(
-            AdminState::new(t.db.clone(), AdminSettings::new(envs.clone())),
-            credential.clone(),
-        );
-        let admin_url = serve(admin).await;
-        registry::heartbeat(
-            &t.db,
-            &Registration {
-                service_name: ADMIN_SERVICE.into(),
-                instance_id: "admin-1".into(),
-                envs: envs.clone(),
-                homepage_url: format!("{admin_url}/"),
-            },
+        let (admin_url, meta_url) = deploy(&t.db, &ENVS).await;
+        Self::with_meta(t, admin_url, meta_url, Default::default()).await
+    }
+
+    /// DEV on `t`'s database and PRO on `pro`'s: two deployments that share nothing, as when
+    /// each environment has its own admin service and database. `admin_url` is DEV's.
+    pub async fn split(t: &TestDb, pro: &TestDb) -> (Self, String) {
+        let (admin_url, meta_url) = deploy(&t.db, &["DEV"]).await;
+        let (pro_admin, pro_meta) = deploy(&pro.db, &["PRO"]).await;
+        let meta_urls = [("PRO".to_owned(), pro_meta)].into_iter().collect();
+        (
+            Self::with_meta(t, admin_url, meta_url, meta_urls).await,
+            pro_admin,
         )
-        .await
-        .unwrap();
-        let meta = lyre_meta_server::router(
-            MetaState::new(t.db.clone(), Duration::from_secs(600))
-                .with_admin_callers(credential.clone()),
-        );
-        let meta_url = serve(route_envs(meta, envs)).await;
+    }
+
+    async fn with_meta(
+        t: &TestDb,
+        admin_url: String,
+        meta_url: String,
+        meta_urls: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        let credential = ServiceCredential::tokens(&[ADMIN_TOKEN]).unwrap();
         let mut settings = settings("/nonexistent/ui".into());
         settings.meta_url = meta_url;
+        settings.meta_urls = meta_urls;
         let portal = TestPortal::with_link(t, settings, AdminLink::Remote(credential)).await;
         let root = portal.admin_token().await;
         Self {

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use self::dto::{OpenApp, OpenAppNamespace, OpenCluster, OpenEnvClusters, OpenLock, OpenNamespace};
-use super::apps::{everywhere, first_env, grant_founder};
+use super::apps::{create_everywhere, everywhere, first_env, grant_founder};
 use super::scope::{AppPath, ClusterPath, Env, EnvAppPath, Ns, NsAt, NsPath, require_view};
 use crate::auth::Caller;
 use crate::rbac::Action;
@@ -216,8 +216,7 @@ pub(crate) async fn create_app(
         }
     }
     app.operator.clone_from(&caller.name);
-    let create = call::apps::Create { new: app.clone() };
-    let created = everywhere(&state, StatusCode::CONFLICT, create).await?;
+    let created = create_everywhere(&state, app.clone()).await?;
     let owner = app.owner_name.trim().to_owned();
     for subject in std::iter::once(&owner).chain(&body.admins) {
         grant_founder(&state, &created.app_id, subject.trim(), &caller.name).await?;
