@@ -693,3 +693,142 @@ fn names_of_dots_only_are_refused_everywhere() {
     }
     assert_same_rows(&before, &dump(dir.path()), "a refused name");
 }
+
+/// The status, the head (lowercased) and the body of one raw exchange.
+fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &str,
+) -> (u16, String, String) {
+    use std::io::Write as _;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(&raw_request(method, path, headers, body.as_bytes()))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+/// Hole 3, against the real binary: a page someone published served as a live page on the
+/// config port, and writes a browser makes with the session cookie from another site's page.
+#[test]
+fn published_files_are_inert_in_browsers_and_cookie_writes_need_the_portals_own_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = lyre(dir.path(), &ports);
+    command
+        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
+        .stderr(Stdio::null());
+    let _running = Running::start(command);
+    let port = ports.portal;
+    let admin = sign_in(port);
+    let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
+    assert_eq!(
+        portal_json(port, "POST", "/api/v1/apps", &admin, &shop).0,
+        201
+    );
+    let page = serde_json::json!({ "name": "page.xml", "format": "xml" });
+    let (status, body) = portal_json(
+        port,
+        "POST",
+        "/api/v1/apps/shop/appnamespaces",
+        &admin,
+        &page,
+    );
+    assert_eq!(status, 201, "{body}");
+    let ns = "/api/v1/envs/DEV/apps/shop/clusters/default/namespaces/page.xml";
+    let xhtml = r#"<html xmlns="http://www.w3.org/1999/xhtml"><script>fetch('/api/v1/users')</script></html>"#;
+    let text = serde_json::json!({ "text": xhtml });
+    let (status, body) = portal_json(port, "PUT", &format!("{ns}/text"), &admin, &text);
+    assert!(status < 300, "{body}");
+    let release = serde_json::json!({ "title": "a page" });
+    let (status, body) = portal_json(port, "POST", &format!("{ns}/releases"), &admin, &release);
+    assert_eq!(status, 201, "{body}");
+
+    let (status, head, body) = exchange(
+        ports.config,
+        "GET",
+        "/DEV/configfiles/raw/shop/default/page.xml",
+        &[],
+        "",
+    );
+    assert_eq!(
+        (status, body.as_str()),
+        (200, xhtml),
+        "clients read the file as it is"
+    );
+    assert!(head.contains("content-type: application/xml"), "{head}");
+    for defence in [
+        "x-content-type-options: nosniff",
+        "content-security-policy: sandbox",
+        "content-disposition: attachment; filename=\"page.xml\"",
+    ] {
+        assert!(
+            head.contains(defence),
+            "the raw file went out without `{defence}`: {head}"
+        );
+    }
+
+    // The portal's own pages and answers may not be framed or sniffed.
+    for path in ["/", "/api/v1/auth/me"] {
+        let (_, head, _) = exchange(port, "GET", path, &[&admin], "");
+        assert!(head.contains("frame-ancestors 'none'"), "{path}: {head}");
+        assert!(
+            head.contains("x-content-type-options: nosniff"),
+            "{path}: {head}"
+        );
+    }
+
+    // A request the super admin's browser sends from another site, with the session cookie.
+    let cookie = admin.replace("Authorization: Bearer ", "Cookie: lyre_session=");
+    let new = serde_json::json!({ "username": "alice", "password": PASSWORD });
+    assert_eq!(
+        portal_json(port, "POST", "/api/v1/users", &admin, &new).0,
+        201
+    );
+    let alice = session_of(port, "alice", PASSWORD);
+    let pro = "/api/v1/envs/PRO/apps/shop/clusters/default/namespaces/application";
+    let role = serde_json::json!({ "user": "alice", "role": "modify", "namespace": "*" });
+    assert!(portal_json(port, "POST", "/api/v1/apps/shop/roles", &admin, &role).0 < 300);
+    let item = serde_json::json!({ "key": "payments.enabled", "value": "false" });
+    assert_eq!(
+        portal_json(port, "POST", &format!("{pro}/items"), &alice, &item).0,
+        201
+    );
+    let open = serde_json::json!({ "title": "payments off" });
+    let (status, opened) = portal_json(
+        port,
+        "POST",
+        &format!("{pro}/release-requests"),
+        &alice,
+        &open,
+    );
+    assert_eq!(status, 201, "{opened}");
+    let approve = format!("/api/v1/release-requests/{}/approve", opened["id"]);
+    let form = "Content-Type: text/plain";
+    let (status, _, body) = exchange(port, "POST", &approve, &[&cookie, form], "comment=ok");
+    assert_eq!(status, 403, "a cross-site form approved a request: {body}");
+    let (status, _, body) = exchange(port, "POST", "/api/v1/auth/logout", &[&cookie], "");
+    assert_eq!(
+        status, 403,
+        "a cross-site form signed the admin out: {body}"
+    );
+    // The portal's own page sends its header.
+    let (status, _, body) = exchange(
+        port,
+        "POST",
+        &approve,
+        &[&cookie, form, "X-Requested-With: lyre-portal"],
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+}

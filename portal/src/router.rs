@@ -1,7 +1,7 @@
 //! Every route of the portal, wired in one place.
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::any;
 use lyre_service_kit::health::{self, Readiness};
@@ -217,11 +217,36 @@ pub fn router(state: PortalState) -> Router {
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
         .merge(health::routes(readiness))
         .fallback_service(ui::service(ui_dir))
+        .layer(axum::middleware::from_fn(guard_pages))
         .layer(axum::middleware::from_fn(crate::actor::layer))
         .layer(axum::middleware::from_fn(
             lyre_service_kit::complete::run_to_completion,
         ));
     trace::layer(app, SERVICE_NAME)
+}
+
+/// What pages and answers of the portal may do in a browser: load code, styles and data from
+/// the portal only, never be framed by another site, and never have their type guessed.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
+    connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+/// Adds the portal's browser defences to every answer that does not set its own.
+async fn guard_pages(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    response
 }
 
 async fn api_not_found() -> Response {

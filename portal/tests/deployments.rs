@@ -26,7 +26,7 @@ db_test!(async fn an_app_id_taken_in_another_deployment_makes_no_one_its_master(
 
     let taken = s.call(Method::POST, "/api/v1/apps", Some(&alice), &json!({"appId": "shop", "name": "Mine"})).await;
     assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.text);
-    assert!(taken.text.contains("taken in PRO"), "{}", taken.text);
+    assert!(taken.text.contains("already exists (in PRO"), "{}", taken.text);
     let roles = s.ok(Method::GET, "/api/v1/apps/shop/roles", &alice, &Value::Null).await;
     assert!(!roles.to_string().contains("alice"), "alice became a master of bob's app: {roles}");
     let dev = s.call(Method::GET, "/api/v1/envs/DEV/apps/shop/clusters", Some(&alice), &Value::Null).await;

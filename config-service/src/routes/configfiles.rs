@@ -10,6 +10,7 @@ use super::{not_found, record, refusal, unavailable};
 use crate::ConfigState;
 use crate::answers::Read;
 use crate::query::Params;
+use lyre_protocol::format::Format;
 
 /// The three renderings.
 #[derive(Clone, Copy)]
@@ -69,11 +70,37 @@ async fn serve(
         Rendering::Json => ("application/json;charset=UTF-8", answer.json()),
         Rendering::Raw => (answer.format.content_type(), answer.raw()),
     };
-    (
+    let mut response = (
         [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
         body,
     )
-        .into_response()
+        .into_response();
+    inert(response.headers_mut(), &namespace, answer.format);
+    response
+}
+
+/// Makes a file that anyone who may publish wrote inert in a browser: its type is not guessed,
+/// it runs no script and reaches nothing (a sandbox), and it is saved rather than shown.
+/// Programs reading it see the same body and type.
+fn inert(headers: &mut HeaderMap, namespace: &str, format: Format) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    // Namespace names are letters, digits, `_`, `-` and `.`: nothing to escape.
+    let named = namespace.to_ascii_lowercase().ends_with(".properties");
+    let file = if format == Format::Properties && !named {
+        format!("{namespace}.properties")
+    } else {
+        namespace.to_owned()
+    };
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
 }
 
 /// The configuration as properties text (`key=value` lines).

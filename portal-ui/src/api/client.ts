@@ -66,7 +66,9 @@ export function setUnauthenticatedHandler(handler: () => void) {
 
 async function send<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
   let response: Response;
-  const headers: Record<string, string> = {};
+  // Marks the request as the portal's own: a write signed in by the session cookie needs it
+  // (or a JSON body), which another site's page cannot send.
+  const headers: Record<string, string> = { "X-Requested-With": "lyre-portal" };
   let payload: BodyInit | undefined;
   if (body !== undefined) {
     if (contentType) {

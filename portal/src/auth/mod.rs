@@ -98,6 +98,26 @@ pub(crate) fn request_token(parts: &Parts) -> Option<&str> {
         })
 }
 
+/// Whether a write might come from another site's page: the browser sends the session cookie
+/// along with any request another site makes it send, but such a request can carry neither a
+/// JSON body nor an `X-Requested-With` header without the portal's consent (CORS), which the
+/// portal never gives. Reads change nothing and pass.
+fn sent_from_elsewhere(parts: &Parts) -> bool {
+    if parts.method.is_safe() {
+        return false;
+    }
+    let json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    !(json || parts.headers.contains_key("x-requested-with"))
+}
+
 impl FromRequestParts<PortalState> for CurrentUser {
     type Rejection = PortalError;
 
@@ -110,6 +130,14 @@ impl FromRequestParts<PortalState> for CurrentUser {
             return Ok(user.clone());
         }
         let token = request_token(parts).ok_or(PortalError::Unauthenticated)?;
+        if !parts.headers.contains_key(header::AUTHORIZATION) && sent_from_elsewhere(parts) {
+            return Err(PortalError::Forbidden(
+                "a write signed in by the session cookie alone needs a JSON body or an \
+                 `X-Requested-With` header (a defence against requests other sites make \
+                 browsers send)"
+                    .into(),
+            ));
+        }
         signed_in(state, token).await
     }
 }

@@ -115,7 +115,7 @@ pub(crate) async fn create_everywhere(
     for env in &envs {
         if let Some(taken) = find(env.clone()).await? {
             return Err(PortalError::Conflict(format!(
-                "app id `{app_id}` is taken in {env} (owner `{}`)",
+                "app `{app_id}` already exists (in {env}, owned by `{}`)",
                 taken.owner_name
             )));
         }
@@ -128,7 +128,7 @@ pub(crate) async fn create_everywhere(
         });
         if !same {
             return Err(PortalError::Conflict(format!(
-                "app id `{app_id}` was taken in {env} meanwhile, by someone else"
+                "app `{app_id}` was made in {env} meanwhile, by someone else"
             )));
         }
     }

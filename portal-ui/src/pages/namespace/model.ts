@@ -82,7 +82,7 @@ export async function openReleaseRequest(where: Where, body: { title: string; co
     response = await fetch(at(where, "/release-requests"), {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "X-Requested-With": "lyre-portal" },
       body: JSON.stringify(body),
     });
   } catch {
