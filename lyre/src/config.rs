@@ -129,6 +129,17 @@ pub struct Settings {
     #[arg(long, env = "LYRE_SESSION_TTL_SECS", global = true)]
     pub session_ttl_secs: Option<u64>,
 
+    /// Proxies in front of the portal (addresses or CIDR blocks, comma-separated, e.g. the
+    /// ingress's) whose `X-Forwarded-For` names the client; anyone else's is ignored
+    /// [default: none: the client is the connection's address]
+    #[arg(
+        long,
+        env = "LYRE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Option<Vec<String>>,
+
     /// Mark the session cookie `Secure` (when the portal is served over HTTPS) [default: false]
     #[arg(long, env = "LYRE_COOKIE_SECURE", value_parser = BoolishValueParser::new(), global = true)]
     pub cookie_secure: Option<bool>,
@@ -209,6 +220,7 @@ impl Settings {
             jwt_secret: self.jwt_secret.or(lower.jwt_secret),
             session_ttl_secs: self.session_ttl_secs.or(lower.session_ttl_secs),
             cookie_secure: self.cookie_secure.or(lower.cookie_secure),
+            trusted_proxies: self.trusted_proxies.or(lower.trusted_proxies),
             long_poll_timeout_secs: self.long_poll_timeout_secs.or(lower.long_poll_timeout_secs),
             scan_interval_ms: self.scan_interval_ms.or(lower.scan_interval_ms),
             cache_entries: self.cache_entries.or(lower.cache_entries),
@@ -251,6 +263,7 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     pub session_ttl: Duration,
     pub cookie_secure: bool,
+    pub trusted_proxies: lyre_portal::TrustedProxies,
     pub long_poll_timeout: Duration,
     pub scan_interval: Duration,
     pub cache_entries: usize,
@@ -418,6 +431,10 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         jwt_secret: s.jwt_secret,
         session_ttl: Duration::from_secs(session_ttl_secs),
         cookie_secure: s.cookie_secure.unwrap_or(false),
+        trusted_proxies: lyre_portal::TrustedProxies::parse(
+            s.trusted_proxies.as_deref().unwrap_or_default(),
+        )
+        .map_err(|e| anyhow::anyhow!("trusted_proxies (LYRE_TRUSTED_PROXIES): {e}"))?,
         long_poll_timeout: Duration::from_secs(long_poll_timeout_secs),
         scan_interval: Duration::from_millis(scan_interval_ms),
         cache_entries,

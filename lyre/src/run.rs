@@ -285,6 +285,7 @@ fn portal_settings(config: &Config) -> PortalSettings {
         meta_urls: config.meta_urls.clone(),
         session_ttl: config.session_ttl,
         cookie_secure: config.cookie_secure,
+        trusted_proxies: config.trusted_proxies.clone(),
         ui_dir: config.ui_dir.clone(),
         admin_password: config.admin_password.clone(),
     }

@@ -832,3 +832,120 @@ fn published_files_are_inert_in_browsers_and_cookie_writes_need_the_portals_own_
     );
     assert_eq!(status, 200, "{body}");
 }
+
+/// The peak resident memory of process `pid`, in KiB (`VmHWM`).
+fn peak_memory_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// `count` sign-ins at once, each as `user(i)` with a wrong password and the extra headers of
+/// `headers(i)`: the statuses.
+fn sign_in_burst(
+    port: u16,
+    count: usize,
+    user: impl Fn(usize) -> String,
+    headers: impl Fn(usize) -> Vec<String>,
+) -> Vec<u16> {
+    let threads: Vec<_> = (0..count)
+        .map(|i| {
+            let body = serde_json::json!({ "username": user(i), "password": "wrong-password" });
+            let extra = headers(i);
+            std::thread::spawn(move || {
+                let mut all: Vec<&str> = vec![JSON];
+                all.extend(extra.iter().map(String::as_str));
+                call(port, "POST", "/api/v1/auth/login", &all, &body.to_string())
+                    .map_or(0, |(status, _)| status)
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+/// Hole 4, against the real binary: a burst of sign-ins that got a guess each while the first
+/// were being checked, hashed all at once in memory, and shared one address behind a proxy.
+#[test]
+fn sign_in_bursts_are_counted_as_they_come_and_hashed_a_few_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = lyre(dir.path(), &ports);
+    command
+        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
+        .env("LYRE_TRUSTED_PROXIES", "127.0.0.1")
+        .stderr(Stdio::null());
+    let running = Running::start(command);
+    let port = ports.portal;
+    let admin = sign_in(port);
+    let eve = serde_json::json!({ "username": "eve", "password": PASSWORD });
+    assert_eq!(
+        portal_json(port, "POST", "/api/v1/users", &admin, &eve).0,
+        201
+    );
+
+    // Thirty guesses at once at one account: only as many as the throttle allows are tried.
+    let statuses = sign_in_burst(port, 30, |_| "admin".into(), |_| vec![]);
+    let tried = statuses.iter().filter(|s| **s == 401).count();
+    assert!(
+        tried <= 5,
+        "{tried} of a burst of guesses were tried: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| matches!(s, 401 | 429)),
+        "{statuses:?}"
+    );
+
+    // Forty people sign in wrongly at once (through the trusted proxy): the hashes wait their
+    // turn instead of taking about 19 MiB each at the same time.
+    let before = peak_memory_kib(running.child.id());
+    let statuses = sign_in_burst(
+        port,
+        40,
+        |i| format!("someone-{i}"),
+        |i| vec![format!("X-Forwarded-For: 10.1.0.{i}")],
+    );
+    assert!(
+        statuses.iter().all(|s| matches!(s, 401 | 503)),
+        "{statuses:?}"
+    );
+    let grown = peak_memory_kib(running.child.id()) - before;
+    assert!(
+        grown < 200 * 1024,
+        "a burst of sign-ins took {grown} KiB at its peak"
+    );
+
+    // Behind the trusted proxy, one address's failures lock that address, not everyone.
+    let statuses = sign_in_burst(
+        port,
+        25,
+        |i| format!("guess-{i}"),
+        |_| vec!["X-Forwarded-For: 10.2.0.1".to_owned()],
+    );
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let login = format!(r#"{{"username":"eve","password":"{PASSWORD}"}}"#);
+    let (status, body) = call(
+        port,
+        "POST",
+        "/api/v1/auth/login",
+        &[JSON, "X-Forwarded-For: 10.2.0.2"],
+        &login,
+    )
+    .unwrap();
+    assert_eq!(
+        status, 200,
+        "another person behind the proxy was locked out: {body}"
+    );
+    // The address that failed stays locked, whoever signs in from it.
+    let (status, _) = call(
+        port,
+        "POST",
+        "/api/v1/auth/login",
+        &[JSON, "X-Forwarded-For: 10.2.0.1"],
+        &login,
+    )
+    .unwrap();
+    assert_eq!(status, 429, "the locked address signed in");
+}

@@ -13,6 +13,7 @@ mod bootstrap;
 mod envs;
 mod error;
 pub mod permissions;
+mod proxies;
 mod rbac;
 mod router;
 mod routes;
@@ -21,11 +22,13 @@ mod ui;
 
 use std::sync::Arc;
 
+use lyre_service_kit::peer::PeerAddr;
 use lyre_store::sea_orm::DatabaseConnection;
 
 pub use admin::AdminLink;
 pub use bootstrap::{Bootstrap, bootstrap};
 pub use error::PortalError;
+pub use proxies::TrustedProxies;
 pub use router::{openapi, router};
 pub use settings::PortalSettings;
 
@@ -85,5 +88,14 @@ impl PortalState {
 
     fn admins(&self) -> &admin::Admins {
         &self.0.admins
+    }
+
+    /// The client's address: the connection's, or the one a trusted proxy forwarded for.
+    fn client_address(&self, peer: &PeerAddr, headers: &axum::http::HeaderMap) -> String {
+        self.0
+            .settings
+            .trusted_proxies
+            .client(peer.0.map(|a| a.ip()), headers)
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
     }
 }

@@ -22,6 +22,8 @@ pub struct PortalSettings {
     pub ui_dir: PathBuf,
     /// Password of the super admin created at first start; random when `None`.
     pub admin_password: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (for sign-in throttling and sessions).
+    pub trusted_proxies: crate::TrustedProxies,
 }
 
 impl std::fmt::Debug for PortalSettings {
@@ -33,6 +35,7 @@ impl std::fmt::Debug for PortalSettings {
             .field("session_ttl", &self.session_ttl)
             .field("cookie_secure", &self.cookie_secure)
             .field("ui_dir", &self.ui_dir)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field(
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "<redacted>"),

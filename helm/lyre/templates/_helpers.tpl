@@ -163,6 +163,8 @@ spec:
   value: {{ .values.sessionTtlSecs | quote }}
 - name: LYRE_COOKIE_SECURE
   value: {{ .values.cookieSecure | quote }}
+- name: LYRE_TRUSTED_PROXIES
+  value: {{ .values.trustedProxies | quote }}
 {{- end }}
 {{- end -}}
 

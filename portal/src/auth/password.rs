@@ -1,6 +1,9 @@
-//! Password hashing with Argon2id (PHC strings), off the async threads.
+//! Password hashing with Argon2id (PHC strings), off the async threads, on a few threads of its
+//! own: each hash takes about 19 MiB and a core for a while, so a burst of sign-ins waits its
+//! turn instead of exhausting the process's memory.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -10,11 +13,83 @@ use rand::distr::Alphanumeric;
 
 use crate::PortalError;
 
+/// How long a hash waits for its turn before the request is turned away (`503`).
+const QUEUE_WAIT: Duration = Duration::from_secs(10);
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A few threads that hash passwords, one hash at a time each. A hash takes about 19 MiB; the
+/// allocator keeps what a thread freed for that thread's next allocation, so it is the number
+/// of threads that ever hashed, not the number of requests at once, that bounds the memory
+/// hashing holds: a burst of sign-ins waits for a turn.
+struct Hashers {
+    jobs: Mutex<mpsc::Sender<Job>>,
+    turns: tokio::sync::Semaphore,
+}
+
+impl Hashers {
+    fn get() -> &'static Self {
+        static HASHERS: OnceLock<Hashers> = OnceLock::new();
+        HASHERS.get_or_init(|| {
+            let threads = std::thread::available_parallelism()
+                .map_or(2, usize::from)
+                .clamp(2, 4);
+            let (jobs, queue) = mpsc::channel::<Job>();
+            let queue = Arc::new(Mutex::new(queue));
+            for n in 0..threads {
+                let queue = Arc::clone(&queue);
+                let spawned = std::thread::Builder::new()
+                    .name(format!("lyre-hasher-{n}"))
+                    .spawn(move || {
+                        loop {
+                            let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                            match job {
+                                Ok(job) => job(),
+                                Err(_) => return,
+                            }
+                        }
+                    });
+                if let Err(e) = spawned {
+                    tracing::error!(error = %e, "starting a password hashing thread");
+                }
+            }
+            Hashers {
+                jobs: Mutex::new(jobs),
+                turns: tokio::sync::Semaphore::new(threads),
+            }
+        })
+    }
+}
+
+/// Runs `work` (one hash) on a hashing thread once one is free.
+async fn one_at_a_time<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PortalError> {
+    let hashers = Hashers::get();
+    let _turn = tokio::time::timeout(QUEUE_WAIT, hashers.turns.acquire())
+        .await
+        .map_err(|_| {
+            PortalError::Unavailable("too many sign-ins at once; try again in a moment".into())
+        })?
+        .map_err(|e| PortalError::Internal(format!("password hashing turns: {e}")))?;
+    let (done, answer) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(work());
+    });
+    hashers
+        .jobs
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send(job)
+        .map_err(|_| PortalError::Internal("no password hashing thread is running".into()))?;
+    answer
+        .await
+        .map_err(|_| PortalError::Internal("a password hashing thread stopped".into()))
+}
+
 /// The PHC string of `password`.
 pub(crate) async fn hash(password: String) -> Result<String, PortalError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(|e| PortalError::Internal(format!("password hashing task: {e}")))?
+    one_at_a_time(move || hash_blocking(&password)).await?
 }
 
 fn hash_blocking(password: &str) -> Result<String, PortalError> {
@@ -26,8 +101,8 @@ fn hash_blocking(password: &str) -> Result<String, PortalError> {
 
 /// Whether `password` matches the PHC string `hash`. With `hash` `None` (no such user) the
 /// same work is done against a dummy hash, so the answer takes as long either way.
-pub(crate) async fn verify(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+pub(crate) async fn verify(password: String, hash: Option<String>) -> Result<bool, PortalError> {
+    one_at_a_time(move || {
         let stored = hash.unwrap_or_else(|| dummy_hash().to_owned());
         PasswordHash::new(&stored)
             .map(|parsed| {
@@ -38,7 +113,6 @@ pub(crate) async fn verify(password: String, hash: Option<String>) -> bool {
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
 }
 
 fn dummy_hash() -> &'static str {

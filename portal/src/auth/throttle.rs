@@ -41,22 +41,47 @@ fn keys(username: &str, address: &str) -> [(String, u32); 2] {
 
 impl Throttle {
     /// `Err(wait)` while the user name or the address is locked out.
-    pub(crate) fn check(&self, username: &str, address: &str) -> Result<(), Duration> {
-        let now = Instant::now();
+    #[cfg(test)]
+    fn check(&self, username: &str, address: &str) -> Result<(), Duration> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let wait = keys(username, address)
+        Self::locked(&entries, username, address).map_or(Ok(()), Err)
+    }
+
+    /// Starts a sign-in: `Err(wait)` while the user name or the address is locked out, else
+    /// the attempt is counted as a failure at once (before the password is checked), so that
+    /// attempts made together are counted together; [`Throttle::succeeded`] takes it back.
+    pub(crate) fn attempt(&self, username: &str, address: &str) -> Result<(), Duration> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        Self::locked(&entries, username, address).map_or(Ok(()), Err)?;
+        Self::count(&mut entries, username, address);
+        Ok(())
+    }
+
+    /// A sign-in started with [`Throttle::attempt`] succeeded: the user name's failures are
+    /// forgotten, and the attempt no longer counts against the address.
+    pub(crate) fn succeeded(&self, username: &str, address: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.remove(&format!("user:{}", username.to_lowercase()));
+        if let Some(entry) = entries.get_mut(&format!("addr:{address}")) {
+            entry.failures = entry.failures.saturating_sub(1);
+            if entry.failures < ADDRESS_FAILURES {
+                entry.locked_until = None;
+            }
+        }
+    }
+
+    fn locked(entries: &HashMap<String, Entry>, username: &str, address: &str) -> Option<Duration> {
+        let now = Instant::now();
+        keys(username, address)
             .iter()
             .filter_map(|(key, _)| entries.get(key)?.locked_until)
             .filter(|until| *until > now)
             .map(|until| until - now)
-            .max();
-        wait.map_or(Ok(()), Err)
+            .max()
     }
 
-    /// Counts a failed sign-in.
-    pub(crate) fn record_failure(&self, username: &str, address: &str) {
+    fn count(entries: &mut HashMap<String, Entry>, username: &str, address: &str) {
         let now = Instant::now();
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= PRUNE_AT {
             entries.retain(|_, e| {
                 now.duration_since(e.first_failure) < WINDOW
@@ -86,12 +111,6 @@ impl Throttle {
             }
         }
     }
-
-    /// Forgets the failures of a user name after a successful sign-in.
-    pub(crate) fn record_success(&self, username: &str) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.remove(&format!("user:{}", username.to_lowercase()));
-    }
 }
 
 #[cfg(test)]
@@ -102,37 +121,49 @@ mod tests {
     fn locks_a_user_name_after_repeated_failures() {
         let throttle = Throttle::default();
         for _ in 0..USER_FAILURES - 1 {
-            throttle.record_failure("alice", "10.0.0.1");
+            let _ = throttle.attempt("alice", "10.0.0.1");
             assert!(throttle.check("alice", "10.0.0.1").is_ok());
         }
-        throttle.record_failure("Alice", "10.0.0.2");
+        let _ = throttle.attempt("Alice", "10.0.0.2");
         let wait = throttle.check("alice", "10.0.0.3").unwrap_err();
         assert!(wait > Duration::from_secs(25) && wait <= FIRST_LOCK);
         // Others are not affected.
         assert!(throttle.check("bob", "10.0.0.1").is_ok());
-        // A further failure doubles the lockout.
-        throttle.record_failure("alice", "10.0.0.4");
-        assert!(throttle.check("alice", "10.0.0.4").unwrap_err() > FIRST_LOCK);
+        // An attempt while locked is refused, and not counted.
+        assert!(throttle.attempt("alice", "10.0.0.4").is_err());
+        assert!(throttle.check("alice", "10.0.0.4").unwrap_err() <= FIRST_LOCK);
     }
 
     #[test]
     fn locks_an_address_trying_many_user_names() {
         let throttle = Throttle::default();
         for i in 0..ADDRESS_FAILURES {
-            throttle.record_failure(&format!("user{i}"), "10.9.9.9");
+            let _ = throttle.attempt(&format!("user{i}"), "10.9.9.9");
         }
         assert!(throttle.check("someone-else", "10.9.9.9").is_err());
         assert!(throttle.check("someone-else", "10.9.9.8").is_ok());
     }
 
     #[test]
+    fn attempts_are_counted_before_they_are_checked() {
+        let throttle = Throttle::default();
+        let started = (0..50)
+            .filter(|_| throttle.attempt("dave", "10.0.0.1").is_ok())
+            .count();
+        assert_eq!(
+            started, USER_FAILURES as usize,
+            "a burst gets as many guesses as allowed"
+        );
+    }
+
+    #[test]
     fn success_clears_the_user_name() {
         let throttle = Throttle::default();
         for _ in 0..USER_FAILURES - 1 {
-            throttle.record_failure("carol", "10.0.0.1");
+            let _ = throttle.attempt("carol", "10.0.0.1");
         }
-        throttle.record_success("carol");
-        throttle.record_failure("carol", "10.0.0.1");
+        throttle.succeeded("carol", "10.0.0.1");
+        let _ = throttle.attempt("carol", "10.0.0.1");
         assert!(throttle.check("carol", "10.0.0.5").is_ok());
     }
 }

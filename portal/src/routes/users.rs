@@ -349,7 +349,7 @@ pub(crate) async fn change_own_password(
     check_password("newPassword", &body.new_password)?;
     let me = existing(&state, &user.username).await?;
     if body.current_password.len() > MAX_PASSWORD_LEN
-        || !password::verify(body.current_password, Some(me.password_hash.clone())).await
+        || !password::verify(body.current_password, Some(me.password_hash.clone())).await?
     {
         return Err(PortalError::Forbidden(
             "the current password is wrong".into(),

@@ -31,6 +31,7 @@ pub fn settings(ui_dir: PathBuf) -> PortalSettings {
         cookie_secure: false,
         ui_dir,
         admin_password: Some(ADMIN_PASSWORD.into()),
+        trusted_proxies: Default::default(),
     }
 }
 

@@ -70,9 +70,10 @@ pub(crate) async fn login(
     if request.password.len() > MAX_PASSWORD_LEN {
         return Err(PortalError::InvalidCredentials);
     }
-    let address = peer.ip_string();
+    let address = state.client_address(&peer, &headers);
     let throttle = &state.0.throttle;
-    if let Err(wait) = throttle.check(username, &address) {
+    // Counted before the password is checked: a burst of attempts is counted as it arrives.
+    if let Err(wait) = throttle.attempt(username, &address) {
         return Err(PortalError::TooManyAttempts {
             retry_after_secs: wait.as_secs().max(1),
         });
@@ -80,16 +81,15 @@ pub(crate) async fn login(
 
     let user = accounts::find_user(state.db(), username).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    if !password::verify(request.password, hash).await {
-        throttle.record_failure(username, &address);
+    if !password::verify(request.password, hash).await? {
         tracing::info!(user = username, client.address = %address, "failed sign-in");
         return Err(PortalError::InvalidCredentials);
     }
     let user = user.ok_or(PortalError::InvalidCredentials)?;
+    throttle.succeeded(username, &address);
     if !user.is_enabled {
         return Err(PortalError::AccountDisabled);
     }
-    throttle.record_success(username);
 
     let ttl = state.settings().session_ttl;
     let now = now_millis();
