@@ -1,6 +1,8 @@
 //! Recording which client instances read which release, without touching the database on the
 //! read path: deliveries are noted in memory and written by a background task, and an
 //! instance that keeps reading the same release is written again only every few minutes.
+//! Anyone may read (and name any `ip`), so what is kept is bounded: instances per app are
+//! capped, and those not seen for a while are forgotten.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -17,6 +19,10 @@ const REFRESH: Duration = Duration::from_secs(300);
 const QUEUE: usize = 10_000;
 /// Distinct (instance, namespace) pairs remembered before the memory starts afresh.
 const REMEMBERED: usize = 200_000;
+/// How long an instance not seen again is remembered, by default: a week.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Instances recorded per app and environment, by default.
+pub const DEFAULT_PER_APP: u64 = 10_000;
 
 /// Notes deliveries; a background task writes them.
 #[derive(Debug)]
@@ -72,8 +78,10 @@ impl Recorder {
 pub(crate) async fn write(
     db: DatabaseConnection,
     mut rx: mpsc::Receiver<Delivery>,
+    per_app: u64,
     shutdown: Shutdown,
 ) {
+    let mut capped_warned = false;
     let mut failing = false;
     loop {
         let delivery = tokio::select! {
@@ -83,12 +91,21 @@ pub(crate) async fn write(
             },
             () = shutdown.clone().wait() => break,
         };
-        match instances::record(&db, &delivery).await {
-            Ok(()) if failing => {
+        match instances::record(&db, &delivery, per_app).await {
+            Ok(recorded) if failing => {
                 failing = false;
-                tracing::info!("recording instances works again");
+                tracing::info!(recorded, "recording instances works again");
             }
-            Ok(()) => {}
+            Ok(false) if !capped_warned => {
+                capped_warned = true;
+                tracing::warn!(
+                    app = %delivery.app_id,
+                    env = %delivery.env,
+                    per_app,
+                    "an app has as many instances recorded as instances_per_app allows; new ones are not recorded until old ones are forgotten"
+                );
+            }
+            Ok(_) => {}
             Err(e) if !failing => {
                 failing = true;
                 tracing::warn!(error = %e, "cannot record instances; deliveries are dropped until the database answers");
@@ -98,8 +115,26 @@ pub(crate) async fn write(
     }
     // Shutting down: the queue is bounded, so this ends; a dead database ends it sooner.
     while let Ok(delivery) = rx.try_recv() {
-        if instances::record(&db, &delivery).await.is_err() {
+        if instances::record(&db, &delivery, per_app).await.is_err() {
             return;
+        }
+    }
+}
+
+/// Forgets instances not seen for `retention`, now and then, until shutdown.
+pub(crate) async fn prune(db: DatabaseConnection, retention: Duration, shutdown: Shutdown) {
+    let every = (retention / 10).clamp(Duration::from_secs(1), Duration::from_secs(600));
+    loop {
+        let before = lyre_store::time::now_millis()
+            - i64::try_from(retention.as_millis()).unwrap_or(i64::MAX / 2);
+        match instances::prune(&db, before).await {
+            Ok(0) => {}
+            Ok(gone) => tracing::debug!(gone, "forgot instances not seen for a while"),
+            Err(e) => tracing::warn!(error = %e, "cannot forget old instances"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = shutdown.clone().wait() => return,
         }
     }
 }

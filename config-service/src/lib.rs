@@ -46,6 +46,10 @@ pub struct ConfigSettings {
     /// Entries each in-memory cache (releases, gray branches, rendered answers) keeps before
     /// it starts afresh.
     pub cache_entries: usize,
+    /// How long an instance not seen again is remembered.
+    pub instance_retention: Duration,
+    /// Instances recorded per app and environment at the most; further ones are not recorded.
+    pub instances_per_app: u64,
 }
 
 impl ConfigSettings {
@@ -56,6 +60,8 @@ impl ConfigSettings {
             long_poll_timeout: DEFAULT_LONG_POLL_TIMEOUT,
             scan_interval: DEFAULT_SCAN_INTERVAL,
             cache_entries: answers::DEFAULT_CACHE_ENTRIES,
+            instance_retention: instances::DEFAULT_RETENTION,
+            instances_per_app: instances::DEFAULT_PER_APP,
         }
     }
 }
@@ -223,9 +229,17 @@ pub fn spawn(
         .take();
     if let Some(deliveries) = deliveries {
         let db = state.db().clone();
+        let per_app = state.0.settings.instances_per_app;
         tasks.push(tokio::spawn(instances::write(
-            db,
+            db.clone(),
             deliveries,
+            per_app,
+            shutdown.clone(),
+        )));
+        let retention = state.0.settings.instance_retention;
+        tasks.push(tokio::spawn(instances::prune(
+            db,
+            retention,
             shutdown.clone(),
         )));
     }

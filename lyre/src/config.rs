@@ -148,6 +148,16 @@ pub struct Settings {
     #[arg(long, env = "LYRE_LONG_POLL_TIMEOUT_SECS", global = true)]
     pub long_poll_timeout_secs: Option<u64>,
 
+    /// How long the config service remembers an instance it has not seen since, in seconds
+    /// [default: 604800, a week]
+    #[arg(long, env = "LYRE_INSTANCE_RETENTION_SECS", global = true)]
+    pub instance_retention_secs: Option<u64>,
+
+    /// Instances recorded per app and environment at the most; reads name their own `ip`, so
+    /// this bounds what anyone can make the config service store [default: 10000]
+    #[arg(long, env = "LYRE_INSTANCES_PER_APP", global = true)]
+    pub instances_per_app: Option<u64>,
+
     /// How often config services scan for new release messages, in milliseconds [default: 100]
     #[arg(long, env = "LYRE_SCAN_INTERVAL_MS", global = true)]
     pub scan_interval_ms: Option<u64>,
@@ -223,6 +233,10 @@ impl Settings {
             trusted_proxies: self.trusted_proxies.or(lower.trusted_proxies),
             long_poll_timeout_secs: self.long_poll_timeout_secs.or(lower.long_poll_timeout_secs),
             scan_interval_ms: self.scan_interval_ms.or(lower.scan_interval_ms),
+            instance_retention_secs: self
+                .instance_retention_secs
+                .or(lower.instance_retention_secs),
+            instances_per_app: self.instances_per_app.or(lower.instances_per_app),
             cache_entries: self.cache_entries.or(lower.cache_entries),
             item_key_max_length: self.item_key_max_length.or(lower.item_key_max_length),
             item_value_max_length: self.item_value_max_length.or(lower.item_value_max_length),
@@ -267,6 +281,8 @@ pub struct Config {
     pub long_poll_timeout: Duration,
     pub scan_interval: Duration,
     pub cache_entries: usize,
+    pub instance_retention: Duration,
+    pub instances_per_app: u64,
     pub item_key_max_length: usize,
     pub item_value_max_length: usize,
     pub ui_dir: PathBuf,
@@ -387,6 +403,16 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
     if !(10..=60_000).contains(&scan_interval_ms) {
         bail!("scan_interval_ms must be between 10 and 60000, not {scan_interval_ms}");
     }
+    let instance_retention_secs = s.instance_retention_secs.unwrap_or(7 * 24 * 3600);
+    if !(60..=366 * 24 * 3600).contains(&instance_retention_secs) {
+        bail!(
+            "instance_retention_secs must be between 60 and 31622400 (a year), not {instance_retention_secs}"
+        );
+    }
+    let instances_per_app = s.instances_per_app.unwrap_or(10_000);
+    if !(1..=10_000_000).contains(&instances_per_app) {
+        bail!("instances_per_app must be between 1 and 10000000, not {instances_per_app}");
+    }
     let cache_entries = s
         .cache_entries
         .unwrap_or(lyre_config_service::DEFAULT_CACHE_ENTRIES);
@@ -438,6 +464,8 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         long_poll_timeout: Duration::from_secs(long_poll_timeout_secs),
         scan_interval: Duration::from_millis(scan_interval_ms),
         cache_entries,
+        instance_retention: Duration::from_secs(instance_retention_secs),
+        instances_per_app,
         item_key_max_length,
         item_value_max_length,
         ui_dir: s.ui_dir.unwrap_or_else(|| PathBuf::from("portal-ui/dist")),

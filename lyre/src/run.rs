@@ -122,6 +122,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             long_poll_timeout: config.long_poll_timeout,
             scan_interval: config.scan_interval,
             cache_entries: config.cache_entries,
+            instance_retention: config.instance_retention,
+            instances_per_app: config.instances_per_app,
         };
         let state = ConfigState::new(db.clone(), settings);
         let bus = config.runs(Target::AdminService).then(|| bus.clone());

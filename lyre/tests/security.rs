@@ -949,3 +949,62 @@ fn sign_in_bursts_are_counted_as_they_come_and_hashed_a_few_at_a_time() {
     .unwrap();
     assert_eq!(status, 429, "the locked address signed in");
 }
+
+/// Hole 8, against the real binary: anonymous reads naming made-up `ip`s each stored another
+/// instance, without end.
+#[test]
+fn anonymous_reads_store_no_more_instances_than_an_app_is_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = lyre(dir.path(), &ports);
+    command
+        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
+        .env("LYRE_INSTANCES_PER_APP", "5")
+        .stderr(Stdio::null());
+    let _running = Running::start(command);
+    let port = ports.portal;
+    let admin = sign_in(port);
+    let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
+    assert_eq!(
+        portal_json(port, "POST", "/api/v1/apps", &admin, &shop).0,
+        201
+    );
+    let ns = "/api/v1/envs/DEV/apps/shop/clusters/default/namespaces/application";
+    let item = serde_json::json!({ "key": "k", "value": "v" });
+    assert_eq!(
+        portal_json(port, "POST", &format!("{ns}/items"), &admin, &item).0,
+        201
+    );
+    let release = serde_json::json!({ "title": "r1" });
+    assert_eq!(
+        portal_json(port, "POST", &format!("{ns}/releases"), &admin, &release).0,
+        201
+    );
+
+    for i in 0..20 {
+        let read = format!("/DEV/configs/shop/default/application?ip=203.0.113.{i}");
+        assert_eq!(call(ports.config, "GET", &read, &[], "").unwrap().0, 200);
+    }
+    // Recording is in the background: wait until it settles.
+    let total = || {
+        let (status, page) = portal_json(
+            port,
+            "GET",
+            &format!("{ns}/instances?size=100"),
+            &admin,
+            &Value::Null,
+        );
+        assert_eq!(status, 200, "{page}");
+        page["total"].as_i64().unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while total() < 5 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    assert_eq!(
+        total(),
+        5,
+        "made-up instances were stored beyond the app's allowance"
+    );
+}

@@ -190,7 +190,7 @@ db_test!(async fn the_instances_on_a_namespace_and_a_release_are_shown(t) {
         config_namespace: "application".into(),
         release_key: release["releaseKey"].as_str().unwrap().to_owned(),
         at: lyre_store::time::now_millis(),
-    }).await.unwrap();
+    }, 100).await.unwrap();
     let on_namespace = s.ok(Method::GET, &format!("{dev}/instances"), &alice, &Value::Null).await;
     assert_eq!((on_namespace["total"].as_u64(), on_namespace["items"][0]["ip"].as_str()), (Some(1), Some("10.0.0.7")));
     let id = release["id"].as_i64().unwrap();

@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 use crate::entity::{instance, instance_config};
@@ -35,9 +35,12 @@ pub struct Delivery {
     pub at: i64,
 }
 
-/// Records a delivery: creates or refreshes the instance and what it holds.
-pub async fn record(db: &impl ConnectionTrait, d: &Delivery) -> Result<(), DbErr> {
-    let instance_id = upsert_instance(db, d).await?;
+/// Records a delivery: creates or refreshes the instance and what it holds. A new instance of
+/// an app that has `per_app` instances recorded already is not recorded: `false`.
+pub async fn record(db: &impl ConnectionTrait, d: &Delivery, per_app: u64) -> Result<bool, DbErr> {
+    let Some(instance_id) = upsert_instance(db, d, per_app).await? else {
+        return Ok(false);
+    };
     let existing = instance_config::Entity::find()
         .filter(instance_config::Column::InstanceId.eq(instance_id))
         .filter(instance_config::Column::ConfigAppId.eq(&d.app_id))
@@ -67,7 +70,7 @@ pub async fn record(db: &impl ConnectionTrait, d: &Delivery) -> Result<(), DbErr
             .filter(instance_config::Column::Id.eq(row.id))
             .exec(db)
             .await?;
-        return Ok(());
+        return Ok(true);
     }
     let inserted = instance_config::ActiveModel {
         instance_id: Set(instance_id),
@@ -85,12 +88,30 @@ pub async fn record(db: &impl ConnectionTrait, d: &Delivery) -> Result<(), DbErr
     .await;
     match inserted {
         // Another config service recorded the same delivery first.
-        Err(e) if is_unique_violation(&e) => Ok(()),
-        other => other.map(|_| ()),
+        Err(e) if is_unique_violation(&e) => Ok(true),
+        other => other.map(|_| true),
     }
 }
 
-async fn upsert_instance(db: &impl ConnectionTrait, d: &Delivery) -> Result<i64, DbErr> {
+/// Forgets instances not seen since `before` (epoch ms), and what they held: how many.
+pub async fn prune(db: &impl ConnectionTrait, before: i64) -> Result<u64, DbErr> {
+    instance_config::Entity::delete_many()
+        .filter(instance_config::Column::UpdatedAt.lt(before))
+        .exec(db)
+        .await?;
+    // An instance is refreshed with every delivery, so it is never older than what it holds.
+    let gone = instance::Entity::delete_many()
+        .filter(instance::Column::UpdatedAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(gone.rows_affected)
+}
+
+async fn upsert_instance(
+    db: &impl ConnectionTrait,
+    d: &Delivery,
+    per_app: u64,
+) -> Result<Option<i64>, DbErr> {
     let find = || {
         instance::Entity::find()
             .filter(instance::Column::Env.eq(&d.env))
@@ -107,7 +128,15 @@ async fn upsert_instance(db: &impl ConnectionTrait, d: &Delivery) -> Result<i64,
             .filter(instance::Column::Id.eq(row.id))
             .exec(db)
             .await?;
-        return Ok(row.id);
+        return Ok(Some(row.id));
+    }
+    let recorded = instance::Entity::find()
+        .filter(instance::Column::Env.eq(&d.env))
+        .filter(instance::Column::AppId.eq(&d.app_id))
+        .count(db)
+        .await?;
+    if recorded >= per_app {
+        return Ok(None);
     }
     let inserted = instance::ActiveModel {
         env: Set(d.env.clone()),
@@ -123,8 +152,8 @@ async fn upsert_instance(db: &impl ConnectionTrait, d: &Delivery) -> Result<i64,
     .insert(db)
     .await;
     match inserted {
-        Ok(row) => Ok(row.id),
-        Err(e) if is_unique_violation(&e) => find().await?.map(|r| r.id).ok_or(e),
+        Ok(row) => Ok(Some(row.id)),
+        Err(e) if is_unique_violation(&e) => find().await?.map(|r| Some(r.id)).ok_or(e),
         Err(e) => Err(e),
     }
 }
