@@ -158,6 +158,20 @@ pub struct Settings {
     #[arg(long, env = "LYRE_INSTANCES_PER_APP", global = true)]
     pub instances_per_app: Option<u64>,
 
+    /// Seconds a client has to send a whole request head once it started one (slow clients
+    /// are cut off) [default: 10]
+    #[arg(long, env = "LYRE_HEAD_TIMEOUT_SECS", global = true)]
+    pub head_timeout_secs: Option<u64>,
+
+    /// Seconds a connection may sit idle between requests before it is closed [default: 60]
+    #[arg(long, env = "LYRE_IDLE_TIMEOUT_SECS", global = true)]
+    pub idle_timeout_secs: Option<u64>,
+
+    /// Connections served at once by this process, on all its ports; past it, a connection is
+    /// answered 503 and closed [default: the open-file limit less 256]
+    #[arg(long, env = "LYRE_MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<usize>,
+
     /// How often config services scan for new release messages, in milliseconds [default: 100]
     #[arg(long, env = "LYRE_SCAN_INTERVAL_MS", global = true)]
     pub scan_interval_ms: Option<u64>,
@@ -233,6 +247,9 @@ impl Settings {
             trusted_proxies: self.trusted_proxies.or(lower.trusted_proxies),
             long_poll_timeout_secs: self.long_poll_timeout_secs.or(lower.long_poll_timeout_secs),
             scan_interval_ms: self.scan_interval_ms.or(lower.scan_interval_ms),
+            head_timeout_secs: self.head_timeout_secs.or(lower.head_timeout_secs),
+            idle_timeout_secs: self.idle_timeout_secs.or(lower.idle_timeout_secs),
+            max_connections: self.max_connections.or(lower.max_connections),
             instance_retention_secs: self
                 .instance_retention_secs
                 .or(lower.instance_retention_secs),
@@ -283,6 +300,7 @@ pub struct Config {
     pub cache_entries: usize,
     pub instance_retention: Duration,
     pub instances_per_app: u64,
+    pub connections: lyre_service_kit::ConnectionLimits,
     pub item_key_max_length: usize,
     pub item_value_max_length: usize,
     pub ui_dir: PathBuf,
@@ -403,6 +421,28 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
     if !(10..=60_000).contains(&scan_interval_ms) {
         bail!("scan_interval_ms must be between 10 and 60000, not {scan_interval_ms}");
     }
+    let defaults = lyre_service_kit::ConnectionLimits::default();
+    let head_timeout_secs = s
+        .head_timeout_secs
+        .unwrap_or(defaults.head_timeout.as_secs());
+    if !(1..=300).contains(&head_timeout_secs) {
+        bail!("head_timeout_secs must be between 1 and 300, not {head_timeout_secs}");
+    }
+    let idle_timeout_secs = s
+        .idle_timeout_secs
+        .unwrap_or(defaults.idle_timeout.as_secs());
+    if !(1..=3600).contains(&idle_timeout_secs) {
+        bail!("idle_timeout_secs must be between 1 and 3600, not {idle_timeout_secs}");
+    }
+    let max_connections = s.max_connections.unwrap_or(defaults.max_connections);
+    if max_connections < 1 {
+        bail!("max_connections must be at least 1");
+    }
+    let connections = lyre_service_kit::ConnectionLimits {
+        head_timeout: Duration::from_secs(head_timeout_secs),
+        idle_timeout: Duration::from_secs(idle_timeout_secs),
+        max_connections,
+    };
     let instance_retention_secs = s.instance_retention_secs.unwrap_or(7 * 24 * 3600);
     if !(60..=366 * 24 * 3600).contains(&instance_retention_secs) {
         bail!(
@@ -466,6 +506,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         cache_entries,
         instance_retention: Duration::from_secs(instance_retention_secs),
         instances_per_app,
+        connections,
         item_key_max_length,
         item_value_max_length,
         ui_dir: s.ui_dir.unwrap_or_else(|| PathBuf::from("portal-ui/dist")),

@@ -87,6 +87,7 @@ async fn bind_all(config: &Config) -> anyhow::Result<Listeners> {
 
 /// Runs the configured services until SIGINT or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    lyre_service_kit::limit_connections(config.connections);
     let listeners = bind_all(&config).await?;
     let db = connect(&config).await?;
     if config.migrate {

@@ -1008,3 +1008,79 @@ fn anonymous_reads_store_no_more_instances_than_an_app_is_allowed() {
         "made-up instances were stored beyond the app's allowance"
     );
 }
+
+/// Reads from `stream` until the server closes it (or 15 s pass): how long that took, and what
+/// was read.
+fn until_closed(stream: &mut std::net::TcpStream) -> (std::time::Duration, String) {
+    let started = std::time::Instant::now();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(15)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    (
+        started.elapsed(),
+        String::from_utf8_lossy(&answer).into_owned(),
+    )
+}
+
+/// Hole 5, against the real binary: connections that never finish a head or sit idle were
+/// held forever, and nothing bounded how many one process took.
+#[test]
+fn slow_idle_and_surplus_connections_are_closed() {
+    use std::io::Write as _;
+    use std::net::TcpStream;
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = lyre(dir.path(), &ports);
+    command
+        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
+        .env("LYRE_HEAD_TIMEOUT_SECS", "2")
+        .env("LYRE_IDLE_TIMEOUT_SECS", "3")
+        .env("LYRE_MAX_CONNECTIONS", "8")
+        .stderr(Stdio::null());
+    let _running = Running::start(command);
+    let limit = std::time::Duration::from_secs(8);
+
+    // A head begun and never finished: on the config port's lean path, and on the portal's.
+    for (port, head) in [
+        (
+            ports.config,
+            "GET /DEV/configs/shop/default/application HTTP/1.1\r\nHost: a\r\n",
+        ),
+        (
+            ports.portal,
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: a\r\n",
+        ),
+    ] {
+        let mut slow = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        slow.write_all(head.as_bytes()).unwrap();
+        let (took, _) = until_closed(&mut slow);
+        assert!(
+            took < limit,
+            "a half-sent head held port {port} for {took:?}"
+        );
+    }
+    // A connection that sends nothing.
+    let mut idle = TcpStream::connect(("127.0.0.1", ports.config)).unwrap();
+    let (took, _) = until_closed(&mut idle);
+    assert!(took < limit, "an idle connection stayed open {took:?}");
+
+    // Eight connections held open; a ninth is told the server is full, and closed.
+    let held: Vec<TcpStream> = (0..8)
+        .map(|_| TcpStream::connect(("127.0.0.1", ports.config)).unwrap())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut surplus = TcpStream::connect(("127.0.0.1", ports.config)).unwrap();
+    let (took, answer) = until_closed(&mut surplus);
+    assert!(took < limit, "{took:?}");
+    assert!(
+        answer.starts_with("HTTP/1.1 503 "),
+        "past the limit: {answer:?}"
+    );
+    assert!(answer.contains("too many connections"), "{answer}");
+    drop(held);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (status, _) = call(ports.config, "GET", "/health", &[], "").unwrap();
+    assert_eq!(status, 200, "the server takes connections again");
+}

@@ -97,7 +97,12 @@ struct Lean<'a> {
 
 impl Lean<'_> {
     async fn serve(&self, stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Outcome {
+        let (limits, _) = crate::server::limits();
         loop {
+            // A head must arrive whole within `head_timeout` of its first byte; a connection
+            // with nothing under way closes after `idle_timeout`.
+            let mut head_started = (!buffer.is_empty()).then(tokio::time::Instant::now);
+            let idle_since = tokio::time::Instant::now();
             let (mut request, keep_alive) = loop {
                 match parse(buffer) {
                     Parsed::Lean(request, keep_alive, length) => {
@@ -109,9 +114,14 @@ impl Lean<'_> {
                     Parsed::Partial => {}
                 }
                 // Idle between requests, a connection closes at shutdown; mid-head it does not.
+                let deadline = match head_started {
+                    Some(started) => started + limits.head_timeout,
+                    None => idle_since + limits.idle_timeout,
+                };
                 let ready = tokio::select! {
                     ready = stream.readable() => ready,
                     () = self.shutdown.clone().wait(), if buffer.is_empty() => return Outcome::Closed,
+                    () = tokio::time::sleep_until(deadline) => return Outcome::Closed,
                 };
                 if ready.is_err() {
                     return Outcome::Closed;
@@ -119,6 +129,9 @@ impl Lean<'_> {
                 match read_head(stream, buffer) {
                     Ok(Read::Eof) | Err(_) => return Outcome::Closed,
                     Ok(Read::Request(request, keep_alive)) => break (request, keep_alive),
+                    Ok(Read::More) if !buffer.is_empty() => {
+                        head_started.get_or_insert_with(tokio::time::Instant::now);
+                    }
                     Ok(Read::More) => {}
                 }
             };
@@ -369,7 +382,10 @@ async fn with_hyper(
         request.extensions_mut().insert(ConnectInfo(peer));
         request
     });
+    let (limits, _) = crate::server::limits();
     let connection = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.head_timeout)
         .serve_connection(io, TowerToHyperService::new(service));
     let mut connection = std::pin::pin!(connection);
     let mut stopping = std::pin::pin!(shutdown.wait());

@@ -21,4 +21,7 @@ pub mod trace;
 
 pub use error::error_response;
 pub use json::Json;
-pub use server::{BindError, Shutdown, ShutdownTrigger, bind, serve, serve_lean, shutdown_channel};
+pub use server::{
+    BindError, ConnectionLimits, Shutdown, ShutdownTrigger, bind, limit_connections, serve,
+    serve_lean, shutdown_channel,
+};

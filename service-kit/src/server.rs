@@ -1,11 +1,12 @@
 //! Binding listeners with errors that say which service and address failed, serving a router
 //! until shutdown, and the shutdown signal itself.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 
 /// A listener could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +85,88 @@ pub async fn os_signal() {
     }
 }
 
+/// How long a client may take to send a request head and leave a connection idle, and how many
+/// connections this process serves at once, on all its ports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// From a head's first byte to its last.
+    pub head_timeout: Duration,
+    /// Between requests (and before the first), on the lean path; hyper's path closes a
+    /// connection that has not sent a whole head within `head_timeout` of waiting for one.
+    pub idle_timeout: Duration,
+    /// Connections served at once; past it, a connection is answered `503` and closed.
+    pub max_connections: usize,
+}
+
+/// File descriptors kept for what is not a client connection: listeners, database
+/// connections, logs.
+const RESERVED_FILES: usize = 256;
+
+impl Default for ConnectionLimits {
+    /// 10 s for a head, 60 s idle, and as many connections as the process's open-file limit
+    /// allows after [`RESERVED_FILES`] (at least 64).
+    fn default() -> Self {
+        Self {
+            head_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: open_file_limit().saturating_sub(RESERVED_FILES).max(64),
+        }
+    }
+}
+
+/// The process's open-file limit (its soft limit), from `/proc`; 1024 where it cannot be read.
+fn open_file_limit() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3))
+                .and_then(|soft| soft.parse().ok())
+        })
+        .unwrap_or(1024)
+}
+
+static LIMITS: std::sync::OnceLock<(ConnectionLimits, Arc<Semaphore>)> = std::sync::OnceLock::new();
+
+/// Sets this process's connection limits, before anything is served: `false` when they were
+/// set (or used) already.
+pub fn limit_connections(limits: ConnectionLimits) -> bool {
+    let mut set = false;
+    LIMITS.get_or_init(|| {
+        set = true;
+        (limits, Arc::new(Semaphore::new(limits.max_connections)))
+    });
+    set
+}
+
+/// This process's connection limits, and the turns its connections take.
+pub(crate) fn limits() -> &'static (ConnectionLimits, Arc<Semaphore>) {
+    LIMITS.get_or_init(|| {
+        let limits = ConnectionLimits::default();
+        (limits, Arc::new(Semaphore::new(limits.max_connections)))
+    })
+}
+
+/// What a connection past the limit is told before it is closed.
+const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
+Content-Type: application/json\r\n\
+Retry-After: 1\r\n\
+Connection: close\r\n\
+Content-Length: 89\r\n\
+\r\n\
+{\"code\":\"unavailable\",\"message\":\"too many connections to this server; try again shortly\"}";
+
+/// Tells a connection past the limit so, and closes it.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt as _;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let _ = stream.write_all(REFUSAL).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+}
+
 /// Serves `router` on `listener` until `shutdown`, then lets in-flight requests finish for at
 /// most `grace`.
 pub async fn serve(
@@ -134,11 +217,17 @@ async fn serve_connections(
             if let Err(e) = stream.set_nodelay(true) {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
+            let Ok(turn) = Arc::clone(&limits().1).try_acquire_owned() else {
+                tracing::debug!(client.address = %peer, "refused a connection past max_connections");
+                tokio::spawn(refuse(stream));
+                continue;
+            };
             let router = router.clone();
             let signal = shutdown.clone();
             let closed = closed_rx.clone();
             tokio::spawn(async move {
                 crate::lean::connection(stream, peer, router, lean, signal).await;
+                drop(turn);
                 drop(closed);
             });
         }
@@ -171,4 +260,31 @@ async fn accept_failed(e: &std::io::Error) {
     }
     tracing::error!(error = %e, "cannot accept a connection; retrying in 1 s");
     tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refusal_is_one_whole_http_answer() {
+        let text = std::str::from_utf8(REFUSAL).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 503 "));
+        assert!(
+            head.contains(&format!("Content-Length: {}", body.len())),
+            "{head}"
+        );
+        serde_json::from_str::<serde_json::Value>(body).unwrap();
+    }
+
+    #[test]
+    fn the_default_connection_limit_follows_the_open_file_limit() {
+        let limits = ConnectionLimits::default();
+        assert_eq!(
+            limits.max_connections,
+            open_file_limit().saturating_sub(RESERVED_FILES).max(64)
+        );
+        assert!(limits.max_connections >= 64);
+    }
 }
