@@ -168,7 +168,7 @@ pub struct Settings {
     pub idle_timeout_secs: Option<u64>,
 
     /// Connections served at once by this process, on all its ports; past it, a connection is
-    /// answered 503 and closed [default: the open-file limit less 256]
+    /// answered 503 and closed [default: the open-file limit less 128]
     #[arg(long, env = "LYRE_MAX_CONNECTIONS", global = true)]
     pub max_connections: Option<usize>,
 

@@ -100,7 +100,7 @@ pub struct ConnectionLimits {
 
 /// File descriptors kept for what is not a client connection: listeners, database
 /// connections, logs.
-const RESERVED_FILES: usize = 256;
+const RESERVED_FILES: usize = 128;
 
 impl Default for ConnectionLimits {
     /// 10 s for a head, 60 s idle, and as many connections as the process's open-file limit
