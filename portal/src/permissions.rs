@@ -299,7 +299,7 @@ impl Need {
 
 /// Writes the table into the OpenAPI document: each operation's security (none, a session, or
 /// on the Open API a consumer token), at the end of its description what it needs, and its
-/// `401` and `403` answers where the operation does not describe them itself.
+/// `400`, `401`, `403` and `415` answers where the operation does not describe them itself.
 pub(crate) fn document(doc: &mut OpenApi) {
     for (route, item) in &mut doc.paths.paths {
         let methods = [
@@ -312,6 +312,7 @@ pub(crate) fn document(doc: &mut OpenApi) {
             let (Some(operation), Some(need)) = (operation.as_mut(), need_of(method, route)) else {
                 continue;
             };
+            document_bad_input(operation);
             if need == Need::Anyone {
                 continue;
             }
@@ -342,6 +343,34 @@ pub(crate) fn document(doc: &mut OpenApi) {
             }
             description.push_str(&format!("Needs: {}.", need.words()));
         }
+    }
+}
+
+/// The `400` of an operation that takes path or query values or a body, and the `415` of one
+/// that takes JSON, where the operation does not describe them itself: every endpoint answers
+/// them the same way (see [`lyre_service_kit::extract`]).
+fn document_bad_input(operation: &mut utoipa::openapi::path::Operation) {
+    let takes_values = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let takes_json = operation.request_body.as_ref().is_some_and(|b| match b {
+        RefOr::T(body) => body
+            .content
+            .keys()
+            .any(|t| t.starts_with("application/json")),
+        RefOr::Ref(_) => false,
+    });
+    if takes_values || operation.request_body.is_some() {
+        operation
+            .responses
+            .responses
+            .entry("400".to_owned())
+            .or_insert_with(|| error_response("A path or query value, or the body, is malformed"));
+    }
+    if takes_json {
+        operation
+            .responses
+            .responses
+            .entry("415".to_owned())
+            .or_insert_with(|| error_response("The body is not `application/json`"));
     }
 }
 

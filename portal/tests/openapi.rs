@@ -20,7 +20,8 @@ fn openapi_document_matches_the_snapshot() {
 }
 
 /// Each operation of the document says who may call it, how to authenticate and how it refuses
-/// callers, as the permission table (the rule the portal enforces) says.
+/// callers, as the permission table (the rule the portal enforces) says, and how it refuses
+/// malformed input.
 #[test]
 fn every_operation_documents_its_row_of_the_permission_table() {
     use lyre_portal::permissions::{Need, need_of};
@@ -30,6 +31,22 @@ fn every_operation_documents_its_row_of_the_permission_table() {
         for (method, operation) in item.as_object().unwrap() {
             let need = need_of(&method.to_uppercase(), route)
                 .unwrap_or_else(|| panic!("{method} {route} has no row in the permission table"));
+            let takes_values = operation["parameters"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty());
+            let takes_json = operation["requestBody"]["content"]["application/json"].is_object();
+            if takes_values || operation["requestBody"].is_object() {
+                assert!(
+                    operation["responses"]["400"].is_object(),
+                    "{method} {route} does not document its 400"
+                );
+            }
+            if takes_json {
+                assert!(
+                    operation["responses"]["415"].is_object(),
+                    "{method} {route} does not document its 415"
+                );
+            }
             let description = operation["description"].as_str().unwrap_or_default();
             let security = &operation["security"];
             if need == Need::Anyone {
