@@ -365,6 +365,20 @@ fn an_admin_service_with_a_credential_answers_401_to_anyone_else_and_changes_not
     drop(running);
 }
 
+/// The all-in-one with the super admin's password set and `settings` (environment variables),
+/// started: its directory, its ports and the process (stopped when dropped).
+fn all_in_one(settings: &[(&str, &str)]) -> (tempfile::TempDir, Ports, Running) {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports::new();
+    let mut command = lyre(dir.path(), &ports);
+    command
+        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
+        .envs(settings.iter().copied())
+        .stderr(Stdio::null());
+    let running = Running::start(command);
+    (dir, ports, running)
+}
+
 /// A JSON call to the portal as `auth` (an `Authorization` header, or none): status and body.
 fn portal_json(port: u16, method: &str, path: &str, auth: &str, body: &Value) -> (u16, Value) {
     let mut headers = vec![JSON];
@@ -409,13 +423,7 @@ fn consumer_of(port: u16, owner: &str, name: &str, app: &str) -> String {
 /// request by naming its author.
 #[test]
 fn reviews_follow_authenticated_identities_not_the_names_a_consumer_gives() {
-    let dir = tempfile::tempdir().unwrap();
-    let ports = Ports::new();
-    let mut command = lyre(dir.path(), &ports);
-    command
-        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
-        .stderr(Stdio::null());
-    let _running = Running::start(command);
+    let (_dir, ports, _running) = all_in_one(&[]);
     let port = ports.portal;
     let admin = sign_in(port);
     for user in ["alice", "bob", "carol"] {
@@ -539,13 +547,7 @@ fn reviews_follow_authenticated_identities_not_the_names_a_consumer_gives() {
 /// rights, and a token that read namespaces its grants do not cover.
 #[test]
 fn consumer_tokens_hold_no_more_than_their_grants_and_their_owner_rights() {
-    let dir = tempfile::tempdir().unwrap();
-    let ports = Ports::new();
-    let mut command = lyre(dir.path(), &ports);
-    command
-        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
-        .stderr(Stdio::null());
-    let _running = Running::start(command);
+    let (_dir, ports, _running) = all_in_one(&[]);
     let port = ports.portal;
     let admin = sign_in(port);
     for user in ["alice", "bob"] {
@@ -640,13 +642,7 @@ fn consumer_tokens_hold_no_more_than_their_grants_and_their_owner_rights() {
 /// changes nothing.
 #[test]
 fn names_of_dots_only_are_refused_everywhere() {
-    let dir = tempfile::tempdir().unwrap();
-    let ports = Ports::new();
-    let mut command = lyre(dir.path(), &ports);
-    command
-        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
-        .stderr(Stdio::null());
-    let _running = Running::start(command);
+    let (dir, ports, _running) = all_in_one(&[]);
     let port = ports.portal;
     let admin = sign_in(port);
     let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
@@ -722,13 +718,7 @@ fn exchange(
 /// config port, and writes a browser makes with the session cookie from another site's page.
 #[test]
 fn published_files_are_inert_in_browsers_and_cookie_writes_need_the_portals_own_page() {
-    let dir = tempfile::tempdir().unwrap();
-    let ports = Ports::new();
-    let mut command = lyre(dir.path(), &ports);
-    command
-        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
-        .stderr(Stdio::null());
-    let _running = Running::start(command);
+    let (_dir, ports, _running) = all_in_one(&[]);
     let port = ports.portal;
     let admin = sign_in(port);
     let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
@@ -870,14 +860,7 @@ fn sign_in_burst(
 /// were being checked, hashed all at once in memory, and shared one address behind a proxy.
 #[test]
 fn sign_in_bursts_are_counted_as_they_come_and_hashed_a_few_at_a_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let ports = Ports::new();
-    let mut command = lyre(dir.path(), &ports);
-    command
-        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
-        .env("LYRE_TRUSTED_PROXIES", "127.0.0.1")
-        .stderr(Stdio::null());
-    let running = Running::start(command);
+    let (_dir, ports, running) = all_in_one(&[("LYRE_TRUSTED_PROXIES", "127.0.0.1")]);
     let port = ports.portal;
     let admin = sign_in(port);
     let eve = serde_json::json!({ "username": "eve", "password": PASSWORD });
@@ -954,14 +937,7 @@ fn sign_in_bursts_are_counted_as_they_come_and_hashed_a_few_at_a_time() {
 /// instance, without end.
 #[test]
 fn anonymous_reads_store_no_more_instances_than_an_app_is_allowed() {
-    let dir = tempfile::tempdir().unwrap();
-    let ports = Ports::new();
-    let mut command = lyre(dir.path(), &ports);
-    command
-        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
-        .env("LYRE_INSTANCES_PER_APP", "5")
-        .stderr(Stdio::null());
-    let _running = Running::start(command);
+    let (_dir, ports, _running) = all_in_one(&[("LYRE_INSTANCES_PER_APP", "5")]);
     let port = ports.portal;
     let admin = sign_in(port);
     let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
@@ -1030,16 +1006,11 @@ fn until_closed(stream: &mut std::net::TcpStream) -> (std::time::Duration, Strin
 fn slow_idle_and_surplus_connections_are_closed() {
     use std::io::Write as _;
     use std::net::TcpStream;
-    let dir = tempfile::tempdir().unwrap();
-    let ports = Ports::new();
-    let mut command = lyre(dir.path(), &ports);
-    command
-        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
-        .env("LYRE_HEAD_TIMEOUT_SECS", "2")
-        .env("LYRE_IDLE_TIMEOUT_SECS", "3")
-        .env("LYRE_MAX_CONNECTIONS", "8")
-        .stderr(Stdio::null());
-    let _running = Running::start(command);
+    let (_dir, ports, _running) = all_in_one(&[
+        ("LYRE_HEAD_TIMEOUT_SECS", "2"),
+        ("LYRE_IDLE_TIMEOUT_SECS", "3"),
+        ("LYRE_MAX_CONNECTIONS", "8"),
+    ]);
     let limit = std::time::Duration::from_secs(8);
 
     // A head begun and never finished: on the config port's lean path, and on the portal's.
