@@ -194,7 +194,8 @@ held every connection, and 400 to 600 of the 1,000 requests failed with 500 afte
 5 s acquire timeout; writers of one namespace now queue inside the process.
 
 **9. Fuzzing and malformed input.** schemathesis 4.32.5 from each API's own \`/openapi.json\`,
-checks \`not_a_server_error\` and \`response_schema_conformance\`:
+checks \`not_a_server_error\`, \`response_schema_conformance\` and, for the portal (its Open API
+with a consumer token, its whole API signed in and anonymous), \`status_code_conformance\`:
 
 | API | exit status | summary |
 |---|---|---|
@@ -208,7 +209,7 @@ if [ -f "$dir/fuzz.tsv" ]; then
       section {sub(/^ +/, ""); print section " " $0}' "$dir/fuzz-$name.txt" | paste -sd ';' | sed 's/;/; /g; s/|/\\|/g')
     printf '| %s | %s | %s |\n' "$name" "$status" "$summary"
   done < "$dir/fuzz.tsv"
-  printf '\nCommand: `%s` (and the admin service'"'"'s `/openapi.json` without a token).\n' "$(cat "$dir/fuzz.cmd")"
+  printf '\nCommand: `%s` (and the admin service'"'"'s `/openapi.json` with its credential).\n' "$(cat "$dir/fuzz.cmd")"
   printf '\n"Failures" are answers of Lyre'"'"'s that broke a check; "Errors" are schemathesis failing inside\nitself on an operation (its generator, not the server) and say nothing about Lyre.\n'
 fi
 cat <<EOF

@@ -346,9 +346,10 @@ pub(crate) fn document(doc: &mut OpenApi) {
     }
 }
 
-/// The `400` of an operation that takes path or query values or a body, and the `415` of one
-/// that takes JSON, where the operation does not describe them itself: every endpoint answers
-/// them the same way (see [`lyre_service_kit::extract`]).
+/// The `400` of an operation that takes path or query values or a body, the `415` of one that
+/// takes JSON and the `404` of one whose path names things, where the operation does not
+/// describe them itself: every endpoint answers them the same way (see
+/// [`lyre_service_kit::extract`]).
 fn document_bad_input(operation: &mut utoipa::openapi::path::Operation) {
     let takes_values = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let takes_json = operation.request_body.as_ref().is_some_and(|b| match b {
@@ -371,6 +372,20 @@ fn document_bad_input(operation: &mut utoipa::openapi::path::Operation) {
             .responses
             .entry("415".to_owned())
             .or_insert_with(|| error_response("The body is not `application/json`"));
+    }
+    let names_things = operation.parameters.iter().flatten().any(|p| {
+        matches!(p, utoipa::openapi::RefOr::T(p) if p.parameter_in == utoipa::openapi::path::ParameterIn::Path)
+    });
+    if names_things {
+        operation
+            .responses
+            .responses
+            .entry("404".to_owned())
+            .or_insert_with(|| {
+                error_response(
+                    "Nothing of a name the path gives: no such environment, app or other thing",
+                )
+            });
     }
 }
 

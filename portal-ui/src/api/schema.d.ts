@@ -3925,6 +3925,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The name is taken */
             409: {
                 headers: {
@@ -4036,6 +4045,15 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4169,6 +4187,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The target changed meanwhile, or another person holds it */
             409: {
                 headers: {
@@ -4228,6 +4255,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     grant: {
@@ -4275,6 +4311,15 @@ export interface operations {
             };
             /** @description Not a master of the app */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4425,6 +4470,15 @@ export interface operations {
             };
             /** @description Not a member of the app */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such environment */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4984,6 +5038,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_key: {
@@ -5029,6 +5092,15 @@ export interface operations {
             };
             /** @description Not a master of the app */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5355,6 +5427,15 @@ export interface operations {
             };
             /** @description Not a master of the app */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5867,6 +5948,15 @@ export interface operations {
             };
             /** @description No modify permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6750,6 +6840,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Existing keys under `abort`, or the namespace changed meanwhile */
             409: {
                 headers: {
@@ -6949,6 +7048,15 @@ export interface operations {
             };
             /** @description No modify permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7337,6 +7445,15 @@ export interface operations {
             };
             /** @description No modify or release permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7770,6 +7887,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Changed since `revision` */
             409: {
                 headers: {
@@ -7893,6 +8019,15 @@ export interface operations {
             };
             /** @description No modify permission on a namespace */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8652,6 +8787,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Not open, or stale */
             409: {
                 headers: {
@@ -8720,6 +8864,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Not approved, stale, or being published */
             409: {
                 headers: {
@@ -8772,6 +8925,15 @@ export interface operations {
             };
             /** @description Not its author, and no modify permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8842,6 +9004,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Not open */
             409: {
                 headers: {
@@ -8903,6 +9074,15 @@ export interface operations {
             };
             /** @description Not its author */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9420,6 +9600,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The name is taken */
             409: {
                 headers: {
@@ -9481,6 +9670,15 @@ export interface operations {
             };
             /** @description No grant on the app */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9566,6 +9764,15 @@ export interface operations {
             };
             /** @description Not a master of the app */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9899,6 +10106,15 @@ export interface operations {
             };
             /** @description No modify permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10278,6 +10494,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The body is not `application/json` */
             415: {
                 headers: {
@@ -10410,6 +10635,15 @@ export interface operations {
             };
             /** @description No modify permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10771,6 +11005,15 @@ export interface operations {
             };
             /** @description No permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11184,6 +11427,15 @@ export interface operations {
             };
             /** @description No release permission */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

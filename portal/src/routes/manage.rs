@@ -289,6 +289,7 @@ pub(crate) struct AuditQuery {
         (status = 200, description = "One page of entries", body = Page<AuditEntry>),
         (status = 400, description = "A filter is invalid", body = ErrorBody),
         (status = 403, description = "Not a member of the app", body = ErrorBody),
+        (status = 404, description = "No such environment", body = ErrorBody),
     )
 )]
 pub(crate) async fn audits(
