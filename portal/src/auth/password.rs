@@ -23,7 +23,7 @@ type Job = Box<dyn FnOnce() + Send>;
 /// of threads that ever hashed, not the number of requests at once, that bounds the memory
 /// hashing holds: a burst of sign-ins waits for a turn.
 struct Hashers {
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
     turns: tokio::sync::Semaphore,
 }
 
@@ -54,7 +54,7 @@ impl Hashers {
                 }
             }
             Hashers {
-                jobs: Mutex::new(jobs),
+                jobs,
                 turns: tokio::sync::Semaphore::new(threads),
             }
         })
@@ -78,8 +78,6 @@ async fn one_at_a_time<T: Send + 'static>(
     });
     hashers
         .jobs
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
         .send(job)
         .map_err(|_| PortalError::Internal("no password hashing thread is running".into()))?;
     answer

@@ -120,7 +120,8 @@ pub(crate) async fn create_everywhere(
             )));
         }
     }
-    let created = everywhere(state, StatusCode::CONFLICT, call::apps::Create { new }).await?;
+    let create = call::apps::Create { new };
+    let created = everywhere_in(state, &envs, StatusCode::CONFLICT, create).await?;
     for env in envs.iter().skip(1) {
         let same = find(env.clone()).await?.is_some_and(|there| {
             there.stamps.created_by == created.stamps.created_by
@@ -144,9 +145,19 @@ pub(crate) async fn everywhere<O: Operation + Clone>(
     tolerated: StatusCode,
     change: O,
 ) -> Result<O::Output, PortalError> {
+    everywhere_in(state, &distinct_envs(state).await?, tolerated, change).await
+}
+
+/// [`everywhere`], through the first environment of each deployment as `envs` lists them.
+async fn everywhere_in<O: Operation + Clone>(
+    state: &PortalState,
+    envs: &[String],
+    tolerated: StatusCode,
+    change: O,
+) -> Result<O::Output, PortalError> {
     let mut first = None;
-    for env in distinct_envs(state).await? {
-        match (state.admins().call(&env, change.clone()).await, &first) {
+    for env in envs {
+        match (state.admins().call(env, change.clone()).await, &first) {
             (Ok(value), None) => first = Some(value),
             (Ok(_), Some(_)) => {}
             (Err(PortalError::Admin { status, .. }), Some(_)) if status == tolerated => {}

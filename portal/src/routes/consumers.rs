@@ -378,10 +378,16 @@ pub(crate) async fn list(
     let mut out = Vec::new();
     for c in consumers::list(state.db()).await? {
         let mine = user.is_super_admin() || c.created_by == user.username;
-        let shown = view(&state, c, None).await?;
-        if mine || adoptable_by(&user, &shown) {
-            out.push(shown);
+        if !mine {
+            // Another's: shown only when the user may adopt it (masters its apps, and it
+            // stopped working); the cheap half is asked first.
+            let held =
+                rbac::permissions_of(state.db(), SUBJECT_CONSUMER, &c.id.to_string()).await?;
+            if !masters_all(&user, &held) || lapse(state.db(), &c, &held).await?.is_none() {
+                continue;
+            }
         }
+        out.push(view(&state, c, None).await?);
     }
     Ok(Json(out))
 }
@@ -392,14 +398,19 @@ pub(crate) struct ConsumerPath {
     id: i64,
 }
 
+/// The live consumer `id`.
+async fn existing(state: &PortalState, id: i64) -> Result<consumer::Model, PortalError> {
+    consumers::find(state.db(), id)
+        .await?
+        .ok_or_else(|| PortalError::NotFound(format!("no consumer {id}")))
+}
+
 async fn own(
     state: &PortalState,
     user: &CurrentUser,
     id: i64,
 ) -> Result<consumer::Model, PortalError> {
-    let c = consumers::find(state.db(), id)
-        .await?
-        .ok_or_else(|| PortalError::NotFound(format!("no consumer {id}")))?;
+    let c = existing(state, id).await?;
     if user.is_super_admin() || c.created_by == user.username {
         Ok(c)
     } else {
@@ -467,10 +478,12 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Whether `user` may adopt the consumer `c`: it stopped working, and they are a master of
-/// every app it is granted on.
-fn adoptable_by(user: &CurrentUser, c: &ConsumerView) -> bool {
-    c.lapsed.is_some() && c.grants.iter().all(|g| user.grants.is_master(&g.app_id))
+/// Whether `user` is a master of every app a consumer holding `held` is granted on.
+fn masters_all(user: &CurrentUser, held: &[rbac::Held]) -> bool {
+    Grants::new(held)
+        .apps()
+        .into_iter()
+        .all(|app| user.grants.is_master(app))
 }
 
 /// Adopts a consumer whose owner lost their rights: a master of every app it is granted on
@@ -492,14 +505,12 @@ pub(crate) async fn adopt(
     user: CurrentUser,
     Path(path): Path<ConsumerPath>,
 ) -> Result<Json<ConsumerView>, PortalError> {
-    let c = consumers::find(state.db(), path.id)
-        .await?
-        .ok_or_else(|| PortalError::NotFound(format!("no consumer {}", path.id)))?;
-    let shown = view(&state, c.clone(), None).await?;
-    for g in &shown.grants {
-        user.grants.require_master(&g.app_id)?;
+    let c = existing(&state, path.id).await?;
+    let held = rbac::permissions_of(state.db(), SUBJECT_CONSUMER, &c.id.to_string()).await?;
+    for app in Grants::new(&held).apps() {
+        user.grants.require_master(app)?;
     }
-    if shown.lapsed.is_none() {
+    if lapse(state.db(), &c, &held).await?.is_none() {
         return Err(PortalError::Conflict(format!(
             "consumer `{}` works: its owner `{}` still masters its apps",
             c.name, c.created_by
@@ -514,8 +525,10 @@ pub(crate) async fn adopt(
     }
     record(&txn, &c, "adopt", &user.username).await?;
     txn.commit().await?;
-    let adopted = consumers::find(state.db(), c.id)
-        .await?
-        .ok_or_else(|| PortalError::NotFound(format!("no consumer {}", c.id)))?;
+    let adopted = consumer::Model {
+        created_by: user.username.clone(),
+        owner_name: user.username.clone(),
+        ..c
+    };
     Ok(Json(view(&state, adopted, None).await?))
 }

@@ -632,24 +632,31 @@ pub(crate) async fn publish(
     user: CurrentUser,
     Path(path): Path<RequestPath>,
 ) -> Result<(StatusCode, Json<Release>), PortalError> {
-    let release = publish_as(&state, &user.grants, &user.username, path.id).await?;
+    let release = publish_as(&state, &user.grants, &user.username, path.id, true).await?;
     Ok((StatusCode::CREATED, Json(release)))
 }
 
-/// Publishes request `id` as `publisher`.
+/// Publishes request `id` as `publisher`, who needs release permission on its namespace, or
+/// to be its author where `author_publishes` (the portal's workflow; the Open API always needs
+/// the permission).
 pub(crate) async fn publish_as(
     state: &PortalState,
     grants: &Grants,
     publisher: &str,
     id: i64,
+    author_publishes: bool,
 ) -> Result<Release, PortalError> {
     let (r, at) = load(state, id).await?;
-    let is_author = r.created_by == publisher;
-    if !(is_author || grants.can(Action::Release, at.scope())) {
-        return Err(PortalError::Forbidden(format!(
-            "only the author of release request #{id} or a reviewer with release permission on \
-             {at} may publish it"
-        )));
+    let as_author = author_publishes && r.created_by == publisher;
+    if !(as_author || grants.can(Action::Release, at.scope())) {
+        return Err(PortalError::Forbidden(if author_publishes {
+            format!(
+                "only the author of release request #{id} or a reviewer with release permission \
+                 on {at} may publish it"
+            )
+        } else {
+            format!("publishing release request #{id} needs release permission on {at}")
+        }));
     }
     if r.status != reviews::APPROVED {
         return Err(PortalError::Conflict(format!(
