@@ -268,8 +268,7 @@ where
         parts: &mut Parts,
         state: &PortalState,
     ) -> Result<Self, Self::Rejection> {
-        authenticated(parts).map_err(IntoResponse::into_response)?;
-        let Path(path) = Path::<P>::from_request_parts(parts, state).await?;
+        let path: P = checked_path(parts, state).await?;
         let at = path.at(state).map_err(IntoResponse::into_response)?;
         Ok(Self {
             path,
@@ -356,8 +355,7 @@ where
         parts: &mut Parts,
         state: &PortalState,
     ) -> Result<Self, Self::Rejection> {
-        authenticated(parts).map_err(IntoResponse::into_response)?;
-        let Path(path) = Path::<P>::from_request_parts(parts, state).await?;
+        let path: P = checked_path(parts, state).await?;
         let name = state
             .admins()
             .env(path.env())
@@ -370,14 +368,18 @@ where
     }
 }
 
-/// Refuses a request the permission layer has not authenticated.
-fn authenticated(parts: &Parts) -> Result<(), PortalError> {
-    if parts.extensions.get::<CurrentUser>().is_some() || parts.extensions.get::<Caller>().is_some()
-    {
-        Ok(())
-    } else {
-        Err(PortalError::Unauthenticated)
+/// The path of a request the permission layer has authenticated (else `401`).
+async fn checked_path<P: DeserializeOwned + Send>(
+    parts: &mut Parts,
+    state: &PortalState,
+) -> Result<P, Response> {
+    let authenticated = parts.extensions.get::<CurrentUser>().is_some()
+        || parts.extensions.get::<Caller>().is_some();
+    if !authenticated {
+        return Err(PortalError::Unauthenticated.into_response());
     }
+    let Path(path) = Path::<P>::from_request_parts(parts, state).await?;
+    Ok(path)
 }
 
 /// Whether `grants` may read the configuration of the namespace at `at`: everyone signed in
