@@ -163,6 +163,11 @@ pub struct Settings {
     #[arg(long, env = "LYRE_HEAD_TIMEOUT_SECS", global = true)]
     pub head_timeout_secs: Option<u64>,
 
+    /// Seconds a client has to send a request's whole body once its head is in; a slower one is
+    /// answered 408 and cut off [default: 30]
+    #[arg(long, env = "LYRE_BODY_TIMEOUT_SECS", global = true)]
+    pub body_timeout_secs: Option<u64>,
+
     /// Seconds a connection may sit idle between requests before it is closed [default: 60]
     #[arg(long, env = "LYRE_IDLE_TIMEOUT_SECS", global = true)]
     pub idle_timeout_secs: Option<u64>,
@@ -249,6 +254,7 @@ impl Settings {
             scan_interval_ms: self.scan_interval_ms.or(lower.scan_interval_ms),
             head_timeout_secs: self.head_timeout_secs.or(lower.head_timeout_secs),
             idle_timeout_secs: self.idle_timeout_secs.or(lower.idle_timeout_secs),
+            body_timeout_secs: self.body_timeout_secs.or(lower.body_timeout_secs),
             max_connections: self.max_connections.or(lower.max_connections),
             instance_retention_secs: self
                 .instance_retention_secs
@@ -434,6 +440,12 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
     if !(1..=3600).contains(&idle_timeout_secs) {
         bail!("idle_timeout_secs must be between 1 and 3600, not {idle_timeout_secs}");
     }
+    let body_timeout_secs = s
+        .body_timeout_secs
+        .unwrap_or(defaults.body_timeout.as_secs());
+    if !(1..=3600).contains(&body_timeout_secs) {
+        bail!("body_timeout_secs must be between 1 and 3600, not {body_timeout_secs}");
+    }
     let max_connections = s.max_connections.unwrap_or(defaults.max_connections);
     if max_connections < 1 {
         bail!("max_connections must be at least 1");
@@ -441,6 +453,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
     let connections = lyre_service_kit::ConnectionLimits {
         head_timeout: Duration::from_secs(head_timeout_secs),
         idle_timeout: Duration::from_secs(idle_timeout_secs),
+        body_timeout: Duration::from_secs(body_timeout_secs),
         max_connections,
     };
     let instance_retention_secs = s.instance_retention_secs.unwrap_or(7 * 24 * 3600);

@@ -1000,6 +1000,49 @@ fn until_closed(stream: &mut std::net::TcpStream) -> (std::time::Duration, Strin
     )
 }
 
+/// Hole 5, bodies: a client that announced a body and sent it slowly held a portal
+/// connection (and the handler waiting for it) for as long as it liked.
+#[test]
+fn a_slow_request_body_is_cut_off_with_408() {
+    use std::io::Write as _;
+    use std::net::TcpStream;
+    let (_dir, ports, _running) = all_in_one(&[("LYRE_BODY_TIMEOUT_SECS", "2")]);
+    let body = r#"{"username":"admin","password":"not-the-password"}"#;
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut slow = TcpStream::connect(("127.0.0.1", ports.portal)).unwrap();
+    slow.write_all(head.as_bytes()).unwrap();
+    slow.write_all(&body.as_bytes()[..10]).unwrap();
+    let (took, answer) = until_closed(&mut slow);
+    assert!(
+        took < std::time::Duration::from_secs(8),
+        "a half-sent body held the portal's connection for {took:?}"
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 408 "),
+        "a slow body is told why: {answer:?}"
+    );
+    assert!(answer.contains("did not arrive within 2 s"), "{answer}");
+
+    // A body sent whole, however long after its head was announced, is not cut off.
+    let mut prompt = TcpStream::connect(("127.0.0.1", ports.portal)).unwrap();
+    prompt.write_all(head.as_bytes()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    prompt.write_all(body.as_bytes()).unwrap();
+    prompt
+        .write_all(b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let (_, answer) = until_closed(&mut prompt);
+    assert!(answer.starts_with("HTTP/1.1 401 "), "{answer:?}");
+    assert!(
+        answer.contains("HTTP/1.1 200 "),
+        "the connection goes on: {answer}"
+    );
+}
+
 /// Hole 5, against the real binary: connections that never finish a head or sit idle were
 /// held forever, and nothing bounded how many one process took.
 #[test]

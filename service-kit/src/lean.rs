@@ -17,9 +17,12 @@
 //! serves the rest of it exactly as it serves every other port. Responses are whole in memory
 //! before they are written: the config port's answers are built that way anyway.
 
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::SystemTime;
 
@@ -36,6 +39,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tower::ServiceExt;
 
+use crate::deadline::{Deadline, too_slow};
 use crate::server::Shutdown;
 
 /// A longer head goes to hyper, whose limit is much higher.
@@ -377,12 +381,22 @@ async fn with_hyper(
         at: 0,
         stream,
     });
-    let service = router.map_request(move |request: Request<Incoming>| {
-        let mut request = request.map(Body::new);
-        request.extensions_mut().insert(ConnectInfo(peer));
-        request
-    });
     let (limits, _) = crate::server::limits();
+    let body_timeout = limits.body_timeout;
+    let service = tower::service_fn(move |request: Request<Incoming>| {
+        let expired = Arc::new(AtomicBool::new(false));
+        let mut request =
+            request.map(|body| Body::new(Deadline::new(body, body_timeout, expired.clone())));
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let call = router.clone().oneshot(request);
+        async move {
+            let response = call.await?;
+            if expired.load(Ordering::Relaxed) {
+                return Ok::<_, Infallible>(too_slow(body_timeout));
+            }
+            Ok(response)
+        }
+    });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(limits.head_timeout)

@@ -4,6 +4,7 @@
 
 pub mod complete;
 pub mod credential;
+mod deadline;
 pub mod env;
 pub mod error;
 pub mod extract;

@@ -94,6 +94,9 @@ pub struct ConnectionLimits {
     /// Between requests (and before the first), on the lean path; hyper's path closes a
     /// connection that has not sent a whole head within `head_timeout` of waiting for one.
     pub idle_timeout: Duration,
+    /// From a request head's end to its body's last byte (on hyper's path, the only one that
+    /// takes bodies); a slower body is answered `408` and the connection closed.
+    pub body_timeout: Duration,
     /// Connections served at once; past it, a connection is answered `503` and closed.
     pub max_connections: usize,
 }
@@ -103,12 +106,13 @@ pub struct ConnectionLimits {
 const RESERVED_FILES: usize = 128;
 
 impl Default for ConnectionLimits {
-    /// 10 s for a head, 60 s idle, and as many connections as the process's open-file limit
+    /// 10 s for a head, 30 s for a body, 60 s idle, and as many connections as the process's open-file limit
     /// allows after [`RESERVED_FILES`] (at least 64).
     fn default() -> Self {
         Self {
             head_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            body_timeout: Duration::from_secs(30),
             max_connections: open_file_limit().saturating_sub(RESERVED_FILES).max(64),
         }
     }
