@@ -34,9 +34,12 @@ test-ui: ui
 	cd $(UI) && $(NPM) run test:e2e
 
 ## lint: formatting and clippy, warnings are errors
+## (the fuzz targets of service-kit/fuzz, a workspace of their own, included)
 lint:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path service-kit/fuzz/Cargo.toml -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --manifest-path service-kit/fuzz/Cargo.toml --target-dir target -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all

@@ -212,6 +212,17 @@ if [ -f "$dir/fuzz.tsv" ]; then
   printf '\nCommand: `%s` (and the admin service'"'"'s `/openapi.json` with its credential).\n' "$(cat "$dir/fuzz.cmd")"
   printf '\n"Failures" are answers of Lyre'"'"'s that broke a check; "Errors" are schemathesis failing inside\nitself on an operation (its generator, not the server) and say nothing about Lyre.\n'
 fi
+if [ -f "$dir/fuzz-lean.tsv" ]; then
+  IFS=$'\t' read -r seconds runs corpus status < "$dir/fuzz-lean.tsv"
+  cat <<EOF
+
+The config port's lean HTTP path (\`service-kit/src/lean.rs\`) fuzzed against hyper with
+libFuzzer (\`service-kit/fuzz\`, target \`lean_head\`): from any bytes a client sends, the
+requests the router receives (lean path first, hyper after the hand-off) must be exactly those
+hyper alone makes of the same bytes. $seconds s, $runs inputs, a corpus of $corpus, exit
+status $status (0: no difference found). Command: \`bash bench/fuzz-lean.sh RESULTS $seconds\`.
+EOF
+fi
 cat <<EOF
 
 Malformed requests (broken, 5,000-deep, 3 MiB and non-UTF-8 JSON, wrong content types, dot-dot

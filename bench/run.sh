@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: release builds, each scenario against a fresh `lyre`, and docs/benchmarks.md
-# written from what was measured. Takes about 15 minutes on 2 cores.
+# written from what was measured. Takes about 20 minutes on 2 cores (the first run longer: it builds its tools).
 #
 #   ROUNDS=5                  repetitions of each figure (the report gives medians)
+#   FUZZ_SECONDS=300          how long the lean HTTP path is fuzzed
 #   LYRE_BENCH_POSTGRES_URL   a PostgreSQL server for the publish scenario (default
 #                             postgres://postgres@127.0.0.1:5432/postgres; skipped, and said
 #                             so, when none answers)
@@ -243,6 +244,8 @@ run startup startup --lyre "$LYRE" --runs "$ROUNDS"
 # 9. The Open API and the admin service fuzzed from their own schemas.
 echo "bench: fuzz (schemathesis)"
 bench/fuzz.sh "$results" "$LYRE"
+echo "bench: fuzz (the lean HTTP path against hyper, ${FUZZ_SECONDS:-300} s)"
+bench/fuzz-lean.sh "$results" "${FUZZ_SECONDS:-300}"
 
 echo "bench: writing $OUT"
 bench/report.sh "$results" "$ROUNDS" > "$OUT"

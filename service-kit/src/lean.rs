@@ -43,7 +43,7 @@ use crate::deadline::{Deadline, too_slow};
 use crate::server::Shutdown;
 
 /// A longer head goes to hyper, whose limit is much higher.
-const MAX_HEAD: usize = 16 * 1024;
+pub(crate) const MAX_HEAD: usize = 16 * 1024;
 /// More headers than this also go to hyper.
 const MAX_HEADERS: usize = 48;
 
@@ -83,7 +83,7 @@ enum Outcome {
     clippy::large_enum_variant,
     reason = "returned once per request and taken apart at once"
 )]
-enum Parsed {
+pub(crate) enum Parsed {
     /// More bytes are needed.
     Partial,
     /// Not one for the lean path.
@@ -227,7 +227,7 @@ fn read_ready(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<usize> {
 }
 
 /// Parses the head at the start of `buffer` and decides whether the lean path takes it.
-fn parse(buffer: &[u8]) -> Parsed {
+pub(crate) fn parse(buffer: &[u8]) -> Parsed {
     if buffer.is_empty() {
         return Parsed::Partial;
     }
@@ -253,24 +253,21 @@ fn parse(buffer: &[u8]) -> Parsed {
         return Parsed::Other;
     };
     let mut keep_alive = true;
+    let mut has_length = false;
     for header in head.headers.iter() {
         let name = header.name;
         let value = header.value;
         let refused = ["transfer-encoding", "expect", "upgrade"];
-        if refused.iter().any(|r| name.eq_ignore_ascii_case(r))
-            || (name.eq_ignore_ascii_case("content-length") && value.trim_ascii() != b"0")
-        {
+        if refused.iter().any(|r| name.eq_ignore_ascii_case(r)) {
             return Parsed::Other;
         }
-        if name.eq_ignore_ascii_case("connection") {
-            let tokens = value.split(|b| *b == b',').map(<[u8]>::trim_ascii);
-            for token in tokens {
-                if token.eq_ignore_ascii_case(b"close") {
-                    keep_alive = false;
-                } else if token.eq_ignore_ascii_case(b"upgrade") {
-                    return Parsed::Other;
-                }
+        // One `Content-Length: 0` is no body; anything more (hyper folds repeated lengths into
+        // one header) is hyper's to judge.
+        if name.eq_ignore_ascii_case("content-length") {
+            if has_length || value.trim_ascii() != b"0" {
+                return Parsed::Other;
             }
+            has_length = true;
         }
         let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
@@ -278,6 +275,18 @@ fn parse(buffer: &[u8]) -> Parsed {
         ) else {
             return Parsed::Other;
         };
+        // Tokens read as hyper reads them: a value with bytes outside visible ASCII has none.
+        if name == CONNECTION
+            && let Ok(tokens) = value.to_str()
+        {
+            for token in tokens.split(',').map(str::trim) {
+                if token.eq_ignore_ascii_case("close") {
+                    keep_alive = false;
+                } else if token.eq_ignore_ascii_case("upgrade") {
+                    return Parsed::Other;
+                }
+            }
+        }
         request.headers_mut().append(name, value);
     }
     Parsed::Lean(request, keep_alive, length)
@@ -376,11 +385,7 @@ async fn with_hyper(
     router: Router,
     shutdown: Shutdown,
 ) {
-    let io = TokioIo::new(Rewind {
-        read,
-        at: 0,
-        stream,
-    });
+    let io = TokioIo::new(Rewind::new(read, stream));
     let (limits, _) = crate::server::limits();
     let body_timeout = limits.body_timeout;
     let service = tower::service_fn(move |request: Request<Incoming>| {
@@ -421,13 +426,24 @@ async fn with_hyper(
 }
 
 /// A socket that first gives back bytes already read from it.
-struct Rewind {
+pub(crate) struct Rewind<S> {
     read: Vec<u8>,
     at: usize,
-    stream: TcpStream,
+    stream: S,
 }
 
-impl AsyncRead for Rewind {
+impl<S> Rewind<S> {
+    /// `stream`, whose reads start with `read`.
+    pub(crate) fn new(read: Vec<u8>, stream: S) -> Self {
+        Self {
+            read,
+            at: 0,
+            stream,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -448,7 +464,7 @@ impl AsyncRead for Rewind {
     }
 }
 
-impl AsyncWrite for Rewind {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -8,6 +8,8 @@ mod deadline;
 pub mod env;
 pub mod error;
 pub mod extract;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod health;
 pub mod heartbeat;
 pub mod json;

@@ -52,6 +52,15 @@ async fn peer(peer: PeerAddr) -> String {
     peer.ip_string()
 }
 
+/// The request's `Content-Length` headers, one per line.
+async fn lengths(headers: axum::http::HeaderMap) -> String {
+    headers
+        .get_all("content-length")
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()) + "\n")
+        .collect()
+}
+
 struct Server {
     addr: SocketAddr,
     waits: Waits,
@@ -70,6 +79,7 @@ async fn start() -> Server {
             get(echo).post(echo).head(|| async { StatusCode::OK }),
         )
         .route("/peer", get(peer))
+        .route("/lengths", get(lengths))
         .route("/wait", get(wait))
         .with_state(waits.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -382,4 +392,47 @@ async fn shutdown_closes_idle_connections_and_lets_a_waiting_request_finish() {
         .expect("serving ends once every connection closed")
         .unwrap()
         .unwrap();
+}
+
+/// Found by the lean path's fuzz target (`service-kit/fuzz`): a GET with `Content-Length: 0`
+/// twice reached the router with both headers on the lean path and with one through hyper. The
+/// router sees the same request either way.
+#[tokio::test]
+async fn a_repeated_zero_length_reaches_the_router_as_hyper_gives_it() {
+    let server = start().await;
+    let mut pending = Vec::new();
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let twice = "GET /lengths HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n";
+    stream.write_all(twice.as_bytes()).await.unwrap();
+    let reply = read_reply(&mut stream, &mut pending, false).await;
+    assert_eq!((reply.status, reply.body.as_slice()), (200, &b"0\n"[..]));
+    // Once is lean, and the same.
+    let once = "GET /lengths HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+    stream.write_all(once.as_bytes()).await.unwrap();
+    let reply = read_reply(&mut stream, &mut pending, false).await;
+    assert_eq!((reply.status, reply.body.as_slice()), (200, &b"0\n"[..]));
+}
+
+/// Found by the fuzz target: a `Connection` value with a byte outside visible ASCII and a
+/// `close` token closed the connection on the lean path, while hyper reads no tokens in such a
+/// value and keeps it open. The lean path now reads it as hyper does.
+#[tokio::test]
+async fn a_connection_header_hyper_cannot_read_closes_nothing() {
+    let server = start().await;
+    let mut pending = Vec::new();
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let head = b"GET /hello HTTP/1.1\r\nConnection: \xc8, close\r\n\r\n";
+    stream.write_all(head).await.unwrap();
+    assert_eq!(
+        read_reply(&mut stream, &mut pending, false).await.status,
+        200
+    );
+    stream
+        .write_all(get_request("/hello").as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        read_reply(&mut stream, &mut pending, false).await.status,
+        200
+    );
 }
