@@ -194,8 +194,9 @@ held every connection, and 400 to 600 of the 1,000 requests failed with 500 afte
 5 s acquire timeout; writers of one namespace now queue inside the process.
 
 **9. Fuzzing and malformed input.** schemathesis 4.32.5 from each API's own \`/openapi.json\`,
-checks \`not_a_server_error\`, \`response_schema_conformance\` and, for the portal (its Open API
-with a consumer token, its whole API signed in and anonymous), \`status_code_conformance\`:
+checks \`not_a_server_error\`, \`status_code_conformance\` and \`response_schema_conformance\`
+(the portal's Open API with a consumer token, its whole API signed in and anonymous, and the
+admin service with its credential):
 
 | API | exit status | summary |
 |---|---|---|

@@ -5,9 +5,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use lyre_service_kit::credential::{self, ServiceCredential};
 use lyre_service_kit::health::{self, Readiness};
-use lyre_service_kit::{error_response, trace};
+use lyre_service_kit::{document, error_response, trace};
 use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
@@ -103,7 +104,33 @@ fn api() -> OpenApiRouter<AdminState> {
 
 /// The OpenAPI document of the admin service.
 pub fn openapi() -> OpenApiDoc {
-    api().split_for_parts().1
+    api_parts().1
+}
+
+/// The routes, and the document that describes them as served on the service's port: every
+/// operation needs the service credential (`401` without it), and answers bad input and names
+/// that are not there as every endpoint does.
+fn api_parts() -> (Router<AdminState>, OpenApiDoc) {
+    let (api, mut doc) = api().split_for_parts();
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "credential",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    document::each_operation(&mut doc, |_, _, operation| {
+        document::bad_input(operation);
+        operation.security = Some(vec![SecurityRequirement::new(
+            "credential",
+            Vec::<String>::new(),
+        )]);
+        document::answers(
+            operation,
+            "401",
+            "No admin service credential, or one that is not valid",
+        );
+    });
+    (api, doc)
 }
 
 /// The admin service as the portal calls it in its own process: its API, `/openapi.json` with
@@ -120,7 +147,7 @@ pub fn listening_router(state: AdminState, credential: ServiceCredential) -> Rou
 }
 
 fn app(state: AdminState) -> Router {
-    let (api, doc) = api().split_for_parts();
+    let (api, doc) = api_parts();
     let readiness = Readiness::new(SERVICE_NAME, state.db().clone());
     // The operations as data, for a portal in another process (see `ops::call`).
     let calls = crate::ops::call::routes(Router::new()).with_state(state.clone());

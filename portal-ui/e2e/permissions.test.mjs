@@ -281,3 +281,43 @@ test("a CI token is shown once when created and when rotated, and stops working 
   assert.deepEqual(failed, []);
   await context.close();
 });
+
+test("a CI token whose owner is no longer a master stops working, says so, and another master adopts it", async () => {
+  const alice = await apiAs(lyre.url, "alice", passwords.alice);
+  const bob = await apiAs(lyre.url, "bob", passwords.bob);
+  await alice.call("POST", "/api/v1/apps", { appId: "crm", name: "CRM" });
+  await alice.call("POST", "/api/v1/apps/crm/roles", { user: "bob", role: "master" });
+  const grants = [{ appId: "crm", namespace: "*", envs: [], permissions: ["modify", "release"] }];
+  const { token } = await alice.call("POST", "/api/v1/consumers", { name: "crm-deploy", grants, rateLimit: 10 });
+  const read = () =>
+    fetch(`${lyre.url}/openapi/v1/envs/DEV/apps/crm/clusters/default/namespaces/application`, { headers: { Authorization: token } });
+  assert.equal((await read()).status, 200);
+  await bob.call("DELETE", "/api/v1/apps/crm/roles?user=alice&role=master");
+  assert.equal((await read()).status, 403, "the demoted master's token stopped");
+
+  // Bob, still a master of crm, sees why it stopped and adopts it.
+  const { context, page, failed } = await newPage(browser);
+  await open(page, "/consumers", "bob", passwords.bob);
+  const card = page.getByTestId("consumer-crm-deploy");
+  await card.getByRole("status").filter({ hasText: "This token no longer works" }).waitFor();
+  await card.getByText("no longer a master of app `crm`").waitFor();
+  assert.equal(await card.getByRole("button", { name: "Rotate token" }).count(), 0, "only adoption is offered");
+  await page.screenshot({ path: screenshotPath("consumers-lapsed"), fullPage: true });
+  await card.getByRole("button", { name: "Adopt" }).click();
+  await sawToast(page, "You own crm-deploy now; its token works again.");
+  await card.getByText(/^bob,/).waitFor();
+  assert.equal(await card.getByRole("status").count(), 0, "no notice once it works");
+  await card.getByRole("button", { name: "Rotate token" }).waitFor();
+  assert.equal((await read()).status, 200, "the same token works again");
+
+  // Alice, who lost her role, is not offered it back.
+  const { context: hers, page: herPage } = await newPage(browser);
+  await open(herPage, "/consumers", "alice", passwords.alice);
+  await herPage.getByRole("heading", { name: "CI tokens", level: 1 }).waitFor();
+  await herPage.waitForLoadState("networkidle");
+  assert.equal(await herPage.getByTestId("consumer-crm-deploy").count(), 0);
+  await hers.close();
+
+  assert.deepEqual(failed, []);
+  await context.close();
+});

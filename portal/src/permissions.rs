@@ -12,10 +12,9 @@
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use utoipa::openapi::content::ContentBuilder;
-use utoipa::openapi::response::ResponseBuilder;
+use lyre_service_kit::document;
+use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::SecurityRequirement;
-use utoipa::openapi::{OpenApi, Ref, RefOr};
 
 use crate::auth::{Caller, CurrentUser};
 use crate::rbac::{Action, Grants};
@@ -249,18 +248,6 @@ pub fn need_of(method: &str, route: &str) -> Option<Need> {
         .map(|p| p.need)
 }
 
-/// An answer with an [`ErrorBody`](lyre_protocol::ErrorBody), as the document shows it.
-fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
-    let body = ContentBuilder::new()
-        .schema(Some(Ref::from_schema_name("ErrorBody")))
-        .build();
-    ResponseBuilder::new()
-        .description(description)
-        .content("application/json", body)
-        .build()
-        .into()
-}
-
 impl Need {
     /// Why a caller without the need is refused (`403`), where the table checks it.
     fn refusal(self) -> Option<&'static str> {
@@ -301,92 +288,30 @@ impl Need {
 /// on the Open API a consumer token), at the end of its description what it needs, and its
 /// `400`, `401`, `403` and `415` answers where the operation does not describe them itself.
 pub(crate) fn document(doc: &mut OpenApi) {
-    for (route, item) in &mut doc.paths.paths {
-        let methods = [
-            ("GET", &mut item.get),
-            ("POST", &mut item.post),
-            ("PUT", &mut item.put),
-            ("DELETE", &mut item.delete),
-        ];
-        for (method, operation) in methods {
-            let (Some(operation), Some(need)) = (operation.as_mut(), need_of(method, route)) else {
-                continue;
-            };
-            document_bad_input(operation);
-            if need == Need::Anyone {
-                continue;
-            }
-            let scheme = if route.starts_with("/openapi/") {
-                "token"
-            } else {
-                "session"
-            };
-            operation.security = Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
-            let refused = [
-                Some(if scheme == "token" {
-                    ("401", "No token, or one that is not valid")
-                } else {
-                    ("401", "Not signed in")
-                }),
-                need.refusal().map(|words| ("403", words)),
-            ];
-            for (status, words) in refused.into_iter().flatten() {
-                operation
-                    .responses
-                    .responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| error_response(words));
-            }
-            let description = operation.description.get_or_insert_with(String::new);
-            if !description.is_empty() {
-                description.push_str("\n\n");
-            }
-            description.push_str(&format!("Needs: {}.", need.words()));
+    document::each_operation(doc, |method, route, operation| {
+        let Some(need) = need_of(method, route) else {
+            return;
+        };
+        document::bad_input(operation);
+        if need == Need::Anyone {
+            return;
         }
-    }
-}
-
-/// The `400` of an operation that takes path or query values or a body, the `415` of one that
-/// takes JSON and the `404` of one whose path names things, where the operation does not
-/// describe them itself: every endpoint answers them the same way (see
-/// [`lyre_service_kit::extract`]).
-fn document_bad_input(operation: &mut utoipa::openapi::path::Operation) {
-    let takes_values = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
-    let takes_json = operation.request_body.as_ref().is_some_and(|b| match b {
-        RefOr::T(body) => body
-            .content
-            .keys()
-            .any(|t| t.starts_with("application/json")),
-        RefOr::Ref(_) => false,
+        let (scheme, unauthenticated) = if route.starts_with("/openapi/") {
+            ("token", "No token, or one that is not valid")
+        } else {
+            ("session", "Not signed in")
+        };
+        operation.security = Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
+        document::answers(operation, "401", unauthenticated);
+        if let Some(words) = need.refusal() {
+            document::answers(operation, "403", words);
+        }
+        let description = operation.description.get_or_insert_with(String::new);
+        if !description.is_empty() {
+            description.push_str("\n\n");
+        }
+        description.push_str(&format!("Needs: {}.", need.words()));
     });
-    if takes_values || operation.request_body.is_some() {
-        operation
-            .responses
-            .responses
-            .entry("400".to_owned())
-            .or_insert_with(|| error_response("A path or query value, or the body, is malformed"));
-    }
-    if takes_json {
-        operation
-            .responses
-            .responses
-            .entry("415".to_owned())
-            .or_insert_with(|| error_response("The body is not `application/json`"));
-    }
-    let names_things = operation.parameters.iter().flatten().any(|p| {
-        matches!(p, utoipa::openapi::RefOr::T(p) if p.parameter_in == utoipa::openapi::path::ParameterIn::Path)
-    });
-    if names_things {
-        operation
-            .responses
-            .responses
-            .entry("404".to_owned())
-            .or_insert_with(|| {
-                error_response(
-                    "Nothing of a name the path gives: no such environment, app or other thing",
-                )
-            });
-    }
 }
 
 /// Checks the request against its endpoint's row; the authenticated caller is left in the

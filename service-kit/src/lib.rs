@@ -5,6 +5,7 @@
 pub mod complete;
 pub mod credential;
 mod deadline;
+pub mod document;
 pub mod env;
 pub mod error;
 pub mod extract;

@@ -40,6 +40,7 @@ pub(crate) struct AuditQuery {
     responses(
         (status = 200, description = "One page of the audit log", body = Page<AuditEntry>),
         (status = 400, description = "A filter is malformed", body = ErrorBody),
+        (status = 404, description = "The `env` filter names no environment this service serves", body = ErrorBody),
     )
 )]
 pub(crate) async fn list(
