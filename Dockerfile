@@ -10,22 +10,21 @@ COPY portal-ui/ ./
 COPY portal/openapi.json /src/portal/openapi.json
 RUN npm run build
 
-# The binary.
+# The binary, with the UI built into it.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
+COPY --from=ui /src/portal-ui/dist /src/portal-ui/dist
 RUN cargo build --release --locked -p lyre --features tls && strip target/release/lyre
 
-# The runtime: the binary, the UI, CA certificates, and an unprivileged user.
+# The runtime: the binary, CA certificates, and an unprivileged user.
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/lyre --create-home lyre
 COPY --from=build /src/target/release/lyre /usr/local/bin/lyre
-COPY --from=ui /src/portal-ui/dist /usr/share/lyre/ui
-ENV LYRE_UI_DIR=/usr/share/lyre/ui \
-    LYRE_DATABASE_URL=sqlite:/var/lib/lyre/data/lyre.db
+ENV LYRE_DATABASE_URL=sqlite:/var/lib/lyre/data/lyre.db
 USER 10001:10001
 WORKDIR /var/lib/lyre
 EXPOSE 8070 8080 8090

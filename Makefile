@@ -21,9 +21,9 @@ $(UI_STAMP): $(UI)/package-lock.json $(UI)/package.json
 	cd $(UI) && $(NPM) ci --no-audit --no-fund
 	touch $@
 
-## test: lint, every Rust test (on PostgreSQL and MariaDB too when
+## test: lint, the UI's build (which the binary takes in), every Rust test (on PostgreSQL and MariaDB too when
 ## LYRE_TEST_POSTGRES_URL / LYRE_TEST_MYSQL_URL are set), the UI checks and the browser tests
-test: lint test-rust test-ui
+test: lint ui test-rust test-ui
 
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast

@@ -195,7 +195,8 @@ pub struct Settings {
     #[arg(long, env = "LYRE_ITEM_VALUE_MAX_LENGTH", global = true)]
     pub item_value_max_length: Option<usize>,
 
-    /// Directory of the built web UI [default: portal-ui/dist]
+    /// A folder of the built web UI to serve instead of the one built into the binary (for
+    /// working on the UI) [default: the one built in]
     #[arg(long, env = "LYRE_UI_DIR", global = true)]
     pub ui_dir: Option<PathBuf>,
 
@@ -309,7 +310,7 @@ pub struct Config {
     pub connections: lyre_service_kit::ConnectionLimits,
     pub item_key_max_length: usize,
     pub item_value_max_length: usize,
-    pub ui_dir: PathBuf,
+    pub ui_dir: Option<PathBuf>,
     pub migrate: bool,
     pub log: String,
     pub log_format: LogFormat,
@@ -522,7 +523,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         connections,
         item_key_max_length,
         item_value_max_length,
-        ui_dir: s.ui_dir.unwrap_or_else(|| PathBuf::from("portal-ui/dist")),
+        ui_dir: s.ui_dir,
         migrate: s.migrate.unwrap_or(true),
         log: s.log.unwrap_or_else(|| "info".into()),
         log_format,

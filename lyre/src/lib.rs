@@ -6,3 +6,4 @@ pub mod config;
 pub mod logging;
 pub mod publish;
 pub mod run;
+mod ui;

@@ -289,7 +289,10 @@ fn portal_settings(config: &Config) -> PortalSettings {
         session_ttl: config.session_ttl,
         cookie_secure: config.cookie_secure,
         trusted_proxies: config.trusted_proxies.clone(),
-        ui_dir: config.ui_dir.clone(),
+        ui: match &config.ui_dir {
+            Some(dir) => lyre_portal::UiSource::Dir(dir.clone()),
+            None => lyre_portal::UiSource::Embedded(crate::ui::file),
+        },
         admin_password: config.admin_password.clone(),
     }
 }

@@ -301,3 +301,96 @@ fn no_secret_reaches_the_log_even_at_debug() {
         assert!(!log.contains(secret), "a secret in the log");
     }
 }
+
+/// The web UI is inside the binary: copied to an empty folder and started there, `lyre` serves
+/// the UI that `portal-ui/dist` held when it was built (built without one, `/` says how to
+/// build it); `LYRE_UI_DIR` serves a folder instead.
+#[tokio::test]
+async fn the_binary_carries_its_web_ui() {
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../portal-ui/dist");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let program = elsewhere.path().join("lyre");
+    std::fs::copy(env!("CARGO_BIN_EXE_lyre"), &program).unwrap();
+    let ports = Ports::new();
+    let mut command = common::lyre_at(&program, elsewhere.path(), &ports);
+    command.env("LYRE_ADMIN_PASSWORD", PASSWORD);
+    let running = Running::start(command);
+    let base = format!("http://127.0.0.1:{}", ports.portal);
+    let client = reqwest::Client::new();
+    let fetch = |path: &str, tag: Option<&str>| {
+        let mut request = client.get(format!("{base}{path}"));
+        if let Some(tag) = tag {
+            request = request.header("If-None-Match", tag);
+        }
+        request.send()
+    };
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+
+    let index = fetch("/", None).await.unwrap();
+    if !dist.join("index.html").exists() {
+        assert_eq!(index.status(), 503);
+        let page = index.text().await.unwrap();
+        assert!(page.contains("built without its web UI"), "{page}");
+        assert!(page.contains("make ui"), "{page}");
+        return;
+    }
+    assert_eq!(index.status(), 200);
+    assert!(header(&index, "content-type").starts_with("text/html"));
+    assert_eq!(header(&index, "cache-control"), "no-cache");
+    let built = std::fs::read_to_string(dist.join("index.html")).unwrap();
+    assert_eq!(index.text().await.unwrap(), built);
+
+    // Every asset, byte for byte, with its type, cached for good, and 304 when unchanged.
+    let mut assets = 0;
+    for entry in std::fs::read_dir(dist.join("assets")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let path = format!("/assets/{name}");
+        let answer = fetch(&path, None).await.unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        let kind = header(&answer, "content-type");
+        if name.ends_with(".js") {
+            assert_eq!(kind, "text/javascript", "{path}");
+        } else if name.ends_with(".css") {
+            assert_eq!(kind, "text/css", "{path}");
+        }
+        assert!(header(&answer, "cache-control").contains("immutable"));
+        let tag = header(&answer, "etag");
+        let bytes = answer.bytes().await.unwrap();
+        let on_disk = std::fs::read(dist.join("assets").join(&name)).unwrap();
+        assert!(
+            bytes[..] == on_disk[..],
+            "{path} differs from the built file"
+        );
+        let again = fetch(&path, Some(&tag)).await.unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+        assets += 1;
+    }
+    assert!(assets >= 2, "the UI has its script and style");
+
+    // A route of the UI, reloaded, gets the UI; a missing asset is a 404, not the UI.
+    let deep = fetch("/apps/shop/DEV", None).await.unwrap();
+    assert_eq!(deep.status(), 200);
+    assert_eq!(deep.text().await.unwrap(), built);
+    assert_eq!(
+        fetch("/assets/gone-1234.js", None).await.unwrap().status(),
+        404
+    );
+    drop(running);
+
+    // LYRE_UI_DIR serves a folder instead.
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("index.html"), "<p>from a folder</p>").unwrap();
+    let ports = Ports::new();
+    let mut command = common::lyre_at(&program, elsewhere.path(), &ports);
+    command
+        .env("LYRE_ADMIN_PASSWORD", PASSWORD)
+        .env("LYRE_UI_DIR", folder.path());
+    let _running = Running::start(command);
+    let (status, page) = get(&format!("http://127.0.0.1:{}/apps", ports.portal)).await;
+    assert_eq!((status, page.as_str()), (200, "<p>from a folder</p>"));
+}

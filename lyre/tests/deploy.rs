@@ -688,7 +688,6 @@ fn workload_command(objects: &[Value], workload: &Value, dir: &Path, port: u16) 
             *value = format!("127.0.0.1:{port}");
         }
     }
-    env.insert("LYRE_UI_DIR".into(), dir.display().to_string());
     env.insert("LYRE_LOG_FORMAT".into(), "text".into());
     let args: Vec<&str> = workload["spec"]["template"]["spec"]["containers"][0]["args"]
         .as_array()

@@ -35,7 +35,6 @@ export async function startLyre() {
       LYRE_PORTAL_ADDR: `127.0.0.1:${portal}`,
       LYRE_CONFIG_ADDR: `127.0.0.1:${config}`,
       LYRE_ADMIN_ADDR: `127.0.0.1:${admin}`,
-      LYRE_UI_DIR: join(uiDir, "dist"),
       LYRE_ADMIN_PASSWORD: ADMIN_PASSWORD,
       LYRE_CONFIG_URL: `http://127.0.0.1:${config}`,
       LYRE_ADMIN_URL: `http://127.0.0.1:${admin}`,

@@ -31,6 +31,7 @@ pub use error::PortalError;
 pub use proxies::TrustedProxies;
 pub use router::{openapi, router};
 pub use settings::PortalSettings;
+pub use ui::{UiFile, UiSource};
 
 /// The portal's shared state: cheap to clone.
 #[derive(Clone)]

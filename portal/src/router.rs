@@ -203,7 +203,7 @@ fn api_parts() -> (Router<PortalState>, OpenApiDoc) {
 pub fn router(state: PortalState) -> Router {
     let (api, doc) = api_parts();
     let readiness = Readiness::new(SERVICE_NAME, state.db().clone());
-    let ui_dir = state.settings().ui_dir.clone();
+    let ui = state.settings().ui.clone();
     let checked = api
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -216,7 +216,7 @@ pub fn router(state: PortalState) -> Router {
         .route("/openapi/{*rest}", any(api_not_found))
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
         .merge(health::routes(readiness))
-        .fallback_service(ui::service(ui_dir))
+        .fallback_service(ui::service(ui))
         .layer(axum::middleware::from_fn(guard_pages))
         .layer(axum::middleware::from_fn(crate::actor::layer))
         .layer(axum::middleware::from_fn(

@@ -1,7 +1,6 @@
 //! The portal's part of the configuration.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// What the portal needs to know at start.
@@ -18,8 +17,8 @@ pub struct PortalSettings {
     pub session_ttl: Duration,
     /// Whether the session cookie is marked `Secure` (set when the portal is served over HTTPS).
     pub cookie_secure: bool,
-    /// The built web UI (`portal-ui/dist`).
-    pub ui_dir: PathBuf,
+    /// Where the web UI comes from: built into the binary, or a folder.
+    pub ui: crate::ui::UiSource,
     /// Password of the super admin created at first start; random when `None`.
     pub admin_password: Option<String>,
     /// Proxies whose `X-Forwarded-For` names the client (for sign-in throttling and sessions).
@@ -34,7 +33,7 @@ impl std::fmt::Debug for PortalSettings {
             .field("meta_urls", &self.meta_urls)
             .field("session_ttl", &self.session_ttl)
             .field("cookie_secure", &self.cookie_secure)
-            .field("ui_dir", &self.ui_dir)
+            .field("ui", &self.ui)
             .field("trusted_proxies", &self.trusted_proxies)
             .field(
                 "admin_password",

@@ -57,7 +57,12 @@ impl Ports {
 }
 
 pub fn lyre(dir: &Path, ports: &Ports) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lyre"));
+    lyre_at(Path::new(env!("CARGO_BIN_EXE_lyre")), dir, ports)
+}
+
+/// The `lyre` binary at `program` (a copy of it, say), started in `dir` on `ports`.
+pub fn lyre_at(program: &Path, dir: &Path, ports: &Ports) -> Command {
+    let mut command = Command::new(program);
     command
         .current_dir(dir)
         .env_clear()

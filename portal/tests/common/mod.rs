@@ -29,7 +29,7 @@ pub fn settings(ui_dir: PathBuf) -> PortalSettings {
         meta_urls: Default::default(),
         session_ttl: Duration::from_secs(3600),
         cookie_secure: false,
-        ui_dir,
+        ui: lyre_portal::UiSource::Dir(ui_dir),
         admin_password: Some(ADMIN_PASSWORD.into()),
         trusted_proxies: Default::default(),
     }
