@@ -446,3 +446,58 @@ test("the page fits a narrow window", async () => {
   }
   await context.close();
 });
+
+test("unsaved text is saved before a publish shows its diff, kept from a stray link, and saved with Ctrl+S", async () => {
+  const { context, page } = await newPage(browser);
+  await signInAs(page, "alice", alicePassword);
+  await openNamespace(page, "DEV", "datasources.yaml");
+  const editor = page.getByTestId("code-editor");
+  await editor.getByText("max: 20").waitFor();
+  const unsaved = page.getByRole("tab", { name: "Content" }).getByText("not saved");
+  const yaml = (max) => `# shop's database\ndb:\n  url: jdbc:postgresql://db/shop\n  pool:\n    min: 2\n    max: ${max}\n`;
+
+  // Ctrl+S saves the text.
+  await replaceText(page, yaml(30));
+  await unsaved.waitFor({ state: "attached" });
+  await page.keyboard.press("Control+S");
+  await toast(page, "Saved datasources.yaml.").waitFor();
+  await unsaved.waitFor({ state: "detached" });
+
+  // A link to another page asks first; saying no keeps the page and the draft.
+  await replaceText(page, yaml(40));
+  const asked = [];
+  page.once("dialog", (question) => {
+    asked.push(question.message());
+    void question.dismiss();
+  });
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps" }).click();
+  await editor.getByText("max: 40").waitFor();
+  assert.match(asked[0] ?? "", /Your text in datasources\.yaml is not saved/);
+  assert.match(page.url(), /datasources\.yaml/);
+
+  // Publish with a draft: the draft is saved first, and the dialog shows what the release holds.
+  await page.getByRole("button", { name: "Publish", exact: true }).click();
+  const ask = page.getByRole("dialog", { name: "Save your text first" });
+  await ask.getByText("your edits in Content are not saved yet").waitFor();
+  await shot(page, "namespace-unsaved-publish", { dialog: true });
+  await ask.getByRole("button", { name: "Save, then review the release" }).click();
+  const dialog = page.getByRole("dialog", { name: "Publish datasources.yaml" });
+  await dialog.getByLabel("Release title").waitFor();
+  await dialog.getByText("max: 40").first().waitFor();
+  assert.equal(await unsaved.count(), 0, "nothing is left unsaved");
+  await dialog.getByLabel("Release title").fill("pool of 40");
+  await dialog.getByRole("button", { name: "Publish" }).click();
+  await toast(page, "Published “pool of 40”.").waitFor();
+  const latest = await admin.call("GET", "/api/v1/envs/DEV/apps/shop/clusters/default/namespaces/datasources.yaml/releases/latest");
+  assert.equal(latest.configurations.content, yaml(40), "the release holds what was on the screen");
+
+  // With nothing unsaved, links go where they point without a question.
+  page.once("dialog", (question) => {
+    asked.push(question.message());
+    void question.dismiss();
+  });
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps" }).click();
+  await page.getByRole("heading", { name: "Apps", level: 1 }).waitFor();
+  assert.equal(asked.length, 1, "no question without unsaved work");
+  await context.close();
+});

@@ -1,6 +1,6 @@
 // A small client-side router over the History API: the portal serves index.html for every
 // path it does not know, so deep links and reloads land on the right page.
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type AnchorHTMLAttributes, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type AnchorHTMLAttributes, type ReactNode } from "react";
 
 type Location = { path: string; search: URLSearchParams };
 
@@ -15,24 +15,65 @@ function current(): Location {
   return { path: window.location.pathname, search: new URLSearchParams(window.location.search) };
 }
 
+/** Questions to ask before leaving the current page, from the pages that hold unsaved work. */
+const leaveGuards = new Set<{ message: string }>();
+
+/** Whether the person agrees to leave, when a page holds unsaved work. */
+function mayLeave(): boolean {
+  const guard = [...leaveGuards].at(-1);
+  return !guard || window.confirm(guard.message);
+}
+
 export function Router({ children }: { children: ReactNode }) {
   const [location, setLocation] = useState<Location>(current);
+  // Where the page is, so that a refused Back can return to it.
+  const here = useRef(window.location.href);
   useEffect(() => {
-    const onPop = () => setLocation(current());
+    const onPop = () => {
+      if (window.location.pathname !== new URL(here.current).pathname && !mayLeave()) {
+        window.history.pushState(null, "", here.current);
+        return;
+      }
+      here.current = window.location.href;
+      setLocation(current());
+    };
     window.addEventListener("popstate", onPop);
     return () => window.removeEventListener("popstate", onPop);
   }, []);
   const navigate = useCallback((to: string, options?: { replace?: boolean }) => {
+    // Another page, not the same page's query (a tab, a filter), may lose unsaved work.
+    if (new URL(to, window.location.href).pathname !== window.location.pathname && !mayLeave()) {
+      return;
+    }
     if (options?.replace) {
       window.history.replaceState(null, "", to);
     } else {
       window.history.pushState(null, "", to);
     }
+    here.current = window.location.href;
     setLocation(current());
     window.scrollTo(0, 0);
   }, []);
   const value = useMemo(() => ({ location, navigate }), [location, navigate]);
   return <RouterContext.Provider value={value}>{children}</RouterContext.Provider>;
+}
+
+/**
+ * While `message` is set, leaving the page asks first: in-app links and Back ask `message`,
+ * and a reload or a closed tab gets the browser's own question.
+ */
+export function useLeaveGuard(message: string | null) {
+  useEffect(() => {
+    if (!message) return;
+    const guard = { message };
+    leaveGuards.add(guard);
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => {
+      leaveGuards.delete(guard);
+      window.removeEventListener("beforeunload", warn);
+    };
+  }, [message]);
 }
 
 export function useRouter(): RouterValue {

@@ -1,6 +1,6 @@
 // One namespace of one cluster: its items (or file), text, releases, gray branch and the
 // instances that read it. What developers open every day.
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
+import { useCallback, useMemo, useState, type ReactNode } from "react";
 import {
   ApiError,
   api,
@@ -14,7 +14,7 @@ import {
   type UnpublishedChanges,
 } from "../../api/client";
 import { ErrorNote, Loading, Tabs, When } from "../../components/Common";
-import { Link, path, useRouter, useSearchParams } from "../../lib/router";
+import { Link, path, useLeaveGuard, useRouter, useSearchParams } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
@@ -26,6 +26,7 @@ import { ItemsTab } from "./ItemsTab";
 import { at, downloadExport, envPath, permissions, type Where } from "./model";
 import { PublishDialog } from "./PublishDialog";
 import { TextTab, type Draft } from "./TextTab";
+import { ConfirmDialog } from "../apps/kit";
 import "./namespace.css";
 
 type TabId = "items" | "text" | "history" | "gray" | "instances";
@@ -76,16 +77,11 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
   // Bumped after every change, so the tabs that load their own lists load them again.
   const [stamp, setStamp] = useState(0);
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [dialog, setDialog] = useState<"publish" | "import" | null>(null);
+  const [dialog, setDialog] = useState<"publish" | "unsaved" | "import" | null>(null);
   const [exporting, setExporting] = useState(false);
 
-  // Unsaved text is not lost to a reload or a closed tab without a question.
-  useEffect(() => {
-    if (!draft) return;
-    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [draft]);
+  // Unsaved text is not lost to a link, Back, a reload or a closed tab without a question.
+  useLeaveGuard(draft ? `Your text in ${namespace} is not saved. Leave this page and lose it?` : null);
 
   const refresh = useCallback(async () => {
     setStamp((s) => s + 1);
@@ -208,7 +204,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
           <button
             type="button"
             className="button button-primary"
-            onClick={() => setDialog("publish")}
+            onClick={() => setDialog(draft ? "unsaved" : "publish")}
             disabled={readOnly}
             title={readOnly ? "You hold no modify or release role on this namespace" : undefined}
           >
@@ -276,6 +272,28 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
           onClose={() => setDialog(null)}
           onDone={refresh}
         />
+      )}
+      {dialog === "unsaved" && draft && (
+        <ConfirmDialog
+          title="Save your text first"
+          confirmLabel="Save, then review the release"
+          onClose={() => {
+            setDialog(null);
+            setTab("text");
+          }}
+          onConfirm={async () => {
+            await api.put(at(where, "/text"), { text: draft.text, revision: draft.revision, comment: "" });
+            setDraft(null);
+            toast.success(`Saved ${namespace}.`);
+            await refresh();
+            setDialog("publish");
+          }}
+        >
+          <p>
+            A release holds what is saved, and your edits in {textLabel} are not saved yet. Save them, then review exactly
+            what the release will hold before it goes out.
+          </p>
+        </ConfirmDialog>
       )}
       {dialog === "import" && (
         <ImportDialog where={where} format={ns.format} onClose={() => setDialog(null)} onImported={refresh} />

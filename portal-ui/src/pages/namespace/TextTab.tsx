@@ -1,6 +1,6 @@
 // Text mode: the whole namespace as one text (properties with comments, or the file of a
 // yaml/json/xml/txt namespace), edited with highlighting and saved in one step.
-import { useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { ApiError, api, messageOf, type Namespace, type NamespaceText } from "../../api/client";
 import { CodeEditor } from "../../components/CodeEditor";
 import { ErrorNote, Loading } from "../../components/Common";
@@ -46,6 +46,18 @@ export function TextTab({
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem>();
   const errorLine = problem?.kind === "invalid" ? problem.line : undefined;
+  // Ctrl+S (Cmd+S) saves the text, where the browser would save the page.
+  const saveNow = useRef<(() => void) | undefined>(undefined);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+        event.preventDefault();
+        saveNow.current?.();
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
 
   if (!text.data) {
     return text.error ? <ErrorNote error={text.error} /> : <Loading label="Loading the text…" />;
@@ -77,6 +89,8 @@ export function TextTab({
       setBusy(false);
     }
   };
+
+  saveNow.current = editable && dirty && !busy ? () => void save() : undefined;
 
   const reload = async () => {
     setDraft(null);
@@ -152,7 +166,14 @@ export function TextTab({
             <button type="button" className="button" onClick={() => void reload()} disabled={!dirty || busy}>
               Discard changes
             </button>
-            <button type="button" className="button button-primary" onClick={() => void save()} disabled={!dirty || busy}>
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => void save()}
+              disabled={!dirty || busy}
+              title="Ctrl+S (⌘S) saves too"
+              aria-keyshortcuts="Control+S Meta+S"
+            >
               {busy && <span className="spinner spinner-light" aria-hidden="true" />}
               Save text
             </button>
