@@ -81,6 +81,14 @@ test("a reviewer approves, a stale request is refreshed, and the author publishe
   await author.page.getByTestId(`request-${opened.id}`).click();
   await author.page.getByText("Approved by bob.", { exact: false }).waitFor();
   await author.page.getByRole("button", { name: "Publish" }).click();
+  // Publishing to PRO is asked once more, naming it.
+  const ask = author.page.getByRole("dialog", { name: "Publish to PRO?" });
+  await ask.getByText("goes out at once to every client of shop / default / application in PRO").waitFor();
+  await ask.getByRole("button", { name: "Cancel" }).click();
+  await ask.waitFor({ state: "detached" });
+  await author.page.locator(".request-status").getByText("Approved").waitFor();
+  await author.page.getByRole("button", { name: "Publish" }).click();
+  await ask.getByRole("button", { name: "Publish to PRO" }).click();
   await author.page.getByRole("status").filter({ hasText: "Published as release" }).waitFor();
   await author.page.locator(".request-status").getByText("Published").waitFor();
   await author.page.screenshot({ path: screenshotPath("request-published"), fullPage: true });

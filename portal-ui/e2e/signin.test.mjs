@@ -52,7 +52,16 @@ test("admin signs in, sees their apps and every environment's services, and sign
   const review = page.getByTestId("env-PRO").getByRole("checkbox", { name: "Review required" });
   assert.equal(await review.isChecked(), true);
   assert.equal(await page.getByTestId("env-DEV").getByRole("checkbox", { name: "Review required" }).isChecked(), false);
+  // Turning it off takes protection away: it is asked first, naming the environment.
   await review.click();
+  const ask = page.getByRole("dialog", { name: "Turn off review required in PRO?" });
+  await ask.getByText("Anyone with the release role will publish to PRO at once").waitFor();
+  await page.screenshot({ path: screenshotPath("system-rule-off") });
+  await ask.getByRole("button", { name: "Cancel" }).click();
+  await ask.waitFor({ state: "detached" });
+  assert.equal(await review.isChecked(), true, "cancelled: nothing changed");
+  await review.click();
+  await ask.getByRole("button", { name: "Turn it off in PRO" }).click();
   await page.getByRole("status").filter({ hasText: "PRO: Review required is off." }).waitFor();
   assert.equal(await review.isChecked(), false);
   await review.click();

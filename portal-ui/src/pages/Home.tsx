@@ -4,6 +4,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { useSession } from "../lib/session";
 import { useToast } from "../lib/toast";
 import { useAsync } from "../lib/useAsync";
+import { ConfirmDialog } from "./apps/kit";
 
 const REFRESH_MS = 15_000;
 
@@ -141,11 +142,41 @@ function serviceLabel(service: string): string {
   }
 }
 
-const RULES: { key: keyof Omit<EnvRulesView, "env">; label: string; help: string }[] = [
-  { key: "reviewRequired", label: "Review required", help: "Changes go out only through approved release requests." },
-  { key: "memberOnlyView", label: "Members-only view", help: "Private namespaces are shown to the app's members only." },
-  { key: "emergencyPublishAllowed", label: "Emergency publish", help: "The super admin may publish without review." },
-  { key: "namespaceLock", label: "Namespace lock", help: "The first editor holds a namespace until it is published." },
+type RuleKey = keyof Omit<EnvRulesView, "env">;
+
+/**
+ * The rules, and for each, which way of switching it takes protection away (`weakerWhen`: the
+ * value it is switched to) and what that means, asked before it is done.
+ */
+const RULES: { key: RuleKey; label: string; help: string; weakerWhen: boolean; risk: (env: string) => string }[] = [
+  {
+    key: "reviewRequired",
+    label: "Review required",
+    help: "Changes go out only through approved release requests.",
+    weakerWhen: false,
+    risk: (env) => `Anyone with the release role will publish to ${env} at once, with no one reviewing the changes first.`,
+  },
+  {
+    key: "memberOnlyView",
+    label: "Members-only view",
+    help: "Private namespaces are shown to the app's members only.",
+    weakerWhen: false,
+    risk: (env) => `Every signed-in user will be able to read the private namespaces of every app in ${env}.`,
+  },
+  {
+    key: "emergencyPublishAllowed",
+    label: "Emergency publish",
+    help: "The super admin may publish without review.",
+    weakerWhen: true,
+    risk: (env) => `The super admin will be able to publish to ${env} without a review (each such publish is recorded as an emergency).`,
+  },
+  {
+    key: "namespaceLock",
+    label: "Namespace lock",
+    help: "The first editor holds a namespace until it is published.",
+    weakerWhen: false,
+    risk: (env) => `Several people will be able to change a namespace in ${env} at once, and publish each other's changes.`,
+  },
 ];
 
 /** An environment's rules; the super admin switches them. */
@@ -154,24 +185,49 @@ function EnvRules({ env }: { env: string }) {
   const toast = useToast();
   const rules = useAsync(() => api.get<EnvRulesView>(`/api/v1/envs/${encodeURIComponent(env)}/settings`), [env]);
   const [saving, setSaving] = useState<string>();
+  const [asking, setAsking] = useState<(typeof RULES)[number]>();
   if (!rules.data) {
     return rules.error ? <p className="empty-inline">{rules.error}</p> : null;
   }
   const data = rules.data;
-  const toggle = async (key: (typeof RULES)[number]["key"]) => {
+  const apply = async (key: RuleKey) => {
     setSaving(key);
     try {
       await api.put(`/api/v1/envs/${encodeURIComponent(env)}/settings`, { [key]: !data[key] });
       await rules.reload();
       toast.success(`${env}: ${RULES.find((r) => r.key === key)?.label} is ${data[key] ? "off" : "on"}.`);
-    } catch (e) {
-      toast.error(messageOf(e));
     } finally {
       setSaving(undefined);
     }
   };
+  const toggle = async (rule: (typeof RULES)[number]) => {
+    if (!data[rule.key] === rule.weakerWhen) {
+      setAsking(rule);
+      return;
+    }
+    try {
+      await apply(rule.key);
+    } catch (e) {
+      toast.error(messageOf(e));
+    }
+  };
   return (
-    <ul className="env-rules" aria-label={`Rules of ${env}`}>
+    <>
+      {asking && (
+        <ConfirmDialog
+          title={`Turn ${asking.weakerWhen ? "on" : "off"} ${asking.label.toLowerCase()} in ${env}?`}
+          confirmLabel={`Turn it ${asking.weakerWhen ? "on" : "off"} in ${env}`}
+          danger
+          onClose={() => setAsking(undefined)}
+          onConfirm={async () => {
+            await apply(asking.key);
+            setAsking(undefined);
+          }}
+        >
+          <p>{asking.risk(env)}</p>
+        </ConfirmDialog>
+      )}
+      <ul className="env-rules" aria-label={`Rules of ${env}`}>
       {RULES.map((rule) => (
         <li key={rule.key}>
           <label className="check" title={rule.help}>
@@ -179,13 +235,14 @@ function EnvRules({ env }: { env: string }) {
               type="checkbox"
               checked={data[rule.key]}
               disabled={!me.superAdmin || saving !== undefined}
-              onChange={() => void toggle(rule.key)}
+              onChange={() => void toggle(rule)}
             />
             {rule.label}
           </label>
           <span className="muted small">{rule.help}</span>
         </li>
       ))}
-    </ul>
+      </ul>
+    </>
   );
 }

@@ -146,7 +146,7 @@ export function ReleaseDialog({
           </button>
           <button type="submit" form={formId} className="button button-primary" disabled={busy || !pending || (review && nothing)}>
             {busy && <span className="spinner spinner-light" aria-hidden="true" />}
-            {review ? "Open release request" : "Publish"}
+            {review ? "Open release request" : emergency ? `Publish to ${where.env} without review` : "Publish"}
           </button>
         </>
       }

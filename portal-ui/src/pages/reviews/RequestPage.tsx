@@ -6,6 +6,7 @@ import { Link, path } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
+import { ConfirmDialog } from "../apps/kit";
 import { RequestStatus, Target } from "./status";
 import "./reviews.css";
 
@@ -158,6 +159,7 @@ function ReviewActions({
   onComment: (text: string) => void;
   onAct: (action: string, body: unknown, done: string) => Promise<void>;
 }) {
+  const [confirming, setConfirming] = useState(false);
   const withdraw = mine && (r.status === "open" || r.status === "approved") && (
     <button type="button" className="button button-danger" disabled={busy !== undefined} onClick={() => void onAct("withdraw", undefined, "The request is withdrawn.")}>
       {busy === "withdraw" ? "Withdrawing…" : "Withdraw"}
@@ -201,11 +203,27 @@ function ReviewActions({
             Approved by <strong>{r.approvedBy}</strong>. {mine ? "You" : "Its author or a reviewer"} can publish exactly these changes.
           </p>
           <div className="toolbar">
-            <button type="button" className="button button-primary" disabled={busy !== undefined || r.stale === true} onClick={() => void onAct("publish", undefined, "")}>
+            <button type="button" className="button button-primary" disabled={busy !== undefined || r.stale === true} onClick={() => setConfirming(true)}>
               {busy === "publish" ? "Publishing…" : "Publish"}
             </button>
             {withdraw}
           </div>
+          {confirming && (
+            <ConfirmDialog
+              title={`Publish to ${r.env}?`}
+              confirmLabel={`Publish to ${r.env}`}
+              onClose={() => setConfirming(false)}
+              onConfirm={async () => {
+                setConfirming(false);
+                await onAct("publish", undefined, "");
+              }}
+            >
+              <p>
+                “{r.title}” goes out at once to {r.branchName ? "the clients its gray rules select" : "every client"} of {r.appId} /{" "}
+                {r.clusterName} / {r.namespaceName} in <strong>{r.env}</strong>.
+              </p>
+            </ConfirmDialog>
+          )}
         </div>
       );
     case "published":
