@@ -37,6 +37,11 @@ test("a reviewer approves, a stale request is refreshed, and the author publishe
   // Bob sees it waiting for him, with its changes.
   const bob = await newPage(browser);
   await signIn(bob.page, lyre.url, "bob", passwords.bob);
+  // The navigation counts what waits for him, on every page.
+  const waiting = bob.page.getByTestId("waiting-reviews");
+  await waiting.waitFor();
+  assert.equal(await waiting.getAttribute("title"), "1 waiting for your review");
+  assert.equal(await waiting.textContent(), "1 waiting for your review", "read out with its meaning");
   await bob.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Release requests" }).click();
   await bob.page.getByRole("tab", { name: "Waiting for my review" }).waitFor();
   const row = bob.page.getByTestId(`request-${opened.id}`);
@@ -74,6 +79,7 @@ test("a reviewer approves, a stale request is refreshed, and the author publishe
   await bob.page.getByRole("status").filter({ hasText: "Approved." }).waitFor();
   await bob.page.locator(".request-status").getByText("Approved").waitFor();
   await bob.page.locator(".timeline").getByText("Checked with the payments team.").waitFor();
+  await waiting.waitFor({ state: "detached" });
 
   // Alice, the author, publishes the approved request.
   await author.page.goto(`${lyre.url}/release-requests?view=mine`);

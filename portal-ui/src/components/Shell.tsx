@@ -1,4 +1,5 @@
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
+import { api, type Page, type ReleaseRequest } from "../api/client";
 import { Link, useRouter } from "../lib/router";
 import { useSession } from "../lib/session";
 import { Logo } from "./Logo";
@@ -15,11 +16,44 @@ const NAV: NavItem[] = [
   { to: "/system", label: "System", match: (p) => p.startsWith("/system") },
 ];
 
+/** Sent (on `window`) after a review step, so the navigation's count follows at once. */
+export const REVIEWS_CHANGED = "lyre:reviews-changed";
+
+/**
+ * How many release requests wait for the signed-in user's review: asked again on every page
+ * change, after a review step, when the window comes back into view, and each minute.
+ */
+function useWaitingReviews(path: string): number {
+  const [waiting, setWaiting] = useState(0);
+  useEffect(() => {
+    let live = true;
+    const ask = () => {
+      api
+        .get<Page<ReleaseRequest>>("/api/v1/release-requests?view=review&size=1")
+        .then((page) => live && setWaiting(page.total))
+        .catch(() => {});
+    };
+    ask();
+    const timer = window.setInterval(ask, 60_000);
+    const onVisible = () => document.visibilityState === "visible" && ask();
+    window.addEventListener(REVIEWS_CHANGED, ask);
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      live = false;
+      window.clearInterval(timer);
+      window.removeEventListener(REVIEWS_CHANGED, ask);
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, [path]);
+  return waiting;
+}
+
 /** The frame of every signed-in page: the top bar with the user, and the navigation. */
 export function Shell({ children }: { children: ReactNode }) {
   const { me, signOut } = useSession();
   const { location } = useRouter();
   const [menuOpen, setMenuOpen] = useState(false);
+  const waiting = useWaitingReviews(location.path);
   const name = me.displayName || me.username;
   return (
     <div className="shell">
@@ -65,6 +99,12 @@ export function Shell({ children }: { children: ReactNode }) {
               onClick={() => setMenuOpen(false)}
             >
               {item.label}
+              {item.to === "/release-requests" && waiting > 0 && (
+                <span className="nav-count" data-testid="waiting-reviews" title={`${waiting} waiting for your review`}>
+                  {waiting}
+                  <span className="visually-hidden"> waiting for your review</span>
+                </span>
+              )}
             </Link>
           ))}
         </nav>

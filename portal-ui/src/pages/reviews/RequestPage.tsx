@@ -2,6 +2,7 @@ import { useId, useState } from "react";
 import { api, messageOf, type Release, type ReleaseRequest } from "../../api/client";
 import { ErrorNote, Loading, PageHeader, When } from "../../components/Common";
 import { DiffTable } from "../../components/Diff";
+import { REVIEWS_CHANGED } from "../../components/Shell";
 import { Link, path } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
@@ -54,6 +55,7 @@ export function RequestPage({ id }: { id: number }) {
         toast.success(done);
       }
       setComment("");
+      window.dispatchEvent(new Event(REVIEWS_CHANGED));
       await request.reload();
     } catch (e) {
       setError(messageOf(e));
