@@ -426,7 +426,10 @@ test("a reader sees the namespace read-only; a refused write shows the portal's 
   await dialog.getByLabel("Key").fill("bob.was.here");
   await dialog.getByLabel("Value").fill("1");
   await dialog.getByRole("button", { name: "Add" }).click();
-  await dialog.getByRole("alert").filter({ hasText: "no modify permission on shop/default/application in DEV" }).waitFor();
+  // The refusal says which role is missing, where, and who can grant it, as a sentence.
+  const refusal = dialog.getByRole("alert").filter({ hasText: "no modify role on shop/default/application in DEV" });
+  await refusal.waitFor();
+  assert.equal(await refusal.innerText(), "You hold no modify role on shop/default/application in DEV; a master of app `shop` can grant it.");
   await context.close();
 });
 
@@ -499,5 +502,36 @@ test("unsaved text is saved before a publish shows its diff, kept from a stray l
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps" }).click();
   await page.getByRole("heading", { name: "Apps", level: 1 }).waitFor();
   assert.equal(asked.length, 1, "no question without unsaved work");
+  await context.close();
+});
+
+test("someone who may change but not release is offered a release request, and it reaches a reviewer", async () => {
+  await admin.call("POST", "/api/v1/apps/shop/roles", { user: "bob", role: "modify", namespace: "application", env: "DEV" });
+  const bob = await apiAs(lyre.url, "bob", bobPassword);
+  await bob.call("POST", `${DEV}/items`, { key: "bob.flag", value: "on" });
+  const { context, page } = await newPage(browser);
+  await signInAs(page, "bob", bobPassword);
+  await openNamespace(page, "DEV");
+
+  const request = page.getByRole("button", { name: "Request release" });
+  assert.equal(await page.getByRole("button", { name: "Publish", exact: true }).count(), 0, "no Publish he could not use");
+  assert.match(await request.getAttribute("title"), /no release role here/);
+  await request.click();
+  const dialog = page.getByRole("dialog", { name: "Publish application: request a release" });
+  await dialog.getByText("You hold no release role on application in DEV: this opens a release request.").waitFor();
+  await dialog.getByTestId("diff-bob.flag").waitFor();
+  await dialog.getByLabel("Release title").fill("bob's flag");
+  await shot(page, "namespace-request-without-release", { dialog: true });
+  await dialog.getByRole("button", { name: "Open release request" }).click();
+  const opened = page.getByRole("dialog", { name: "Release request opened" });
+  await opened.getByText(/You hold no release role on application in DEV\. Request #\d+ waits/).waitFor();
+  const id = Number((await opened.getByRole("link", { name: /View release request/ }).innerText()).match(/\d+/)[0]);
+
+  // Alice, who may release, finds it waiting for her.
+  const waiting = await apiAs(lyre.url, "alice", alicePassword).then((a) => a.call("GET", "/api/v1/release-requests?view=review"));
+  assert.ok(waiting.items.some((r) => r.id === id && r.createdBy === "bob"), JSON.stringify(waiting));
+  await bob.call("POST", `/api/v1/release-requests/${id}/withdraw`);
+  await bob.call("DELETE", `${DEV}/items/bob.flag`);
+  await admin.call("DELETE", "/api/v1/apps/shop/roles?user=bob&role=modify&namespace=application&env=DEV");
   await context.close();
 });

@@ -386,7 +386,9 @@ async fn check(state: &PortalState, request: Request) -> Result<Request, PortalE
             if !(grants.can(Action::Modify, at.scope()) || grants.can(Action::Release, at.scope()))
             {
                 return Err(PortalError::Forbidden(format!(
-                    "no modify or release permission on {at}"
+                    "you hold neither the modify nor the release role on {at}; \
+                     a master of app `{}` can grant them",
+                    at.app
                 )));
             }
         }

@@ -242,7 +242,8 @@ impl Grants {
             Ok(())
         } else {
             Err(PortalError::Forbidden(format!(
-                "only a master of app `{app}` (or the super admin) may do this"
+                "only a master of app `{app}` (or the super admin) may do this; \
+                 a master of `{app}` can make you one"
             )))
         }
     }
@@ -252,12 +253,13 @@ impl Grants {
             Ok(())
         } else {
             Err(PortalError::Forbidden(format!(
-                "no {} permission on {}/{}/{} in {}",
+                "you hold no {} role on {}/{}/{} in {}; a master of app `{}` can grant it",
                 action.as_str(),
                 scope.app,
                 scope.cluster,
                 scope.namespace,
-                scope.env
+                scope.env,
+                scope.app
             )))
         }
     }

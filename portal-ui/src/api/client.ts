@@ -145,5 +145,11 @@ export const api = {
 
 /** A message for people from anything thrown. */
 export function messageOf(error: unknown): string {
+  if (error instanceof ApiError) {
+    // The API's messages read as clauses ("you hold no ..."); people read sentences.
+    const text = error.message.trim();
+    const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+    return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+  }
   return error instanceof Error ? error.message : String(error);
 }

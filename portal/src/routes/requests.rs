@@ -655,7 +655,11 @@ pub(crate) async fn publish_as(
                  on {at} may publish it"
             )
         } else {
-            format!("publishing release request #{id} needs release permission on {at}")
+            format!(
+                "you hold no release role on {at}, which publishing release request #{id} needs; \
+                 a master of app `{}` can grant it",
+                at.app
+            )
         }));
     }
     if r.status != reviews::APPROVED {

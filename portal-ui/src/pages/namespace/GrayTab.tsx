@@ -109,7 +109,8 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
   >(null);
   const base = at(where, `/branches/${encodeURIComponent(branch.branchName)}`);
   const mainValues = useMemo(() => new Map(items.map((i) => [i.key, i.value])), [items]);
-  const canRequest = reviewRequired ? perms.modify || perms.release : perms.release;
+  // Without the release role, a gray publish is a request for someone who has it.
+  const canRequest = perms.modify || perms.release;
 
   return (
     <div className="ns-stack" data-testid="gray-branch">
@@ -128,9 +129,9 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
               className="button button-primary"
               onClick={() => setDialog({ kind: "publish" })}
               disabled={!canRequest}
-              title={canRequest ? undefined : NO_RELEASE}
+              title={canRequest ? undefined : "You hold no modify or release role on this namespace"}
             >
-              {reviewRequired ? "Request gray release" : "Gray publish"}
+              {reviewRequired || (perms.modify && !perms.release) ? "Request gray release" : "Gray publish"}
             </button>
             <button
               type="button"
@@ -327,6 +328,7 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
           reloadPending={onChanged}
           publish={(body) => api.post<Release>(`${base}/releases`, body)}
           branchName={branch.branchName}
+          mayRelease={perms.release}
           onClose={() => setDialog(null)}
           onDone={onChanged}
         />

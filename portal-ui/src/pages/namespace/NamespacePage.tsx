@@ -206,9 +206,15 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
             className="button button-primary"
             onClick={() => setDialog(draft ? "unsaved" : "publish")}
             disabled={readOnly}
-            title={readOnly ? "You hold no modify or release role on this namespace" : undefined}
+            title={
+              readOnly
+                ? "You hold no modify or release role on this namespace"
+                : perms.release
+                  ? undefined
+                  : "You hold no release role here: a release request lets someone who does publish your changes"
+            }
           >
-            {reviewRequired ? "Request release" : "Publish"}
+            {reviewRequired || (perms.modify && !perms.release) ? "Request release" : "Publish"}
           </button>
         </div>
       </div>
@@ -269,6 +275,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
           where={where}
           settings={settings.data ?? null}
           lockedBy={ns.lockedBy}
+          mayRelease={perms.release}
           onClose={() => setDialog(null)}
           onDone={refresh}
         />

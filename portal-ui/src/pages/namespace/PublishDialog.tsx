@@ -27,6 +27,7 @@ export function ReleaseDialog({
   reloadPending,
   publish,
   branchName,
+  mayRelease = true,
   onClose,
   onDone,
 }: {
@@ -39,6 +40,8 @@ export function ReleaseDialog({
   reloadPending: () => Promise<void>;
   publish: (body: { title: string; comment: string; revision: number; isEmergencyPublish?: boolean }) => Promise<Release>;
   branchName?: string;
+  /** Whether the user holds the release role here; without it, the dialog opens a request. */
+  mayRelease?: boolean;
   onClose: () => void;
   onDone: () => Promise<void>;
 }) {
@@ -56,7 +59,10 @@ export function ReleaseDialog({
   const [underWay, setUnderWay] = useState<number>();
   const [opened, setOpened] = useState<number>();
 
-  const review = Boolean(settings?.reviewRequired) && !emergency;
+  const reviewRequired = Boolean(settings?.reviewRequired);
+  const review = (reviewRequired && !emergency) || !mayRelease;
+  // Why this opens a request rather than publishing.
+  const why = reviewRequired ? `${where.env} requires review` : `You hold no release role on ${where.namespace} in ${where.env}`;
   const mayEmergency = Boolean(settings?.reviewRequired && settings.emergencyPublishAllowed && me.superAdmin);
   const nothing = pending !== undefined && pending.changes.length === 0;
 
@@ -120,8 +126,8 @@ export function ReleaseDialog({
       >
         <div className="form-grid" role="status">
           <p className="ns-dialog-text">
-            {settings?.env ?? where.env} requires review. Request <strong>#{opened}</strong> waits for someone with the release
-            role to approve it; then it can be published.
+            {why}. Request <strong>#{opened}</strong> waits for someone with the release role to approve it; then it can be
+            published.
           </p>
           <p className="ns-dialog-text">
             <Link to={path("release-requests", opened)} className="button button-primary">
@@ -155,8 +161,8 @@ export function ReleaseDialog({
         {intro}
         {review && (
           <p className="notice ns-dialog-text">
-            {where.env} requires review: this opens a release request. Someone with the release role approves it, then it is
-            published exactly as shown here.
+            {why}: this opens a release request. Someone with the release role approves it, then it is published exactly as
+            shown here.
           </p>
         )}
         <div>
@@ -249,12 +255,14 @@ export function PublishDialog({
   where,
   settings,
   lockedBy,
+  mayRelease,
   onClose,
   onDone,
 }: {
   where: Where;
   settings: EnvRulesView | null;
   lockedBy?: string | null;
+  mayRelease: boolean;
   onClose: () => void;
   onDone: () => Promise<void>;
 }) {
@@ -291,6 +299,7 @@ export function PublishDialog({
       pendingError={error}
       reloadPending={load}
       publish={(body) => api.post<Release>(at(where, "/releases"), body)}
+      mayRelease={mayRelease}
       onClose={onClose}
       onDone={onDone}
     />
