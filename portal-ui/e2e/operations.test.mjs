@@ -76,7 +76,7 @@ test("the audit log is filtered by app, person, environment and kind, kept in th
   for (const who of await rows.locator("td:nth-child(2)").allInnerTexts()) {
     assert.equal(who.trim(), "carol");
   }
-  await rows.filter({ hasText: "DEV/shop/default/application" }).first().waitFor();
+  await rows.filter({ hasText: "Namespace shop/default/application" }).first().waitFor();
 
   // Narrower: what carol did to app definitions is nothing.
   await page.getByLabel("What").selectOption("app");
@@ -106,6 +106,50 @@ test("the audit log is filtered by app, person, environment and kind, kept in th
   await page.getByRole("button", { name: "Show entries" }).click();
   await page.getByText(/^2 entries/).waitFor();
   await page.screenshot({ path: screenshotPath("audit"), fullPage: true });
+  assert.deepEqual(failed, []);
+  await context.close();
+});
+
+test("audit entries read as sentences: releases by title, each review step, roles in words", async () => {
+  const PRO = "/api/v1/envs/PRO/apps/shop/clusters/default/namespaces/application";
+  const DEV = "/api/v1/envs/DEV/apps/shop/clusters/default/namespaces/application";
+  await admin.call("POST", `${DEV}/releases`, { title: "dev baseline" });
+  const erinPassword = await createUser(admin, "erin", "Erin Evans");
+  await admin.call("POST", "/api/v1/apps/shop/roles", { user: "erin", role: "release", namespace: "application", env: "PRO" });
+  const request = await admin.call("POST", `${PRO}/release-requests`, { title: "pro database" });
+  const erin = await apiAs(lyre.url, "erin", erinPassword);
+  await erin.call("POST", `/api/v1/release-requests/${request.id}/approve`, { comment: "checked the URL" });
+  await admin.call("POST", `/api/v1/release-requests/${request.id}/publish`);
+
+  const { context, page, failed } = await newPage(browser);
+  await open(page, "/audit?app=shop&entityType=release_request");
+  const rows = page.locator("table.audit-table tbody tr");
+  await rows.first().waitFor();
+  const subject = `Release request #${request.id} “pro database” for shop/default/application`;
+  const steps = [];
+  for (const row of await rows.all()) {
+    const text = await row.innerText();
+    assert.ok(text.includes(subject), text);
+    steps.push(text.match(/\b(open|approve|publish)\b/)?.[1]);
+  }
+  assert.deepEqual(steps, ["publish", "approve", "open"], "newest first, one entry per step");
+  await rows.filter({ hasText: "approve" }).getByText("comment: checked the URL").waitFor();
+
+  // Releases by their title, roles in words; ids and raw JSON only when a row is opened.
+  await page.goto(`${lyre.url}/audit?app=shop`);
+  await rows.filter({ hasText: "Release “dev baseline” of shop/default/application" }).first().waitFor();
+  await rows.filter({ hasText: "Release “pro database” of shop/default/application" }).first().waitFor();
+  await rows.filter({ hasText: "Release role on shop/application in PRO for erin" }).first().waitFor();
+  await rows.filter({ hasText: "Modify role on shop/application in DEV for carol" }).first().waitFor();
+  await rows.filter({ hasText: "Release “pro database”" }).getByText("from release request #").waitFor();
+  const listed = await page.locator("table.audit-table").innerText();
+  for (const raw of ["ReleaseNamespace+", "ModifyNamespace+", "previousReleaseId", "releaseKey", "{"]) {
+    assert.ok(!listed.includes(raw), `the list shows no ${raw}`);
+  }
+  const release = rows.filter({ hasText: "Release “pro database”" }).first();
+  await release.getByText("In full").click();
+  await release.locator("pre").getByText(/"releaseRequest": \d+/).waitFor();
+  await page.screenshot({ path: screenshotPath("audit-readable"), fullPage: true });
   assert.deepEqual(failed, []);
   await context.close();
 });

@@ -103,6 +103,25 @@ db_test!(async fn a_change_goes_out_in_pro_only_once_reviewed(t) {
     assert_eq!(verdicts, ["refresh", "approve", "refresh", "approve", "publish"]);
     let twice = s.call(Method::POST, &format!("{REQUESTS}/{id}/publish"), Some(&alice), &Value::Null).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
+
+    // Each step is in the audit log, by who took it, with the request's title and namespace.
+    let log = s.ok(Method::GET, "/api/v1/audits?appId=shop&entityType=release_request&size=50", &alice, &Value::Null).await;
+    let steps: Vec<(String, String)> = log["items"].as_array().unwrap().iter().rev()
+        .map(|e| (e["operation"].as_str().unwrap().to_owned(), e["operator"].as_str().unwrap().to_owned()))
+        .collect();
+    let steps: Vec<(&str, &str)> = steps.iter().map(|(o, by)| (o.as_str(), by.as_str())).collect();
+    assert_eq!(steps, [
+        ("open", "alice"), ("refresh", "alice"), ("approve", "bob"), ("refresh", "alice"),
+        ("approve", "bob"), ("publish", "alice"),
+    ]);
+    let opened_entry = &log["items"].as_array().unwrap().last().unwrap();
+    assert_eq!((opened_entry["env"].as_str(), opened_entry["entityId"].as_str()), (Some("PRO"), Some(format!("#{id}").as_str())));
+    let detail: Value = serde_json::from_str(opened_entry["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(detail, json!({"id": id, "title": "timeout", "namespace": "shop/default/application"}));
+    let approval: Value = serde_json::from_str(log["items"][1]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(approval["comment"], Value::Null, "the second approval had no comment");
+    let first_approval: Value = serde_json::from_str(log["items"][3]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(first_approval["comment"], "fine");
 });
 
 db_test!(async fn requests_are_rejected_withdrawn_and_bypassed_only_in_emergencies(t) {

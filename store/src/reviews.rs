@@ -55,7 +55,7 @@ pub async fn open(
     new: &NewRequest<'_>,
 ) -> Result<release_request::Model, DbErr> {
     let now = now_millis();
-    release_request::ActiveModel {
+    let opened = release_request::ActiveModel {
         env: Set(new.env.to_owned()),
         app_id: Set(new.app_id.to_owned()),
         cluster_name: Set(new.cluster_name.to_owned()),
@@ -77,6 +77,45 @@ pub async fn open(
         ..Default::default()
     }
     .insert(db)
+    .await?;
+    audit(db, &opened, "open", "", new.created_by).await?;
+    Ok(opened)
+}
+
+/// Writes the audit row of a step of request `r` (its opening, a review, its publishing), in
+/// words a person reads: which request, its title, and its namespace.
+async fn audit(
+    db: &impl ConnectionTrait,
+    r: &release_request::Model,
+    step: &str,
+    comment: &str,
+    by: &str,
+) -> Result<(), DbErr> {
+    let mut detail = serde_json::json!({
+        "id": r.id,
+        "title": r.title,
+        "namespace": format!("{}/{}/{}", r.app_id, r.cluster_name, r.namespace_name),
+    });
+    if !r.branch_name.is_empty() {
+        detail["branch"] = r.branch_name.clone().into();
+    }
+    // A publish's "comment" is the review trail's note of the release; the release has its own
+    // audit entry.
+    if !comment.is_empty() && step != "publish" {
+        detail["comment"] = comment.into();
+    }
+    crate::config::audit::record(
+        db,
+        crate::config::audit::Record {
+            env: &r.env,
+            app_id: &r.app_id,
+            entity_type: "release_request",
+            entity_id: &format!("#{}", r.id),
+            operation: step,
+            detail: detail.to_string(),
+            operator: by,
+        },
+    )
     .await
 }
 
@@ -221,6 +260,9 @@ pub async fn add_review(
     }
     .insert(db)
     .await?;
+    if let Some(r) = find(db, request_id).await? {
+        audit(db, &r, verdict, comment, by).await?;
+    }
     Ok(())
 }
 

@@ -397,7 +397,14 @@ pub async fn rollback(
             operation: "rollback",
             operator: &operator,
         },
-        serde_json::json!({"from": release.id, "to": target.id, "abandoned": ids}).to_string(),
+        serde_json::json!({
+            "from": release.id,
+            "fromTitle": release.name,
+            "to": target.id,
+            "title": target.name,
+            "abandoned": ids,
+        })
+        .to_string(),
     )
     .await?;
     let result = Rollback {

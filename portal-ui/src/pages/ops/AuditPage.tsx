@@ -18,6 +18,7 @@ const ENTITY_TYPES: [string, string][] = [
   ["namespace", "Namespaces (items)"],
   ["item", "Items"],
   ["release", "Releases"],
+  ["release_request", "Release requests"],
   ["branch", "Gray branches"],
   ["access_key", "Access keys"],
   ["role", "Roles"],
@@ -244,7 +245,7 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
         <span className={`pill ${operationPill(entry.operation)}`}>{entry.operation.replace(/_/g, " ")}</span>
       </td>
       <td className="audit-what stack-full">
-        <span className="audit-type">{entry.entityType.replace(/_/g, " ")}</span> <span className="mono">{entry.entityId}</span>
+        <span className="audit-subject">{describe(entry, parse(entry.detail))}</span>
         <div className="audit-where small">
           {entry.appId && (
             <Link to={path("apps", entry.appId)} className="app-link">
@@ -274,8 +275,66 @@ function operationPill(operation: string): string {
   return "pill-muted";
 }
 
+/** An entry's detail as an object (empty when it is not one). */
+function parse(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A role as stored (`ReleaseNamespace+shop+payments+PRO`) in words. */
+function roleWords(role: string): string {
+  const [type = "", ...rest] = role.split("+");
+  const action = type.startsWith("Modify") ? "modify" : "release";
+  if (type === "Master") return `master of ${rest[0] ?? "an app"}`;
+  if (type === "SuperAdmin") return "super admin";
+  if (type.endsWith("Namespace")) {
+    const [app, ns, env] = rest;
+    return `${action} role on ${ns === "*" ? `every namespace of ${app}` : `${app}/${ns}`} ${env ? `in ${env}` : "in every environment"}`;
+  }
+  if (type.endsWith("Cluster")) {
+    const [app, env, cluster] = rest;
+    return `${action} role on cluster ${cluster} of ${app} in ${env}`;
+  }
+  return role;
+}
+
+/** What an entry is about, in words: the release by its title, the request, the role. */
+function describe(entry: AuditEntry, detail: Record<string, unknown>): string {
+  const words = subject(entry, detail);
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function subject(entry: AuditEntry, detail: Record<string, unknown>): string {
+  const text = (key: string) => (typeof detail[key] === "string" && detail[key] !== "" ? (detail[key] as string) : undefined);
+  // Configuration entities are named `ENV/app/cluster/namespace`; the environment has its own pill.
+  const name = entry.env && entry.entityId.startsWith(`${entry.env}/`) ? entry.entityId.slice(entry.env.length + 1) : entry.entityId;
+  switch (entry.entityType) {
+    case "release":
+      if (entry.operation === "rollback") {
+        return `${name}, back to “${text("title") ?? "an earlier release"}”${text("fromTitle") ? ` from “${text("fromTitle")}”` : ""}`;
+      }
+      return `Release “${text("title") ?? "untitled"}” of ${name}`;
+    case "release_request":
+      return `Release request ${entry.entityId} “${text("title") ?? ""}” for ${text("namespace") ?? name}${
+        text("branch") ? ` (gray branch ${text("branch")})` : ""
+      }`;
+    case "role":
+      return `${roleWords(text("role") ?? entry.entityId)}${text("user") ? ` for ${text("user")}` : ""}`;
+    case "env_settings":
+      return `Rules of ${entry.entityId}`;
+    default:
+      return `${entry.entityType.charAt(0).toUpperCase()}${entry.entityType.slice(1).replace(/_/g, " ")} ${name}`;
+  }
+}
+
 type Change = { key?: string; value?: string; oldValue?: string; newValue?: string };
-const NOISE = new Set(["createdBy", "createdAt", "updatedBy", "updatedAt"]);
+/** What the subject already says, or only ids and keys: left to the detail in full. */
+const NOISE = new Set(["createdBy", "createdAt", "updatedBy", "updatedAt", "title", "fromTitle", "namespace", "branch", "role", "user"]);
+const ID = /(^id$|Id$|^releaseKey$|^revision$|^from$|^to$|^abandoned$)/;
 
 /** The change in a few readable lines: items added, changed and deleted, or its fields. */
 function summarize(parsed: unknown): string[] {
@@ -290,9 +349,17 @@ function summarize(parsed: unknown): string[] {
       ...(o.deleted as Change[]).map((c) => `− ${c.key}`),
     ];
   }
+  const request = typeof o.releaseRequest === "number" ? [`from release request #${o.releaseRequest}`] : [];
   return Object.entries(o)
-    .filter(([k, v]) => !NOISE.has(k) && v !== "" && v !== null)
-    .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+    .filter(([k]) => k !== "releaseRequest")
+    .filter(([k, v]) => !NOISE.has(k) && !ID.test(k) && v !== "" && v !== null && !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => `${words(k)}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .concat(request);
+}
+
+/** A detail's field name (`onBehalfOf`) in words ("on behalf of"). */
+function words(key: string): string {
+  return key.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
 }
 
 /** The change: a few readable lines, opening into the whole of it. */
@@ -304,8 +371,16 @@ function Detail({ text }: { text: string }) {
     parsed = undefined;
   }
   const lines = parsed === undefined ? [text] : summarize(parsed);
+  const hidden = parsed !== undefined && JSON.stringify(parsed) !== "{}";
   if (lines.length === 0) {
-    return <span className="muted">—</span>;
+    return hidden ? (
+      <details className="audit-detail">
+        <summary className="small">In full</summary>
+        <pre className="mono">{JSON.stringify(parsed, null, 2)}</pre>
+      </details>
+    ) : (
+      <span className="muted">—</span>
+    );
   }
   const shown = lines.slice(0, 3);
   return (
@@ -317,7 +392,7 @@ function Detail({ text }: { text: string }) {
           </li>
         ))}
       </ul>
-      {(lines.length > shown.length || lines.some((l) => l.length > 48)) && (
+      {(hidden || lines.length > shown.length || lines.some((l) => l.length > 48)) && (
         <details>
           <summary className="small">{lines.length > shown.length ? `All ${lines.length}` : "In full"}</summary>
           <pre className="mono">{parsed === undefined ? text : JSON.stringify(parsed, null, 2)}</pre>
