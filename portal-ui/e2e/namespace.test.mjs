@@ -458,6 +458,7 @@ test("unsaved text is saved before a publish shows its diff, kept from a stray l
   await editor.getByText("max: 20").waitFor();
   const unsaved = page.getByRole("tab", { name: "Content" }).getByText("not saved");
   const yaml = (max) => `# shop's database\ndb:\n  url: jdbc:postgresql://db/shop\n  pool:\n    min: 2\n    max: ${max}\n`;
+  await admin.call("POST", "/api/v1/envs/DEV/apps/shop/clusters/default/namespaces/datasources.yaml/releases", { title: "pool of 20" });
 
   // Ctrl+S saves the text.
   await replaceText(page, yaml(30));
@@ -486,7 +487,21 @@ test("unsaved text is saved before a publish shows its diff, kept from a stray l
   await ask.getByRole("button", { name: "Save, then review the release" }).click();
   const dialog = page.getByRole("dialog", { name: "Publish datasources.yaml" });
   await dialog.getByLabel("Release title").waitFor();
-  await dialog.getByText("max: 40").first().waitFor();
+  // The file's lines, side by side: the changed line marked on both sides, the rest folded.
+  const lines = dialog.getByTestId("line-diff");
+  const split = lines.getByRole("table", { name: "Line differences, side by side" });
+  await split.locator("td.line-del").filter({ hasText: "max: 20" }).waitFor();
+  await split.locator("td.line-add").filter({ hasText: "max: 40" }).waitFor();
+  await split.getByText("⋯ 2 unchanged lines").waitFor();
+  assert.equal(await split.locator("td.line-add").count(), 1, "one line changed");
+  // A narrow window gets one column, each line marked removed or added.
+  await page.setViewportSize({ width: 700, height: 860 });
+  const unified = lines.getByRole("table", { name: "Line differences", exact: true });
+  await unified.locator("tr.line-del").filter({ hasText: "max: 20" }).waitFor();
+  assert.match(await unified.locator("tr.line-add").innerText(), /\+[\s\S]*max: 40/);
+  assert.equal(await split.isVisible(), false);
+  await shot(page, "namespace-line-diff-narrow", { dialog: true });
+  await page.setViewportSize({ width: 1280, height: 860 });
   assert.equal(await unsaved.count(), 0, "nothing is left unsaved");
   await dialog.getByLabel("Release title").fill("pool of 40");
   await dialog.getByRole("button", { name: "Publish" }).click();

@@ -1,6 +1,10 @@
 // Key-by-key differences, as a table: added, changed and deleted keys.
 import type { KeyChange } from "../api/client";
 import { EmptyState } from "./Common";
+import { LineDiff } from "./LineDiff";
+
+/** A value of several lines (a file namespace's content) is compared line by line. */
+const multiline = (c: KeyChange) => Boolean(c.oldValue?.includes("\n") || c.newValue?.includes("\n"));
 
 const KIND_LABEL: Record<string, string> = { added: "Added", modified: "Changed", deleted: "Deleted" };
 
@@ -36,8 +40,16 @@ export function DiffTable({
                 <span className={`change change-${c.kind}`}>{KIND_LABEL[c.kind] ?? c.kind}</span>
               </td>
               <td className="mono">{c.key}</td>
-              <td className="mono value-cell">{c.oldValue ?? <span className="muted">—</span>}</td>
-              <td className="mono value-cell">{c.newValue ?? <span className="muted">—</span>}</td>
+              {multiline(c) ? (
+                <td colSpan={2} className="diff-lines-cell">
+                  <LineDiff before={c.oldValue ?? ""} after={c.newValue ?? ""} />
+                </td>
+              ) : (
+                <>
+                  <td className="mono value-cell">{c.oldValue ?? <span className="muted">—</span>}</td>
+                  <td className="mono value-cell">{c.newValue ?? <span className="muted">—</span>}</td>
+                </>
+              )}
             </tr>
           ))}
         </tbody>
