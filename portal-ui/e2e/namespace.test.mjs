@@ -211,7 +211,13 @@ test("text mode shows a syntax error at its line, a concurrent change, and saves
   await page.getByRole("button", { name: "Save text" }).click();
   await page.getByTestId("text-error").getByText("Line 3, column 9", { exact: true }).waitFor();
   await page.locator(".cm-line-error").filter({ hasText: "pool" }).waitFor();
+  // The mark follows the text as it is typed: a new mistake is marked at its line without a
+  // save, and a fixed text loses the mark before anything is saved.
+  await replaceText(page, "db:\n  url: [jdbc\n  pool: 2\n");
+  await page.getByTestId("text-error").getByText(/^Line 3/).waitFor();
   await replaceText(page, "# shop's database\ndb:\n  url: jdbc:postgresql://db/shop\n  pool:\n    min: 2\n    max: 20\n");
+  await page.getByTestId("text-error").waitFor({ state: "detached" });
+  assert.equal(await page.locator(".cm-line-error").count(), 0, "no line stays marked");
   await page.getByRole("button", { name: "Save text" }).click();
   await toast(page, "Saved datasources.yaml.").waitFor();
   await page.getByTestId("text-error").waitFor({ state: "detached" });

@@ -164,6 +164,7 @@ pub const PERMISSIONS: &[Permission] = table! {
     DELETE ns!("/items/{key}") => Modify,
     GET ns!("/text") => View,
     PUT ns!("/text") => Modify,
+    POST ns!("/text/check") => View,
     GET ns!("/changes") => View,
     GET ns!("/commits") => View,
     GET ns!("/export") => View,

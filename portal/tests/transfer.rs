@@ -200,3 +200,32 @@ db_test!(async fn favorites_are_kept_in_order_per_user(t) {
     assert_eq!(s.call(Method::DELETE, "/api/v1/favorites/a2", Some(&alice), &Value::Null).await.status, StatusCode::NOT_FOUND);
     assert_eq!(s.ok(Method::GET, "/api/v1/favorites", &bob, &Value::Null).await, json!([]));
 });
+
+db_test!(async fn a_text_is_checked_as_saving_it_would_be_without_saving(t) {
+    let s = Stack::start(&t).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    s.app("shop", "alice").await;
+    s.ok(Method::POST, "/api/v1/apps/shop/appnamespaces", &alice, &json!({"name": "db", "format": "yaml"})).await;
+    let props = ns("DEV", "shop", "application");
+    let yaml = ns("DEV", "shop", "db.yaml");
+    for (at, text) in [(&props, "a = 1\noops\n"), (&yaml, "pool: [1, 2\n"), (&props, "a = 1\n"), (&yaml, "pool: [1, 2]\n"), (&yaml, "")] {
+        let checked = s.ok(Method::POST, &format!("{at}/text/check"), &alice, &json!({"text": text})).await;
+        let saved = s.call(Method::PUT, &format!("{at}/text"), Some(&alice), &json!({"text": text})).await;
+        match checked.get("problem").and_then(Value::as_str) {
+            // The same words as the refused save, line (and column) included.
+            Some(problem) => {
+                assert_eq!(saved.status, StatusCode::BAD_REQUEST, "{text:?}: {}", saved.text);
+                assert_eq!(saved.json()["message"].as_str(), Some(problem), "{text:?}");
+                assert!(problem.contains("line "), "{problem}");
+            }
+            None => assert!(saved.status.is_success(), "{text:?} checked fine but: {}", saved.text),
+        }
+    }
+    let problem = s.ok(Method::POST, &format!("{props}/text/check"), &alice, &json!({"text": "x\n"})).await;
+    assert_eq!(problem["problem"], "the text does not parse: line 1: expected `key = value`, found `x`");
+    // Checking changes nothing, and is for those who may see the namespace.
+    assert_eq!(text(&s, "DEV", &alice).await, "a = 1\n");
+    let outsider = s.call(Method::POST, &format!("{}/text/check", ns("PRO", "shop", "application")), Some(&bob), &json!({"text": "a = 1"})).await;
+    assert_eq!(outsider.status, StatusCode::FORBIDDEN, "{}", outsider.text);
+});

@@ -167,6 +167,26 @@ pub fn validate_content(format: Format, content: &str) -> Result<(), ContentErro
     }
 }
 
+/// Why `text` cannot be a namespace's whole text in `format`, in the words saving it is refused
+/// with (`None`: it parses). Properties text must parse as properties; a file must be
+/// well-formed in its format, or empty.
+pub fn text_problem(format: Format, text: &str) -> Option<String> {
+    if format.is_properties() {
+        return crate::properties::parse(text)
+            .err()
+            .map(|e| unparsable_properties(&e));
+    }
+    if text.trim().is_empty() {
+        return None;
+    }
+    validate_content(format, text).err().map(|e| e.to_string())
+}
+
+/// How a properties text that does not parse is refused.
+pub fn unparsable_properties(e: &crate::properties::PropertiesError) -> String {
+    format!("the text does not parse: {e}")
+}
+
 /// A parse failure before it is tagged with its format.
 struct Problem {
     line: usize,

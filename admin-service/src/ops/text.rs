@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use lyre_protocol::admin::{
     ChangeSet, ItemBatch, ItemBatchResult, ItemState, ItemUpdate, NamespaceText, UpdateText,
 };
-use lyre_protocol::format::Format;
+use lyre_protocol::format::{self, Format};
 use lyre_protocol::properties::{self, Entry, Properties};
 use lyre_store::config::items::{self, NewItem};
 use lyre_store::entity::item;
@@ -54,7 +54,7 @@ pub async fn put(
     let current = edit.items().await?;
     let wanted = if edit.format.is_properties() {
         let props = properties::parse(&change.text)
-            .map_err(|e| AdminError::Invalid(format!("the text does not parse: {e}")))?;
+            .map_err(|e| AdminError::Invalid(format::unparsable_properties(&e)))?;
         for entry in &props.entries {
             check_key(state, edit.format, &entry.key)?;
             check_value(state, edit.format, &entry.key, &entry.value)?;

@@ -15,6 +15,7 @@ export type Cluster = Schemas["Cluster"];
 export type Namespace = Schemas["Namespace"];
 export type Item = Schemas["Item"];
 export type NamespaceText = Schemas["NamespaceText"];
+export type TextCheck = Schemas["TextCheck"];
 export type UnpublishedChanges = Schemas["UnpublishedChanges"];
 export type KeyChange = Schemas["KeyChange"];
 export type Commit = Schemas["Commit"];

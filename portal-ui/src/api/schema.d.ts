@@ -1030,6 +1030,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/text/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checks a text as the namespace's whole text, as saving it would, without saving anything:
+         *     the editor marks a problem while it is typed.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
+        post: operations["check_text"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/envs/{env}/apps/{appId}/export": {
         parameters: {
             query?: never;
@@ -3391,6 +3412,19 @@ export interface components {
         SystemStatus: {
             /** @description The environments, in configured order. */
             envs: components["schemas"]["EnvStatus"][];
+        };
+        /** @description What saving a text would make of it. */
+        TextCheck: {
+            /**
+             * @description Why saving it would be refused, in the words the save uses (naming the line, and the
+             *     column where the format has one); absent when it parses.
+             */
+            problem?: string | null;
+        };
+        /** @description A text to check as a namespace's whole text. */
+        TextToCheck: {
+            /** @description The text, as it would be saved. */
+            text: string;
         };
         /** @description The changes of a namespace not yet released: its items against its latest release. */
         UnpublishedChanges: {
@@ -7898,6 +7932,84 @@ export interface operations {
             };
             /** @description Changed since `revision` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    check_text: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TextToCheck"];
+            };
+        };
+        responses: {
+            /** @description The text's problem, if it has one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TextCheck"];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Nothing of a name the path gives: no such environment, app or other thing */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

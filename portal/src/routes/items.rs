@@ -8,6 +8,7 @@ use lyre_protocol::admin::Commit;
 use lyre_protocol::admin::{
     CreateItem, Item, NamespaceText, Page, UnpublishedChanges, UpdateItem, UpdateText,
 };
+use lyre_protocol::format::{Format, text_problem};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Query;
 use serde::{Deserialize, Serialize};
@@ -206,6 +207,50 @@ pub(crate) async fn put_text(
     })
     .await
     .map(Json)
+}
+
+/// A text to check as a namespace's whole text.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct TextToCheck {
+    /// The text, as it would be saved.
+    pub text: String,
+}
+
+/// What saving a text would make of it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct TextCheck {
+    /// Why saving it would be refused, in the words the save uses (naming the line, and the
+    /// column where the format has one); absent when it parses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// Checks a text as the namespace's whole text, as saving it would, without saving anything:
+/// the editor marks a problem while it is typed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/text/check",
+    tag = "items",
+    params(NsPath),
+    request_body = TextToCheck,
+    responses(
+        (status = 200, description = "The text's problem, if it has one", body = TextCheck),
+    )
+)]
+pub(crate) async fn check_text(
+    ns: Ns,
+    Json(body): Json<TextToCheck>,
+) -> Result<Json<TextCheck>, PortalError> {
+    let namespace = ns
+        .call(call::clusters::GetNamespace { ns: ns.name() })
+        .await?;
+    let format: Format = namespace
+        .format
+        .parse()
+        .map_err(|e| PortalError::Internal(format!("namespace {} has {e}", ns.at)))?;
+    Ok(Json(TextCheck {
+        problem: text_problem(format, &body.text),
+    }))
 }
 
 /// What would be released: the items against the latest release.

@@ -1,7 +1,7 @@
 // Text mode: the whole namespace as one text (properties with comments, or the file of a
 // yaml/json/xml/txt namespace), edited with highlighting and saved in one step.
 import { useEffect, useId, useRef, useState } from "react";
-import { ApiError, api, messageOf, type Namespace, type NamespaceText } from "../../api/client";
+import { ApiError, api, messageOf, type Namespace, type NamespaceText, type TextCheck } from "../../api/client";
 import { CodeEditor } from "../../components/CodeEditor";
 import { ErrorNote, Loading } from "../../components/Common";
 import { useToast } from "../../lib/toast";
@@ -58,6 +58,35 @@ export function TextTab({
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
   }, []);
+
+  // The text is checked as it is typed (a moment after the last key), as saving would check
+  // it: a problem is marked at its line, and the mark goes once the text is fixed.
+  const typed = draft?.text;
+  useEffect(() => {
+    if (typed === undefined) {
+      setProblem((p) => (p?.kind === "invalid" ? undefined : p));
+      return;
+    }
+    let live = true;
+    const timer = window.setTimeout(() => {
+      api
+        .post<TextCheck>(at(where, "/text/check"), { text: typed })
+        .then((checked) => {
+          if (!live) return;
+          if (checked.problem) {
+            const position = errorPosition(checked.problem);
+            setProblem({ kind: "invalid", message: checked.problem, line: position?.line, column: position?.column });
+          } else {
+            setProblem((p) => (p?.kind === "invalid" ? undefined : p));
+          }
+        })
+        .catch(() => {});
+    }, 400);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [typed, where]);
 
   if (!text.data) {
     return text.error ? <ErrorNote error={text.error} /> : <Loading label="Loading the text…" />;
