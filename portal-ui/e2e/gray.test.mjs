@@ -192,10 +192,19 @@ test("merging keeps the branch when asked; abandoning it sends its instances bac
   const branch = page.getByTestId("gray-branch");
   await branch.waitFor();
 
+  // Main has an edit of its own, not yet published: the merge says it releases it too, apart.
+  await admin.call("POST", `${DEV}/items`, { key: "main.only", value: "yes" });
+  await page.reload();
+  await branch.waitFor();
   await page.getByRole("button", { name: "Merge into main" }).click();
   let dialog = page.getByRole("dialog", { name: "Merge the gray branch into main" });
-  assert.match(await dialog.getByTestId("diff-search.engine").innerText(), /Changed\s+search\.engine\s+classic\s+vector/);
-  assert.match(await dialog.getByTestId("diff-legacy.cart").innerText(), /Deleted/);
+  const fromBranch = dialog.getByTestId("merge-branch");
+  const fromMain = dialog.getByTestId("merge-main");
+  assert.match(await fromBranch.getByTestId("diff-search.engine").innerText(), /Changed\s+search\.engine\s+classic\s+vector/);
+  assert.match(await fromBranch.getByTestId("diff-legacy.cart").innerText(), /Deleted/);
+  assert.equal(await fromBranch.getByTestId("diff-main.only").count(), 0, "main's edit is not shown as the branch's");
+  await fromMain.getByText(/Main has an edit of its own/).waitFor();
+  assert.match(await fromMain.getByTestId("diff-main.only").innerText(), /Added\s+main\.only/);
   await dialog.getByRole("button", { name: "Merge and publish" }).click();
   await dialog.getByText("Give the release a title.").waitFor();
   await dialog.getByLabel("Release title").fill("vector engine for everyone");
@@ -206,6 +215,7 @@ test("merging keeps the branch when asked; abandoning it sends its instances bac
   await page.getByTestId("latest-release").getByText("vector engine for everyone").waitFor();
   await branch.waitFor();
   assert.equal((await readAs("10.0.0.3")).configurations["search.engine"], "vector", "main has the merged value");
+  assert.equal((await readAs("10.0.0.3")).configurations["main.only"], "yes", "main's own edit went out with it");
   assert.notEqual((await readAs("10.0.0.1")).cluster, "default", "the kept branch still serves its instances");
 
   await page.getByRole("button", { name: "Abandon" }).click();

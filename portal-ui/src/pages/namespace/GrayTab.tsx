@@ -745,7 +745,7 @@ function MergeDialog({
   const [busy, setBusy] = useState(false);
   const [titleError, setTitleError] = useState<string>();
   const [error, setError] = useState<string>();
-  const [preview, setPreview] = useState<{ changes?: KeyChange[]; error?: string }>({});
+  const [preview, setPreview] = useState<{ parts?: MergeParts; error?: string }>({});
 
   useEffect(() => {
     let live = true;
@@ -756,7 +756,7 @@ function MergeDialog({
         throw e;
       })
       .then((latest) => {
-        if (live) setPreview({ changes: mergePreview(latest?.configurations ?? {}, items, branch) });
+        if (live) setPreview({ parts: mergePreview(latest?.configurations ?? {}, items, branch) });
       })
       .catch((e) => live && setPreview({ error: messageOf(e) }));
     return () => {
@@ -814,14 +814,38 @@ function MergeDialog({
             has no unpublished changes and the branch none beyond its gray release).
           </p>
         )}
-        <div>
-          <h3 className="ns-subheading">What main's release changes</h3>
-          <ErrorNote error={preview.error} />
-          {!preview.changes && !preview.error && <Loading label="Comparing…" />}
-          {preview.changes && (
-            <DiffTable changes={preview.changes} oldLabel="Main now" newLabel="After the merge" empty="Main's release stays as it is." />
-          )}
-        </div>
+        <ErrorNote error={preview.error} />
+        {!preview.parts && !preview.error && <Loading label="Comparing…" />}
+        {preview.parts && (
+          <>
+            <div data-testid="merge-branch">
+              <h3 className="ns-subheading">The branch's overrides</h3>
+              <DiffTable
+                changes={preview.parts.branch}
+                oldLabel="Main's release"
+                newLabel="After the merge"
+                empty="The branch overrides nothing that main's release does not already hold."
+              />
+            </div>
+            <div data-testid="merge-main">
+              <h3 className="ns-subheading">Main's own unpublished edits</h3>
+              {preview.parts.main.length > 0 ? (
+                <>
+                  <p className="notice ns-dialog-text">
+                    Main has{" "}
+                    {preview.parts.main.length === 1
+                      ? "an edit of its own that is not published yet. The merge publishes main, so it goes"
+                      : `${preview.parts.main.length} edits of its own that are not published yet. The merge publishes main, so they go`}{" "}
+                    out with the branch's overrides.
+                  </p>
+                  <DiffTable changes={preview.parts.main} oldLabel="Main's release" newLabel="After the merge" />
+                </>
+              ) : (
+                <p className="muted ns-dialog-text">None: the merge releases only the branch's overrides.</p>
+              )}
+            </div>
+          </>
+        )}
         <Field label="Release title" id={`${id}-title`} error={titleError}>
           <input
             id={`${id}-title`}
@@ -854,9 +878,13 @@ function MergeDialog({
   );
 }
 
-/** Main's release against main's items with the branch's overrides applied. */
-function mergePreview(released: Record<string, string>, items: Item[], branch: Branch): KeyChange[] {
+/** What a merge releases, apart: the branch's overrides, and main's own unpublished edits. */
+type MergeParts = { branch: KeyChange[]; main: KeyChange[] };
+
+/** Main's release against main's items with the branch's overrides applied, split by origin. */
+function mergePreview(released: Record<string, string>, items: Item[], branch: Branch): MergeParts {
   const next = new Map(items.map((i) => [i.key, i.value]));
+  const overridden = new Set(branch.overrides.map((o) => o.key));
   for (const o of branch.overrides) {
     if (o.deleted) next.delete(o.key);
     else next.set(o.key, o.value);
@@ -870,7 +898,10 @@ function mergePreview(released: Record<string, string>, items: Item[], branch: B
   for (const [key, old] of Object.entries(released)) {
     if (!next.has(key)) changes.push({ key, kind: "deleted", oldValue: old, newValue: null });
   }
-  return changes;
+  return {
+    branch: changes.filter((c) => overridden.has(c.key)),
+    main: changes.filter((c) => !overridden.has(c.key)),
+  };
 }
 
 function ConfirmDialog({
