@@ -54,6 +54,16 @@ test("a reviewer approves, a stale request is refreshed, and the author publishe
   await diff.getByText("Added").waitFor();
   await diff.getByText("30").waitFor();
 
+  // Carol may change the namespace but not release it: she reads the request, and is offered
+  // no review she could not give.
+  const carolPage = await newPage(browser);
+  await signIn(carolPage.page, lyre.url, "carol", passwords.carol);
+  await carolPage.page.goto(`${lyre.url}/release-requests/${opened.id}`);
+  await carolPage.page.getByTestId("no-review-role").getByText("you hold none there").waitFor();
+  assert.equal(await carolPage.page.getByRole("button", { name: "Approve" }).count(), 0);
+  assert.equal(await carolPage.page.getByRole("button", { name: "Reject" }).count(), 0);
+  await carolPage.context.close();
+
   // Carol edits the namespace meanwhile: the request goes stale and cannot be approved.
   const carol = await apiAs(lyre.url, "carol", passwords.carol);
   await carol.call("PUT", `${PRO}/items/checkout.timeout`, { value: "45" });

@@ -20,6 +20,9 @@ export function namespacePath(app: string, env: string, cluster: string, namespa
   return path("apps", app, "envs", env, "clusters", cluster, "namespaces", namespace);
 }
 
+/** Why someone who is not a master may not change the app's structure, and who may. */
+const onlyMasters = (app: string) => `Only a master of ${app} (or the super admin) does this: ask one of them`;
+
 export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) {
   const { navigate } = useRouter();
   const params = useSearchParams();
@@ -121,7 +124,13 @@ export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) 
                     ),
                   }))}
                 />
-                <button type="button" className="button button-small" onClick={() => setOpen("cluster")}>
+                <button
+                  type="button"
+                  className="button button-small"
+                  onClick={() => setOpen("cluster")}
+                  disabled={!isMaster}
+                  title={isMaster ? undefined : onlyMasters(app)}
+                >
                   New cluster
                 </button>
               </div>
@@ -143,9 +152,15 @@ export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) 
                 cluster={cluster}
                 onNewNamespace={() => setOpen("namespace")}
                 onAssociate={() => setOpen("associate")}
+                isMaster={isMaster}
               />
             ) : (
-              <EmptyState title={`No cluster in ${current.env}`} action={<button type="button" className="button" onClick={() => setOpen("cluster")}>New cluster</button>}>
+              <EmptyState title={`No cluster in ${current.env}`} action={
+                  <button type="button" className="button" onClick={() => setOpen("cluster")} disabled={!isMaster} title={isMaster ? undefined : onlyMasters(app)}>
+                    New cluster
+                  </button>
+                }
+              >
                 A cluster groups the instances of the app that share configuration, e.g. a data centre.
               </EmptyState>
             )}
@@ -208,14 +223,17 @@ function ClusterPanel({
   cluster,
   onNewNamespace,
   onAssociate,
+  isMaster,
 }: {
   app: string;
   env: string;
   cluster: ClusterOverview;
   onNewNamespace: () => void;
   onAssociate: () => void;
+  isMaster: boolean;
 }) {
   const namespaces = cluster.namespaces;
+  const refused = isMaster ? undefined : onlyMasters(app);
   return (
     <section className="cluster-panel" aria-labelledby="namespaces-title">
       <div className="section-header">
@@ -226,10 +244,10 @@ function ClusterPanel({
           {cluster.cluster.comment && <p className="muted small">{cluster.cluster.comment}</p>}
         </div>
         <div className="toolbar">
-          <button type="button" className="button button-small" onClick={onAssociate}>
+          <button type="button" className="button button-small" onClick={onAssociate} disabled={!isMaster} title={refused}>
             Associate public namespace
           </button>
-          <button type="button" className="button button-small button-primary" onClick={onNewNamespace}>
+          <button type="button" className="button button-small button-primary" onClick={onNewNamespace} disabled={!isMaster} title={refused}>
             New namespace
           </button>
         </div>

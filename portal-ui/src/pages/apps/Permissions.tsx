@@ -61,12 +61,18 @@ export function Permissions({
               whole cluster. An app always keeps at least one master.
             </p>
           </div>
-          <button type="button" className="button button-primary" onClick={() => setGranting(true)}>
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => setGranting(true)}
+            disabled={!isMaster}
+            title={isMaster ? undefined : `Only a master of ${app} (or the super admin) grants roles`}
+          >
             Grant a role
           </button>
         </div>
         {!isMaster && roles.data && (
-          <p className="notice small perm-notice">You are not a master of {app}: the portal refuses role changes you try here.</p>
+          <p className="notice small perm-notice">You are not a master of {app}: only its masters (or the super admin) change roles. Ask one of them.</p>
         )}
         <ErrorNote error={roles.error} />
         {!roles.data && roles.loading && <Loading label="Loading roles…" />}
@@ -113,6 +119,8 @@ export function Permissions({
                           className="button button-small button-danger"
                           aria-label={`Revoke ${g.role} from ${g.subject}: ${scopeText(g)}`}
                           onClick={() => setRevoking(g)}
+                          disabled={!isMaster}
+                          title={isMaster ? undefined : `Only a master of ${app} (or the super admin) revokes roles`}
                         >
                           Revoke
                         </button>

@@ -8,6 +8,7 @@ import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
 import { ConfirmDialog } from "../apps/kit";
+import { permissions } from "../namespace/model";
 import { RequestStatus, Target } from "./status";
 import "./reviews.css";
 
@@ -41,6 +42,8 @@ export function RequestPage({ id }: { id: number }) {
   }
   const r = request.data;
   const mine = r.createdBy === me.username;
+  // Reviewing and publishing need the release role on the request's namespace.
+  const mayRelease = permissions(me, { app: r.appId, env: r.env, cluster: r.clusterName, namespace: r.namespaceName }).release;
   const namespaceLink = path("apps", r.appId, "envs", r.env, "clusters", r.clusterName, "namespaces", r.namespaceName);
 
   const act = async (action: string, body: unknown, done: string) => {
@@ -116,6 +119,7 @@ export function RequestPage({ id }: { id: number }) {
             <ReviewActions
               request={r}
               mine={mine}
+              mayRelease={mayRelease}
               busy={busy}
               comment={comment}
               commentId={commentId}
@@ -147,6 +151,7 @@ export function RequestPage({ id }: { id: number }) {
 function ReviewActions({
   request: r,
   mine,
+  mayRelease,
   busy,
   comment,
   commentId,
@@ -155,6 +160,7 @@ function ReviewActions({
 }: {
   request: ReleaseRequest;
   mine: boolean;
+  mayRelease: boolean;
   busy?: string;
   comment: string;
   commentId: string;
@@ -175,6 +181,14 @@ function ReviewActions({
             <p className="muted">Waiting for someone else with release permission to approve it. Nobody approves their own request.</p>
             <div className="toolbar">{withdraw}</div>
           </div>
+        );
+      }
+      if (!mayRelease) {
+        return (
+          <p className="muted" data-testid="no-review-role">
+            Waiting for review by someone with the release role on {r.appId} / {r.namespaceName} in {r.env}; you hold none
+            there, so you may read it but not approve or reject it.
+          </p>
         );
       }
       return (
@@ -199,6 +213,14 @@ function ReviewActions({
         </div>
       );
     case "approved":
+      if (!mine && !mayRelease) {
+        return (
+          <p className="muted">
+            Approved by <strong>{r.approvedBy}</strong>. Its author or someone with the release role on {r.appId} /{" "}
+            {r.namespaceName} in {r.env} publishes it.
+          </p>
+        );
+      }
       return (
         <div className="form-grid">
           <p className="muted">
