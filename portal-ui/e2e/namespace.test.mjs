@@ -475,8 +475,9 @@ test("unsaved text is saved before a publish shows its diff, kept from a stray l
 
   // A link to another page asks first; saying no keeps the page and the draft.
   await replaceText(page, yaml(40));
+  // Every question the page asks is answered "stay".
   const asked = [];
-  page.once("dialog", (question) => {
+  page.on("dialog", (question) => {
     asked.push(question.message());
     void question.dismiss();
   });
@@ -516,13 +517,20 @@ test("unsaved text is saved before a publish shows its diff, kept from a stray l
   assert.equal(latest.configurations.content, yaml(40), "the release holds what was on the screen");
 
   // With nothing unsaved, links go where they point without a question.
-  page.once("dialog", (question) => {
-    asked.push(question.message());
-    void question.dismiss();
-  });
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps" }).click();
   await page.getByRole("heading", { name: "Apps", level: 1 }).waitFor();
   assert.equal(asked.length, 1, "no question without unsaved work");
+
+  // Back, within the portal, asks too: refused, the page and its draft stay.
+  await page.evaluate(() => window.history.back());
+  await editor.getByText("max: 40").waitFor();
+  await replaceText(page, yaml(50));
+  await unsaved.waitFor({ state: "attached" });
+  await page.evaluate(() => window.history.back());
+  for (let i = 0; i < 100 && asked.length < 2; i++) await page.waitForTimeout(50);
+  assert.equal(asked.length, 2, "Back asked");
+  assert.match(page.url(), /datasources\.yaml/, "still on the namespace");
+  await editor.getByText("max: 50").waitFor();
   await context.close();
 });
 
