@@ -831,7 +831,7 @@ function MergeDialog({
               <h3 className="ns-subheading">Main's own unpublished edits</h3>
               {preview.parts.main.length > 0 ? (
                 <>
-                  <p className="notice ns-dialog-text">
+                  <p className="notice notice-warn ns-dialog-text">
                     Main has{" "}
                     {preview.parts.main.length === 1
                       ? "an edit of its own that is not published yet. The merge publishes main, so it goes"

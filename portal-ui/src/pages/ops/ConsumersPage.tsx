@@ -93,7 +93,7 @@ export function ConsumersPage() {
                 </div>
               </div>
               {c.lapsed && (
-                <p className="notice" role="status">
+                <p className="notice notice-warn" role="status">
                   This token no longer works: {c.lapsed}. A master of its apps may adopt it to make it work again.
                 </p>
               )}
