@@ -379,6 +379,15 @@ fn all_in_one(settings: &[(&str, &str)]) -> (tempfile::TempDir, Ports, Running) 
     (dir, ports, running)
 }
 
+/// Creates app `shop` as `auth`, who becomes its master.
+fn create_shop(port: u16, auth: &str) {
+    let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
+    assert_eq!(
+        portal_json(port, "POST", "/api/v1/apps", auth, &shop).0,
+        201
+    );
+}
+
 /// A JSON call to the portal as `auth` (an `Authorization` header, or none): status and body.
 fn portal_json(port: u16, method: &str, path: &str, auth: &str, body: &Value) -> (u16, Value) {
     let mut headers = vec![JSON];
@@ -437,11 +446,7 @@ fn reviews_follow_authenticated_identities_not_the_names_a_consumer_gives() {
         session_of(port, "carol", PASSWORD),
     );
     // Alice makes `shop` (she is its master), lets bob modify it, and has a CI consumer.
-    let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
-    assert_eq!(
-        portal_json(port, "POST", "/api/v1/apps", &alice, &shop).0,
-        201
-    );
+    create_shop(port, &alice);
     let role = serde_json::json!({ "user": "bob", "role": "modify", "namespace": "*" });
     let (status, body) = portal_json(port, "POST", "/api/v1/apps/shop/roles", &alice, &role);
     assert!(status < 300, "{body}");
@@ -561,11 +566,7 @@ fn consumer_tokens_hold_no_more_than_their_grants_and_their_owner_rights() {
         session_of(port, "alice", PASSWORD),
         session_of(port, "bob", PASSWORD),
     );
-    let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
-    assert_eq!(
-        portal_json(port, "POST", "/api/v1/apps", &alice, &shop).0,
-        201
-    );
+    create_shop(port, &alice);
     let pro = "/openapi/v1/envs/PRO/apps/shop/clusters/default/namespaces/application";
     let dev = "/openapi/v1/envs/DEV/apps/shop/clusters/default/namespaces/application";
 
@@ -645,11 +646,7 @@ fn names_of_dots_only_are_refused_everywhere() {
     let (dir, ports, _running) = all_in_one(&[]);
     let port = ports.portal;
     let admin = sign_in(port);
-    let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
-    assert_eq!(
-        portal_json(port, "POST", "/api/v1/apps", &admin, &shop).0,
-        201
-    );
+    create_shop(port, &admin);
     let before = dump(dir.path());
     for dots in [".", ".."] {
         let attempts = [
@@ -721,11 +718,7 @@ fn published_files_are_inert_in_browsers_and_cookie_writes_need_the_portals_own_
     let (_dir, ports, _running) = all_in_one(&[]);
     let port = ports.portal;
     let admin = sign_in(port);
-    let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
-    assert_eq!(
-        portal_json(port, "POST", "/api/v1/apps", &admin, &shop).0,
-        201
-    );
+    create_shop(port, &admin);
     let page = serde_json::json!({ "name": "page.xml", "format": "xml" });
     let (status, body) = portal_json(
         port,
@@ -767,6 +760,23 @@ fn published_files_are_inert_in_browsers_and_cookie_writes_need_the_portals_own_
             "the raw file went out without `{defence}`: {head}"
         );
     }
+
+    // The JSON rendering is no file: not sniffed, sandboxed, and not offered as a download
+    // named after the file it is not.
+    let (status, head, _) = exchange(
+        ports.config,
+        "GET",
+        "/DEV/configfiles/json/shop/default/page.xml",
+        &[],
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(head.contains("x-content-type-options: nosniff"), "{head}");
+    assert!(head.contains("content-security-policy: sandbox"), "{head}");
+    assert!(
+        !head.contains("content-disposition"),
+        "the JSON answer was offered as a download: {head}"
+    );
 
     // The portal's own pages and answers may not be framed or sniffed.
     for path in ["/", "/api/v1/auth/me"] {
@@ -940,11 +950,7 @@ fn anonymous_reads_store_no_more_instances_than_an_app_is_allowed() {
     let (_dir, ports, _running) = all_in_one(&[("LYRE_INSTANCES_PER_APP", "5")]);
     let port = ports.portal;
     let admin = sign_in(port);
-    let shop = serde_json::json!({ "appId": "shop", "name": "Shop" });
-    assert_eq!(
-        portal_json(port, "POST", "/api/v1/apps", &admin, &shop).0,
-        201
-    );
+    create_shop(port, &admin);
     let ns = "/api/v1/envs/DEV/apps/shop/clusters/default/namespaces/application";
     let item = serde_json::json!({ "key": "k", "value": "v" });
     assert_eq!(

@@ -75,14 +75,18 @@ async fn serve(
         body,
     )
         .into_response();
-    inert(response.headers_mut(), &namespace, answer.format);
+    let raw = matches!(rendering, Rendering::Raw);
+    inert(
+        response.headers_mut(),
+        raw.then_some((&namespace, answer.format)),
+    );
     response
 }
 
-/// Makes a file that anyone who may publish wrote inert in a browser: its type is not guessed,
-/// it runs no script and reaches nothing (a sandbox), and it is saved rather than shown.
-/// Programs reading it see the same body and type.
-fn inert(headers: &mut HeaderMap, namespace: &str, format: Format) {
+/// Makes what anyone who may publish wrote inert in a browser: its type is not guessed, it runs
+/// no script and reaches nothing (a sandbox), and the file itself (`raw`: the namespace and its
+/// format) is saved rather than shown. Programs reading it see the same body and type.
+fn inert(headers: &mut HeaderMap, raw: Option<(&str, Format)>) {
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -91,6 +95,9 @@ fn inert(headers: &mut HeaderMap, namespace: &str, format: Format) {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox; default-src 'none'"),
     );
+    let Some((namespace, format)) = raw else {
+        return;
+    };
     // Namespace names are letters, digits, `_`, `-` and `.`: nothing to escape.
     let named = namespace.to_ascii_lowercase().ends_with(".properties");
     let file = if format == Format::Properties && !named {
