@@ -136,15 +136,21 @@ fn grants_of(held: &[rbac::Held]) -> Vec<ConsumerGrant> {
     out
 }
 
+/// The permissions consumer `c` holds.
+async fn held_by(state: &PortalState, c: &consumer::Model) -> Result<Vec<rbac::Held>, PortalError> {
+    Ok(rbac::permissions_of(state.db(), SUBJECT_CONSUMER, &c.id.to_string()).await?)
+}
+
+/// Consumer `c`, which holds `held`, as the API shows it.
 async fn view(
     state: &PortalState,
     c: consumer::Model,
+    held: &[rbac::Held],
     token: Option<String>,
 ) -> Result<ConsumerView, PortalError> {
-    let held = rbac::permissions_of(state.db(), SUBJECT_CONSUMER, &c.id.to_string()).await?;
     Ok(ConsumerView {
-        lapsed: lapse(state.db(), &c, &held).await?,
-        grants: grants_of(&held),
+        lapsed: lapse(state.db(), &c, held).await?,
+        grants: grants_of(held),
         token_hint: consumers::token_hint(state.db(), c.id)
             .await?
             .unwrap_or_default(),
@@ -336,7 +342,8 @@ pub(crate) async fn create(
     }
     record(&txn, &created, "create", &user.username).await?;
     txn.commit().await?;
-    let shown = view(&state, created, Some(token)).await?;
+    let held = held_by(&state, &created).await?;
+    let shown = view(&state, created, &held, Some(token)).await?;
     Ok((StatusCode::CREATED, Json(shown)))
 }
 
@@ -378,16 +385,16 @@ pub(crate) async fn list(
     let mut out = Vec::new();
     for c in consumers::list(state.db()).await? {
         let mine = user.is_super_admin() || c.created_by == user.username;
-        if !mine {
-            // Another's: shown only when the user may adopt it (masters its apps, and it
-            // stopped working); the cheap half is asked first.
-            let held =
-                rbac::permissions_of(state.db(), SUBJECT_CONSUMER, &c.id.to_string()).await?;
-            if !masters_all(&user, &held) || lapse(state.db(), &c, &held).await?.is_none() {
-                continue;
-            }
+        let held = held_by(&state, &c).await?;
+        // Another's is shown only when the user may adopt it: they master its apps (asked
+        // first, it is cheap), and it stopped working.
+        if !mine && !masters_all(&user, &held) {
+            continue;
         }
-        out.push(view(&state, c, None).await?);
+        let shown = view(&state, c, &held, None).await?;
+        if mine || shown.lapsed.is_some() {
+            out.push(shown);
+        }
     }
     Ok(Json(out))
 }
@@ -440,16 +447,14 @@ pub(crate) async fn rotate(
     Path(path): Path<ConsumerPath>,
 ) -> Result<Json<ConsumerView>, PortalError> {
     let c = own(&state, &user, path.id).await?;
-    let held = rbac::permissions_of(state.db(), SUBJECT_CONSUMER, &c.id.to_string()).await?;
-    for app in Grants::new(&held).apps() {
-        user.grants.require_master(app)?;
-    }
+    let held = held_by(&state, &c).await?;
+    require_masters_all(&user, &held)?;
     let (token, hash, hint) = new_token();
     let txn = write::begin(state.db()).await?;
     consumers::set_token(&txn, c.id, &hash, &hint, &user.username).await?;
     record(&txn, &c, "rotate_token", &user.username).await?;
     txn.commit().await?;
-    Ok(Json(view(&state, c, Some(token)).await?))
+    Ok(Json(view(&state, c, &held, Some(token)).await?))
 }
 
 /// Deletes a consumer: its token stops working at once.
@@ -486,6 +491,14 @@ fn masters_all(user: &CurrentUser, held: &[rbac::Held]) -> bool {
         .all(|app| user.grants.is_master(app))
 }
 
+/// Refuses `user` unless [`masters_all`] holds, naming the first app they do not master.
+fn require_masters_all(user: &CurrentUser, held: &[rbac::Held]) -> Result<(), PortalError> {
+    Grants::new(held)
+        .apps()
+        .into_iter()
+        .try_for_each(|app| user.grants.require_master(app))
+}
+
 /// Adopts a consumer whose owner lost their rights: a master of every app it is granted on
 /// becomes its owner, and its token works again.
 #[utoipa::path(
@@ -506,10 +519,8 @@ pub(crate) async fn adopt(
     Path(path): Path<ConsumerPath>,
 ) -> Result<Json<ConsumerView>, PortalError> {
     let c = existing(&state, path.id).await?;
-    let held = rbac::permissions_of(state.db(), SUBJECT_CONSUMER, &c.id.to_string()).await?;
-    for app in Grants::new(&held).apps() {
-        user.grants.require_master(app)?;
-    }
+    let held = held_by(&state, &c).await?;
+    require_masters_all(&user, &held)?;
     if lapse(state.db(), &c, &held).await?.is_none() {
         return Err(PortalError::Conflict(format!(
             "consumer `{}` works: its owner `{}` still masters its apps",
@@ -530,5 +541,5 @@ pub(crate) async fn adopt(
         owner_name: user.username.clone(),
         ..c
     };
-    Ok(Json(view(&state, adopted, None).await?))
+    Ok(Json(view(&state, adopted, &held, None).await?))
 }

@@ -647,20 +647,19 @@ pub(crate) async fn publish_as(
     author_publishes: bool,
 ) -> Result<Release, PortalError> {
     let (r, at) = load(state, id).await?;
-    let as_author = author_publishes && r.created_by == publisher;
-    if !(as_author || grants.can(Action::Release, at.scope())) {
-        return Err(PortalError::Forbidden(if author_publishes {
-            format!(
-                "only the author of release request #{id} or a reviewer with release permission \
-                 on {at} may publish it"
-            )
-        } else {
-            format!(
-                "you hold no release role on {at}, which publishing release request #{id} needs; \
-                 a master of app `{}` can grant it",
-                at.app
-            )
-        }));
+    if !(author_publishes && r.created_by == publisher) {
+        grants
+            .require(Action::Release, at.scope())
+            .map_err(|refused| {
+                if author_publishes {
+                    PortalError::Forbidden(format!(
+                        "only the author of release request #{id} or a reviewer with release \
+                         permission on {at} may publish it"
+                    ))
+                } else {
+                    refused
+                }
+            })?;
     }
     if r.status != reviews::APPROVED {
         return Err(PortalError::Conflict(format!(
