@@ -22,6 +22,12 @@ const HINT: Record<string, string> = {
 
 type Problem = { kind: "invalid"; message: string; line?: number; column?: number } | { kind: "conflict"; message: string };
 
+/** A text that does not parse, at the line (and column) its message names. */
+function invalid(message: string): Problem {
+  const position = errorPosition(message);
+  return { kind: "invalid", message, line: position?.line, column: position?.column };
+}
+
 export function TextTab({
   where,
   ns,
@@ -74,8 +80,7 @@ export function TextTab({
         .then((checked) => {
           if (!live) return;
           if (checked.problem) {
-            const position = errorPosition(checked.problem);
-            setProblem({ kind: "invalid", message: checked.problem, line: position?.line, column: position?.column });
+            setProblem(invalid(checked.problem));
           } else {
             setProblem((p) => (p?.kind === "invalid" ? undefined : p));
           }
@@ -109,8 +114,7 @@ export function TextTab({
       if (e instanceof ApiError && e.code === "changed") {
         setProblem({ kind: "conflict", message: e.message });
       } else if (e instanceof ApiError && e.status === 400) {
-        const position = errorPosition(e.message);
-        setProblem({ kind: "invalid", message: e.message, line: position?.line, column: position?.column });
+        setProblem(invalid(e.message));
       } else {
         setProblem({ kind: "invalid", message: messageOf(e) });
       }
