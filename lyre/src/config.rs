@@ -211,6 +211,11 @@ pub struct Settings {
     /// Log format: `text` or `json` [default: text]
     #[arg(long, env = "LYRE_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
+
+    /// How people sign in to the portal: the `[sign_in]` table of lyre.toml (local passwords,
+    /// OpenID Connect, LDAP, groups mapped to roles; see docs/sign-in.md). File only.
+    #[arg(skip)]
+    pub sign_in: Option<lyre_portal::SignInSettings>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -268,6 +273,7 @@ impl Settings {
             migrate: self.migrate.or(lower.migrate),
             log: self.log.or(lower.log),
             log_format: self.log_format.or(lower.log_format),
+            sign_in: self.sign_in.or(lower.sign_in),
         }
     }
 }
@@ -302,6 +308,7 @@ pub struct Config {
     pub session_ttl: Duration,
     pub cookie_secure: bool,
     pub trusted_proxies: lyre_portal::TrustedProxies,
+    pub sign_in: lyre_portal::SignIn,
     pub long_poll_timeout: Duration,
     pub scan_interval: Duration,
     pub cache_entries: usize,
@@ -515,6 +522,8 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
             s.trusted_proxies.as_deref().unwrap_or_default(),
         )
         .map_err(|e| anyhow::anyhow!("trusted_proxies (LYRE_TRUSTED_PROXIES): {e}"))?,
+        sign_in: lyre_portal::SignIn::new(s.sign_in.unwrap_or_default())
+            .map_err(|e| anyhow::anyhow!(e))?,
         long_poll_timeout: Duration::from_secs(long_poll_timeout_secs),
         scan_interval: Duration::from_millis(scan_interval_ms),
         cache_entries,

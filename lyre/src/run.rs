@@ -294,6 +294,7 @@ fn portal_settings(config: &Config) -> PortalSettings {
             None => lyre_portal::UiSource::Embedded(crate::ui::file),
         },
         admin_password: config.admin_password.clone(),
+        sign_in: config.sign_in.clone(),
     }
 }
 

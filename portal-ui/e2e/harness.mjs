@@ -1,6 +1,6 @@
 // Starts a real `lyre` on a fresh SQLite database and free ports, and a headless Chromium.
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -12,7 +12,7 @@ export const uiDir = resolve(here, "..");
 export const screenshotDir = join(uiDir, "test-results");
 export const ADMIN_PASSWORD = "e2e-admin-password";
 
-function freePort() {
+export function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -23,11 +23,16 @@ function freePort() {
   });
 }
 
-/** Starts `lyre` (LYRE_BIN, or the workspace's debug build) and waits until it serves. */
-export async function startLyre() {
+/**
+ * Starts `lyre` (LYRE_BIN, or the workspace's debug build) and waits until it serves.
+ * `toml(portalUrl)` may give the text of its lyre.toml (e.g. a `[sign_in]` table), and
+ * `portal` a port to listen on.
+ */
+export async function startLyre({ toml, portal: portalPort } = {}) {
   const bin = process.env.LYRE_BIN ?? resolve(uiDir, "../target/debug/lyre");
   const dir = mkdtempSync(join(tmpdir(), "lyre-e2e-"));
-  const [portal, config, admin] = [await freePort(), await freePort(), await freePort()];
+  const [portal, config, admin] = [portalPort ?? (await freePort()), await freePort(), await freePort()];
+  if (toml) writeFileSync(join(dir, "lyre.toml"), toml(`http://127.0.0.1:${portal}`));
   const child = spawn(bin, [], {
     cwd: dir,
     env: {

@@ -82,10 +82,16 @@ export function App() {
 
   const signOut = useCallback(async () => {
     try {
-      await api.logout();
-    } finally {
-      setSession({ state: "signed-out", notice: "You are signed out." });
+      const out = await api.logout();
+      if (out?.endSessionUrl) {
+        // Signed out of Lyre; the identity provider signs out too and sends the browser back.
+        window.location.assign(out.endSessionUrl);
+        return;
+      }
+    } catch {
+      // Signed out either way: the session is gone or unusable.
     }
+    setSession({ state: "signed-out", notice: "You are signed out." });
   }, []);
 
   const sessionValue = useMemo(

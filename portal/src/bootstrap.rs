@@ -62,13 +62,15 @@ pub async fn bootstrap(
                 display_name: "Administrator",
                 email: "",
                 password_hash: &password_hash,
+                source: accounts::SOURCE_LOCAL,
                 created_by: "system",
             },
         )
         .await;
         match created {
             Ok(_) => {
-                accounts::bind_role(&txn, role.id, SUBJECT_USER, ADMIN_USERNAME, "system").await?;
+                accounts::bind_role(&txn, role.id, SUBJECT_USER, ADMIN_USERNAME, "", "system")
+                    .await?;
                 txn.commit().await?;
                 admin_created = true;
                 if admin_password.is_none() {

@@ -18,6 +18,7 @@ mod rbac;
 mod router;
 mod routes;
 mod settings;
+mod sso;
 mod ui;
 
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub use error::PortalError;
 pub use proxies::TrustedProxies;
 pub use router::{openapi, router};
 pub use settings::PortalSettings;
+pub use sso::{LdapSettings, LocalSignIn, OidcSettings, SignIn, SignInSettings};
 pub use ui::{UiFile, UiSource};
 
 /// The portal's shared state: cheap to clone.

@@ -23,6 +23,8 @@ pub struct PortalSettings {
     pub admin_password: Option<String>,
     /// Proxies whose `X-Forwarded-For` names the client (for sign-in throttling and sessions).
     pub trusted_proxies: crate::TrustedProxies,
+    /// How people sign in: local passwords, OpenID Connect, LDAP, and group mappings.
+    pub sign_in: crate::SignIn,
 }
 
 impl std::fmt::Debug for PortalSettings {
@@ -35,6 +37,7 @@ impl std::fmt::Debug for PortalSettings {
             .field("cookie_secure", &self.cookie_secure)
             .field("ui", &self.ui)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("sign_in", &self.sign_in)
             .field(
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "<redacted>"),

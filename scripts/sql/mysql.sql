@@ -154,6 +154,14 @@ ALTER TABLE `release_requests` ADD COLUMN `closed_id` bigint NOT NULL DEFAULT 0;
 
 CREATE UNIQUE INDEX `uk_release_requests_live` ON `release_requests` (`env`, `app_id`, `cluster_name`, `namespace_name`, `branch_name`, `closed_id`);
 
+ALTER TABLE `users` ADD COLUMN `source` varchar(16) NOT NULL DEFAULT 'local';
+
+ALTER TABLE `role_bindings` ADD COLUMN `origin` varchar(200) NOT NULL DEFAULT '';
+
+CREATE UNIQUE INDEX `uk_role_bindings_role_subject_origin` ON `role_bindings` (`role_id`, `subject_type`, `subject`, `origin`, `deleted_at`);
+
+DROP INDEX `uk_role_bindings_role_subject` ON `role_bindings`;
+
 -- Migration bookkeeping: marks the schema above as fully migrated.
 CREATE TABLE IF NOT EXISTS `seaql_migrations` ( `version` varchar(255) NOT NULL PRIMARY KEY, `applied_at` bigint NOT NULL );
-INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0);
+INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0);

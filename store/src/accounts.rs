@@ -16,6 +16,8 @@ pub const SUPER_ADMIN_ROLE: &str = "SuperAdmin";
 pub const SUPER_ADMIN_PERMISSION: &str = "SuperAdmin";
 /// `subject_type` of a role binding held by a user.
 pub const SUBJECT_USER: &str = "user";
+/// `users.source` of a user whose password Lyre keeps.
+pub const SOURCE_LOCAL: &str = "local";
 
 /// A user to create.
 #[derive(Clone)]
@@ -26,8 +28,10 @@ pub struct NewUser<'a> {
     pub display_name: &'a str,
     /// Contact address.
     pub email: &'a str,
-    /// Argon2 PHC string of the password.
+    /// Argon2 PHC string of the password; empty for a user of an identity provider.
     pub password_hash: &'a str,
+    /// Where the user signs in: [`SOURCE_LOCAL`], or an identity provider's name.
+    pub source: &'a str,
     /// Who creates the user.
     pub created_by: &'a str,
 }
@@ -71,6 +75,7 @@ pub async fn create_user(
         email: Set(new.email.to_owned()),
         password_hash: Set(new.password_hash.to_owned()),
         is_enabled: Set(true),
+        source: Set(new.source.to_owned()),
         created_by: Set(new.created_by.to_owned()),
         created_at: Set(now),
         updated_by: Set(new.created_by.to_owned()),
@@ -180,12 +185,14 @@ pub async fn ensure_role(
     Ok(role)
 }
 
-/// Grants `role_id` to a subject; granting it again is harmless.
+/// Grants `role_id` to a subject; granting it again is harmless. `origin` is empty for a
+/// grant made in Lyre, `group:<name>` for one mapped from an identity provider's group.
 pub async fn bind_role(
     db: &impl ConnectionTrait,
     role_id: i64,
     subject_type: &str,
     subject: &str,
+    origin: &str,
     by: &str,
 ) -> Result<(), DbErr> {
     let now = now_millis();
@@ -193,6 +200,7 @@ pub async fn bind_role(
         role_id: Set(role_id),
         subject_type: Set(subject_type.to_owned()),
         subject: Set(subject.to_owned()),
+        origin: Set(origin.to_owned()),
         created_by: Set(by.to_owned()),
         created_at: Set(now),
         updated_by: Set(by.to_owned()),

@@ -39,6 +39,28 @@ pub struct Holder {
     pub granted_by: String,
     /// When, epoch milliseconds.
     pub granted_at: i64,
+    /// Empty when granted in Lyre; `group:<name>` when mapped from a provider's group.
+    pub origin: String,
+}
+
+/// A role a subject holds, and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binding {
+    /// The role's name.
+    pub role: String,
+    /// Empty when granted in Lyre; `group:<name>` when mapped from a provider's group.
+    pub origin: String,
+}
+
+/// A role to hold through a mapping (see [`sync_mapped`]).
+#[derive(Clone, Debug)]
+pub struct Mapped<'a> {
+    /// The role's name.
+    pub role: &'a str,
+    /// Its permissions (type, target), should the role not exist yet.
+    pub permissions: Vec<(&'a str, &'a str)>,
+    /// `group:<name>`: never empty.
+    pub origin: String,
 }
 
 /// Every permission a subject holds, through all its live roles.
@@ -90,10 +112,127 @@ pub async fn grant(
     by: &str,
 ) -> Result<(), DbErr> {
     let role = ensure_role(db, name, permissions, by).await?;
-    bind_role(db, role.id, subject_type, subject, by).await
+    bind_role(db, role.id, subject_type, subject, "", by).await
 }
 
-/// Takes the role `name` from a subject; whether it held it.
+/// Every live role binding of a subject, with its origin, by role name.
+pub async fn bindings_of(
+    db: &impl ConnectionTrait,
+    subject_type: &str,
+    subject: &str,
+) -> Result<Vec<Binding>, DbErr> {
+    let bindings = role_binding::Entity::find()
+        .filter(role_binding::Column::SubjectType.eq(subject_type))
+        .filter(role_binding::Column::Subject.eq(subject))
+        .filter(role_binding::Column::DeletedAt.eq(0))
+        .all(db)
+        .await?;
+    if bindings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let roles = role::Entity::find()
+        .filter(role::Column::Id.is_in(bindings.iter().map(|b| b.role_id)))
+        .filter(role::Column::DeletedAt.eq(0))
+        .all(db)
+        .await?;
+    let mut found: Vec<Binding> = bindings
+        .into_iter()
+        .filter_map(|b| {
+            let role = roles.iter().find(|r| r.id == b.role_id)?;
+            Some(Binding {
+                role: role.name.clone(),
+                origin: b.origin,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| (&a.role, &a.origin).cmp(&(&b.role, &b.origin)));
+    Ok(found)
+}
+
+/// What [`sync_mapped`] changed: the bindings (role, origin) it added and removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Synced {
+    /// Bindings the subject did not hold before.
+    pub added: Vec<Binding>,
+    /// Bindings the subject no longer holds.
+    pub removed: Vec<Binding>,
+}
+
+/// Makes a subject's mapped bindings (those with an origin) exactly `wanted`: missing ones are
+/// granted, ones no longer wanted are taken away. Bindings granted in Lyre are left as they are.
+/// Run it in a transaction, so that a sign-in sees the old set or the new one.
+pub async fn sync_mapped(
+    db: &impl ConnectionTrait,
+    subject_type: &str,
+    subject: &str,
+    wanted: &[Mapped<'_>],
+    by: &str,
+) -> Result<Synced, DbErr> {
+    let held = bindings_of(db, subject_type, subject).await?;
+    let mut synced = Synced::default();
+    for gone in held.iter().filter(|b| {
+        !b.origin.is_empty()
+            && !wanted
+                .iter()
+                .any(|w| w.role == b.role && w.origin == b.origin)
+    }) {
+        let Some(role) = live_role(db, &gone.role).await? else {
+            continue;
+        };
+        end_bindings(db, role.id, subject_type, subject, &gone.origin, by).await?;
+        synced.removed.push(gone.clone());
+    }
+    for want in wanted {
+        if held
+            .iter()
+            .any(|b| b.role == want.role && b.origin == want.origin)
+        {
+            continue;
+        }
+        let role = ensure_role(db, want.role, &want.permissions, by).await?;
+        bind_role(db, role.id, subject_type, subject, &want.origin, by).await?;
+        synced.added.push(Binding {
+            role: want.role.to_owned(),
+            origin: want.origin.clone(),
+        });
+    }
+    Ok(synced)
+}
+
+async fn live_role(db: &impl ConnectionTrait, name: &str) -> Result<Option<role::Model>, DbErr> {
+    role::Entity::find()
+        .filter(role::Column::Name.eq(name))
+        .filter(role::Column::DeletedAt.eq(0))
+        .one(db)
+        .await
+}
+
+/// Ends the live bindings of `role_id` to a subject that came from `origin`.
+async fn end_bindings(
+    db: &impl ConnectionTrait,
+    role_id: i64,
+    subject_type: &str,
+    subject: &str,
+    origin: &str,
+    by: &str,
+) -> Result<u64, DbErr> {
+    let now = now_millis();
+    let result = role_binding::Entity::update_many()
+        .col_expr(role_binding::Column::DeletedAt, Expr::value(now))
+        .col_expr(role_binding::Column::UpdatedBy, Expr::value(by))
+        .col_expr(role_binding::Column::UpdatedAt, Expr::value(now))
+        .filter(role_binding::Column::RoleId.eq(role_id))
+        .filter(role_binding::Column::SubjectType.eq(subject_type))
+        .filter(role_binding::Column::Subject.eq(subject))
+        .filter(role_binding::Column::Origin.eq(origin))
+        .filter(role_binding::Column::DeletedAt.eq(0))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Takes the role `name` from a subject, as granted in Lyre (a role mapped from a group stays
+/// until the group goes); whether it held it so.
 pub async fn revoke(
     db: &impl ConnectionTrait,
     name: &str,
@@ -101,26 +240,10 @@ pub async fn revoke(
     subject: &str,
     by: &str,
 ) -> Result<bool, DbErr> {
-    let Some(role) = role::Entity::find()
-        .filter(role::Column::Name.eq(name))
-        .filter(role::Column::DeletedAt.eq(0))
-        .one(db)
-        .await?
-    else {
+    let Some(role) = live_role(db, name).await? else {
         return Ok(false);
     };
-    let now = now_millis();
-    let result = role_binding::Entity::update_many()
-        .col_expr(role_binding::Column::DeletedAt, Expr::value(now))
-        .col_expr(role_binding::Column::UpdatedBy, Expr::value(by))
-        .col_expr(role_binding::Column::UpdatedAt, Expr::value(now))
-        .filter(role_binding::Column::RoleId.eq(role.id))
-        .filter(role_binding::Column::SubjectType.eq(subject_type))
-        .filter(role_binding::Column::Subject.eq(subject))
-        .filter(role_binding::Column::DeletedAt.eq(0))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected > 0)
+    Ok(end_bindings(db, role.id, subject_type, subject, "", by).await? > 0)
 }
 
 /// Takes every role from a subject (a deleted consumer, say).
@@ -177,6 +300,7 @@ pub async fn holders(
                 subject: b.subject,
                 granted_by: b.created_by,
                 granted_at: b.created_at,
+                origin: b.origin,
             })
         })
         .collect())

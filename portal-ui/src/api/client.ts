@@ -6,6 +6,8 @@ import type { components } from "./schema";
 type Schemas = components["schemas"];
 export type Me = Schemas["Me"];
 export type LoginResponse = Schemas["LoginResponse"];
+export type SignInMethods = Schemas["Methods"];
+export type SignedOut = Schemas["SignedOut"];
 export type SystemStatus = Schemas["SystemStatus"];
 export type EnvStatus = Schemas["EnvStatus"];
 export type InstanceStatus = Schemas["InstanceStatus"];
@@ -139,7 +141,9 @@ export const api = {
   upload: <T>(path: string, body: BodyInit, contentType: string) => send<T>("POST", path, body, contentType),
   login: (username: string, password: string) =>
     send<LoginResponse>("POST", "/api/v1/auth/login", { username, password }),
-  logout: () => send<void>("POST", "/api/v1/auth/logout"),
+  /** Signs out; for a user of an OpenID Connect provider, where the provider signs them out too. */
+  logout: () => send<SignedOut | undefined>("POST", "/api/v1/auth/logout"),
+  signInMethods: () => send<SignInMethods>("GET", "/api/v1/auth/methods"),
   me: () => send<Me>("GET", "/api/v1/auth/me"),
   systemStatus: () => send<SystemStatus>("GET", "/api/v1/system/status"),
 };

@@ -246,8 +246,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Signs in. A wrong user name and a wrong password get the same answer; repeated failures
-         *     for a user name or from an address are refused for a while (429).
+         * Signs in with a password: a local user's, or a directory user's when LDAP is configured.
+         *     A wrong user name and a wrong password get the same answer; repeated failures for a user
+         *     name or from an address are refused for a while (429).
          */
         post: operations["login"];
         delete?: never;
@@ -267,7 +268,8 @@ export interface paths {
         put?: never;
         /**
          * Signs out: the session's token stops working at once, everywhere, and the cookie is
-         *     removed.
+         *     removed. A user who signed in through OpenID Connect is also told where the provider ends
+         *     its own session (when the provider supports it).
          * @description Needs: a signed-in caller.
          */
         post: operations["logout"];
@@ -289,6 +291,64 @@ export interface paths {
          * @description Needs: a signed-in caller.
          */
         get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How people may sign in here: the sign-in page asks before showing its form. */
+        get: operations["methods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back: the code is exchanged, the ID token checked
+         *     (signature, issuer, audience, expiry, nonce), the user created or refreshed with the roles
+         *     their groups map to, and a session started.
+         */
+        get: operations["callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Starts signing in through the OpenID Connect provider: a redirect to it, with a short-lived
+         *     cookie that the callback checks.
+         */
+        get: operations["start"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2392,6 +2452,16 @@ export interface components {
             /** @description Its rules, Apollo's shape plus `percentage`. */
             ruleItems: components["schemas"]["GrayRuleItem"][];
         };
+        /** @description A role and where it came from. */
+        HeldRole: {
+            /**
+             * @description The identity provider's group that gives it, applied at each sign-in; absent when
+             *     it was granted in Lyre.
+             */
+            group?: string | null;
+            /** @description The role, e.g. `Master+shop`. */
+            role: string;
+        };
         /** @description What an import did to one namespace. */
         Imported: {
             /** @description Keys added. */
@@ -2501,6 +2571,11 @@ export interface components {
             /** @description The value in the older state. */
             oldValue?: string | null;
         };
+        /**
+         * @description Who may sign in with a password kept by Lyre.
+         * @enum {string}
+         */
+        LocalSignIn: "everyone" | "super-admins" | "off";
         /** @description Credentials. */
         LoginRequest: {
             /** @description The password. */
@@ -2524,12 +2599,26 @@ export interface components {
             displayName: string;
             /** @description The user's email address (may be empty). */
             email: string;
+            /** @description Each role held and where it came from; a role held both ways is listed twice. */
+            roleGrants: components["schemas"]["HeldRole"][];
             /** @description The roles the user holds, e.g. `SuperAdmin`, `Master+app1`. */
             roles: string[];
+            /** @description Where the user signs in: `local` (a password kept by Lyre), `oidc` or `ldap`. */
+            source: string;
             /** @description Whether the user is a super admin. */
             superAdmin: boolean;
             /** @description The user name. */
             username: string;
+        };
+        /** @description The ways to sign in. */
+        Methods: {
+            /** @description Whether passwords are also checked against an LDAP directory. */
+            ldap: boolean;
+            /** @description Who may sign in with a password kept by Lyre. */
+            local: components["schemas"]["LocalSignIn"];
+            oidc?: components["schemas"]["OidcMethod"] | null;
+            /** @description Whether the sign-in form takes a user name and password (local users, or LDAP). */
+            password: boolean;
         };
         /**
          * @description A namespace in one cluster: an app's own, or a public namespace of another app associated
@@ -2590,6 +2679,13 @@ export interface components {
             revision: number;
             /** @description The text. */
             text: string;
+        };
+        /** @description Signing in through OpenID Connect. */
+        OidcMethod: {
+            /** @description The provider's name: the button reads "Sign in with {name}". */
+            name: string;
+            /** @description Where the button goes. */
+            startUrl: string;
         };
         /** @description An app. */
         OpenApp: components["schemas"]["DataChange"] & {
@@ -3119,6 +3215,8 @@ export interface components {
                 email: string;
                 /** @description Whether the user may sign in. */
                 enabled: boolean;
+                /** @description Where the user signs in: `local` (a password kept by Lyre), `oidc` or `ldap`. */
+                source: string;
                 /** @description The sign-in name. */
                 username: string;
             }[];
@@ -3325,6 +3423,11 @@ export interface components {
             grantedAt: string;
             /** @description Who granted it. */
             grantedBy: string;
+            /**
+             * @description The identity provider's group that gives it at each sign-in; absent when it was
+             *     granted in Lyre (only those can be revoked here).
+             */
+            group?: string | null;
             /** @description The namespace it covers (absent: every namespace, or a cluster grant). */
             namespace?: string | null;
             /** @description The role. */
@@ -3391,6 +3494,11 @@ export interface components {
             operator?: string;
             /** @description The value gray clients get (ignored when `deleted`). */
             value?: string;
+        };
+        /** @description Where to go to sign out of the identity provider too. */
+        SignedOut: {
+            /** @description The provider's end-session URL, which sends the browser back to the sign-in page. */
+            endSessionUrl: string;
         };
         /** @description Who made a change and when; carried by most entities. */
         Stamps: {
@@ -3527,6 +3635,8 @@ export interface components {
             email: string;
             /** @description Whether the user may sign in. */
             enabled: boolean;
+            /** @description Where the user signs in: `local` (a password kept by Lyre), `oidc` or `ldap`. */
+            source: string;
             /** @description The sign-in name. */
             username: string;
         };
@@ -4438,7 +4548,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The app's last master */
+            /** @description The app's last master, or a role that comes from an identity provider's group */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4564,7 +4674,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The account is disabled */
+            /** @description The account is disabled, or password sign-in is not allowed to it (`sign_in.local`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4593,6 +4703,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The LDAP directory could not be asked */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     logout: {
@@ -4604,6 +4723,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Signed out of Lyre; the browser should go to `endSessionUrl` to sign out of the identity provider too */
+            200: {
+                headers: {
+                    /** @description Removes the session cookie */
+                    "set-cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOut"];
+                };
+            };
             /** @description Signed out */
             204: {
                 headers: {
@@ -4653,6 +4783,88 @@ export interface operations {
             };
         };
     };
+    methods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ways to sign in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Methods"];
+                };
+            };
+        };
+    };
+    callback: {
+        parameters: {
+            query?: {
+                /** @description The authorization code. */
+                code?: string;
+                /** @description The state the sign-in started with. */
+                state?: string;
+                /** @description The provider's error code, when it did not sign the user in. */
+                error?: string;
+                /** @description The provider's explanation. */
+                error_description?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Into the portal with a session, or to the sign-in page with `?error=` (`state`, `nonce`, `code`, `token`, `claims`, `unreachable`, `provider`, `account`) and a message */
+            303: {
+                headers: {
+                    /** @description Where to go */
+                    location?: string;
+                    /** @description The session cookie `lyre_session` */
+                    "set-cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider, or to the sign-in page saying why not */
+            303: {
+                headers: {
+                    /** @description Where to go */
+                    location?: string;
+                    /** @description The sign-in's cookie `lyre_oidc` */
+                    "set-cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     change_own_password: {
         parameters: {
             query?: never;
@@ -4693,6 +4905,15 @@ export interface operations {
             };
             /** @description The current password is wrong */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description You sign in through an identity provider */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9532,6 +9753,15 @@ export interface operations {
             };
             /** @description No such user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user signs in through an identity provider */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

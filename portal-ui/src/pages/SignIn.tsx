@@ -1,13 +1,32 @@
-import { type FormEvent, useState } from "react";
-import { ApiError, api } from "../api/client";
+import { type FormEvent, useEffect, useState } from "react";
+import { ApiError, type SignInMethods, api } from "../api/client";
 import { Logo } from "../components/Logo";
 
-/** The sign-in page. */
+/** What a failed sign-in through the identity provider left in the address (`/login?error=`). */
+function providerFailure(): string | null {
+  const params = new URLSearchParams(window.location.search);
+  const code = params.get("error");
+  if (window.location.pathname === "/login") {
+    // The provider's way back (an error, or after signing out there): the portal's home.
+    window.history.replaceState(null, "", "/");
+  }
+  if (!code) return null;
+  return params.get("message") || "Signing in through the identity provider failed.";
+}
+
+/** The sign-in page: the identity provider's button when there is one, and the password form. */
 export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: () => Promise<void> }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(providerFailure);
+  // `undefined` while asking; `null` when the portal did not say (the password form then shows).
+  const [methods, setMethods] = useState<SignInMethods | null | undefined>(undefined);
+
+  useEffect(() => {
+    api.signInMethods().then(setMethods, () => setMethods(null));
+  }, []);
+  const showForm = methods !== undefined && (methods?.password ?? true);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -48,6 +67,20 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: ()
             {error}
           </p>
         )}
+        {methods?.oidc && (
+          <>
+            <a className="button button-primary button-block" href={methods.oidc.startUrl} data-testid="sign-in-oidc">
+              Sign in with {methods.oidc.name}
+            </a>
+            {showForm && (
+              <p className="signin-or muted">
+                {methods.local === "super-admins" && !methods.ldap ? "or, for super admins, a password" : "or"}
+              </p>
+            )}
+          </>
+        )}
+        {showForm && (
+          <>
         <label className="field">
           <span>User name</span>
           <input
@@ -70,7 +103,11 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: ()
             disabled={busy}
           />
         </label>
-        <button className="button button-primary button-block" type="submit" disabled={busy}>
+        <button
+          className={`button ${methods?.oidc ? "" : "button-primary"} button-block`}
+          type="submit"
+          disabled={busy}
+        >
           {busy ? (
             <>
               <span className="spinner spinner-light" aria-hidden="true" /> Signing in…
@@ -79,6 +116,8 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: ()
             "Sign in"
           )}
         </button>
+          </>
+        )}
       </form>
     </div>
   );

@@ -46,16 +46,17 @@ impl TokenKeys {
         }
     }
 
-    pub(crate) fn sign(&self, claims: &Claims) -> Result<String, PortalError> {
+    /// A token carrying `claims` (a session's, or a sign-in flow's), signed.
+    pub(crate) fn sign(&self, claims: &impl Serialize) -> Result<String, PortalError> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
-            .map_err(|e| PortalError::Internal(format!("signing a session token: {e}")))
+            .map_err(|e| PortalError::Internal(format!("signing a token: {e}")))
     }
 
-    /// The claims of a well-signed, unexpired token.
-    pub(crate) fn verify(&self, token: &str) -> Option<Claims> {
+    /// The claims of a well-signed, unexpired token of the kind `T`.
+    pub(crate) fn verify<T: serde::de::DeserializeOwned>(&self, token: &str) -> Option<T> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+        jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
             .ok()
             .map(|data| data.claims)
     }
@@ -71,6 +72,8 @@ pub(crate) struct CurrentUser {
     pub user_id: i64,
     pub roles: Vec<String>,
     pub grants: Grants,
+    /// Where the user signs in: `local`, `oidc` or `ldap`.
+    pub source: String,
 }
 
 impl CurrentUser {
@@ -144,7 +147,7 @@ impl FromRequestParts<PortalState> for CurrentUser {
 
 /// The user whose live session `token` names.
 async fn signed_in(state: &PortalState, token: &str) -> Result<CurrentUser, PortalError> {
-    let claims = state
+    let claims: Claims = state
         .0
         .tokens
         .verify(token)
@@ -170,6 +173,7 @@ async fn signed_in(state: &PortalState, token: &str) -> Result<CurrentUser, Port
         user_id: user.id,
         roles,
         grants: Grants::new(&held),
+        source: user.source,
     })
 }
 
@@ -293,6 +297,55 @@ impl FromRequestParts<PortalState> for Caller {
         crate::actor::authenticated(|| caller.identity());
         Ok(caller)
     }
+}
+
+/// A new session of `user`: recorded, signed, and set as the session cookie.
+pub(crate) struct Session {
+    /// The session token.
+    pub token: String,
+    /// When it ends, epoch milliseconds.
+    pub expires_at: i64,
+    /// The `Set-Cookie` value that carries it.
+    pub cookie: String,
+}
+
+/// Starts a session of `user`, signed in from `address`.
+pub(crate) async fn start_session(
+    state: &PortalState,
+    user: &lyre_store::entity::user::Model,
+    address: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<Session, PortalError> {
+    let ttl = state.settings().session_ttl;
+    let now = lyre_store::time::now_millis();
+    let expires_at = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+    let session_id = password::random_hex(16);
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accounts::create_session(
+        state.db(),
+        &session_id,
+        user.id,
+        expires_at,
+        address,
+        user_agent,
+    )
+    .await?;
+    let token = state.0.tokens.sign(&Claims {
+        sub: user.username.clone(),
+        jti: session_id,
+        iat: now / 1000,
+        exp: expires_at / 1000,
+    })?;
+    tracing::info!(user = %user.username, source = %user.source, client.address = %address, "signed in");
+    let cookie = session_cookie(&token, ttl.as_secs(), state.settings().cookie_secure);
+    Ok(Session {
+        token,
+        expires_at,
+        cookie,
+    })
 }
 
 /// A `Set-Cookie` value carrying `token` for `max_age_secs`.

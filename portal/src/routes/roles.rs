@@ -54,6 +54,10 @@ pub(crate) struct RoleGrant {
     pub granted_by: String,
     /// When.
     pub granted_at: String,
+    /// The identity provider's group that gives it at each sign-in; absent when it was
+    /// granted in Lyre (only those can be revoked here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 /// A role to grant or revoke. `master` takes no scope; `modify` and `release` take a
@@ -183,6 +187,10 @@ pub(crate) fn view(holder: Holder, grant: &Grant) -> RoleGrant {
         cluster,
         granted_by: holder.granted_by,
         granted_at: rfc3339(holder.granted_at),
+        group: holder
+            .origin
+            .strip_prefix(crate::sso::GROUP_ORIGIN)
+            .map(str::to_owned),
     }
 }
 
@@ -291,7 +299,12 @@ pub(crate) async fn grant(
     let granted = of_app(&state, &path.app_id)
         .await?
         .into_iter()
-        .find(|(h, g)| h.subject_type == SUBJECT_USER && h.subject == body.user && *g == grant)
+        .find(|(h, g)| {
+            h.subject_type == SUBJECT_USER
+                && h.subject == body.user
+                && h.origin.is_empty()
+                && *g == grant
+        })
         .map(|(h, g)| view(h, &g))
         .ok_or_else(|| PortalError::Internal("a granted role was not found".into()))?;
     Ok((StatusCode::CREATED, Json(granted)))
@@ -307,7 +320,8 @@ pub(crate) async fn grant(
     responses(
         (status = 204, description = "Revoked"),
         (status = 404, description = "The user does not hold that role", body = ErrorBody),
-        (status = 409, description = "The app's last master", body = ErrorBody),
+        (status = 409, description = "The app's last master, or a role that comes from an \
+            identity provider's group", body = ErrorBody),
     )
 )]
 pub(crate) async fn revoke(
@@ -337,10 +351,19 @@ pub(crate) async fn revoke(
         }
     }
     if !rbac::revoke(&txn, &role, SUBJECT_USER, &query.user, &user.username).await? {
-        return Err(PortalError::NotFound(format!(
-            "`{}` does not hold {role}",
-            query.user
-        )));
+        let mapped = rbac::bindings_of(&txn, SUBJECT_USER, &query.user)
+            .await?
+            .into_iter()
+            .find(|b| b.role == role && !b.origin.is_empty());
+        return Err(match mapped {
+            Some(b) => PortalError::Conflict(format!(
+                "`{}` holds {role} through the identity provider's group `{}`; it goes when \
+                 they leave the group (or the mapping in sign_in.groups changes)",
+                query.user,
+                b.origin.trim_start_matches(crate::sso::GROUP_ORIGIN)
+            )),
+            None => PortalError::NotFound(format!("`{}` does not hold {role}", query.user)),
+        });
     }
     record(
         &txn,

@@ -36,6 +36,8 @@ pub(crate) struct UserView {
     email: String,
     /// Whether the user may sign in.
     enabled: bool,
+    /// Where the user signs in: `local` (a password kept by Lyre), `oidc` or `ldap`.
+    source: String,
     /// When the user was created.
     created_at: String,
 }
@@ -46,6 +48,7 @@ fn view(u: user::Model) -> UserView {
         display_name: u.display_name,
         email: u.email,
         enabled: u.is_enabled,
+        source: u.source,
         created_at: rfc3339(u.created_at),
     }
 }
@@ -187,6 +190,7 @@ pub(crate) async fn create(
             display_name,
             email: body.email.trim(),
             password_hash: &hash,
+            source: accounts::SOURCE_LOCAL,
             created_by: &user.username,
         },
     )
@@ -297,6 +301,7 @@ pub(crate) struct ResetPassword {
         (status = 204, description = "Reset"),
         (status = 400, description = "The password is too short or long", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "The user signs in through an identity provider", body = ErrorBody),
     )
 )]
 pub(crate) async fn reset_password(
@@ -307,6 +312,7 @@ pub(crate) async fn reset_password(
 ) -> Result<StatusCode, PortalError> {
     check_password("password", &body.password)?;
     let target = existing(&state, &path.username).await?;
+    no_password_for_providers(&target)?;
     let hash = password::hash(body.password).await?;
     let changes = UserChanges {
         password_hash: Some(&hash),
@@ -339,6 +345,7 @@ pub(crate) struct ChangePassword {
         (status = 204, description = "Changed"),
         (status = 400, description = "The new password is too short or long", body = ErrorBody),
         (status = 403, description = "The current password is wrong", body = ErrorBody),
+        (status = 409, description = "You sign in through an identity provider", body = ErrorBody),
     )
 )]
 pub(crate) async fn change_own_password(
@@ -348,6 +355,7 @@ pub(crate) async fn change_own_password(
 ) -> Result<StatusCode, PortalError> {
     check_password("newPassword", &body.new_password)?;
     let me = existing(&state, &user.username).await?;
+    no_password_for_providers(&me)?;
     if body.current_password.len() > MAX_PASSWORD_LEN
         || !password::verify(body.current_password, Some(me.password_hash.clone())).await?
     {
@@ -364,6 +372,18 @@ pub(crate) async fn change_own_password(
     accounts::revoke_sessions_of(state.db(), me.id, Some(&user.session_id)).await?;
     record(&state, &me.username, "change_password", &user.username).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A user of an identity provider has no password in Lyre: the provider checks who they are.
+fn no_password_for_providers(target: &user::Model) -> Result<(), PortalError> {
+    if target.source == accounts::SOURCE_LOCAL {
+        return Ok(());
+    }
+    Err(PortalError::Conflict(format!(
+        "`{}` signs in through {}, which keeps their password; Lyre holds none to set",
+        target.username,
+        crate::sso::describe_source(&target.source)
+    )))
 }
 
 async fn record(

@@ -32,6 +32,7 @@ pub fn settings(ui_dir: PathBuf) -> PortalSettings {
         ui: lyre_portal::UiSource::Dir(ui_dir),
         admin_password: Some(ADMIN_PASSWORD.into()),
         trusted_proxies: Default::default(),
+        sign_in: Default::default(),
     }
 }
 

@@ -10,6 +10,8 @@ pub struct Model {
     pub role_id: i64,
     pub subject_type: String,
     pub subject: String,
+    /// Empty for a role granted in Lyre; `group:<name>` for one mapped from a group at sign-in.
+    pub origin: String,
     pub created_by: String,
     pub created_at: i64,
     pub updated_by: String,

@@ -12,6 +12,8 @@ pub struct Model {
     pub email: String,
     pub password_hash: String,
     pub is_enabled: bool,
+    /// Where the user signs in: `local`, `oidc` or `ldap`.
+    pub source: String,
     pub created_by: String,
     pub created_at: i64,
     pub updated_by: String,
@@ -31,6 +33,7 @@ impl std::fmt::Debug for Model {
             .field("email", &self.email)
             .field("password_hash", &"<redacted>")
             .field("is_enabled", &self.is_enabled)
+            .field("source", &self.source)
             .field("created_by", &self.created_by)
             .field("created_at", &self.created_at)
             .field("updated_by", &self.updated_by)

@@ -8,6 +8,7 @@ mod columns;
 mod m20261121_000001_initial;
 mod m20261121_000002_branch_deletions;
 mod m20261121_000003_request_slots;
+pub(crate) mod m20261206_000004_identity_sources;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -22,11 +23,13 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_initial::Migration),
             Box::new(m20261121_000002_branch_deletions::Migration),
             Box::new(m20261121_000003_request_slots::Migration),
+            Box::new(m20261206_000004_identity_sources::Migration),
         ]
     }
 }
 
-/// One statement of a migration: a table or an index to create.
+/// One statement of a migration: a table or an index to create, a table to alter, an index
+/// to drop.
 #[derive(Debug)]
 #[expect(
     clippy::large_enum_variant,
@@ -39,6 +42,8 @@ pub enum SchemaStatement {
     Index(IndexCreateStatement),
     /// `ALTER TABLE`.
     Alter(TableAlterStatement),
+    /// `DROP INDEX`.
+    DropIndex(IndexDropStatement),
 }
 
 impl SchemaStatement {
@@ -54,6 +59,9 @@ impl SchemaStatement {
             (Self::Alter(a), DbBackend::MySql) => a.to_string(MysqlQueryBuilder),
             (Self::Alter(a), DbBackend::Postgres) => a.to_string(PostgresQueryBuilder),
             (Self::Alter(a), _) => a.to_string(SqliteQueryBuilder),
+            (Self::DropIndex(d), DbBackend::MySql) => d.to_string(MysqlQueryBuilder),
+            (Self::DropIndex(d), DbBackend::Postgres) => d.to_string(PostgresQueryBuilder),
+            (Self::DropIndex(d), _) => d.to_string(SqliteQueryBuilder),
         }
     }
 
@@ -62,6 +70,7 @@ impl SchemaStatement {
             Self::Table(t) => manager.create_table(t).await,
             Self::Index(i) => manager.create_index(i).await,
             Self::Alter(a) => manager.alter_table(a).await,
+            Self::DropIndex(d) => manager.drop_index(d).await,
         }
     }
 }
@@ -79,6 +88,9 @@ pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
         backend,
     ));
     statements.extend(m20261121_000003_request_slots::Migration::statements(
+        backend,
+    ));
+    statements.extend(m20261206_000004_identity_sources::Migration::statements(
         backend,
     ));
     statements

@@ -21,15 +21,20 @@ export function AccountPage() {
             <dd>{me.displayName || "—"}</dd>
             <dt>Email</dt>
             <dd>{me.email || "—"}</dd>
+            <dt>Signs in</dt>
+            <dd data-testid="account-source">{sourceWords(me.source)}</dd>
             <dt>Roles</dt>
             <dd>
-              {me.roles.length === 0 ? (
+              {me.roleGrants.length === 0 ? (
                 <span className="muted">None yet: ask an app's master for access.</span>
               ) : (
-                <ul className="role-list">
-                  {me.roles.map((role) => (
-                    <li key={role}>
-                      <code>{role}</code>
+                <ul className="role-list" data-testid="account-roles">
+                  {me.roleGrants.map((grant) => (
+                    <li key={`${grant.role} ${grant.group ?? ""}`}>
+                      <code>{grant.role}</code>{" "}
+                      <span className="muted">
+                        {grant.group ? `from group ${grant.group}, at each sign-in` : "granted in Lyre"}
+                      </span>
                     </li>
                   ))}
                 </ul>
@@ -37,10 +42,34 @@ export function AccountPage() {
             </dd>
           </dl>
         </article>
-        <ChangePassword />
+        {me.source === "local" ? (
+          <ChangePassword />
+        ) : (
+          <article className="card">
+            <h2>Password</h2>
+            <p className="muted">
+              Your password is kept by {sourceWords(me.source).replace(/^with /, "")}; change it there. Roles that come
+              from your groups follow them at each sign-in.
+            </p>
+          </article>
+        )}
       </div>
     </section>
   );
+}
+
+/** How a user signs in, in words. */
+export function sourceWords(source: string): string {
+  switch (source) {
+    case "local":
+      return "with a password kept by Lyre";
+    case "oidc":
+      return "with the company's identity provider (OpenID Connect)";
+    case "ldap":
+      return "with the company directory (LDAP)";
+    default:
+      return `with ${source}`;
+  }
 }
 
 function ChangePassword() {

@@ -88,6 +88,11 @@ export function UsersPage() {
                   <td>
                     <strong>{user.displayName || user.username}</strong>
                     <div className="muted small mono">{user.username}</div>
+                    {user.source !== "local" && (
+                      <span className="pill pill-muted" title="Signs in through the identity provider, which keeps the password">
+                        {user.source === "oidc" ? "OpenID Connect" : user.source.toUpperCase()}
+                      </span>
+                    )}
                   </td>
                   <td>{user.email || <span className="muted">—</span>}</td>
                   <td>{user.enabled ? <span className="pill pill-ok">Active</span> : <span className="pill pill-muted">Disabled</span>}</td>
@@ -99,7 +104,13 @@ export function UsersPage() {
                       <button type="button" className="button button-small" onClick={() => setDialog({ kind: "edit", user })}>
                         Edit
                       </button>
-                      <button type="button" className="button button-small" onClick={() => setDialog({ kind: "reset", user })}>
+                      <button
+                        type="button"
+                        className="button button-small"
+                        onClick={() => setDialog({ kind: "reset", user })}
+                        disabled={user.source !== "local"}
+                        title={user.source !== "local" ? "The identity provider keeps this user's password" : undefined}
+                      >
                         Reset password
                       </button>
                       {user.username !== me.username &&

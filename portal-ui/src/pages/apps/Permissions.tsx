@@ -110,10 +110,20 @@ export function Permissions({
                     </td>
                     <td className="stack-full">{scopeText(g)}</td>
                     <td className="hide-narrow muted small">
-                      {g.grantedBy}, <When at={g.grantedAt} />
+                      {g.group ? (
+                        <>from group {g.group}, at each sign-in</>
+                      ) : (
+                        <>
+                          {g.grantedBy}, <When at={g.grantedAt} />
+                        </>
+                      )}
                     </td>
                     <td className="cell-actions">
-                      {g.subjectType === "user" ? (
+                      {g.group ? (
+                        <span className="muted small" title="It goes when the user leaves the group">
+                          through the identity provider
+                        </span>
+                      ) : g.subjectType === "user" ? (
                         <button
                           type="button"
                           className="button button-small button-danger"
@@ -184,7 +194,7 @@ function order(role: string): number {
 }
 
 function grantKey(g: RoleGrant): string {
-  return [g.subjectType, g.subject, g.role, g.namespace ?? "", g.env ?? "", g.cluster ?? ""].join("|");
+  return [g.subjectType, g.subject, g.role, g.namespace ?? "", g.env ?? "", g.cluster ?? "", g.group ?? ""].join("|");
 }
 
 type Scope = "app" | "namespace" | "cluster";

@@ -326,6 +326,12 @@ function subject(entry: AuditEntry, detail: Record<string, unknown>): string {
       return `${roleWords(text("role") ?? entry.entityId)}${text("user") ? ` for ${text("user")}` : ""}`;
     case "env_settings":
       return `Rules of ${entry.entityId}`;
+    case "user":
+      if (text("group")) {
+        // Applied at sign-in from the identity provider's groups.
+        return `${roleWords(text("role") ?? "")} for ${entry.entityId}, from group ${text("group")}`;
+      }
+      return `User ${entry.entityId}`;
     default:
       return `${entry.entityType.charAt(0).toUpperCase()}${entry.entityType.slice(1).replace(/_/g, " ")} ${name}`;
   }
@@ -333,7 +339,7 @@ function subject(entry: AuditEntry, detail: Record<string, unknown>): string {
 
 type Change = { key?: string; value?: string; oldValue?: string; newValue?: string };
 /** What the subject already says, or only ids and keys: left to the detail in full. */
-const NOISE = new Set(["createdBy", "createdAt", "updatedBy", "updatedAt", "title", "fromTitle", "namespace", "branch", "role", "user"]);
+const NOISE = new Set(["createdBy", "createdAt", "updatedBy", "updatedAt", "title", "fromTitle", "namespace", "branch", "role", "user", "group"]);
 const ID = /(^id$|Id$|^releaseKey$|^revision$|^from$|^to$|^abandoned$)/;
 
 /** The change in a few readable lines: items added, changed and deleted, or its fields. */

@@ -7,12 +7,15 @@ use lyre_protocol::ErrorBody;
 use lyre_service_kit::Json;
 use lyre_service_kit::peer::PeerAddr;
 use lyre_service_kit::time::rfc3339;
-use lyre_store::accounts;
-use lyre_store::time::now_millis;
+use lyre_store::accounts::{self, SUBJECT_USER};
+use lyre_store::entity::user;
+use lyre_store::rbac;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{Claims, password, session_cookie};
+use crate::auth::{password, start_session};
+use crate::rbac::Grants;
+use crate::sso::{self, LocalSignIn, ldap};
 use crate::{PortalError, PortalState};
 
 /// Longest password accepted, so that hashing cost stays bounded.
@@ -38,8 +41,9 @@ pub(crate) struct LoginResponse {
     expires_at: String,
 }
 
-/// Signs in. A wrong user name and a wrong password get the same answer; repeated failures
-/// for a user name or from an address are refused for a while (429).
+/// Signs in with a password: a local user's, or a directory user's when LDAP is configured.
+/// A wrong user name and a wrong password get the same answer; repeated failures for a user
+/// name or from an address are refused for a while (429).
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -50,9 +54,11 @@ pub(crate) struct LoginResponse {
             headers(("set-cookie" = String, description = "The session cookie `lyre_session`"))),
         (status = 400, description = "Malformed request", body = ErrorBody),
         (status = 401, description = "Wrong user name or password", body = ErrorBody),
-        (status = 403, description = "The account is disabled", body = ErrorBody),
+        (status = 403, description = "The account is disabled, or password sign-in is not \
+            allowed to it (`sign_in.local`)", body = ErrorBody),
         (status = 429, description = "Too many failed attempts", body = ErrorBody,
             headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 502, description = "The LDAP directory could not be asked", body = ErrorBody),
     )
 )]
 pub(crate) async fn login(
@@ -79,47 +85,96 @@ pub(crate) async fn login(
         });
     }
 
-    let user = accounts::find_user(state.db(), username).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    if !password::verify(request.password, hash).await? {
-        tracing::info!(user = username, client.address = %address, "failed sign-in");
-        return Err(PortalError::InvalidCredentials);
-    }
-    let user = user.ok_or(PortalError::InvalidCredentials)?;
+    let sign_in = &state.settings().sign_in;
+    let local = accounts::find_user(state.db(), username).await?;
+    let user = match local {
+        // A name of the directory's signs in through the directory (a local name stays local).
+        Some(user) if user.source == ldap::SOURCE => {
+            ldap_sign_in(&state, username, request.password, &address).await?
+        }
+        None if sign_in.ldap().is_some() => {
+            ldap_sign_in(&state, username, request.password, &address).await?
+        }
+        user => {
+            // Only local users have a password here; anyone else gets the same answer as a
+            // wrong password, after the same work.
+            let local = user.filter(|u| u.source == accounts::SOURCE_LOCAL);
+            let hash = local.as_ref().map(|u| u.password_hash.clone());
+            if !password::verify(request.password, hash).await? {
+                tracing::info!(user = username, client.address = %address, "failed sign-in");
+                return Err(PortalError::InvalidCredentials);
+            }
+            let user = local.ok_or(PortalError::InvalidCredentials)?;
+            local_allowed(&state, &user).await?;
+            user
+        }
+    };
     throttle.succeeded(username, &address);
     if !user.is_enabled {
         return Err(PortalError::AccountDisabled);
     }
-
-    let ttl = state.settings().session_ttl;
-    let now = now_millis();
-    let expires_at = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
-    let session_id = password::random_hex(16);
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    accounts::create_session(
-        state.db(),
-        &session_id,
-        user.id,
-        expires_at,
-        &address,
-        user_agent,
-    )
-    .await?;
-    let token = state.0.tokens.sign(&Claims {
-        sub: user.username.clone(),
-        jti: session_id,
-        iat: now / 1000,
-        exp: expires_at / 1000,
-    })?;
-    tracing::info!(user = %user.username, client.address = %address, "signed in");
-
-    let cookie = session_cookie(&token, ttl.as_secs(), state.settings().cookie_secure);
+    let session = start_session(&state, &user, &address, &headers).await?;
     let body = LoginResponse {
-        token,
-        expires_at: rfc3339(expires_at),
+        token: session.token,
+        expires_at: rfc3339(session.expires_at),
     };
-    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+    Ok(([(header::SET_COOKIE, session.cookie)], Json(body)).into_response())
+}
+
+/// Signs `username` in through the directory: their profile refreshed and their mapped roles
+/// applied, or the same answer as a wrong password.
+async fn ldap_sign_in(
+    state: &PortalState,
+    username: &str,
+    password: String,
+    address: &str,
+) -> Result<user::Model, PortalError> {
+    let Some(directory) = state.settings().sign_in.ldap() else {
+        // A directory user, with the directory no longer configured.
+        let _ = password::verify(password, None).await?;
+        return Err(PortalError::InvalidCredentials);
+    };
+    match directory.authenticate(username, &password).await {
+        Ok(Some(profile)) => sso::provision(state, ldap::SOURCE, &profile).await,
+        Ok(None) => {
+            tracing::info!(user = username, client.address = %address, "failed sign-in (LDAP)");
+            Err(PortalError::InvalidCredentials)
+        }
+        Err(e) => {
+            tracing::warn!(user = username, error = %e, "LDAP sign-in");
+            Err(PortalError::Unavailable(format!(
+                "the company directory could not check your password: {e}"
+            )))
+        }
+    }
+}
+
+/// Whether `user` may sign in with a local password, as `sign_in.local` says.
+async fn local_allowed(state: &PortalState, user: &user::Model) -> Result<(), PortalError> {
+    let providers = || {
+        let sign_in = &state.settings().sign_in;
+        match (sign_in.oidc(), sign_in.ldap()) {
+            (Some(oidc), _) => format!("sign in with {}", oidc.name()),
+            (None, Some(_)) => "sign in with your directory account".to_owned(),
+            (None, None) => "ask a super admin".to_owned(),
+        }
+    };
+    match state.settings().sign_in.local() {
+        LocalSignIn::Everyone => Ok(()),
+        LocalSignIn::SuperAdmins => {
+            let held = rbac::permissions_of(state.db(), SUBJECT_USER, &user.username).await?;
+            if Grants::new(&held).is_super_admin() {
+                Ok(())
+            } else {
+                Err(PortalError::Forbidden(format!(
+                    "password sign-in is kept for super admins here; {}",
+                    providers()
+                )))
+            }
+        }
+        LocalSignIn::Off => Err(PortalError::Forbidden(format!(
+            "password sign-in of local users is switched off here; {}",
+            providers()
+        ))),
+    }
 }

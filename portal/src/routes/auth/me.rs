@@ -1,11 +1,15 @@
 //! `GET /api/v1/auth/me`: who is signed in.
 
+use axum::extract::State;
 use lyre_service_kit::Json;
+use lyre_store::accounts::SUBJECT_USER;
+use lyre_store::rbac;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::PortalError;
 use crate::auth::CurrentUser;
+use crate::sso::GROUP_ORIGIN;
+use crate::{PortalError, PortalState};
 
 /// The signed-in user.
 #[derive(Serialize, ToSchema)]
@@ -21,6 +25,22 @@ pub(crate) struct Me {
     super_admin: bool,
     /// The roles the user holds, e.g. `SuperAdmin`, `Master+app1`.
     roles: Vec<String>,
+    /// Where the user signs in: `local` (a password kept by Lyre), `oidc` or `ldap`.
+    source: String,
+    /// Each role held and where it came from; a role held both ways is listed twice.
+    role_grants: Vec<HeldRole>,
+}
+
+/// A role and where it came from.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HeldRole {
+    /// The role, e.g. `Master+shop`.
+    role: String,
+    /// The identity provider's group that gives it, applied at each sign-in; absent when
+    /// it was granted in Lyre.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<String>,
 }
 
 /// The user of the current session.
@@ -32,9 +52,22 @@ pub(crate) struct Me {
         (status = 200, description = "The signed-in user", body = Me),
     )
 )]
-pub(crate) async fn me(user: CurrentUser) -> Result<Json<Me>, PortalError> {
+pub(crate) async fn me(
+    State(state): State<PortalState>,
+    user: CurrentUser,
+) -> Result<Json<Me>, PortalError> {
+    let role_grants = rbac::bindings_of(state.db(), SUBJECT_USER, &user.username)
+        .await?
+        .into_iter()
+        .map(|b| HeldRole {
+            group: b.origin.strip_prefix(GROUP_ORIGIN).map(str::to_owned),
+            role: b.role,
+        })
+        .collect();
     Ok(Json(Me {
         super_admin: user.is_super_admin(),
+        source: user.source,
+        role_grants,
         username: user.username,
         display_name: user.display_name,
         email: user.email,
