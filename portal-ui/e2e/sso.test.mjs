@@ -160,6 +160,16 @@ test("an answer whose state was not this browser's is refused with a clear page"
   await context.close();
 });
 
+test("a link cannot make the sign-in page say what its author wants", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${lyre.url}/login?error=provider&message=${encodeURIComponent("Your account is locked: call +1 555 0100")}`);
+  const text = await alertText(page);
+  assert.doesNotMatch(text, /call \+1 555/);
+  assert.match(text, /Signing in through the identity provider failed; try again/);
+  await context.close();
+});
+
 test("an ID token with another nonce is refused with a clear page", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();

@@ -306,7 +306,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How people may sign in here: the sign-in page asks before showing its form. */
+        /**
+         * How people may sign in here: the sign-in page asks before showing its form, and learns
+         *     why the browser's last sign-in through the provider failed, if it did.
+         */
         get: operations["methods"];
         put?: never;
         post?: never;
@@ -2612,6 +2615,7 @@ export interface components {
         };
         /** @description The ways to sign in. */
         Methods: {
+            failure?: components["schemas"]["SignInFailure"] | null;
             /** @description Whether passwords are also checked against an LDAP directory. */
             ldap: boolean;
             /** @description Who may sign in with a password kept by Lyre. */
@@ -3494,6 +3498,16 @@ export interface components {
             operator?: string;
             /** @description The value gray clients get (ignored when `deleted`). */
             value?: string;
+        };
+        /** @description Why the last sign-in through the provider failed, as the cookie carries it. */
+        SignInFailure: {
+            /**
+             * @description A stable code: `state`, `nonce`, `code`, `token`, `claims`, `unreachable`, `provider`
+             *     or `account`.
+             */
+            code: string;
+            /** @description What went wrong, for people. */
+            message: string;
         };
         /** @description Where to go to sign out of the identity provider too. */
         SignedOut: {
@@ -4795,6 +4809,8 @@ export interface operations {
             /** @description The ways to sign in */
             200: {
                 headers: {
+                    /** @description Removes `lyre_signin_failure` once read */
+                    "set-cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4821,7 +4837,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Into the portal with a session, or to the sign-in page with `?error=` (`state`, `nonce`, `code`, `token`, `claims`, `unreachable`, `provider`, `account`) and a message */
+            /** @description Into the portal with a session, or to the sign-in page with `?error=` (`state`, `nonce`, `code`, `token`, `claims`, `unreachable`, `provider`, `account`); the message follows in `GET /api/v1/auth/methods` */
             303: {
                 headers: {
                     /** @description Where to go */

@@ -2,16 +2,17 @@ import { type FormEvent, useEffect, useState } from "react";
 import { ApiError, type SignInMethods, api } from "../api/client";
 import { Logo } from "../components/Logo";
 
-/** What a failed sign-in through the identity provider left in the address (`/login?error=`). */
-function providerFailure(): string | null {
-  const params = new URLSearchParams(window.location.search);
-  const code = params.get("error");
+/**
+ * Whether the address says a sign-in through the identity provider failed (`/login?error=`);
+ * why comes with the sign-in methods, never from the address, which anyone can write.
+ */
+function providerFailed(): boolean {
+  const failed = new URLSearchParams(window.location.search).has("error");
   if (window.location.pathname === "/login") {
-    // The provider's way back (an error, or after signing out there): the portal's home.
+    // The provider's way back (a failure, or after signing out there): the portal's home.
     window.history.replaceState(null, "", "/");
   }
-  if (!code) return null;
-  return params.get("message") || "Signing in through the identity provider failed.";
+  return failed;
 }
 
 /** The sign-in page: the identity provider's button when there is one, and the password form. */
@@ -19,13 +20,24 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: ()
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(providerFailure);
+  const [failed] = useState(providerFailed);
+  const [error, setError] = useState<string | null>(null);
   // `undefined` while asking; `null` when the portal did not say (the password form then shows).
   const [methods, setMethods] = useState<SignInMethods | null | undefined>(undefined);
 
   useEffect(() => {
-    api.signInMethods().then(setMethods, () => setMethods(null));
-  }, []);
+    api.signInMethods().then(
+      (found) => {
+        setMethods(found);
+        if (found.failure) {
+          setError(found.failure.message);
+        } else if (failed) {
+          setError("Signing in through the identity provider failed; try again.");
+        }
+      },
+      () => setMethods(null),
+    );
+  }, [failed]);
   const showForm = methods !== undefined && (methods?.password ?? true);
 
   async function submit(event: FormEvent) {

@@ -2,8 +2,9 @@
 //! round trip (`start` sends the browser to the provider, `callback` brings it back).
 //!
 //! Both OpenID Connect endpoints are browser navigations, so they answer with redirects: into
-//! the portal with a session cookie, or to the sign-in page with `?error=<code>&message=...`
-//! saying what went wrong. Nothing the provider or the browser sends makes them answer 500.
+//! the portal with a session cookie, or to the sign-in page with `?error=<code>`, the sentence
+//! saying what went wrong in a signed cookie that `methods` reads once. Nothing the provider
+//! or the browser sends makes them answer 500.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -23,6 +24,36 @@ use crate::sso::{self, LocalSignIn};
 const FLOW_COOKIE: &str = "lyre_oidc";
 /// Where the flow cookie is sent: the callback only.
 const FLOW_PATH: &str = "/api/v1/auth/oidc";
+/// The cookie that tells the sign-in page why a sign-in through the provider failed. The
+/// message travels signed in a cookie rather than in the address, so that no link can make
+/// the sign-in page say what its author wants.
+const FAILURE_COOKIE: &str = "lyre_signin_failure";
+/// Where it is sent: to [`methods`], which reads it once.
+const FAILURE_PATH: &str = "/api/v1/auth/methods";
+/// The type of a failure token.
+const FAILURE_TYPE: &str = "signin-failure";
+/// How long the sign-in page has to read it.
+const FAILURE_TTL_SECS: i64 = 120;
+
+/// Why the last sign-in through the provider failed, as the cookie carries it.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub(crate) struct SignInFailure {
+    /// A stable code: `state`, `nonce`, `code`, `token`, `claims`, `unreachable`, `provider`
+    /// or `account`.
+    code: String,
+    /// What went wrong, for people.
+    message: String,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    #[schema(ignore)]
+    typ: String,
+    #[serde(skip_serializing_if = "is_zero", default)]
+    #[schema(ignore)]
+    exp: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
 
 /// The ways to sign in.
 #[derive(Serialize, ToSchema)]
@@ -37,6 +68,9 @@ pub(crate) struct Methods {
     /// The OpenID Connect provider, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     oidc: Option<OidcMethod>,
+    /// Why this browser's last sign-in through the provider failed, told once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<SignInFailure>,
 }
 
 /// Signing in through OpenID Connect.
@@ -49,16 +83,27 @@ pub(crate) struct OidcMethod {
     start_url: String,
 }
 
-/// How people may sign in here: the sign-in page asks before showing its form.
+/// How people may sign in here: the sign-in page asks before showing its form, and learns
+/// why the browser's last sign-in through the provider failed, if it did.
 #[utoipa::path(
     get,
     path = "/api/v1/auth/methods",
     tag = "auth",
-    responses((status = 200, description = "The ways to sign in", body = Methods))
+    responses((status = 200, description = "The ways to sign in", body = Methods,
+        headers(("set-cookie" = String, description = "Removes `lyre_signin_failure` once read"))))
 )]
-pub(crate) async fn methods(State(state): State<PortalState>) -> Json<Methods> {
+pub(crate) async fn methods(State(state): State<PortalState>, headers: HeaderMap) -> Response {
     let sign_in = &state.settings().sign_in;
-    Json(Methods {
+    let failure = cookie(&headers, FAILURE_COOKIE)
+        .and_then(|token| state.0.tokens.verify::<SignInFailure>(token))
+        .filter(|failure| failure.typ == FAILURE_TYPE)
+        .map(|failure| SignInFailure {
+            typ: String::new(),
+            exp: 0,
+            ..failure
+        });
+    let told = failure.is_some();
+    let body = Json(Methods {
         local: sign_in.local(),
         password: sign_in.local() != LocalSignIn::Off || sign_in.ldap().is_some(),
         ldap: sign_in.ldap().is_some(),
@@ -66,7 +111,14 @@ pub(crate) async fn methods(State(state): State<PortalState>) -> Json<Methods> {
             name: oidc.name().to_owned(),
             start_url: format!("{FLOW_PATH}/start"),
         }),
-    })
+        failure,
+    });
+    let mut response = body.into_response();
+    if told {
+        let gone = set_cookie(FAILURE_COOKIE, "", FAILURE_PATH, 0, &state);
+        append_cookie(&mut response, &gone);
+    }
+    response
 }
 
 /// Starts signing in through the OpenID Connect provider: a redirect to it, with a short-lived
@@ -95,7 +147,7 @@ pub(crate) async fn start(State(state): State<PortalState>) -> Response {
     });
     match started {
         Ok((url, token)) => {
-            let cookie = flow_cookie(&token, FLOW_TTL.as_secs(), state.settings().cookie_secure);
+            let cookie = set_cookie(FLOW_COOKIE, &token, FLOW_PATH, FLOW_TTL.as_secs(), &state);
             redirect(&url, Some(cookie))
         }
         Err(failure) => to_sign_in(&state, &failure),
@@ -127,7 +179,7 @@ pub(crate) struct Callback {
     responses(
         (status = 303, description = "Into the portal with a session, or to the sign-in page \
             with `?error=` (`state`, `nonce`, `code`, `token`, `claims`, `unreachable`, \
-            `provider`, `account`) and a message",
+            `provider`, `account`); the message follows in `GET /api/v1/auth/methods`",
             headers(("location" = String, description = "Where to go"),
                 ("set-cookie" = String, description = "The session cookie `lyre_session`"))),
     )
@@ -158,7 +210,7 @@ async fn signed_in(
     query: Callback,
 ) -> Result<String, Failure> {
     let oidc = state.settings().sign_in.oidc().ok_or_else(not_configured)?;
-    let flow: Flow = flow_token(headers)
+    let flow: Flow = cookie(headers, FLOW_COOKIE)
         .and_then(|token| state.0.tokens.verify::<Flow>(token))
         .filter(|flow| flow.typ == FLOW_TYPE)
         .ok_or_else(|| Failure {
@@ -218,29 +270,38 @@ fn not_configured() -> Failure {
     }
 }
 
-/// The flow cookie's token, if the browser sent one.
-fn flow_token(headers: &HeaderMap) -> Option<&str> {
+/// The value of the cookie `name`, if the browser sent one.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == FLOW_COOKIE).then_some(value)
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then_some(value)
         })
 }
 
-fn flow_cookie(token: &str, max_age_secs: u64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{FLOW_COOKIE}={token}; Path={FLOW_PATH}; HttpOnly; SameSite=Lax; \
-         Max-Age={max_age_secs}{secure}"
-    )
+/// A `Set-Cookie` value: HttpOnly, `SameSite=Lax` (the provider's redirect back is a top-level
+/// navigation from another site, which must carry it), sent only to `path`.
+fn set_cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age_secs: u64,
+    state: &PortalState,
+) -> String {
+    let secure = if state.settings().cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
 }
 
 fn expired_flow_cookie(state: &PortalState) -> String {
-    flow_cookie("", 0, state.settings().cookie_secure)
+    set_cookie(FLOW_COOKIE, "", FLOW_PATH, 0, state)
 }
 
 /// A `303 See Other` to `location`, setting `cookie`.
@@ -262,12 +323,23 @@ fn append_cookie(response: &mut Response, cookie: &str) {
     }
 }
 
-/// To the sign-in page, which shows `failure`; the flow cookie goes.
+/// To the sign-in page (`/login?error=<code>`), which learns what went wrong from
+/// [`methods`]; the flow cookie goes.
 fn to_sign_in(state: &PortalState, failure: &Failure) -> Response {
-    let query = serde_urlencoded::to_string([
-        ("error", failure.code),
-        ("message", failure.message.as_str()),
-    ])
-    .unwrap_or_default();
-    redirect(&format!("/login?{query}"), Some(expired_flow_cookie(state)))
+    let told = SignInFailure {
+        code: failure.code.to_owned(),
+        message: failure.message.clone(),
+        typ: FAILURE_TYPE.to_owned(),
+        exp: lyre_store::time::now_millis() / 1000 + FAILURE_TTL_SECS,
+    };
+    let query = serde_urlencoded::to_string([("error", failure.code)]).unwrap_or_default();
+    let mut response = redirect(&format!("/login?{query}"), Some(expired_flow_cookie(state)));
+    if let Ok(token) = state.0.tokens.sign(&told) {
+        let max_age = FAILURE_TTL_SECS.unsigned_abs();
+        append_cookie(
+            &mut response,
+            &set_cookie(FAILURE_COOKIE, &token, FAILURE_PATH, max_age, state),
+        );
+    }
+    response
 }
