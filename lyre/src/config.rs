@@ -353,6 +353,26 @@ impl Config {
     }
 }
 
+/// The `[sign_in]` table, checked. An https:// identity provider needs a build with HTTPS.
+fn sign_in(settings: lyre_portal::SignInSettings) -> anyhow::Result<lyre_portal::SignIn> {
+    if let Some(oidc) = &settings.oidc
+        && oidc
+            .issuer
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("https:")
+        && !cfg!(feature = "tls")
+    {
+        bail!(
+            "sign_in.oidc.issuer `{}`: this lyre was built without HTTPS (the `tls` feature), \
+             so it cannot reach the provider; use the container image or a build with \
+             `--features tls`",
+            oidc.issuer
+        );
+    }
+    lyre_portal::SignIn::new(settings).map_err(|e| anyhow::anyhow!(e))
+}
+
 /// Reads `lyre.toml`: `path` when given (it must exist), else `./lyre.toml` when present.
 pub fn read_file(path: Option<&Path>) -> anyhow::Result<Settings> {
     let (path, required) = match path {
@@ -522,8 +542,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
             s.trusted_proxies.as_deref().unwrap_or_default(),
         )
         .map_err(|e| anyhow::anyhow!("trusted_proxies (LYRE_TRUSTED_PROXIES): {e}"))?,
-        sign_in: lyre_portal::SignIn::new(s.sign_in.unwrap_or_default())
-            .map_err(|e| anyhow::anyhow!(e))?,
+        sign_in: sign_in(s.sign_in.unwrap_or_default())?,
         long_poll_timeout: Duration::from_secs(long_poll_timeout_secs),
         scan_interval: Duration::from_millis(scan_interval_ms),
         cache_entries,
@@ -719,6 +738,52 @@ mod tests {
         )
         .unwrap();
         assert!(c.admin_listens());
+    }
+
+    #[test]
+    fn sign_in_comes_from_the_file_with_its_secrets_and_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("oidc-secret");
+        std::fs::write(&secret, "s3cret\n").unwrap();
+        let file = dir.path().join("lyre.toml");
+        let toml = format!(
+            r#"
+[sign_in]
+local = "off"
+
+[sign_in.oidc]
+name = "Acme SSO"
+issuer = "http://sso.internal/realms/acme"
+client_id = "lyre"
+client_secret_file = "{}"
+redirect_url = "http://lyre.internal/api/v1/auth/oidc/callback"
+
+[sign_in.groups]
+"lyre-admins" = ["SuperAdmin"]
+"shop-devs" = ["Master+shop", "ReleaseNamespace+shop+*+DEV"]
+"#,
+            secret.display()
+        );
+        std::fs::write(&file, &toml).unwrap();
+        let c = resolve(Settings::default(), read_file(Some(&file)).unwrap()).unwrap();
+        assert_eq!(c.sign_in.local(), lyre_portal::LocalSignIn::Off);
+
+        // A role that is not one, and a secret file that is missing, are named.
+        let bad = toml.replace("\"Master+shop\"", "\"Owner+shop\"");
+        std::fs::write(&file, &bad).unwrap();
+        let err = resolve(Settings::default(), read_file(Some(&file)).unwrap()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("`Owner+shop` is not a role"),
+            "{err:#}"
+        );
+        std::fs::remove_file(&secret).unwrap();
+        std::fs::write(&file, &toml).unwrap();
+        let err = resolve(Settings::default(), read_file(Some(&file)).unwrap()).unwrap_err();
+        assert!(format!("{err:#}").contains("client_secret_file"), "{err:#}");
+        // An unknown setting is a mistake, not ignored.
+        std::fs::write(&file, "[sign_in.ldap]\nurl = \"ldap://x\"\nuser_base = \"o=x\"\nuser_filtre = \"(uid={username})\"\n").unwrap();
+        let err = read_file(Some(&file)).unwrap_err();
+        assert!(format!("{err:#}").contains("user_filtre"), "{err:#}");
     }
 
     #[test]

@@ -255,13 +255,20 @@ db_test!(async fn local_users_other_than_super_admins_are_refused_a_password_onc
     assert_eq!(portal.login("admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
 });
 
-db_test!(async fn start_tls_is_checked_against_the_configured_authority(t) {
+db_test!(async fn start_tls_and_ldaps_are_checked_against_the_configured_authority(t) {
     let Some(server) = Slapd::start_tls() else { return };
     let mut ldap = directory(&server);
     ldap.start_tls = true;
     ldap.ca_file = server.ca_file.clone();
     let portal = portal(&t, sign_in(ldap)).await;
     token(&portal, "alice", slapd::ALICE_PASSWORD).await;
+
+    // LDAPS: TLS from the first byte, on its own port.
+    let mut ldaps = directory(&server);
+    ldaps.url = server.ldaps_url.clone().expect("an ldaps:// URL");
+    ldaps.ca_file = server.ca_file.clone();
+    let portal = self::portal(&t, sign_in(ldaps)).await;
+    token(&portal, "carol", slapd::CAROL_PASSWORD).await;
 
     // Without the authority, the server's certificate is not trusted: the directory cannot be
     // asked, and the answer says so.

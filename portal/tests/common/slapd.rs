@@ -118,6 +118,8 @@ pub struct Slapd {
     pub url: String,
     /// The PEM file of the CA that signed the server certificate (only with TLS).
     pub ca_file: Option<PathBuf>,
+    /// `ldaps://127.0.0.1:PORT`, TLS from the first byte (only with TLS).
+    pub ldaps_url: Option<String>,
     port: u16,
     tools: Tools,
     child: Child,
@@ -226,12 +228,17 @@ impl Slapd {
         );
 
         let port = free_port();
+        let ldaps_url = tls.then(|| format!("ldaps://127.0.0.1:{}", free_port()));
+        let mut listen = format!("ldap://127.0.0.1:{port}/");
+        if let Some(ldaps) = &ldaps_url {
+            listen.push_str(&format!(" {ldaps}/"));
+        }
         let log = File::create(path.join("slapd.log")).expect("creating slapd's log");
         let child = Command::new(&tools.slapd)
             .arg("-f")
             .arg(&conf)
             .arg("-h")
-            .arg(format!("ldap://127.0.0.1:{port}/"))
+            .arg(listen)
             .args(["-d", "256"])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("cloning slapd's log handle"))
@@ -241,6 +248,7 @@ impl Slapd {
         Slapd {
             url: format!("ldap://127.0.0.1:{port}"),
             ca_file,
+            ldaps_url,
             port,
             tools: tools.clone(),
             child,
