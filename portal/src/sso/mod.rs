@@ -244,7 +244,8 @@ pub(crate) async fn provision(
         Some(existing) if existing.source != source => {
             return Err(PortalError::Forbidden(format!(
                 "a {} user named `{username}` already exists in Lyre, so the {source} user of \
-                 that name cannot sign in; a super admin can rename or remove the other one",
+                 that name cannot sign in: Lyre never merges two accounts because their names \
+                 match; sign in as that user, or ask a super admin",
                 describe_source(&existing.source)
             )));
         }
