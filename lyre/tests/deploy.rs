@@ -213,10 +213,10 @@ fn check_objects(objects: &[Value], existing_secret: Option<&str>) {
                 "label {label} of {name}: {value}"
             );
         }
-        // Variables set through ConfigMaps and Secrets.
+        // Variables set through ConfigMaps and Secrets (keys with a dot are mounted files).
         for field in ["data", "stringData"] {
             if let Some(data) = object[field].as_object() {
-                for key in data.keys() {
+                for key in data.keys().filter(|k| !k.contains('.')) {
                     assert!(
                         known.contains(key),
                         "{kind} {name} sets {key}, which lyre does not read"
@@ -563,6 +563,98 @@ fn ingress_mysql_and_fixed_replicas_render_as_asked() {
         ingress["spec"]["rules"][1]["host"],
         "config.lyre.example.com"
     );
+}
+
+#[test]
+fn sign_in_settings_reach_the_portal_pods_only() {
+    let chart = Chart::load();
+    let sign_in = "[sign_in.oidc]\nname = \"Acme SSO\"\nissuer = \"http://sso.example.com/realms/acme\"\n\
+        client_id = \"lyre\"\nredirect_url = \"https://lyre.example.com/api/v1/auth/oidc/callback\"\n\n\
+        [sign_in.groups]\n\"lyre-admins\" = [\"SuperAdmin\"]\n";
+    let objects = chart
+        .render(with(
+            required(),
+            json!({"portal": {"signIn": sign_in, "signInSecret": "lyre-sso"}}),
+        ))
+        .unwrap();
+    // The operator's Secret of sign-in secrets is theirs, like an existing one.
+    check_objects(&objects, Some("lyre-sso"));
+    let toml = find(&objects, "ConfigMap", "lyre-sign-in")["data"]["lyre.toml"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(toml.trim(), sign_in.trim());
+    // The file the pods read is one lyre accepts.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lyre.toml"), &toml).unwrap();
+    let checked = Command::new(env!("CARGO_BIN_EXE_lyre"))
+        .args(["--config", "lyre.toml", "migrate"])
+        .env("LYRE_DATABASE_URL", "sqlite:./lyre.db")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    // (and one it refuses is refused there too)
+    std::fs::write(
+        dir.path().join("lyre.toml"),
+        toml.replace("SuperAdmin", "Admin"),
+    )
+    .unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_lyre"))
+        .args(["--config", "lyre.toml", "migrate"])
+        .env("LYRE_DATABASE_URL", "sqlite:./lyre.db")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("`Admin` is not a role"));
+
+    let portal = find(&objects, "Deployment", "lyre-portal");
+    let pod = &portal["spec"]["template"]["spec"];
+    let env = pod["containers"][0]["env"].as_array().unwrap();
+    assert!(
+        env.iter()
+            .any(|v| v["name"] == "LYRE_CONFIG" && v["value"] == "/etc/lyre/lyre.toml")
+    );
+    assert_eq!(
+        pod["containers"][0]["envFrom"][2]["secretRef"]["name"],
+        "lyre-sso"
+    );
+    let mounts = pod["containers"][0]["volumeMounts"].as_array().unwrap();
+    assert!(
+        mounts
+            .iter()
+            .any(|m| m["name"] == "sign-in" && m["mountPath"] == "/etc/lyre")
+    );
+    let volumes = pod["volumes"].as_array().unwrap();
+    assert!(
+        volumes
+            .iter()
+            .any(|v| v["configMap"]["name"] == "lyre-sign-in")
+    );
+    for other in ["lyre-config", "lyre-admin"] {
+        let other = find(&objects, "Deployment", other);
+        assert!(!container_env(&objects, other).contains_key("LYRE_CONFIG"));
+        assert_eq!(
+            other["spec"]["template"]["spec"]["volumes"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+    // Changing how people sign in rolls the pods.
+    let before = chart.render(required()).unwrap();
+    let checksum = |objects: &[Value]| {
+        find(objects, "Deployment", "lyre-portal")["spec"]["template"]["metadata"]["annotations"]
+            ["checksum/config"]
+            .clone()
+    };
+    assert_ne!(checksum(&before), checksum(&objects));
 }
 
 #[test]

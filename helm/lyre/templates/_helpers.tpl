@@ -93,6 +93,10 @@ spec:
                 name: {{ include "lyre.fullname" .root }}
             - secretRef:
                 name: {{ include "lyre.secretName" .root }}
+            {{- if and (eq .component "portal") .values.signInSecret }}
+            - secretRef:
+                name: {{ .values.signInSecret }}
+            {{- end }}
           env:
             {{- include "lyre.componentEnv" . | trim | nindent 12 }}
           ports:
@@ -117,9 +121,19 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if and (eq .component "portal") .values.signIn }}
+            - name: sign-in
+              mountPath: /etc/lyre
+              readOnly: true
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir: {}
+        {{- if and (eq .component "portal") .values.signIn }}
+        - name: sign-in
+          configMap:
+            name: {{ include "lyre.fullname" .root }}-sign-in
+        {{- end }}
       {{- with .values.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}
@@ -165,10 +179,14 @@ spec:
   value: {{ .values.cookieSecure | quote }}
 - name: LYRE_TRUSTED_PROXIES
   value: {{ .values.trustedProxies | quote }}
+{{- if .values.signIn }}
+- name: LYRE_CONFIG
+  value: /etc/lyre/lyre.toml
+{{- end }}
 {{- end }}
 {{- end -}}
 
 {{/* Pods restart when their settings change. */}}
 {{- define "lyre.configChecksum" -}}
-{{- printf "%v|%v|%v|%v|%v" .Values.envs .Values.config.longPollTimeoutSecs .Values.config.scanIntervalMs .Values.log .Values.database.maxConnections | sha256sum | trunc 16 | quote -}}
+{{- printf "%v|%v|%v|%v|%v|%v" .Values.envs .Values.config.longPollTimeoutSecs .Values.config.scanIntervalMs .Values.log .Values.database.maxConnections .Values.portal.signIn | sha256sum | trunc 16 | quote -}}
 {{- end -}}
