@@ -16,7 +16,9 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::transport::{Transport, base, encode, local_ip};
-use crate::{Error, cache, properties};
+use lyre_protocol::keys;
+
+use crate::{Error, cache};
 
 /// How a key changed between two releases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -869,8 +871,9 @@ fn convert<T: DeserializeOwned>(
     };
     let content = || snapshot.configurations.get("content").unwrap_or_default();
     match format {
-        Format::Properties => properties::from_pairs(snapshot.configurations.iter())
-            .map_err(|e| mismatch(e.to_string())),
+        Format::Properties => {
+            keys::from_pairs(snapshot.configurations.iter()).map_err(|e| mismatch(e.to_string()))
+        }
         Format::Json => serde_json::from_str(content()).map_err(|e| mismatch(e.to_string())),
         Format::Yaml | Format::Yml => {
             serde_saphyr::from_str(content()).map_err(|e| mismatch(e.to_string()))

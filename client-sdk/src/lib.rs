@@ -44,7 +44,8 @@
 mod cache;
 mod client;
 mod error;
-mod properties;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod transport;
 
 pub use client::{

@@ -12,8 +12,11 @@ pub mod error;
 pub mod format;
 pub mod gray;
 pub mod health;
+pub mod keys;
 pub mod meta;
 pub mod names;
 pub mod properties;
+#[cfg(feature = "schema")]
+pub mod schema;
 
 pub use error::ErrorBody;

@@ -1,4 +1,5 @@
-//! Properties keys onto typed structs.
+//! Properties keys onto typed values: the one mapping the SDK deserializes with and the server
+//! checks schemas with.
 //!
 //! Dotted keys become nested structs (`db.url` is `db: Db { url }`), `-` in a key segment reads
 //! as `_` (`db.pool-size` fills `pool_size`), values parse into numbers, booleans, chars or
@@ -12,7 +13,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, V
 
 /// A key's place in the tree of dotted keys.
 #[derive(Debug, PartialEq)]
-enum Node {
+pub(crate) enum Node {
     Leaf(String),
     Map(BTreeMap<String, Node>),
     List(BTreeMap<usize, Node>),
@@ -20,24 +21,24 @@ enum Node {
 
 /// Why properties do not fit a type.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct PropertiesError(String);
+pub struct KeysError(String);
 
-impl fmt::Display for PropertiesError {
+impl fmt::Display for KeysError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl std::error::Error for PropertiesError {}
+impl std::error::Error for KeysError {}
 
-impl de::Error for PropertiesError {
+impl de::Error for KeysError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         Self(msg.to_string())
     }
 }
 
 /// A key segment: a name and any `[n]` indexes after it.
-fn split_segment(segment: &str) -> Result<(String, Vec<usize>), PropertiesError> {
+fn split_segment(segment: &str) -> Result<(String, Vec<usize>), KeysError> {
     let (name, mut rest) = match segment.find('[') {
         Some(i) => (&segment[..i], &segment[i..]),
         None => (segment, ""),
@@ -46,17 +47,16 @@ fn split_segment(segment: &str) -> Result<(String, Vec<usize>), PropertiesError>
     while let Some(after) = rest.strip_prefix('[') {
         let end = after
             .find(']')
-            .ok_or_else(|| PropertiesError(format!("`{segment}` has an unclosed `[`")))?;
-        let index = after[..end].trim().parse::<usize>().map_err(|_| {
-            PropertiesError(format!("`{segment}` has an index that is not a number"))
-        })?;
+            .ok_or_else(|| KeysError(format!("`{segment}` has an unclosed `[`")))?;
+        let index = after[..end]
+            .trim()
+            .parse::<usize>()
+            .map_err(|_| KeysError(format!("`{segment}` has an index that is not a number")))?;
         indexes.push(index);
         rest = &after[end + 1..];
     }
     if !rest.is_empty() {
-        return Err(PropertiesError(format!(
-            "`{segment}` has text after its index"
-        )));
+        return Err(KeysError(format!("`{segment}` has text after its index")));
     }
     Ok((name.replace('-', "_"), indexes))
 }
@@ -66,8 +66,8 @@ enum Step {
     Index(usize),
 }
 
-fn insert(node: &mut Node, steps: &[Step], value: &str, key: &str) -> Result<(), PropertiesError> {
-    let conflict = || PropertiesError(format!("`{key}` is both a value and a group of keys"));
+fn insert(node: &mut Node, steps: &[Step], value: &str, key: &str) -> Result<(), KeysError> {
+    let conflict = || KeysError(format!("`{key}` is both a value and a group of keys"));
     let Some((step, rest)) = steps.split_first() else {
         return match node {
             Node::Leaf(existing) if existing.is_empty() => {
@@ -96,14 +96,16 @@ fn insert(node: &mut Node, steps: &[Step], value: &str, key: &str) -> Result<(),
     insert(child, rest, value, key)
 }
 
-fn tree<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Node, PropertiesError> {
+pub(crate) fn tree<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Node, KeysError> {
     let mut root = Node::Map(BTreeMap::new());
     for (key, value) in pairs {
         let mut steps = Vec::new();
         for segment in key.split('.') {
             let (name, indexes) = split_segment(segment.trim())?;
             if name.is_empty() && indexes.is_empty() {
-                return Err(PropertiesError(format!("`{key}` has an empty segment")));
+                return Err(KeysError(format!("`{key}` has an empty segment")));
             }
             if !name.is_empty() {
                 steps.push(Step::Name(name));
@@ -115,10 +117,60 @@ fn tree<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Node,
     Ok(root)
 }
 
+/// The JSON pointer a key fills in the typed document: `db.pool-size` fills `/db/pool_size`,
+/// `hosts[1]` fills `/hosts/1`; `None` for a key that is not one.
+pub(crate) fn pointer(key: &str) -> Option<String> {
+    let mut pointer = String::new();
+    for segment in key.split('.') {
+        let (name, indexes) = split_segment(segment.trim()).ok()?;
+        if !name.is_empty() {
+            pointer.push('/');
+            pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+        }
+        for index in indexes {
+            pointer.push('/');
+            pointer.push_str(&index.to_string());
+        }
+    }
+    (!pointer.is_empty()).then_some(pointer)
+}
+
+/// A JSON pointer into the typed document read back as a key: `/hosts/1` is `hosts[1]`.
+pub(crate) fn dotted(pointer: &str) -> String {
+    let mut key = String::new();
+    for part in pointer.split('/').skip(1) {
+        let part = part.replace("~1", "/").replace("~0", "~");
+        if part.parse::<usize>().is_ok() && !key.is_empty() {
+            key.push_str(&format!("[{part}]"));
+        } else {
+            if !key.is_empty() {
+                key.push('.');
+            }
+            key.push_str(&part);
+        }
+    }
+    key
+}
+
+/// A value's text as a boolean, as a typed field reads it.
+pub(crate) fn boolean(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// The items of a comma-separated value, as a list field reads it (none for an empty value).
+pub(crate) fn comma_separated(text: &str) -> impl Iterator<Item = &str> {
+    let empty = text.trim().is_empty();
+    text.split(',').filter(move |_| !empty).map(str::trim)
+}
+
 /// Deserializes `T` from properties key/value pairs (see the module documentation).
-pub(crate) fn from_pairs<'a, T: de::DeserializeOwned>(
+pub fn from_pairs<'a, T: de::DeserializeOwned>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> Result<T, PropertiesError> {
+) -> Result<T, KeysError> {
     let root = tree(pairs)?;
     T::deserialize(&root)
 }
@@ -129,11 +181,11 @@ macro_rules! parse_number {
             match self {
                 Node::Leaf(text) => {
                     let parsed: $ty = text.trim().parse().map_err(|_| {
-                        PropertiesError(format!("`{text}` is not a valid {}", stringify!($ty)))
+                        KeysError(format!("`{text}` is not a valid {}", stringify!($ty)))
                     })?;
                     visitor.$visit(parsed)
                 }
-                _ => Err(PropertiesError(format!("expected a {}, found a group of keys", stringify!($ty)))),
+                _ => Err(KeysError(format!("expected a {}, found a group of keys", stringify!($ty)))),
             }
         }
     )*};
@@ -141,7 +193,7 @@ macro_rules! parse_number {
 
 /// Values are handed to the visitor owned, so any `'de` works: callers want `DeserializeOwned`.
 impl<'de> de::Deserializer<'de> for &Node {
-    type Error = PropertiesError;
+    type Error = KeysError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self {
@@ -156,12 +208,11 @@ impl<'de> de::Deserializer<'de> for &Node {
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self {
-            Node::Leaf(text) => match text.trim().to_ascii_lowercase().as_str() {
-                "true" | "yes" | "on" | "1" => visitor.visit_bool(true),
-                "false" | "no" | "off" | "0" => visitor.visit_bool(false),
-                _ => Err(PropertiesError(format!("`{text}` is not a boolean"))),
+            Node::Leaf(text) => match boolean(text) {
+                Some(b) => visitor.visit_bool(b),
+                None => Err(KeysError(format!("`{text}` is not a boolean"))),
             },
-            _ => Err(PropertiesError(
+            _ => Err(KeysError(
                 "expected a boolean, found a group of keys".into(),
             )),
         }
@@ -186,9 +237,7 @@ impl<'de> de::Deserializer<'de> for &Node {
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self {
             Node::Leaf(text) => visitor.visit_str(text),
-            _ => Err(PropertiesError(
-                "expected a value, found a group of keys".into(),
-            )),
+            _ => Err(KeysError("expected a value, found a group of keys".into())),
         }
     }
 
@@ -199,9 +248,7 @@ impl<'de> de::Deserializer<'de> for &Node {
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self {
             Node::Leaf(text) => visitor.visit_bytes(text.as_bytes()),
-            _ => Err(PropertiesError(
-                "expected bytes, found a group of keys".into(),
-            )),
+            _ => Err(KeysError("expected bytes, found a group of keys".into())),
         }
     }
 
@@ -241,17 +288,13 @@ impl<'de> de::Deserializer<'de> for &Node {
             Node::List(list) => visitor.visit_seq(Items(list.values())),
             Node::Leaf(text) => {
                 // A comma-separated value: each part reads like a value of its own.
-                let parts: BTreeMap<usize, Node> = if text.trim().is_empty() {
-                    BTreeMap::new()
-                } else {
-                    text.split(',')
-                        .map(|p| Node::Leaf(p.trim().to_owned()))
-                        .enumerate()
-                        .collect()
-                };
+                let parts: BTreeMap<usize, Node> = comma_separated(text)
+                    .map(|p| Node::Leaf(p.to_owned()))
+                    .enumerate()
+                    .collect();
                 visitor.visit_seq(Items(parts.values()))
             }
-            Node::Map(_) => Err(PropertiesError(
+            Node::Map(_) => Err(KeysError(
                 "expected a list, found a group of named keys".into(),
             )),
         }
@@ -280,9 +323,7 @@ impl<'de> de::Deserializer<'de> for &Node {
                 iter: map.iter(),
                 value: None,
             }),
-            _ => Err(PropertiesError(
-                "expected a group of keys, found a value".into(),
-            )),
+            _ => Err(KeysError("expected a group of keys, found a value".into())),
         }
     }
 
@@ -303,7 +344,7 @@ impl<'de> de::Deserializer<'de> for &Node {
     ) -> Result<V::Value, Self::Error> {
         match self {
             Node::Leaf(text) => visitor.visit_enum(text.trim().to_owned().into_deserializer()),
-            _ => Err(PropertiesError(
+            _ => Err(KeysError(
                 "expected a variant name, found a group of keys".into(),
             )),
         }
@@ -325,7 +366,7 @@ struct Entries<'a> {
 }
 
 impl<'de> MapAccess<'de> for Entries<'_> {
-    type Error = PropertiesError;
+    type Error = KeysError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
@@ -334,7 +375,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
         match self.iter.next() {
             Some((key, value)) => {
                 self.value = Some(value);
-                let key: de::value::StrDeserializer<'_, PropertiesError> =
+                let key: de::value::StrDeserializer<'_, KeysError> =
                     key.as_str().into_deserializer();
                 seed.deserialize(key).map(Some)
             }
@@ -349,7 +390,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
         let value = self
             .value
             .take()
-            .ok_or_else(|| PropertiesError("a value without a key".into()))?;
+            .ok_or_else(|| KeysError("a value without a key".into()))?;
         seed.deserialize(value)
     }
 }
@@ -358,7 +399,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
 struct Items<'a>(std::collections::btree_map::Values<'a, usize, Node>);
 
 impl<'de> SeqAccess<'de> for Items<'_> {
-    type Error = PropertiesError;
+    type Error = KeysError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
