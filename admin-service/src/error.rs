@@ -40,6 +40,14 @@ pub enum AdminError {
     /// A file namespace's content does not parse; the message names the line and column.
     #[error("{0}")]
     InvalidContent(String),
+    /// What is published does not fit the namespace's schema, which the environment enforces.
+    #[error("{message}")]
+    SchemaViolation {
+        /// The problems, in one sentence.
+        message: String,
+        /// Each problem: where, and what the schema expects.
+        problems: Vec<lyre_protocol::admin::SchemaProblem>,
+    },
     /// The database failed; details are logged, not answered.
     #[error("database error: {0}")]
     Database(#[from] DbErr),
@@ -66,6 +74,7 @@ impl AdminError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             Self::InvalidContent(_) => (StatusCode::BAD_REQUEST, "invalid_content"),
+            Self::SchemaViolation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "schema_violation"),
             Self::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -78,8 +87,28 @@ impl IntoResponse for AdminError {
             tracing::error!(error = %self, "request failed");
             return error_response(status, code, "internal error; see the admin service's log");
         }
+        if let Self::SchemaViolation { message, problems } = self {
+            let body = SchemaViolationBody {
+                code: code.to_owned(),
+                message,
+                problems,
+            };
+            return (status, lyre_service_kit::Json(body)).into_response();
+        }
         error_response(status, code, self.to_string())
     }
+}
+
+/// The answer to a publish that does not fit an enforced schema: the error body, with each
+/// problem.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SchemaViolationBody {
+    /// `schema_violation`.
+    pub code: String,
+    /// The problems, in one sentence.
+    pub message: String,
+    /// Each problem: the key (or JSON pointer) and what the schema expects.
+    pub problems: Vec<lyre_protocol::admin::SchemaProblem>,
 }
 
 /// A unique violation on insert means the thing exists already; anything else is a failure.

@@ -22,7 +22,7 @@ use lyre_store::bus::{ReleaseBus, Released};
 use lyre_store::entity::release_message;
 use lyre_store::sea_orm::DatabaseConnection;
 
-pub use error::AdminError;
+pub use error::{AdminError, SchemaViolationBody};
 pub use router::{SERVICE_NAME, listening_router, openapi, router};
 
 /// Apollo's default limit on key length.

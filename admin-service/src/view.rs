@@ -95,6 +95,7 @@ pub(crate) fn release(m: release::Model) -> Result<Release, AdminError> {
         app_id: m.app_id,
         cluster_name: m.cluster_name,
         namespace_name: m.namespace_name,
+        schema_problems: Vec::new(),
     })
 }
 

@@ -15,7 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::{
     apps, auth, branches, clusters, consumers, items, manage, open, releases, requests, roles,
-    search, system, transfer, users,
+    schemas, search, system, transfer, users,
 };
 use crate::{PortalState, ui};
 
@@ -40,6 +40,7 @@ pub const SERVICE_NAME: &str = "lyre-portal";
         (name = "system", description = "Environments, their rules, and the health of their services"),
         (name = "users", description = "People (managed by the super admin)"),
         (name = "apps", description = "Apps and the namespaces they define"),
+        (name = "schemas", description = "Namespace schemas: what may be published, from the app's own types"),
         (name = "roles", description = "Who may do what in an app"),
         (name = "clusters", description = "Clusters and the namespaces in them"),
         (name = "items", description = "A namespace's keys and values"),
@@ -99,6 +100,10 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(apps::list, apps::create))
         .routes(routes!(apps::get, apps::update, apps::delete))
         .routes(routes!(apps::namespaces, apps::create_namespace))
+        .routes(routes!(schemas::get))
+        .routes(routes!(schemas::history))
+        .routes(routes!(schemas::set))
+        .routes(routes!(schemas::set_mode))
         .routes(routes!(apps::delete_namespace))
         .routes(routes!(apps::public_namespaces))
         .routes(routes!(clusters::overview))

@@ -138,6 +138,20 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
             FROM_TABLE,
         ),
         case(
+            M::PUT,
+            "/api/v1/apps/{appId}/namespaces/{namespaceName}/schema",
+            "/api/v1/apps/shop/namespaces/application/schema",
+            json!({"document": {"type": "object", "description": "by {who}"}}),
+            FROM_TABLE,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/envs/{env}/apps/{appId}/namespaces/{namespaceName}/schema/mode",
+            "/api/v1/envs/DEV/apps/shop/namespaces/application/schema/mode",
+            json!({"mode": "off"}),
+            FROM_TABLE,
+        ),
+        case(
             M::POST,
             "/api/v1/apps/{appId}/roles",
             "/api/v1/apps/shop/roles",

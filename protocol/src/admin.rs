@@ -539,6 +539,114 @@ pub struct Release {
     pub summary: ReleaseSummary,
     /// The keys and values it serves.
     pub configurations: Configurations,
+    /// What it does not fit of its namespace's schema, where the environment checks schemas
+    /// in `warn` mode (in `enforce` mode such a publish is refused).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schema_problems: Vec<SchemaProblem>,
+}
+
+/// One way a configuration does not fit its namespace's schema.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SchemaProblem {
+    /// Where: the key as written (`db.pool-size`) in a properties namespace, a JSON pointer
+    /// (`/db/pool_size`) in a json or yaml one; empty for the whole configuration.
+    pub at: String,
+    /// What the schema expects, and what is there.
+    pub message: String,
+}
+
+/// How an environment treats a namespace's schema when it is published.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum SchemaMode {
+    /// Not checked.
+    #[default]
+    Off,
+    /// Checked; a publish that does not fit goes out, with its problems in the answer.
+    Warn,
+    /// Checked; a publish that does not fit is refused (422, `schema_violation`).
+    Enforce,
+}
+
+impl SchemaMode {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Warn => "warn",
+            Self::Enforce => "enforce",
+        }
+    }
+
+    /// The mode a stored name stands for (`off` for anything else).
+    pub fn parse(stored: &str) -> Self {
+        match stored {
+            "warn" => Self::Warn,
+            "enforce" => Self::Enforce,
+            _ => Self::Off,
+        }
+    }
+}
+
+/// One version of a namespace's JSON Schema.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceSchema {
+    /// The app.
+    pub app_id: String,
+    /// The namespace.
+    pub namespace_name: String,
+    /// 1 for the first, one more for each after.
+    pub version: i64,
+    /// The JSON Schema (draft 2020-12).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub document: serde_json::Value,
+    /// Who set it.
+    pub created_by: String,
+    /// When (RFC 3339).
+    pub created_at: String,
+}
+
+/// A namespace's schema in force, and how the environment asked treats it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaInEnv {
+    /// The newest version, if the namespace has a schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<NamespaceSchema>,
+    /// The environment.
+    pub env: String,
+    /// How it checks publishes against the schema.
+    pub mode: SchemaMode,
+}
+
+/// A new version of a namespace's schema.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SetNamespaceSchema {
+    /// The JSON Schema (draft 2020-12), e.g. as `lyre_client::schema::write` writes it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub document: serde_json::Value,
+    /// Who sets it (filled in by the portal).
+    #[serde(default)]
+    pub operator: String,
+}
+
+/// How an environment is to treat a namespace's schema.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SetSchemaMode {
+    /// `off`, `warn` or `enforce`.
+    pub mode: SchemaMode,
+    /// Who sets it (filled in by the portal).
+    #[serde(default)]
+    pub operator: String,
 }
 
 /// The outcome of a rollback.

@@ -10,22 +10,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::format::Format;
 use crate::keys::{self, Node};
 
-/// One way a configuration does not fit its schema.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Problem {
-    /// Where: the key as written (`db.pool-size`) for a properties namespace, a JSON pointer
-    /// (`/db/pool_size`) for a json or yaml one; empty for the whole configuration.
-    pub at: String,
-    /// What the schema expects, and what is there.
-    pub message: String,
-}
+pub use crate::admin::SchemaProblem as Problem;
 
 /// A namespace's schema, ready to check configurations.
 pub struct Schema {

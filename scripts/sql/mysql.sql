@@ -162,6 +162,14 @@ CREATE UNIQUE INDEX `uk_role_bindings_role_subject_origin` ON `role_bindings` (`
 
 DROP INDEX `uk_role_bindings_role_subject` ON `role_bindings`;
 
+CREATE TABLE `namespace_schemas` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `app_id` varchar(128) NOT NULL, `namespace_name` varchar(128) NOT NULL, `version` bigint NOT NULL, `document` longtext NOT NULL, `created_by` varchar(64) NOT NULL DEFAULT '', `created_at` bigint NOT NULL ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE UNIQUE INDEX `uk_namespace_schemas_version` ON `namespace_schemas` (`app_id`, `namespace_name`, `version`);
+
+CREATE TABLE `namespace_schema_modes` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `env` varchar(32) NOT NULL, `app_id` varchar(128) NOT NULL, `namespace_name` varchar(128) NOT NULL, `mode` varchar(16) NOT NULL, `created_by` varchar(64) NOT NULL DEFAULT '', `created_at` bigint NOT NULL, `updated_by` varchar(64) NOT NULL DEFAULT '', `updated_at` bigint NOT NULL ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE UNIQUE INDEX `uk_namespace_schema_modes_namespace` ON `namespace_schema_modes` (`env`, `app_id`, `namespace_name`);
+
 -- Migration bookkeeping: marks the schema above as fully migrated.
 CREATE TABLE IF NOT EXISTS `seaql_migrations` ( `version` varchar(255) NOT NULL PRIMARY KEY, `applied_at` bigint NOT NULL );
-INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0);
+INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0);

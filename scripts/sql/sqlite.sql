@@ -162,6 +162,14 @@ CREATE UNIQUE INDEX "uk_role_bindings_role_subject_origin" ON "role_bindings" ("
 
 DROP INDEX "uk_role_bindings_role_subject";
 
+CREATE TABLE "namespace_schemas" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "app_id" varchar(128) NOT NULL CHECK (length("app_id") <= 128), "namespace_name" varchar(128) NOT NULL CHECK (length("namespace_name") <= 128), "version" integer NOT NULL, "document" text NOT NULL, "created_by" varchar(64) NOT NULL DEFAULT '' CHECK (length("created_by") <= 64), "created_at" integer NOT NULL );
+
+CREATE UNIQUE INDEX "uk_namespace_schemas_version" ON "namespace_schemas" ("app_id", "namespace_name", "version");
+
+CREATE TABLE "namespace_schema_modes" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "env" varchar(32) NOT NULL CHECK (length("env") <= 32), "app_id" varchar(128) NOT NULL CHECK (length("app_id") <= 128), "namespace_name" varchar(128) NOT NULL CHECK (length("namespace_name") <= 128), "mode" varchar(16) NOT NULL CHECK (length("mode") <= 16), "created_by" varchar(64) NOT NULL DEFAULT '' CHECK (length("created_by") <= 64), "created_at" integer NOT NULL, "updated_by" varchar(64) NOT NULL DEFAULT '' CHECK (length("updated_by") <= 64), "updated_at" integer NOT NULL );
+
+CREATE UNIQUE INDEX "uk_namespace_schema_modes_namespace" ON "namespace_schema_modes" ("env", "app_id", "namespace_name");
+
 -- Migration bookkeeping: marks the schema above as fully migrated.
 CREATE TABLE IF NOT EXISTS "seaql_migrations" ( "version" varchar NOT NULL PRIMARY KEY, "applied_at" integer NOT NULL );
-INSERT INTO "seaql_migrations" ("version", "applied_at") VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0);
+INSERT INTO "seaql_migrations" ("version", "applied_at") VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0);

@@ -145,6 +145,8 @@ pub async fn delete(
     let doomed = namespaces::list_named(&txn, Some(id.as_str()), name.as_str()).await?;
     let announced = delete_namespaces(&txn, &doomed, &operator, now).await?;
     app_namespaces::soft_delete(&txn, id.as_str(), Some(name.as_str()), &operator, now).await?;
+    // A namespace made again under this name starts without the old one's schema.
+    lyre_store::config::schemas::delete(&txn, id.as_str(), Some(name.as_str())).await?;
     record(
         &txn,
         Audit {

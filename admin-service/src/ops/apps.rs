@@ -206,6 +206,7 @@ pub async fn delete(state: &AdminState, raw: &str, operator_name: &str) -> Resul
         .collect();
     clusters::soft_delete(&txn, &cluster_ids, &operator, now).await?;
     app_namespaces::soft_delete(&txn, id.as_str(), None, &operator, now).await?;
+    lyre_store::config::schemas::delete(&txn, id.as_str(), None).await?;
     apps::soft_delete(&txn, app.id, &operator, now).await?;
     record(
         &txn,

@@ -12,10 +12,10 @@ use axum::routing::post;
 use lyre_protocol::admin::{
     AccessKey, AdminPublish, App, AppNamespace, AssociateNamespace, AuditEntry, Branch, Cluster,
     Commit, CreateApp, CreateAppNamespace, CreateCluster, CreateItem, EnvSettings, GrayRules,
-    Instance, Item, ItemBatch, ItemBatchResult, Namespace, NamespaceLock, NamespaceText, Page,
-    Release, ReleaseComparison, ReleaseHistory, ReleaseSummary, Rollback, SearchHit, SetOverride,
-    UnpublishedChanges, UpdateAccessKey, UpdateApp, UpdateEnvSettings, UpdateGrayRules, UpdateItem,
-    UpdateText,
+    Instance, Item, ItemBatch, ItemBatchResult, Namespace, NamespaceLock, NamespaceSchema,
+    NamespaceText, Page, Release, ReleaseComparison, ReleaseHistory, ReleaseSummary, Rollback,
+    SchemaInEnv, SearchHit, SetNamespaceSchema, SetOverride, SetSchemaMode, UnpublishedChanges,
+    UpdateAccessKey, UpdateApp, UpdateEnvSettings, UpdateGrayRules, UpdateItem, UpdateText,
 };
 use lyre_service_kit::Json;
 use lyre_store::page::PageRequest;
@@ -375,7 +375,7 @@ pub mod apps {
 /// Access keys, environment policy, the audit log and search.
 pub mod system {
     use super::*;
-    use crate::ops::{access_keys, audits, search, settings};
+    use crate::ops::{access_keys, audits, schemas, search, settings};
 
     operations! {
         /// An app's access keys in an environment, without their secrets.
@@ -399,6 +399,18 @@ pub mod system {
         /// Changes an environment's policy.
         SetEnvPolicy = "settings.put" { env: String, change: UpdateEnvSettings } -> EnvSettings
             => |state, op| settings::put(state, &op.env, &op.change);
+        /// The schema in force for an app's namespace, and how an environment treats it.
+        NamespaceSchemaIn = "schemas.get" { env: String, app_id: String, namespace: String } -> SchemaInEnv
+            => |state, op| schemas::get(state, &op.env, &op.app_id, &op.namespace);
+        /// Every version of an app's namespace's schema, newest first.
+        NamespaceSchemaHistory = "schemas.history" { app_id: String, namespace: String } -> Vec<NamespaceSchema>
+            => |state, op| schemas::history(state, &op.app_id, &op.namespace);
+        /// Sets a new version of an app's namespace's schema.
+        SetNamespaceSchemaVersion = "schemas.set" { app_id: String, namespace: String, body: SetNamespaceSchema } -> NamespaceSchema
+            => |state, op| schemas::set(state, &op.app_id, &op.namespace, &op.body);
+        /// Sets how an environment treats an app's namespace's schema.
+        SetNamespaceSchemaMode = "schemas.mode" { env: String, app_id: String, namespace: String, body: SetSchemaMode } -> SchemaInEnv
+            => |state, op| schemas::set_mode(state, &op.env, &op.app_id, &op.namespace, &op.body);
         /// One page of audit entries, newest first.
         Audits = "audits.list" { filter: AuditQuery, page: PageRequest } -> Page<AuditEntry>
             => |state, op| audits::list(state, op.filter.as_filter(), op.page);

@@ -76,6 +76,15 @@ pub async fn publish(
         .ok_or_else(|| namespace_not_found(&at))?
         .format();
     let configurations = configurations_of(&items::list(&txn, ns.id).await?, format);
+    let schema_problems = crate::ops::schemas::verdict(
+        &txn,
+        &at.env,
+        at.app_id.as_str(),
+        at.namespace.as_str(),
+        format,
+        &configurations,
+    )
+    .await?;
     let previous = releases::latest_active(&txn, at.r()).await?;
     let release = store_release(
         &txn,
@@ -137,7 +146,9 @@ pub async fn publish(
     crate::published(&at.env, "normal");
     state.announce(announced);
     tracing::info!(namespace = %at, release.key = %release.release_key, "published");
-    view::release(release)
+    let mut answer = view::release(release)?;
+    answer.schema_problems = schema_problems;
+    Ok(answer)
 }
 
 /// A publish's operator and trimmed title, checked (a title, at most 256 characters; a comment

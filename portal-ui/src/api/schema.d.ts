@@ -185,6 +185,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{appId}/namespaces/{namespaceName}/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Sets a new version of an app's namespace's schema, a JSON Schema (draft 2020-12) such as
+         *     `lyre_client::schema::write` makes from the app's own type (the app's masters only). It
+         *     applies in every environment; each checks publishes against it as its mode says.
+         * @description Needs: a master of the app.
+         */
+        put: operations["set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/namespaces/{namespaceName}/schema/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of an app's namespace's schema, newest first, with who set it and when.
+         * @description Needs: a signed-in caller.
+         */
+        get: operations["history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{appId}/roles": {
         parameters: {
             query?: never;
@@ -1152,6 +1194,50 @@ export interface paths {
          * @description Needs: modify permission on every namespace imported.
          */
         post: operations["import_app"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/namespaces/{namespaceName}/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The schema in force for an app's namespace, and how the environment checks publishes
+         *     against it.
+         * @description Needs: a signed-in caller.
+         */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/namespaces/{namespaceName}/schema/mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Sets how an environment checks publishes of the namespace against its schema: `off`,
+         *     `warn` (a publish that does not fit goes out, its problems in the answer's
+         *     `schemaProblems`) or `enforce` (it is refused, `422 schema_violation`) (the app's masters
+         *     only).
+         * @description Needs: a master of the app.
+         */
+        put: operations["set_mode"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2672,6 +2758,24 @@ export interface components {
             /** @description The namespace. */
             namespaceName: string;
         };
+        /** @description One version of a namespace's JSON Schema. */
+        NamespaceSchema: {
+            /** @description The app. */
+            appId: string;
+            /** @description When (RFC 3339). */
+            createdAt: string;
+            /** @description Who set it. */
+            createdBy: string;
+            /** @description The JSON Schema (draft 2020-12). */
+            document: Record<string, never>;
+            /** @description The namespace. */
+            namespaceName: string;
+            /**
+             * Format: int64
+             * @description 1 for the first, one more for each after.
+             */
+            version: number;
+        };
         /** @description A whole namespace as text: properties text (comments included) or the file's content. */
         NamespaceText: {
             /** @description The namespace's format. */
@@ -3272,6 +3376,11 @@ export interface components {
             env: string;
             /** @description The namespace. */
             namespaceName: string;
+            /**
+             * @description What it does not fit of its namespace's schema, where the environment checks schemas
+             *     in `warn` mode (in `enforce` mode such a publish is refused).
+             */
+            schemaProblems?: components["schemas"]["SchemaProblem"][];
         };
         /** @description The differences between two releases. */
         ReleaseComparison: {
@@ -3469,6 +3578,41 @@ export interface components {
             /** @description The release served from now on. */
             active: components["schemas"]["ReleaseSummary"];
         };
+        /** @description A namespace's schema in force, and how the environment asked treats it. */
+        SchemaInEnv: {
+            current?: components["schemas"]["NamespaceSchema"] | null;
+            /** @description The environment. */
+            env: string;
+            /** @description How it checks publishes against the schema. */
+            mode: components["schemas"]["SchemaMode"];
+        };
+        /**
+         * @description How an environment treats a namespace's schema when it is published.
+         * @enum {string}
+         */
+        SchemaMode: "off" | "warn" | "enforce";
+        /** @description One way a configuration does not fit its namespace's schema. */
+        SchemaProblem: {
+            /**
+             * @description Where: the key as written (`db.pool-size`) in a properties namespace, a JSON pointer
+             *     (`/db/pool_size`) in a json or yaml one; empty for the whole configuration.
+             */
+            at: string;
+            /** @description What the schema expects, and what is there. */
+            message: string;
+        };
+        /**
+         * @description The answer to a publish that does not fit an enforced schema: the error body, with each
+         *     problem.
+         */
+        SchemaViolationBody: {
+            /** @description `schema_violation`. */
+            code: string;
+            /** @description The problems, in one sentence. */
+            message: string;
+            /** @description Each problem: the key (or JSON pointer) and what the schema expects. */
+            problems: components["schemas"]["SchemaProblem"][];
+        };
         /** @description An item found by a search. */
         SearchHit: {
             /** @description The app. */
@@ -3488,6 +3632,13 @@ export interface components {
             /** @description The value. */
             value: string;
         };
+        /** @description A new version of a namespace's schema. */
+        SetNamespaceSchema: {
+            /** @description The JSON Schema (draft 2020-12), e.g. as `lyre_client::schema::write` writes it. */
+            document: Record<string, never>;
+            /** @description Who sets it (filled in by the portal). */
+            operator?: string;
+        };
         /** @description Sets a branch's override of a key. */
         SetOverride: {
             /** @description A comment. */
@@ -3498,6 +3649,13 @@ export interface components {
             operator?: string;
             /** @description The value gray clients get (ignored when `deleted`). */
             value?: string;
+        };
+        /** @description How an environment is to treat a namespace's schema. */
+        SetSchemaMode: {
+            /** @description `off`, `warn` or `enforce`. */
+            mode: components["schemas"]["SchemaMode"];
+            /** @description Who sets it (filled in by the portal). */
+            operator?: string;
         };
         /** @description Why the last sign-in through the provider failed, as the cookie carries it. */
         SignInFailure: {
@@ -4365,6 +4523,141 @@ export interface operations {
             };
             /** @description The body is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetNamespaceSchema"];
+            };
+        };
+        responses: {
+            /** @description The new version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceSchema"];
+                };
+            };
+            /** @description Not a JSON Schema, too large, or a xml or txt namespace */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app or namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Someone set another version at the same moment */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app */
+                appId: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceSchema"][];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app or namespace */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7844,7 +8137,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Published */
+            /** @description Published (where the environment checks the namespace's schema in `warn` mode, what does not fit is in `schemaProblems`) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -7896,6 +8189,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The namespace does not fit its schema, which the environment enforces */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaViolationBody"];
                 };
             };
         };
@@ -8386,6 +8688,136 @@ export interface operations {
             };
             /** @description Existing keys under `abort` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schema (absent when none is set) and the mode */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaInEnv"];
+                };
+            };
+            /** @description A xml or txt namespace, which schemas do not check */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app, namespace or environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_mode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetSchemaMode"];
+            };
+        };
+        responses: {
+            /** @description The schema and its new mode */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaInEnv"];
+                };
+            };
+            /** @description A xml or txt namespace, which schemas do not check */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app, namespace or environment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11473,6 +11905,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The namespace does not fit its schema, which the environment enforces */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaViolationBody"];
                 };
             };
         };

@@ -31,10 +31,13 @@ use crate::{PortalError, PortalState};
     params(NsPath),
     request_body = Publish,
     responses(
-        (status = 201, description = "Published", body = Release),
+        (status = 201, description = "Published (where the environment checks the namespace's \
+            schema in `warn` mode, what does not fit is in `schemaProblems`)", body = Release),
         (status = 400, description = "A field is invalid", body = ErrorBody),
         (status = 403, description = "No release permission, or the environment requires review", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
+        (status = 422, description = "The namespace does not fit its schema, which the \
+            environment enforces", body = lyre_admin_service::SchemaViolationBody),
     )
 )]
 pub(crate) async fn publish(

@@ -15,6 +15,8 @@ pub mod instance_config;
 pub mod item;
 pub mod namespace;
 pub mod namespace_lock;
+pub mod namespace_schema;
+pub mod namespace_schema_mode;
 pub mod permission;
 pub mod release;
 pub mod release_history;

@@ -9,6 +9,7 @@ mod m20261121_000001_initial;
 mod m20261121_000002_branch_deletions;
 mod m20261121_000003_request_slots;
 pub(crate) mod m20261206_000004_identity_sources;
+mod m20261207_000005_namespace_schemas;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_branch_deletions::Migration),
             Box::new(m20261121_000003_request_slots::Migration),
             Box::new(m20261206_000004_identity_sources::Migration),
+            Box::new(m20261207_000005_namespace_schemas::Migration),
         ]
     }
 }
@@ -91,6 +93,9 @@ pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
         backend,
     ));
     statements.extend(m20261206_000004_identity_sources::Migration::statements(
+        backend,
+    ));
+    statements.extend(m20261207_000005_namespace_schemas::Migration::statements(
         backend,
     ));
     statements

@@ -48,6 +48,8 @@ fn publish_body(body: OpenPublish, operator: String) -> Publish {
         (status = 200, description = "Published", body = OpenRelease),
         (status = 403, description = "No release permission, or the environment requires review", body = ErrorBody),
         (status = 404, description = "No such namespace", body = ErrorBody),
+        (status = 422, description = "The namespace does not fit its schema, which the \
+            environment enforces", body = lyre_admin_service::SchemaViolationBody),
     )
 )]
 pub(crate) async fn publish(

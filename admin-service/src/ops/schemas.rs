@@ -1,0 +1,240 @@
+//! Namespace schemas: a JSON Schema per app namespace, versioned, and per environment whether
+//! publishes are checked against it (`off`, `warn`, `enforce`). The check reads a properties
+//! namespace exactly as the SDK reads it into the type the schema came from
+//! (`lyre_protocol::schema`).
+
+use lyre_protocol::admin::{
+    NamespaceSchema, SchemaInEnv, SchemaMode, SchemaProblem, SetNamespaceSchema, SetSchemaMode,
+};
+use lyre_protocol::config::Configurations;
+use lyre_protocol::format::Format;
+use lyre_protocol::schema::{self, Schema};
+use lyre_service_kit::time::rfc3339;
+use lyre_store::config::schemas;
+use lyre_store::entity::namespace_schema;
+use lyre_store::sea_orm::ConnectionTrait;
+use lyre_store::write;
+
+use crate::domain::{Audit, definition, record};
+use crate::params::{app_id, namespace_name, operator};
+use crate::{AdminError, AdminState};
+
+/// The largest schema accepted, in bytes of JSON.
+const MAX_SCHEMA_LEN: usize = 1024 * 1024;
+
+fn view(m: namespace_schema::Model) -> Result<NamespaceSchema, AdminError> {
+    Ok(NamespaceSchema {
+        document: serde_json::from_str(&m.document).map_err(|e| {
+            AdminError::Database(lyre_store::sea_orm::DbErr::Custom(format!(
+                "schema {} of {}/{} is not JSON: {e}",
+                m.version, m.app_id, m.namespace_name
+            )))
+        })?,
+        app_id: m.app_id,
+        namespace_name: m.namespace_name,
+        version: m.version,
+        created_by: m.created_by,
+        created_at: rfc3339(m.created_at),
+    })
+}
+
+/// The format of an app's namespace, which must exist and be one a schema can check.
+async fn checkable(
+    db: &impl ConnectionTrait,
+    app: &str,
+    namespace: &str,
+) -> Result<Format, AdminError> {
+    let format = definition(db, app, namespace)
+        .await?
+        .ok_or_else(|| {
+            AdminError::not_found(
+                "namespace_not_found",
+                format!("app `{app}` has no namespace `{namespace}`"),
+            )
+        })?
+        .format();
+    if !schema::checks(format) {
+        return Err(AdminError::Invalid(format!(
+            "`{namespace}` is a {} namespace; schemas check properties, json and yaml namespaces",
+            format.as_str()
+        )));
+    }
+    Ok(format)
+}
+
+/// The schema in force for an app's namespace, and how `env` treats it.
+pub async fn get(
+    state: &AdminState,
+    env: &str,
+    app: &str,
+    namespace: &str,
+) -> Result<SchemaInEnv, AdminError> {
+    let env = state.env(env)?;
+    let (app, namespace) = (app_id(app)?, namespace_name(namespace)?);
+    let db = state.db();
+    checkable(db, app.as_str(), namespace.as_str()).await?;
+    let current = schemas::latest(db, app.as_str(), namespace.as_str())
+        .await?
+        .map(view)
+        .transpose()?;
+    let mode = schemas::mode(db, &env, app.as_str(), namespace.as_str())
+        .await?
+        .map_or(SchemaMode::Off, |m| SchemaMode::parse(&m.mode));
+    Ok(SchemaInEnv { current, env, mode })
+}
+
+/// Every version of an app's namespace's schema, newest first.
+pub async fn history(
+    state: &AdminState,
+    app: &str,
+    namespace: &str,
+) -> Result<Vec<NamespaceSchema>, AdminError> {
+    let (app, namespace) = (app_id(app)?, namespace_name(namespace)?);
+    checkable(state.db(), app.as_str(), namespace.as_str()).await?;
+    schemas::history(state.db(), app.as_str(), namespace.as_str())
+        .await?
+        .into_iter()
+        .map(view)
+        .collect()
+}
+
+/// Sets a new version of an app's namespace's schema, with its audit entry.
+pub async fn set(
+    state: &AdminState,
+    app: &str,
+    namespace: &str,
+    body: &SetNamespaceSchema,
+) -> Result<NamespaceSchema, AdminError> {
+    let (app, namespace) = (app_id(app)?, namespace_name(namespace)?);
+    let operator = operator(&body.operator)?;
+    let text = body.document.to_string();
+    if text.len() > MAX_SCHEMA_LEN {
+        return Err(AdminError::Invalid(format!(
+            "`document` is {} bytes; a schema may have {MAX_SCHEMA_LEN} at most",
+            text.len()
+        )));
+    }
+    Schema::new(body.document.clone())
+        .map_err(|e| AdminError::Invalid(format!("`document`: {e}")))?;
+    let txn = write::begin(state.db()).await?;
+    checkable(&txn, app.as_str(), namespace.as_str()).await?;
+    let stored = schemas::add(&txn, app.as_str(), namespace.as_str(), &text, &operator)
+        .await
+        .map_err(|e| {
+            if lyre_store::is_unique_violation(&e) {
+                AdminError::Changed(format!(
+                    "the schema of {app}/{namespace} was set by someone else at the same moment; \
+                     read it and set yours again"
+                ))
+            } else {
+                AdminError::Database(e)
+            }
+        })?;
+    record(
+        &txn,
+        Audit {
+            env: "",
+            app_id: app.as_str(),
+            entity_type: "namespace_schema",
+            entity_id: &format!("{app}/{namespace}"),
+            operation: "set",
+            operator: &operator,
+        },
+        serde_json::json!({ "version": stored.version }).to_string(),
+    )
+    .await?;
+    txn.commit().await?;
+    view(stored)
+}
+
+/// Sets how `env` treats an app's namespace's schema, with its audit entry.
+pub async fn set_mode(
+    state: &AdminState,
+    env: &str,
+    app: &str,
+    namespace: &str,
+    body: &SetSchemaMode,
+) -> Result<SchemaInEnv, AdminError> {
+    let env = state.env(env)?;
+    let (app, namespace) = (app_id(app)?, namespace_name(namespace)?);
+    let operator = operator(&body.operator)?;
+    let txn = write::begin(state.db()).await?;
+    checkable(&txn, app.as_str(), namespace.as_str()).await?;
+    schemas::set_mode(
+        &txn,
+        &env,
+        app.as_str(),
+        namespace.as_str(),
+        body.mode.as_str(),
+        &operator,
+    )
+    .await?;
+    record(
+        &txn,
+        Audit {
+            env: &env,
+            app_id: app.as_str(),
+            entity_type: "namespace_schema",
+            entity_id: &format!("{app}/{namespace}"),
+            operation: "set_mode",
+            operator: &operator,
+        },
+        serde_json::json!({ "mode": body.mode.as_str() }).to_string(),
+    )
+    .await?;
+    txn.commit().await?;
+    get(state, &env, app.as_str(), namespace.as_str()).await
+}
+
+/// What of `configurations` (of a namespace in `format`) does not fit the namespace's schema,
+/// where `env` checks it: `Err` in `enforce` mode when something does not fit; the problems in
+/// `warn` mode; nothing when the environment does not check or there is no schema.
+pub(crate) async fn verdict(
+    db: &impl ConnectionTrait,
+    env: &str,
+    app: &str,
+    namespace: &str,
+    format: Format,
+    configurations: &Configurations,
+) -> Result<Vec<SchemaProblem>, AdminError> {
+    let mode = schemas::mode(db, env, app, namespace)
+        .await?
+        .map_or(SchemaMode::Off, |m| SchemaMode::parse(&m.mode));
+    if mode == SchemaMode::Off || !schema::checks(format) {
+        return Ok(Vec::new());
+    }
+    let Some(stored) = schemas::latest(db, app, namespace).await? else {
+        return Ok(Vec::new());
+    };
+    let document = view(stored)?;
+    let checker = Schema::new(document.document).map_err(|e| {
+        AdminError::Conflict(format!(
+            "schema {} of {app}/{namespace} no longer reads as a schema ({e}); set it again",
+            document.version
+        ))
+    })?;
+    let problems = if format.is_properties() {
+        checker.check_properties(configurations.iter())
+    } else {
+        checker.check_content(format, configurations.get("content").unwrap_or_default())
+    };
+    if mode == SchemaMode::Enforce && !problems.is_empty() {
+        return Err(AdminError::SchemaViolation {
+            message: format!(
+                "{app}/{namespace} does not fit its schema (version {}), which {env} enforces: {}",
+                document.version,
+                problems
+                    .iter()
+                    .map(|p| if p.at.is_empty() {
+                        p.message.clone()
+                    } else {
+                        format!("`{}`: {}", p.at, p.message)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            problems,
+        });
+    }
+    Ok(problems)
+}

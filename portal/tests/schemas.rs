@@ -1,0 +1,131 @@
+//! Namespace schemas through the portal: set by masters, versioned, checked at publish as each
+//! environment says (`off`, `warn`, `enforce`), with each problem named by its key.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::stack::{Stack, ns};
+use lyre_store::db_test;
+use serde_json::{Value, json};
+
+/// The schema of the app's settings, as `lyre_client::schema::write` writes it.
+fn settings_schema() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Settings",
+        "type": "object",
+        "properties": {
+            "db": {"$ref": "#/$defs/Db"},
+            "mode": {"type": "string", "enum": ["fast", "safe"]}
+        },
+        "required": ["db"],
+        "$defs": {
+            "Db": {
+                "type": "object",
+                "properties": {
+                    "url": {"type": "string"},
+                    "pool_size": {"type": "integer", "format": "uint16", "minimum": 0}
+                },
+                "required": ["url", "pool_size"]
+            }
+        }
+    })
+}
+
+const SCHEMA: &str = "/api/v1/apps/shop/namespaces/application/schema";
+
+fn mode_path(env: &str) -> String {
+    format!("/api/v1/envs/{env}/apps/shop/namespaces/application/schema/mode")
+}
+
+db_test!(async fn a_publish_is_checked_against_the_schema_as_each_environment_says(t) {
+    let s = Stack::start(&t).await;
+    let alice = s.user("alice").await;
+    s.app("shop", "alice").await;
+    let dev = ns("DEV", "shop", "application");
+
+    // Only a master sets the schema; it must be one.
+    let bob = s.user("bob").await;
+    let refused = s.call(Method::PUT, SCHEMA, Some(&bob), &json!({"document": settings_schema()})).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let bad = s.call(Method::PUT, SCHEMA, Some(&alice), &json!({"document": {"type": "no-such-type"}})).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+    assert!(bad.text.contains("not a valid JSON Schema"), "{}", bad.text);
+    let set = s.ok(Method::PUT, SCHEMA, &alice, &json!({"document": settings_schema()})).await;
+    assert_eq!((set["version"].as_i64(), set["createdBy"].as_str()), (Some(1), Some("alice")));
+
+    s.ok(Method::POST, &format!("{dev}/items"), &alice, &json!({"key": "db.url", "value": "postgres://db/shop"})).await;
+    s.ok(Method::POST, &format!("{dev}/items"), &alice, &json!({"key": "db.pool-size", "value": "1O"})).await;
+
+    // Off (the default): published, nothing said.
+    let state = s.ok(Method::GET, "/api/v1/envs/DEV/apps/shop/namespaces/application/schema", &bob, &Value::Null).await;
+    assert_eq!((state["mode"].as_str(), state["current"]["version"].as_i64()), (Some("off"), Some(1)));
+    let off = s.ok(Method::POST, &format!("{dev}/releases"), &alice, &json!({"title": "off"})).await;
+    assert!(off.get("schemaProblems").is_none(), "{off}");
+
+    // Warn: published, the problem in the answer, named by the key as written.
+    s.ok(Method::PUT, &mode_path("DEV"), &alice, &json!({"mode": "warn"})).await;
+    let warned = s.ok(Method::POST, &format!("{dev}/releases"), &alice, &json!({"title": "warn"})).await;
+    let problems = warned["schemaProblems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{warned}");
+    assert_eq!(problems[0]["at"], "db.pool-size");
+    assert!(problems[0]["message"].as_str().unwrap().contains("\"1O\""), "{warned}");
+
+    // Enforce: refused with 422, nothing published.
+    s.ok(Method::PUT, &mode_path("DEV"), &alice, &json!({"mode": "enforce"})).await;
+    let before = s.ok(Method::GET, &format!("{dev}/releases"), &alice, &Value::Null).await["total"].clone();
+    let enforced = s.call(Method::POST, &format!("{dev}/releases"), Some(&alice), &json!({"title": "enforce"})).await;
+    assert_eq!(enforced.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", enforced.text);
+    assert_eq!(enforced.code(), "schema_violation");
+    let body = enforced.json();
+    assert_eq!(body["problems"][0]["at"], "db.pool-size");
+    assert!(body["message"].as_str().unwrap().contains("`db.pool-size`"), "{body}");
+    let after = s.ok(Method::GET, &format!("{dev}/releases"), &alice, &Value::Null).await["total"].clone();
+    assert_eq!(before, after, "nothing published");
+
+    // Fixed, it goes out; another environment keeps its own mode.
+    s.ok(Method::PUT, &format!("{dev}/items/db.pool-size"), &alice, &json!({"value": "10"})).await;
+    let fixed = s.ok(Method::POST, &format!("{dev}/releases"), &alice, &json!({"title": "fixed"})).await;
+    assert!(fixed.get("schemaProblems").is_none(), "{fixed}");
+    let pro = s.ok(Method::GET, "/api/v1/envs/PRO/apps/shop/namespaces/application/schema", &bob, &Value::Null).await;
+    assert_eq!(pro["mode"], "off");
+
+    // A missing required key is named too.
+    s.call(Method::DELETE, &format!("{dev}/items/db.url"), Some(&alice), &Value::Null).await;
+    let missing = s.call(Method::POST, &format!("{dev}/releases"), Some(&alice), &json!({"title": "missing"})).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", missing.text);
+    assert!(missing.json()["problems"][0]["message"].as_str().unwrap().contains("url"), "{}", missing.text);
+
+    // History: every version, newest first, with who set it.
+    s.ok(Method::PUT, SCHEMA, &alice, &json!({"document": {"type": "object"}})).await;
+    let history = s.ok(Method::GET, &format!("{SCHEMA}/history"), &bob, &Value::Null).await;
+    let versions: Vec<i64> = history.as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, [2, 1]);
+});
+
+db_test!(async fn yaml_namespaces_are_checked_as_documents_and_xml_ones_not_at_all(t) {
+    let s = Stack::start(&t).await;
+    let alice = s.user("alice").await;
+    s.app("shop", "alice").await;
+    s.ok(Method::POST, "/api/v1/apps/shop/appnamespaces", &alice, &json!({"name": "settings", "format": "yaml"})).await;
+    s.ok(Method::POST, "/api/v1/apps/shop/appnamespaces", &alice, &json!({"name": "layout", "format": "xml"})).await;
+    let schema = "/api/v1/apps/shop/namespaces/settings.yaml/schema";
+    s.ok(Method::PUT, schema, &alice, &json!({"document": settings_schema()})).await;
+    s.ok(Method::PUT, "/api/v1/envs/DEV/apps/shop/namespaces/settings.yaml/schema/mode", &alice, &json!({"mode": "enforce"})).await;
+    let yaml = ns("DEV", "shop", "settings.yaml");
+    s.ok(Method::PUT, &format!("{yaml}/text"), &alice, &json!({"text": "db:\n  url: x\n  pool_size: ten\n"})).await;
+    let refused = s.call(Method::POST, &format!("{yaml}/releases"), Some(&alice), &json!({"title": "ten"})).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    assert_eq!(refused.json()["problems"][0]["at"], "/db/pool_size");
+
+    // A namespace deleted and made again starts without the old schema.
+    s.ok(Method::DELETE, "/api/v1/apps/shop/appnamespaces/settings.yaml", &alice, &Value::Null).await;
+    s.ok(Method::POST, "/api/v1/apps/shop/appnamespaces", &alice, &json!({"name": "settings", "format": "yaml"})).await;
+    let again = s.ok(Method::GET, "/api/v1/envs/DEV/apps/shop/namespaces/settings.yaml/schema", &alice, &Value::Null).await;
+    assert!(again.get("current").is_none(), "{again}");
+    assert_eq!(again["mode"], "off");
+
+    let xml = s.call(Method::PUT, "/api/v1/apps/shop/namespaces/layout.xml/schema", Some(&alice), &json!({"document": {}})).await;
+    assert_eq!(xml.status, StatusCode::BAD_REQUEST, "{}", xml.text);
+    assert!(xml.text.contains("schemas check properties, json and yaml namespaces"), "{}", xml.text);
+});
