@@ -90,6 +90,12 @@ db_test!(async fn a_publish_is_checked_against_the_schema_as_each_environment_sa
     let pro = s.ok(Method::GET, "/api/v1/envs/PRO/apps/shop/namespaces/application/schema", &bob, &Value::Null).await;
     assert_eq!(pro["mode"], "off");
 
+    // A rollback is never refused, even to a release the enforced schema rejects; it says so.
+    let fixed_id = fixed["id"].as_i64().unwrap();
+    let back = s.ok(Method::PUT, &format!("/api/v1/envs/DEV/releases/{fixed_id}/rollback"), &alice, &Value::Null).await;
+    assert_eq!(back["active"]["title"], "warn", "{back}");
+    assert_eq!(back["schemaProblems"][0]["at"], "db.pool-size", "{back}");
+
     // A missing required key is named too.
     s.call(Method::DELETE, &format!("{dev}/items/db.url"), Some(&alice), &Value::Null).await;
     let missing = s.call(Method::POST, &format!("{dev}/releases"), Some(&alice), &json!({"title": "missing"})).await;
@@ -128,4 +134,32 @@ db_test!(async fn yaml_namespaces_are_checked_as_documents_and_xml_ones_not_at_a
     let xml = s.call(Method::PUT, "/api/v1/apps/shop/namespaces/layout.xml/schema", Some(&alice), &json!({"document": {}})).await;
     assert_eq!(xml.status, StatusCode::BAD_REQUEST, "{}", xml.text);
     assert!(xml.text.contains("schemas check properties, json and yaml namespaces"), "{}", xml.text);
+});
+
+db_test!(async fn gray_publishes_and_merges_are_checked_too(t) {
+    let s = Stack::start(&t).await;
+    let alice = s.user("alice").await;
+    s.app("shop", "alice").await;
+    let dev = ns("DEV", "shop", "application");
+    s.ok(Method::POST, &format!("{dev}/items"), &alice, &json!({"key": "db.url", "value": "x"})).await;
+    s.ok(Method::POST, &format!("{dev}/items"), &alice, &json!({"key": "db.pool-size", "value": "5"})).await;
+    s.ok(Method::POST, &format!("{dev}/releases"), &alice, &json!({"title": "good"})).await;
+    s.ok(Method::PUT, SCHEMA, &alice, &json!({"document": settings_schema()})).await;
+    s.ok(Method::PUT, &mode_path("DEV"), &alice, &json!({"mode": "enforce"})).await;
+
+    let branch = s.ok(Method::POST, &format!("{dev}/branches"), &alice, &Value::Null).await["branchName"].as_str().unwrap().to_owned();
+    s.ok(Method::PUT, &format!("{dev}/branches/{branch}/overrides/db.pool-size"), &alice, &json!({"value": "lots"})).await;
+    s.ok(Method::PUT, &format!("{dev}/branches/{branch}/rules"), &alice, &json!({"ruleItems": [{"clientAppId": "shop", "clientIpList": ["10.0.0.1"]}]})).await;
+    let gray = s.call(Method::POST, &format!("{dev}/branches/{branch}/releases"), Some(&alice), &json!({"title": "gray"})).await;
+    assert_eq!(gray.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", gray.text);
+    assert_eq!(gray.json()["problems"][0]["at"], "db.pool-size");
+    let merge = s.call(Method::POST, &format!("{dev}/branches/{branch}/merge"), Some(&alice), &json!({"title": "merge"})).await;
+    assert_eq!(merge.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", merge.text);
+
+    // In warn mode both go out, saying what does not fit.
+    s.ok(Method::PUT, &mode_path("DEV"), &alice, &json!({"mode": "warn"})).await;
+    let gray = s.ok(Method::POST, &format!("{dev}/branches/{branch}/releases"), &alice, &json!({"title": "gray"})).await;
+    assert_eq!(gray["schemaProblems"][0]["at"], "db.pool-size");
+    let merged = s.ok(Method::POST, &format!("{dev}/branches/{branch}/merge"), &alice, &json!({"title": "merge"})).await;
+    assert_eq!(merged["schemaProblems"][0]["at"], "db.pool-size");
 });

@@ -658,6 +658,10 @@ pub struct Rollback {
     pub abandoned: Vec<ReleaseSummary>,
     /// The release served from now on.
     pub active: ReleaseSummary,
+    /// What that release does not fit of the namespace's schema, where the environment checks
+    /// schemas (a rollback is never refused for it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schema_problems: Vec<SchemaProblem>,
 }
 
 /// A kind of release operation, as release history records it.

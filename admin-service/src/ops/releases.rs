@@ -373,6 +373,18 @@ pub async fn rollback(
     };
     let abandoned: Vec<_> = active.iter().take_while(|r| r.id > target.id).collect();
     let ids: Vec<i64> = abandoned.iter().map(|r| r.id).collect();
+    let format = definition(&txn, at.app_id.as_str(), at.namespace.as_str())
+        .await?
+        .map_or(lyre_protocol::format::Format::Properties, |d| d.format());
+    let schema_problems = crate::ops::schemas::advice(
+        &txn,
+        &at.env,
+        at.app_id.as_str(),
+        at.namespace.as_str(),
+        format,
+        &view::configurations(target)?,
+    )
+    .await?;
     releases::abandon(&txn, &ids, &operator).await?;
     releases::insert_history(
         &txn,
@@ -428,6 +440,7 @@ pub async fn rollback(
             })
             .collect(),
         active: view::release_summary(target),
+        schema_problems,
     };
     txn.commit().await?;
     crate::published(&at.env, "rollback");

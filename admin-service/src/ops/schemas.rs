@@ -197,6 +197,31 @@ pub(crate) async fn verdict(
     format: Format,
     configurations: &Configurations,
 ) -> Result<Vec<SchemaProblem>, AdminError> {
+    check(db, env, app, namespace, format, configurations, true).await
+}
+
+/// Like [`verdict`], but never refusing: what a rollback is told (a rollback is how people
+/// get out of trouble, so it is never blocked).
+pub(crate) async fn advice(
+    db: &impl ConnectionTrait,
+    env: &str,
+    app: &str,
+    namespace: &str,
+    format: Format,
+    configurations: &Configurations,
+) -> Result<Vec<SchemaProblem>, AdminError> {
+    check(db, env, app, namespace, format, configurations, false).await
+}
+
+async fn check(
+    db: &impl ConnectionTrait,
+    env: &str,
+    app: &str,
+    namespace: &str,
+    format: Format,
+    configurations: &Configurations,
+    refuse: bool,
+) -> Result<Vec<SchemaProblem>, AdminError> {
     let mode = schemas::mode(db, env, app, namespace)
         .await?
         .map_or(SchemaMode::Off, |m| SchemaMode::parse(&m.mode));
@@ -218,7 +243,7 @@ pub(crate) async fn verdict(
     } else {
         checker.check_content(format, configurations.get("content").unwrap_or_default())
     };
-    if mode == SchemaMode::Enforce && !problems.is_empty() {
+    if refuse && mode == SchemaMode::Enforce && !problems.is_empty() {
         return Err(AdminError::SchemaViolation {
             message: format!(
                 "{app}/{namespace} does not fit its schema (version {}), which {env} enforces: {}",

@@ -3577,6 +3577,11 @@ export interface components {
             abandoned: components["schemas"]["ReleaseSummary"][];
             /** @description The release served from now on. */
             active: components["schemas"]["ReleaseSummary"];
+            /**
+             * @description What that release does not fit of the namespace's schema, where the environment checks
+             *     schemas (a rollback is never refused for it).
+             */
+            schemaProblems?: components["schemas"]["SchemaProblem"][];
         };
         /** @description A namespace's schema in force, and how the environment asked treats it. */
         SchemaInEnv: {

@@ -8,7 +8,7 @@ use lyre_store::config::releases::{self, NewHistory};
 use lyre_store::config::{branches, clusters, commits, locks, namespaces};
 use lyre_store::time::now_millis;
 
-use super::{BranchRelease, lock, overrides_of, publish_branch};
+use super::{BranchRelease, gray_verdict, lock, overrides_of, publish_branch};
 use crate::domain::{
     Audit, configurations_of, definition, delete_namespaces, env_rules, notify, record,
     store_release,
@@ -57,6 +57,7 @@ pub async fn publish(
             "`{operator}` made the unpublished changes of branch `{name}`; another person must publish them"
         )));
     }
+    let schema_problems = gray_verdict(txn, &at, &locked.branch).await?;
     let release = publish_branch(
         txn,
         &at,
@@ -96,7 +97,9 @@ pub async fn publish(
     locked.txn.commit().await?;
     crate::published(&at.env, "gray");
     state.announce(announced);
-    view::release(release)
+    let mut answer = view::release(release)?;
+    answer.schema_problems = schema_problems;
+    Ok(answer)
 }
 
 /// Merges the branch into main: its overrides become main's items (recorded as one commit),
@@ -196,6 +199,15 @@ pub async fn merge(
         .await?
         .map_or(lyre_protocol::format::Format::Properties, |d| d.format());
     let configuration = configurations_of(&items::list(txn, locked.main.id).await?, format);
+    let schema_problems = crate::ops::schemas::verdict(
+        txn,
+        &at.env,
+        at.app_id.as_str(),
+        at.namespace.as_str(),
+        format,
+        &configuration,
+    )
+    .await?;
     let previous = releases::latest_active(txn, at.r()).await?;
     let release = store_release(
         txn,
@@ -275,5 +287,7 @@ pub async fn merge(
     locked.txn.commit().await?;
     crate::published(&at.env, "merge");
     state.announce(announced);
-    view::release(release)
+    let mut answer = view::release(release)?;
+    answer.schema_problems = schema_problems;
+    Ok(answer)
 }
