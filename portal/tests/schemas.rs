@@ -163,3 +163,27 @@ db_test!(async fn gray_publishes_and_merges_are_checked_too(t) {
     let merged = s.ok(Method::POST, &format!("{dev}/branches/{branch}/merge"), &alice, &json!({"title": "merge"})).await;
     assert_eq!(merged["schemaProblems"][0]["at"], "db.pool-size");
 });
+
+db_test!(async fn a_reviewer_sees_what_a_request_would_not_fit_and_its_publish_is_refused(t) {
+    let s = Stack::start(&t).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    s.app("shop", "alice").await;
+    s.grant("shop", "bob", "release", json!({"namespace": "*"})).await;
+    let pro = ns("PRO", "shop", "application");
+    s.ok(Method::PUT, SCHEMA, &alice, &json!({"document": settings_schema()})).await;
+    s.ok(Method::PUT, &mode_path("PRO"), &alice, &json!({"mode": "enforce"})).await;
+    s.ok(Method::POST, &format!("{pro}/items"), &alice, &json!({"key": "db.url", "value": "x"})).await;
+    s.ok(Method::POST, &format!("{pro}/items"), &alice, &json!({"key": "db.pool-size", "value": "1O"})).await;
+    let opened = s.ok(Method::POST, &format!("{pro}/release-requests"), &alice, &json!({"title": "pool"})).await;
+    let id = opened["id"].as_i64().unwrap();
+
+    let seen = s.ok(Method::GET, &format!("/api/v1/release-requests/{id}"), &bob, &Value::Null).await;
+    assert_eq!(seen["schemaProblems"][0]["at"], "db.pool-size", "{seen}");
+    s.ok(Method::POST, &format!("/api/v1/release-requests/{id}/approve"), &bob, &json!({"comment": "ok"})).await;
+    let published = s.call(Method::POST, &format!("/api/v1/release-requests/{id}/publish"), Some(&alice), &Value::Null).await;
+    assert_eq!(published.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", published.text);
+    assert_eq!(published.code(), "schema_violation");
+    let still = s.ok(Method::GET, &format!("/api/v1/release-requests/{id}"), &bob, &Value::Null).await;
+    assert_eq!(still["status"], "approved", "the request waits for a fix: {still}");
+});

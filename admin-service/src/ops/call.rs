@@ -14,8 +14,9 @@ use lyre_protocol::admin::{
     Commit, CreateApp, CreateAppNamespace, CreateCluster, CreateItem, EnvSettings, GrayRules,
     Instance, Item, ItemBatch, ItemBatchResult, Namespace, NamespaceLock, NamespaceSchema,
     NamespaceText, Page, Release, ReleaseComparison, ReleaseHistory, ReleaseSummary, Rollback,
-    SchemaInEnv, SearchHit, SetNamespaceSchema, SetOverride, SetSchemaMode, UnpublishedChanges,
-    UpdateAccessKey, UpdateApp, UpdateEnvSettings, UpdateGrayRules, UpdateItem, UpdateText,
+    SchemaInEnv, SchemaProblem, SearchHit, SetNamespaceSchema, SetOverride, SetSchemaMode,
+    UnpublishedChanges, UpdateAccessKey, UpdateApp, UpdateEnvSettings, UpdateGrayRules, UpdateItem,
+    UpdateText,
 };
 use lyre_service_kit::Json;
 use lyre_store::page::PageRequest;
@@ -408,6 +409,9 @@ pub mod system {
         /// Sets a new version of an app's namespace's schema.
         SetNamespaceSchemaVersion = "schemas.set" { app_id: String, namespace: String, body: SetNamespaceSchema } -> NamespaceSchema
             => |state, op| schemas::set(state, &op.app_id, &op.namespace, &op.body);
+        /// What the namespace's (or its gray branch's) next publish would not fit of its schema.
+        PendingSchemaProblems = "schemas.pending" { ns: NsName, branch: Option<String> } -> Vec<SchemaProblem>
+            => |state, op| schemas::pending(state, op.ns.ns(), op.branch.as_deref());
         /// Sets how an environment treats an app's namespace's schema.
         SetNamespaceSchemaMode = "schemas.mode" { env: String, app_id: String, namespace: String, body: SetSchemaMode } -> SchemaInEnv
             => |state, op| schemas::set_mode(state, &op.env, &op.app_id, &op.namespace, &op.body);

@@ -15,8 +15,11 @@ use lyre_store::entity::namespace_schema;
 use lyre_store::sea_orm::ConnectionTrait;
 use lyre_store::write;
 
-use crate::domain::{Audit, definition, record};
-use crate::params::{app_id, namespace_name, operator};
+use lyre_store::config::{items, namespaces};
+
+use super::Ns;
+use crate::domain::{Audit, configurations_of, definition, record};
+use crate::params::{NamespaceAt, app_id, namespace_name, operator};
 use crate::{AdminError, AdminState};
 
 /// The largest schema accepted, in bytes of JSON.
@@ -198,6 +201,55 @@ pub(crate) async fn verdict(
     configurations: &Configurations,
 ) -> Result<Vec<SchemaProblem>, AdminError> {
     check(db, env, app, namespace, format, configurations, true).await
+}
+
+/// [`verdict`] (`refuse`) or [`advice`] for a namespace's `configurations`, its format read from
+/// its definition.
+pub(crate) async fn of(
+    db: &impl ConnectionTrait,
+    at: &NamespaceAt,
+    configurations: &Configurations,
+    refuse: bool,
+) -> Result<Vec<SchemaProblem>, AdminError> {
+    let format = definition(db, at.app_id.as_str(), at.namespace.as_str())
+        .await?
+        .map_or(Format::Properties, |d| d.format());
+    let (env, app, namespace) = (&at.env, at.app_id.as_str(), at.namespace.as_str());
+    check(db, env, app, namespace, format, configurations, refuse).await
+}
+
+/// What the namespace's next publish (or its gray branch `branch`'s) would not fit of its
+/// schema, where the environment checks it: what a reviewer is shown. Never an error for a
+/// problem, whatever the mode.
+pub async fn pending(
+    state: &AdminState,
+    ns: Ns<'_>,
+    branch: Option<&str>,
+) -> Result<Vec<SchemaProblem>, AdminError> {
+    let at = ns.check(state)?;
+    let db = state.db();
+    let not_found = || crate::domain::namespace_not_found(&at);
+    match branch {
+        None => {
+            let main = namespaces::find(db, at.r()).await?.ok_or_else(not_found)?;
+            let format = definition(db, at.app_id.as_str(), at.namespace.as_str())
+                .await?
+                .ok_or_else(not_found)?
+                .format();
+            let configurations = configurations_of(&items::list(db, main.id).await?, format);
+            of(db, &at, &configurations, false).await
+        }
+        Some(name) => {
+            let branch_at = crate::ops::branches::branch_at(&at, name)?;
+            let branch = namespaces::find(db, branch_at.r()).await?.ok_or_else(|| {
+                AdminError::not_found(
+                    "branch_not_found",
+                    format!("{at} has no gray branch `{name}`"),
+                )
+            })?;
+            crate::ops::branches::gray_verdict(db, &at, &branch, false).await
+        }
+    }
 }
 
 /// Like [`verdict`], but never refusing: what a rollback is told (a rollback is how people

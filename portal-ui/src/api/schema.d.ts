@@ -3244,6 +3244,12 @@ export interface components {
                  */
                 revision: number;
                 /**
+                 * @description What its release would not fit of the namespace's schema, where the environment checks
+                 *     schemas (only when one request under way is read; where the environment enforces the
+                 *     schema, its publish will be refused until these are fixed).
+                 */
+                schemaProblems?: components["schemas"]["SchemaProblem"][] | null;
+                /**
                  * @description Whether the namespace changed since: it must be refreshed before approval or publish.
                  *     Absent when the namespace could not be read.
                  */
@@ -3476,6 +3482,12 @@ export interface components {
              * @description The namespace's (or branch's) revision they were frozen at.
              */
             revision: number;
+            /**
+             * @description What its release would not fit of the namespace's schema, where the environment checks
+             *     schemas (only when one request under way is read; where the environment enforces the
+             *     schema, its publish will be refused until these are fixed).
+             */
+            schemaProblems?: components["schemas"]["SchemaProblem"][] | null;
             /**
              * @description Whether the namespace changed since: it must be refreshed before approval or publish.
              *     Absent when the namespace could not be read.

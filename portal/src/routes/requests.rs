@@ -77,6 +77,11 @@ pub(crate) struct ReleaseRequest {
     /// Its reviews and events, oldest first (only when one request is read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reviews: Option<Vec<Review>>,
+    /// What its release would not fit of the namespace's schema, where the environment checks
+    /// schemas (only when one request under way is read; where the environment enforces the
+    /// schema, its publish will be refused until these are fixed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema_problems: Option<Vec<lyre_protocol::admin::SchemaProblem>>,
 }
 
 /// A review or an event of a request.
@@ -115,6 +120,7 @@ fn view(r: release_request::Model, stale: Option<bool>) -> ReleaseRequest {
         updated_by: r.updated_by,
         updated_at: rfc3339(r.updated_at),
         reviews: None,
+        schema_problems: None,
     }
 }
 
@@ -452,7 +458,17 @@ pub(crate) async fn get_as(
     require_view(state, grants, &at).await?;
     let found = reviews::reviews_of(state.db(), r.id).await?;
     let staleness = stale(state, &r).await;
+    let schema_problems = if reviews::LIVE.contains(&r.status.as_str()) {
+        let check = call::system::PendingSchemaProblems {
+            ns: at.name(),
+            branch: branch_of(&r).map(str::to_owned),
+        };
+        state.admins().call(&at.env, check).await.ok()
+    } else {
+        None
+    };
     let mut shown = view(r, staleness);
+    shown.schema_problems = schema_problems;
     shown.reviews = Some(
         found
             .into_iter()

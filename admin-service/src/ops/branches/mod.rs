@@ -150,26 +150,17 @@ async fn main_configuration(
 }
 
 /// What the branch's next release (main's latest with its overrides) does not fit of the
-/// namespace's schema, as the environment checks it (see `schemas::verdict`).
+/// namespace's schema, as the environment checks it (see `schemas::verdict`); `refuse`: an
+/// error where the environment enforces it.
 pub(crate) async fn gray_verdict(
     db: &impl ConnectionTrait,
     main: &NamespaceAt,
     branch: &namespace::Model,
+    refuse: bool,
 ) -> Result<Vec<lyre_protocol::admin::SchemaProblem>, AdminError> {
     let (base, _) = main_configuration(db, main.r()).await?;
     let configuration = gray_configuration(&base, &overrides_of(db, branch).await?);
-    let format = crate::domain::definition(db, main.app_id.as_str(), main.namespace.as_str())
-        .await?
-        .map_or(lyre_protocol::format::Format::Properties, |d| d.format());
-    crate::ops::schemas::verdict(
-        db,
-        &main.env,
-        main.app_id.as_str(),
-        main.namespace.as_str(),
-        format,
-        &configuration,
-    )
-    .await
+    crate::ops::schemas::of(db, main, &configuration, refuse).await
 }
 
 /// What a branch release is called, and why it is made.

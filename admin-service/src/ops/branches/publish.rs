@@ -57,7 +57,7 @@ pub async fn publish(
             "`{operator}` made the unpublished changes of branch `{name}`; another person must publish them"
         )));
     }
-    let schema_problems = gray_verdict(txn, &at, &locked.branch).await?;
+    let schema_problems = gray_verdict(txn, &at, &locked.branch, true).await?;
     let release = publish_branch(
         txn,
         &at,
