@@ -91,6 +91,11 @@ fn operations_steps_work_as_written() {
 }
 
 #[test]
+fn schemas_walkthrough_works_as_written() {
+    run_page("schemas.md");
+}
+
+#[test]
 fn agent_walkthrough_works_as_written() {
     run_page("agent.md");
 }
