@@ -6,4 +6,5 @@ pub mod config;
 pub mod logging;
 pub mod publish;
 pub mod run;
+pub mod schema;
 mod ui;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use lyre::config::{self, Settings};
 use lyre::publish::{self, Outcome, PublishArgs};
+use lyre::schema::{self, SchemaCommand};
 use lyre::{logging, run};
 
 /// Lyre, a configuration center compatible with Apollo's clients and Open API.
@@ -38,6 +39,9 @@ enum Command {
     Publish(Box<PublishArgs>),
     /// Keep configuration files current on this host and run reload commands
     Agent(AgentArgs),
+    /// Set a namespace's JSON Schema through the portal's Open API (for CI)
+    #[command(subcommand)]
+    Schema(SchemaCommand),
 }
 
 /// `lyre agent`'s options.
@@ -96,6 +100,14 @@ struct PublishCli {
     args: PublishArgs,
 }
 
+/// `lyre schema`, parsed on its own (the services' settings do not apply to it).
+#[derive(Parser)]
+#[command(name = "lyre schema", bin_name = "lyre schema", version, about = schema::ABOUT)]
+struct SchemaCli {
+    #[command(subcommand)]
+    command: SchemaCommand,
+}
+
 fn main() -> ExitCode {
     // Every HTTPS client in the process uses ring; installing fails only when one is set.
     #[cfg(feature = "tls")]
@@ -108,6 +120,20 @@ fn main() -> ExitCode {
             Err(e) => {
                 // Help and version go to standard output; a wrong argument is exit code 1, as
                 // every other error of `lyre publish`.
+                let _ = e.print();
+                if e.use_stderr() {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+        };
+    }
+    if args.get(1).is_some_and(|a| a == "schema") {
+        args.remove(0);
+        return match SchemaCli::try_parse_from(args) {
+            Ok(cli) => schema(&cli.command),
+            Err(e) => {
                 let _ = e.print();
                 if e.use_stderr() {
                     ExitCode::FAILURE
@@ -135,6 +161,7 @@ fn main() -> ExitCode {
     let migrate = match cli.command {
         Some(Command::Publish(args)) => return publish(&args),
         Some(Command::Agent(args)) => return agent(&args.agent_config, &args.log, args.json_logs),
+        Some(Command::Schema(command)) => return schema(&command),
         Some(Command::Migrate) => true,
         Some(Command::Serve) | None => false,
     };
@@ -182,6 +209,22 @@ fn publish(args: &PublishArgs) -> ExitCode {
             }
             ExitCode::from(outcome.exit_code())
         }
+        Err(e) => fail(&e),
+    }
+}
+
+/// `lyre schema push`: exit code 0 once set, 1 on an error.
+fn schema(command: &SchemaCommand) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&e.into()),
+    };
+    let SchemaCommand::Push(args) = command;
+    match runtime.block_on(schema::push(args, &mut std::io::stdout())) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
 }

@@ -12,8 +12,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
+use lyre_protocol::admin::{SchemaInEnv, SchemaMode};
 use lyre_protocol::format::{Format, validate_content};
 use lyre_protocol::properties;
+use lyre_protocol::schema::{self, Schema};
 use reqwest::{Method, StatusCode, Url};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -161,6 +163,7 @@ pub async fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<Outc
         released,
         unreleased,
     } = plan(&portal, &at, &text, &file_name).await?;
+    check_schema(&portal, &at, format, &text, &file_name, out).await?;
 
     if changes.is_empty() && !unreleased {
         writeln!(
@@ -241,6 +244,81 @@ pub async fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<Outc
         at.env
     )?;
     request_review(&portal, args, &at, &title, out).await
+}
+
+/// Checks the file against the namespace's schema where the environment checks schemas, as
+/// the portal will, before anything is written: in `enforce` mode a file that does not fit is
+/// refused (nothing changes), in `warn` mode its problems are printed and it goes on.
+async fn check_schema(
+    portal: &Portal,
+    at: &Target<'_>,
+    format: Format,
+    text: &str,
+    file_name: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if !schema::checks(format) {
+        return Ok(());
+    }
+    let url = portal.url(
+        &[
+            "envs",
+            at.env,
+            "apps",
+            at.app,
+            "namespaces",
+            at.namespace,
+            "schema",
+        ],
+        &[],
+    )?;
+    let found: SchemaInEnv = portal
+        .expect(Method::GET, url, None)
+        .await
+        .with_context(|| format!("reading the schema of {at}"))?;
+    let Some(current) = found.current.filter(|_| found.mode != SchemaMode::Off) else {
+        return Ok(());
+    };
+    let checker = Schema::new(current.document)
+        .map_err(|e| anyhow!("the schema of {at} (version {}): {e}", current.version))?;
+    let problems = if format.is_properties() {
+        let entries = read_file(format, text, file_name)?;
+        checker.check_properties(entries.iter().map(|e| (e.key.as_str(), e.value.as_str())))
+    } else {
+        checker.check_content(format, text)
+    };
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            if p.at.is_empty() {
+                format!("  {}", p.message)
+            } else {
+                format!("  {}: {}", p.at, p.message)
+            }
+        })
+        .collect();
+    let summary = format!(
+        "{file_name} does not fit the schema of {}/{} (version {}):\n{}",
+        at.app,
+        at.namespace,
+        current.version,
+        listed.join("\n")
+    );
+    if found.mode == SchemaMode::Enforce {
+        bail!(
+            "{summary}\n{} enforces the schema: nothing was changed",
+            at.env
+        );
+    }
+    writeln!(
+        out,
+        "{summary}\n{} checks the schema in warn mode: going on.",
+        at.env
+    )?;
+    Ok(())
 }
 
 /// What publishing the file takes.
@@ -907,14 +985,14 @@ struct Review {
 }
 
 /// The portal's Open API, called with a consumer token.
-struct Portal {
+pub(crate) struct Portal {
     http: reqwest::Client,
     base: Url,
     token: String,
 }
 
 impl Portal {
-    fn new(base: &str, token: &str) -> anyhow::Result<Self> {
+    pub(crate) fn new(base: &str, token: &str) -> anyhow::Result<Self> {
         let base = Url::parse(base).with_context(|| format!("the portal URL `{base}`"))?;
         match base.scheme() {
             "http" => {}
@@ -952,7 +1030,7 @@ impl Portal {
     }
 
     /// An Open API URL: `/openapi/v1/` then `segments`, each percent-encoded, then `query`.
-    fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> anyhow::Result<Url> {
+    pub(crate) fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> anyhow::Result<Url> {
         let mut path = vec!["openapi", "v1"];
         path.extend_from_slice(segments);
         let mut url = self.page(&path)?;
@@ -1004,7 +1082,7 @@ impl Portal {
     }
 
     /// Sends a request and reads a successful answer as `T`; a refusal is an [`ApiError`].
-    async fn expect<T: DeserializeOwned>(
+    pub(crate) async fn expect<T: DeserializeOwned>(
         &self,
         method: Method,
         url: Url,

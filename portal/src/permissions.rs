@@ -220,6 +220,9 @@ pub const PERMISSIONS: &[Permission] = table! {
     POST "/openapi/v1/apps" => Own("a signed-in user (a consumer does not create apps)"),
     GET "/openapi/v1/apps/{appId}/envclusters" => ReadApp,
     POST "/openapi/v1/apps/{appId}/appnamespaces" => Master,
+    GET "/openapi/v1/envs/{env}/apps/{appId}/namespaces/{namespaceName}/schema" => ReadApp,
+    PUT "/openapi/v1/apps/{appId}/namespaces/{namespaceName}/schema"
+        => Own("a master of the app, or modify permission on the namespace in every environment"),
     POST "/openapi/v1/envs/{env}/apps/{appId}/clusters" => Master,
     GET "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}" => ReadApp,
     GET "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces" => ReadApp,

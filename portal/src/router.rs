@@ -164,6 +164,8 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(consumers::delete))
         .routes(routes!(consumers::adopt))
         .routes(routes!(open::envs))
+        .routes(routes!(open::schemas::get))
+        .routes(routes!(open::schemas::set))
         .routes(routes!(open::env_clusters))
         .routes(routes!(open::apps, open::create_app))
         .routes(routes!(open::cluster))

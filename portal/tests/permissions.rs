@@ -491,6 +491,13 @@ fn open_cases(fx: &Fixture) -> Vec<Case> {
             FROM_TABLE,
         ),
         case(
+            M::PUT,
+            "/openapi/v1/apps/{appId}/namespaces/{namespaceName}/schema",
+            "/openapi/v1/apps/shop/namespaces/application/schema",
+            json!({"document": {"type": "object", "description": "by {who}"}}),
+            C_MODIFY,
+        ),
+        case(
             M::POST,
             route(OPEN_NS, "/items"),
             &format!("{OPEN_DEV}/application/items"),

@@ -7,6 +7,7 @@
 pub(crate) mod dto;
 pub(crate) mod items;
 pub(crate) mod releases;
+pub(crate) mod schemas;
 
 use axum::extract::State;
 use axum::http::StatusCode;
