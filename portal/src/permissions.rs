@@ -173,6 +173,7 @@ pub const PERMISSIONS: &[Permission] = table! {
     PUT ns!("/text") => Modify,
     POST ns!("/text/check") => View,
     GET ns!("/changes") => View,
+    GET ns!("/schema-check") => View,
     GET ns!("/commits") => View,
     GET ns!("/export") => View,
     POST ns!("/import") => Modify,

@@ -104,6 +104,7 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(schemas::history))
         .routes(routes!(schemas::set))
         .routes(routes!(schemas::set_mode))
+        .routes(routes!(schemas::check))
         .routes(routes!(apps::delete_namespace))
         .routes(routes!(apps::public_namespaces))
         .routes(routes!(clusters::overview))

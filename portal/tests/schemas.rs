@@ -65,6 +65,8 @@ db_test!(async fn a_publish_is_checked_against_the_schema_as_each_environment_sa
 
     // Warn: published, the problem in the answer, named by the key as written.
     s.ok(Method::PUT, &mode_path("DEV"), &alice, &json!({"mode": "warn"})).await;
+    let ahead = s.ok(Method::GET, &format!("{dev}/schema-check"), &bob, &Value::Null).await;
+    assert_eq!(ahead[0]["at"], "db.pool-size", "the publish dialog's verdict: {ahead}");
     let warned = s.ok(Method::POST, &format!("{dev}/releases"), &alice, &json!({"title": "warn"})).await;
     let problems = warned["schemaProblems"].as_array().unwrap();
     assert_eq!(problems.len(), 1, "{warned}");

@@ -4,14 +4,16 @@
 use axum::extract::State;
 use lyre_admin_service::ops::call::system;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{NamespaceSchema, SchemaInEnv, SetNamespaceSchema, SetSchemaMode};
+use lyre_protocol::admin::{
+    NamespaceSchema, SchemaInEnv, SchemaProblem, SetNamespaceSchema, SetSchemaMode,
+};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Path;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::apps::{everywhere, first_env};
-use super::scope::AppNsPath;
+use super::scope::{AppNsPath, Ns, NsPath};
 use crate::auth::CurrentUser;
 use crate::{PortalError, PortalState};
 
@@ -141,4 +143,25 @@ pub(crate) async fn set_mode(
         body,
     };
     state.admins().call(&path.env, change).await.map(Json)
+}
+
+/// What the namespace's next publish would not fit of its schema, where the environment checks
+/// schemas (empty otherwise): what the publish dialog shows before its button.
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/schema-check",
+    tag = "schemas",
+    params(NsPath),
+    responses(
+        (status = 200, description = "The problems, by key; empty when it fits or nothing is checked", body = Vec<SchemaProblem>),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn check(ns: Ns) -> Result<Json<Vec<SchemaProblem>>, PortalError> {
+    ns.call(system::PendingSchemaProblems {
+        ns: ns.name(),
+        branch: None,
+    })
+    .await
+    .map(Json)
 }
