@@ -22,6 +22,7 @@ import { GrayTab } from "./GrayTab";
 import { HistoryTab } from "./HistoryTab";
 import { ImportDialog } from "./ImportDialog";
 import { InstancesTab } from "./InstancesTab";
+import { SchemaTab } from "./SchemaTab";
 import { ItemsTab } from "./ItemsTab";
 import { at, downloadExport, envPath, permissions, type Where } from "./model";
 import { PublishDialog } from "./PublishDialog";
@@ -29,7 +30,7 @@ import { TextTab, type Draft } from "./TextTab";
 import { ConfirmDialog } from "../apps/kit";
 import "./namespace.css";
 
-type TabId = "items" | "text" | "history" | "gray" | "instances";
+type TabId = "items" | "text" | "history" | "gray" | "instances" | "schema";
 
 type Loaded = { ns: Namespace; items: Item[]; changes: UnpublishedChanges };
 
@@ -103,6 +104,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
     { id: "history", label: "History" },
     { id: "gray", label: branch.data ? <>Gray{dot("has a branch", " ns-tab-dot-info")}</> : "Gray" },
     { id: "instances", label: "Instances" },
+    ...(data && ["properties", "json", "yaml", "yml"].includes(data.ns.format) ? [{ id: "schema" as const, label: "Schema" }] : []),
   ];
   const tab: TabId =
     tabParam && tabs.some((t) => t.id === tabParam) ? tabParam : isProperties ? "items" : "text";
@@ -268,6 +270,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
           />
         )}
         {tab === "instances" && <InstancesTab where={where} ns={ns} stamp={stamp} />}
+        {tab === "schema" && <SchemaTab where={where} stamp={stamp} />}
       </div>
 
       {dialog === "publish" && (

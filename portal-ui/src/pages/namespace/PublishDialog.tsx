@@ -4,6 +4,7 @@ import { useCallback, useEffect, useId, useState, type FormEvent, type ReactNode
 import { ApiError, api, messageOf, type EnvRulesView, type KeyChange, type Release, type ReleaseSummary, type UnpublishedChanges } from "../../api/client";
 import { ErrorNote, Field, Loading, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
+import { SchemaVerdict } from "./SchemaTab";
 import { DiffTable } from "../../components/Diff";
 import { Link, path } from "../../lib/router";
 import { useSession } from "../../lib/session";
@@ -288,12 +289,15 @@ export function PublishDialog({
       settings={settings}
       title={`Publish ${where.namespace}`}
       intro={
-        settings?.namespaceLock && lockedBy === me.username && !settings.reviewRequired ? (
-          <p className="notice ns-dialog-text">
-            {where.env} locks a namespace to its editor until it is published, and you made these changes: another person with
-            the release role publishes them.
-          </p>
-        ) : undefined
+        <>
+          {settings?.namespaceLock && lockedBy === me.username && !settings.reviewRequired && (
+            <p className="notice ns-dialog-text">
+              {where.env} locks a namespace to its editor until it is published, and you made these changes: another person
+              with the release role publishes them.
+            </p>
+          )}
+          <SchemaVerdict where={where} />
+        </>
       }
       pending={pending}
       pendingError={error}

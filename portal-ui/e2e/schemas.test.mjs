@@ -1,0 +1,81 @@
+// A namespace's schema in a real browser: set it, choose how DEV checks publishes, and see the
+// publish dialog say what does not fit before its button, refused when enforced.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { ADMIN_PASSWORD, apiAs, launchBrowser, newPage, screenshotPath, signIn, startLyre } from "./harness.mjs";
+
+let lyre;
+let browser;
+let admin;
+
+const SCHEMA = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  type: "object",
+  properties: {
+    db: {
+      type: "object",
+      properties: { url: { type: "string" }, pool_size: { type: "integer", format: "uint16", minimum: 1 } },
+      required: ["url", "pool_size"],
+    },
+  },
+  required: ["db"],
+};
+
+before(async () => {
+  lyre = await startLyre();
+  browser = await launchBrowser();
+  admin = await apiAs(lyre.url, "admin", ADMIN_PASSWORD);
+  await admin.call("POST", "/api/v1/apps", { appId: "shop", name: "Shop" });
+  const ns = "/api/v1/envs/DEV/apps/shop/clusters/default/namespaces/application";
+  await admin.call("POST", `${ns}/items`, { key: "db.url", value: "postgres://db/shop" });
+  await admin.call("POST", `${ns}/items`, { key: "db.pool-size", value: "1O" });
+});
+
+after(async () => {
+  await browser?.close();
+  await lyre?.stop();
+});
+
+test("a master sets the schema and DEV's mode; the publish dialog says what does not fit, and an enforced schema refuses", async () => {
+  const { context, page } = await newPage(browser);
+  await signIn(page, lyre.url, "admin", ADMIN_PASSWORD);
+  const nsPage = `${lyre.url}/apps/shop/envs/DEV/clusters/default/namespaces/application`;
+  await page.goto(`${nsPage}?tab=schema`);
+  await page.getByText("No schema yet: publishes are not checked.").waitFor();
+
+  // A schema that is not JSON is refused in place; a good one becomes version 1.
+  await page.getByTestId("schema-text").fill("{ not json");
+  await page.getByRole("button", { name: "Set schema" }).click();
+  await page.getByRole("alert").filter({ hasText: "That is not JSON" }).waitFor();
+  await page.getByTestId("schema-text").fill(JSON.stringify(SCHEMA, null, 2));
+  await page.getByRole("button", { name: "Set schema" }).click();
+  await page.getByTestId("schema-current").filter({ hasText: "Version 1, set by admin" }).waitFor();
+  await page.getByTestId("schema-history").getByRole("cell", { name: "1", exact: true }).waitFor();
+
+  // DEV enforces it.
+  await page.getByTestId("schema-mode").selectOption("enforce");
+  await page.getByText("now checks application against its schema: enforce").waitFor();
+  await page.screenshot({ path: screenshotPath("schema-tab"), fullPage: true });
+
+  // The publish dialog says what does not fit before the button; publishing is refused.
+  await page.getByRole("button", { name: "Publish", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Publish application" });
+  const verdict = dialog.getByTestId("schema-verdict");
+  await verdict.filter({ hasText: "which DEV enforces" }).waitFor();
+  assert.match(await verdict.innerText(), /db\.pool-size\s+"1O" is not of type "integer"/);
+  await page.screenshot({ path: screenshotPath("schema-publish-refused"), fullPage: true });
+  await dialog.getByLabel("Release title").fill("pool");
+  await dialog.getByRole("button", { name: "Publish" }).click();
+  await dialog.getByRole("alert").filter({ hasText: "does not fit its schema" }).waitFor();
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+
+  // In warn mode it goes out, and the dialog said so first.
+  await page.getByTestId("schema-mode").selectOption("warn");
+  await page.getByText("now checks application against its schema: warn").waitFor();
+  await page.getByRole("button", { name: "Publish", exact: true }).click();
+  await dialog.getByTestId("schema-verdict").filter({ hasText: "DEV publishes it anyway" }).waitFor();
+  await dialog.getByLabel("Release title").fill("pool, warned");
+  await dialog.getByRole("button", { name: "Publish" }).click();
+  await page.getByText("Published “pool, warned”.").waitFor();
+  await context.close();
+});
