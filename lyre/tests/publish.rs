@@ -17,6 +17,8 @@ use tempfile::TempDir;
 struct Lyre {
     dir: TempDir,
     portal: String,
+    /// The config service (and meta server).
+    config: String,
     admin: String,
     token: String,
     http: reqwest::Client,
@@ -35,6 +37,7 @@ impl Lyre {
         let mut lyre = Self {
             dir,
             portal,
+            config: format!("http://127.0.0.1:{}", ports.config),
             admin: String::new(),
             token: String::new(),
             http,
@@ -642,4 +645,174 @@ async fn requests_refused_for_the_rate_limit_are_sent_again() {
         lyre.latest("DEV", "application").await.unwrap()["configurations"],
         json!({"a": "1", "b": "2"})
     );
+}
+
+/// The app's own configuration type: what decides what may be published.
+#[allow(
+    dead_code,
+    reason = "read by the deserializer and described by the schema"
+)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+struct Settings {
+    db: Db,
+    mode: Mode,
+    #[serde(default)]
+    hosts: Vec<String>,
+}
+
+#[allow(
+    dead_code,
+    reason = "read by the deserializer and described by the schema"
+)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+struct Db {
+    url: String,
+    pool_size: u16,
+}
+
+#[derive(Debug, PartialEq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+enum Mode {
+    Fast,
+    Safe,
+}
+
+#[tokio::test]
+async fn the_apps_own_type_decides_what_may_be_published() {
+    let lyre = Lyre::start().await;
+    // The app's build writes its type's schema; CI pushes it for two namespaces.
+    let schema = lyre.dir.path().join("target/lyre-schema.json");
+    lyre_client::schema::write::<Settings>(&schema).unwrap();
+    lyre.call(
+        &lyre.admin,
+        Method::POST,
+        "/api/v1/apps/demo-shop/appnamespaces",
+        json!({"name": "settings", "format": "yaml"}),
+    )
+    .await;
+    for namespace in ["application", "settings.yaml"] {
+        let pushed = Command::new(env!("CARGO_BIN_EXE_lyre"))
+            .args([
+                "schema",
+                "push",
+                "--app",
+                "demo-shop",
+                "--namespace",
+                namespace,
+            ])
+            .arg(&schema)
+            .env_clear()
+            .env("LYRE_PORTAL_URL", &lyre.portal)
+            .env("LYRE_TOKEN", &lyre.token)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&pushed.stdout);
+        assert!(
+            pushed.status.success(),
+            "{said} {}",
+            String::from_utf8_lossy(&pushed.stderr)
+        );
+        assert!(said.contains("version 1"), "{said}");
+        lyre.call(
+            &lyre.admin,
+            Method::PUT,
+            &format!("/api/v1/envs/DEV/apps/demo-shop/namespaces/{namespace}/schema/mode"),
+            json!({"mode": "enforce"}),
+        )
+        .await;
+    }
+
+    // `1O` is refused before anything is written, named by the key as written.
+    let dev = [
+        "--env",
+        "DEV",
+        "--namespace",
+        "application",
+        "app.properties",
+    ];
+    lyre.write(
+        "app.properties",
+        "db.url = postgres://db/shop\ndb.pool-size = 1O\nmode = safe\nhosts = a, b\n",
+    );
+    let refused = lyre.publish(&dev);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("db.pool-size: \"1O\" is not of type \"integer\""),
+        "{refused:?}"
+    );
+    assert!(
+        lyre.items("DEV", "application").await.is_empty(),
+        "nothing was written"
+    );
+
+    // Through the Open API alone (no local check), the portal refuses it the same way.
+    let ns_path = format!("{}/openapi/v1{}", lyre.portal, ns("DEV", "application"));
+    for (key, value) in [
+        ("db.url", "postgres://db/shop"),
+        ("db.pool-size", "1O"),
+        ("mode", "safe"),
+    ] {
+        let put = lyre
+            .http
+            .put(format!("{ns_path}/items/{key}?createIfNotExists=true"))
+            .header("Authorization", &lyre.token)
+            .json(&json!({"key": key, "value": value}))
+            .send()
+            .await
+            .unwrap();
+        assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+    }
+    let direct = lyre
+        .http
+        .post(format!("{ns_path}/releases"))
+        .header("Authorization", &lyre.token)
+        .json(&json!({"releaseTitle": "direct"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), 422);
+    let body: Value = direct.json().await.unwrap();
+    assert_eq!(body["code"], "schema_violation");
+    assert_eq!(body["problems"][0]["at"], "db.pool-size");
+
+    // Fixed, it goes out, and the app's typed watch reads it.
+    lyre.write(
+        "app.properties",
+        "db.url = postgres://db/shop\ndb.pool-size = 10\nmode = safe\nhosts = a, b\n",
+    );
+    let published = lyre.publish(&dev);
+    assert_eq!(published.code, 0, "{published:?}");
+    let client = lyre_client::Client::builder()
+        .meta_server(format!("{}/DEV", lyre.config))
+        .app_id("demo-shop")
+        .build()
+        .await
+        .unwrap();
+    let watch = client.watch::<Settings>("application").await.unwrap();
+    let settings = watch.get();
+    assert_eq!((settings.db.pool_size, &settings.mode), (10, &Mode::Safe));
+    assert_eq!(settings.hosts, ["a", "b"]);
+
+    // A yaml namespace is checked as a document, by JSON pointer.
+    let yaml = [
+        "--env",
+        "DEV",
+        "--namespace",
+        "settings.yaml",
+        "settings.yaml",
+    ];
+    lyre.write(
+        "settings.yaml",
+        "db:\n  url: postgres://db/shop\n  pool_size: ten\nmode: fast\n",
+    );
+    let refused = lyre.publish(&yaml);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("/db/pool_size"), "{refused:?}");
+    lyre.write(
+        "settings.yaml",
+        "db:\n  url: postgres://db/shop\n  pool_size: 12\nmode: fast\n",
+    );
+    assert_eq!(lyre.publish(&yaml).code, 0);
 }
