@@ -57,6 +57,10 @@ test("a master sets the schema and DEV's mode; the publish dialog says what does
   await page.getByText("now checks application against its schema: enforce").waitFor();
   await page.screenshot({ path: screenshotPath("schema-tab"), fullPage: true });
 
+  // The items tab marks the key that does not fit.
+  await page.goto(`${nsPage}?tab=items`);
+  await page.getByTestId("unfit-db.pool-size").filter({ hasText: '"1O" is not of type "integer"' }).waitFor();
+
   // The publish dialog says what does not fit before the button; publishing is refused.
   await page.getByRole("button", { name: "Publish", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Publish application" });
@@ -70,6 +74,7 @@ test("a master sets the schema and DEV's mode; the publish dialog says what does
   await dialog.getByRole("button", { name: "Cancel" }).click();
 
   // In warn mode it goes out, and the dialog said so first.
+  await page.goto(`${nsPage}?tab=schema`);
   await page.getByTestId("schema-mode").selectOption("warn");
   await page.getByText("now checks application against its schema: warn").waitFor();
   await page.getByRole("button", { name: "Publish", exact: true }).click();
@@ -77,5 +82,18 @@ test("a master sets the schema and DEV's mode; the publish dialog says what does
   await dialog.getByLabel("Release title").fill("pool, warned");
   await dialog.getByRole("button", { name: "Publish" }).click();
   await page.getByText("Published “pool, warned”.").waitFor();
+
+  // The text editor says what would not fit as it is typed, with the key's line.
+  await page.goto(`${nsPage}?tab=text`);
+  const editor = page.getByTestId("code-editor");
+  await editor.click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText("db.url = postgres://db/shop\ndb.pool-size = many\n");
+  const unfit = page.getByTestId("text-schema-problems");
+  await unfit.filter({ hasText: "db.pool-size" }).waitFor();
+  assert.match(await unfit.innerText(), /db\.pool-size\s+\(line 2\)\s+"many" is not of type "integer"/);
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText("db.url = postgres://db/shop\ndb.pool-size = 12\n");
+  await unfit.waitFor({ state: "detached" });
   await context.close();
 });

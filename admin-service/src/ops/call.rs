@@ -412,6 +412,9 @@ pub mod system {
         /// What the namespace's (or its gray branch's) next publish would not fit of its schema.
         PendingSchemaProblems = "schemas.pending" { ns: NsName, branch: Option<String> } -> Vec<SchemaProblem>
             => |state, op| schemas::pending(state, op.ns.ns(), op.branch.as_deref());
+        /// What a namespace's unsaved text would not fit of its schema.
+        TextSchemaProblems = "schemas.check_text" { ns: NsName, text: String } -> Vec<SchemaProblem>
+            => |state, op| schemas::check_text(state, op.ns.ns(), &op.text);
         /// Sets how an environment treats an app's namespace's schema.
         SetNamespaceSchemaMode = "schemas.mode" { env: String, app_id: String, namespace: String, body: SetSchemaMode } -> SchemaInEnv
             => |state, op| schemas::set_mode(state, &op.env, &op.app_id, &op.namespace, &op.body);

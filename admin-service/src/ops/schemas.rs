@@ -252,6 +252,40 @@ pub async fn pending(
     }
 }
 
+/// What a namespace's text (as the editor holds it, not saved) would not fit of its schema,
+/// where the environment checks it: the editor marks it as it is typed. A text that does not
+/// parse has no schema problems to tell (the editor says why it does not parse).
+pub async fn check_text(
+    state: &AdminState,
+    ns: Ns<'_>,
+    text: &str,
+) -> Result<Vec<SchemaProblem>, AdminError> {
+    let at = ns.check(state)?;
+    let db = state.db();
+    let format = definition(db, at.app_id.as_str(), at.namespace.as_str())
+        .await?
+        .ok_or_else(|| crate::domain::namespace_not_found(&at))?
+        .format();
+    let configurations = if format.is_properties() {
+        match lyre_protocol::properties::parse(text) {
+            Ok(parsed) => Configurations(
+                parsed
+                    .entries
+                    .into_iter()
+                    .map(|e| (e.key, e.value))
+                    .collect(),
+            ),
+            Err(_) => return Ok(Vec::new()),
+        }
+    } else {
+        if lyre_protocol::format::validate_content(format, text).is_err() {
+            return Ok(Vec::new());
+        }
+        Configurations(vec![("content".to_owned(), text.to_owned())])
+    };
+    of(db, &at, &configurations, false).await
+}
+
 /// Like [`verdict`], but never refusing: what a rollback is told (a rollback is how people
 /// get out of trouble, so it is never blocked).
 pub(crate) async fn advice(

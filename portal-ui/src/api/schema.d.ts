@@ -3780,6 +3780,11 @@ export interface components {
              *     column where the format has one); absent when it parses.
              */
             problem?: string | null;
+            /**
+             * @description Where the environment checks the namespace's schema: what the text (which parses)
+             *     would not fit of it, by key (properties) or JSON pointer.
+             */
+            schemaProblems?: components["schemas"]["SchemaProblem"][];
         };
         /** @description A text to check as a namespace's whole text. */
         TextToCheck: {

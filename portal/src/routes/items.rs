@@ -218,11 +218,16 @@ pub(crate) struct TextToCheck {
 
 /// What saving a text would make of it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct TextCheck {
     /// Why saving it would be refused, in the words the save uses (naming the line, and the
     /// column where the format has one); absent when it parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// Where the environment checks the namespace's schema: what the text (which parses)
+    /// would not fit of it, by key (properties) or JSON pointer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schema_problems: Vec<lyre_protocol::admin::SchemaProblem>,
 }
 
 /// Checks a text as the namespace's whole text, as saving it would, without saving anything:
@@ -248,8 +253,19 @@ pub(crate) async fn check_text(
         .format
         .parse()
         .map_err(|e| PortalError::Internal(format!("namespace {} has {e}", ns.at)))?;
+    let problem = text_problem(format, &body.text);
+    let schema_problems = if problem.is_none() {
+        ns.call(call::system::TextSchemaProblems {
+            ns: ns.name(),
+            text: body.text,
+        })
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok(Json(TextCheck {
-        problem: text_problem(format, &body.text),
+        problem,
+        schema_problems,
     }))
 }
 

@@ -1,10 +1,11 @@
 // Table mode: the items in order, what changed since the latest release, and editing one item
 // at a time.
 import { useId, useMemo, useState, type FormEvent } from "react";
-import { ApiError, api, messageOf, query, type Item, type KeyChange, type UnpublishedChanges } from "../../api/client";
+import { ApiError, api, messageOf, query, type Item, type KeyChange, type SchemaProblem, type UnpublishedChanges } from "../../api/client";
 import { EmptyState, ErrorNote, Field, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
 import { useToast } from "../../lib/toast";
+import { useAsync } from "../../lib/useAsync";
 import { at, count, useStable, type Permissions, type Where } from "./model";
 
 const MARK: Record<string, string> = { added: "Added", modified: "Changed", deleted: "Deleted" };
@@ -27,6 +28,13 @@ export function ItemsTab({
   const [dialog, setDialog] = useState<{ kind: "add" } | { kind: "edit" | "delete"; item: Item } | null>(null);
 
   const byKey = useMemo(() => new Map(changes.changes.map((c) => [c.key, c])), [changes]);
+  // Where the environment checks the schema: what the items would not fit of it, by key.
+  const unfit = useAsync(() => api.get<SchemaProblem[]>(at(where, "/schema-check")).catch(() => []), [where, items]);
+  const unfitByKey = useMemo(() => {
+    const found = new Map<string, string[]>();
+    for (const p of unfit.data ?? []) found.set(p.at, [...(found.get(p.at) ?? []), p.message]);
+    return found;
+  }, [unfit.data]);
   const deleted = changes.changes.filter((c) => c.kind === "deleted");
   const added = changes.changes.filter((c) => c.kind === "added").length;
   const modified = changes.changes.filter((c) => c.kind === "modified").length;
@@ -115,6 +123,11 @@ export function ItemsTab({
                   <td data-label="Key">
                     <span className="mono ns-key">{item.key}</span>
                     {change && <ChangeMark change={change} />}
+                    {unfitByKey.has(item.key) && (
+                      <span className="pill pill-warn ns-unfit" data-testid={`unfit-${item.key}`} title={unfitByKey.get(item.key)?.join("; ")}>
+                        does not fit the schema: {unfitByKey.get(item.key)?.join("; ")}
+                      </span>
+                    )}
                   </td>
                   <td data-label="Value" className="mono value-cell">
                     {item.value === "" ? <span className="muted">(empty)</span> : item.value}

@@ -1,7 +1,7 @@
 // Text mode: the whole namespace as one text (properties with comments, or the file of a
 // yaml/json/xml/txt namespace), edited with highlighting and saved in one step.
 import { useEffect, useId, useRef, useState } from "react";
-import { ApiError, api, messageOf, type Namespace, type NamespaceText, type TextCheck } from "../../api/client";
+import { ApiError, api, messageOf, type Namespace, type NamespaceText, type SchemaProblem, type TextCheck } from "../../api/client";
 import { CodeEditor } from "../../components/CodeEditor";
 import { ErrorNote, Loading } from "../../components/Common";
 import { useToast } from "../../lib/toast";
@@ -28,6 +28,16 @@ function invalid(message: string): Problem {
   return { kind: "invalid", message, line: position?.line, column: position?.column };
 }
 
+/** "(line n)" for a properties key written on line n of `text`, else nothing. */
+function lineOf(text: string, key: string): string {
+  if (!key || key.startsWith("/")) return "";
+  const index = text.split("\n").findIndex((line) => {
+    const name = line.split(/[=:]/, 1)[0] ?? "";
+    return name.trim() === key;
+  });
+  return index < 0 ? "" : `(line ${index + 1})`;
+}
+
 export function TextTab({
   where,
   ns,
@@ -51,6 +61,8 @@ export function TextTab({
   const [comment, setComment] = useState("");
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem>();
+  // What the typed text would not fit of the namespace's schema, where the environment checks it.
+  const [unfit, setUnfit] = useState<SchemaProblem[]>([]);
   const errorLine = problem?.kind === "invalid" ? problem.line : undefined;
   // Ctrl+S (Cmd+S) saves the text, where the browser would save the page.
   const saveNow = useRef<(() => void) | undefined>(undefined);
@@ -71,6 +83,7 @@ export function TextTab({
   useEffect(() => {
     if (typed === undefined) {
       setProblem((p) => (p?.kind === "invalid" ? undefined : p));
+      setUnfit([]);
       return;
     }
     let live = true;
@@ -79,6 +92,7 @@ export function TextTab({
         .post<TextCheck>(at(where, "/text/check"), { text: typed })
         .then((checked) => {
           if (!live) return;
+          setUnfit(checked.schemaProblems ?? []);
           if (checked.problem) {
             setProblem(invalid(checked.problem));
           } else {
@@ -174,6 +188,18 @@ export function TextTab({
               </span>
             )}
             <span>{problem.message}</span>
+          </div>
+        )}
+        {unfit.length > 0 && (
+          <div className="notice notice-warn ns-parse-error" role="status" data-testid="text-schema-problems">
+            <span className="ns-error-at">Does not fit the schema</span>
+            <ul>
+              {unfit.map((p) => (
+                <li key={`${p.at} ${p.message}`}>
+                  {p.at && <code>{p.at}</code>} {lineOf(value, p.at)} {p.message}
+                </li>
+              ))}
+            </ul>
           </div>
         )}
       </div>
