@@ -215,27 +215,20 @@ pub async fn bind_role(
     }
 }
 
-/// The names of the live roles a subject holds.
+/// The names of the live roles a subject holds (a role held both by hand and through a group
+/// is named once).
 pub async fn roles_of(
     db: &impl ConnectionTrait,
     subject_type: &str,
     subject: &str,
 ) -> Result<Vec<String>, DbErr> {
-    let bindings = role_binding::Entity::find()
-        .filter(role_binding::Column::SubjectType.eq(subject_type))
-        .filter(role_binding::Column::Subject.eq(subject))
-        .filter(role_binding::Column::DeletedAt.eq(0))
-        .all(db)
-        .await?;
-    if bindings.is_empty() {
-        return Ok(Vec::new());
-    }
-    let roles = role::Entity::find()
-        .filter(role::Column::Id.is_in(bindings.iter().map(|b| b.role_id)))
-        .filter(role::Column::DeletedAt.eq(0))
-        .all(db)
-        .await?;
-    Ok(roles.into_iter().map(|r| r.name).collect())
+    let mut roles: Vec<String> = crate::rbac::bindings_of(db, subject_type, subject)
+        .await?
+        .into_iter()
+        .map(|b| b.role)
+        .collect();
+    roles.dedup();
+    Ok(roles)
 }
 
 /// One page of users, by name; `search` narrows to names, display names or emails containing it.

@@ -48,12 +48,35 @@ pub(crate) async fn get(
     _user: CurrentUser,
     Path(path): Path<EnvAppNsPath>,
 ) -> Result<Json<SchemaInEnv>, PortalError> {
+    in_env(&state, path).await.map(Json)
+}
+
+/// The schema in force at `path` and the environment's mode (for the portal and the Open API).
+pub(crate) async fn in_env(
+    state: &PortalState,
+    path: EnvAppNsPath,
+) -> Result<SchemaInEnv, PortalError> {
     let query = system::NamespaceSchemaIn {
         env: path.env.clone(),
         app_id: path.app_id,
         namespace: path.namespace_name,
     };
-    state.admins().call(&path.env, query).await.map(Json)
+    state.admins().call(&path.env, query).await
+}
+
+/// Sets a new version of the schema at `path` in every environment (for the portal and the
+/// Open API, once the caller's right to is checked).
+pub(crate) async fn set_version(
+    state: &PortalState,
+    path: AppNsPath,
+    body: SetNamespaceSchema,
+) -> Result<NamespaceSchema, PortalError> {
+    let change = system::SetNamespaceSchemaVersion {
+        app_id: path.app_id,
+        namespace: path.namespace_name,
+        body,
+    };
+    everywhere(state, axum::http::StatusCode::CONFLICT, change).await
 }
 
 /// Every version of an app's namespace's schema, newest first, with who set it and when.
@@ -103,14 +126,7 @@ pub(crate) async fn set(
     Json(mut body): Json<SetNamespaceSchema>,
 ) -> Result<Json<NamespaceSchema>, PortalError> {
     body.operator.clone_from(&user.username);
-    let change = system::SetNamespaceSchemaVersion {
-        app_id: path.app_id,
-        namespace: path.namespace_name,
-        body,
-    };
-    everywhere(&state, axum::http::StatusCode::CONFLICT, change)
-        .await
-        .map(Json)
+    set_version(&state, path, body).await.map(Json)
 }
 
 /// Sets how an environment checks publishes of the namespace against its schema: `off`,

@@ -2,7 +2,6 @@
 //! type (`lyre schema push`), and reads it back (`lyre publish` checks locally with it).
 
 use axum::extract::State;
-use lyre_admin_service::ops::call::system;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{NamespaceSchema, SchemaInEnv, SetNamespaceSchema};
 use lyre_service_kit::Json;
@@ -10,8 +9,7 @@ use lyre_service_kit::extract::Path;
 
 use crate::auth::Caller;
 use crate::rbac::{Action, Grants, Scope};
-use crate::routes::apps::everywhere;
-use crate::routes::schemas::EnvAppNsPath;
+use crate::routes::schemas::{self, EnvAppNsPath};
 use crate::routes::scope::AppNsPath;
 use crate::{PortalError, PortalState};
 
@@ -32,12 +30,7 @@ pub(crate) async fn get(
     _caller: Caller,
     Path(path): Path<EnvAppNsPath>,
 ) -> Result<Json<SchemaInEnv>, PortalError> {
-    let query = system::NamespaceSchemaIn {
-        env: path.env.clone(),
-        app_id: path.app_id,
-        namespace: path.namespace_name,
-    };
-    state.admins().call(&path.env, query).await.map(Json)
+    schemas::in_env(&state, path).await.map(Json)
 }
 
 /// Whether `grants` may set an app's namespace's schema, which every environment checks
@@ -91,12 +84,5 @@ pub(crate) async fn set(
         )));
     }
     body.operator = caller.operator(&state, None).await?;
-    let change = system::SetNamespaceSchemaVersion {
-        app_id: path.app_id,
-        namespace: path.namespace_name,
-        body,
-    };
-    everywhere(&state, axum::http::StatusCode::CONFLICT, change)
-        .await
-        .map(Json)
+    schemas::set_version(&state, path, body).await.map(Json)
 }
