@@ -103,6 +103,9 @@ pub(crate) struct Inner {
     added: Notify,
     /// Serialises loading of namespaces added at run time.
     loading: tokio::sync::Mutex<()>,
+    /// Per namespace, the hash of the schema of its typed view, sent with each read (see
+    /// `Client::watch_with_schema`).
+    schema_hashes: RwLock<BTreeMap<String, String>>,
 }
 
 /// Aborts the background tasks when the last `Client` clone is dropped.
@@ -425,6 +428,7 @@ impl ClientBuilder {
             changes: broadcast::channel(256).0,
             added: Notify::new(),
             loading: tokio::sync::Mutex::new(()),
+            schema_hashes: RwLock::default(),
         });
         if inner.transport.uses_meta()
             && let Err(e) = inner
@@ -493,6 +497,14 @@ impl Inner {
         if let Some(messages) = messages {
             let json = serde_json::to_string(messages).unwrap_or_default();
             path.push_str(&format!("&messages={}", encode(&json)));
+        }
+        if let Some(hash) = self
+            .schema_hashes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(namespace)
+        {
+            path.push_str(&format!("&schemaHash={}", encode(hash)));
         }
         let answer = self.transport.get(&path, o.request_timeout).await?;
         match answer.status {
@@ -1070,5 +1082,44 @@ impl Client {
             }
         }));
         Ok(Watch { view, changes })
+    }
+
+    /// Like [`Client::watch`], and tells Lyre which schema the view was built with: the hash
+    /// of `T`'s JSON Schema (as [`crate::schema::of`] writes it) goes with every read of the
+    /// namespace, so the portal's instance view shows which version of the namespace's schema
+    /// each instance runs, and where a newer one was pushed before every instance was upgraded.
+    /// Apollo config services ignore it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: lyre_client::Client) -> Result<(), lyre_client::Error> {
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct App { port: u16 }
+    /// let app = client.watch_with_schema::<App>("application").await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "schema")]
+    pub async fn watch_with_schema<T>(&self, namespace: &str) -> Result<Watch<T>, Error>
+    where
+        T: DeserializeOwned + schemars::JsonSchema + Send + Sync + 'static,
+    {
+        let hash = lyre_protocol::schema_hash::of(&crate::schema::of::<T>());
+        let before = self
+            .inner
+            .schema_hashes
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(namespace.to_owned(), hash.clone());
+        if before.as_deref() != Some(hash.as_str())
+            && let Some(state) = self.inner.state(namespace)
+            && let Err(reason) = self.inner.reload(&state, None).await
+        {
+            // Read before without the hash: the next read names it instead.
+            tracing::debug!(
+                namespace,
+                error = reason,
+                "cannot name the schema of a typed view yet"
+            );
+        }
+        self.watch(namespace).await
     }
 }

@@ -28,6 +28,7 @@ pub const DEFAULT_PER_APP: u64 = 10_000;
 #[derive(Debug)]
 pub(crate) struct Recorder {
     tx: mpsc::Sender<Delivery>,
+    /// Per (instance, namespace): the release key and schema hash last written, and when.
     seen: Mutex<HashMap<String, (String, Instant)>>,
 }
 
@@ -57,8 +58,9 @@ impl Recorder {
         .join("\u{1f}");
         {
             let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((release_key, at)) = seen.get(&key)
-                && *release_key == delivery.release_key
+            let held = [delivery.release_key.as_str(), &delivery.schema_hash].join("\u{1f}");
+            if let Some((before, at)) = seen.get(&key)
+                && *before == held
                 && at.elapsed() < REFRESH
             {
                 return;
@@ -66,7 +68,7 @@ impl Recorder {
             if seen.len() >= REMEMBERED {
                 seen.clear();
             }
-            seen.insert(key, (delivery.release_key.clone(), Instant::now()));
+            seen.insert(key, (held, Instant::now()));
         }
         if self.tx.try_send(delivery).is_err() {
             tracing::debug!("instance recording queue is full; a delivery was not recorded");

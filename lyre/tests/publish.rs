@@ -790,10 +790,90 @@ async fn the_apps_own_type_decides_what_may_be_published() {
         .build()
         .await
         .unwrap();
-    let watch = client.watch::<Settings>("application").await.unwrap();
+    let watch = client
+        .watch_with_schema::<Settings>("application")
+        .await
+        .unwrap();
     let settings = watch.get();
     assert_eq!((settings.db.pool_size, &settings.mode), (10, &Mode::Safe));
     assert_eq!(settings.hosts, ["a", "b"]);
+
+    // The instance says which schema its typed view was built with; an Apollo client's read
+    // says none. A newer schema pushed before the app is upgraded shows against it.
+    let plain = format!(
+        "{}/configs/demo-shop/default/application?ip=10.9.9.9",
+        lyre.config
+    );
+    assert!(
+        lyre.http
+            .get(plain)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    let instances = format!("/api/v1{}/instances", ns("DEV", "application"));
+    let by_ip = |page: &Value, ip: &str| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["ip"] == ip)
+            .cloned()
+    };
+    let hash = lyre_protocol::schema_hash::of(&lyre_client::schema::of::<Settings>());
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = lyre
+            .call(&lyre.admin, Method::GET, &instances, Value::Null)
+            .await;
+        if seen["total"] == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let typed = seen["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["ip"] != "10.9.9.9")
+        .cloned()
+        .unwrap_or_else(|| panic!("the app's instance: {seen}"));
+    assert_eq!(
+        (&typed["schemaHash"], &typed["schemaVersion"]),
+        (&json!(hash), &json!(1)),
+        "{seen}"
+    );
+    let apollo = by_ip(&seen, "10.9.9.9").unwrap();
+    assert!(apollo.get("schemaHash").is_none(), "{apollo}");
+    let mut newer = lyre_client::schema::of::<Settings>();
+    newer["properties"]["db"]["description"] = json!("The database");
+    lyre.call(
+        &lyre.admin,
+        Method::PUT,
+        "/api/v1/apps/demo-shop/namespaces/application/schema",
+        json!({"document": newer}),
+    )
+    .await;
+    let after = lyre
+        .call(&lyre.admin, Method::GET, &instances, Value::Null)
+        .await;
+    let typed_ip = typed["ip"].as_str().unwrap();
+    assert_eq!(
+        by_ip(&after, typed_ip).unwrap()["schemaVersion"],
+        1,
+        "{after}"
+    );
+    let in_force = lyre
+        .call(
+            &lyre.admin,
+            Method::GET,
+            "/api/v1/envs/DEV/apps/demo-shop/namespaces/application/schema",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(in_force["current"]["version"], 2);
 
     // A yaml namespace is checked as a document, by JSON pointer.
     let yaml = [

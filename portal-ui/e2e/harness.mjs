@@ -37,6 +37,8 @@ export async function startLyre({ toml, portal: portalPort } = {}) {
     cwd: dir,
     env: {
       PATH: process.env.PATH,
+      // A UI built after the binary may be served from its folder instead of the copy inside.
+      ...(process.env.LYRE_UI_DIR ? { LYRE_UI_DIR: process.env.LYRE_UI_DIR } : {}),
       LYRE_PORTAL_ADDR: `127.0.0.1:${portal}`,
       LYRE_CONFIG_ADDR: `127.0.0.1:${config}`,
       LYRE_ADMIN_ADDR: `127.0.0.1:${admin}`,

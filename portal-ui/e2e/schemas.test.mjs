@@ -1,6 +1,7 @@
 // A namespace's schema in a real browser: set it, choose how DEV checks publishes, and see the
 // publish dialog say what does not fit before its button, refused when enforced.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
 import { ADMIN_PASSWORD, apiAs, launchBrowser, newPage, screenshotPath, signIn, startLyre } from "./harness.mjs";
 
@@ -95,5 +96,54 @@ test("a master sets the schema and DEV's mode; the publish dialog says what does
   await page.keyboard.press("Control+A");
   await page.keyboard.insertText("db.url = postgres://db/shop\ndb.pool-size = 12\n");
   await unfit.waitFor({ state: "detached" });
+  await context.close();
+});
+
+/** The hash Lyre's SDK sends for a schema: SHA-256 of its canonical JSON, 16 hex digits. */
+function schemaHash(document) {
+  const canonical = (v) =>
+    Array.isArray(v)
+      ? `[${v.map(canonical).join(",")}]`
+      : v !== null && typeof v === "object"
+        ? `{${Object.keys(v)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+            .join(",")}}`
+        : JSON.stringify(v);
+  return createHash("sha256").update(canonical(document)).digest("hex").slice(0, 16);
+}
+
+test("the instances tab says which schema each instance's typed view was built with", async () => {
+  // Three instances read the release: one built with version 1 of the schema, one with a
+  // schema never pushed, and an Apollo client that names none.
+  const read = async (ip, hash) => {
+    const url = `${lyre.configUrl}/configs/shop/default/application?ip=${ip}${hash ? `&schemaHash=${hash}` : ""}`;
+    const answer = await fetch(url);
+    assert.equal(answer.status, 200, await answer.text());
+  };
+  await read("10.0.0.1", schemaHash(SCHEMA));
+  await read("10.0.0.2", "0123456789abcdef");
+  await read("10.0.0.3");
+
+  const { context, page } = await newPage(browser);
+  await signIn(page, lyre.url, "admin", ADMIN_PASSWORD);
+  await page.goto(`${lyre.url}/apps/shop/envs/DEV/clusters/default/namespaces/application?tab=instances`);
+  const cell = (ip) => page.getByTestId(`instance-schema-${ip}`);
+  // Instances are recorded a moment after they read.
+  for (let i = 0; i < 50 && !(await cell("10.0.0.3").isVisible()); i++) {
+    await page.waitForTimeout(200);
+    await page.getByRole("button", { name: "Refresh" }).click();
+  }
+  await cell("10.0.0.1").filter({ hasText: "Version 1" }).filter({ hasText: "In force" }).waitFor();
+  await cell("10.0.0.2").filter({ hasText: "Not pushed" }).waitFor();
+  assert.equal((await cell("10.0.0.3").innerText()).trim(), "—");
+
+  // A newer schema pushed before the app is upgraded shows against the instance.
+  await admin.call("PUT", "/api/v1/apps/shop/namespaces/application/schema", {
+    document: { ...SCHEMA, description: "The shop's settings" },
+  });
+  await page.reload();
+  await cell("10.0.0.1").filter({ hasText: "Version 2 is in force" }).waitFor();
+  await page.screenshot({ path: screenshotPath("instances-schema"), fullPage: true });
   await context.close();
 });

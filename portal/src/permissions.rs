@@ -19,7 +19,7 @@ use utoipa::openapi::security::SecurityRequirement;
 use crate::auth::{Caller, CurrentUser};
 use crate::rbac::{Action, Grants};
 use crate::routes::open::require_read;
-use crate::routes::scope::{NsAt, require_view};
+use crate::routes::scope::{NsAt, require_view, require_view_somewhere};
 use crate::{PortalError, PortalState};
 
 /// What a caller needs to call an endpoint.
@@ -40,7 +40,8 @@ pub enum Need {
     /// Either of modify and release on the namespace in the path.
     ModifyOrRelease,
     /// To see the namespace in the path: its app's members, or anyone where the environment
-    /// shows namespaces to everyone or the namespace is public.
+    /// shows namespaces to everyone or the namespace is public. A path without an environment
+    /// (what every environment shares, such as a schema's versions) needs one that shows it.
     View,
     /// On the Open API, to read the namespace in the path: a consumer needs a grant covering
     /// it (its app, namespace and environment); a user, to see it.
@@ -127,8 +128,8 @@ pub const PERMISSIONS: &[Permission] = table! {
     GET "/api/v1/apps/{appId}/appnamespaces" => SignedIn,
     POST "/api/v1/apps/{appId}/appnamespaces" => Master,
     DELETE "/api/v1/apps/{appId}/appnamespaces/{namespaceName}" => Master,
-    GET "/api/v1/envs/{env}/apps/{appId}/namespaces/{namespaceName}/schema" => SignedIn,
-    GET "/api/v1/apps/{appId}/namespaces/{namespaceName}/schema/history" => SignedIn,
+    GET "/api/v1/envs/{env}/apps/{appId}/namespaces/{namespaceName}/schema" => View,
+    GET "/api/v1/apps/{appId}/namespaces/{namespaceName}/schema/history" => View,
     PUT "/api/v1/apps/{appId}/namespaces/{namespaceName}/schema" => Master,
     PUT "/api/v1/envs/{env}/apps/{appId}/namespaces/{namespaceName}/schema/mode" => Master,
     GET "/api/v1/apps/{appId}/envclusters" => SignedIn,
@@ -221,7 +222,7 @@ pub const PERMISSIONS: &[Permission] = table! {
     POST "/openapi/v1/apps" => Own("a signed-in user (a consumer does not create apps)"),
     GET "/openapi/v1/apps/{appId}/envclusters" => ReadApp,
     POST "/openapi/v1/apps/{appId}/appnamespaces" => Master,
-    GET "/openapi/v1/envs/{env}/apps/{appId}/namespaces/{namespaceName}/schema" => ReadApp,
+    GET "/openapi/v1/envs/{env}/apps/{appId}/namespaces/{namespaceName}/schema" => Read,
     PUT "/openapi/v1/apps/{appId}/namespaces/{namespaceName}/schema"
         => Own("a master of the app, or modify permission on the namespace in every environment"),
     POST "/openapi/v1/envs/{env}/apps/{appId}/clusters" => Master,
@@ -403,6 +404,10 @@ async fn check(state: &PortalState, request: Request) -> Result<Request, PortalE
                     at.app
                 )));
             }
+        }
+        Need::View if param("env").is_empty() => {
+            require_view_somewhere(state, &grants, &param("appId"), &param("namespaceName"))
+                .await?;
         }
         Need::View => require_view(state, &grants, &at()?).await?,
         Need::Read | Need::ReadApp => {

@@ -89,7 +89,7 @@ db_test!(async fn a_publish_is_checked_against_the_schema_as_each_environment_sa
     s.ok(Method::PUT, &format!("{dev}/items/db.pool-size"), &alice, &json!({"value": "10"})).await;
     let fixed = s.ok(Method::POST, &format!("{dev}/releases"), &alice, &json!({"title": "fixed"})).await;
     assert!(fixed.get("schemaProblems").is_none(), "{fixed}");
-    let pro = s.ok(Method::GET, "/api/v1/envs/PRO/apps/shop/namespaces/application/schema", &bob, &Value::Null).await;
+    let pro = s.ok(Method::GET, "/api/v1/envs/PRO/apps/shop/namespaces/application/schema", &alice, &Value::Null).await;
     assert_eq!(pro["mode"], "off");
 
     // A rollback is never refused, even to a release the enforced schema rejects; it says so.
@@ -188,4 +188,57 @@ db_test!(async fn a_reviewer_sees_what_a_request_would_not_fit_and_its_publish_i
     assert_eq!(published.code(), "schema_violation");
     let still = s.ok(Method::GET, &format!("/api/v1/release-requests/{id}"), &bob, &Value::Null).await;
     assert_eq!(still["status"], "approved", "the request waits for a fix: {still}");
+});
+
+db_test!(async fn a_private_namespaces_schema_is_shown_only_where_its_configuration_is(t) {
+    // A schema says which keys a namespace holds, their types, enum values and defaults: where
+    // an environment shows a private namespace to the app's members only, its schema is theirs
+    // too, through the portal and the Open API alike.
+    let s = Stack::start(&t).await;
+    let alice = s.user("alice").await;
+    let eve = s.user("eve").await;
+    s.app("shop", "alice").await;
+    s.ok(Method::POST, "/api/v1/apps/shop/appnamespaces", &alice, &json!({"name": "other"})).await;
+    s.ok(Method::PUT, SCHEMA, &alice, &json!({"document": settings_schema()})).await;
+    s.env_rules("PRO", json!({"memberOnlyView": true})).await;
+
+    let in_env = |env: &str| format!("/api/v1/envs/{env}/apps/shop/namespaces/application/schema");
+    let dev = s.call(Method::GET, &in_env("DEV"), Some(&eve), &Value::Null).await;
+    assert_eq!(dev.status, StatusCode::OK, "DEV shows it to everyone: {}", dev.text);
+    let pro = s.call(Method::GET, &in_env("PRO"), Some(&eve), &Value::Null).await;
+    assert_eq!(pro.status, StatusCode::FORBIDDEN, "PRO hides it from non-members: {}", pro.text);
+    assert!(pro.text.contains("members of app `shop`"), "{}", pro.text);
+    let open_pro = s.call(Method::GET, &format!("/openapi{}", &in_env("PRO")[4..]), Some(&eve), &Value::Null).await;
+    assert_eq!(open_pro.status, StatusCode::FORBIDDEN, "the Open API with eve's session: {}", open_pro.text);
+    assert_eq!(s.ok(Method::GET, &in_env("PRO"), &alice, &Value::Null).await["current"]["version"], 1);
+
+    // The history is the same document in every environment: shown while one environment
+    // shows the namespace, hidden once none does.
+    let history = format!("{SCHEMA}/history");
+    let shown = s.call(Method::GET, &history, Some(&eve), &Value::Null).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
+    s.env_rules("DEV", json!({"memberOnlyView": true})).await;
+    let hidden = s.call(Method::GET, &history, Some(&eve), &Value::Null).await;
+    assert_eq!(hidden.status, StatusCode::FORBIDDEN, "{}", hidden.text);
+    s.ok(Method::GET, &history, &alice, &Value::Null).await;
+    let dev_hidden = s.call(Method::GET, &in_env("DEV"), Some(&eve), &Value::Null).await;
+    assert_eq!(dev_hidden.status, StatusCode::FORBIDDEN, "{}", dev_hidden.text);
+
+    // A CI token of the app reads the schema of the namespaces its grants cover, not others.
+    let mut tokens = Vec::new();
+    for namespace in ["application", "other"] {
+        let grants = json!([{"appId": "shop", "namespace": namespace, "permissions": ["modify"]}]);
+        let created = s.ok(Method::POST, "/api/v1/consumers", &alice, &json!({"name": format!("ci-{namespace}"), "grants": grants})).await;
+        tokens.push(created["token"].as_str().unwrap().to_owned());
+    }
+    let open = "/openapi/v1/envs/PRO/apps/shop/namespaces/application/schema";
+    for (token, status) in tokens.iter().zip([StatusCode::OK, StatusCode::FORBIDDEN]) {
+        let request = axum::http::Request::builder()
+            .uri(open)
+            .header(axum::http::header::AUTHORIZATION, token.as_str())
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let reply = s.portal.send(request).await;
+        assert_eq!(reply.status, status, "{}", reply.text);
+    }
 });

@@ -896,6 +896,13 @@ pub struct Instance {
     pub release_delivered_at: String,
     /// When it last read the namespace.
     pub last_seen_at: String,
+    /// The hash of the schema its typed view of the namespace was built with, where Lyre's SDK
+    /// sent one (see `lyre_protocol::schema_hash`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_hash: Option<String>,
+    /// The version of the namespace's schema with that hash, where one has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_version: Option<i64>,
 }
 
 /// A key a gray branch overrides: a new value, or (with `deleted`) the key removed.

@@ -18,5 +18,6 @@ pub mod names;
 pub mod properties;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod schema_hash;
 
 pub use error::ErrorBody;

@@ -170,6 +170,8 @@ CREATE TABLE `namespace_schema_modes` ( `id` bigint NOT NULL PRIMARY KEY AUTO_IN
 
 CREATE UNIQUE INDEX `uk_namespace_schema_modes_namespace` ON `namespace_schema_modes` (`env`, `app_id`, `namespace_name`);
 
+ALTER TABLE `instance_configs` ADD COLUMN `schema_hash` varchar(64) NOT NULL DEFAULT '';
+
 -- Migration bookkeeping: marks the schema above as fully migrated.
 CREATE TABLE IF NOT EXISTS `seaql_migrations` ( `version` varchar(255) NOT NULL PRIMARY KEY, `applied_at` bigint NOT NULL );
-INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0);
+INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0), ('m20261207_000006_instance_schema_hashes', 0);

@@ -17,6 +17,7 @@ fn delivery(app: &str, ip: &str, at: i64) -> Delivery {
         config_cluster: "default".into(),
         config_namespace: "application".into(),
         release_key: "r1".into(),
+        schema_hash: String::new(),
         at,
     }
 }

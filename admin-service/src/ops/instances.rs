@@ -1,10 +1,14 @@
 //! Which client instances read a namespace recently, or hold a release, and which release
 //! each got.
 
+use std::collections::HashMap;
+
 use lyre_protocol::admin::{Instance, Page};
+use lyre_protocol::schema_hash;
 use lyre_service_kit::time::rfc3339;
-use lyre_store::config::{instances, releases};
+use lyre_store::config::{instances, releases, schemas};
 use lyre_store::page::{PageRequest, Paged};
+use lyre_store::sea_orm::ConnectionTrait;
 use lyre_store::time::now_millis;
 
 use super::Ns;
@@ -26,7 +30,31 @@ impl Recent {
     }
 }
 
-fn view(v: instances::InstanceView) -> Instance {
+/// The versions of an app's namespace's schema, by hash (see [`lyre_protocol::schema_hash`]).
+#[derive(Debug, Default)]
+pub(crate) struct SchemaVersions(HashMap<String, i64>);
+
+impl SchemaVersions {
+    pub(crate) async fn of(
+        db: &impl ConnectionTrait,
+        app: &str,
+        namespace: &str,
+    ) -> Result<Self, AdminError> {
+        let mut by_hash = HashMap::new();
+        for version in schemas::history(db, app, namespace).await? {
+            // A version that is not JSON cannot be matched; reading it says so elsewhere.
+            if let Ok(document) = serde_json::from_str(&version.document) {
+                by_hash
+                    .entry(schema_hash::of(&document))
+                    .or_insert(version.version);
+            }
+        }
+        Ok(Self(by_hash))
+    }
+}
+
+fn view(v: instances::InstanceView, versions: &SchemaVersions) -> Instance {
+    let schema_hash = Some(v.config.schema_hash).filter(|h| !h.is_empty());
     Instance {
         app_id: v.instance.app_id,
         cluster_name: v.instance.cluster_name,
@@ -37,13 +65,21 @@ fn view(v: instances::InstanceView) -> Instance {
         release_key: v.config.release_key,
         release_delivered_at: rfc3339(v.config.release_delivered_at),
         last_seen_at: rfc3339(v.config.updated_at),
+        schema_version: schema_hash
+            .as_ref()
+            .and_then(|h| versions.0.get(h).copied()),
+        schema_hash,
     }
 }
 
 /// One page of instances, as answered.
-pub(crate) fn page_of(found: Paged<instances::InstanceView>, page: PageRequest) -> Page<Instance> {
+pub(crate) fn page_of(
+    found: Paged<instances::InstanceView>,
+    page: PageRequest,
+    versions: &SchemaVersions,
+) -> Page<Instance> {
     Page {
-        items: found.items.into_iter().map(view).collect(),
+        items: found.items.into_iter().map(|v| view(v, versions)).collect(),
         page: page.page,
         size: page.size,
         total: found.total,
@@ -69,7 +105,9 @@ pub async fn of_namespace(
         page,
     )
     .await?;
-    Ok(page_of(found, page))
+    let versions =
+        SchemaVersions::of(state.db(), at.app_id.as_str(), at.namespace.as_str()).await?;
+    Ok(page_of(found, page, &versions))
 }
 
 /// Instances that hold release `id` of `env` (alone or under an app's overrides of a public
@@ -87,5 +125,6 @@ pub async fn of_release(
         .ok_or_else(|| release_not_found(&env, id))?;
     let found =
         instances::of_release(state.db(), &env, &release.release_key, recent.since(), page).await?;
-    Ok(page_of(found, page))
+    let versions = SchemaVersions::of(state.db(), &release.app_id, &release.namespace_name).await?;
+    Ok(page_of(found, page, &versions))
 }

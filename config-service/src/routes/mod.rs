@@ -84,6 +84,12 @@ pub(crate) fn record(
         config_cluster: answer.cluster.clone(),
         config_namespace: answer.namespace.clone(),
         release_key: answer.release_key.clone(),
+        // Lyre's SDK names the schema of its typed view; anything else is not recorded.
+        schema_hash: params
+            .get("schemaHash")
+            .filter(|h| lyre_protocol::schema_hash::is_hash(h))
+            .unwrap_or("")
+            .to_owned(),
         at: now_millis(),
     });
 }

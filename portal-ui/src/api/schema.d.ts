@@ -216,7 +216,7 @@ export interface paths {
         };
         /**
          * Every version of an app's namespace's schema, newest first, with who set it and when.
-         * @description Needs: a signed-in caller.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
          */
         get: operations["history"];
         put?: never;
@@ -1231,7 +1231,7 @@ export interface paths {
         /**
          * The schema in force for an app's namespace, and how the environment checks publishes
          *     against it.
-         * @description Needs: a signed-in caller.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
          */
         get: operations["get"];
         put?: never;
@@ -2128,7 +2128,7 @@ export interface paths {
         /**
          * The schema in force for an app's namespace, and how the environment checks publishes
          *     against it.
-         * @description Needs: a consumer with a grant on the app, or a user.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
          */
         get: operations["get"];
         put?: never;
@@ -2647,6 +2647,16 @@ export interface components {
             releaseDeliveredAt: string;
             /** @description The release keys it holds (joined with `+` for a public namespace). */
             releaseKey: string;
+            /**
+             * @description The hash of the schema its typed view of the namespace was built with, where Lyre's SDK
+             *     sent one (see `lyre_protocol::schema_hash`).
+             */
+            schemaHash?: string | null;
+            /**
+             * Format: int64
+             * @description The version of the namespace's schema with that hash, where one has it.
+             */
+            schemaVersion?: number | null;
         };
         /** @description One service instance and whether it is ready. */
         InstanceStatus: {
@@ -3195,6 +3205,16 @@ export interface components {
                 releaseDeliveredAt: string;
                 /** @description The release keys it holds (joined with `+` for a public namespace). */
                 releaseKey: string;
+                /**
+                 * @description The hash of the schema its typed view of the namespace was built with, where Lyre's SDK
+                 *     sent one (see `lyre_protocol::schema_hash`).
+                 */
+                schemaHash?: string | null;
+                /**
+                 * Format: int64
+                 * @description The version of the namespace's schema with that hash, where one has it.
+                 */
+                schemaVersion?: number | null;
             }[];
             /**
              * Format: int64
@@ -4734,6 +4754,15 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8890,6 +8919,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such app, namespace or environment */
             404: {
                 headers: {
@@ -12320,7 +12358,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No grant on the app */
+            /** @description No grant covering the namespace, or private to the app's members here */
             403: {
                 headers: {
                     [name: string]: unknown;

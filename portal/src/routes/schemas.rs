@@ -1,5 +1,6 @@
-//! Namespace schemas: set by an app's masters (everywhere at once, versioned), read by anyone
-//! signed in, and checked at publish as each environment says (`off`, `warn`, `enforce`).
+//! Namespace schemas: set by an app's masters (everywhere at once, versioned), read by whoever
+//! may see the namespace, and checked at publish as each environment says (`off`, `warn`,
+//! `enforce`).
 
 use axum::extract::State;
 use lyre_admin_service::ops::call::system;

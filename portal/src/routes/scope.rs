@@ -384,29 +384,72 @@ async fn checked_path<P: DeserializeOwned + Send>(
 
 /// Whether `grants` may read the configuration of the namespace at `at`: everyone signed in
 /// may, except where the environment shows private namespaces to the app's members only.
+/// Without a cluster, `at` names the app's namespace as it is defined (its schema, say).
 pub(crate) async fn require_view(
     state: &PortalState,
     grants: &Grants,
     at: &NsAt,
 ) -> Result<(), PortalError> {
-    if grants.is_member(&at.app) {
-        return Ok(());
-    }
-    let rules = envs::rules(state.db(), &at.env).await?;
-    if !rules.member_only_view {
-        return Ok(());
-    }
-    let namespace = state
-        .admins()
-        .call(&at.env, call::clusters::GetNamespace { ns: at.name() })
-        .await?;
-    if namespace.is_public {
+    if grants.is_member(&at.app)
+        || !envs::rules(state.db(), &at.env).await?.member_only_view
+        || is_public(state, at).await?
+    {
         return Ok(());
     }
     Err(PortalError::Forbidden(format!(
         "{} shows private namespaces to members of app `{}` only",
         at.env, at.app
     )))
+}
+
+/// Like [`require_view`] for what every environment shares of an app's namespace (the
+/// versions of its schema): readable where at least one environment shows the namespace.
+pub(crate) async fn require_view_somewhere(
+    state: &PortalState,
+    grants: &Grants,
+    app: &str,
+    namespace: &str,
+) -> Result<(), PortalError> {
+    if grants.is_member(app) {
+        return Ok(());
+    }
+    for env in state.admins().envs() {
+        if !envs::rules(state.db(), env).await?.member_only_view {
+            return Ok(());
+        }
+    }
+    let at = NsAt::new(state, &super::apps::first_env(state)?, app, "", namespace)?;
+    if is_public(state, &at).await? {
+        return Ok(());
+    }
+    Err(PortalError::Forbidden(format!(
+        "every environment shows private namespaces to members of app `{app}` only"
+    )))
+}
+
+/// Whether the namespace at `at` is public. One that does not exist counts as public: the
+/// handler then answers that it does not exist.
+async fn is_public(state: &PortalState, at: &NsAt) -> Result<bool, PortalError> {
+    if !at.cluster.is_empty() {
+        let namespace = state
+            .admins()
+            .call(&at.env, call::clusters::GetNamespace { ns: at.name() })
+            .await?;
+        return Ok(namespace.is_public);
+    }
+    let defined = state
+        .admins()
+        .call(
+            &at.env,
+            call::apps::Namespaces {
+                app_id: at.app.clone(),
+            },
+        )
+        .await?;
+    Ok(defined
+        .iter()
+        .find(|d| d.name == at.namespace)
+        .is_none_or(|d| d.is_public))
 }
 
 /// Whether `grants` allow `action` on `at`.

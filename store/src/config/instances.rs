@@ -31,6 +31,9 @@ pub struct Delivery {
     pub config_namespace: String,
     /// The release key delivered (keys joined with `+` for a public namespace).
     pub release_key: String,
+    /// The hash of the schema of the client's typed view of the namespace ("" when it sent
+    /// none).
+    pub schema_hash: String,
     /// When (epoch ms).
     pub at: i64,
 }
@@ -66,6 +69,10 @@ pub async fn record(db: &impl ConnectionTrait, d: &Delivery, per_app: u64) -> Re
                 instance_config::Column::ReleaseDeliveredAt,
                 Expr::value(delivered),
             )
+            .col_expr(
+                instance_config::Column::SchemaHash,
+                Expr::value(&d.schema_hash),
+            )
             .col_expr(instance_config::Column::UpdatedAt, Expr::value(d.at))
             .filter(instance_config::Column::Id.eq(row.id))
             .exec(db)
@@ -80,6 +87,7 @@ pub async fn record(db: &impl ConnectionTrait, d: &Delivery, per_app: u64) -> Re
         config_namespace_name: Set(d.config_namespace.clone()),
         release_key: Set(d.release_key.clone()),
         release_delivered_at: Set(d.at),
+        schema_hash: Set(d.schema_hash.clone()),
         created_at: Set(d.at),
         updated_at: Set(d.at),
         ..Default::default()

@@ -14,6 +14,8 @@ pub struct Model {
     pub config_namespace_name: String,
     pub release_key: String,
     pub release_delivered_at: i64,
+    /// The hash of the schema the instance's typed view was built with ("" when none was sent).
+    pub schema_hash: String,
     pub created_at: i64,
     pub updated_at: i64,
 }

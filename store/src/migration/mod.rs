@@ -10,6 +10,7 @@ mod m20261121_000002_branch_deletions;
 mod m20261121_000003_request_slots;
 pub(crate) mod m20261206_000004_identity_sources;
 mod m20261207_000005_namespace_schemas;
+mod m20261207_000006_instance_schema_hashes;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_request_slots::Migration),
             Box::new(m20261206_000004_identity_sources::Migration),
             Box::new(m20261207_000005_namespace_schemas::Migration),
+            Box::new(m20261207_000006_instance_schema_hashes::Migration),
         ]
     }
 }
@@ -98,6 +100,7 @@ pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
     statements.extend(m20261207_000005_namespace_schemas::Migration::statements(
         backend,
     ));
+    statements.extend(m20261207_000006_instance_schema_hashes::Migration::statements(backend));
     statements
 }
 

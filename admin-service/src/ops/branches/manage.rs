@@ -9,7 +9,7 @@ use lyre_store::time::now_millis;
 use super::{branch_at, describe, lock, no_branch};
 use crate::domain::{Audit, delete_namespaces, lock_namespace, notify, record, release_key};
 use crate::ops::Ns;
-use crate::ops::instances::{Recent, page_of};
+use crate::ops::instances::{Recent, SchemaVersions, page_of};
 use crate::params::operator;
 use crate::{AdminError, AdminState};
 
@@ -164,5 +164,7 @@ pub async fn instances(
         request,
     )
     .await?;
-    Ok(page_of(found, request))
+    let versions =
+        SchemaVersions::of(state.db(), at.app_id.as_str(), at.namespace.as_str()).await?;
+    Ok(page_of(found, request, &versions))
 }

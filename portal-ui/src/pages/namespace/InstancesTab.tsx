@@ -1,9 +1,9 @@
 // The client instances that read the namespace, and which release each one holds.
 import { useState, type ReactNode } from "react";
-import { api, query, type Instance, type Namespace, type Page } from "../../api/client";
+import { api, query, type Instance, type Namespace, type Page, type SchemaInEnv } from "../../api/client";
 import { EmptyState, ErrorNote, Loading, Pager, When } from "../../components/Common";
 import { useAsync } from "../../lib/useAsync";
-import { at, count, type Where } from "./model";
+import { at, count, schemaInEnvAt, type Where } from "./model";
 
 const SIZE = 20;
 
@@ -13,6 +13,7 @@ export function InstanceList({
   stamp,
   latestKey,
   mainCluster,
+  schemaVersion,
   title,
   description,
   empty,
@@ -21,6 +22,8 @@ export function InstanceList({
   stamp: number;
   latestKey?: string;
   mainCluster: string;
+  /** The version of the namespace's schema in force, where it has one. */
+  schemaVersion?: number;
   title: string;
   description: ReactNode;
   empty: ReactNode;
@@ -28,6 +31,7 @@ export function InstanceList({
   const [page, setPage] = useState(0);
   const [tick, setTick] = useState(0);
   const list = useAsync(() => api.get<Page<Instance>>(url(page, SIZE)), [url(page, SIZE), stamp, tick]);
+  const showSchema = schemaVersion !== undefined || Boolean(list.data?.items.some((i) => i.schemaHash));
   return (
     <div className="card ns-card">
       <div className="section-header ns-section-header">
@@ -55,6 +59,7 @@ export function InstanceList({
               <tr>
                 <th scope="col">Instance</th>
                 <th scope="col">Release it holds</th>
+                {showSchema && <th scope="col">Schema</th>}
                 <th scope="col">Received</th>
                 <th scope="col">Last read</th>
               </tr>
@@ -84,6 +89,11 @@ export function InstanceList({
                           ))}
                       </div>
                     </td>
+                    {showSchema && (
+                      <td className="small" data-testid={`instance-schema-${i.ip}`}>
+                        <SchemaCell instance={i} current={schemaVersion} />
+                      </td>
+                    )}
                     <td className="small">
                       <When at={i.releaseDeliveredAt} />
                     </td>
@@ -102,13 +112,58 @@ export function InstanceList({
   );
 }
 
+/** Which schema an instance's typed view was built with, against the one in force. */
+function SchemaCell({ instance, current }: { instance: Instance; current?: number }) {
+  if (!instance.schemaHash) {
+    return (
+      <span className="muted" title="It sent no schema: an Apollo client, or a view not built with watch_with_schema">
+        —
+      </span>
+    );
+  }
+  const hash = <span className="mono muted">{instance.schemaHash}</span>;
+  if (instance.schemaVersion === undefined || instance.schemaVersion === null) {
+    return (
+      <>
+        {hash}
+        <div className="ns-instance-pills">
+          <span className="pill pill-warn" title="No version of this namespace's schema has this hash: it was never pushed">
+            Not pushed
+          </span>
+        </div>
+      </>
+    );
+  }
+  return (
+    <>
+      Version {instance.schemaVersion} {hash}
+      <div className="ns-instance-pills">
+        {current !== undefined &&
+          (instance.schemaVersion === current ? (
+            <span className="pill pill-ok">In force</span>
+          ) : (
+            <span className="pill pill-warn">{`Version ${current} is in force`}</span>
+          ))}
+      </div>
+    </>
+  );
+}
+
 export function InstancesTab({ where, ns, stamp }: { where: Where; ns: Namespace; stamp: number }) {
+  const schema = useAsync(
+    () =>
+      api
+        .get<SchemaInEnv>(schemaInEnvAt(where))
+        .catch(() => null),
+    [where, stamp],
+  );
   return (
     <InstanceList
       url={(page, size) => at(where, `/instances${query({ page, size })}`)}
       stamp={stamp}
       latestKey={ns.latestRelease?.releaseKey}
       mainCluster={where.cluster}
+      schemaVersion={schema.data?.current?.version}
       title="Instances"
       description="Client instances that read this namespace recently, newest first, with the release each one got."
       empty={

@@ -6,7 +6,7 @@ import { ErrorNote, Loading, When } from "../../components/Common";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
-import { at, type Where } from "./model";
+import { at, schemaAt, schemaInEnvAt, type Where } from "./model";
 
 type Mode = SchemaInEnv["mode"];
 
@@ -15,16 +15,6 @@ const MODES: { mode: Mode; label: string; help: string }[] = [
   { mode: "warn", label: "Warn", help: "a publish that does not fit goes out, saying what does not fit" },
   { mode: "enforce", label: "Enforce", help: "a publish that does not fit is refused" },
 ];
-
-function schemaPath(where: Where, suffix = ""): string {
-  return `/api/v1/apps/${encodeURIComponent(where.app)}/namespaces/${encodeURIComponent(where.namespace)}/schema${suffix}`;
-}
-
-function inEnvPath(where: Where, suffix = ""): string {
-  return `/api/v1/envs/${encodeURIComponent(where.env)}/apps/${encodeURIComponent(where.app)}/namespaces/${encodeURIComponent(
-    where.namespace,
-  )}/schema${suffix}`;
-}
 
 /** Whether the signed-in user is a master of the app (who set schemas and modes). */
 function useMaster(app: string): boolean {
@@ -37,8 +27,8 @@ export function SchemaTab({ where, stamp }: { where: Where; stamp: number }) {
   const master = useMaster(where.app);
   const ids = { mode: useId(), text: useId() };
   const [tick, setTick] = useState(0);
-  const state = useAsync(() => api.get<SchemaInEnv>(inEnvPath(where)), [where, stamp, tick]);
-  const history = useAsync(() => api.get<NamespaceSchema[]>(schemaPath(where, "/history")), [where, stamp, tick]);
+  const state = useAsync(() => api.get<SchemaInEnv>(schemaInEnvAt(where)), [where, stamp, tick]);
+  const history = useAsync(() => api.get<NamespaceSchema[]>(schemaAt(where, "/history")), [where, stamp, tick]);
   const [text, setText] = useState("");
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -46,7 +36,7 @@ export function SchemaTab({ where, stamp }: { where: Where; stamp: number }) {
   const setMode = async (mode: Mode) => {
     setBusy(true);
     try {
-      await api.put(inEnvPath(where, "/mode"), { mode });
+      await api.put(schemaInEnvAt(where, "/mode"), { mode });
       toast.success(`${where.env} now checks ${where.namespace} against its schema: ${mode}.`);
       setTick((t) => t + 1);
     } catch (e) {
@@ -67,7 +57,7 @@ export function SchemaTab({ where, stamp }: { where: Where; stamp: number }) {
     }
     setBusy(true);
     try {
-      const set = await api.put<NamespaceSchema>(schemaPath(where), { document });
+      const set = await api.put<NamespaceSchema>(schemaAt(where), { document });
       toast.success(`Schema version ${set.version} is in force for ${where.namespace}.`);
       setText("");
       setTick((t) => t + 1);
@@ -189,7 +179,7 @@ export function SchemaVerdict({ where }: { where: Where }) {
     async () => {
       const problems = await api.get<SchemaProblem[]>(at(where, "/schema-check"));
       if (problems.length === 0) return null;
-      const state = await api.get<SchemaInEnv>(inEnvPath(where)).catch(() => null);
+      const state = await api.get<SchemaInEnv>(schemaInEnvAt(where)).catch(() => null);
       return { problems, mode: state?.mode ?? "warn", version: state?.current?.version };
     },
     [where],

@@ -12,6 +12,18 @@ export function at(where: Where, suffix = ""): string {
 }
 
 /** `/api/v1/envs/{env}` plus `suffix`. */
+/** The portal path of an app's namespace's schema (the same in every environment). */
+export function schemaAt(where: Where, suffix = ""): string {
+  return `/api/v1/apps/${encodeURIComponent(where.app)}/namespaces/${encodeURIComponent(where.namespace)}/schema${suffix}`;
+}
+
+/** The portal path of an app's namespace's schema as `where`'s environment checks it. */
+export function schemaInEnvAt(where: Where, suffix = ""): string {
+  return `/api/v1/envs/${encodeURIComponent(where.env)}/apps/${encodeURIComponent(where.app)}/namespaces/${encodeURIComponent(
+    where.namespace,
+  )}/schema${suffix}`;
+}
+
 export function envPath(env: string, suffix = ""): string {
   return `/api/v1/envs/${encodeURIComponent(env)}${suffix}`;
 }
