@@ -1,6 +1,6 @@
 // One namespace of one cluster: its items (or file), text, releases, gray branch and the
 // instances that read it. What developers open every day.
-import { useCallback, useMemo, useState, type ReactNode } from "react";
+import { lazy, Suspense, useCallback, useMemo, useState, type ReactNode } from "react";
 import {
   ApiError,
   api,
@@ -11,6 +11,7 @@ import {
   type Namespace,
   type Page,
   type ReleaseRequest,
+  type SchemaInEnv,
   type UnpublishedChanges,
 } from "../../api/client";
 import { ErrorNote, Loading, Tabs, When } from "../../components/Common";
@@ -24,13 +25,19 @@ import { ImportDialog } from "./ImportDialog";
 import { InstancesTab } from "./InstancesTab";
 import { SchemaTab } from "./SchemaTab";
 import { ItemsTab } from "./ItemsTab";
-import { at, downloadExport, envPath, permissions, type Where } from "./model";
+import { at, downloadExport, envPath, permissions, schemaInEnvAt, type Where } from "./model";
 import { PublishDialog } from "./PublishDialog";
 import { TextTab, type Draft } from "./TextTab";
 import { ConfirmDialog } from "../apps/kit";
 import "./namespace.css";
 
-type TabId = "items" | "text" | "history" | "gray" | "instances" | "schema";
+// The form (and the yaml library it edits with) loads when first opened.
+const FormTab = lazy(() => import("./FormTab").then((m) => ({ default: m.FormTab })));
+
+type TabId = "items" | "text" | "form" | "history" | "gray" | "instances" | "schema";
+
+/** The formats a schema describes, which get a form when the namespace has one. */
+const FORM_FORMATS = ["properties", "json", "yaml", "yml"];
 
 type Loaded = { ns: Namespace; items: Item[]; changes: UnpublishedChanges };
 
@@ -80,6 +87,11 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [dialog, setDialog] = useState<"publish" | "unsaved" | "import" | null>(null);
   const [exporting, setExporting] = useState(false);
+  const schema = useAsync(
+    () =>
+      api.get<SchemaInEnv>(schemaInEnvAt(where)).catch(() => null),
+    [where, stamp],
+  );
 
   // Unsaved text is not lost to a link, Back, a reload or a closed tab without a question.
   useLeaveGuard(draft ? `Your text in ${namespace} is not saved. Leave this page and lose it?` : null);
@@ -101,6 +113,9 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
   const tabs: { id: TabId; label: ReactNode }[] = [
     ...(isProperties ? [{ id: "items" as const, label: "Items" }] : []),
     { id: "text", label: draft ? <>{textLabel}{dot("not saved")}</> : textLabel },
+    ...(data && FORM_FORMATS.includes(data.ns.format) && schema.data?.current
+      ? [{ id: "form" as const, label: draft ? <>Form{dot("not saved")}</> : "Form" }]
+      : []),
     { id: "history", label: "History" },
     { id: "gray", label: branch.data ? <>Gray{dot("has a branch", " ns-tab-dot-info")}</> : "Gray" },
     { id: "instances", label: "Instances" },
@@ -252,6 +267,22 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
             onSaved={refresh}
           />
         )}
+        {tab === "form" && schema.data?.current && (
+          <Suspense fallback={<Loading label="Loading the form…" />}>
+            <FormTab
+              where={where}
+              ns={ns}
+              perms={perms}
+              stamp={stamp}
+              schema={schema.data.current.document}
+              version={schema.data.current.version}
+              mode={schema.data.mode}
+              draft={draft}
+              setDraft={setDraft}
+              onSaved={refresh}
+            />
+          </Suspense>
+        )}
         {tab === "history" && (
           <HistoryTab where={where} ns={ns} perms={perms} stamp={stamp} onChanged={refresh} />
         )}
@@ -270,7 +301,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
           />
         )}
         {tab === "instances" && <InstancesTab where={where} ns={ns} stamp={stamp} />}
-        {tab === "schema" && <SchemaTab where={where} stamp={stamp} />}
+        {tab === "schema" && <SchemaTab where={where} stamp={stamp} onChanged={refresh} />}
       </div>
 
       {dialog === "publish" && (

@@ -22,13 +22,12 @@ function useMaster(app: string): boolean {
   return me.superAdmin || me.roles.includes(`Master+${app}`);
 }
 
-export function SchemaTab({ where, stamp }: { where: Where; stamp: number }) {
+export function SchemaTab({ where, stamp, onChanged }: { where: Where; stamp: number; onChanged: () => Promise<void> }) {
   const toast = useToast();
   const master = useMaster(where.app);
   const ids = { mode: useId(), text: useId() };
-  const [tick, setTick] = useState(0);
-  const state = useAsync(() => api.get<SchemaInEnv>(schemaInEnvAt(where)), [where, stamp, tick]);
-  const history = useAsync(() => api.get<NamespaceSchema[]>(schemaAt(where, "/history")), [where, stamp, tick]);
+  const state = useAsync(() => api.get<SchemaInEnv>(schemaInEnvAt(where)), [where, stamp]);
+  const history = useAsync(() => api.get<NamespaceSchema[]>(schemaAt(where, "/history")), [where, stamp]);
   const [text, setText] = useState("");
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -38,7 +37,8 @@ export function SchemaTab({ where, stamp }: { where: Where; stamp: number }) {
     try {
       await api.put(schemaInEnvAt(where, "/mode"), { mode });
       toast.success(`${where.env} now checks ${where.namespace} against its schema: ${mode}.`);
-      setTick((t) => t + 1);
+      // The page loads again: a first schema brings the Form tab, a new mode the verdicts.
+      await onChanged();
     } catch (e) {
       toast.error(messageOf(e));
     } finally {
@@ -60,7 +60,7 @@ export function SchemaTab({ where, stamp }: { where: Where; stamp: number }) {
       const set = await api.put<NamespaceSchema>(schemaAt(where), { document });
       toast.success(`Schema version ${set.version} is in force for ${where.namespace}.`);
       setText("");
-      setTick((t) => t + 1);
+      await onChanged();
     } catch (e) {
       setError(messageOf(e));
     } finally {
