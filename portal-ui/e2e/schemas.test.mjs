@@ -147,3 +147,83 @@ test("the instances tab says which schema each instance's typed view was built w
   await page.screenshot({ path: screenshotPath("instances-schema"), fullPage: true });
   await context.close();
 });
+
+test("the gray publish dialog gives the branch's verdict, and an enforced schema refuses it", async () => {
+  await admin.call("POST", "/api/v1/apps", { appId: "depot", name: "Depot" });
+  const ns = "/api/v1/envs/DEV/apps/depot/clusters/default/namespaces/application";
+  await admin.call("POST", `${ns}/items`, { key: "db.url", value: "postgres://db/depot" });
+  await admin.call("POST", `${ns}/items`, { key: "db.pool-size", value: "5" });
+  await admin.call("POST", `${ns}/releases`, { title: "fits" });
+  await admin.call("PUT", "/api/v1/apps/depot/namespaces/application/schema", { document: SCHEMA });
+  await admin.call("PUT", "/api/v1/envs/DEV/apps/depot/namespaces/application/schema/mode", { mode: "enforce" });
+  const { branchName } = await admin.call("POST", `${ns}/branches`, {});
+  await admin.call("PUT", `${ns}/branches/${branchName}/overrides/db.pool-size`, { value: "lots" });
+  await admin.call("PUT", `${ns}/branches/${branchName}/rules`, { ruleItems: [{ clientAppId: "depot", clientIpList: ["10.0.0.9"] }] });
+
+  const { context, page } = await newPage(browser);
+  await signIn(page, lyre.url, "admin", ADMIN_PASSWORD);
+  await page.goto(`${lyre.url}/apps/depot/envs/DEV/clusters/default/namespaces/application?tab=gray`);
+  await page.getByRole("button", { name: "Gray publish" }).click();
+  const dialog = page.getByRole("dialog", { name: "Gray publish" });
+  const verdict = dialog.getByTestId("schema-verdict");
+  await verdict.filter({ hasText: "which DEV enforces" }).waitFor();
+  assert.match(await verdict.innerText(), /db\.pool-size\s+"lots" is not of type "integer"/);
+  await dialog.getByLabel("Release title").fill("lots");
+  await dialog.getByRole("button", { name: "Publish" }).click();
+  await dialog.getByRole("alert").filter({ hasText: "does not fit its schema" }).waitFor();
+  await page.screenshot({ path: screenshotPath("schema-gray-refused"), fullPage: true });
+  await context.close();
+});
+
+test("yaml and json namespaces are checked by JSON pointer in the editor and at publish", async () => {
+  const documents = {
+    "settings.yaml": { format: "yaml", bad: "db:\n  url: x\n  pool_size: ten\n", good: "db:\n  url: x\n  pool_size: 10\n" },
+    "settings.json": {
+      format: "json",
+      bad: '{\n  "db": { "url": "x", "pool_size": "ten" }\n}\n',
+      good: '{\n  "db": { "url": "x", "pool_size": 10 }\n}\n',
+    },
+  };
+  const { context, page } = await newPage(browser);
+  await signIn(page, lyre.url, "admin", ADMIN_PASSWORD);
+  for (const [name, { format, bad, good }] of Object.entries(documents)) {
+    await admin.call("POST", "/api/v1/apps/depot/appnamespaces", { name: "settings", format });
+    await admin.call("PUT", `/api/v1/apps/depot/namespaces/${name}/schema`, { document: SCHEMA });
+    await admin.call("PUT", `/api/v1/envs/DEV/apps/depot/namespaces/${name}/schema/mode`, { mode: "enforce" });
+    const nsPage = `${lyre.url}/apps/depot/envs/DEV/clusters/default/namespaces/${name}`;
+
+    // The editor names the value that does not fit by its JSON pointer as it is typed.
+    await page.goto(`${nsPage}?tab=text`);
+    const editor = page.getByTestId("code-editor");
+    await editor.click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(bad);
+    const unfit = page.getByTestId("text-schema-problems");
+    await unfit.filter({ hasText: "/db/pool_size" }).waitFor();
+    assert.match(await unfit.innerText(), /"ten" is not of type "integer"/, name);
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText(`Saved ${name}.`).waitFor();
+
+    // The publish dialog says so before its button, and the publish is refused.
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: `Publish ${name}` });
+    await dialog.getByTestId("schema-verdict").filter({ hasText: "/db/pool_size" }).waitFor();
+    await dialog.getByLabel("Release title").fill("ten");
+    await dialog.getByRole("button", { name: "Publish" }).click();
+    await dialog.getByRole("alert").filter({ hasText: "does not fit its schema" }).waitFor();
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+
+    // Fixed, it goes out.
+    await editor.click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(good);
+    await unfit.waitFor({ state: "detached" });
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText(`Saved ${name}.`).waitFor();
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    await dialog.getByLabel("Release title").fill("ten, as a number");
+    await dialog.getByRole("button", { name: "Publish" }).click();
+    await page.getByText("Published “ten, as a number”.").waitFor();
+  }
+  await context.close();
+});

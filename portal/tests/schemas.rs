@@ -152,6 +152,14 @@ db_test!(async fn gray_publishes_and_merges_are_checked_too(t) {
     let branch = s.ok(Method::POST, &format!("{dev}/branches"), &alice, &Value::Null).await["branchName"].as_str().unwrap().to_owned();
     s.ok(Method::PUT, &format!("{dev}/branches/{branch}/overrides/db.pool-size"), &alice, &json!({"value": "lots"})).await;
     s.ok(Method::PUT, &format!("{dev}/branches/{branch}/rules"), &alice, &json!({"ruleItems": [{"clientAppId": "shop", "clientIpList": ["10.0.0.1"]}]})).await;
+    // The gray publish dialog's verdict: the branch's release, not main's (which fits).
+    let main_check = s.ok(Method::GET, &format!("{dev}/schema-check"), &alice, &Value::Null).await;
+    assert_eq!(main_check, json!([]));
+    let gray_check = s.ok(Method::GET, &format!("{dev}/schema-check?branch={branch}"), &alice, &Value::Null).await;
+    assert_eq!(gray_check[0]["at"], "db.pool-size", "{gray_check}");
+    assert!(gray_check[0]["message"].as_str().unwrap().contains("\"lots\""), "{gray_check}");
+    let no_branch = s.call(Method::GET, &format!("{dev}/schema-check?branch=nope"), Some(&alice), &Value::Null).await;
+    assert_eq!((no_branch.status, no_branch.code()), (StatusCode::NOT_FOUND, "branch_not_found".into()), "{}", no_branch.text);
     let gray = s.call(Method::POST, &format!("{dev}/branches/{branch}/releases"), Some(&alice), &json!({"title": "gray"})).await;
     assert_eq!(gray.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", gray.text);
     assert_eq!(gray.json()["problems"][0]["at"], "db.pool-size");

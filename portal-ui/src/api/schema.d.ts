@@ -1118,8 +1118,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What the namespace's next publish would not fit of its schema, where the environment checks
-         *     schemas (empty otherwise): what the publish dialog shows before its button.
+         * What the namespace's (or its gray branch's) next publish would not fit of its schema, where
+         *     the environment checks schemas (empty otherwise): what the publish dialogs show before their
+         *     button.
          * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
          */
         get: operations["check"];
@@ -8453,7 +8454,13 @@ export interface operations {
     };
     check: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description A gray branch of the namespace: its next gray publish (main's latest release with the
+                 *     branch's overrides) rather than the namespace's next publish.
+                 */
+                branch?: string;
+            };
             header?: never;
             path: {
                 /** @description The environment */
@@ -8505,7 +8512,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such namespace */
+            /** @description No such namespace or gray branch */
             404: {
                 headers: {
                     [name: string]: unknown;

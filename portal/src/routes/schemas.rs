@@ -9,7 +9,7 @@ use lyre_protocol::admin::{
     NamespaceSchema, SchemaInEnv, SchemaProblem, SetNamespaceSchema, SetSchemaMode,
 };
 use lyre_service_kit::Json;
-use lyre_service_kit::extract::Path;
+use lyre_service_kit::extract::{Path, Query};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -162,22 +162,35 @@ pub(crate) async fn set_mode(
     state.admins().call(&path.env, change).await.map(Json)
 }
 
-/// What the namespace's next publish would not fit of its schema, where the environment checks
-/// schemas (empty otherwise): what the publish dialog shows before its button.
+/// `?branch=`: which publish [`check`] looks at.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CheckQuery {
+    /// A gray branch of the namespace: its next gray publish (main's latest release with the
+    /// branch's overrides) rather than the namespace's next publish.
+    branch: Option<String>,
+}
+
+/// What the namespace's (or its gray branch's) next publish would not fit of its schema, where
+/// the environment checks schemas (empty otherwise): what the publish dialogs show before their
+/// button.
 #[utoipa::path(
     get,
     path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/schema-check",
     tag = "schemas",
-    params(NsPath),
+    params(NsPath, CheckQuery),
     responses(
         (status = 200, description = "The problems, by key; empty when it fits or nothing is checked", body = Vec<SchemaProblem>),
-        (status = 404, description = "No such namespace", body = ErrorBody),
+        (status = 404, description = "No such namespace or gray branch", body = ErrorBody),
     )
 )]
-pub(crate) async fn check(ns: Ns) -> Result<Json<Vec<SchemaProblem>>, PortalError> {
+pub(crate) async fn check(
+    ns: Ns,
+    Query(query): Query<CheckQuery>,
+) -> Result<Json<Vec<SchemaProblem>>, PortalError> {
     ns.call(system::PendingSchemaProblems {
         ns: ns.name(),
-        branch: None,
+        branch: query.branch,
     })
     .await
     .map(Json)

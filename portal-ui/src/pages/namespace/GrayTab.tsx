@@ -22,6 +22,7 @@ import { useToast } from "../../lib/toast";
 import { InstanceList } from "./InstancesTab";
 import { at, count, splitList, useStable, type Permissions, type Where } from "./model";
 import { ReleaseDialog } from "./PublishDialog";
+import { SchemaVerdict } from "./SchemaTab";
 
 type Props = {
   where: Where;
@@ -320,9 +321,12 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
           settings={settings}
           title="Gray publish"
           intro={
-            <p className="muted ns-dialog-text">
-              Publishes main's latest release with the branch's overrides to the instances the rules select.
-            </p>
+            <>
+              <p className="muted ns-dialog-text">
+                Publishes main's latest release with the branch's overrides to the instances the rules select.
+              </p>
+              <SchemaVerdict where={where} branch={branch.branchName} />
+            </>
           }
           pending={{ changes: branch.pendingChanges, revision: branch.revision }}
           reloadPending={onChanged}

@@ -1,7 +1,7 @@
 // The namespace's JSON Schema: the version in force, who set it, how this environment checks
 // publishes against it, its history; masters set new versions and the mode.
 import { useId, useState } from "react";
-import { api, messageOf, type NamespaceSchema, type SchemaInEnv, type SchemaProblem } from "../../api/client";
+import { api, messageOf, query, type NamespaceSchema, type SchemaInEnv, type SchemaProblem } from "../../api/client";
 import { ErrorNote, Loading, When } from "../../components/Common";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
@@ -173,16 +173,19 @@ export function SchemaTab({ where, stamp, onChanged }: { where: Where; stamp: nu
   );
 }
 
-/** What a publish would not fit of the schema, as the publish dialog shows it before its button. */
-export function SchemaVerdict({ where }: { where: Where }) {
+/**
+ * What a publish (of `branch`, a gray branch, where given) would not fit of the schema, as the
+ * publish dialogs show it before their button.
+ */
+export function SchemaVerdict({ where, branch }: { where: Where; branch?: string }) {
   const found = useAsync(
     async () => {
-      const problems = await api.get<SchemaProblem[]>(at(where, "/schema-check"));
+      const problems = await api.get<SchemaProblem[]>(at(where, `/schema-check${query({ branch })}`));
       if (problems.length === 0) return null;
       const state = await api.get<SchemaInEnv>(schemaInEnvAt(where)).catch(() => null);
       return { problems, mode: state?.mode ?? "warn", version: state?.current?.version };
     },
-    [where],
+    [where, branch],
   );
   if (!found.data) return null;
   const { problems, mode, version } = found.data;
