@@ -61,6 +61,14 @@ test("a master sets the schema and DEV's mode; the publish dialog says what does
   // The items tab marks the key that does not fit.
   await page.goto(`${nsPage}?tab=items`);
   await page.getByTestId("unfit-db.pool-size").filter({ hasText: '"1O" is not of type "integer"' }).waitFor();
+  // The item dialog says what the value would not fit as it is typed.
+  await page.getByTestId("item-db.pool-size").getByRole("button", { name: "Edit" }).click();
+  const edit = page.getByRole("dialog", { name: "Edit db.pool-size" });
+  await edit.getByLabel("Value").fill("many");
+  await edit.getByTestId("item-schema-problems").filter({ hasText: '"many" is not of type "integer"' }).waitFor();
+  await edit.getByLabel("Value").fill("12");
+  await edit.getByTestId("item-schema-problems").waitFor({ state: "detached" });
+  await edit.getByRole("button", { name: "Cancel" }).click();
 
   // The publish dialog says what does not fit before the button; publishing is refused.
   await page.getByRole("button", { name: "Publish", exact: true }).click();

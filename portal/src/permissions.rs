@@ -175,6 +175,7 @@ pub const PERMISSIONS: &[Permission] = table! {
     POST ns!("/text/check") => View,
     GET ns!("/changes") => View,
     GET ns!("/schema-check") => View,
+    POST ns!("/item-check") => View,
     GET ns!("/commits") => View,
     GET ns!("/export") => View,
     POST ns!("/import") => Modify,

@@ -105,6 +105,7 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(schemas::set))
         .routes(routes!(schemas::set_mode))
         .routes(routes!(schemas::check))
+        .routes(routes!(schemas::check_item))
         .routes(routes!(apps::delete_namespace))
         .routes(routes!(apps::public_namespaces))
         .routes(routes!(clusters::overview))

@@ -261,6 +261,13 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
         ),
         case(
             M::POST,
+            route(NS, "/item-check"),
+            &format!("{DEV}/application/item-check"),
+            json!({"key": "by", "value": "{who}"}),
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
             route(NS, "/releases"),
             &format!("{DEV}/application/releases"),
             json!({"title": "by {who}"}),

@@ -67,6 +67,16 @@ db_test!(async fn a_publish_is_checked_against_the_schema_as_each_environment_sa
     s.ok(Method::PUT, &mode_path("DEV"), &alice, &json!({"mode": "warn"})).await;
     let ahead = s.ok(Method::GET, &format!("{dev}/schema-check"), &bob, &Value::Null).await;
     assert_eq!(ahead[0]["at"], "db.pool-size", "the publish dialog's verdict: {ahead}");
+    // The item dialog's check as a value is typed: nothing is saved.
+    let typed = s.ok(Method::POST, &format!("{dev}/item-check"), &bob, &json!({"key": "db.pool-size", "value": "many"})).await;
+    assert_eq!((typed[0]["at"].as_str(), typed.as_array().unwrap().len()), (Some("db.pool-size"), 1), "{typed}");
+    assert!(typed[0]["message"].as_str().unwrap().contains("\"many\""), "{typed}");
+    let fixed = s.ok(Method::POST, &format!("{dev}/item-check"), &bob, &json!({"key": "db.pool-size", "value": "12"})).await;
+    assert_eq!(fixed, json!([]));
+    let added = s.ok(Method::POST, &format!("{dev}/item-check"), &bob, &json!({"key": "mode", "value": "slow"})).await;
+    assert!(added.as_array().unwrap().iter().any(|p| p["at"] == "mode"), "a new key is checked too: {added}");
+    let stored = s.ok(Method::GET, &format!("{dev}/items/db.pool-size"), &alice, &Value::Null).await;
+    assert_eq!(stored["value"], "1O", "nothing saved");
     let warned = s.ok(Method::POST, &format!("{dev}/releases"), &alice, &json!({"title": "warn"})).await;
     let problems = warned["schemaProblems"].as_array().unwrap();
     assert_eq!(problems.len(), 1, "{warned}");

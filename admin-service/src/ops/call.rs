@@ -412,6 +412,9 @@ pub mod system {
         /// What the namespace's (or its gray branch's) next publish would not fit of its schema.
         PendingSchemaProblems = "schemas.pending" { ns: NsName, branch: Option<String> } -> Vec<SchemaProblem>
             => |state, op| schemas::pending(state, op.ns.ns(), op.branch.as_deref());
+        /// What a namespace's items would not fit of its schema with one item changed, unsaved.
+        ItemSchemaProblems = "schemas.check_item" { ns: NsName, key: String, value: String } -> Vec<SchemaProblem>
+            => |state, op| schemas::check_item(state, op.ns.ns(), &op.key, &op.value);
         /// What a namespace's unsaved text would not fit of its schema.
         TextSchemaProblems = "schemas.check_text" { ns: NsName, text: String } -> Vec<SchemaProblem>
             => |state, op| schemas::check_text(state, op.ns.ns(), &op.text);

@@ -286,6 +286,31 @@ pub async fn check_text(
     of(db, &at, &configurations, false).await
 }
 
+/// What the namespace's items would not fit of its schema with `key` set to `value` (an item
+/// being added or edited, not saved), where the environment checks it: the items table marks
+/// the value as it is typed.
+pub async fn check_item(
+    state: &AdminState,
+    ns: Ns<'_>,
+    key: &str,
+    value: &str,
+) -> Result<Vec<SchemaProblem>, AdminError> {
+    let at = ns.check(state)?;
+    let db = state.db();
+    let not_found = || crate::domain::namespace_not_found(&at);
+    let main = namespaces::find(db, at.r()).await?.ok_or_else(not_found)?;
+    let format = definition(db, at.app_id.as_str(), at.namespace.as_str())
+        .await?
+        .ok_or_else(not_found)?
+        .format();
+    let mut configurations = configurations_of(&items::list(db, main.id).await?, format);
+    match configurations.0.iter_mut().find(|(k, _)| k == key) {
+        Some(entry) => value.clone_into(&mut entry.1),
+        None => configurations.0.push((key.to_owned(), value.to_owned())),
+    }
+    of(db, &at, &configurations, false).await
+}
+
 /// Like [`verdict`], but never refusing: what a rollback is told (a rollback is how people
 /// get out of trouble, so it is never blocked).
 pub(crate) async fn advice(

@@ -951,6 +951,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/item-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the namespace's items would not fit of its schema with one item set as it is being
+         *     typed, without saving anything, where the environment checks schemas (empty otherwise): the
+         *     item dialog marks the value as it is typed.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
+        post: operations["check_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items": {
         parameters: {
             query?: never;
@@ -2708,6 +2730,13 @@ export interface components {
             /** @description The key. */
             key: string;
             /** @description The value. */
+            value: string;
+        };
+        /** @description An item as it is being typed (`POST .../item-check`). */
+        ItemToCheck: {
+            /** @description The key. */
+            key: string;
+            /** @description The value, as typed. */
             value: string;
         };
         /** @description An item's value and comment before and after a change. */
@@ -7602,6 +7631,84 @@ export interface operations {
             };
             /** @description No such namespace */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    check_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemToCheck"];
+            };
+        };
+        responses: {
+            /** @description The problems, by key; empty when it fits or nothing is checked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaProblem"][];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

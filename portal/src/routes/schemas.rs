@@ -11,7 +11,7 @@ use lyre_protocol::admin::{
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::apps::{everywhere, first_env};
 use super::scope::{AppNsPath, Ns, NsPath};
@@ -191,6 +191,42 @@ pub(crate) async fn check(
     ns.call(system::PendingSchemaProblems {
         ns: ns.name(),
         branch: query.branch,
+    })
+    .await
+    .map(Json)
+}
+
+/// An item as it is being typed (`POST .../item-check`).
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct ItemToCheck {
+    /// The key.
+    key: String,
+    /// The value, as typed.
+    value: String,
+}
+
+/// What the namespace's items would not fit of its schema with one item set as it is being
+/// typed, without saving anything, where the environment checks schemas (empty otherwise): the
+/// item dialog marks the value as it is typed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/item-check",
+    tag = "schemas",
+    params(NsPath),
+    request_body = ItemToCheck,
+    responses(
+        (status = 200, description = "The problems, by key; empty when it fits or nothing is checked", body = Vec<SchemaProblem>),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn check_item(
+    ns: Ns,
+    Json(body): Json<ItemToCheck>,
+) -> Result<Json<Vec<SchemaProblem>>, PortalError> {
+    ns.call(system::ItemSchemaProblems {
+        ns: ns.name(),
+        key: body.key,
+        value: body.value,
     })
     .await
     .map(Json)

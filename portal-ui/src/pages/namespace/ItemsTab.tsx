@@ -1,6 +1,6 @@
 // Table mode: the items in order, what changed since the latest release, and editing one item
 // at a time.
-import { useId, useMemo, useState, type FormEvent } from "react";
+import { useEffect, useId, useMemo, useState, type FormEvent } from "react";
 import { ApiError, api, messageOf, query, type Item, type KeyChange, type SchemaProblem, type UnpublishedChanges } from "../../api/client";
 import { EmptyState, ErrorNote, Field, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
@@ -270,6 +270,26 @@ function ItemDialog({
   const [keyError, setKeyError] = useState<string>();
   const [conflict, setConflict] = useState<string>();
   const [reloaded, setReloaded] = useState(false);
+  // What the value would not fit of the schema (where the environment checks it), as it is typed.
+  const checkedKey = item?.key ?? key.trim();
+  const [unfit, setUnfit] = useState<string[]>([]);
+  useEffect(() => {
+    if (!checkedKey) {
+      setUnfit([]);
+      return;
+    }
+    let live = true;
+    const timer = window.setTimeout(() => {
+      api
+        .post<SchemaProblem[]>(at(where, "/item-check"), { key: checkedKey, value })
+        .then((problems) => live && setUnfit(problems.filter((p) => p.at === checkedKey).map((p) => p.message)))
+        .catch(() => {});
+    }, 400);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [where, checkedKey, value]);
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
@@ -377,6 +397,7 @@ function ItemDialog({
             id={`${id}-value`}
             className="mono ns-value-input"
             value={value}
+            aria-invalid={unfit.length > 0 ? true : undefined}
             spellCheck={false}
             rows={Math.min(12, Math.max(3, value.split("\n").length + 1))}
             onChange={(e) => setValue(e.target.value)}
@@ -388,6 +409,16 @@ function ItemDialog({
             }}
           />
         </Field>
+        {unfit.length > 0 && (
+          <div className="notice notice-warn" role="status" data-testid="item-schema-problems">
+            <span className="ns-error-at">Does not fit the schema</span>
+            <ul>
+              {unfit.map((message) => (
+                <li key={message}>{message}</li>
+              ))}
+            </ul>
+          </div>
+        )}
         <Field label="Comment" id={`${id}-comment`}>
           <input id={`${id}-comment`} value={comment} onChange={(e) => setComment(e.target.value)} autoComplete="off" />
         </Field>
