@@ -895,4 +895,72 @@ async fn the_apps_own_type_decides_what_may_be_published() {
         "db:\n  url: postgres://db/shop\n  pool_size: 12\nmode: fast\n",
     );
     assert_eq!(lyre.publish(&yaml).code, 0);
+
+    // A json namespace too.
+    lyre.call(
+        &lyre.admin,
+        Method::POST,
+        "/api/v1/apps/demo-shop/appnamespaces",
+        json!({"name": "limits", "format": "json"}),
+    )
+    .await;
+    lyre.call(
+        &lyre.admin,
+        Method::PUT,
+        "/api/v1/apps/demo-shop/namespaces/limits.json/schema",
+        json!({"document": lyre_client::schema::of::<Settings>()}),
+    )
+    .await;
+    lyre.call(
+        &lyre.admin,
+        Method::PUT,
+        "/api/v1/envs/DEV/apps/demo-shop/namespaces/limits.json/schema/mode",
+        json!({"mode": "enforce"}),
+    )
+    .await;
+    let json_ns = ["--env", "DEV", "--namespace", "limits.json", "limits.json"];
+    lyre.write(
+        "limits.json",
+        r#"{"db": {"url": "postgres://db/shop", "pool_size": 70000}, "mode": "fast"}"#,
+    );
+    let refused = lyre.publish(&json_ns);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("/db/pool_size") && refused.stderr.contains("70000"),
+        "{refused:?}"
+    );
+
+    // Where DEV only warns, `1O` goes out, and the log says what does not fit.
+    lyre.call(
+        &lyre.admin,
+        Method::PUT,
+        "/api/v1/envs/DEV/apps/demo-shop/namespaces/application/schema/mode",
+        json!({"mode": "warn"}),
+    )
+    .await;
+    lyre.write(
+        "app.properties",
+        "db.url = postgres://db/shop\ndb.pool-size = 1O\nmode = safe\nhosts = a, b\n",
+    );
+    let warned = lyre.publish(&dev);
+    assert_eq!(warned.code, 0, "{warned:?}");
+    assert!(
+        warned
+            .stdout
+            .contains("db.pool-size: \"1O\" is not of type \"integer\"")
+            && warned.stdout.contains("warn mode: going on"),
+        "{warned:?}"
+    );
+    let released = lyre
+        .call(
+            &lyre.admin,
+            Method::GET,
+            &format!("/api/v1{}/releases/latest", ns("DEV", "application")),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        released["configurations"]["db.pool-size"], "1O",
+        "{released}"
+    );
 }
