@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use lyre_protocol::client::{ApolloConfig, ApolloConfigNotification, NotificationMessages};
+use lyre_protocol::client::{
+    ApolloConfig, ApolloConfigNotification, ApplyReport, ApplyReports, ApplyStatus,
+    NotificationMessages,
+};
 use lyre_protocol::config::Configurations;
 use lyre_protocol::format::Format;
 use serde::de::DeserializeOwned;
@@ -84,7 +87,8 @@ pub(crate) struct Options {
     pub max_backoff: Duration,
 }
 
-type Listener = Box<dyn Fn(&Snapshot) + Send + Sync>;
+/// A typed view's reading of a new release: why it could not read it, if it could not.
+type Listener = Box<dyn Fn(&Snapshot) -> Result<(), String> + Send + Sync>;
 
 /// One namespace the client keeps current.
 pub(crate) struct NamespaceState {
@@ -106,6 +110,10 @@ pub(crate) struct Inner {
     /// Per namespace, the hash of the schema of its typed view, sent with each read (see
     /// `Client::watch_with_schema`).
     schema_hashes: RwLock<BTreeMap<String, String>>,
+    /// Per namespace, what this instance made of its latest release, not yet sent (see
+    /// [`report_applies`]).
+    reports: Mutex<BTreeMap<String, ApplyReport>>,
+    reported: Notify,
 }
 
 /// Aborts the background tasks when the last `Client` clone is dropped.
@@ -429,6 +437,8 @@ impl ClientBuilder {
             added: Notify::new(),
             loading: tokio::sync::Mutex::new(()),
             schema_hashes: RwLock::default(),
+            reports: Mutex::default(),
+            reported: Notify::new(),
         });
         if inner.transport.uses_meta()
             && let Err(e) = inner
@@ -444,6 +454,7 @@ impl ClientBuilder {
         let tasks = vec![
             tokio::spawn(poll(inner.clone())),
             tokio::spawn(refresh(inner.clone())),
+            tokio::spawn(report_applies(inner.clone())),
         ];
         Ok(Client {
             inner,
@@ -556,6 +567,9 @@ impl Inner {
             }
             Err(reason) => self.load_cached(namespace, &reason).await,
         };
+        if !snapshot.from_cache {
+            self.note_apply(namespace, &snapshot.release_key, Ok(()));
+        }
         let state = Arc::new(NamespaceState {
             name: namespace.to_owned(),
             format: Format::of_namespace(namespace),
@@ -617,6 +631,31 @@ impl Inner {
         }
     }
 
+    /// Notes what this instance made of a release of `namespace`, to be reported (the latest
+    /// per namespace wins; nothing for a namespace never released).
+    fn note_apply(&self, namespace: &str, release_key: &str, result: Result<(), String>) {
+        if release_key.is_empty() {
+            return;
+        }
+        let (status, reason) = match result {
+            Ok(()) => (ApplyStatus::Applied, String::new()),
+            Err(reason) => (ApplyStatus::Rejected, reason),
+        };
+        self.reports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                namespace.to_owned(),
+                ApplyReport {
+                    namespace_name: namespace.to_owned(),
+                    release_key: release_key.to_owned(),
+                    status,
+                    reason,
+                },
+            );
+        self.reported.notify_one();
+    }
+
     /// Reads a namespace again; installs and announces what changed.
     async fn reload(
         &self,
@@ -642,14 +681,22 @@ impl Inner {
         };
         let changes = diff(&before.configurations, &after.configurations);
         state.current.store(Arc::new(after.clone()));
-        for listener in state
+        let rejected: Vec<String> = state
             .listeners
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
-        {
-            listener(&after);
-        }
+            .filter_map(|listener| listener(&after).err())
+            .collect();
+        self.note_apply(
+            &state.name,
+            &after.release_key,
+            if rejected.is_empty() {
+                Ok(())
+            } else {
+                Err(rejected.join("; "))
+            },
+        );
         if !changes.is_empty() {
             let _ = self.changes.send(ChangeEvent {
                 namespace: state.name.clone(),
@@ -691,6 +738,62 @@ fn diff(old: &Configurations, new: &Configurations) -> Vec<Change> {
             }),
     );
     changes
+}
+
+/// How long reports gather before they are sent, in one request.
+const REPORT_DELAY: Duration = Duration::from_secs(1);
+
+/// Sends what this instance made of each release it read (`POST /reports`, a Lyre extension
+/// that Apollo config services do not have): batched, off the app's path, retried with the
+/// long poll's back-off while no config service takes them.
+async fn report_applies(inner: Arc<Inner>) {
+    let mut backoff = inner.options.min_backoff;
+    loop {
+        inner.reported.notified().await;
+        tokio::time::sleep(REPORT_DELAY).await;
+        let reports = std::mem::take(&mut *inner.reports.lock().unwrap_or_else(|e| e.into_inner()));
+        if reports.is_empty() {
+            continue;
+        }
+        let o = &inner.options;
+        let body = ApplyReports {
+            app_id: o.app_id.clone(),
+            cluster: o.cluster.clone(),
+            ip: inner.transport.ip.clone(),
+            data_center: o.data_center.clone(),
+            reports: reports.values().cloned().collect(),
+        };
+        let sent = inner
+            .transport
+            .post(
+                "reports",
+                serde_json::to_vec(&body).unwrap_or_default(),
+                o.request_timeout,
+            )
+            .await;
+        match sent {
+            Ok(answer) if answer.status < 300 => backoff = o.min_backoff,
+            // A config service without reports (Apollo's): nothing to retry.
+            Ok(answer) if answer.status == 404 || answer.status == 405 => {
+                tracing::debug!(
+                    status = answer.status,
+                    "the config service takes no apply reports"
+                );
+            }
+            failed => {
+                tracing::debug!(?failed, "apply reports not taken; trying again");
+                {
+                    let mut pending = inner.reports.lock().unwrap_or_else(|e| e.into_inner());
+                    for (namespace, report) in reports {
+                        pending.entry(namespace).or_insert(report);
+                    }
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(o.max_backoff);
+                inner.reported.notify_one();
+            }
+        }
+    }
 }
 
 /// The long-poll loop: waits for notifications, reads what changed, backs off on failures.
@@ -1058,7 +1161,20 @@ impl Client {
         T: DeserializeOwned + Send + Sync + 'static,
     {
         let state = self.namespace(namespace).await?.state;
-        let initial: T = convert(&state.name, state.format, &state.current.load())?;
+        let current = state.current.load_full();
+        let initial: T = match convert(&state.name, state.format, &current) {
+            Ok(initial) => initial,
+            Err(error) => {
+                if !current.from_cache {
+                    self.inner.note_apply(
+                        &state.name,
+                        &current.release_key,
+                        Err(error.to_string()),
+                    );
+                }
+                return Err(error);
+            }
+        };
         let view = Arc::new(View {
             value: ArcSwap::from_pointee(initial),
             error: Mutex::new(None),
@@ -1068,16 +1184,19 @@ impl Client {
         let weak = Arc::downgrade(&view);
         let (name, format) = (state.name.clone(), state.format);
         state.listeners.lock().unwrap_or_else(|e| e.into_inner()).push(Box::new(move |snapshot: &Snapshot| {
-            let Some(view) = weak.upgrade() else { return };
+            let Some(view) = weak.upgrade() else { return Ok(()) };
             match convert::<T>(&name, format, snapshot) {
                 Ok(value) => {
                     view.value.store(Arc::new(value));
                     *view.error.lock().unwrap_or_else(|e| e.into_inner()) = None;
                     view.version.send_modify(|v| *v += 1);
+                    Ok(())
                 }
                 Err(error) => {
                     tracing::warn!(error = %error, "a new release does not fit the configuration type; keeping the previous value");
+                    let reason = error.to_string();
                     *view.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(error));
+                    Err(reason)
                 }
             }
         }));

@@ -157,13 +157,32 @@ impl Transport {
     /// GETs `path` (relative, e.g. `configs/a/default/application?ip=...`) from the first
     /// instance that answers; a connection failure or a `5xx` moves on to the next.
     pub(crate) async fn get(&self, path: &str, timeout: Duration) -> Result<Answer, String> {
+        self.send(path, None, timeout).await
+    }
+
+    /// POSTs `body` (JSON) to `path`, as [`Transport::get`] reads.
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Answer, String> {
+        self.send(path, Some(body), timeout).await
+    }
+
+    async fn send(
+        &self,
+        path: &str,
+        body: Option<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<Answer, String> {
         let candidates = self.candidates();
         if candidates.is_empty() {
             return Err("no config service known (none configured, none discovered)".into());
         }
         let mut last_error = String::new();
         for base in candidates {
-            match self.get_from(&base, path, timeout).await {
+            match self.send_to(&base, path, body.clone(), timeout).await {
                 Ok(answer) if answer.status < 500 => return Ok(answer),
                 Ok(answer) => last_error = format!("{base} answered {}", answer.status),
                 Err(e) => last_error = e,
@@ -172,9 +191,23 @@ impl Transport {
         Err(last_error)
     }
 
-    async fn get_from(&self, base: &Url, path: &str, timeout: Duration) -> Result<Answer, String> {
+    async fn send_to(
+        &self,
+        base: &Url,
+        path: &str,
+        body: Option<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<Answer, String> {
         let url = base.join(path).map_err(|e| e.to_string())?;
-        let mut request = self.http.get(url.clone()).timeout(timeout);
+        let mut request = match body {
+            Some(body) => self
+                .http
+                .post(url.clone())
+                .header("Content-Type", "application/json")
+                .body(body),
+            None => self.http.get(url.clone()),
+        }
+        .timeout(timeout);
         if let Some(secret) = &self.secret {
             let timestamp = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lyre_service_kit::Shutdown;
-use lyre_store::config::instances::{self, Delivery};
+use lyre_store::config::instances::{self, Delivery, Report};
 use lyre_store::sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
 
@@ -25,16 +25,25 @@ pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 pub const DEFAULT_PER_APP: u64 = 10_000;
 
 /// Notes deliveries; a background task writes them.
+/// What the writer task writes, in the order noted (an instance's read before its report).
+#[derive(Debug)]
+pub(crate) enum Note {
+    /// An instance received a release.
+    Delivery(Delivery),
+    /// An instance said what it made of a release.
+    Report(Report),
+}
+
 #[derive(Debug)]
 pub(crate) struct Recorder {
-    tx: mpsc::Sender<Delivery>,
+    tx: mpsc::Sender<Note>,
     /// Per (instance, namespace): the release key and schema hash last written, and when.
     seen: Mutex<HashMap<String, (String, Instant)>>,
 }
 
 impl Recorder {
     /// A recorder and the receiving end its writer task drains (see [`write`]).
-    pub(crate) fn new() -> (Self, mpsc::Receiver<Delivery>) {
+    pub(crate) fn new() -> (Self, mpsc::Receiver<Note>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         (
             Self {
@@ -70,36 +79,60 @@ impl Recorder {
             }
             seen.insert(key, (held, Instant::now()));
         }
-        if self.tx.try_send(delivery).is_err() {
+        if self.tx.try_send(Note::Delivery(delivery)).is_err() {
             tracing::debug!("instance recording queue is full; a delivery was not recorded");
         }
+    }
+
+    /// Notes an instance's report on a release; cheap, never blocks.
+    pub(crate) fn report(&self, report: Report) {
+        if self.tx.try_send(Note::Report(report)).is_err() {
+            tracing::debug!("instance recording queue is full; a report was not recorded");
+        }
+    }
+}
+
+/// Writes one note: whether it was recorded.
+async fn write_note(
+    db: &DatabaseConnection,
+    note: &Note,
+    per_app: u64,
+) -> Result<bool, lyre_store::sea_orm::DbErr> {
+    match note {
+        Note::Delivery(delivery) => instances::record(db, delivery, per_app).await,
+        // A report on a read that is not recorded (capped, forgotten) is dropped: it counts
+        // as recorded, so the cap's warning stays about instances.
+        Note::Report(report) => instances::report(db, report).await.map(|_| true),
     }
 }
 
 /// Writes noted deliveries until shutdown, then what is already queued.
 pub(crate) async fn write(
     db: DatabaseConnection,
-    mut rx: mpsc::Receiver<Delivery>,
+    mut rx: mpsc::Receiver<Note>,
     per_app: u64,
     shutdown: Shutdown,
 ) {
     let mut capped_warned = false;
     let mut failing = false;
     loop {
-        let delivery = tokio::select! {
+        let note = tokio::select! {
             received = rx.recv() => match received {
-                Some(delivery) => delivery,
+                Some(note) => note,
                 None => return,
             },
             () = shutdown.clone().wait() => break,
         };
-        match instances::record(&db, &delivery, per_app).await {
+        match write_note(&db, &note, per_app).await {
             Ok(recorded) if failing => {
                 failing = false;
                 tracing::info!(recorded, "recording instances works again");
             }
             Ok(false) if !capped_warned => {
                 capped_warned = true;
+                let Note::Delivery(delivery) = &note else {
+                    continue;
+                };
                 tracing::warn!(
                     app = %delivery.app_id,
                     env = %delivery.env,
@@ -116,8 +149,8 @@ pub(crate) async fn write(
         }
     }
     // Shutting down: the queue is bounded, so this ends; a dead database ends it sooner.
-    while let Ok(delivery) = rx.try_recv() {
-        if instances::record(&db, &delivery, per_app).await.is_err() {
+    while let Ok(note) = rx.try_recv() {
+        if write_note(&db, &note, per_app).await.is_err() {
             return;
         }
     }

@@ -21,7 +21,6 @@ use std::time::Duration;
 
 use lyre_service_kit::Shutdown;
 use lyre_store::bus::ReleaseBus;
-use lyre_store::config::instances::Delivery;
 use lyre_store::sea_orm::DatabaseConnection;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
@@ -79,7 +78,7 @@ struct Inner {
     answers: answers::Answers,
     access: access::AccessKeys,
     recorder: instances::Recorder,
-    pending_deliveries: Mutex<Option<mpsc::Receiver<Delivery>>>,
+    pending_deliveries: Mutex<Option<mpsc::Receiver<instances::Note>>>,
     scan: Notify,
     reload_definitions: AtomicBool,
     loaded: tokio::sync::watch::Sender<bool>,

@@ -1,11 +1,11 @@
 //! Every route of the config service, wired in one place.
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use lyre_service_kit::health::{self, Readiness};
 
 use crate::ConfigState;
-use crate::routes::{configfiles, configs, notifications};
+use crate::routes::{configfiles, configs, notifications, reports};
 
 /// The service name the config service registers and reports under.
 pub const SERVICE_NAME: &str = lyre_protocol::meta::CONFIG_SERVICE;
@@ -38,6 +38,7 @@ pub fn router(state: ConfigState) -> Router {
             get(configfiles::raw),
         )
         .route("/notifications/v2", get(notifications::notifications))
+        .route("/reports", post(reports::reports))
         .with_state(state)
         .merge(health::routes(readiness))
 }

@@ -963,4 +963,26 @@ async fn the_apps_own_type_decides_what_may_be_published() {
         released["configurations"]["db.pool-size"], "1O",
         "{released}"
     );
+
+    // The running app cannot read it: its typed view keeps the last good value, and the
+    // instance reports the release rejected, with the reason, where before it reported applied.
+    let mut typed_now = Value::Null;
+    for _ in 0..150 {
+        let page = lyre
+            .call(&lyre.admin, Method::GET, &instances, Value::Null)
+            .await;
+        typed_now = by_ip(&page, typed_ip).unwrap();
+        if typed_now["applied"]["releaseKey"] == released["releaseKey"] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(typed_now["applied"]["status"], "rejected", "{typed_now}");
+    let reason = typed_now["applied"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("pool_size") || reason.contains("1O"),
+        "{reason}"
+    );
+    assert_eq!(watch.get().db.pool_size, 10, "the last good value stays");
+    assert!(by_ip(&seen, "10.9.9.9").unwrap().get("applied").is_none());
 }

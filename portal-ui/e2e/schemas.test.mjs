@@ -121,7 +121,7 @@ function schemaHash(document) {
   return createHash("sha256").update(canonical(document)).digest("hex").slice(0, 16);
 }
 
-test("the instances tab says which schema each instance's typed view was built with", async () => {
+test("the instances tab says which schema each instance's typed view was built with, and whether it could use its release", async () => {
   // Three instances read the release: one built with version 1 of the schema, one with a
   // schema never pushed, and an Apollo client that names none.
   const read = async (ip, hash) => {
@@ -132,6 +132,24 @@ test("the instances tab says which schema each instance's typed view was built w
   await read("10.0.0.1", schemaHash(SCHEMA));
   await read("10.0.0.2", "0123456789abcdef");
   await read("10.0.0.3");
+  // Two of them say what they made of the release (as Lyre's SDK does).
+  const latest = await admin.call("GET", "/api/v1/envs/DEV/apps/shop/clusters/default/namespaces/application/releases/latest");
+  for (const [ip, status, reason] of [
+    ["10.0.0.1", "applied", ""],
+    ["10.0.0.2", "rejected", "invalid digit found in string for `db.pool_size`"],
+  ]) {
+    const answer = await fetch(`${lyre.configUrl}/reports`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        appId: "shop",
+        cluster: "default",
+        ip,
+        reports: [{ namespaceName: "application", releaseKey: latest.releaseKey, status, reason }],
+      }),
+    });
+    assert.equal(answer.status, 204, await answer.text());
+  }
 
   const { context, page } = await newPage(browser);
   await signIn(page, lyre.url, "admin", ADMIN_PASSWORD);
@@ -145,6 +163,10 @@ test("the instances tab says which schema each instance's typed view was built w
   await cell("10.0.0.1").filter({ hasText: "Version 1" }).filter({ hasText: "In force" }).waitFor();
   await cell("10.0.0.2").filter({ hasText: "Not pushed" }).waitFor();
   assert.equal((await cell("10.0.0.3").innerText()).trim(), "—");
+  await page.getByTestId("instance-10.0.0.1").getByText("Applied", { exact: true }).waitFor();
+  await page.getByTestId("instance-rejected-10.0.0.2").filter({ hasText: "invalid digit found in string" }).waitFor();
+  await page.getByTestId("instance-10.0.0.2").getByText("Rejected", { exact: true }).waitFor();
+  assert.equal(await page.getByTestId("instance-10.0.0.3").getByText(/Applied|Rejected/).count(), 0);
 
   // A newer schema pushed before the app is upgraded shows against the instance.
   await admin.call("PUT", "/api/v1/apps/shop/namespaces/application/schema", {

@@ -903,6 +903,26 @@ pub struct Instance {
     /// The version of the namespace's schema with that hash, where one has it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema_version: Option<i64>,
+    /// What it made of the release it last reported on, where it reports (Lyre's SDK and
+    /// `lyre agent` do; Apollo clients only read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<Applied>,
+}
+
+/// What an instance said it made of a release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Applied {
+    /// The release it reported on (compare with `releaseKey`, the one it holds).
+    pub release_key: String,
+    /// `applied` or `rejected`.
+    pub status: String,
+    /// Why it rejected it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// When it reported (RFC 3339).
+    pub at: String,
 }
 
 /// A key a gray branch overrides: a new value, or (with `deleted`) the key removed.

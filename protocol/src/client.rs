@@ -51,3 +51,56 @@ pub struct ApolloConfigNotification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<NotificationMessages>,
 }
+
+/// Whether an instance could use a release it read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApplyStatus {
+    /// In use: every typed view of the namespace accepted it (or nothing reads it typed).
+    Applied,
+    /// Not in use: a typed view could not read it and keeps the last good value.
+    Rejected,
+}
+
+impl ApplyStatus {
+    /// As stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+/// What an instance made of one release of one namespace (`POST /reports`, a Lyre extension
+/// of Apollo's protocol).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyReport {
+    /// The namespace, as the client reads it.
+    pub namespace_name: String,
+    /// The release it read (keys joined with `+` for a public namespace).
+    pub release_key: String,
+    /// Whether it could use it.
+    pub status: ApplyStatus,
+    /// Why not, when rejected (a deserialization error, a reload command's output).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+/// An instance's reports, batched: the body of `POST /reports`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyReports {
+    /// The client's app.
+    pub app_id: String,
+    /// The cluster it reads.
+    pub cluster: String,
+    /// Its IP, as it sends it with its reads.
+    pub ip: String,
+    /// Its data center, if it sends one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_center: Option<String>,
+    /// The reports, one per namespace.
+    pub reports: Vec<ApplyReport>,
+}

@@ -119,6 +119,7 @@ pub(crate) fn tree<'a>(
 
 /// The JSON pointer a key fills in the typed document: `db.pool-size` fills `/db/pool_size`,
 /// `hosts[1]` fills `/hosts/1`; `None` for a key that is not one.
+#[cfg(feature = "schema")]
 pub(crate) fn pointer(key: &str) -> Option<String> {
     let mut pointer = String::new();
     for segment in key.split('.') {
@@ -136,6 +137,7 @@ pub(crate) fn pointer(key: &str) -> Option<String> {
 }
 
 /// A JSON pointer into the typed document read back as a key: `/hosts/1` is `hosts[1]`.
+#[cfg(feature = "schema")]
 pub(crate) fn dotted(pointer: &str) -> String {
     let mut key = String::new();
     for part in pointer.split('/').skip(1) {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use lyre_protocol::admin::{Instance, Page};
+use lyre_protocol::admin::{Applied, Instance, Page};
 use lyre_protocol::schema_hash;
 use lyre_service_kit::time::rfc3339;
 use lyre_store::config::{instances, releases, schemas};
@@ -55,6 +55,12 @@ impl SchemaVersions {
 
 fn view(v: instances::InstanceView, versions: &SchemaVersions) -> Instance {
     let schema_hash = Some(v.config.schema_hash).filter(|h| !h.is_empty());
+    let applied = (!v.config.apply_status.is_empty()).then(|| Applied {
+        release_key: v.config.applied_release_key,
+        status: v.config.apply_status,
+        reason: v.config.apply_reason,
+        at: rfc3339(v.config.applied_at),
+    });
     Instance {
         app_id: v.instance.app_id,
         cluster_name: v.instance.cluster_name,
@@ -69,6 +75,7 @@ fn view(v: instances::InstanceView, versions: &SchemaVersions) -> Instance {
             .as_ref()
             .and_then(|h| versions.0.get(h).copied()),
         schema_hash,
+        applied,
     }
 }
 

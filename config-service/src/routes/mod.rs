@@ -3,6 +3,7 @@
 pub(crate) mod configfiles;
 pub(crate) mod configs;
 pub(crate) mod notifications;
+pub(crate) mod reports;
 
 use axum::extract::OriginalUri;
 use axum::http::{HeaderMap, StatusCode};

@@ -2284,6 +2284,17 @@ export interface components {
             /** @description The name; non-properties formats end with their suffix, e.g. `datasources.yaml`. */
             name: string;
         };
+        /** @description What an instance said it made of a release. */
+        Applied: {
+            /** @description When it reported (RFC 3339). */
+            at: string;
+            /** @description Why it rejected it. */
+            reason?: string;
+            /** @description The release it reported on (compare with `releaseKey`, the one it holds). */
+            releaseKey: string;
+            /** @description `applied` or `rejected`. */
+            status: string;
+        };
         /** @description Associates another app's public namespace into this cluster. */
         AssociateNamespace: {
             /** @description The public namespace's name. */
@@ -2654,6 +2665,7 @@ export interface components {
         Instance: {
             /** @description The client's app. */
             appId: string;
+            applied?: components["schemas"]["Applied"] | null;
             /** @description The cluster the client asked for. */
             clusterName: string;
             /** @description The cluster whose release it received. */
@@ -3219,6 +3231,7 @@ export interface components {
             items: {
                 /** @description The client's app. */
                 appId: string;
+                applied?: components["schemas"]["Applied"] | null;
                 /** @description The cluster the client asked for. */
                 clusterName: string;
                 /** @description The cluster whose release it received. */

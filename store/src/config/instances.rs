@@ -3,7 +3,7 @@
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, Select, Set,
 };
 
 use crate::entity::{instance, instance_config};
@@ -101,6 +101,56 @@ pub async fn record(db: &impl ConnectionTrait, d: &Delivery, per_app: u64) -> Re
     }
 }
 
+/// What an instance made of a release of a namespace it read, as it reported it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// The environment.
+    pub env: String,
+    /// The client's app.
+    pub app_id: String,
+    /// The cluster the client reads.
+    pub cluster: String,
+    /// The client's data center ("" when none).
+    pub data_center: String,
+    /// The client's IP.
+    pub ip: String,
+    /// The namespace (its canonical name).
+    pub config_namespace: String,
+    /// The release reported on.
+    pub release_key: String,
+    /// `applied` or `rejected`.
+    pub status: String,
+    /// Why it was rejected ("" when applied).
+    pub reason: String,
+    /// When (epoch ms).
+    pub at: i64,
+}
+
+/// Records a report on the instance's row for the namespace (written when it read it): `false`
+/// when that read is not recorded (an unknown instance, or one beyond the app's cap).
+pub async fn report(db: &impl ConnectionTrait, r: &Report) -> Result<bool, DbErr> {
+    let Some(instance) = find_instance([&r.env, &r.app_id, &r.cluster, &r.data_center, &r.ip])
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let updated = instance_config::Entity::update_many()
+        .col_expr(
+            instance_config::Column::AppliedReleaseKey,
+            Expr::value(&r.release_key),
+        )
+        .col_expr(instance_config::Column::ApplyStatus, Expr::value(&r.status))
+        .col_expr(instance_config::Column::ApplyReason, Expr::value(&r.reason))
+        .col_expr(instance_config::Column::AppliedAt, Expr::value(r.at))
+        .filter(instance_config::Column::InstanceId.eq(instance.id))
+        .filter(instance_config::Column::ConfigAppId.eq(&r.app_id))
+        .filter(instance_config::Column::ConfigNamespaceName.eq(&r.config_namespace))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected > 0)
+}
+
 /// Forgets instances not seen since `before` (epoch ms), and what they held: how many.
 pub async fn prune(db: &impl ConnectionTrait, before: i64) -> Result<u64, DbErr> {
     instance_config::Entity::delete_many()
@@ -115,20 +165,22 @@ pub async fn prune(db: &impl ConnectionTrait, before: i64) -> Result<u64, DbErr>
     Ok(gone.rows_affected)
 }
 
+/// The instance named by its environment, app, cluster, data center and IP.
+fn find_instance([env, app, cluster, data_center, ip]: [&String; 5]) -> Select<instance::Entity> {
+    instance::Entity::find()
+        .filter(instance::Column::Env.eq(env))
+        .filter(instance::Column::AppId.eq(app))
+        .filter(instance::Column::ClusterName.eq(cluster))
+        .filter(instance::Column::DataCenter.eq(data_center))
+        .filter(instance::Column::Ip.eq(ip))
+}
+
 async fn upsert_instance(
     db: &impl ConnectionTrait,
     d: &Delivery,
     per_app: u64,
 ) -> Result<Option<i64>, DbErr> {
-    let find = || {
-        instance::Entity::find()
-            .filter(instance::Column::Env.eq(&d.env))
-            .filter(instance::Column::AppId.eq(&d.app_id))
-            .filter(instance::Column::ClusterName.eq(&d.cluster))
-            .filter(instance::Column::DataCenter.eq(&d.data_center))
-            .filter(instance::Column::Ip.eq(&d.ip))
-            .one(db)
-    };
+    let find = || find_instance([&d.env, &d.app_id, &d.cluster, &d.data_center, &d.ip]).one(db);
     if let Some(row) = find().await? {
         instance::Entity::update_many()
             .col_expr(instance::Column::Label, Expr::value(&d.label))

@@ -16,6 +16,14 @@ pub struct Model {
     pub release_delivered_at: i64,
     /// The hash of the schema the instance's typed view was built with ("" when none was sent).
     pub schema_hash: String,
+    /// The release the instance last reported on ("" when it never reported).
+    pub applied_release_key: String,
+    /// `applied` or `rejected` ("" when it never reported).
+    pub apply_status: String,
+    /// Why it rejected the release.
+    pub apply_reason: String,
+    /// When it reported (epoch ms; 0 when it never did).
+    pub applied_at: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -11,6 +11,7 @@ mod m20261121_000003_request_slots;
 pub(crate) mod m20261206_000004_identity_sources;
 mod m20261207_000005_namespace_schemas;
 mod m20261207_000006_instance_schema_hashes;
+mod m20261207_000007_apply_reports;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_identity_sources::Migration),
             Box::new(m20261207_000005_namespace_schemas::Migration),
             Box::new(m20261207_000006_instance_schema_hashes::Migration),
+            Box::new(m20261207_000007_apply_reports::Migration),
         ]
     }
 }
@@ -101,6 +103,9 @@ pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
         backend,
     ));
     statements.extend(m20261207_000006_instance_schema_hashes::Migration::statements(backend));
+    statements.extend(m20261207_000007_apply_reports::Migration::statements(
+        backend,
+    ));
     statements
 }
 

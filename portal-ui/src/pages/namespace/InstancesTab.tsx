@@ -87,7 +87,13 @@ export function InstanceList({
                           ) : (
                             <span className="pill pill-warn">Older release</span>
                           ))}
+                        <AppliedPill instance={i} />
                       </div>
+                      {i.applied?.status === "rejected" && i.applied.releaseKey === i.releaseKey && (
+                        <div className="small ns-apply-reason" data-testid={`instance-rejected-${i.ip}`}>
+                          {i.applied.reason || "No reason given."}
+                        </div>
+                      )}
                     </td>
                     {showSchema && (
                       <td className="small" data-testid={`instance-schema-${i.ip}`}>
@@ -109,6 +115,28 @@ export function InstanceList({
       )}
       {list.data && <Pager page={list.data.page} size={list.data.size} total={list.data.total} onPage={setPage} />}
     </div>
+  );
+}
+
+/** Whether the instance could use the release it holds, where it reports (Lyre's SDK and agent). */
+function AppliedPill({ instance }: { instance: Instance }) {
+  const applied = instance.applied;
+  if (!applied) return null;
+  if (applied.releaseKey !== instance.releaseKey) {
+    return (
+      <span className="pill pill-muted" title={`It last reported on release ${applied.releaseKey}`}>
+        Not reported yet
+      </span>
+    );
+  }
+  return applied.status === "applied" ? (
+    <span className="pill pill-ok" title="It reported the release in use">
+      Applied
+    </span>
+  ) : (
+    <span className="pill pill-bad" title="It could not use the release and keeps the last good one">
+      Rejected
+    </span>
   );
 }
 

@@ -1,0 +1,74 @@
+//! `POST /reports`: what instances made of the releases they read, `applied` or `rejected`
+//! with the reason (a Lyre extension of Apollo's protocol; Lyre's SDK and `lyre agent` send
+//! it, Apollo clients do not and show as having read).
+
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use lyre_protocol::client::{ApplyReports, ApplyStatus};
+use lyre_service_kit::env::RequestEnv;
+use lyre_service_kit::error_response;
+use lyre_service_kit::json::Json;
+use lyre_service_kit::peer::PeerAddr;
+use lyre_store::config::instances::Report;
+use lyre_store::time::now_millis;
+
+use super::refusal;
+use crate::ConfigState;
+
+/// Reports one request may carry (an instance reports each namespace it reads).
+const MAX_REPORTS: usize = 200;
+/// Characters of a reason kept.
+const MAX_REASON: usize = 1000;
+
+/// Records the reports, off the request's path: `204` once noted.
+pub(crate) async fn reports(
+    State(state): State<ConfigState>,
+    env: RequestEnv,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    Json(body): Json<ApplyReports>,
+) -> Response {
+    if let Some(refused) = refusal(&state, &env.name, Some(&body.app_id), &uri, &headers) {
+        return refused;
+    }
+    if body.reports.len() > MAX_REPORTS {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!(
+                "{} reports in one request; at most {MAX_REPORTS}",
+                body.reports.len()
+            ),
+        );
+    }
+    let ip = if body.ip.is_empty() {
+        peer.ip_string()
+    } else {
+        body.ip.chars().take(64).collect()
+    };
+    let definitions = state.definitions().snapshot().1;
+    let at = now_millis();
+    for report in body.reports {
+        let namespace = definitions
+            .resolve(&body.app_id, &report.namespace_name)
+            .name;
+        state.recorder().report(Report {
+            env: env.name.clone(),
+            app_id: body.app_id.clone(),
+            cluster: body.cluster.clone(),
+            data_center: body.data_center.clone().unwrap_or_default(),
+            ip: ip.clone(),
+            config_namespace: namespace,
+            release_key: report.release_key.chars().take(64).collect(),
+            status: report.status.as_str().to_owned(),
+            reason: match report.status {
+                ApplyStatus::Applied => String::new(),
+                ApplyStatus::Rejected => report.reason.chars().take(MAX_REASON).collect(),
+            },
+            at,
+        });
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
