@@ -79,6 +79,7 @@ pub(crate) struct Options {
     pub label: Option<String>,
     pub cache_dir: Option<PathBuf>,
     pub require_server: bool,
+    pub report_applies: bool,
     pub request_timeout: Duration,
     pub long_poll_timeout: Duration,
     pub refresh_interval: Duration,
@@ -170,6 +171,7 @@ pub struct ClientBuilder {
     namespaces: Vec<String>,
     cache_dir: Option<PathBuf>,
     require_server: bool,
+    report_applies: bool,
     connect_timeout: Duration,
     request_timeout: Duration,
     long_poll_timeout: Duration,
@@ -193,6 +195,7 @@ impl Default for ClientBuilder {
             namespaces: vec!["application".into()],
             cache_dir: None,
             require_server: false,
+            report_applies: true,
             connect_timeout: Duration::from_secs(1),
             request_timeout: Duration::from_secs(5),
             long_poll_timeout: Duration::from_secs(90),
@@ -322,6 +325,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether to tell Lyre what this instance made of each release it reads (on by default):
+    /// `applied`, or `rejected` when a typed view cannot read it. A program that applies
+    /// configuration in its own way turns this off and reports with [`Client::report`].
+    ///
+    /// ```
+    /// let builder = lyre_client::Client::builder().report_applies(false);
+    /// ```
+    pub fn report_applies(mut self, report: bool) -> Self {
+        self.report_applies = report;
+        self
+    }
+
     /// How long to wait for a connection (default 1 s).
     ///
     /// ```
@@ -424,6 +439,7 @@ impl ClientBuilder {
                 label: self.label,
                 cache_dir: self.cache_dir,
                 require_server: self.require_server,
+                report_applies: self.report_applies,
                 request_timeout: self.request_timeout,
                 long_poll_timeout: self.long_poll_timeout,
                 refresh_interval: self.refresh_interval,
@@ -634,6 +650,13 @@ impl Inner {
     /// Notes what this instance made of a release of `namespace`, to be reported (the latest
     /// per namespace wins; nothing for a namespace never released).
     fn note_apply(&self, namespace: &str, release_key: &str, result: Result<(), String>) {
+        if self.options.report_applies {
+            self.queue_report(namespace, release_key, result);
+        }
+    }
+
+    /// Queues a report for [`report_applies`] to send.
+    fn queue_report(&self, namespace: &str, release_key: &str, result: Result<(), String>) {
         if release_key.is_empty() {
             return;
         }
@@ -1138,6 +1161,13 @@ impl Client {
     /// ```
     pub fn changes(&self) -> broadcast::Receiver<ChangeEvent> {
         self.inner.changes.subscribe()
+    }
+
+    /// Tells Lyre what this instance made of release `release_key` of `namespace`: `Ok` when
+    /// it is in use, `Err(reason)` when it could not be (for programs that apply configuration
+    /// themselves and turned [`ClientBuilder::report_applies`] off). Sent in the background.
+    pub fn report(&self, namespace: &str, release_key: &str, result: Result<(), String>) {
+        self.inner.queue_report(namespace, release_key, result);
     }
 
     /// A live view of `namespace` as `T`. Properties keys map onto nested fields (`db.url`,

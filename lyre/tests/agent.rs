@@ -395,3 +395,66 @@ fn a_bad_configuration_is_refused_with_its_reason() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/agent.toml"));
 }
+
+#[test]
+fn a_release_is_reported_applied_once_reloaded_and_rejected_when_the_reload_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = start_server(&d.join("server"), Ports::new());
+    prepare(&server);
+    publish(&server, "application", "port = 80\n");
+    fs::create_dir_all(d.join("out")).unwrap();
+    let config = format!(
+        r#"
+config_services = ["http://127.0.0.1:{config}"]
+app_id = "game"
+label = "host-b"
+ip = "10.1.1.1"
+cache_dir = "{d}/cache"
+debounce_ms = 200
+command_retries = 0
+
+[[file]]
+namespace = "application"
+path = "{d}/out/app.properties"
+command = "grep -q '^port=80$' {d}/out/app.properties || {{ echo port must be 80 >&2; exit 3; }}"
+"#,
+        config = server.ports.config,
+        d = d.display(),
+    );
+    let agent = Agent::start(d, &config);
+    let applied = || {
+        let page = admin(
+            &server,
+            Method::GET,
+            &format!("{NS}/application/instances"),
+            &Value::Null,
+        );
+        let latest = admin(
+            &server,
+            Method::GET,
+            &format!("{NS}/application/releases/latest"),
+            &Value::Null,
+        );
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["ip"] == "10.1.1.1")
+            .map(|i| i["applied"].clone())
+            .filter(|a| a["releaseKey"] == latest["releaseKey"])
+    };
+
+    // Written and reloaded: applied.
+    eventually(&agent, "the applied report", || applied().is_some());
+    assert_eq!(applied().unwrap()["status"], "applied", "{:?}", applied());
+
+    // A release the reload command refuses: the file is written, the command fails, and the
+    // host reports the release rejected with the command's status and output.
+    publish(&server, "application", "port = 81\n");
+    eventually(&agent, "the rejected report", || applied().is_some());
+    let rejected = applied().unwrap();
+    assert_eq!(rejected["status"], "rejected", "{rejected}");
+    let reason = rejected["reason"].as_str().unwrap();
+    assert!(reason.contains("(exit 3): port must be 80"), "{reason}");
+}

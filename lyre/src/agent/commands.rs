@@ -1,5 +1,7 @@
 //! Running a reload command after files changed: once for a burst of changes (debounce), with
 //! a timeout, its exit status and output in the log, and retries with backoff when it fails.
+//! Each run's outcome goes back, with the releases whose files it was run for, so the agent can
+//! report them applied or rejected.
 
 use std::collections::HashMap;
 use std::process::Stdio;
@@ -10,6 +12,15 @@ use tokio::sync::mpsc;
 
 /// How much of a command's output is logged.
 const OUTPUT_LIMIT: usize = 4_096;
+/// How much of the end of a failed command's output goes into its report.
+const REASON_TAIL: usize = 600;
+
+/// A release whose files changed and wait for the command: the agent's client (by position),
+/// the namespace and the release key.
+pub type Waiting = (usize, String, String);
+
+/// What a command's run made of the releases it was run for: `Err` says why it failed.
+pub type Ran = (Vec<Waiting>, Result<(), String>);
 
 /// How commands run.
 #[derive(Clone, Copy, Debug)]
@@ -24,37 +35,64 @@ pub struct Policy {
     pub first_backoff: Duration,
 }
 
-/// One task per distinct command; [`Commands::changed`] asks it to run.
-#[derive(Debug, Default)]
+/// One task per distinct command; [`Commands::changed`] asks it to run, and each run's outcome
+/// is sent to `done`.
+#[derive(Debug)]
 pub struct Commands {
-    runners: HashMap<String, mpsc::UnboundedSender<()>>,
+    runners: HashMap<String, mpsc::UnboundedSender<Waiting>>,
+    done: mpsc::UnboundedSender<Ran>,
 }
 
 impl Commands {
-    /// Asks `command` to run after the debounce (starting its task on first use).
-    pub fn changed(&mut self, command: &str, policy: Policy) {
+    /// Commands whose runs' outcomes go to `done`.
+    pub fn new(done: mpsc::UnboundedSender<Ran>) -> Self {
+        Self {
+            runners: HashMap::new(),
+            done,
+        }
+    }
+
+    /// Asks `command` to run after the debounce (starting its task on first use), for the
+    /// files of release `waiting`.
+    pub fn changed(&mut self, command: &str, policy: Policy, waiting: Waiting) {
         let sender = self.runners.entry(command.to_owned()).or_insert_with(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(run_on_changes(command.to_owned(), rx, policy));
+            tokio::spawn(run_on_changes(
+                command.to_owned(),
+                rx,
+                policy,
+                self.done.clone(),
+            ));
             tx
         });
-        let _ = sender.send(());
+        let _ = sender.send(waiting);
     }
 }
 
-async fn run_on_changes(command: String, mut changes: mpsc::UnboundedReceiver<()>, policy: Policy) {
-    while changes.recv().await.is_some() {
+async fn run_on_changes(
+    command: String,
+    mut changes: mpsc::UnboundedReceiver<Waiting>,
+    policy: Policy,
+    done: mpsc::UnboundedSender<Ran>,
+) {
+    while let Some(first) = changes.recv().await {
+        let mut waiting = vec![first];
         // Let a burst of changes settle into one run.
         loop {
             match tokio::time::timeout(policy.debounce, changes.recv()).await {
-                Ok(Some(())) => continue,
+                Ok(Some(more)) => waiting.push(more),
                 Ok(None) => return,
                 Err(_) => break,
             }
         }
         let mut backoff = policy.first_backoff;
         for attempt in 0..=policy.retries {
-            if run_once(&command, policy.timeout, attempt).await {
+            let outcome = run_once(&command, policy.timeout, attempt).await;
+            let failed = outcome.is_err();
+            if !failed || attempt == policy.retries {
+                let _ = done.send((std::mem::take(&mut waiting), outcome));
+            }
+            if !failed {
                 break;
             }
             if attempt == policy.retries {
@@ -68,7 +106,8 @@ async fn run_on_changes(command: String, mut changes: mpsc::UnboundedReceiver<()
             tracing::warn!(%command, retry_in_ms = backoff.as_millis() as u64, "the command failed; retrying");
             // A new change during the wait starts over with a fresh run.
             match tokio::time::timeout(backoff, changes.recv()).await {
-                Ok(Some(())) => {
+                Ok(Some(more)) => {
+                    waiting.push(more);
                     backoff = policy.first_backoff;
                     continue;
                 }
@@ -80,8 +119,9 @@ async fn run_on_changes(command: String, mut changes: mpsc::UnboundedReceiver<()
     }
 }
 
-/// Runs the command through `sh -c`; whether it succeeded. Its outcome and output are logged.
-async fn run_once(command: &str, timeout: Duration, attempt: u32) -> bool {
+/// Runs the command through `sh -c`: `Err` says why it failed, with the end of its output.
+/// Its outcome and output are logged.
+async fn run_once(command: &str, timeout: Duration, attempt: u32) -> Result<(), String> {
     let started = std::time::Instant::now();
     let child = Command::new("sh")
         .arg("-c")
@@ -95,17 +135,20 @@ async fn run_once(command: &str, timeout: Duration, attempt: u32) -> bool {
         Ok(child) => child,
         Err(e) => {
             tracing::error!(%command, error = %e, "cannot start the command");
-            return false;
+            return Err(format!("`{command}` could not start: {e}"));
         }
     };
     match tokio::time::timeout(timeout, child.wait_with_output()).await {
         Err(_) => {
             tracing::error!(%command, timeout_secs = timeout.as_secs(), "the command took too long and was killed");
-            false
+            Err(format!(
+                "`{command}` took longer than {} s and was killed",
+                timeout.as_secs()
+            ))
         }
         Ok(Err(e)) => {
             tracing::error!(%command, error = %e, "the command could not be waited for");
-            false
+            Err(format!("`{command}` could not be waited for: {e}"))
         }
         Ok(Ok(output)) => {
             let took_ms = started.elapsed().as_millis() as u64;
@@ -113,17 +156,33 @@ async fn run_once(command: &str, timeout: Duration, attempt: u32) -> bool {
             let stderr = clip(&output.stderr);
             if output.status.success() {
                 tracing::info!(%command, attempt, took_ms, %stdout, %stderr, "the command ran");
-                true
+                Ok(())
             } else {
                 let status = output
                     .status
                     .code()
                     .map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit {c}"));
                 tracing::error!(%command, attempt, took_ms, %status, %stdout, %stderr, "the command failed");
-                false
+                let said = if stderr.is_empty() { &stdout } else { &stderr };
+                Err(format!(
+                    "`{command}` failed ({status}): {}",
+                    tail(said, REASON_TAIL)
+                ))
             }
         }
     }
+}
+
+/// The last `limit` bytes of `text` (at a character boundary), marked when cut.
+fn tail(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_owned();
+    }
+    let mut start = text.len() - limit;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("…{}", &text[start..])
 }
 
 fn clip(bytes: &[u8]) -> String {
@@ -168,14 +227,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("ran");
         let command = format!("echo ran >> {}", log.display());
-        let mut commands = Commands::default();
-        for _ in 0..5 {
-            commands.changed(&command, policy());
+        let (done, mut ran) = mpsc::unbounded_channel();
+        let mut commands = Commands::new(done);
+        for i in 0..5 {
+            commands.changed(
+                &command,
+                policy(),
+                (0, "application".into(), format!("r{i}")),
+            );
         }
         assert_eq!(lines(&log, 1).await, 1);
         tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(lines(&log, 1).await, 1, "still once");
-        commands.changed(&command, policy());
+        let (waiting, outcome) = ran.recv().await.unwrap();
+        assert_eq!(
+            (waiting.len(), outcome),
+            (5, Ok(())),
+            "one outcome for the burst"
+        );
+        commands.changed(&command, policy(), (0, "application".into(), "r5".into()));
         assert_eq!(lines(&log, 2).await, 2, "a later change runs it again");
     }
 
@@ -183,10 +253,18 @@ mod tests {
     async fn a_failing_command_is_retried_then_left_until_the_next_change() {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("tries");
-        let command = format!("echo try >> {}; exit 3", log.display());
-        let mut commands = Commands::default();
-        commands.changed(&command, policy());
+        let command = format!(
+            "echo try >> {}; echo no such port >&2; exit 3",
+            log.display()
+        );
+        let (done, mut ran) = mpsc::unbounded_channel();
+        let mut commands = Commands::new(done);
+        commands.changed(&command, policy(), (0, "application".into(), "r1".into()));
         assert_eq!(lines(&log, 3).await, 3, "first run and two retries");
+        let (waiting, outcome) = ran.recv().await.unwrap();
+        assert_eq!(waiting, [(0, "application".to_owned(), "r1".to_owned())]);
+        let reason = outcome.unwrap_err();
+        assert!(reason.contains("(exit 3): no such port"), "{reason}");
         tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(lines(&log, 3).await, 3, "then it waits");
     }
@@ -194,7 +272,11 @@ mod tests {
     #[tokio::test]
     async fn a_command_that_hangs_is_killed() {
         let started = std::time::Instant::now();
-        assert!(!run_once("sleep 10", Duration::from_millis(200), 0).await);
+        assert!(
+            run_once("sleep 10", Duration::from_millis(200), 0)
+                .await
+                .is_err()
+        );
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 }

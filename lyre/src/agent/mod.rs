@@ -6,6 +6,10 @@
 //! under its label (the host name by default) with the release it received and when it was last
 //! seen. A file is written only from a real release: before the first one arrives, or while
 //! no server answers and nothing is cached, files stay exactly as they are.
+//!
+//! It reports each release of a namespace `applied` once every file of the namespace is written
+//! and their reload commands succeeded, or `rejected` with the first reason one did not (a
+//! template error, a file that cannot be written, a command's exit status and output).
 
 pub mod commands;
 pub mod config;
@@ -20,8 +24,79 @@ use anyhow::Context as _;
 use lyre_client::Client;
 use tokio::sync::{broadcast, mpsc};
 
-use self::commands::{Commands, Policy};
+use self::commands::{Commands, Policy, Waiting};
 use self::config::{AgentConfig, Target};
+
+/// What the agent has to report of one namespace of one client, for one release.
+#[derive(Default)]
+struct Outcome {
+    release_key: String,
+    /// Per file (by its entry's name), why it could not be brought to the release.
+    files: BTreeMap<String, String>,
+    /// Reload commands started for the release and not finished yet.
+    commands: usize,
+    /// Why a reload command failed.
+    command: Option<String>,
+    /// What was last reported of the release (reported again only when it changes).
+    reported: Option<Result<(), String>>,
+}
+
+/// The outcomes, per (client, namespace).
+#[derive(Default)]
+struct Outcomes(BTreeMap<(usize, String), Outcome>);
+
+impl Outcomes {
+    /// The outcome of the namespace's release `release_key`, started afresh for a new release.
+    fn of(&mut self, client: usize, namespace: &str, release_key: &str) -> &mut Outcome {
+        let outcome = self.0.entry((client, namespace.to_owned())).or_default();
+        if outcome.release_key != release_key {
+            *outcome = Outcome {
+                release_key: release_key.to_owned(),
+                ..Outcome::default()
+            };
+        }
+        outcome
+    }
+
+    /// Reports the namespace's outcome, unless a command still runs for it.
+    fn report(&mut self, clients: &[Client], client: usize, namespace: &str) {
+        let Some(outcome) = self.0.get_mut(&(client, namespace.to_owned())) else {
+            return;
+        };
+        if outcome.commands > 0 {
+            return;
+        }
+        let failure = outcome
+            .files
+            .iter()
+            .map(|(file, reason)| format!("{file}: {reason}"))
+            .chain(outcome.command.clone())
+            .next();
+        let result = failure.map_or(Ok(()), Err);
+        if outcome.reported.as_ref() != Some(&result) {
+            clients[client].report(namespace, &outcome.release_key, result.clone());
+            outcome.reported = Some(result);
+        }
+    }
+
+    /// A reload command's outcome for the releases it ran for.
+    fn ran(&mut self, clients: &[Client], waiting: Vec<Waiting>, result: &Result<(), String>) {
+        for (client, namespace, release_key) in waiting {
+            let Some(outcome) = self.0.get_mut(&(client, namespace.clone())) else {
+                continue;
+            };
+            // A newer release's files were written meanwhile: its own commands report it.
+            if outcome.release_key != release_key {
+                continue;
+            }
+            outcome.commands = outcome.commands.saturating_sub(1);
+            if let Err(reason) = result {
+                outcome.command = Some(reason.clone());
+            }
+            self.report(clients, client, &namespace);
+        }
+    }
+}
 
 /// What the agent knows of one file.
 struct Entry {
@@ -89,10 +164,13 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
         retries: config.command_retries,
         first_backoff: Duration::from_secs(1),
     };
-    let mut commands = Commands::default();
+    let (done, mut ran) = mpsc::unbounded_channel();
+    let mut commands = Commands::new(done);
+    let mut outcomes = Outcomes::default();
     for entry in &mut entries {
-        apply(entry, &clients, &mut commands, policy).await;
+        apply(entry, &clients, &mut commands, policy, &mut outcomes).await;
     }
+    report_all(&entries, &clients, &mut outcomes);
 
     // Every client's change events, in one stream: (client, namespace; `None` after a lag).
     let (tx, mut events) = mpsc::unbounded_channel::<(usize, Option<String>)>();
@@ -125,12 +203,19 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
                 for entry in entries.iter_mut().filter(|e| {
                     e.client == client && namespace.as_ref().is_none_or(|n| *n == e.target.namespace)
                 }) {
-                    apply(entry, &clients, &mut commands, policy).await;
+                    apply(entry, &clients, &mut commands, policy, &mut outcomes).await;
                 }
+                report_all(&entries, &clients, &mut outcomes);
             }
+            Some((waiting, result)) = ran.recv() => outcomes.ran(&clients, waiting, &result),
             _ = retry.tick() => {
+                let mut retried = false;
                 for entry in entries.iter_mut().filter(|e| e.failing.is_some() || e.waiting) {
-                    apply(entry, &clients, &mut commands, policy).await;
+                    apply(entry, &clients, &mut commands, policy, &mut outcomes).await;
+                    retried = true;
+                }
+                if retried {
+                    report_all(&entries, &clients, &mut outcomes);
                 }
             }
         }
@@ -152,7 +237,9 @@ async fn build_client(
         .label(label)
         .namespaces(namespaces.iter().cloned())
         .cache_dir(&config.cache_dir)
-        .require_server(false);
+        .require_server(false)
+        // Applied means written and reloaded: the agent reports that itself.
+        .report_applies(false);
     for url in &config.meta_servers {
         builder = builder.meta_server(url.clone());
     }
@@ -171,9 +258,29 @@ async fn build_client(
     builder.build().await
 }
 
+/// Reports every namespace's outcome whose reload commands are done.
+fn report_all(entries: &[Entry], clients: &[Client], outcomes: &mut Outcomes) {
+    let mut namespaces: Vec<(usize, &str)> = entries
+        .iter()
+        .map(|e| (e.client, e.target.namespace.as_str()))
+        .collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    for (client, namespace) in namespaces {
+        outcomes.report(clients, client, namespace);
+    }
+}
+
 /// Brings one file up to its namespace's current release; problems are logged (once per
-/// problem) and remembered for the next retry, and never stop the other files.
-async fn apply(entry: &mut Entry, clients: &[Client], commands: &mut Commands, policy: Policy) {
+/// problem) and remembered for the next retry, and never stop the other files. The outcome
+/// goes into `outcomes`, for the release's report.
+async fn apply(
+    entry: &mut Entry,
+    clients: &[Client],
+    commands: &mut Commands,
+    policy: Policy,
+    outcomes: &mut Outcomes,
+) {
     let t = &entry.target;
     let snapshot = match clients[entry.client].namespace(&t.namespace).await {
         Ok(namespace) => namespace.snapshot(),
@@ -198,6 +305,11 @@ async fn apply(entry: &mut Entry, clients: &[Client], commands: &mut Commands, p
         files::write_if_changed(t, &content)
             .with_context(|| format!("writing {}", t.path.display()))
     });
+    let outcome = outcomes.of(entry.client, &t.namespace, &snapshot.release_key);
+    match &written {
+        Ok(_) => outcome.files.remove(&t.name),
+        Err(e) => outcome.files.insert(t.name.clone(), format!("{e:#}")),
+    };
     match written {
         Ok(changed) => {
             if entry.failing.take().is_some() {
@@ -211,7 +323,13 @@ async fn apply(entry: &mut Entry, clients: &[Client], commands: &mut Commands, p
                     "wrote the file"
                 );
                 if let Some(command) = &t.command {
-                    commands.changed(command, policy);
+                    outcome.commands += 1;
+                    let waiting = (
+                        entry.client,
+                        t.namespace.clone(),
+                        snapshot.release_key.clone(),
+                    );
+                    commands.changed(command, policy, waiting);
                 }
             }
         }
