@@ -984,5 +984,32 @@ async fn the_apps_own_type_decides_what_may_be_published() {
         "{reason}"
     );
     assert_eq!(watch.get().db.pool_size, 10, "the last good value stays");
+    // Per release: how many live instances hold it, and what they made of it.
+    let adoption = lyre
+        .call(
+            &lyre.admin,
+            Method::GET,
+            &format!("/api/v1{}/adoption", ns("DEV", "application")),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(adoption["live"], 2, "{adoption}");
+    let newest = &adoption["releases"][0];
+    assert_eq!(
+        (
+            &newest["releaseId"],
+            &newest["read"],
+            &newest["applied"],
+            &newest["rejected"]
+        ),
+        (&released["id"], &json!(1), &json!(0), &json!(1)),
+        "the app rejected it: {adoption}"
+    );
+    let older = &adoption["releases"][1];
+    assert_eq!(
+        (&older["read"], &older["applied"], &older["rejected"]),
+        (&json!(1), &json!(0), &json!(0)),
+        "the Apollo-style reader only read an older one: {adoption}"
+    );
     assert!(by_ip(&seen, "10.9.9.9").unwrap().get("applied").is_none());
 }

@@ -168,6 +168,14 @@ test("the instances tab says which schema each instance's typed view was built w
   await page.getByTestId("instance-10.0.0.2").getByText("Rejected", { exact: true }).waitFor();
   assert.equal(await page.getByTestId("instance-10.0.0.3").getByText(/Applied|Rejected/).count(), 0);
 
+  // The history says, per release, how many hold it and what they made of it.
+  await page.getByRole("tab", { name: "History" }).click();
+  const reach = page.getByTestId(`adoption-${latest.id}`);
+  await reach.filter({ hasText: "3 hold it" }).waitFor();
+  assert.match(await reach.innerText(), /1 applied\s+1 rejected/);
+  await page.getByTestId("adoption-summary").filter({ hasText: "3 instances read this namespace in the last day; 0 of them" }).waitFor();
+  await page.getByRole("tab", { name: "Instances" }).click();
+
   // A newer schema pushed before the app is upgraded shows against the instance.
   await admin.call("PUT", "/api/v1/apps/shop/namespaces/application/schema", {
     document: { ...SCHEMA, description: "The shop's settings" },

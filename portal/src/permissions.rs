@@ -189,6 +189,7 @@ pub const PERMISSIONS: &[Permission] = table! {
     GET ns!("/releases/histories") => View,
     GET ns!("/releases/latest") => View,
     GET ns!("/instances") => View,
+    GET ns!("/adoption") => View,
     GET "/api/v1/envs/{env}/releases/compare" => Own("to see the namespaces of both releases"),
     GET "/api/v1/envs/{env}/releases/{releaseId}" => Own("to see the release's namespace"),
     GET "/api/v1/envs/{env}/releases/{releaseId}/instances"

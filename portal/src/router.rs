@@ -125,6 +125,7 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(releases::histories))
         .routes(routes!(releases::latest))
         .routes(routes!(releases::instances))
+        .routes(routes!(releases::adoption))
         .routes(routes!(releases::get))
         .routes(routes!(releases::release_instances))
         .routes(routes!(releases::compare))

@@ -909,6 +909,35 @@ pub struct Instance {
     pub applied: Option<Applied>,
 }
 
+/// How far a namespace's releases reached the instances that read it recently.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Adoption {
+    /// Instances that read the namespace within the window (in any cluster or gray branch).
+    pub live: u64,
+    /// Per release some of them hold, newest first.
+    pub releases: Vec<ReleaseAdoption>,
+}
+
+/// How many live instances hold a release, and what they said they made of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseAdoption {
+    /// The release.
+    pub release_key: String,
+    /// Its id (absent for a release no longer kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_id: Option<i64>,
+    /// Instances holding it.
+    pub read: u64,
+    /// Of those, how many reported it applied.
+    pub applied: u64,
+    /// Of those, how many reported it rejected (their reasons are in the release's instances).
+    pub rejected: u64,
+}
+
 /// What an instance said it made of a release.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -1,9 +1,9 @@
 //! Which client instances read a namespace recently, or hold a release, and which release
 //! each got.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use lyre_protocol::admin::{Applied, Instance, Page};
+use lyre_protocol::admin::{Adoption, Applied, Instance, Page, ReleaseAdoption};
 use lyre_protocol::schema_hash;
 use lyre_service_kit::time::rfc3339;
 use lyre_store::config::{instances, releases, schemas};
@@ -134,4 +134,62 @@ pub async fn of_release(
         instances::of_release(state.db(), &env, &release.release_key, recent.since(), page).await?;
     let versions = SchemaVersions::of(state.db(), &release.app_id, &release.namespace_name).await?;
     Ok(page_of(found, page, &versions))
+}
+
+/// How far the namespace's releases reached the instances that read it recently: per release
+/// held, how many hold it and how many reported it applied or rejected.
+pub async fn adoption(
+    state: &AdminState,
+    ns: Ns<'_>,
+    recent: Recent,
+) -> Result<Adoption, AdminError> {
+    let at = ns.check(state)?;
+    existing(state.db(), &at).await?;
+    let reads = instances::reads_of_namespace(
+        state.db(),
+        &at.env,
+        at.app_id.as_str(),
+        at.namespace.as_str(),
+        recent.since(),
+    )
+    .await?;
+    let mut by_key: BTreeMap<String, ReleaseAdoption> = BTreeMap::new();
+    for read in &reads {
+        let reported = read.applied_release_key == read.release_key;
+        for key in read.release_key.split('+').filter(|k| !k.is_empty()) {
+            let counts = by_key
+                .entry(key.to_owned())
+                .or_insert_with(|| ReleaseAdoption {
+                    release_key: key.to_owned(),
+                    release_id: None,
+                    read: 0,
+                    applied: 0,
+                    rejected: 0,
+                });
+            counts.read += 1;
+            match read.apply_status.as_str() {
+                "applied" if reported => counts.applied += 1,
+                "rejected" if reported => counts.rejected += 1,
+                _ => {}
+            }
+        }
+    }
+    let keys: Vec<&str> = by_key.keys().map(String::as_str).collect();
+    let ids: HashMap<String, i64> = releases::ids_by_key(state.db(), &at.env, &keys)
+        .await?
+        .into_iter()
+        .collect();
+    let mut releases: Vec<ReleaseAdoption> = by_key
+        .into_values()
+        .map(|mut r| {
+            r.release_id = ids.get(&r.release_key).copied();
+            r
+        })
+        .collect();
+    // The newest first (ids grow with time; a release no longer kept goes last).
+    releases.sort_by_key(|r| std::cmp::Reverse(r.release_id.unwrap_or(0)));
+    Ok(Adoption {
+        live: reads.len() as u64,
+        releases,
+    })
 }

@@ -696,6 +696,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/adoption": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How far the namespace's releases reached the instances that read it recently (in any
+         *     cluster or gray branch): per release held, how many hold it and how many reported it
+         *     applied or rejected (Lyre's SDK and `lyre agent` report; Apollo clients only read).
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
+        get: operations["adoption"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches": {
         parameters: {
             query?: never;
@@ -2256,6 +2278,16 @@ export interface components {
             /** @description The app. */
             appId: string;
         };
+        /** @description How far a namespace's releases reached the instances that read it recently. */
+        Adoption: {
+            /**
+             * Format: int64
+             * @description Instances that read the namespace within the window (in any cluster or gray branch).
+             */
+            live: number;
+            /** @description Per release some of them hold, newest first. */
+            releases: components["schemas"]["ReleaseAdoption"][];
+        };
         /** @description An application. */
         App: components["schemas"]["Stamps"] & {
             /** @description Unique id, e.g. `order-service`. */
@@ -3513,6 +3545,31 @@ export interface components {
              *     in `warn` mode (in `enforce` mode such a publish is refused).
              */
             schemaProblems?: components["schemas"]["SchemaProblem"][];
+        };
+        /** @description How many live instances hold a release, and what they said they made of it. */
+        ReleaseAdoption: {
+            /**
+             * Format: int64
+             * @description Of those, how many reported it applied.
+             */
+            applied: number;
+            /**
+             * Format: int64
+             * @description Instances holding it.
+             */
+            read: number;
+            /**
+             * Format: int64
+             * @description Of those, how many reported it rejected (their reasons are in the release's instances).
+             */
+            rejected: number;
+            /**
+             * Format: int64
+             * @description Its id (absent for a release no longer kept).
+             */
+            releaseId?: number | null;
+            /** @description The release. */
+            releaseKey: string;
         };
         /** @description The differences between two releases. */
         ReleaseComparison: {
@@ -6538,6 +6595,78 @@ export interface operations {
                 };
             };
             /** @description Not a master of the app */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    adoption: {
+        parameters: {
+            query?: {
+                /** @description Only instances seen within this many hours (default 24). */
+                withinHours?: number;
+                /** @description From 0. */
+                page?: number;
+                /** @description Entries per page. */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts, per release */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Adoption"];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Private to the app's members here */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{
-    AdminPublish, Instance, Page, Publish, Release, ReleaseComparison, ReleaseHistory,
+    AdminPublish, Adoption, Instance, Page, Publish, Release, ReleaseComparison, ReleaseHistory,
     ReleaseSummary, Rollback,
 };
 use lyre_service_kit::Json;
@@ -188,6 +188,31 @@ pub(crate) async fn instances(
         ns: ns.name(),
         recent: query.recent(),
         page: query.request(),
+    })
+    .await
+    .map(Json)
+}
+
+/// How far the namespace's releases reached the instances that read it recently (in any
+/// cluster or gray branch): per release held, how many hold it and how many reported it
+/// applied or rejected (Lyre's SDK and `lyre agent` report; Apollo clients only read).
+#[utoipa::path(
+    get,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/adoption",
+    tag = "releases",
+    params(NsPath, InstancesQuery),
+    responses(
+        (status = 200, description = "The counts, per release", body = Adoption),
+        (status = 404, description = "No such namespace", body = ErrorBody),
+    )
+)]
+pub(crate) async fn adoption(
+    ns: Ns,
+    Query(query): Query<InstancesQuery>,
+) -> Result<Json<Adoption>, PortalError> {
+    ns.call(call::releases::NamespaceAdoption {
+        ns: ns.name(),
+        recent: query.recent(),
     })
     .await
     .map(Json)

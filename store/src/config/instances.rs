@@ -281,6 +281,24 @@ pub async fn of_namespace(
     with_instances(db, configs).await
 }
 
+/// What every instance of an app that read the namespace since `since` holds, in any cluster
+/// or gray branch (bounded by the instances an app may have recorded).
+pub async fn reads_of_namespace(
+    db: &impl ConnectionTrait,
+    env: &str,
+    app_id: &str,
+    namespace: &str,
+    since: i64,
+) -> Result<Vec<instance_config::Model>, DbErr> {
+    instance_config::Entity::find()
+        .filter(instance_config::Column::Env.eq(env))
+        .filter(instance_config::Column::ConfigAppId.eq(app_id))
+        .filter(instance_config::Column::ConfigNamespaceName.eq(namespace))
+        .filter(instance_config::Column::UpdatedAt.gte(since))
+        .all(db)
+        .await
+}
+
 /// Instances that hold the release `release_key` (alone or joined with a public one).
 pub async fn of_release(
     db: &impl ConnectionTrait,

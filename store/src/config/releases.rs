@@ -233,6 +233,25 @@ pub async fn titles(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<(i64, 
         .collect())
 }
 
+/// Ids of an environment's releases by key (a key of no release is left out).
+pub async fn ids_by_key(
+    db: &impl ConnectionTrait,
+    env: &str,
+    keys: &[&str],
+) -> Result<Vec<(String, i64)>, DbErr> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(release::Entity::find()
+        .filter(release::Column::Env.eq(env))
+        .filter(release::Column::ReleaseKey.is_in(keys.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.release_key, r.id))
+        .collect())
+}
+
 /// The key config services watch for a namespace: `appId+cluster+namespace`.
 pub fn message_key(app_id: &str, cluster: &str, namespace: &str) -> String {
     format!("{app_id}+{cluster}+{namespace}")

@@ -5,8 +5,10 @@ import {
   api,
   messageOf,
   query,
+  type Adoption,
   type Namespace,
   type Page,
+  type ReleaseAdoption,
   type ReleaseComparison,
   type ReleaseHistory,
   type ReleaseSummary,
@@ -17,7 +19,7 @@ import { Dialog } from "../../components/Dialog";
 import { DiffTable } from "../../components/Diff";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
-import { OPERATION, at, envPath, useStable, type Permissions, type Where } from "./model";
+import { OPERATION, at, count, envPath, useStable, type Permissions, type Where } from "./model";
 
 const SIZE = 10;
 
@@ -56,6 +58,9 @@ export function HistoryTab({
       }),
     [where, stamp],
   );
+  // How far each release reached the instances that read the namespace in the last day.
+  const adoption = useAsync(() => api.get<Adoption>(at(where, "/adoption")).catch(() => null), [where, stamp]);
+  const reach = new Map((adoption.data?.releases ?? []).map((r) => [r.releaseKey, r]));
   const [selected, setSelected] = useState<Side[]>([]);
   const [compare, setCompare] = useState<{ base: Side; to: Side; heading?: string } | null>(null);
   const [rollbackTo, setRollbackTo] = useState<ReleaseSummary | null>(null);
@@ -81,6 +86,13 @@ export function HistoryTab({
           <div>
             <h2>Releases</h2>
             <p className="muted small">Newest first. Tick two to compare them.</p>
+            {adoption.data && adoption.data.live > 0 && latest && (
+              <p className="muted small" data-testid="adoption-summary">
+                {count(adoption.data.live, "instance")} read this namespace in the last day;{" "}
+                {adoption.data.live - (reach.get(latest.releaseKey)?.read ?? 0)} of them hold another release than the one
+                served now.
+              </p>
+            )}
           </div>
           <div className="toolbar">
             <button type="button" className="button" disabled={selected.length !== 2} onClick={compareSelected}>
@@ -107,6 +119,7 @@ export function HistoryTab({
                   <th scope="col">Release</th>
                   <th scope="col">Published</th>
                   <th scope="col">State</th>
+                  <th scope="col">Instances</th>
                   <th scope="col">
                     <span className="visually-hidden">Actions</span>
                   </th>
@@ -144,6 +157,9 @@ export function HistoryTab({
                         ) : (
                           <span className="pill pill-info">Earlier</span>
                         )}
+                      </td>
+                      <td className="small" data-testid={`adoption-${r.id}`}>
+                        <Reach counts={reach.get(r.releaseKey)} />
                       </td>
                       <td>
                         <div className="toolbar row-actions">
@@ -384,5 +400,21 @@ function RollbackDialog({
         <ErrorNote error={error} />
       </div>
     </Dialog>
+  );
+}
+
+/** How many live instances hold a release, and what those that report made of it. */
+function Reach({ counts }: { counts?: ReleaseAdoption }) {
+  if (!counts || counts.read === 0) {
+    return <span className="muted">—</span>;
+  }
+  return (
+    <>
+      <span>{count(counts.read, "holds it", "hold it")}</span>
+      <div className="ns-instance-pills">
+        {counts.applied > 0 && <span className="pill pill-ok">{counts.applied} applied</span>}
+        {counts.rejected > 0 && <span className="pill pill-bad">{counts.rejected} rejected</span>}
+      </div>
+    </>
   );
 }
