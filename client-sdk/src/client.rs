@@ -803,6 +803,14 @@ async fn report_applies(inner: Arc<Inner>) {
                     "the config service takes no apply reports"
                 );
             }
+            // Refused (a bad signature, say): the same reports would be refused again.
+            Ok(answer) if answer.status < 500 => {
+                tracing::warn!(
+                    status = answer.status,
+                    body = %String::from_utf8_lossy(&answer.body),
+                    "apply reports were refused"
+                );
+            }
             failed => {
                 tracing::debug!(?failed, "apply reports not taken; trying again");
                 {
