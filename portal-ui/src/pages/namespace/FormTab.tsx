@@ -1,7 +1,7 @@
 // Form mode: the namespace's configuration as one field per key its JSON Schema describes. It
 // edits the same text the Text mode edits and saves it the same way, so history, reviews and
 // diffs read as they always do; keys the schema does not describe are kept as they are.
-import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { useEffect, useId, useMemo, useState } from "react";
 import {
   ApiError,
   api,
@@ -16,6 +16,7 @@ import { ErrorNote, Loading } from "../../components/Common";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
 import { at, count, type Permissions, type Where } from "./model";
+import { SaveRow, useSaveShortcut } from "./SaveRow";
 import {
   assign,
   emptyRow,
@@ -203,18 +204,8 @@ function FormEditor({
   };
 
   // Ctrl+S (Cmd+S) saves the form, where the browser would save the page.
-  const saveNow = useRef<(() => void) | undefined>(undefined);
+  const saveNow = useSaveShortcut();
   saveNow.current = canSave ? () => void save() : undefined;
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
-        event.preventDefault();
-        saveNow.current?.();
-      }
-    };
-    document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
-  }, []);
 
   const textTab = ns.format === "properties" ? "Text" : "Content";
   if (!start.form) {
@@ -341,43 +332,19 @@ function FormEditor({
         </p>
       )}
 
-      {editable ? (
-        <div className="ns-save-row">
-          <div className="field ns-save-comment">
-            <label htmlFor={`${uid}-comment`}>Comment for this change</label>
-            <input
-              id={`${uid}-comment`}
-              value={comment}
-              placeholder="Optional"
-              onChange={(e) => setComment(e.target.value)}
-              onKeyDown={(e) => {
-                if (e.key === "Enter" && canSave) {
-                  e.preventDefault();
-                  void save();
-                }
-              }}
-            />
-          </div>
-          <div className="toolbar">
-            <button type="button" className="button" onClick={() => void onReset()} disabled={!dirty || busy}>
-              Discard changes
-            </button>
-            <button
-              type="button"
-              className="button button-primary"
-              onClick={() => void save()}
-              disabled={!canSave}
-              title={blocked ? "Fix the marked fields first" : "Ctrl+S (⌘S) saves too"}
-              aria-keyshortcuts="Control+S Meta+S"
-            >
-              {busy && <span className="spinner spinner-light" aria-hidden="true" />}
-              Save form
-            </button>
-          </div>
-        </div>
-      ) : (
-        <p className="muted small ns-legend">Read only: you hold no modify role on this namespace.</p>
-      )}
+      <SaveRow
+        id={uid}
+        editable={editable}
+        comment={comment}
+        setComment={setComment}
+        canSave={canSave}
+        canDiscard={dirty}
+        busy={busy}
+        onDiscard={onReset}
+        onSave={save}
+        saveLabel="Save form"
+        saveTitle={blocked ? "Fix the marked fields first" : undefined}
+      />
     </div>
   );
 }

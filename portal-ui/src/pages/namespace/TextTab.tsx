@@ -1,12 +1,13 @@
 // Text mode: the whole namespace as one text (properties with comments, or the file of a
 // yaml/json/xml/txt namespace), edited with highlighting and saved in one step.
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { ApiError, api, messageOf, type Namespace, type NamespaceText, type SchemaProblem, type TextCheck } from "../../api/client";
 import { CodeEditor } from "../../components/CodeEditor";
 import { ErrorNote, Loading } from "../../components/Common";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
 import { at, errorPosition, type Permissions, type Where } from "./model";
+import { SaveRow, useSaveShortcut } from "./SaveRow";
 
 /** Unsaved text, and the revision it was edited from. */
 export type Draft = { text: string; revision: number };
@@ -65,17 +66,7 @@ export function TextTab({
   const [unfit, setUnfit] = useState<SchemaProblem[]>([]);
   const errorLine = problem?.kind === "invalid" ? problem.line : undefined;
   // Ctrl+S (Cmd+S) saves the text, where the browser would save the page.
-  const saveNow = useRef<(() => void) | undefined>(undefined);
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
-        event.preventDefault();
-        saveNow.current?.();
-      }
-    };
-    document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
-  }, []);
+  const saveNow = useSaveShortcut();
 
   // The text is checked as it is typed (a moment after the last key), as saving would check
   // it: a problem is marked at its line, and the mark goes once the text is fixed.
@@ -204,43 +195,18 @@ export function TextTab({
         )}
       </div>
 
-      {editable ? (
-        <div className="ns-save-row">
-          <div className="field ns-save-comment">
-            <label htmlFor={`${id}-comment`}>Comment for this change</label>
-            <input
-              id={`${id}-comment`}
-              value={comment}
-              placeholder="Optional"
-              onChange={(e) => setComment(e.target.value)}
-              onKeyDown={(e) => {
-                if (e.key === "Enter" && dirty) {
-                  e.preventDefault();
-                  void save();
-                }
-              }}
-            />
-          </div>
-          <div className="toolbar">
-            <button type="button" className="button" onClick={() => void reload()} disabled={!dirty || busy}>
-              Discard changes
-            </button>
-            <button
-              type="button"
-              className="button button-primary"
-              onClick={() => void save()}
-              disabled={!dirty || busy}
-              title="Ctrl+S (⌘S) saves too"
-              aria-keyshortcuts="Control+S Meta+S"
-            >
-              {busy && <span className="spinner spinner-light" aria-hidden="true" />}
-              Save text
-            </button>
-          </div>
-        </div>
-      ) : (
-        <p className="muted small ns-legend">Read only: you hold no modify role on this namespace.</p>
-      )}
+      <SaveRow
+        id={id}
+        editable={editable}
+        comment={comment}
+        setComment={setComment}
+        canSave={dirty && !busy}
+        canDiscard={dirty}
+        busy={busy}
+        onDiscard={reload}
+        onSave={save}
+        saveLabel="Save text"
+      />
     </div>
   );
 }
