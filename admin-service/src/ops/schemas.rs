@@ -228,16 +228,10 @@ pub async fn pending(
 ) -> Result<Vec<SchemaProblem>, AdminError> {
     let at = ns.check(state)?;
     let db = state.db();
-    let not_found = || crate::domain::namespace_not_found(&at);
     match branch {
         None => {
-            let main = namespaces::find(db, at.r()).await?.ok_or_else(not_found)?;
-            let format = definition(db, at.app_id.as_str(), at.namespace.as_str())
-                .await?
-                .ok_or_else(not_found)?
-                .format();
-            let configurations = configurations_of(&items::list(db, main.id).await?, format);
-            of(db, &at, &configurations, false).await
+            let (format, configurations) = saved(db, &at).await?;
+            advise(db, &at, format, &configurations).await
         }
         Some(name) => {
             let branch_at = crate::ops::branches::branch_at(&at, name)?;
@@ -283,7 +277,7 @@ pub async fn check_text(
         }
         Configurations(vec![("content".to_owned(), text.to_owned())])
     };
-    of(db, &at, &configurations, false).await
+    advise(db, &at, format, &configurations).await
 }
 
 /// What the namespace's items would not fit of its schema with `key` set to `value` (an item
@@ -297,18 +291,38 @@ pub async fn check_item(
 ) -> Result<Vec<SchemaProblem>, AdminError> {
     let at = ns.check(state)?;
     let db = state.db();
-    let not_found = || crate::domain::namespace_not_found(&at);
+    let (format, mut configurations) = saved(db, &at).await?;
+    match configurations.0.iter_mut().find(|(k, _)| k == key) {
+        Some(entry) => value.clone_into(&mut entry.1),
+        None => configurations.0.push((key.to_owned(), value.to_owned())),
+    }
+    advise(db, &at, format, &configurations).await
+}
+
+/// The format of the namespace at `at` and what its saved items would release.
+async fn saved(
+    db: &impl ConnectionTrait,
+    at: &NamespaceAt,
+) -> Result<(Format, Configurations), AdminError> {
+    let not_found = || crate::domain::namespace_not_found(at);
     let main = namespaces::find(db, at.r()).await?.ok_or_else(not_found)?;
     let format = definition(db, at.app_id.as_str(), at.namespace.as_str())
         .await?
         .ok_or_else(not_found)?
         .format();
-    let mut configurations = configurations_of(&items::list(db, main.id).await?, format);
-    match configurations.0.iter_mut().find(|(k, _)| k == key) {
-        Some(entry) => value.clone_into(&mut entry.1),
-        None => configurations.0.push((key.to_owned(), value.to_owned())),
-    }
-    of(db, &at, &configurations, false).await
+    let configurations = configurations_of(&items::list(db, main.id).await?, format);
+    Ok((format, configurations))
+}
+
+/// [`advice`] for the namespace at `at`, whose format is known.
+async fn advise(
+    db: &impl ConnectionTrait,
+    at: &NamespaceAt,
+    format: Format,
+    configurations: &Configurations,
+) -> Result<Vec<SchemaProblem>, AdminError> {
+    let (app, namespace) = (at.app_id.as_str(), at.namespace.as_str());
+    advice(db, &at.env, app, namespace, format, configurations).await
 }
 
 /// Like [`verdict`], but never refusing: what a rollback is told (a rollback is how people
