@@ -85,6 +85,18 @@ db_test!(async fn signed_reads_pass_and_unsigned_ones_are_refused(t) {
     assert_eq!(get(&format!("{base}{poll}")).await.status, 401);
     assert_eq!(get_with(&format!("{base}{poll}"), &signed("shop", &secret, &poll, now)).await.status, 200);
     assert_eq!(get(&format!("{base}/PRO/configs/shop/default/application")).await.status, 404, "PRO has no keys");
+    // So are apply reports: an unsigned one cannot mark the app's instances rejected.
+    let report = json!({"appId": "shop", "cluster": "default", "ip": "10.0.0.1",
+        "reports": [{"namespaceName": "application", "releaseKey": "k", "status": "rejected", "reason": "forged"}]});
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut request = common::client().post(format!("{base}/reports")).json(&report);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(post(Vec::new()).await, 401);
+    assert_eq!(post(signed("shop", &secret, "/reports", now)).await, 204);
 
     // Observe mode logs and lets through; disabling stops the checks.
     stack.admin.call(Method::PUT, &format!("{keys}/{id}"), json!({"mode": "observe", "operator": "alice"})).await;

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use lyre_service_kit::env::RequestEnv;
 use lyre_service_kit::peer::PeerAddr;
 
-use super::{not_found, record, refusal, unavailable};
+use super::{client_ip, not_found, record, refusal, unavailable};
 use crate::ConfigState;
 use crate::answers::Read;
 use crate::query::Params;
@@ -41,9 +41,7 @@ async fn serve(
         return refused;
     }
     let params = Params::parse(query.as_deref());
-    let ip = params
-        .get("ip")
-        .map_or_else(|| peer.ip_string(), str::to_owned);
+    let ip = client_ip(params.get("ip"), peer);
     let read = Read {
         env: &env.name,
         app_id: &app_id,
@@ -64,7 +62,7 @@ async fn serve(
         Ok(None) => return not_found(),
         Err(e) => return unavailable(&e),
     };
-    record(&state, &read, &params, peer, &answer);
+    record(&state, &read, &params, &answer);
     let (content_type, body) = match rendering {
         Rendering::Text => ("text/plain;charset=UTF-8", answer.text()),
         Rendering::Json => ("application/json;charset=UTF-8", answer.json()),

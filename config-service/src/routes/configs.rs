@@ -7,7 +7,7 @@ use lyre_protocol::client::NotificationMessages;
 use lyre_service_kit::env::RequestEnv;
 use lyre_service_kit::peer::PeerAddr;
 
-use super::{not_found, record, refusal, unavailable};
+use super::{client_ip, not_found, record, refusal, unavailable};
 use crate::ConfigState;
 use crate::answers::Read;
 use crate::query::Params;
@@ -28,9 +28,7 @@ pub(crate) async fn configs(
         return refused;
     }
     let params = Params::parse(query.as_deref());
-    let ip = params
-        .get("ip")
-        .map_or_else(|| peer.ip_string(), str::to_owned);
+    let ip = client_ip(params.get("ip"), peer);
     let read = Read {
         env: &env.name,
         app_id: &app_id,
@@ -71,7 +69,7 @@ pub(crate) async fn configs(
         Ok(None) => return not_found(),
         Err(e) => return unavailable(&e),
     };
-    record(&state, &read, &params, peer, &answer);
+    record(&state, &read, &params, &answer);
     let client_key = params.get("releaseKey").unwrap_or("-1");
     if client_key == answer.release_key {
         return StatusCode::NOT_MODIFIED.into_response();

@@ -59,29 +59,24 @@ pub(crate) fn unavailable(error: &lyre_store::sea_orm::DbErr) -> Response {
     )
 }
 
+/// Longest IP recorded of an instance.
+pub(crate) const MAX_IP: usize = 64;
+
+/// The IP a client is known by: the one it names (as Apollo's clients send it), else the
+/// address it connects from.
+pub(crate) fn client_ip(named: Option<&str>, peer: PeerAddr) -> String {
+    named.map_or_else(|| peer.ip_string(), str::to_owned)
+}
+
 /// Notes which instance received `answer`.
-pub(crate) fn record(
-    state: &ConfigState,
-    read: &Read<'_>,
-    params: &Params,
-    peer: PeerAddr,
-    answer: &Answer,
-) {
-    let ip = params
-        .get("ip")
-        .map_or_else(|| peer.ip_string(), str::to_owned);
+pub(crate) fn record(state: &ConfigState, read: &Read<'_>, params: &Params, answer: &Answer) {
     state.recorder().note(Delivery {
         env: read.env.to_owned(),
         app_id: read.app_id.to_owned(),
         cluster: read.cluster.to_owned(),
         data_center: read.data_center.unwrap_or("").to_owned(),
-        ip: ip.chars().take(64).collect(),
-        label: params
-            .get("label")
-            .unwrap_or("")
-            .chars()
-            .take(128)
-            .collect(),
+        ip: read.ip.chars().take(MAX_IP).collect(),
+        label: read.label.chars().take(128).collect(),
         config_cluster: answer.cluster.clone(),
         config_namespace: answer.namespace.clone(),
         release_key: answer.release_key.clone(),

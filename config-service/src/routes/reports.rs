@@ -13,7 +13,7 @@ use lyre_service_kit::peer::PeerAddr;
 use lyre_store::config::instances::Report;
 use lyre_store::time::now_millis;
 
-use super::refusal;
+use super::{MAX_IP, client_ip, refusal};
 use crate::ConfigState;
 
 /// Reports one request may carry (an instance reports each namespace it reads).
@@ -43,11 +43,8 @@ pub(crate) async fn reports(
             ),
         );
     }
-    let ip = if body.ip.is_empty() {
-        peer.ip_string()
-    } else {
-        body.ip.chars().take(64).collect()
-    };
+    let named = Some(body.ip.as_str()).filter(|ip| !ip.is_empty());
+    let ip: String = client_ip(named, peer).chars().take(MAX_IP).collect();
     let definitions = state.definitions().snapshot().1;
     let at = now_millis();
     for report in body.reports {
