@@ -23,6 +23,7 @@ use lyre_store::entity::release_message;
 use lyre_store::sea_orm::DatabaseConnection;
 
 pub use error::{AdminError, SchemaViolationBody};
+pub use ops::rollouts::spawn_driver;
 pub use router::{SERVICE_NAME, listening_router, openapi, router};
 
 /// Apollo's default limit on key length.

@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod config;
+pub mod ctl;
 pub mod logging;
 pub mod publish;
 pub mod run;

@@ -1,5 +1,5 @@
-//! `lyre`: runs Lyre's services (all of them by default), applies migrations, or publishes a
-//! file through the portal's Open API.
+//! `lyre`: runs Lyre's services (all of them by default), applies migrations, publishes a file
+//! through the portal's Open API, or manages Lyre through it (`lyre ctl`).
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use lyre::config::{self, Settings};
+use lyre::ctl::{self, CtlArgs};
 use lyre::publish::{self, Outcome, PublishArgs};
 use lyre::schema::{self, SchemaCommand};
 use lyre::{logging, run};
@@ -42,6 +43,10 @@ enum Command {
     /// Set a namespace's JSON Schema through the portal's Open API (for CI)
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Look at and manage Lyre through the portal's Open API: envs, apps, namespaces,
+    /// instances, history, rollback
+    #[command(long_about = ctl::LONG_ABOUT, after_help = ctl::EXIT_CODES)]
+    Ctl(Box<CtlArgs>),
 }
 
 /// `lyre agent`'s options.
@@ -100,6 +105,22 @@ struct PublishCli {
     args: PublishArgs,
 }
 
+/// `lyre ctl` on its own: a client of the portal, so its help lists its own options and none of
+/// the server's settings, and it reads no configuration file.
+#[derive(Parser)]
+#[command(
+    name = "lyre ctl",
+    bin_name = "lyre ctl",
+    version,
+    about = ctl::ABOUT,
+    long_about = ctl::LONG_ABOUT,
+    after_help = ctl::EXIT_CODES
+)]
+struct CtlCli {
+    #[command(flatten)]
+    args: CtlArgs,
+}
+
 /// `lyre schema`, parsed on its own (the services' settings do not apply to it).
 #[derive(Parser)]
 #[command(name = "lyre schema", bin_name = "lyre schema", version, about = schema::ABOUT)]
@@ -120,6 +141,20 @@ fn main() -> ExitCode {
             Err(e) => {
                 // Help and version go to standard output; a wrong argument is exit code 1, as
                 // every other error of `lyre publish`.
+                let _ = e.print();
+                if e.use_stderr() {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+        };
+    }
+    if args.get(1).is_some_and(|a| a == "ctl") {
+        args.remove(0);
+        return match CtlCli::try_parse_from(args) {
+            Ok(cli) => ctl(&cli.args),
+            Err(e) => {
                 let _ = e.print();
                 if e.use_stderr() {
                     ExitCode::FAILURE
@@ -162,6 +197,7 @@ fn main() -> ExitCode {
         Some(Command::Publish(args)) => return publish(&args),
         Some(Command::Agent(args)) => return agent(&args.agent_config, &args.log, args.json_logs),
         Some(Command::Schema(command)) => return schema(&command),
+        Some(Command::Ctl(args)) => return ctl(&args),
         Some(Command::Migrate) => true,
         Some(Command::Serve) | None => false,
     };
@@ -225,6 +261,30 @@ fn schema(command: &SchemaCommand) -> ExitCode {
     let SchemaCommand::Push(args) = command;
     match runtime.block_on(schema::push(args, &mut std::io::stdout())) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// `lyre ctl`: exit code 0 when done, 1 on an error.
+fn ctl(args: &CtlArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&e.into()),
+    };
+    match runtime.block_on(ctl::run(args, &mut std::io::stdout())) {
+        Ok(()) => ExitCode::SUCCESS,
+        // Output piped into `head`, say, which stopped reading: nothing to report.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => fail(&e),
     }
 }

@@ -144,6 +144,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         };
         AdminState::with_bus(db.clone(), settings, bus.clone())
     });
+    if let Some(state) = &admin_state {
+        // Staged rollouts advance (and halt) by themselves wherever the admin operations run.
+        background.push(lyre_admin_service::spawn_driver(
+            state.clone(),
+            shutdown.clone(),
+        ));
+    }
     if let (Some(listener), Some(state)) = (listeners.admin, &admin_state) {
         let credential = config.admin_credential.clone();
         if credential.is_insecure() {

@@ -207,6 +207,11 @@ pub const PERMISSIONS: &[Permission] = table! {
     PUT ns!("/branches/{branchName}/rules") => Release,
     POST ns!("/branches/{branchName}/releases") => Release,
     POST ns!("/branches/{branchName}/merge") => Release,
+    // Staged rollouts.
+    GET ns!("/rollouts") => View,
+    POST ns!("/rollouts") => Release,
+    GET ns!("/rollouts/{rolloutId}") => View,
+    POST ns!("/rollouts/{rolloutId}/{verb}") => Release,
     // Reviews.
     POST ns!("/release-requests") => ModifyOrRelease,
     GET "/api/v1/release-requests" => SignedIn,
@@ -242,6 +247,8 @@ pub const PERMISSIONS: &[Permission] = table! {
     GET open_ns!("/releases/histories") => Read,
     PUT "/openapi/v1/envs/{env}/releases/{releaseId}/rollback"
         => Own("release permission on the release's namespace"),
+    GET open_ns!("/instances") => Read,
+    GET open_ns!("/adoption") => Read,
     GET open_ns!("/branches") => Read,
     POST open_ns!("/branches") => Modify,
     DELETE open_ns!("/branches/{branchName}") => Release,
@@ -249,6 +256,10 @@ pub const PERMISSIONS: &[Permission] = table! {
     PUT open_ns!("/branches/{branchName}/rules") => Release,
     POST open_ns!("/branches/{branchName}/releases") => Release,
     POST open_ns!("/branches/{branchName}/merge") => Release,
+    GET open_ns!("/rollouts") => Read,
+    POST open_ns!("/rollouts") => Release,
+    GET open_ns!("/rollouts/{rolloutId}") => Read,
+    POST open_ns!("/rollouts/{rolloutId}/{verb}") => Release,
     POST open_ns!("/release-requests") => ModifyOrRelease,
     GET "/openapi/v1/release-requests/{id}" => Own("to read the request's namespace"),
     POST "/openapi/v1/release-requests/{id}/publish"

@@ -15,7 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::{
     apps, auth, branches, clusters, consumers, items, manage, open, releases, requests, roles,
-    schemas, search, system, transfer, users,
+    rollouts, schemas, search, system, transfer, users,
 };
 use crate::{PortalState, ui};
 
@@ -137,6 +137,9 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(branches::rules, branches::set_rules))
         .routes(routes!(branches::publish))
         .routes(routes!(branches::merge))
+        .routes(routes!(rollouts::list, rollouts::start))
+        .routes(routes!(rollouts::get))
+        .routes(routes!(rollouts::act))
         .routes(routes!(requests::open))
         .routes(routes!(requests::list))
         .routes(routes!(requests::get))
@@ -187,6 +190,8 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(open::releases::latest))
         .routes(routes!(open::releases::histories))
         .routes(routes!(open::releases::rollback))
+        .routes(routes!(open::instances::list))
+        .routes(routes!(open::instances::adoption))
         .routes(routes!(
             open::releases::branch,
             open::releases::create_branch
@@ -195,6 +200,9 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(open::releases::rules, open::releases::set_rules))
         .routes(routes!(open::releases::gray_publish))
         .routes(routes!(open::releases::merge))
+        .routes(routes!(open::rollouts::list, open::rollouts::start))
+        .routes(routes!(open::rollouts::get))
+        .routes(routes!(open::rollouts::act))
         .routes(routes!(open::releases::open_request))
         .routes(routes!(open::releases::request))
         .routes(routes!(open::releases::publish_request))

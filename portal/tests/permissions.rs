@@ -331,6 +331,20 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
         ),
         case(
             M::POST,
+            route(NS, "/rollouts"),
+            &format!("{DEV}/rollme/rollouts"),
+            json!({"releaseTitle": "by {who}", "steps": [10, 100], "bakeSeconds": 3600}),
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
+            route(NS, "/rollouts/{rolloutId}/{verb}"),
+            &format!("{DEV}/rolling/rollouts/{}/pause", fx.rollout),
+            Value::Null,
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
             route(NS, "/release-requests"),
             &format!("{PRO}/rq/release-requests"),
             json!({"title": "by {who}"}),
@@ -579,6 +593,20 @@ fn open_cases(fx: &Fixture) -> Vec<Case> {
         ),
         case(
             M::POST,
+            route(OPEN_NS, "/rollouts"),
+            &format!("{OPEN_DEV}/orollme/rollouts"),
+            json!({"releaseTitle": "by {who}", "steps": [10, 100], "bakeSeconds": 3600}),
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
+            route(OPEN_NS, "/rollouts/{rolloutId}/{verb}"),
+            &format!("{OPEN_DEV}/orolling/rollouts/{}/pause", fx.open_rollout),
+            Value::Null,
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
             route(OPEN_NS, "/release-requests"),
             "/openapi/v1/envs/PRO/apps/shop/clusters/default/namespaces/oreq/release-requests",
             json!({"title": "by {who}"}),
@@ -615,6 +643,8 @@ struct Fixture {
     open_gray_branch: String,
     open_doomed_branch: String,
     open_rollback_release: i64,
+    rollout: i64,
+    open_rollout: i64,
 }
 
 async fn fixture(s: &Stack) -> Fixture {
@@ -664,7 +694,8 @@ async fn fixture(s: &Stack) -> Fixture {
     )
     .await;
     for ns in [
-        "texts", "fresh", "gray", "doomed", "ofresh", "ogray", "odoomed", "oreq", "rq", "rb", "orb",
+        "texts", "fresh", "gray", "doomed", "ofresh", "ogray", "odoomed", "oreq", "rq", "rb",
+        "orb", "rolling", "rollme", "orolling", "orollme",
     ] {
         s.ok(
             M::POST,
@@ -825,6 +856,22 @@ async fn fixture(s: &Stack) -> Fixture {
     let doomed_branch = branch("doomed").await;
     let open_gray_branch = branch("ogray").await;
     let open_doomed_branch = branch("odoomed").await;
+    // Rollouts: one under way per namespace to act on, and branches to start one on.
+    let mut rollouts = Vec::new();
+    for ns in ["rolling", "orolling", "rollme", "orollme"] {
+        branch(ns).await;
+    }
+    for ns in ["rolling", "orolling"] {
+        let started = s
+            .ok(
+                M::POST,
+                &format!("{DEV}/{ns}/rollouts"),
+                &root,
+                &json!({"releaseTitle": "rolling", "steps": [10, 100], "bakeSeconds": 3600}),
+            )
+            .await;
+        rollouts.push(started["id"].as_i64().unwrap());
+    }
 
     // Release requests by `writer`, one per namespace (one may be under way per namespace).
     let writer = s.sign_in("writer").await;
@@ -902,6 +949,8 @@ async fn fixture(s: &Stack) -> Fixture {
         open_gray_branch,
         open_doomed_branch,
         open_rollback_release: rollback[1],
+        rollout: rollouts[0],
+        open_rollout: rollouts[1],
     }
 }
 
@@ -1104,7 +1153,7 @@ db_test!(async fn every_read_endpoint_needs_a_caller(t) {
         for (param, value) in [
             ("{env}", "DEV"), ("{appId}", "shop"), ("{clusterName}", "default"),
             ("{namespaceName}", "application"), ("{key}", "k"), ("{branchName}", "b"),
-            ("{releaseId}", "1"), ("{id}", "1"), ("{username}", "admin"), ("{keyId}", "1"),
+            ("{releaseId}", "1"), ("{id}", "1"), ("{rolloutId}", "1"), ("{verb}", "pause"), ("{username}", "admin"), ("{keyId}", "1"),
         ] {
             path = path.replace(param, value);
         }

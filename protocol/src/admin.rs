@@ -1108,3 +1108,148 @@ pub struct UpdateGrayRules {
     #[serde(default)]
     pub operator: String,
 }
+
+/// Starts a staged rollout of a namespace's gray branch: its release goes to a growing share
+/// of the app's instances, one step at a time, and is rolled back as soon as instances reject
+/// it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StartRollout {
+    /// The branch (the namespace's gray branch when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_name: Option<String>,
+    /// The share of the app's instances at each step, in percent: increasing, the last 100
+    /// (`[5, 25, 50, 100]` when empty).
+    #[serde(default)]
+    pub steps: Vec<u8>,
+    /// How long each step bakes before the next, in seconds (300 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bake_seconds: Option<u64>,
+    /// How many instances may reject the release before the rollout halts (0: the first
+    /// rejection halts it).
+    #[serde(default)]
+    pub max_rejected: u64,
+    /// The title of the gray release and of main's release at the end.
+    pub release_title: String,
+    /// Their comment.
+    #[serde(default)]
+    pub release_comment: String,
+    /// Where the environment requires review: the super admin starts it without one.
+    #[serde(default)]
+    pub is_emergency_publish: bool,
+    /// Who does this.
+    #[serde(default)]
+    pub operator: String,
+}
+
+/// A person's action on a rollout.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutAction {
+    /// Who does this.
+    #[serde(default)]
+    pub operator: String,
+}
+
+/// What a person may do to a rollout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum RolloutVerb {
+    /// Hold it at its step (the bake clock stops).
+    Pause,
+    /// Let it advance again.
+    Resume,
+    /// Go to the next step now (or finish, at the last).
+    Advance,
+    /// Stop it and send its instances back to main's release.
+    Abort,
+}
+
+impl RolloutVerb {
+    /// Its name in paths.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pause => "pause",
+            Self::Resume => "resume",
+            Self::Advance => "advance",
+            Self::Abort => "abort",
+        }
+    }
+}
+
+/// A staged rollout and how its release fares.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Rollout {
+    /// Its id.
+    pub id: i64,
+    /// The gray branch rolled out.
+    pub branch_name: String,
+    /// The share of the app's instances at each step, in percent.
+    pub steps: Vec<u8>,
+    /// The step in force (0-based).
+    pub step: u32,
+    /// The share in force, in percent (0 once halted or aborted).
+    pub percentage: u8,
+    /// `running`, `paused`, `halted`, `aborted` or `completed`.
+    pub state: String,
+    /// Bake time per step, in seconds.
+    pub bake_seconds: u64,
+    /// Rejections tolerated.
+    pub max_rejected: u64,
+    /// Why it halted or was aborted.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// Main's release when it started: the one instances go back to if it halts.
+    pub base_release_id: i64,
+    /// The release rolled out (the branch's latest).
+    pub release_id: i64,
+    /// Its key.
+    pub release_key: String,
+    /// When the step in force began (RFC 3339).
+    pub step_started_at: String,
+    /// When the next step is due, while it runs (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step_at: Option<String>,
+    /// When it ended (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    /// Instances that read the rolled-out release since it started.
+    pub read: u64,
+    /// Of those, how many reported it applied.
+    pub applied: u64,
+    /// Instances that reported rejecting it.
+    pub rejected: u64,
+    /// The rejecting instances, with their reasons (at most 20).
+    pub rejections: Vec<Rejection>,
+    /// Who started it.
+    pub created_by: String,
+    /// When (RFC 3339).
+    pub created_at: String,
+    /// Who (or which process) changed it last.
+    pub updated_by: String,
+    /// When (RFC 3339).
+    pub updated_at: String,
+}
+
+/// An instance that rejected a release, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Rejection {
+    /// Its IP.
+    pub ip: String,
+    /// Its label.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    /// The release it rejected.
+    pub release_key: String,
+    /// Why.
+    pub reason: String,
+    /// When it said so (RFC 3339).
+    pub at: String,
+}

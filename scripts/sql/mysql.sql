@@ -180,6 +180,16 @@ ALTER TABLE `instance_configs` ADD COLUMN `apply_reason` varchar(1000) NOT NULL 
 
 ALTER TABLE `instance_configs` ADD COLUMN `applied_at` bigint NOT NULL DEFAULT 0;
 
+CREATE TABLE `rollouts` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `env` varchar(32) NOT NULL, `app_id` varchar(128) NOT NULL, `cluster_name` varchar(128) NOT NULL, `namespace_name` varchar(128) NOT NULL, `branch_name` varchar(128) NOT NULL, `steps` varchar(64) NOT NULL, `bake_seconds` bigint NOT NULL, `max_rejected` bigint NOT NULL, `step` int NOT NULL DEFAULT 0, `state` varchar(16) NOT NULL, `reason` varchar(1024) NOT NULL DEFAULT '', `title` varchar(1024) NOT NULL DEFAULT '', `comment` varchar(1024) NOT NULL DEFAULT '', `base_release_id` bigint NOT NULL DEFAULT 0, `start_release_id` bigint NOT NULL DEFAULT 0, `step_started_at` bigint NOT NULL DEFAULT 0, `paused_at` bigint NOT NULL DEFAULT 0, `ended_at` bigint NOT NULL DEFAULT 0, `lease_owner` varchar(128) NOT NULL DEFAULT '', `lease_until` bigint NOT NULL DEFAULT 0, `created_by` varchar(64) NOT NULL DEFAULT '', `created_at` bigint NOT NULL, `updated_by` varchar(64) NOT NULL DEFAULT '', `updated_at` bigint NOT NULL ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE INDEX `idx_rollouts_namespace` ON `rollouts` (`env`, `app_id`, `cluster_name`, `namespace_name`);
+
+CREATE INDEX `idx_rollouts_state` ON `rollouts` (`state`);
+
+CREATE TABLE `events` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `env` varchar(32) NOT NULL, `app_id` varchar(128) NOT NULL, `cluster_name` varchar(128) NOT NULL DEFAULT '', `namespace_name` varchar(128) NOT NULL DEFAULT '', `kind` varchar(64) NOT NULL, `payload` longtext NOT NULL, `created_at` bigint NOT NULL ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE INDEX `idx_events_app` ON `events` (`app_id`, `created_at`);
+
 -- Migration bookkeeping: marks the schema above as fully migrated.
 CREATE TABLE IF NOT EXISTS `seaql_migrations` ( `version` varchar(255) NOT NULL PRIMARY KEY, `applied_at` bigint NOT NULL );
-INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0), ('m20261207_000006_instance_schema_hashes', 0), ('m20261207_000007_apply_reports', 0);
+INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0), ('m20261207_000006_instance_schema_hashes', 0), ('m20261207_000007_apply_reports', 0), ('m20261207_000008_rollouts', 0);

@@ -180,6 +180,16 @@ ALTER TABLE "instance_configs" ADD COLUMN "apply_reason" varchar(1000) NOT NULL 
 
 ALTER TABLE "instance_configs" ADD COLUMN "applied_at" integer NOT NULL DEFAULT 0;
 
+CREATE TABLE "rollouts" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "env" varchar(32) NOT NULL CHECK (length("env") <= 32), "app_id" varchar(128) NOT NULL CHECK (length("app_id") <= 128), "cluster_name" varchar(128) NOT NULL CHECK (length("cluster_name") <= 128), "namespace_name" varchar(128) NOT NULL CHECK (length("namespace_name") <= 128), "branch_name" varchar(128) NOT NULL CHECK (length("branch_name") <= 128), "steps" varchar(64) NOT NULL CHECK (length("steps") <= 64), "bake_seconds" integer NOT NULL, "max_rejected" integer NOT NULL, "step" integer NOT NULL DEFAULT 0, "state" varchar(16) NOT NULL CHECK (length("state") <= 16), "reason" varchar(1024) NOT NULL DEFAULT '' CHECK (length("reason") <= 1024), "title" varchar(1024) NOT NULL DEFAULT '' CHECK (length("title") <= 1024), "comment" varchar(1024) NOT NULL DEFAULT '' CHECK (length("comment") <= 1024), "base_release_id" integer NOT NULL DEFAULT 0, "start_release_id" integer NOT NULL DEFAULT 0, "step_started_at" integer NOT NULL DEFAULT 0, "paused_at" integer NOT NULL DEFAULT 0, "ended_at" integer NOT NULL DEFAULT 0, "lease_owner" varchar(128) NOT NULL DEFAULT '' CHECK (length("lease_owner") <= 128), "lease_until" integer NOT NULL DEFAULT 0, "created_by" varchar(64) NOT NULL DEFAULT '' CHECK (length("created_by") <= 64), "created_at" integer NOT NULL, "updated_by" varchar(64) NOT NULL DEFAULT '' CHECK (length("updated_by") <= 64), "updated_at" integer NOT NULL );
+
+CREATE INDEX "idx_rollouts_namespace" ON "rollouts" ("env", "app_id", "cluster_name", "namespace_name");
+
+CREATE INDEX "idx_rollouts_state" ON "rollouts" ("state");
+
+CREATE TABLE "events" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "env" varchar(32) NOT NULL CHECK (length("env") <= 32), "app_id" varchar(128) NOT NULL CHECK (length("app_id") <= 128), "cluster_name" varchar(128) NOT NULL DEFAULT '' CHECK (length("cluster_name") <= 128), "namespace_name" varchar(128) NOT NULL DEFAULT '' CHECK (length("namespace_name") <= 128), "kind" varchar(64) NOT NULL CHECK (length("kind") <= 64), "payload" text NOT NULL, "created_at" integer NOT NULL );
+
+CREATE INDEX "idx_events_app" ON "events" ("app_id", "created_at");
+
 -- Migration bookkeeping: marks the schema above as fully migrated.
 CREATE TABLE IF NOT EXISTS "seaql_migrations" ( "version" varchar NOT NULL PRIMARY KEY, "applied_at" integer NOT NULL );
-INSERT INTO "seaql_migrations" ("version", "applied_at") VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0), ('m20261207_000006_instance_schema_hashes', 0), ('m20261207_000007_apply_reports', 0);
+INSERT INTO "seaql_migrations" ("version", "applied_at") VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0), ('m20261207_000006_instance_schema_hashes', 0), ('m20261207_000007_apply_reports', 0), ('m20261207_000008_rollouts', 0);

@@ -298,6 +298,43 @@ db_test!(async fn runtime_entities_round_trip(t) {
         updated_at: Set(LATE),
         ..Default::default()
     }, |m| m.updated_at = Set(LATE + 10_000));
+    roundtrip!(db, rollout, rollout::ActiveModel {
+        env: Set("DEV".into()),
+        app_id: Set(chars(128)),
+        cluster_name: Set(chars(128)),
+        namespace_name: Set(chars(128)),
+        branch_name: Set(chars(128)),
+        steps: Set("1,2,3,4,5,6,7,8,9,100".into()),
+        bake_seconds: Set(604_800),
+        max_rejected: Set(1_000_000),
+        step: Set(9),
+        state: Set("completed".into()),
+        reason: Set(chars(1000)),
+        title: Set(chars(256)),
+        comment: Set(chars(1024)),
+        base_release_id: Set(1),
+        start_release_id: Set(2),
+        step_started_at: Set(LATE),
+        paused_at: Set(LATE),
+        ended_at: Set(LATE),
+        lease_owner: Set(chars(128)),
+        lease_until: Set(LATE),
+        created_by: Set("alice".into()),
+        created_at: Set(LATE),
+        updated_by: Set("lyre-rollout".into()),
+        updated_at: Set(LATE),
+        ..Default::default()
+    }, |m| m.state = Set("halted".into()));
+    roundtrip!(db, event, event::ActiveModel {
+        env: Set("DEV".into()),
+        app_id: Set("app1".into()),
+        cluster_name: Set("default".into()),
+        namespace_name: Set("application".into()),
+        kind: Set("rollout.halted".into()),
+        payload: Set(format!("{{\"reason\":\"{}\"}}", chars(70_000))),
+        created_at: Set(LATE),
+        ..Default::default()
+    }, |m| m.kind = Set("rollout.completed".into()));
 });
 
 db_test!(async fn portal_entities_round_trip(t) {

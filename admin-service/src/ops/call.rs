@@ -304,6 +304,28 @@ pub mod branches {
     }
 }
 
+/// Staged rollouts of gray branches.
+pub mod rollouts {
+    use super::*;
+    use crate::ops::rollouts;
+    use lyre_protocol::admin::{Rollout, RolloutAction, RolloutVerb, StartRollout};
+
+    operations! {
+        /// Starts a staged rollout of the namespace's gray branch.
+        Start = "rollouts.start" { ns: NsName, plan: StartRollout } -> Rollout
+            => |state, op| rollouts::start(state, op.ns.ns(), &op.plan);
+        /// The namespace's rollouts, newest first.
+        List = "rollouts.list" { ns: NsName } -> Vec<Rollout>
+            => |state, op| rollouts::list(state, op.ns.ns());
+        /// One rollout of the namespace.
+        Get = "rollouts.get" { ns: NsName, id: i64 } -> Rollout
+            => |state, op| rollouts::get(state, op.ns.ns(), op.id);
+        /// Pauses, resumes, advances or aborts a rollout.
+        Act = "rollouts.act" { ns: NsName, id: i64, verb: RolloutVerb, action: RolloutAction } -> Rollout
+            => |state, op| rollouts::act(state, op.ns.ns(), op.id, op.verb, &op.action);
+    }
+}
+
 /// Clusters and the namespaces in them.
 pub mod clusters {
     use super::*;
@@ -463,6 +485,7 @@ pub(crate) fn routes(router: Router<AdminState>) -> Router<AdminState> {
     let router = items::routes(router);
     let router = releases::routes(router);
     let router = branches::routes(router);
+    let router = rollouts::routes(router);
     let router = clusters::routes(router);
     let router = apps::routes(router);
     system::routes(router)

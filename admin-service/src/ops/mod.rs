@@ -16,6 +16,7 @@ pub mod instances;
 pub mod items;
 pub mod namespaces;
 pub mod releases;
+pub mod rollouts;
 pub mod schemas;
 pub mod search;
 pub mod settings;

@@ -49,6 +49,8 @@ impl Admin {
     pub async fn start(db: &DatabaseConnection) -> Self {
         let (trigger, shutdown) = shutdown_channel();
         let state = AdminState::new(db.clone(), AdminSettings::new(envs()));
+        // Staged rollouts advance by themselves, as in `lyre serve`.
+        lyre_admin_service::spawn_driver(state.clone(), shutdown.clone());
         Self {
             url: serve(lyre_admin_service::router(state), false, shutdown).await,
             _trigger: trigger,

@@ -1154,6 +1154,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The namespace's rollouts, newest first (at most 20), each with how its release fares.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
+        get: operations["list"];
+        put?: never;
+        /**
+         * Starts a staged rollout of the namespace's gray branch: its release goes to the plan's
+         *     first share of the app's instances at once, then to each next share once a step baked
+         *     without rejections.
+         * @description Needs: release permission on the namespace.
+         */
+        post: operations["start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/rollouts/{rolloutId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One rollout of the namespace.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/rollouts/{rolloutId}/{verb}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pauses (the bake clock stops), resumes, advances to the next step now (or finishes, from
+         *     the last), or aborts a rollout (its instances go back to main's release).
+         * @description Needs: release permission on the namespace.
+         */
+        post: operations["act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/schema-check": {
         parameters: {
             query?: never;
@@ -1899,6 +1966,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/adoption": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How far the namespace's releases reached the instances that read it recently (in any
+         *     cluster or gray branch): per release held, how many hold it and how many reported it
+         *     applied or rejected.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
+        get: operations["adoption"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches": {
         parameters: {
             query?: never;
@@ -2002,6 +2091,29 @@ export interface paths {
          * @description Needs: release permission on the namespace.
          */
         put: operations["set_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The instances that read the namespace in this cluster recently, most recent first: the
+         *     release each holds, when it last read, and what it made of the release it last reported on
+         *     (Lyre's SDK and `lyre agent` report; Apollo clients only read). A live instance's last read
+         *     is recorded again only every few minutes.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
+        get: operations["list"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2157,6 +2269,70 @@ export interface paths {
         get: operations["latest"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The namespace's rollouts, newest first (at most 20).
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
+        get: operations["list"];
+        put?: never;
+        /**
+         * Starts a staged rollout of the namespace's gray branch (release permission).
+         * @description Needs: release permission on the namespace.
+         */
+        post: operations["start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/rollouts/{rolloutId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One rollout of the namespace.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/rollouts/{rolloutId}/{verb}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pauses, resumes, advances or aborts a rollout (release permission).
+         * @description Needs: release permission on the namespace.
+         */
+        post: operations["act"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3033,6 +3209,46 @@ export interface components {
             namespaceName: string;
         };
         /** @description One page of a list. */
+        OpenPage_Instance: {
+            content: {
+                /** @description The client's app. */
+                appId: string;
+                applied?: components["schemas"]["Applied"] | null;
+                /** @description The cluster the client asked for. */
+                clusterName: string;
+                /** @description The cluster whose release it received. */
+                configClusterName: string;
+                /** @description The client's data center ("" when none). */
+                dataCenter: string;
+                /** @description The client's IP. */
+                ip: string;
+                /** @description The client's label ("" when none). */
+                label: string;
+                /** @description When it last read the namespace. */
+                lastSeenAt: string;
+                /** @description When it received that release. */
+                releaseDeliveredAt: string;
+                /** @description The release keys it holds (joined with `+` for a public namespace). */
+                releaseKey: string;
+                /**
+                 * @description The hash of the schema its typed view of the namespace was built with, where Lyre's SDK
+                 *     sent one (see `lyre_protocol::schema_hash`).
+                 */
+                schemaHash?: string | null;
+                /**
+                 * Format: int64
+                 * @description The version of the namespace's schema with that hash, where one has it.
+                 */
+                schemaVersion?: number | null;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            size: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list. */
         OpenPage_OpenItem: {
             content: (components["schemas"]["DataChange"] & {
                 comment: string;
@@ -3528,6 +3744,19 @@ export interface components {
             /** @description The release's title. */
             title: string;
         };
+        /** @description An instance that rejected a release, and why. */
+        Rejection: {
+            /** @description When it said so (RFC 3339). */
+            at: string;
+            /** @description Its IP. */
+            ip: string;
+            /** @description Its label. */
+            label?: string;
+            /** @description Why. */
+            reason: string;
+            /** @description The release it rejected. */
+            releaseKey: string;
+        };
         /** @description A release with its configuration. */
         Release: components["schemas"]["ReleaseSummary"] & {
             /** @description The app. */
@@ -3778,6 +4007,85 @@ export interface components {
              */
             schemaProblems?: components["schemas"]["SchemaProblem"][];
         };
+        /** @description A staged rollout and how its release fares. */
+        Rollout: {
+            /**
+             * Format: int64
+             * @description Of those, how many reported it applied.
+             */
+            applied: number;
+            /**
+             * Format: int64
+             * @description Bake time per step, in seconds.
+             */
+            bakeSeconds: number;
+            /**
+             * Format: int64
+             * @description Main's release when it started: the one instances go back to if it halts.
+             */
+            baseReleaseId: number;
+            /** @description The gray branch rolled out. */
+            branchName: string;
+            /** @description When (RFC 3339). */
+            createdAt: string;
+            /** @description Who started it. */
+            createdBy: string;
+            /** @description When it ended (RFC 3339). */
+            endedAt?: string | null;
+            /**
+             * Format: int64
+             * @description Its id.
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description Rejections tolerated.
+             */
+            maxRejected: number;
+            /** @description When the next step is due, while it runs (RFC 3339). */
+            nextStepAt?: string | null;
+            /**
+             * Format: int32
+             * @description The share in force, in percent (0 once halted or aborted).
+             */
+            percentage: number;
+            /**
+             * Format: int64
+             * @description Instances that read the rolled-out release since it started.
+             */
+            read: number;
+            /** @description Why it halted or was aborted. */
+            reason?: string;
+            /**
+             * Format: int64
+             * @description Instances that reported rejecting it.
+             */
+            rejected: number;
+            /** @description The rejecting instances, with their reasons (at most 20). */
+            rejections: components["schemas"]["Rejection"][];
+            /**
+             * Format: int64
+             * @description The release rolled out (the branch's latest).
+             */
+            releaseId: number;
+            /** @description Its key. */
+            releaseKey: string;
+            /** @description `running`, `paused`, `halted`, `aborted` or `completed`. */
+            state: string;
+            /**
+             * Format: int32
+             * @description The step in force (0-based).
+             */
+            step: number;
+            /** @description When the step in force began (RFC 3339). */
+            stepStartedAt: string;
+            /** @description The share of the app's instances at each step, in percent. */
+            steps: number[];
+            /** @description When (RFC 3339). */
+            updatedAt: string;
+            /** @description Who (or which process) changed it last. */
+            updatedBy: string;
+        };
         /** @description A namespace's schema in force, and how the environment asked treats it. */
         SchemaInEnv: {
             current?: components["schemas"]["NamespaceSchema"] | null;
@@ -3882,6 +4190,39 @@ export interface components {
             updatedAt: string;
             /** @description Who changed it last. */
             updatedBy: string;
+        };
+        /**
+         * @description Starts a staged rollout of a namespace's gray branch: its release goes to a growing share
+         *     of the app's instances, one step at a time, and is rolled back as soon as instances reject
+         *     it.
+         */
+        StartRollout: {
+            /**
+             * Format: int64
+             * @description How long each step bakes before the next, in seconds (300 when absent).
+             */
+            bakeSeconds?: number | null;
+            /** @description The branch (the namespace's gray branch when absent). */
+            branchName?: string | null;
+            /** @description Where the environment requires review: the super admin starts it without one. */
+            isEmergencyPublish?: boolean;
+            /**
+             * Format: int64
+             * @description How many instances may reject the release before the rollout halts (0: the first
+             *     rejection halts it).
+             */
+            maxRejected?: number;
+            /** @description Who does this. */
+            operator?: string;
+            /** @description Their comment. */
+            releaseComment?: string;
+            /** @description The title of the gray release and of main's release at the end. */
+            releaseTitle: string;
+            /**
+             * @description The share of the app's instances at each step, in percent: increasing, the last 100
+             *     (`[5, 25, 50, 100]` when empty).
+             */
+            steps?: number[];
         };
         /**
          * @description Whether a service (or one of its dependencies) works.
@@ -8701,6 +9042,303 @@ export interface operations {
             };
         };
     };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rollouts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"][];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartRollout"];
+            };
+        };
+        responses: {
+            /** @description Started */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description A bad plan, or a branch that overrides nothing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No release permission, or the environment requires review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No gray branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A rollout of the namespace is under way */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The rollout */
+                rolloutId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rollout */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such rollout */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The rollout */
+                rolloutId: number;
+                /** @description `pause`, `resume`, `advance` or `abort` */
+                verb: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; the rollout now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No release permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such rollout */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The rollout has ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     check: {
         parameters: {
             query?: {
@@ -11299,6 +11937,74 @@ export interface operations {
             };
         };
     };
+    adoption: {
+        parameters: {
+            query?: {
+                /** @description Only instances seen within this many hours (default 24). */
+                withinHours?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts, per release */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Adoption"];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No grant covering the namespace, or private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     branch: {
         parameters: {
             query?: never;
@@ -11813,6 +12519,78 @@ export interface operations {
             };
             /** @description The body is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description Only instances seen within this many hours (default 24). */
+                withinHours?: number;
+                /** @description From 0. */
+                page?: number;
+                /** @description Entries per page. */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of instances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenPage_Instance"];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No grant covering the namespace, or private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12562,6 +13340,303 @@ export interface operations {
             };
             /** @description Never released */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rollouts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"][];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No grant covering the namespace, or private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartRollout"];
+            };
+        };
+        responses: {
+            /** @description Started */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description A bad plan, or a branch that overrides nothing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No release permission, or the environment requires review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No gray branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A rollout of the namespace is under way */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The rollout */
+                rolloutId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rollout */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No grant covering the namespace, or private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such rollout */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The rollout */
+                rolloutId: number;
+                /** @description `pause`, `resume`, `advance` or `abort` */
+                verb: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; the rollout now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No release permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such rollout */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The rollout has ended */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,6 +12,7 @@ pub(crate) mod queries;
 pub(crate) mod releases;
 pub(crate) mod requests;
 pub(crate) mod roles;
+pub(crate) mod rollouts;
 pub(crate) mod schemas;
 pub(crate) mod scope;
 pub(crate) mod search;

@@ -126,6 +126,43 @@ pub(crate) struct BranchKeyPath {
     pub key: String,
 }
 
+/// A namespace's staged rollout: `{namespace path}/rollouts/{rolloutId}`.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub(crate) struct RolloutPath {
+    /// The environment
+    pub env: String,
+    /// The app
+    pub app_id: String,
+    /// The cluster
+    pub cluster_name: String,
+    /// The namespace
+    pub namespace_name: String,
+    /// The rollout
+    pub rollout_id: i64,
+}
+
+/// What is done to a rollout: `{rollout path}/{verb}`.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub(crate) struct RolloutVerbPath {
+    /// The environment
+    pub env: String,
+    /// The app
+    pub app_id: String,
+    /// The cluster
+    pub cluster_name: String,
+    /// The namespace
+    pub namespace_name: String,
+    /// The rollout
+    pub rollout_id: i64,
+    /// `pause`, `resume`, `advance` or `abort`
+    #[param(value_type = String)]
+    pub verb: lyre_protocol::admin::RolloutVerb,
+}
+
 /// `/envs/{env}/releases/{releaseId}`.
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -231,7 +268,14 @@ macro_rules! names_namespace {
         }
     )*};
 }
-names_namespace!(NsPath, NsKeyPath, BranchPath, BranchKeyPath);
+names_namespace!(
+    NsPath,
+    NsKeyPath,
+    BranchPath,
+    BranchKeyPath,
+    RolloutPath,
+    RolloutVerbPath
+);
 
 /// The namespace a request's path names (its path type `P` as extracted, and the namespace
 /// checked against the configured environments), for an endpoint whose caller the permission

@@ -15,6 +15,7 @@ pub mod locks;
 pub mod messages;
 pub mod namespaces;
 pub mod releases;
+pub mod rollouts;
 pub mod schemas;
 
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, SimpleExpr};

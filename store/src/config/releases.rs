@@ -252,6 +252,29 @@ pub async fn ids_by_key(
         .collect())
 }
 
+/// Ids and keys of the releases of the namespace at `r` from release `from_id` on, oldest
+/// first (a gray branch's releases during a rollout, say).
+pub async fn keys_from(
+    db: &impl ConnectionTrait,
+    r: NamespaceRef<'_>,
+    from_id: i64,
+) -> Result<Vec<(i64, String)>, DbErr> {
+    use sea_orm::QuerySelect;
+    release::Entity::find()
+        .select_only()
+        .column(release::Column::Id)
+        .column(release::Column::ReleaseKey)
+        .filter(release::Column::Env.eq(r.env))
+        .filter(release::Column::AppId.eq(r.app_id))
+        .filter(release::Column::ClusterName.eq(r.cluster))
+        .filter(release::Column::NamespaceName.eq(r.namespace))
+        .filter(release::Column::Id.gte(from_id))
+        .order_by_asc(release::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// The key config services watch for a namespace: `appId+cluster+namespace`.
 pub fn message_key(app_id: &str, cluster: &str, namespace: &str) -> String {
     format!("{app_id}+{cluster}+{namespace}")

@@ -12,6 +12,7 @@ pub(crate) mod m20261206_000004_identity_sources;
 mod m20261207_000005_namespace_schemas;
 mod m20261207_000006_instance_schema_hashes;
 mod m20261207_000007_apply_reports;
+mod m20261207_000008_rollouts;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000005_namespace_schemas::Migration),
             Box::new(m20261207_000006_instance_schema_hashes::Migration),
             Box::new(m20261207_000007_apply_reports::Migration),
+            Box::new(m20261207_000008_rollouts::Migration),
         ]
     }
 }
@@ -106,6 +108,7 @@ pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
     statements.extend(m20261207_000007_apply_reports::Migration::statements(
         backend,
     ));
+    statements.extend(m20261207_000008_rollouts::Migration::statements(backend));
     statements
 }
 

@@ -99,6 +99,7 @@ pub async fn abandon(
     let operator = operator(operator_name)?;
     let locked = lock(state, &at, &name).await?;
     let txn = &locked.txn;
+    crate::ops::rollouts::end_with_branch(txn, &at, false, &operator).await?;
     let main_release = releases::latest_active(txn, at.r()).await?;
     let mut announced = delete_namespaces(
         txn,

@@ -10,6 +10,7 @@ mod publish;
 pub mod rules;
 
 pub use manage::{abandon, create, get, instances};
+pub(crate) use publish::{delete_merged, fold_overrides};
 pub use publish::{merge, publish};
 
 use lyre_protocol::admin::{Branch, Override, ReleaseOperation};
@@ -36,7 +37,7 @@ pub(crate) fn branch_at(main: &NamespaceAt, branch: &str) -> Result<NamespaceAt,
     })
 }
 
-fn no_branch(main: &NamespaceAt, branch: Option<&str>) -> AdminError {
+pub(crate) fn no_branch(main: &NamespaceAt, branch: Option<&str>) -> AdminError {
     let message = match branch {
         Some(b) => format!("namespace {main} has no gray branch `{b}`"),
         None => format!("namespace {main} has no gray branch"),

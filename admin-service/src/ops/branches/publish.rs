@@ -8,15 +8,18 @@ use lyre_store::config::releases::{self, NewHistory};
 use lyre_store::config::{branches, clusters, commits, locks, namespaces};
 use lyre_store::time::now_millis;
 
-use super::{BranchRelease, gray_verdict, lock, overrides_of, publish_branch};
+use super::{BranchRelease, Locked, gray_verdict, lock, overrides_of, publish_branch};
 use crate::domain::{
     Audit, configurations_of, definition, delete_namespaces, env_rules, notify, record,
     store_release,
 };
 use crate::ops::Ns;
 use crate::ops::releases::check_publish;
+use crate::params::NamespaceAt;
 use crate::routes::releases::reviewed;
 use crate::{AdminError, AdminState, view};
+use lyre_store::entity::release_message;
+use lyre_store::sea_orm::DatabaseTransaction;
 
 /// Publishes the branch: main's latest release with the branch's overrides, served to the
 /// clients its rules select (who are notified).
@@ -36,6 +39,7 @@ pub async fn publish(
     let (operator, title) = check_publish(body)?;
     let locked = lock(state, &at, &name).await?;
     let txn = &locked.txn;
+    crate::ops::rollouts::refuse_while_open(txn, &at, "publish the branch yourself").await?;
     if let Some(id) = release_request {
         reviewed::check(txn, id, &at, &name, body.revision).await?;
     }
@@ -137,61 +141,11 @@ pub async fn merge(
     )?;
 
     // The overrides become main's items.
-    let main_items = items::list(txn, locked.main.id).await?;
-    let mut changes = ChangeSet::default();
-    let mut next_line = main_items.iter().map(|i| i.line_num).max().unwrap_or(0) + 1;
-    let now = now_millis();
-    for o in overrides_of(txn, &locked.branch).await? {
-        match (main_items.iter().find(|i| i.key == o.key), o.deletes_key) {
-            (Some(item), true) => {
-                items::soft_delete(txn, item, &operator, now).await?;
-                changes.deleted.push(ItemState {
-                    key: item.key.clone(),
-                    value: item.value.clone(),
-                    comment: item.comment.clone(),
-                });
-            }
-            (None, true) => {}
-            (Some(item), false) if item.value == o.value => {}
-            (Some(item), false) => {
-                items::update(txn, item, &o.value, &item.comment, item.line_num, &operator).await?;
-                changes.updated.push(ItemUpdate {
-                    key: o.key.clone(),
-                    old_value: item.value.clone(),
-                    new_value: o.value.clone(),
-                    old_comment: item.comment.clone(),
-                    new_comment: item.comment.clone(),
-                });
-            }
-            (None, false) => {
-                let new = NewItem {
-                    namespace_id: locked.main.id,
-                    key: &o.key,
-                    value: &o.value,
-                    comment: &o.comment,
-                    line_num: next_line,
-                    deletes_key: false,
-                };
-                next_line += 1;
-                items::insert(txn, &new, &operator).await?;
-                changes.created.push(ItemState {
-                    key: o.key.clone(),
-                    value: o.value.clone(),
-                    comment: o.comment.clone(),
-                });
-            }
-        }
-    }
-    if !changes.is_empty() {
-        namespaces::bump_revision(txn, &locked.main, &operator).await?;
-        commits::insert(
-            txn,
-            at.r(),
-            serde_json::to_string(&changes).unwrap_or_default(),
-            &format!("merged gray branch `{name}`"),
-            &operator,
-        )
-        .await?;
+    let changes = fold_overrides(txn, &at, &locked, &operator).await?;
+    if delete_branch {
+        crate::ops::rollouts::end_with_branch(txn, &at, true, &operator).await?;
+    } else {
+        crate::ops::rollouts::refuse_while_open(txn, &at, "merge and keep the branch").await?;
     }
 
     // Main is published with the merged items.
@@ -234,26 +188,7 @@ pub async fn merge(
     .await?;
     let mut announced = Vec::new();
     if delete_branch {
-        announced.extend(
-            delete_namespaces(txn, std::slice::from_ref(&locked.branch), &operator, now).await?,
-        );
-        if let Some(cluster) = clusters::find(txn, &at.env, at.app_id.as_str(), &name).await? {
-            clusters::soft_delete(txn, &[cluster.id], &operator, now).await?;
-        }
-        branches::end(txn, locked.rule.id, branches::MERGED, &operator).await?;
-        releases::insert_history(
-            txn,
-            NewHistory {
-                namespace: at.r(),
-                branch_name: &name,
-                release_id: release.id,
-                previous_release_id: locked.rule.release_id,
-                operation: ReleaseOperation::GrayDeletedAfterMerge.code(),
-                operation_context: "{}".into(),
-            },
-            &operator,
-        )
-        .await?;
+        announced.extend(delete_merged(txn, &at, &locked, release.id, &operator).await?);
     } else if locked.rule.release_id != 0 {
         publish_branch(
             txn,
@@ -290,4 +225,104 @@ pub async fn merge(
     let mut answer = view::release(release)?;
     answer.schema_problems = schema_problems;
     Ok(answer)
+}
+
+/// Writes the branch's overrides into main's items (recorded as one commit): what changed.
+pub(crate) async fn fold_overrides(
+    txn: &DatabaseTransaction,
+    at: &NamespaceAt,
+    locked: &Locked,
+    operator: &str,
+) -> Result<ChangeSet, AdminError> {
+    let name = &locked.rule.branch_name;
+    let main_items = items::list(txn, locked.main.id).await?;
+    let mut changes = ChangeSet::default();
+    let mut next_line = main_items.iter().map(|i| i.line_num).max().unwrap_or(0) + 1;
+    let now = now_millis();
+    for o in overrides_of(txn, &locked.branch).await? {
+        match (main_items.iter().find(|i| i.key == o.key), o.deletes_key) {
+            (Some(item), true) => {
+                items::soft_delete(txn, item, operator, now).await?;
+                changes.deleted.push(ItemState {
+                    key: item.key.clone(),
+                    value: item.value.clone(),
+                    comment: item.comment.clone(),
+                });
+            }
+            (None, true) => {}
+            (Some(item), false) if item.value == o.value => {}
+            (Some(item), false) => {
+                items::update(txn, item, &o.value, &item.comment, item.line_num, operator).await?;
+                changes.updated.push(ItemUpdate {
+                    key: o.key.clone(),
+                    old_value: item.value.clone(),
+                    new_value: o.value.clone(),
+                    old_comment: item.comment.clone(),
+                    new_comment: item.comment.clone(),
+                });
+            }
+            (None, false) => {
+                let new = NewItem {
+                    namespace_id: locked.main.id,
+                    key: &o.key,
+                    value: &o.value,
+                    comment: &o.comment,
+                    line_num: next_line,
+                    deletes_key: false,
+                };
+                next_line += 1;
+                items::insert(txn, &new, operator).await?;
+                changes.created.push(ItemState {
+                    key: o.key.clone(),
+                    value: o.value.clone(),
+                    comment: o.comment.clone(),
+                });
+            }
+        }
+    }
+    if !changes.is_empty() {
+        namespaces::bump_revision(txn, &locked.main, operator).await?;
+        commits::insert(
+            txn,
+            at.r(),
+            serde_json::to_string(&changes).unwrap_or_default(),
+            &format!("merged gray branch `{name}`"),
+            operator,
+        )
+        .await?;
+    }
+    Ok(changes)
+}
+
+/// Deletes a branch merged into main's release `release_id`: its namespace, its cluster, and
+/// its record (ended as merged); the release messages to announce.
+pub(crate) async fn delete_merged(
+    txn: &DatabaseTransaction,
+    at: &NamespaceAt,
+    locked: &Locked,
+    release_id: i64,
+    operator: &str,
+) -> Result<Vec<release_message::Model>, AdminError> {
+    let name = &locked.rule.branch_name;
+    let now = now_millis();
+    let announced =
+        delete_namespaces(txn, std::slice::from_ref(&locked.branch), operator, now).await?;
+    if let Some(cluster) = clusters::find(txn, &at.env, at.app_id.as_str(), name).await? {
+        clusters::soft_delete(txn, &[cluster.id], operator, now).await?;
+    }
+    branches::end(txn, locked.rule.id, branches::MERGED, operator).await?;
+    releases::insert_history(
+        txn,
+        NewHistory {
+            namespace: at.r(),
+            branch_name: name,
+            release_id,
+            previous_release_id: locked.rule.release_id,
+            operation: ReleaseOperation::GrayDeletedAfterMerge.code(),
+            operation_context: "{}".into(),
+        },
+        operator,
+    )
+    .await?;
+    Ok(announced)
 }

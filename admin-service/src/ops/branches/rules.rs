@@ -39,6 +39,7 @@ pub async fn set(
     }
     let locked = lock(state, &at, &name).await?;
     let txn = &locked.txn;
+    crate::ops::rollouts::refuse_while_open(txn, &at, "change the branch's rules").await?;
     let rules = serde_json::to_string(&body.rule_items).unwrap_or_else(|_| "[]".into());
     branches::set_rules(txn, locked.rule.id, rules.clone(), &operator).await?;
     releases::insert_history(

@@ -2,11 +2,14 @@
 //! token as `Authorization: <token>` (or a signed-in user's `Bearer <session token>`); `401`
 //! for an unknown token, `403` for a missing permission, `429` past the consumer's rate limit.
 //! Consumers read only the apps they hold a grant on. Beyond Apollo: release history and
-//! release requests, so CI can follow the review workflow.
+//! release requests, so CI can follow the review workflow, and the instances that read a
+//! namespace (what `lyre ctl instances` shows).
 
 pub(crate) mod dto;
+pub(crate) mod instances;
 pub(crate) mod items;
 pub(crate) mod releases;
+pub(crate) mod rollouts;
 pub(crate) mod schemas;
 
 use axum::extract::State;
