@@ -9,12 +9,16 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lyre_service_kit::Shutdown;
-use lyre_store::config::instances::{self, Delivery, Report};
+use lyre_store::config::instances::{self, Delivery, Report, Seen};
 use lyre_store::sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
 
 /// How often an unchanged delivery is written again (it refreshes "last seen").
 const REFRESH: Duration = Duration::from_secs(300);
+/// How often an instance's long polls refresh its "last seen": an instance that waits for
+/// changes is seen at least this often, so "live" can mean "seen within a few minutes" (see
+/// `lyre_store::config::instances::LIVE_WITHIN`).
+const LIVE_REFRESH: Duration = Duration::from_secs(60);
 /// Deliveries waiting to be written; beyond this, new ones are dropped (and logged).
 const QUEUE: usize = 10_000;
 /// Distinct (instance, namespace) pairs remembered before the memory starts afresh.
@@ -32,6 +36,8 @@ pub(crate) enum Note {
     Delivery(Delivery),
     /// An instance said what it made of a release.
     Report(Report),
+    /// An instance waits for changes.
+    Seen(Seen),
 }
 
 #[derive(Debug)]
@@ -39,6 +45,8 @@ pub(crate) struct Recorder {
     tx: mpsc::Sender<Note>,
     /// Per (instance, namespace): the release key and schema hash last written, and when.
     seen: Mutex<HashMap<String, (String, Instant)>>,
+    /// Per instance: when its long polls last refreshed it.
+    alive: Mutex<HashMap<String, Instant>>,
 }
 
 impl Recorder {
@@ -49,6 +57,7 @@ impl Recorder {
             Self {
                 tx,
                 seen: Mutex::default(),
+                alive: Mutex::default(),
             },
             rx,
         )
@@ -84,6 +93,32 @@ impl Recorder {
         }
     }
 
+    /// Notes that an instance waits for changes (a long poll); cheap, never blocks, and written
+    /// at most once a minute per instance.
+    pub(crate) fn alive(&self, seen: Seen) {
+        let key = [
+            seen.env.as_str(),
+            &seen.app_id,
+            &seen.cluster,
+            &seen.data_center,
+            &seen.ip,
+        ]
+        .join("\u{1f}");
+        {
+            let mut alive = self.alive.lock().unwrap_or_else(|e| e.into_inner());
+            if alive.get(&key).is_some_and(|at| at.elapsed() < LIVE_REFRESH) {
+                return;
+            }
+            if alive.len() >= REMEMBERED {
+                alive.clear();
+            }
+            alive.insert(key, Instant::now());
+        }
+        if self.tx.try_send(Note::Seen(seen)).is_err() {
+            tracing::debug!("instance recording queue is full; a long poll was not recorded");
+        }
+    }
+
     /// Notes an instance's report on a release; cheap, never blocks.
     pub(crate) fn report(&self, report: Report) {
         if self.tx.try_send(Note::Report(report)).is_err() {
@@ -103,6 +138,8 @@ async fn write_note(
         // A report on a read that is not recorded (capped, forgotten) is dropped: it counts
         // as recorded, so the cap's warning stays about instances.
         Note::Report(report) => instances::report(db, report).await.map(|_| true),
+        // Likewise a long poll of an instance that has not read anything recorded yet.
+        Note::Seen(seen) => instances::touch(db, seen).await.map(|_| true),
     }
 }
 

@@ -106,3 +106,112 @@ db_test!(async fn instances_report_what_they_made_of_a_release(t) {
     assert!(applied[1]["applied"]["reason"].as_str().unwrap().contains("`8O`"));
     assert!(applied[2].get("applied").is_none(), "an instance that never reported: {}", applied[2]);
 });
+
+/// The instance at `ip`'s last-seen time as listed.
+async fn last_seen(stack: &Stack, ip: &str) -> Option<String> {
+    let page = stack
+        .admin
+        .call(
+            Method::GET,
+            "/envs/DEV/apps/shop/clusters/default/namespaces/application/instances",
+            json!(null),
+        )
+        .await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["ip"] == ip)
+        .map(|i| i["lastSeenAt"].as_str().unwrap().to_owned())
+}
+
+db_test!(async fn an_instance_that_waits_for_changes_stays_live(t) {
+    use lyre_store::entity::{instance, instance_config};
+    use lyre_store::sea_orm::{EntityTrait, sea_query::Expr};
+    let stack = Stack::start(&t.db, Duration::from_secs(1)).await;
+    stack.admin.create_app("shop").await;
+    stack.admin.publish_text("DEV", "shop", "default", "application", "k = 1\n").await;
+    let base = &stack.config.url;
+    get(&format!("{base}/configs/shop/default/application?ip=10.0.0.7")).await;
+    listed(&stack, "/envs/DEV/apps/shop/clusters/default/namespaces/application/instances", 1).await;
+    // As if it had last read an hour ago.
+    let hour_ago = lyre_store::time::now_millis() - 3_600_000;
+    instance_config::Entity::update_many().col_expr(instance_config::Column::UpdatedAt, Expr::value(hour_ago)).exec(&t.db).await.unwrap();
+    instance::Entity::update_many().col_expr(instance::Column::UpdatedAt, Expr::value(hour_ago)).exec(&t.db).await.unwrap();
+    let stale = last_seen(&stack, "10.0.0.7").await.unwrap();
+
+    // Its long poll (answered at once: it has seen no notification yet) says it is alive.
+    let poll = format!("{base}{}&ip=10.0.0.7", common::long_poll_path("shop", "default", &[("application", -1)]));
+    assert_eq!(get(&poll).await.status, 200);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while last_seen(&stack, "10.0.0.7").await.as_deref() == Some(stale.as_str()) {
+        assert!(Instant::now() < deadline, "a long poll refreshes last seen");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let radius = stack.admin.call(Method::POST, "/ops/instances.blast_radius", json!({"ns": {"env": "DEV", "appId": "shop", "cluster": "default", "namespace": "application"}, "request": {}})).await;
+    assert_eq!(radius["live"], 1, "{radius}");
+    // A long poll from an instance that never read anything records nothing.
+    get(&format!("{base}{}&ip=10.0.0.8", common::long_poll_path("shop", "default", &[("application", -1)]))).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(last_seen(&stack, "10.0.0.8").await, None);
+});
+
+db_test!(async fn a_blast_radius_names_who_a_publish_would_reach(t) {
+    let stack = Stack::start(&t.db, Duration::from_secs(1)).await;
+    let admin = &stack.admin;
+    admin.create_app("shop").await;
+    admin.create_cluster("DEV", "shop", "sh").await;
+    admin.publish_text("DEV", "shop", "default", "application", "port = 80\n").await;
+    let schema = json!({"type": "object", "properties": {"port": {"type": "integer"}}});
+    admin.call(Method::POST, "/ops/schemas.set", json!({"appId": "shop", "namespace": "application", "body": {"document": schema, "operator": "alice"}})).await;
+    let hash = lyre_protocol::schema_hash::of(&schema);
+    let base = &stack.config.url;
+    // Three instances of the default cluster (two with the schema, one labelled), one of
+    // cluster `sh` that falls back to default's release, and one that left long ago.
+    for (ip, query) in [
+        ("10.0.0.1", format!("&label=blue&schemaHash={hash}")),
+        ("10.0.0.2", format!("&schemaHash={hash}")),
+        ("10.0.0.3", String::new()),
+    ] {
+        get(&format!("{base}/configs/shop/default/application?ip={ip}{query}")).await;
+    }
+    get(&format!("{base}/configs/shop/sh/application?ip=10.0.1.1")).await;
+    get(&format!("{base}/configs/shop/default/application?ip=10.0.9.9")).await;
+    listed(&stack, "/envs/DEV/apps/shop/clusters/default/namespaces/application/instances", 5).await;
+    {
+        use lyre_store::entity::instance_config;
+        use lyre_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        let gone = lyre_store::time::now_millis() - 3_600_000;
+        let ids: Vec<i64> = lyre_store::entity::instance::Entity::find().filter(lyre_store::entity::instance::Column::Ip.eq("10.0.9.9")).all(&t.db).await.unwrap().iter().map(|i| i.id).collect();
+        instance_config::Entity::update_many().col_expr(instance_config::Column::UpdatedAt, Expr::value(gone)).filter(instance_config::Column::InstanceId.is_in(ids)).exec(&t.db).await.unwrap();
+    }
+    let ns = json!({"env": "DEV", "appId": "shop", "cluster": "default", "namespace": "application"});
+    let radius = |request: Value| {
+        let ns = ns.clone();
+        async move { admin.call(Method::POST, "/ops/instances.blast_radius", json!({"ns": ns, "request": request})).await }
+    };
+
+    // Main: every live instance served default's release; the saved items fit every schema.
+    let main = radius(json!({})).await;
+    assert_eq!((main["live"].as_u64(), main["receiving"].as_u64()), (Some(4), Some(4)), "{main}");
+    assert_eq!(main["clusters"], json!([{"name": "default", "instances": 3}, {"name": "sh", "instances": 1}]));
+    assert_eq!(main["labels"], json!([{"name": "", "instances": 3}, {"name": "blue", "instances": 1}]));
+    assert_eq!(main["ips"], json!(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.1.1"]));
+    assert_eq!(main["schemas"], json!([{"hash": hash, "version": 1, "instances": 2, "problems": []}]));
+    assert_eq!(main["rejecting"], 0);
+
+    // A file that does not fit: the two instances built with the schema would refuse it.
+    let bad = radius(json!({"configurations": {"port": "eighty"}})).await;
+    assert_eq!(bad["rejecting"], 2, "{bad}");
+    assert_eq!(bad["schemas"][0]["problems"][0]["at"], "port", "{bad}");
+
+    // A gray branch selecting the label reaches that instance only.
+    let branch = admin.call(Method::POST, "/envs/DEV/apps/shop/clusters/default/namespaces/application/branches", json!({"operator": "alice"})).await["branchName"].as_str().unwrap().to_owned();
+    admin.call(Method::PUT, &format!("/envs/DEV/apps/shop/clusters/default/namespaces/application/branches/{branch}/rules"), json!({"ruleItems": [{"clientAppId": "shop", "clientLabelList": ["blue"]}], "operator": "alice"})).await;
+    let gray = radius(json!({"branchName": branch})).await;
+    assert_eq!(gray["ips"], json!(["10.0.0.1"]), "{gray}");
+    let everyone = radius(json!({"branchName": branch, "percentage": 100})).await;
+    assert_eq!(everyone["receiving"], 4, "{everyone}");
+    let nobody = radius(json!({"branchName": branch, "percentage": 0})).await;
+    assert_eq!(nobody["receiving"], 0, "{nobody}");
+});

@@ -190,6 +190,7 @@ pub const PERMISSIONS: &[Permission] = table! {
     GET ns!("/releases/latest") => View,
     GET ns!("/instances") => View,
     GET ns!("/adoption") => View,
+    POST ns!("/blast-radius") => View,
     GET "/api/v1/envs/{env}/releases/compare" => Own("to see the namespaces of both releases"),
     GET "/api/v1/envs/{env}/releases/{releaseId}" => Own("to see the release's namespace"),
     GET "/api/v1/envs/{env}/releases/{releaseId}/instances"
@@ -249,6 +250,7 @@ pub const PERMISSIONS: &[Permission] = table! {
         => Own("release permission on the release's namespace"),
     GET open_ns!("/instances") => Read,
     GET open_ns!("/adoption") => Read,
+    POST open_ns!("/blast-radius") => Read,
     GET open_ns!("/branches") => Read,
     POST open_ns!("/branches") => Modify,
     DELETE open_ns!("/branches/{branchName}") => Release,

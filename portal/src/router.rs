@@ -126,6 +126,7 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(releases::latest))
         .routes(routes!(releases::instances))
         .routes(routes!(releases::adoption))
+        .routes(routes!(releases::blast_radius))
         .routes(routes!(releases::get))
         .routes(routes!(releases::release_instances))
         .routes(routes!(releases::compare))
@@ -192,6 +193,7 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(open::releases::rollback))
         .routes(routes!(open::instances::list))
         .routes(routes!(open::instances::adoption))
+        .routes(routes!(open::instances::blast_radius))
         .routes(routes!(
             open::releases::branch,
             open::releases::create_branch

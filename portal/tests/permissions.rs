@@ -261,6 +261,13 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
         ),
         case(
             M::POST,
+            route(NS, "/blast-radius"),
+            &format!("{DEV}/application/blast-radius"),
+            json!({}),
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
             route(NS, "/item-check"),
             &format!("{DEV}/application/item-check"),
             json!({"key": "by", "value": "{who}"}),
@@ -517,6 +524,13 @@ fn open_cases(fx: &Fixture) -> Vec<Case> {
             "/openapi/v1/apps/shop/namespaces/application/schema",
             json!({"document": {"type": "object", "description": "by {who}"}}),
             C_MODIFY,
+        ),
+        case(
+            M::POST,
+            route(OPEN_NS, "/blast-radius"),
+            &format!("{OPEN_DEV}/application/blast-radius"),
+            json!({}),
+            FROM_TABLE,
         ),
         case(
             M::POST,
@@ -1036,6 +1050,8 @@ fn allowed(c: &Case, open: bool) -> &'static [&'static str] {
         (Need::ModifyOrRelease, true) => C_MODIFY_OR_RELEASE,
         // Checking a text writes nothing; DEV shows its namespaces to every signed-in user.
         (Need::View, false) => ANY_USER,
+        // Asking who a publish would reach writes nothing: a grant covering the namespace.
+        (Need::Read, true) => C_MODIFY_OR_RELEASE,
         (other, _) => panic!("{} {}: a write endpoint needs {other:?}", c.method, c.route),
     }
 }

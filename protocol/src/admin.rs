@@ -1253,3 +1253,74 @@ pub struct Rejection {
     /// When it said so (RFC 3339).
     pub at: String,
 }
+
+/// Asks which live instances a publish would reach, before it is made.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BlastRadiusRequest {
+    /// A gray branch's publish (the clients its rules select) instead of main's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_name: Option<String>,
+    /// With `branchName`: select this share of the app's instances instead of the branch's
+    /// rules (a staged rollout's first step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<u8>,
+    /// The configuration to publish when it is not the saved one (`lyre publish --dry-run`
+    /// sends its file's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configurations: Option<Configurations>,
+}
+
+/// The live instances a publish would reach.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BlastRadius {
+    /// Live means seen within this many seconds (waiting instances are seen every minute).
+    pub live_within_seconds: u64,
+    /// Live instances reading the namespace (in any cluster or gray branch).
+    pub live: u64,
+    /// Of those, the ones the publish sends a new release.
+    pub receiving: u64,
+    /// Receiving instances per cluster they read.
+    pub clusters: Vec<RadiusCount>,
+    /// Receiving instances now served a gray branch, per branch.
+    pub branches: Vec<RadiusCount>,
+    /// Receiving instances per label ("" for none).
+    pub labels: Vec<RadiusCount>,
+    /// The receiving instances' IPs, sorted (at most 1000).
+    pub ips: Vec<String>,
+    /// Per schema the receiving instances' typed views were built with (those that say): how
+    /// many run it and what of the release it would refuse.
+    pub schemas: Vec<RadiusSchema>,
+    /// Receiving instances whose schema would refuse the release.
+    pub rejecting: u64,
+}
+
+/// How many instances share something.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RadiusCount {
+    /// The cluster, branch or label.
+    pub name: String,
+    /// How many.
+    pub instances: u64,
+}
+
+/// Instances that run one schema, and what of a release it would refuse.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RadiusSchema {
+    /// The schema's hash, as the instances send it.
+    pub hash: String,
+    /// Its version in Lyre (absent for a schema never pushed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    /// Instances running it.
+    pub instances: u64,
+    /// What of the release it refuses (empty: it fits; at most 20).
+    pub problems: Vec<SchemaProblem>,
+}

@@ -10,13 +10,13 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use lyre_protocol::admin::{
-    AccessKey, AdminPublish, Adoption, App, AppNamespace, AssociateNamespace, AuditEntry, Branch,
-    Cluster, Commit, CreateApp, CreateAppNamespace, CreateCluster, CreateItem, EnvSettings,
-    GrayRules, Instance, Item, ItemBatch, ItemBatchResult, Namespace, NamespaceLock,
-    NamespaceSchema, NamespaceText, Page, Release, ReleaseComparison, ReleaseHistory,
-    ReleaseSummary, Rollback, SchemaInEnv, SchemaProblem, SearchHit, SetNamespaceSchema,
-    SetOverride, SetSchemaMode, UnpublishedChanges, UpdateAccessKey, UpdateApp, UpdateEnvSettings,
-    UpdateGrayRules, UpdateItem, UpdateText,
+    AccessKey, AdminPublish, Adoption, App, AppNamespace, AssociateNamespace, AuditEntry,
+    BlastRadius, BlastRadiusRequest, Branch, Cluster, Commit, CreateApp, CreateAppNamespace,
+    CreateCluster, CreateItem, EnvSettings, GrayRules, Instance, Item, ItemBatch, ItemBatchResult,
+    Namespace, NamespaceLock, NamespaceSchema, NamespaceText, Page, Release, ReleaseComparison,
+    ReleaseHistory, ReleaseSummary, Rollback, SchemaInEnv, SchemaProblem, SearchHit,
+    SetNamespaceSchema, SetOverride, SetSchemaMode, UnpublishedChanges, UpdateAccessKey, UpdateApp,
+    UpdateEnvSettings, UpdateGrayRules, UpdateItem, UpdateText,
 };
 use lyre_service_kit::Json;
 use lyre_store::page::PageRequest;
@@ -249,6 +249,9 @@ pub mod releases {
         /// Per release the namespace's recent instances hold: how many, applied, rejected.
         NamespaceAdoption = "instances.adoption" { ns: NsName, recent: Recent } -> Adoption
             => |state, op| instances::adoption(state, op.ns.ns(), op.recent);
+        /// Which live instances a publish of the namespace (or of its gray branch) would reach.
+        Radius = "instances.blast_radius" { ns: NsName, request: BlastRadiusRequest } -> BlastRadius
+            => |state, op| instances::blast_radius(state, op.ns.ns(), &op.request);
         /// One page of the instances that hold a release.
         ReleaseInstances = "instances.of_release" {
             env: String, id: i64, recent: Recent, page: PageRequest,

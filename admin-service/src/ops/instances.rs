@@ -3,10 +3,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use lyre_protocol::admin::{Adoption, Applied, Instance, Page, ReleaseAdoption};
+use lyre_protocol::admin::{
+    Adoption, Applied, BlastRadius, BlastRadiusRequest, Instance, Page, RadiusCount, RadiusSchema,
+    ReleaseAdoption,
+};
+use lyre_protocol::config::Configurations;
+use lyre_protocol::gray::{self, GrayRuleItem};
+use lyre_protocol::schema::Schema;
 use lyre_protocol::schema_hash;
 use lyre_service_kit::time::rfc3339;
-use lyre_store::config::{instances, releases, schemas};
+use lyre_store::config::{branches as branch_rows, instances, namespaces, releases, schemas};
 use lyre_store::page::{PageRequest, Paged};
 use lyre_store::sea_orm::ConnectionTrait;
 use lyre_store::time::now_millis;
@@ -14,6 +20,7 @@ use lyre_store::time::now_millis;
 use super::Ns;
 use super::namespaces::existing;
 use super::releases::release_not_found;
+use crate::domain::gray_configuration;
 use crate::{AdminError, AdminState};
 
 /// Instances seen within this many hours (24 when `None`).
@@ -191,5 +198,181 @@ pub async fn adoption(
     Ok(Adoption {
         live: reads.len() as u64,
         releases,
+    })
+}
+
+/// Which live instances a publish of the namespace would send a new release, and, where they
+/// say which schema their typed views were built with, how many of those schemas would refuse
+/// it. Main's publish reaches the instances served main's release and those served its gray
+/// branch (republished on the new main); a branch's publish, the instances its rules (or the
+/// given share) select among them.
+pub async fn blast_radius(
+    state: &AdminState,
+    ns: Ns<'_>,
+    request: &BlastRadiusRequest,
+) -> Result<BlastRadius, AdminError> {
+    let at = ns.check(state)?;
+    let db = state.db();
+    existing(db, &at).await?;
+    let since = now_millis() - instances::LIVE_WITHIN_MS;
+    let live = instances::live_of_namespace(
+        db,
+        &at.env,
+        at.app_id.as_str(),
+        at.namespace.as_str(),
+        since,
+    )
+    .await?;
+    let active = branch_rows::active(db, at.r()).await?;
+    let cluster = at.cluster.as_str();
+    let (format, saved) = crate::ops::schemas::saved(db, &at).await?;
+    let (receiving, configuration): (Vec<&instances::InstanceView>, Configurations) = match &request
+        .branch_name
+    {
+        None => {
+            let branch = active
+                .as_ref()
+                .filter(|r| r.release_id != 0)
+                .map(|r| r.branch_name.as_str());
+            let on = |c: &str| c == cluster || Some(c) == branch;
+            let receiving = live
+                .iter()
+                .filter(|v| on(&v.config.config_cluster_name))
+                .collect();
+            (receiving, request.configurations.clone().unwrap_or(saved))
+        }
+        Some(name) => {
+            let rule = active
+                .as_ref()
+                .filter(|r| r.branch_name == *name)
+                .ok_or_else(|| crate::ops::branches::no_branch(&at, Some(name)))?;
+            if request.percentage.is_some_and(|p| p > 100) {
+                return Err(AdminError::Invalid(
+                    "`percentage` is between 0 and 100".into(),
+                ));
+            }
+            let rules = match request.percentage {
+                Some(p) => vec![GrayRuleItem {
+                    client_app_id: at.app_id.as_str().to_owned(),
+                    percentage: Some(p),
+                    ..Default::default()
+                }],
+                None => crate::ops::branches::rule_items(rule),
+            };
+            let receiving = live
+                .iter()
+                .filter(|v| {
+                    let c = v.config.config_cluster_name.as_str();
+                    (c == cluster || c == name)
+                        && gray::selects(
+                            &rules,
+                            &gray::Client {
+                                app_id: &v.instance.app_id,
+                                ip: &v.instance.ip,
+                                label: &v.instance.label,
+                            },
+                        )
+                })
+                .collect();
+            let configuration = match &request.configurations {
+                Some(given) => given.clone(),
+                None => {
+                    let branch_at = crate::ops::branches::branch_at(&at, name)?;
+                    let branch = namespaces::find(db, branch_at.r())
+                        .await?
+                        .ok_or_else(|| crate::ops::branches::no_branch(&at, Some(name)))?;
+                    let (base, _) = crate::ops::branches::main_configuration(db, at.r()).await?;
+                    let overrides = crate::ops::branches::overrides_of(db, &branch).await?;
+                    gray_configuration(&base, &overrides)
+                }
+            };
+            (receiving, configuration)
+        }
+    };
+
+    let count = |names: Vec<String>| -> Vec<RadiusCount> {
+        let mut by: BTreeMap<String, u64> = BTreeMap::new();
+        for name in names {
+            *by.entry(name).or_default() += 1;
+        }
+        let mut counts: Vec<RadiusCount> = by
+            .into_iter()
+            .map(|(name, instances)| RadiusCount { name, instances })
+            .collect();
+        counts.sort_by(|a, b| b.instances.cmp(&a.instances).then(a.name.cmp(&b.name)));
+        counts
+    };
+    let clusters = count(
+        receiving
+            .iter()
+            .map(|v| v.instance.cluster_name.clone())
+            .collect(),
+    );
+    let branch_name = active.as_ref().map(|r| r.branch_name.as_str());
+    let branches = count(
+        receiving
+            .iter()
+            .filter(|v| Some(v.config.config_cluster_name.as_str()) == branch_name)
+            .map(|v| v.config.config_cluster_name.clone())
+            .collect(),
+    );
+    let labels = count(receiving.iter().map(|v| v.instance.label.clone()).collect());
+    let mut ips: Vec<String> = receiving.iter().map(|v| v.instance.ip.clone()).collect();
+    ips.sort();
+    ips.dedup();
+    ips.truncate(1000);
+
+    // Each schema the receivers run, checked against what they would receive.
+    let mut by_hash: BTreeMap<&str, u64> = BTreeMap::new();
+    for v in &receiving {
+        if !v.config.schema_hash.is_empty() {
+            *by_hash.entry(v.config.schema_hash.as_str()).or_default() += 1;
+        }
+    }
+    let mut documents: HashMap<String, (i64, serde_json::Value)> = HashMap::new();
+    if !by_hash.is_empty() {
+        for version in schemas::history(db, at.app_id.as_str(), at.namespace.as_str()).await? {
+            if let Ok(document) = serde_json::from_str::<serde_json::Value>(&version.document) {
+                documents
+                    .entry(schema_hash::of(&document))
+                    .or_insert((version.version, document));
+            }
+        }
+    }
+    let mut radius_schemas = Vec::new();
+    let mut rejecting = 0;
+    for (hash, instances) in by_hash {
+        let known = documents.get(hash);
+        let mut problems = match known.map(|(_, d)| Schema::new(d.clone())) {
+            Some(Ok(checker)) if format.is_properties() => {
+                checker.check_properties(configuration.iter())
+            }
+            Some(Ok(checker)) => {
+                checker.check_content(format, configuration.get("content").unwrap_or_default())
+            }
+            // A schema Lyre does not hold (never pushed) cannot be checked here.
+            _ => Vec::new(),
+        };
+        if !problems.is_empty() {
+            rejecting += instances;
+        }
+        problems.truncate(20);
+        radius_schemas.push(RadiusSchema {
+            hash: hash.to_owned(),
+            version: known.map(|(v, _)| *v),
+            instances,
+            problems,
+        });
+    }
+    Ok(BlastRadius {
+        live_within_seconds: u64::try_from(instances::LIVE_WITHIN_MS / 1000).unwrap_or(0),
+        live: live.len() as u64,
+        receiving: receiving.len() as u64,
+        clusters,
+        branches,
+        labels,
+        ips,
+        schemas: radius_schemas,
+        rejecting,
     })
 }

@@ -300,7 +300,7 @@ pub async fn check_item(
 }
 
 /// The format of the namespace at `at` and what its saved items would release.
-async fn saved(
+pub(crate) async fn saved(
     db: &impl ConnectionTrait,
     at: &NamespaceAt,
 ) -> Result<(Format, Configurations), AdminError> {

@@ -7,11 +7,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lyre_protocol::client::{ApolloConfigNotification, NotificationMessages};
 use lyre_service_kit::env::RequestEnv;
+use lyre_service_kit::peer::PeerAddr;
 use lyre_service_kit::{Json, error_response};
+use lyre_store::config::instances::Seen;
 use lyre_store::config::releases::message_key;
+use lyre_store::time::now_millis;
 use tokio::time::Instant;
 
-use super::refusal;
+use super::{MAX_IP, client_ip, refusal};
 use crate::ConfigState;
 use crate::answers::cluster_chain;
 use crate::query::Params;
@@ -40,6 +43,7 @@ async fn watch_list(
     uri: &OriginalUri,
     query: Option<&str>,
     headers: &HeaderMap,
+    peer: PeerAddr,
 ) -> Result<Vec<Watched>, Response> {
     let params = Params::parse(query);
     let app_id = params.get("appId");
@@ -68,6 +72,15 @@ async fn watch_list(
         )));
     }
     let cluster = params.get("cluster").unwrap_or("default");
+    // A client that waits is alive: its "last seen" stays fresh between its reads.
+    state.recorder().alive(Seen {
+        env: env.to_owned(),
+        app_id: app_id.to_owned(),
+        cluster: cluster.to_owned(),
+        data_center: params.get("dataCenter").unwrap_or("").to_owned(),
+        ip: client_ip(params.get("ip"), peer).chars().take(MAX_IP).collect(),
+        at: now_millis(),
+    });
     let chain = cluster_chain(cluster, params.get("dataCenter"));
     let mut definitions = state.definitions().snapshot().1;
 
@@ -108,6 +121,7 @@ pub(crate) async fn notifications(
     uri: OriginalUri,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    peer: PeerAddr,
 ) -> Response {
     // Reading the request runs in a future of its own (boxed, and gone once done), so that the
     // one that waits, kept for up to the long-poll timeout by each of thousands of clients,
@@ -118,6 +132,7 @@ pub(crate) async fn notifications(
         &uri,
         query.as_deref(),
         &headers,
+        peer,
     ));
     let watched = match read.await {
         Ok(watched) => watched,

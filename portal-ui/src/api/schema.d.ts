@@ -718,6 +718,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/blast-radius": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Which live instances (seen within the last few minutes) a publish would send a new release:
+         *     main's (its saved items, or the `configurations` given) or a gray branch's (the instances
+         *     its rules, or the `percentage` given, select), by cluster, gray branch, label and IP; and,
+         *     for instances that say which schema their typed views were built with, how many would
+         *     refuse it.
+         * @description Needs: to see the namespace: its app's members, or anyone where it is shown.
+         */
+        post: operations["blast_radius"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches": {
         parameters: {
             query?: never;
@@ -1988,6 +2012,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/blast-radius": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Which live instances a publish would reach (see the portal's `.../blast-radius`): what
+         *     `lyre publish --dry-run` prints.
+         * @description Needs: to read the namespace: a consumer with a grant on its app, or a user who sees it.
+         */
+        post: operations["blast_radius"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/branches": {
         parameters: {
             query?: never;
@@ -2533,6 +2578,54 @@ export interface components {
             operation: string;
             /** @description Who did it. */
             operator: string;
+        };
+        /** @description The live instances a publish would reach. */
+        BlastRadius: {
+            /** @description Receiving instances now served a gray branch, per branch. */
+            branches: components["schemas"]["RadiusCount"][];
+            /** @description Receiving instances per cluster they read. */
+            clusters: components["schemas"]["RadiusCount"][];
+            /** @description The receiving instances' IPs, sorted (at most 1000). */
+            ips: string[];
+            /** @description Receiving instances per label ("" for none). */
+            labels: components["schemas"]["RadiusCount"][];
+            /**
+             * Format: int64
+             * @description Live instances reading the namespace (in any cluster or gray branch).
+             */
+            live: number;
+            /**
+             * Format: int64
+             * @description Live means seen within this many seconds (waiting instances are seen every minute).
+             */
+            liveWithinSeconds: number;
+            /**
+             * Format: int64
+             * @description Of those, the ones the publish sends a new release.
+             */
+            receiving: number;
+            /**
+             * Format: int64
+             * @description Receiving instances whose schema would refuse the release.
+             */
+            rejecting: number;
+            /**
+             * @description Per schema the receiving instances' typed views were built with (those that say): how
+             *     many run it and what of the release it would refuse.
+             */
+            schemas: components["schemas"]["RadiusSchema"][];
+        };
+        /** @description Asks which live instances a publish would reach, before it is made. */
+        BlastRadiusRequest: {
+            /** @description A gray branch's publish (the clients its rules select) instead of main's. */
+            branchName?: string | null;
+            configurations?: components["schemas"]["Configurations"] | null;
+            /**
+             * Format: int32
+             * @description With `branchName`: select this share of the app's instances instead of the branch's
+             *     rules (a staged rollout's first step).
+             */
+            percentage?: number | null;
         };
         /** @description A gray branch of a namespace. */
         Branch: {
@@ -3743,6 +3836,33 @@ export interface components {
             revision?: number | null;
             /** @description The release's title. */
             title: string;
+        };
+        /** @description How many instances share something. */
+        RadiusCount: {
+            /**
+             * Format: int64
+             * @description How many.
+             */
+            instances: number;
+            /** @description The cluster, branch or label. */
+            name: string;
+        };
+        /** @description Instances that run one schema, and what of a release it would refuse. */
+        RadiusSchema: {
+            /** @description The schema's hash, as the instances send it. */
+            hash: string;
+            /**
+             * Format: int64
+             * @description Instances running it.
+             */
+            instances: number;
+            /** @description What of the release it refuses (empty: it fits; at most 20). */
+            problems: components["schemas"]["SchemaProblem"][];
+            /**
+             * Format: int64
+             * @description Its version in Lyre (absent for a schema never pushed).
+             */
+            version?: number | null;
         };
         /** @description An instance that rejected a release, and why. */
         Rejection: {
@@ -7018,6 +7138,84 @@ export interface operations {
             };
             /** @description No such namespace */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    blast_radius: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlastRadiusRequest"];
+            };
+        };
+        responses: {
+            /** @description Who the publish would reach */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlastRadius"];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace or gray branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11996,6 +12194,84 @@ export interface operations {
             };
             /** @description No such namespace */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    blast_radius: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlastRadiusRequest"];
+            };
+        };
+        responses: {
+            /** @description Who the publish would reach */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlastRadius"];
+                };
+            };
+            /** @description A path or query value, or the body, is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No grant covering the namespace, or private to the app's members here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such namespace or gray branch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

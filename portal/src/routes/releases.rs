@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{
-    AdminPublish, Adoption, Instance, Page, Publish, Release, ReleaseComparison, ReleaseHistory,
+    AdminPublish, Adoption, BlastRadius, BlastRadiusRequest, Instance, Page, Publish, Release, ReleaseComparison, ReleaseHistory,
     ReleaseSummary, Rollback,
 };
 use lyre_service_kit::Json;
@@ -213,6 +213,34 @@ pub(crate) async fn adoption(
     ns.call(call::releases::NamespaceAdoption {
         ns: ns.name(),
         recent: query.recent(),
+    })
+    .await
+    .map(Json)
+}
+
+/// Which live instances (seen within the last few minutes) a publish would send a new release:
+/// main's (its saved items, or the `configurations` given) or a gray branch's (the instances
+/// its rules, or the `percentage` given, select), by cluster, gray branch, label and IP; and,
+/// for instances that say which schema their typed views were built with, how many would
+/// refuse it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/blast-radius",
+    tag = "releases",
+    params(NsPath),
+    request_body = BlastRadiusRequest,
+    responses(
+        (status = 200, description = "Who the publish would reach", body = BlastRadius),
+        (status = 404, description = "No such namespace or gray branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn blast_radius(
+    ns: Ns,
+    Json(request): Json<BlastRadiusRequest>,
+) -> Result<Json<BlastRadius>, PortalError> {
+    ns.call(call::releases::Radius {
+        ns: ns.name(),
+        request,
     })
     .await
     .map(Json)

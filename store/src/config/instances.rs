@@ -151,6 +151,52 @@ pub async fn report(db: &impl ConnectionTrait, r: &Report) -> Result<bool, DbErr
     Ok(updated.rows_affected > 0)
 }
 
+/// An instance is live when seen within this long (epoch ms): config services refresh "last
+/// seen" at least once a minute while an instance waits for changes (and at every read of a new
+/// release), so three minutes leave room for a long poll and a refresh.
+pub const LIVE_WITHIN_MS: i64 = 180_000;
+
+/// An instance seen waiting for changes (a long poll): it is alive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// The environment.
+    pub env: String,
+    /// The client's app.
+    pub app_id: String,
+    /// The cluster the client asked for.
+    pub cluster: String,
+    /// The client's data center ("" when none).
+    pub data_center: String,
+    /// The client's IP.
+    pub ip: String,
+    /// When (epoch ms).
+    pub at: i64,
+}
+
+/// Refreshes when an instance was last seen, on everything it holds: `false` when it is not
+/// recorded (it has read nothing yet, or is beyond its app's cap).
+pub async fn touch(db: &impl ConnectionTrait, s: &Seen) -> Result<bool, DbErr> {
+    let Some(instance) = find_instance([&s.env, &s.app_id, &s.cluster, &s.data_center, &s.ip])
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    instance_config::Entity::update_many()
+        .col_expr(instance_config::Column::UpdatedAt, Expr::value(s.at))
+        .filter(instance_config::Column::InstanceId.eq(instance.id))
+        .filter(instance_config::Column::UpdatedAt.lt(s.at))
+        .exec(db)
+        .await?;
+    instance::Entity::update_many()
+        .col_expr(instance::Column::UpdatedAt, Expr::value(s.at))
+        .filter(instance::Column::Id.eq(instance.id))
+        .filter(instance::Column::UpdatedAt.lt(s.at))
+        .exec(db)
+        .await?;
+    Ok(true)
+}
+
 /// Forgets instances not seen since `before` (epoch ms), and what they held: how many.
 pub async fn prune(db: &impl ConnectionTrait, before: i64) -> Result<u64, DbErr> {
     instance_config::Entity::delete_many()
@@ -297,6 +343,36 @@ pub async fn reads_of_namespace(
         .filter(instance_config::Column::UpdatedAt.gte(since))
         .all(db)
         .await
+}
+
+/// Instances that read `namespace` of `app_id` (in any cluster or gray branch) at or after
+/// `since`, with what each holds, most recent first (bounded by the instances an app may have
+/// recorded).
+pub async fn live_of_namespace(
+    db: &impl ConnectionTrait,
+    env: &str,
+    app_id: &str,
+    namespace: &str,
+    since: i64,
+) -> Result<Vec<InstanceView>, DbErr> {
+    let configs = instance_config::Entity::find()
+        .filter(instance_config::Column::Env.eq(env))
+        .filter(instance_config::Column::ConfigAppId.eq(app_id))
+        .filter(instance_config::Column::ConfigNamespaceName.eq(namespace))
+        .filter(instance_config::Column::UpdatedAt.gte(since))
+        .order_by_desc(instance_config::Column::UpdatedAt)
+        .all(db)
+        .await?;
+    let total = configs.len() as u64;
+    Ok(with_instances(
+        db,
+        Paged {
+            items: configs,
+            total,
+        },
+    )
+    .await?
+    .items)
 }
 
 /// Instances that hold the release `release_key` (alone or joined with a public one).

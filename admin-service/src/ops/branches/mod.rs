@@ -140,7 +140,7 @@ pub(crate) async fn describe(
 }
 
 /// Main's latest configuration (empty when never published).
-async fn main_configuration(
+pub(crate) async fn main_configuration(
     db: &impl ConnectionTrait,
     main: NamespaceRef<'_>,
 ) -> Result<(Configurations, i64), AdminError> {

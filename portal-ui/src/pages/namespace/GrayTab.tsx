@@ -14,14 +14,17 @@ import {
   type KeyChange,
   type Namespace,
   type Release,
+  type Rollout,
 } from "../../api/client";
 import { EmptyState, ErrorNote, Field, Loading, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
 import { DiffTable } from "../../components/Diff";
+import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import { InstanceList } from "./InstancesTab";
 import { at, count, splitList, useStable, type Permissions, type Where } from "./model";
 import { ReleaseDialog } from "./PublishDialog";
+import { RolloutDialog, lockedBy } from "./Rollout";
 import { SchemaVerdict } from "./SchemaTab";
 
 type Props = {
@@ -34,6 +37,8 @@ type Props = {
   perms: Permissions;
   settings: EnvRulesView | null;
   stamp: number;
+  /** The staged rollout under way, which locks the branch. */
+  rollout: Rollout | null;
   onChanged: () => Promise<void>;
 };
 
@@ -97,13 +102,18 @@ export function GrayTab(props: Props) {
   return <BranchView {...props} branch={branch} />;
 }
 
-function BranchView({ where, ns, items, branch, perms, settings, stamp, onChanged }: Props & { branch: Branch }) {
+function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout, onChanged }: Props & { branch: Branch }) {
   const toast = useToast();
+  const { me } = useSession();
   const reviewRequired = Boolean(settings?.reviewRequired);
+  // While a staged rollout runs, the server refuses changes to the branch: say so up front.
+  const locked = rollout ? lockedBy(rollout) : undefined;
+  const mayRollOut = perms.release && (!reviewRequired || Boolean(settings?.emergencyPublishAllowed && me.superAdmin));
   const [dialog, setDialog] = useState<
     | { kind: "override"; key?: string }
     | { kind: "remove"; key: string }
     | { kind: "publish" }
+    | { kind: "rollout" }
     | { kind: "merge" }
     | { kind: "abandon" }
     | null
@@ -129,10 +139,26 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
               type="button"
               className="button button-primary"
               onClick={() => setDialog({ kind: "publish" })}
-              disabled={!canRequest}
-              title={canRequest ? undefined : "You hold no modify or release role on this namespace"}
+              disabled={!canRequest || Boolean(locked)}
+              title={locked ?? (canRequest ? undefined : "You hold no modify or release role on this namespace")}
             >
               {reviewRequired || (perms.modify && !perms.release) ? "Request gray release" : "Gray publish"}
+            </button>
+            <button
+              type="button"
+              className="button"
+              onClick={() => setDialog({ kind: "rollout" })}
+              disabled={!mayRollOut || Boolean(locked)}
+              title={
+                locked ??
+                (!perms.release
+                  ? NO_RELEASE
+                  : mayRollOut
+                    ? "Gray-publish to a growing share of the instances, halting on rejections"
+                    : `${where.env} requires review: only the super admin starts a staged rollout, as an emergency publish`)
+              }
+            >
+              Roll out in steps
             </button>
             <button
               type="button"
@@ -164,6 +190,11 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
             <span className="muted">Not gray-published yet: every instance still gets main's release.</span>
           )}
         </p>
+        {locked && (
+          <p className="notice rollout-lock" data-testid="rollout-lock">
+            {locked}
+          </p>
+        )}
       </div>
 
       <div className="card ns-card">
@@ -176,8 +207,8 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
             type="button"
             className="button"
             onClick={() => setDialog({ kind: "override" })}
-            disabled={!perms.modify}
-            title={perms.modify ? undefined : NO_MODIFY}
+            disabled={!perms.modify || Boolean(locked)}
+            title={locked ?? (perms.modify ? undefined : NO_MODIFY)}
           >
             Add override
           </button>
@@ -226,7 +257,8 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
                           className="button button-small"
                           aria-label={`Change override of ${o.key}`}
                           onClick={() => setDialog({ kind: "override", key: o.key })}
-                          disabled={!perms.modify}
+                          disabled={!perms.modify || Boolean(locked)}
+                          title={locked}
                         >
                           Change
                         </button>
@@ -235,7 +267,8 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
                           className="button button-small button-danger"
                           aria-label={`Remove override of ${o.key}`}
                           onClick={() => setDialog({ kind: "remove", key: o.key })}
-                          disabled={!perms.modify}
+                          disabled={!perms.modify || Boolean(locked)}
+                          title={locked}
                         >
                           Remove
                         </button>
@@ -249,7 +282,7 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
         )}
       </div>
 
-      <RulesEditor where={where} branch={branch} perms={perms} onSaved={onChanged} />
+      <RulesEditor where={where} branch={branch} perms={perms} locked={locked} onSaved={onChanged} />
 
       <div className="card ns-card">
         <div className="section-header ns-section-header">
@@ -337,12 +370,26 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
           onDone={onChanged}
         />
       )}
+      {dialog?.kind === "rollout" && (
+        <RolloutDialog
+          where={where}
+          branch={branch}
+          settings={settings}
+          onClose={() => setDialog(null)}
+          onStarted={async (r) => {
+            setDialog(null);
+            toast.success(`Rollout started: the gray release goes to ${r.percentage} % of ${where.app}'s instances.`);
+            await onChanged();
+          }}
+        />
+      )}
       {dialog?.kind === "merge" && (
         <MergeDialog
           where={where}
           branch={branch}
           items={items}
           reviewRequired={reviewRequired}
+          rollout={rollout}
           onClose={() => setDialog(null)}
           onMerged={async (release, kept) => {
             setDialog(null);
@@ -369,7 +416,7 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, onChange
           }}
         >
           Gray instances go back to main's release at once. The branch's {count(branch.overrides.length, "override")} and its rules
-          are dropped; main is not changed.
+          are dropped; main is not changed.{rollout && ` Staged rollout #${rollout.id} ends as aborted.`}
         </ConfirmDialog>
       )}
     </div>
@@ -435,13 +482,17 @@ function RulesEditor({
   where,
   branch,
   perms,
+  locked,
   onSaved,
 }: {
   where: Where;
   branch: Branch;
   perms: Permissions;
+  /** Why the rules cannot be changed now (a staged rollout sets them). */
+  locked?: string;
   onSaved: () => Promise<void>;
 }) {
+  const editable = perms.release && !locked;
   const id = useId();
   const toast = useToast();
   const saved = useMemo(() => branch.ruleItems.map(toDraft), [branch.ruleItems]);
@@ -493,8 +544,8 @@ function RulesEditor({
         <button
           type="button"
           className="button"
-          disabled={!perms.release}
-          title={perms.release ? undefined : NO_RELEASE}
+          disabled={!editable}
+          title={locked ?? (perms.release ? undefined : NO_RELEASE)}
           onClick={() => setRules((all) => [...all, { clientAppId: where.app, ips: "", labels: "", percentage: "" }])}
         >
           Add rule
@@ -510,7 +561,7 @@ function RulesEditor({
             const rid = `${id}-rule-${index}`;
             return (
               <li key={index} className="ns-rule" data-testid={`rule-${index + 1}`}>
-                <fieldset disabled={!perms.release}>
+                <fieldset disabled={!editable}>
                   <legend>Rule {index + 1}</legend>
                   <div className="ns-rule-grid">
                     <Field label="Client app" id={`${rid}-app`}>
@@ -560,6 +611,7 @@ function RulesEditor({
                     <button
                       type="button"
                       className="button button-small button-danger"
+                      disabled={!editable}
                       onClick={() => setRules((all) => all.filter((_, i) => i !== index))}
                     >
                       Remove rule {index + 1}
@@ -572,7 +624,7 @@ function RulesEditor({
         </ol>
       )}
       <ErrorNote error={error} />
-      {perms.release && (dirty || rules.length > 0) && (
+      {editable && (dirty || rules.length > 0) && (
         <div className="toolbar ns-form-actions">
           <button type="button" className="button" disabled={!dirty || busy} onClick={() => setRules(saved)}>
             Discard
@@ -731,6 +783,7 @@ function MergeDialog({
   branch,
   items,
   reviewRequired,
+  rollout,
   onClose,
   onMerged,
 }: {
@@ -738,6 +791,8 @@ function MergeDialog({
   branch: Branch;
   items: Item[];
   reviewRequired: boolean;
+  /** The staged rollout under way: a merge ends it, and the branch cannot stay. */
+  rollout: Rollout | null;
   onClose: () => void;
   onMerged: (release: Release, kept: boolean) => Promise<void>;
 }) {
@@ -872,9 +927,14 @@ function MergeDialog({
             Delete the branch: its instances go back to main
           </label>
           <label className="check">
-            <input type="radio" name={`${id}-after`} checked={keep} onChange={() => setKeep(true)} />
+            <input type="radio" name={`${id}-after`} checked={keep} disabled={Boolean(rollout)} onChange={() => setKeep(true)} />
             Keep the branch: it is republished on the merged main and keeps its instances
           </label>
+          {rollout && (
+            <p className="muted small ns-dialog-text">
+              Staged rollout #{rollout.id} is {rollout.state}: merging ends it as completed, and the branch cannot stay.
+            </p>
+          )}
         </fieldset>
         <ErrorNote error={error} />
       </form>

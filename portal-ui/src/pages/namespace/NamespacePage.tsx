@@ -27,6 +27,7 @@ import { SchemaTab } from "./SchemaTab";
 import { ItemsTab } from "./ItemsTab";
 import { at, downloadExport, envPath, permissions, schemaInEnvAt, type Where } from "./model";
 import { PublishDialog } from "./PublishDialog";
+import { RolloutPanel, useRollouts } from "./Rollout";
 import { TextTab, type Draft } from "./TextTab";
 import { ConfirmDialog } from "../apps/kit";
 import "./namespace.css";
@@ -100,6 +101,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
     setStamp((s) => s + 1);
     await Promise.all([main.reload(), branch.reload(), request.reload()]);
   }, [main, branch, request]);
+  const rollouts = useRollouts(where, stamp, refresh);
 
   const data = main.data;
   const isProperties = data ? data.ns.format === "properties" : true;
@@ -250,6 +252,17 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
         </p>
       )}
       {main.error && <ErrorNote error={main.error} />}
+      {rollouts.shown && (
+        <RolloutPanel
+          where={where}
+          rollout={rollouts.shown}
+          perms={perms}
+          error={rollouts.error}
+          onUpdated={rollouts.update}
+          onStale={rollouts.reload}
+          onDismiss={rollouts.dismiss}
+        />
+      )}
 
       <Tabs tabs={tabs} current={tab} onChange={setTab} label="Namespace views" />
       <div role="tabpanel" aria-label={tab === "text" ? textLabel : tab.charAt(0).toUpperCase() + tab.slice(1)}>
@@ -297,6 +310,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
             perms={perms}
             settings={settings.data ?? null}
             stamp={stamp}
+            rollout={rollouts.open}
             onChanged={refresh}
           />
         )}

@@ -5,7 +5,7 @@
 use lyre_admin_service::ops::call;
 use lyre_admin_service::ops::instances::Recent;
 use lyre_protocol::ErrorBody;
-use lyre_protocol::admin::{Adoption, Instance};
+use lyre_protocol::admin::{Adoption, BlastRadius, BlastRadiusRequest, Instance};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::Query;
 use serde::Deserialize;
@@ -80,6 +80,31 @@ pub(crate) async fn adoption(
         recent: Recent {
             within_hours: query.within_hours,
         },
+    })
+    .await
+    .map(Json)
+}
+
+/// Which live instances a publish would reach (see the portal's `.../blast-radius`): what
+/// `lyre publish --dry-run` prints.
+#[utoipa::path(
+    post,
+    path = "/openapi/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/blast-radius",
+    tag = "open api",
+    params(NsPath),
+    request_body = BlastRadiusRequest,
+    responses(
+        (status = 200, description = "Who the publish would reach", body = BlastRadius),
+        (status = 404, description = "No such namespace or gray branch", body = ErrorBody),
+    )
+)]
+pub(crate) async fn blast_radius(
+    ns: Ns,
+    Json(request): Json<BlastRadiusRequest>,
+) -> Result<Json<BlastRadius>, PortalError> {
+    ns.call(call::releases::Radius {
+        ns: ns.name(),
+        request,
     })
     .await
     .map(Json)

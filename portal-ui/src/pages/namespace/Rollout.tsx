@@ -1,0 +1,672 @@
+// Staged rollouts of the gray branch: the dialog that starts one, the panel that follows it
+// (polled while it runs), and the hook the namespace page keeps the latest one in. The server
+// owns the plan's rules and drives the rollout; this page shows it and passes on people's
+// pause, resume, advance and abort.
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { ApiError, api, messageOf, type Branch, type EnvRulesView, type Rollout, type StartRollout } from "../../api/client";
+import { ErrorNote, Field, When } from "../../components/Common";
+import { Dialog } from "../../components/Dialog";
+import { useSession } from "../../lib/session";
+import { useToast } from "../../lib/toast";
+import { at, count, useStable, type Permissions, type Where } from "./model";
+import { SchemaVerdict } from "./SchemaTab";
+import "./rollout.css";
+
+/** How often an open rollout is read again: running (its step and counts move), paused. */
+const POLL_RUNNING_MS = 2_000;
+const POLL_PAUSED_MS = 10_000;
+
+/** Whether `r` is under way: running or paused, which locks its branch. */
+export function isOpen(r: Rollout | null | undefined): boolean {
+  return r?.state === "running" || r?.state === "paused";
+}
+
+/** Why the branch's controls are locked while `r` is under way, for hints and titles. */
+export function lockedBy(r: Rollout): string {
+  return `Staged rollout #${r.id} is ${r.state}: the branch's overrides, rules and gray publish are locked until it ends (abort it, or let it finish).`;
+}
+
+export type Rollouts = {
+  /** What the panel shows: the rollout under way, else the latest ended one until dismissed. */
+  shown: Rollout | null;
+  /** The rollout under way, if any. */
+  open: Rollout | null;
+  /** Why the rollout shown could not be read again. */
+  error?: string;
+  /** Takes the rollout an action answered, and reloads what it changed. */
+  update: (r: Rollout) => void;
+  /** Reads the namespace's rollouts again (after an action was refused as stale). */
+  reload: () => void;
+  dismiss: (id: number) => void;
+};
+
+function dismissedKey(where: Where): string {
+  return `lyre.rollout.dismissed:${at(where)}`;
+}
+
+function readDismissed(key: string): number | null {
+  try {
+    const value = window.localStorage.getItem(key);
+    return value === null ? null : Number(value);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The namespace's latest rollout, read again whenever `stamp` moves and polled while it is
+ * under way. When polling finds it moved on (a step, a halt, the end), `onChanged` reloads
+ * the page: the driver changed the branch's rules, or merged and deleted the branch.
+ */
+export function useRollouts(where: Where, stamp: number, onChanged: () => Promise<void>): Rollouts {
+  const key = dismissedKey(where);
+  const [latest, setLatest] = useState<{ key: string; rollout: Rollout | null }>({ key, rollout: null });
+  const [error, setError] = useState<string>();
+  const [reloads, setReloads] = useState(0);
+  // Dismissals live in localStorage; this only renders the page again after one.
+  const [, setDismissTick] = useState(0);
+  const changed = useStable(onChanged);
+  // A newer read (or an action's answer) wins over an older one still under way.
+  const run = useRef(0);
+  const current = latest.key === key ? latest.rollout : null;
+  const last = useRef<Rollout | null>(null);
+  useEffect(() => {
+    last.current = current;
+  });
+
+  useEffect(() => {
+    const mine = ++run.current;
+    api.get<Rollout[]>(at(where, "/rollouts")).then(
+      (list) => {
+        if (mine !== run.current) return;
+        setLatest({ key, rollout: list[0] ?? null });
+        setError(undefined);
+      },
+      (e) => {
+        // Without the list the page works as before; the panel only says so over a rollout shown.
+        if (mine === run.current) setError(messageOf(e));
+      },
+    );
+  }, [where, key, stamp, reloads]);
+
+  const openId = current && isOpen(current) ? current.id : null;
+  const running = current?.state === "running";
+  useEffect(() => {
+    if (openId === null) return;
+    let busy = false;
+    const timer = window.setInterval(
+      () => {
+        if (busy || document.hidden) return;
+        busy = true;
+        const mine = ++run.current;
+        api
+          .get<Rollout>(at(where, `/rollouts/${openId}`))
+          .then(
+            (r) => {
+              if (mine !== run.current) return;
+              const before = last.current;
+              setLatest({ key, rollout: r });
+              setError(undefined);
+              if (before && (before.state !== r.state || before.step !== r.step)) void changed();
+            },
+            (e) => {
+              if (mine === run.current) setError(messageOf(e));
+            },
+          )
+          .finally(() => {
+            busy = false;
+          });
+      },
+      running ? POLL_RUNNING_MS : POLL_PAUSED_MS,
+    );
+    return () => window.clearInterval(timer);
+  }, [where, key, openId, running, changed]);
+
+  const update = useCallback(
+    (r: Rollout) => {
+      ++run.current;
+      setLatest({ key, rollout: r });
+      setError(undefined);
+      void changed();
+    },
+    [key, changed],
+  );
+  const reload = useCallback(() => setReloads((n) => n + 1), []);
+  const dismiss = useCallback(
+    (id: number) => {
+      try {
+        window.localStorage.setItem(key, String(id));
+      } catch {
+        // Private windows may refuse; it stays dismissed until the page is reloaded.
+      }
+      setDismissTick((n) => n + 1);
+    },
+    [key],
+  );
+
+  const dismissed = readDismissed(key);
+  const shown = current && (isOpen(current) || current.id !== dismissed) ? current : null;
+  return { shown, open: current && isOpen(current) ? current : null, error, update, reload, dismiss };
+}
+
+/** "45 s", "5 min", "1 h 30 min". */
+export function duration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const parts = [h && `${h} h`, m && `${m} min`, s && `${s} s`].filter(Boolean);
+  return parts.length ? parts.join(" ") : "0 s";
+}
+
+/** A countdown: "0:42", "1:05:00". */
+function clock(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+/** The time now, ticking every second while `live`. */
+function useNow(live: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!live) return;
+    setNow(Date.now());
+    const timer = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(timer);
+  }, [live]);
+  return now;
+}
+
+const STATE: Record<string, { label: string; tone: string }> = {
+  running: { label: "Running", tone: "pill-info" },
+  paused: { label: "Paused", tone: "pill-warn" },
+  halted: { label: "Halted", tone: "pill-bad" },
+  aborted: { label: "Aborted", tone: "pill-muted" },
+  completed: { label: "Completed", tone: "pill-ok" },
+};
+
+type Verb = "pause" | "resume" | "advance" | "abort";
+
+const DONE: Record<Verb, (r: Rollout) => string> = {
+  pause: () => "Rollout paused: the bake clock stands still until you resume it.",
+  resume: () => "Rollout resumed.",
+  advance: (r) =>
+    r.state === "completed" ? "Rollout finished: the branch is merged into main." : `Rollout advanced to ${r.percentage} % of the instances.`,
+  abort: () => "Rollout aborted: every instance is back on main's release.",
+};
+
+/** The namespace's rollout under way, or its latest ended one: where it is, how it fares. */
+export function RolloutPanel({
+  where,
+  rollout: r,
+  perms,
+  error,
+  onUpdated,
+  onStale,
+  onDismiss,
+}: {
+  where: Where;
+  rollout: Rollout;
+  perms: Permissions;
+  error?: string;
+  onUpdated: (r: Rollout) => void;
+  onStale: () => void;
+  onDismiss: (id: number) => void;
+}) {
+  const id = useId();
+  const toast = useToast();
+  const [busy, setBusy] = useState<Verb>();
+  const [actError, setActError] = useState<string>();
+  const [confirmAbort, setConfirmAbort] = useState(false);
+  const open = isOpen(r);
+  const now = useNow(r.state === "running");
+  const state = STATE[r.state] ?? { label: r.state, tone: "pill-muted" };
+  const last = r.step + 1 >= r.steps.length;
+  const noRelease = perms.release ? undefined : "You hold no release role on this namespace";
+
+  // A new rollout (or a new state) clears what an old action said.
+  useEffect(() => setActError(undefined), [r.id, r.state]);
+
+  const act = async (verb: Verb) => {
+    setBusy(verb);
+    setActError(undefined);
+    try {
+      const next = await api.post<Rollout>(at(where, `/rollouts/${r.id}/${verb}`));
+      setConfirmAbort(false);
+      toast.success(DONE[verb](next));
+      onUpdated(next);
+    } catch (e) {
+      setActError(messageOf(e));
+      // It ended meanwhile (halted, finished, or someone else acted): show how.
+      if (e instanceof ApiError && e.status === 409) onStale();
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  const run = (verb: Verb) => void act(verb);
+
+  let timing;
+  if (r.state === "running" && r.nextStepAt) {
+    const left = Date.parse(r.nextStepAt) - now;
+    const what = last ? "Merges into main" : `Next step (${r.steps[r.step + 1]} %)`;
+    timing =
+      left > 0 ? (
+        <>
+          {what} in <strong className="rollout-clock">{clock(left)}</strong>, if no instance rejects the release.
+        </>
+      ) : (
+        <>{what}: due now…</>
+      );
+  } else if (r.state === "paused") {
+    const left = Date.parse(r.stepStartedAt) + r.bakeSeconds * 1000 - Date.parse(r.updatedAt);
+    timing = (
+      <>
+        Paused by {r.updatedBy}: the bake clock stands still with{" "}
+        <strong className="rollout-clock">{clock(Math.min(Math.max(left, 0), r.bakeSeconds * 1000))}</strong> of this step left.
+        Rejections are still counted.
+      </>
+    );
+  } else if (r.state === "completed") {
+    timing = (
+      <>
+        Completed {r.endedAt && <When at={r.endedAt} />}: the branch was merged into main and every instance gets main's release.
+      </>
+    );
+  } else {
+    timing = (
+      <>
+        {state.label} {r.endedAt && <When at={r.endedAt} />}: the branch's rules were emptied, so every instance is back on main's
+        release. The branch keeps its overrides.
+      </>
+    );
+  }
+
+  return (
+    <section className="card ns-card rollout" aria-labelledby={`${id}-title`} data-testid="rollout-panel">
+      <div className="section-header ns-section-header">
+        <div className="ns-min0">
+          <h2 id={`${id}-title`} className="rollout-title">
+            Staged rollout #{r.id}
+            <span className={`pill ${state.tone}`} data-testid="rollout-state">
+              {state.label}
+            </span>
+          </h2>
+          <p className="muted small">
+            Gray branch <span className="mono">{r.branchName}</span>, release <span className="mono">{r.releaseKey}</span> · started by{" "}
+            {r.createdBy}, <When at={r.createdAt} /> · {duration(r.bakeSeconds)} per step ·{" "}
+            {r.maxRejected === 0 ? "the first rejection halts it" : `halts beyond ${count(r.maxRejected, "rejection")}`}
+          </p>
+        </div>
+        <div className="toolbar">
+          {open ? (
+            <>
+              {r.state === "running" ? (
+                <button type="button" className="button" disabled={Boolean(busy) || !perms.release} title={noRelease} onClick={() => run("pause")}>
+                  {busy === "pause" && <span className="spinner" aria-hidden="true" />}
+                  Pause
+                </button>
+              ) : (
+                <button type="button" className="button" disabled={Boolean(busy) || !perms.release} title={noRelease} onClick={() => run("resume")}>
+                  {busy === "resume" && <span className="spinner" aria-hidden="true" />}
+                  Resume
+                </button>
+              )}
+              <button
+                type="button"
+                className="button"
+                disabled={Boolean(busy) || !perms.release}
+                title={noRelease ?? (last ? "From the last step this merges the branch into main now" : `Go to ${r.steps[r.step + 1]} % now`)}
+                onClick={() => run("advance")}
+              >
+                {busy === "advance" && <span className="spinner" aria-hidden="true" />}
+                Advance now
+              </button>
+              <button
+                type="button"
+                className="button button-danger"
+                disabled={Boolean(busy) || !perms.release}
+                title={noRelease}
+                onClick={() => setConfirmAbort(true)}
+              >
+                Abort
+              </button>
+            </>
+          ) : (
+            <button type="button" className="button" aria-label={`Dismiss rollout #${r.id}`} onClick={() => onDismiss(r.id)}>
+              Dismiss
+            </button>
+          )}
+        </div>
+      </div>
+
+      <ol className="rollout-steps" aria-label="Steps" data-testid="rollout-steps">
+        {r.steps.map((p, i) => {
+          const stopped = r.state === "halted" || r.state === "aborted";
+          const done = r.state === "completed" || i < r.step;
+          const here = i === r.step && r.state !== "completed";
+          const note = done ? "baked" : here ? (stopped ? `${r.state} here` : r.state === "paused" ? "now, paused" : "now") : "";
+          return (
+            <li
+              key={i}
+              className={`rollout-step${done ? " rollout-step-done" : ""}${here ? " rollout-step-here" : ""}${here && stopped ? " rollout-step-stopped" : ""}`}
+              aria-current={here ? "step" : undefined}
+            >
+              <span className="rollout-step-pct">{p} %</span>
+              <span className="rollout-step-note">{note || "\u00a0"}</span>
+            </li>
+          );
+        })}
+      </ol>
+
+      <p className="ns-dialog-text" data-testid="rollout-timing">
+        {timing}
+      </p>
+      {r.reason && (
+        <p className={r.state === "halted" ? "alert" : "notice"} data-testid="rollout-reason">
+          <strong>{r.state === "halted" ? "Halted and rolled back: " : "Why: "}</strong>
+          {r.reason}
+        </p>
+      )}
+
+      <dl className="rollout-counts" data-testid="rollout-counts">
+        <div>
+          <dt>Read</dt>
+          <dd data-testid="rollout-read">{r.read}</dd>
+        </div>
+        <div>
+          <dt>Applied</dt>
+          <dd data-testid="rollout-applied">{r.applied}</dd>
+        </div>
+        <div className={r.rejected > 0 ? "rollout-count-bad" : undefined}>
+          <dt>Rejected</dt>
+          <dd data-testid="rollout-rejected">
+            {r.rejected}
+            <span className="muted small"> of {r.maxRejected} tolerated</span>
+          </dd>
+        </div>
+      </dl>
+      <p className="muted small ns-dialog-text">
+        Instances that read the rolled-out release since it started, and what they reported of it.
+      </p>
+
+      {r.rejections.length > 0 && (
+        <div className="table-scroll">
+          <table className="table" data-testid="rollout-rejections" aria-label="Rejecting instances">
+            <thead>
+              <tr>
+                <th scope="col">Instance</th>
+                <th scope="col">Label</th>
+                <th scope="col">Reason</th>
+                <th scope="col">When</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.rejections.map((x) => (
+                <tr key={`${x.ip} ${x.label ?? ""} ${x.at}`} data-testid={`rejection-${x.ip}`}>
+                  <td className="mono">{x.ip}</td>
+                  <td className="mono">{x.label || <span className="muted">—</span>}</td>
+                  <td className="value-cell">{x.reason || <span className="muted">(none given)</span>}</td>
+                  <td>
+                    <When at={x.at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {r.rejected > r.rejections.length && (
+            <p className="muted small">The first {r.rejections.length} of {r.rejected} are listed.</p>
+          )}
+        </div>
+      )}
+      <ErrorNote error={actError ?? (error ? `Could not read the rollout again: ${error}` : undefined)} />
+
+      {confirmAbort && (
+        <Dialog
+          title={`Abort rollout #${r.id}?`}
+          onClose={() => setConfirmAbort(false)}
+          footer={
+            <>
+              <button type="button" className="button" onClick={() => setConfirmAbort(false)}>
+                Cancel
+              </button>
+              <button type="button" className="button button-danger" disabled={Boolean(busy)} onClick={() => run("abort")}>
+                {busy === "abort" && <span className="spinner" aria-hidden="true" />}
+                Abort rollout
+              </button>
+            </>
+          }
+        >
+          <div className="form-grid">
+            <p className="ns-dialog-text">
+              The branch's rules are emptied: the {r.percentage} % of instances on the gray release go back to main's release at once.
+              The branch keeps its overrides; you can start another rollout later.
+            </p>
+            <ErrorNote error={actError} />
+          </div>
+        </Dialog>
+      )}
+    </section>
+  );
+}
+
+/** Parses steps as people type them ("5, 25, 50, 100", "5% 25%"): the percentages, or why not. */
+export function parseSteps(text: string): { steps: number[]; problem?: undefined } | { steps?: undefined; problem: string } {
+  const entries = text
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (entries.length === 0) {
+    return { problem: "Give the steps, e.g. 5, 25, 50, 100." };
+  }
+  const steps: number[] = [];
+  for (const entry of entries) {
+    const n = /^\d+%?$/.test(entry) ? Number(entry.replace("%", "")) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 100) {
+      return { problem: `“${entry}” is not a whole percentage from 1 to 100.` };
+    }
+    steps.push(n);
+  }
+  return { steps };
+}
+
+function wholeProblem(text: string, min: number, what: string): string | undefined {
+  const t = text.trim();
+  const n = Number(t);
+  return t !== "" && /^\d+$/.test(t) && n >= min ? undefined : `A whole number of ${what}, at least ${min}.`;
+}
+
+/**
+ * Starts a staged rollout of the gray branch. The text fields are checked as they are typed;
+ * the plan's own rules (steps that grow and end at 100, the bake time's bounds) are the
+ * server's, whose message shows here when it refuses.
+ */
+export function RolloutDialog({
+  where,
+  branch,
+  settings,
+  onClose,
+  onStarted,
+}: {
+  where: Where;
+  branch: Branch;
+  settings: EnvRulesView | null;
+  onClose: () => void;
+  onStarted: (r: Rollout) => Promise<void>;
+}) {
+  const id = useId();
+  const { me } = useSession();
+  const close = useStable(onClose);
+  const [stepsText, setStepsText] = useState("5, 25, 50, 100");
+  const [bake, setBake] = useState("5");
+  const [unit, setUnit] = useState<"minutes" | "seconds">("minutes");
+  const [tolerated, setTolerated] = useState("0");
+  const [title, setTitle] = useState("");
+  const [comment, setComment] = useState("");
+  const [emergency, setEmergency] = useState(false);
+  const [titleError, setTitleError] = useState<string>();
+  const [stepsError, setStepsError] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const parsed = parseSteps(stepsText);
+  const bakeProblem = wholeProblem(bake, 1, unit);
+  const toleratedProblem = wholeProblem(tolerated, 0, "rejections");
+  const bakeSeconds = bakeProblem ? undefined : Number(bake) * (unit === "minutes" ? 60 : 1);
+  const reviewRequired = Boolean(settings?.reviewRequired);
+  const mayEmergency = Boolean(reviewRequired && settings?.emergencyPublishAllowed && me.superAdmin);
+  const blockedByReview = reviewRequired && !emergency;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    setStepsError(undefined);
+    const t = title.trim();
+    setTitleError(t ? undefined : "Give the release a title.");
+    if (!t || parsed.problem || bakeProblem || toleratedProblem || bakeSeconds === undefined || blockedByReview) return;
+    const body: StartRollout = {
+      branchName: branch.branchName,
+      steps: parsed.steps,
+      bakeSeconds,
+      maxRejected: Number(tolerated),
+      releaseTitle: t,
+      releaseComment: comment,
+      ...(emergency ? { isEmergencyPublish: true } : {}),
+    };
+    setBusy(true);
+    try {
+      const rollout = await api.post<Rollout>(at(where, "/rollouts"), body);
+      await onStarted(rollout);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 400 && /\bsteps?\b/i.test(e.message)) {
+        setStepsError(messageOf(e));
+      } else {
+        setError(messageOf(e));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const formId = `${id}-form`;
+  const plan = parsed.steps;
+  return (
+    <Dialog
+      wide
+      title="Roll out in steps"
+      onClose={close}
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form={formId} className="button button-primary" disabled={busy || blockedByReview}>
+            {busy && <span className="spinner spinner-light" aria-hidden="true" />}
+            Start rollout
+          </button>
+        </>
+      }
+    >
+      <form id={formId} className="form-grid" onSubmit={(e) => void submit(e)} noValidate>
+        <p className="ns-dialog-text">
+          Gray-publishes the branch to the first step's share of {where.app}'s instances, then widens it after each bake time. An
+          instance that reports rejecting the release halts it and sends every instance back to main's release; after the last
+          step the branch is merged into main.
+        </p>
+        {reviewRequired && (
+          <p className="notice notice-warn ns-dialog-text">
+            {where.env} requires review, and a staged rollout publishes without one:{" "}
+            {mayEmergency ? "start it only as an emergency publish." : "only the super admin may start one, as an emergency publish."}
+          </p>
+        )}
+        <SchemaVerdict where={where} branch={branch.branchName} />
+        <Field
+          label="Steps"
+          id={`${id}-steps`}
+          hint="Percentages of the instances, growing, the last 100."
+          error={parsed.problem ?? stepsError}
+        >
+          <input
+            id={`${id}-steps`}
+            className="mono"
+            value={stepsText}
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={parsed.problem || stepsError ? true : undefined}
+            onChange={(e) => {
+              setStepsText(e.target.value);
+              setStepsError(undefined);
+            }}
+          />
+        </Field>
+        <div className="form-row">
+          <Field label="Bake time per step" id={`${id}-bake`} error={bakeProblem}>
+            <div className="rollout-bake">
+              <input
+                id={`${id}-bake`}
+                type="number"
+                min={1}
+                step={1}
+                inputMode="numeric"
+                value={bake}
+                aria-invalid={bakeProblem ? true : undefined}
+                onChange={(e) => setBake(e.target.value)}
+              />
+              <select aria-label="Bake time unit" value={unit} onChange={(e) => setUnit(e.target.value as "minutes" | "seconds")}>
+                <option value="minutes">minutes</option>
+                <option value="seconds">seconds</option>
+              </select>
+            </div>
+          </Field>
+          <Field
+            label="Rejections tolerated"
+            id={`${id}-tolerated`}
+            hint="0: the first instance that rejects the release halts the rollout."
+            error={toleratedProblem}
+          >
+            <input
+              id={`${id}-tolerated`}
+              type="number"
+              min={0}
+              step={1}
+              inputMode="numeric"
+              value={tolerated}
+              aria-invalid={toleratedProblem ? true : undefined}
+              onChange={(e) => setTolerated(e.target.value)}
+            />
+          </Field>
+        </div>
+        {plan && bakeSeconds !== undefined && (
+          <p className="muted small ns-dialog-text" data-testid="rollout-plan">
+            {plan.map((p) => `${p} %`).join(" → ")}, {duration(bakeSeconds)} each: merged into main after about{" "}
+            {duration(plan.length * bakeSeconds)} unless it halts.
+          </p>
+        )}
+        <Field label="Release title" id={`${id}-title`} error={titleError}>
+          <input
+            id={`${id}-title`}
+            value={title}
+            autoComplete="off"
+            aria-invalid={titleError ? true : undefined}
+            onChange={(e) => {
+              setTitle(e.target.value);
+              setTitleError(undefined);
+            }}
+          />
+        </Field>
+        <Field label="Comment" id={`${id}-comment`}>
+          <textarea id={`${id}-comment`} value={comment} rows={2} onChange={(e) => setComment(e.target.value)} />
+        </Field>
+        {mayEmergency && (
+          <label className="check">
+            <input type="checkbox" checked={emergency} onChange={(e) => setEmergency(e.target.checked)} />
+            Emergency publish without review (recorded as such)
+          </label>
+        )}
+        <ErrorNote error={error} />
+      </form>
+    </Dialog>
+  );
+}
