@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
-use lyre_protocol::admin::{SchemaInEnv, SchemaMode};
+use lyre_protocol::admin::{BlastRadius, BlastRadiusRequest, RadiusCount, SchemaInEnv, SchemaMode};
+use lyre_protocol::config::Configurations;
 use lyre_protocol::format::{Format, validate_content};
 use lyre_protocol::properties;
 use lyre_protocol::schema::{self, Schema};
@@ -162,6 +163,7 @@ pub async fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<Outc
         changes,
         released,
         unreleased,
+        configuration,
     } = plan(&portal, &at, &text, &file_name).await?;
     check_schema(&portal, &at, format, &text, &file_name, out).await?;
 
@@ -186,6 +188,7 @@ pub async fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<Outc
         writeln!(out, "The items already hold {file_name} {why}.")?;
     }
     if args.dry_run {
+        reach(&portal, &at, configuration, out).await?;
         writeln!(out, "Dry run: nothing was changed.")?;
         return Ok(Outcome::Done);
     }
@@ -331,6 +334,8 @@ struct Plan {
     released: bool,
     /// Whether its latest release differs from the file (or there is none).
     unreleased: bool,
+    /// What its release would hold.
+    configuration: Configurations,
 }
 
 /// Reads the namespace and its latest release and compares them with the file's `text`, which
@@ -376,6 +381,10 @@ async fn plan(
         .map(|i| (i.key, i.value))
         .collect();
     let changes = diff(&wanted, &current);
+    let configuration = wanted
+        .iter()
+        .map(|e| (e.key.clone(), e.value.clone()))
+        .collect();
     let wanted: BTreeMap<&str, &str> = wanted
         .iter()
         .map(|e| (e.key.as_str(), e.value.as_str()))
@@ -391,7 +400,87 @@ async fn plan(
         changes,
         released: release.is_some(),
         unreleased,
+        configuration,
     })
+}
+
+/// Prints which live instances a publish of `configuration` would reach, and which of them run
+/// a schema that would refuse it.
+async fn reach(
+    portal: &Portal,
+    at: &Target<'_>,
+    configuration: Configurations,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let request = BlastRadiusRequest {
+        configurations: Some(configuration),
+        ..Default::default()
+    };
+    let radius: BlastRadius = portal
+        .expect(
+            Method::POST,
+            portal.url(&at.path(&["blast-radius"]), &[])?,
+            Some(&serde_json::to_value(&request)?),
+        )
+        .await
+        .with_context(|| format!("asking which instances read {at}"))?;
+    let minutes = radius.live_within_seconds / 60;
+    if radius.live == 0 {
+        writeln!(
+            out,
+            "No live instance reads {at} (none seen in the last {minutes} minutes)."
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Reaches {} of {} (seen in the last {minutes} minutes):",
+        radius.receiving,
+        count(
+            usize::try_from(radius.live).unwrap_or(usize::MAX),
+            "live instance"
+        ),
+    )?;
+    let listed = |counts: &[RadiusCount], none: &str| -> String {
+        counts
+            .iter()
+            .map(|c| {
+                let name = if c.name.is_empty() { none } else { &c.name };
+                format!("{name} {}", c.instances)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if radius.receiving > 0 {
+        writeln!(out, "  clusters: {}", listed(&radius.clusters, "?"))?;
+        if !radius.branches.is_empty() {
+            writeln!(out, "  on a gray branch: {}", listed(&radius.branches, "?"))?;
+        }
+        writeln!(out, "  labels: {}", listed(&radius.labels, "(none)"))?;
+        writeln!(out, "  IPs: {}", radius.ips.join(", "))?;
+    }
+    for schema in radius.schemas.iter().filter(|s| !s.problems.is_empty()) {
+        let version = schema.version.map_or_else(
+            || format!("{} (not in Lyre)", schema.hash),
+            |v| format!("version {v}"),
+        );
+        let first = &schema.problems[0];
+        let problem = if first.at.is_empty() {
+            first.message.clone()
+        } else {
+            format!("{}: {}", first.at, first.message)
+        };
+        writeln!(
+            out,
+            "  {} run{} schema {version}, which would refuse it: {problem}",
+            count(
+                usize::try_from(schema.instances).unwrap_or(usize::MAX),
+                "instance"
+            ),
+            if schema.instances == 1 { "s" } else { "" },
+        )?;
+    }
+    Ok(())
 }
 
 /// Opens a release request for what the namespace now holds and, with `--wait`, waits for it.

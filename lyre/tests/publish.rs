@@ -261,7 +261,35 @@ async fn publishes_a_properties_file_and_its_changes_in_dev() {
                 + search.engine = vector\n\
                 - legacy.cart\n\
                 3 changes: 1 added, 1 changed, 1 removed.\n";
-    assert_eq!(dry.stdout, format!("{diff}Dry run: nothing was changed.\n"));
+    assert_eq!(
+        dry.stdout,
+        format!(
+            "{diff}No live instance reads DEV/demo-shop/default/application (none seen in the \
+             last 3 minutes).\nDry run: nothing was changed.\n"
+        )
+    );
+    // With instances reading it, the dry run says which the release would reach.
+    for query in ["ip=10.0.0.1&label=blue", "ip=10.0.0.2"] {
+        let url = format!(
+            "{}/DEV/configs/demo-shop/default/application?{query}",
+            lyre.config
+        );
+        assert_eq!(reqwest::get(&url).await.unwrap().status(), 200);
+    }
+    let reach = "Reaches 2 of 2 live instances (seen in the last 3 minutes):\n  \
+                 clusters: default 2\n  labels: (none) 1, blue 1\n  IPs: 10.0.0.1, 10.0.0.2\n";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let dry = loop {
+        let dry = lyre.publish(&[&dev[..], &["--dry-run"]].concat());
+        if dry.stdout.contains("Reaches 2") || std::time::Instant::now() > deadline {
+            break dry;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(
+        dry.stdout,
+        format!("{diff}{reach}Dry run: nothing was changed.\n")
+    );
     assert_eq!(
         lyre.items("DEV", "application").await,
         [

@@ -169,6 +169,27 @@ db_test!(async fn a_rejected_release_halts_its_rollout_and_a_good_one_reaches_ev
             json!({"value": "lots", "operator": "alice"}),
         )
         .await;
+    // Before it starts: who the first step would reach (every probe is live: it read and waits).
+    let radius = |request: Value| {
+        let admin = &admin;
+        async move {
+            admin
+                .call(Method::POST, "/ops/instances.blast_radius", json!({"ns": ns_name(), "request": request}))
+                .await
+        }
+    };
+    until(Duration::from_secs(10), "every probe is recorded live", async || {
+        radius(json!({})).await["live"] == 6
+    })
+    .await;
+    let first_step = radius(json!({"branchName": branch, "percentage": share})).await;
+    assert_eq!(first_step["receiving"], 1, "{first_step}");
+    assert_eq!(first_step["ips"], json!(["10.1.0.1"]), "{first_step}");
+    assert_eq!(first_step["labels"], json!([{"name": labels[0], "instances": 1}]));
+    let everyone = radius(json!({"branchName": branch, "percentage": 100})).await;
+    let all_ips: Vec<String> = (1..=6).map(|i| format!("10.1.0.{i}")).collect();
+    assert_eq!(everyone["ips"], json!(all_ips), "{everyone}");
+
     let bake = 4;
     let started = admin
         .call(
@@ -205,6 +226,14 @@ db_test!(async fn a_rejected_release_halts_its_rollout_and_a_good_one_reaches_ev
         .await;
         assert_eq!(p.applied().as_deref(), Some("10"), "{}: {:?}", p.label, p.lines());
     }
+    // The blast radius said who the first step would reach: exactly those received it.
+    let reached: Vec<&str> = probes
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.ever_received("lots"))
+        .map(|(i, _)| ["10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4", "10.1.0.5", "10.1.0.6"][i])
+        .collect();
+    assert_eq!(json!(reached), first_step["ips"]);
     assert!(probes[0].ever_received("lots"), "{:?}", probes[0].lines());
     for p in &probes[1..] {
         assert!(!p.ever_received("lots"), "{} saw the bad value: {:?}", p.label, p.lines());
