@@ -121,6 +121,31 @@ done
 printf '\nCommand: `%s`. Target: Lyre at least 0.65× nginx.\n' "$(cat "$dir/reads.cmd")"
 fi
 
+if [ -s "$dir/reads-reporting.tsv" ]; then
+median_of() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+quiet=$(awk -F'\t' '$2 == "lyre-configs" {print $3}' "$dir/reads.tsv" | median_of)
+busy=$(cut -f2 "$dir/reads-reporting.tsv" | median_of)
+mid() { jq -s "map(.$1) | sort | .[length/2|floor]" "$dir"/reports-*.json; }
+cat <<EOF
+
+### Reads while apps report
+
+Apply reports (\`POST /reports\`, what Lyre's SDK and \`lyre agent\` send after each release)
+are noted in memory and written by the config service's recorder in the background, after
+the read they follow. The same \`/configs\` load as above, while 1,000 instances send 500
+reports a second (one in ten \`rejected\`):
+
+| | requests/s (median) | every round |
+|---|---|---|
+| \`/configs\` alone (above) | $(printf '%.0f' "$quiet") | $(awk -F'\t' '$2 == "lyre-configs" {printf "%s%.0f", (n++ ? ", " : ""), $3}' "$dir/reads.tsv") |
+| \`/configs\` while reports flow | $(printf '%.0f' "$busy") | $(cut -f2 "$dir/reads-reporting.tsv" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}') |
+
+Ratio $(awk -v a="$busy" -v b="$quiet" 'BEGIN {printf "%.2f", a / b}'). The reports' own answers (median of the rounds): p50 $(mid p50_ms) ms,
+p99 $(mid p99_ms) ms; refused $(jq -s 'map(.refused) | add' "$dir"/reports-*.json) of
+$(jq -s 'map(.sent) | add' "$dir"/reports-*.json). Command: \`$(cat "$dir/reads-reporting.cmd")\`.
+EOF
+fi
+
 cat <<EOF
 
 ## 4. Publish throughput

@@ -193,6 +193,21 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 printf 'wrk -t1 -c64 -d10s URL (etcd: -s range.lua, a POST of {"key": base64("bench.json")})\n' > "$results/reads.cmd"
+
+# 3b. The same /configs load while apps report what they made of the release: 1,000 instances
+# (each first reads) send 500 apply reports a second, as lyre-client batches them.
+: > "$results/reads-reporting.tsv"
+echo "bench: reads while instances report ($ROUNDS rounds × 10 s)"
+for round in $(seq 1 "$ROUNDS"); do
+  "$BENCH" reports $(target) --instances 1000 --rate 500 --seconds 13 > "$results/reports-$round.json" &
+  reporter=$!
+  sleep 2 # the instances' first reads are done; reports are flowing
+  out=$(wrk -t1 -c64 -d10s "${read_urls[lyre-configs]}")
+  wait "$reporter"
+  printf '%s\t%s\n' "$round" "$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")" >> "$results/reads-reporting.tsv"
+done
+printf '%s reports --instances 1000 --rate 500 --seconds 13, with wrk -t1 -c64 -d10s on /configs from its third second\n' \
+  "lyre-bench" > "$results/reads-reporting.cmd"
 stop_lyre
 
 # 2b. The same fan-out against r-nacos's long-poll listener.

@@ -127,6 +127,16 @@ enum Command {
         watchers: usize,
     },
     /// Starts the all-in-one `lyre` `runs` times: time to every `/ready`, idle memory.
+    Reports {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 1000)]
+        instances: usize,
+        #[arg(long, default_value_t = 500)]
+        rate: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
     Startup {
         #[arg(long)]
         lyre: PathBuf,
@@ -157,6 +167,12 @@ async fn main() -> anyhow::Result<()> {
             releases,
         } => scenarios::publish(&target, keys, releases).await?,
         Command::Startup { lyre, runs } => scenarios::startup(&lyre, runs).await?,
+        Command::Reports {
+            target,
+            instances,
+            rate,
+            seconds,
+        } => scenarios::reports(&target, instances, rate, seconds).await?,
         Command::Outage {
             lyre,
             upstream,

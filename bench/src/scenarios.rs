@@ -690,3 +690,89 @@ pub async fn nacos_fanout(
         "median": medians(&results),
     }))
 }
+
+/// Apply reports at `rate` per second for `seconds`, from `instances` instances that first read
+/// the namespace (each a distinct `ip`), as Lyre's SDK sends them: what a report costs the
+/// config service, measured by its answer times here and, in `bench/run.sh`, by the read rate
+/// `wrk` gets while these run.
+pub async fn reports(
+    target: &Target,
+    instances: usize,
+    rate: usize,
+    seconds: u64,
+) -> anyhow::Result<Value> {
+    let base = format!("http://{}", target.config);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(64)
+        .build()?;
+    let ip = |i: usize| format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+    // Each instance reads first: a report follows the read it is about.
+    let mut release_key = String::new();
+    let gate = Arc::new(Semaphore::new(32));
+    let mut reads = tokio::task::JoinSet::new();
+    for i in 0..instances {
+        let permit = Arc::clone(&gate).acquire_owned().await?;
+        let url = format!(
+            "{base}/configs/{}/default/{NAMESPACE}?ip={}",
+            target.app,
+            ip(i)
+        );
+        let http = http.clone();
+        reads.spawn(async move {
+            let _permit = permit;
+            let answer: Value = http.get(url).send().await?.json().await?;
+            anyhow::Ok(answer["releaseKey"].as_str().unwrap_or_default().to_owned())
+        });
+    }
+    while let Some(read) = reads.join_next().await {
+        release_key = read??;
+    }
+    ensure!(!release_key.is_empty(), "the namespace has no release");
+
+    let ticks = u64::try_from(rate).unwrap_or(u64::MAX).max(1);
+    let mut interval = tokio::time::interval(Duration::from_micros(1_000_000 / ticks));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let end = Instant::now() + Duration::from_secs(seconds);
+    let mut sent = tokio::task::JoinSet::new();
+    let mut n = 0usize;
+    while Instant::now() < end {
+        interval.tick().await;
+        let (status, reason) = if n.is_multiple_of(10) {
+            ("rejected", "`limit` is not a valid u32")
+        } else {
+            ("applied", "")
+        };
+        let body = json!({
+            "appId": target.app, "cluster": "default", "ip": ip(n % instances.max(1)),
+            "reports": [{"namespaceName": NAMESPACE, "releaseKey": release_key, "status": status, "reason": reason}],
+        });
+        let request = http.post(format!("{base}/reports")).json(&body);
+        sent.spawn(async move {
+            let started = Instant::now();
+            let status = request.send().await.map(|r| r.status().as_u16()).unwrap_or(0);
+            (status, started.elapsed().as_secs_f64() * 1000.0)
+        });
+        n += 1;
+    }
+    let mut times = Vec::with_capacity(n);
+    let mut refused = 0usize;
+    while let Some(done) = sent.join_next().await {
+        let (status, ms) = done?;
+        if status == 204 {
+            times.push(ms);
+        } else {
+            refused += 1;
+        }
+    }
+    Ok(json!({
+        "instances": instances,
+        "rate": rate,
+        "seconds": seconds,
+        "sent": n,
+        "accepted": times.len(),
+        "refused": refused,
+        "p50_ms": tenth(percentile(&times, 50.0)),
+        "p99_ms": tenth(percentile(&times, 99.0)),
+    }))
+}
