@@ -441,7 +441,7 @@ async fn shows_instances_their_releases_and_whether_they_still_read() {
     );
     assert_eq!(
         rows[5].join("  "),
-        "4 instances of demo-shop in DEV/default: 4 ALIVE, 0 SILENT (unseen for over 90s)."
+        "4 instances of demo-shop in DEV/default: 4 ALIVE, 0 SILENT (unseen for over 3m)."
     );
 
     // Scripts get each instance as the portal sent it, with where it is, its release's id and

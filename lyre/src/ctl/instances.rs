@@ -21,12 +21,10 @@ for, the release it holds, what it reported of the release (applied or rejected,
 reason; Lyre's SDK and lyre agent report, Apollo clients do not: `-`), when it was last seen, \
 and ALIVE or SILENT.
 
-ALIVE means last seen within --silence (default 90s), SILENT not. A live instance long-polls for \
-changes, and those polls are not recorded: what is recorded is its reads of the namespace, which \
-clients repeat every 5 minutes, and the config service writes an unchanged read again only every \
-5 minutes. So a healthy instance's LAST SEEN can be up to about 10 minutes old, and with a \
-shorter --silence SILENT means \"not seen lately\", not \"gone\". Pick a silence above that \
-(--silence 11m) when you need certainty that an instance stopped.
+ALIVE means last seen within --silence (default 3m), SILENT not. A live instance long-polls for \
+changes, and config services record it as seen at least once a minute while it waits (and at \
+every read of a new release), so an instance unseen for 3 minutes has stopped waiting. The \
+portal's blast radius counts live instances the same way.
 
 Instances of a gray branch read the branch's cluster: list them with --cluster <branch>.";
 
@@ -49,9 +47,9 @@ pub struct InstancesArgs {
     #[arg(long, default_value = "default", value_name = "NAME")]
     pub cluster: String,
 
-    /// How long an instance may go unseen and still be ALIVE, e.g. 90s, 5m, 1h30m (see above:
-    /// a healthy instance can go about 10 minutes unseen)
-    #[arg(long, default_value = "90s", value_parser = parse_duration, value_name = "DURATION")]
+    /// How long an instance may go unseen and still be ALIVE, e.g. 90s, 5m, 1h30m (a waiting
+    /// instance is seen at least once a minute)
+    #[arg(long, default_value = "3m", value_parser = parse_duration, value_name = "DURATION")]
     pub silence: Duration,
 }
 
