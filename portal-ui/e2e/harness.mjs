@@ -1,5 +1,6 @@
 // Starts a real `lyre` on a fresh SQLite database and free ports, and a headless Chromium.
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -154,4 +155,21 @@ export async function newPage(browser, viewport = { width: 1280, height: 860 }) 
   const failed = [];
   page.on("requestfailed", (r) => failed.push(r.url()));
   return { context, page, failed };
+}
+
+/**
+ * The hash Lyre's SDK sends for a schema, as `lyre_protocol::schema_hash` computes it: the
+ * SHA-256 of its canonical JSON (keys sorted at every level, no whitespace), 16 hex digits.
+ */
+export function schemaHash(document) {
+  const canonical = (v) =>
+    Array.isArray(v)
+      ? `[${v.map(canonical).join(",")}]`
+      : v !== null && typeof v === "object"
+        ? `{${Object.keys(v)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+            .join(",")}}`
+        : JSON.stringify(v);
+  return createHash("sha256").update(canonical(document)).digest("hex").slice(0, 16);
 }

@@ -1,9 +1,8 @@
 // A namespace's schema in a real browser: set it, choose how DEV checks publishes, and see the
 // publish dialog say what does not fit before its button, refused when enforced.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
-import { ADMIN_PASSWORD, apiAs, launchBrowser, newPage, screenshotPath, signIn, startLyre } from "./harness.mjs";
+import { ADMIN_PASSWORD, apiAs, launchBrowser, newPage, screenshotPath, signIn, startLyre, schemaHash } from "./harness.mjs";
 
 let lyre;
 let browser;
@@ -106,20 +105,6 @@ test("a master sets the schema and DEV's mode; the publish dialog says what does
   await unfit.waitFor({ state: "detached" });
   await context.close();
 });
-
-/** The hash Lyre's SDK sends for a schema: SHA-256 of its canonical JSON, 16 hex digits. */
-function schemaHash(document) {
-  const canonical = (v) =>
-    Array.isArray(v)
-      ? `[${v.map(canonical).join(",")}]`
-      : v !== null && typeof v === "object"
-        ? `{${Object.keys(v)
-            .sort()
-            .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
-            .join(",")}}`
-        : JSON.stringify(v);
-  return createHash("sha256").update(canonical(document)).digest("hex").slice(0, 16);
-}
 
 test("the instances tab says which schema each instance's typed view was built with, and whether it could use its release", async () => {
   // Three instances read the release: one built with version 1 of the schema, one with a

@@ -16,6 +16,7 @@ import {
   type Release,
   type Rollout,
 } from "../../api/client";
+import { BlastRadiusSection } from "../../components/BlastRadius";
 import { EmptyState, ErrorNote, Field, Loading, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
 import { DiffTable } from "../../components/Diff";
@@ -359,6 +360,7 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
                 Publishes main's latest release with the branch's overrides to the instances the rules select.
               </p>
               <SchemaVerdict where={where} branch={branch.branchName} />
+              <BlastRadiusSection where={where} branchName={branch.branchName} />
             </>
           }
           pending={{ changes: branch.pendingChanges, revision: branch.revision }}

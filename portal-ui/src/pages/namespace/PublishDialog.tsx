@@ -2,6 +2,7 @@
 // Where the environment requires review, the same dialog opens a release request instead.
 import { useCallback, useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, api, messageOf, type EnvRulesView, type KeyChange, type Release, type ReleaseSummary, type UnpublishedChanges } from "../../api/client";
+import { BlastRadiusSection } from "../../components/BlastRadius";
 import { ErrorNote, Field, Loading, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
 import { SchemaVerdict } from "./SchemaTab";
@@ -297,6 +298,7 @@ export function PublishDialog({
             </p>
           )}
           <SchemaVerdict where={where} />
+          <BlastRadiusSection where={where} />
         </>
       }
       pending={pending}

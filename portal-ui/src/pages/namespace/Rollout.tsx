@@ -4,6 +4,7 @@
 // pause, resume, advance and abort.
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { ApiError, api, messageOf, type Branch, type EnvRulesView, type Rollout, type StartRollout } from "../../api/client";
+import { BlastRadiusSection } from "../../components/BlastRadius";
 import { ErrorNote, Field, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
 import { useSession } from "../../lib/session";
@@ -643,6 +644,14 @@ export function RolloutDialog({
             {plan.map((p) => `${p} %`).join(" → ")}, {duration(bakeSeconds)} each: merged into main after about{" "}
             {duration(plan.length * bakeSeconds)} unless it halts.
           </p>
+        )}
+        {plan && (
+          <BlastRadiusSection
+            where={where}
+            branchName={branch.branchName}
+            percentage={plan[0]}
+            title={`Who the first step (${plan[0]} %) reaches`}
+          />
         )}
         <Field label="Release title" id={`${id}-title`} error={titleError}>
           <input

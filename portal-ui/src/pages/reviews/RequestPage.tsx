@@ -1,5 +1,6 @@
 import { useId, useState } from "react";
 import { api, messageOf, type Release, type ReleaseRequest } from "../../api/client";
+import { BlastRadiusSection } from "../../components/BlastRadius";
 import { ErrorNote, Loading, PageHeader, When } from "../../components/Common";
 import { DiffTable } from "../../components/Diff";
 import { REVIEWS_CHANGED } from "../../components/Shell";
@@ -44,6 +45,8 @@ export function RequestPage({ id }: { id: number }) {
   const mine = r.createdBy === me.username;
   // Reviewing and publishing need the release role on the request's namespace.
   const mayRelease = permissions(me, { app: r.appId, env: r.env, cluster: r.clusterName, namespace: r.namespaceName }).release;
+  // Until it is published (or closed), who the publish would reach now.
+  const underWay = r.status === "open" || r.status === "approved";
   const namespaceLink = path("apps", r.appId, "envs", r.env, "clusters", r.clusterName, "namespaces", r.namespaceName);
 
   const act = async (action: string, body: unknown, done: string) => {
@@ -112,6 +115,15 @@ export function RequestPage({ id }: { id: number }) {
             {r.comment && <p className="request-comment">{r.comment}</p>}
             <DiffTable changes={r.changes} oldLabel="Released" newLabel="Requested" empty="No changes." />
           </article>
+          {underWay && (
+            <article className="card radius-card">
+              <BlastRadiusSection
+                where={{ env: r.env, app: r.appId, cluster: r.clusterName, namespace: r.namespaceName }}
+                branchName={r.branchName}
+                title={r.branchName ? "Who its gray publish reaches" : "Who its publish reaches"}
+              />
+            </article>
+          )}
         </div>
         <aside className="request-side">
           <article className="card">
