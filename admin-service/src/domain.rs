@@ -7,7 +7,9 @@ use lyre_protocol::config::Configurations;
 use lyre_protocol::format::{Format, validate_content};
 use lyre_service_kit::keyed::KeyedGuard;
 use lyre_store::config::namespaces::NamespaceRef;
-use lyre_store::config::{app_namespaces, audit, commits, items, locks, namespaces, releases};
+use lyre_store::config::{
+    app_namespaces, audit, branches, commits, items, locks, namespaces, releases,
+};
 use lyre_store::entity::{app_namespace, item, namespace, release, release_message};
 use lyre_store::sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use lyre_store::{settings, write};
@@ -215,6 +217,19 @@ impl<'a> Edit<'a> {
         operator: String,
     ) -> Result<Self, AdminError> {
         let (gate, txn, ns) = lock_namespace(state, at).await?;
+        // A gray branch's namespace (its items are the branch's overrides, however they are
+        // reached) stays as it is while a rollout of it is under way.
+        if let Some(parent) =
+            branches::parent_of(&txn, &at.env, at.app_id.as_str(), at.cluster.as_str()).await?
+        {
+            let main = NamespaceAt {
+                cluster: lyre_protocol::names::ClusterName::parse(&parent)
+                    .map_err(|e| AdminError::Invalid(e.to_string()))?,
+                ..at.clone()
+            };
+            crate::ops::rollouts::refuse_while_open(&txn, &main, "change the branch's overrides")
+                .await?;
+        }
         let format = definition(&txn, at.app_id.as_str(), at.namespace.as_str())
             .await?
             .map_or(Format::Properties, |d| d.format());

@@ -114,6 +114,11 @@ db_test!(async fn a_rollout_under_way_keeps_its_branch_as_it_started(t) {
         (a.delete(&format!("{MAIN}/branches/{branch}/overrides/limit?operator=alice")).await, "change the branch's overrides"),
         (a.put(&format!("{MAIN}/branches/{branch}/rules"), json!({"ruleItems": [], "operator": "alice"})).await, "change the branch's rules"),
         (a.post(&format!("{MAIN}/branches/{branch}/releases"), json!({"title": "t", "operator": "bob"})).await, "publish the branch yourself"),
+        // The branch's namespace is also reachable as a namespace of its cluster: its items,
+        // one at a time, in batches and as text.
+        (a.add_item(&ns("DEV", "shop", &branch, "application"), "extra", "1").await, "change the branch's overrides"),
+        (a.put(&format!("{}/items/limit", ns("DEV", "shop", &branch, "application")), json!({"value": "30", "operator": "alice"})).await, "change the branch's overrides"),
+        (a.put_text(&ns("DEV", "shop", &branch, "application"), "limit = 30\n").await, "change the branch's overrides"),
     ] {
         let reply = reply.expect(StatusCode::CONFLICT);
         assert!(reply.message().contains(&format!("rollout {id} of gray branch `{branch}`")), "{}", reply.text);

@@ -750,7 +750,11 @@ pub async fn reports(
         let request = http.post(format!("{base}/reports")).json(&body);
         sent.spawn(async move {
             let started = Instant::now();
-            let status = request.send().await.map(|r| r.status().as_u16()).unwrap_or(0);
+            let status = request
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
             (status, started.elapsed().as_secs_f64() * 1000.0)
         });
         n += 1;

@@ -106,7 +106,10 @@ impl Recorder {
         .join("\u{1f}");
         {
             let mut alive = self.alive.lock().unwrap_or_else(|e| e.into_inner());
-            if alive.get(&key).is_some_and(|at| at.elapsed() < LIVE_REFRESH) {
+            if alive
+                .get(&key)
+                .is_some_and(|at| at.elapsed() < LIVE_REFRESH)
+            {
                 return;
             }
             if alive.len() >= REMEMBERED {

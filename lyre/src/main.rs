@@ -44,7 +44,7 @@ enum Command {
     #[command(subcommand)]
     Schema(SchemaCommand),
     /// Look at and manage Lyre through the portal's Open API: envs, apps, namespaces,
-    /// instances, history, rollback
+    /// instances, history, rollout, rollback
     #[command(long_about = ctl::LONG_ABOUT, after_help = ctl::EXIT_CODES)]
     Ctl(Box<CtlArgs>),
 }

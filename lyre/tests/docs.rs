@@ -39,7 +39,11 @@ fn run_page(page: &str) {
     let ports = Ports::new();
     let mut command = lyre(dir.path(), &ports);
     command.env("LYRE_ADMIN_PASSWORD", "docs-password");
-    let _running = Running::start(command);
+    let mut running = Running::start(command);
+    // Its log goes to standard error: read it, or a page that makes many requests fills the pipe
+    // and stops `lyre` at its next log line.
+    let mut log = running.child.stderr.take().unwrap();
+    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
 
     // `lyre` on the PATH is the binary under test, as pages run it by name.
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_lyre"));
@@ -98,4 +102,9 @@ fn schemas_walkthrough_works_as_written() {
 #[test]
 fn agent_walkthrough_works_as_written() {
     run_page("agent.md");
+}
+
+#[test]
+fn rollouts_walkthrough_works_as_written() {
+    run_page("rollouts.md");
 }

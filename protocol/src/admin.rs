@@ -1201,9 +1201,15 @@ pub struct Rollout {
     pub bake_seconds: u64,
     /// Rejections tolerated.
     pub max_rejected: u64,
-    /// Why it halted or was aborted.
+    /// Why it halted or was aborted (for a halt, the rejections that caused it).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    /// The title of its releases.
+    #[serde(default)]
+    pub release_title: String,
+    /// Their comment.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub release_comment: String,
     /// Main's release when it started: the one instances go back to if it halts.
     pub base_release_id: i64,
     /// The release rolled out (the branch's latest).
@@ -1218,11 +1224,12 @@ pub struct Rollout {
     /// When it ended (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
-    /// Instances that read the rolled-out release since it started.
+    /// Instances that hold one of its releases now (after a halt they go back to main's, so
+    /// an ended rollout's counts fall; its `reason` keeps what halted it).
     pub read: u64,
     /// Of those, how many reported it applied.
     pub applied: u64,
-    /// Instances that reported rejecting it.
+    /// Instances whose latest report rejects one of its releases.
     pub rejected: u64,
     /// The rejecting instances, with their reasons (at most 20).
     pub rejections: Vec<Rejection>,

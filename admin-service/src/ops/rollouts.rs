@@ -25,7 +25,7 @@ use lyre_store::config::rollouts::{
 };
 use lyre_store::config::{branches as branch_rows, instances, locks};
 use lyre_store::entity::rollout;
-use lyre_store::sea_orm::{ConnectionTrait, DatabaseTransaction};
+use lyre_store::sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use lyre_store::time::now_millis;
 use tokio::task::JoinHandle;
 
@@ -315,7 +315,11 @@ pub async fn act(
     let r = find(state.db(), &at, id).await?;
     let locked = lock(state, &at, &r.branch_name)
         .await
-        .map_err(|_| not_open(&r))?;
+        .map_err(|e| match e {
+            // The branch went with the rollout (merged or abandoned).
+            AdminError::NotFound { .. } => not_open(&r),
+            other => other,
+        })?;
     let txn = &locked.txn;
     let mut r = find(txn, &at, id).await?;
     let open = r.state == RUNNING || r.state == PAUSED;
@@ -628,6 +632,8 @@ async fn describe(db: &impl ConnectionTrait, r: &rollout::Model) -> Result<Rollo
         bake_seconds: u64::try_from(r.bake_seconds).unwrap_or(0),
         max_rejected: u64::try_from(r.max_rejected).unwrap_or(0),
         reason: r.reason.clone(),
+        release_title: r.title.clone(),
+        release_comment: r.comment.clone(),
         base_release_id: r.base_release_id,
         release_id: fare.release_id,
         release_key: fare.release_key,
@@ -653,6 +659,7 @@ enum Decision {
 }
 
 fn decide(r: &rollout::Model, fare: &Fare, now: i64) -> Decision {
+    // A paused rollout still halts on rejections; it only does not step on.
     let rejected = fare.rejections.len() as u64;
     if rejected > u64::try_from(r.max_rejected).unwrap_or(0) {
         let first = &fare.rejections[0];
@@ -666,20 +673,20 @@ fn decide(r: &rollout::Model, fare: &Fare, now: i64) -> Decision {
             first.release_key, first.reason
         ));
     }
-    if now - r.step_started_at >= r.bake_seconds.saturating_mul(1000) {
+    if r.state == RUNNING && now - r.step_started_at >= r.bake_seconds.saturating_mul(1000) {
         Decision::StepOn
     } else {
         Decision::Wait
     }
 }
 
-/// Looks at running rollout `id` (whose lease the caller holds) and acts when it is due: halts
-/// it on rejections, else steps it on once its step baked.
+/// Looks at open rollout `id` (whose lease the caller holds) and acts when it is due: halts it
+/// on rejections (running or paused), else steps it on once its step baked (running).
 async fn drive(state: &AdminState, id: i64) -> Result<(), AdminError> {
     let Some(r) = rollouts::find(state.db(), id).await? else {
         return Ok(());
     };
-    if r.state != RUNNING {
+    if r.state != RUNNING && r.state != PAUSED {
         return Ok(());
     }
     if matches!(
@@ -689,25 +696,32 @@ async fn drive(state: &AdminState, id: i64) -> Result<(), AdminError> {
         return Ok(());
     }
     let at = at_of(state, &r)?;
+    let r_state = r.state.clone();
     let locked = match lock(state, &at, &r.branch_name).await {
         Ok(locked) => locked,
         Err(AdminError::NotFound { .. }) => {
-            // The branch is gone without its rollout ending (a deleted cluster): end it.
-            let mut r = r;
+            // The branch is gone without its rollout ending (its cluster was deleted): end it.
+            let txn = state.db().begin().await?;
+            let Some(mut r) = rollouts::find(&txn, id)
+                .await?
+                .filter(|r| r.state == r_state)
+            else {
+                return Ok(());
+            };
             r.state = ABORTED.into();
             r.reason = format!("gray branch `{}` no longer exists", r.branch_name);
             r.ended_at = now_millis();
-            rollouts::save(state.db(), r, DRIVER).await?;
+            let r = rollouts::save(&txn, r, DRIVER).await?;
+            remember(&txn, &at, &r, ABORTED, DRIVER, serde_json::json!({})).await?;
+            txn.commit().await?;
             return Ok(());
         }
         Err(e) => return Err(e),
     };
     let txn = &locked.txn;
     // Decided again under the lock: a person may have acted, reports may have come in.
-    let Some(r) = rollouts::find(txn, id)
-        .await?
-        .filter(|r| r.state == RUNNING)
-    else {
+    let open = |r: &rollout::Model| r.state == RUNNING || r.state == PAUSED;
+    let Some(r) = rollouts::find(txn, id).await?.filter(open) else {
         return Ok(());
     };
     let mut announced = Vec::new();
@@ -729,8 +743,8 @@ async fn drive(state: &AdminState, id: i64) -> Result<(), AdminError> {
     Ok(())
 }
 
-/// Drives the running rollouts until `shutdown`: every second, each one whose lease this
-/// process holds or can take.
+/// Drives the open rollouts until `shutdown`: every second, each one whose lease this process
+/// holds or can take.
 pub fn spawn_driver(state: AdminState, shutdown: Shutdown) -> JoinHandle<()> {
     let owner = format!(
         "{}-{}-{:08x}",
@@ -748,10 +762,10 @@ pub fn spawn_driver(state: AdminState, shutdown: Shutdown) -> JoinHandle<()> {
                 () = &mut stopped => break,
                 _ = tick.tick() => {}
             }
-            let ids = match rollouts::running(state.db()).await {
+            let ids = match rollouts::open(state.db()).await {
                 Ok(ids) => ids,
                 Err(e) => {
-                    tracing::warn!(error = %e, "could not list running rollouts");
+                    tracing::warn!(error = %e, "could not list open rollouts");
                     continue;
                 }
             };

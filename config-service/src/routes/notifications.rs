@@ -78,7 +78,10 @@ async fn watch_list(
         app_id: app_id.to_owned(),
         cluster: cluster.to_owned(),
         data_center: params.get("dataCenter").unwrap_or("").to_owned(),
-        ip: client_ip(params.get("ip"), peer).chars().take(MAX_IP).collect(),
+        ip: client_ip(params.get("ip"), peer)
+            .chars()
+            .take(MAX_IP)
+            .collect(),
         at: now_millis(),
     });
     let chain = cluster_chain(cluster, params.get("dataCenter"));

@@ -1,6 +1,7 @@
 //! `lyre ctl`: a management client over the portal's Open API, for people at a terminal and
 //! for scripts. It lists environments, apps and namespaces, shows which instances read a
-//! namespace and what they made of its releases, shows release history, and rolls back.
+//! namespace and what they made of its releases, shows release history, rolls back, and shows
+//! and steers staged rollouts.
 //!
 //! Each command is a variant of [`CtlCommand`] and one function that reads what it needs through
 //! [`http::Api`] and prints a [`table::Table`] for people or, with `--json`, JSON for scripts.
@@ -12,6 +13,7 @@ mod http;
 mod instances;
 mod listing;
 mod releases;
+mod rollout;
 mod table;
 
 use std::fmt;
@@ -23,6 +25,7 @@ use self::http::Api;
 pub use self::instances::{InstancesArgs, parse_duration};
 pub use self::listing::NamespacesArgs;
 pub use self::releases::{HistoryArgs, RollbackArgs};
+pub use self::rollout::RolloutCommand;
 
 /// What `lyre ctl --help` says first.
 pub const ABOUT: &str =
@@ -92,6 +95,10 @@ pub enum CtlCommand {
     History(HistoryArgs),
     /// Roll a namespace back from its latest release (to the one before, or --to)
     Rollback(RollbackArgs),
+    /// Staged rollouts of a namespace's gray branch: status, start, pause, resume, advance,
+    /// abort
+    #[command(subcommand, long_about = rollout::LONG_ABOUT)]
+    Rollout(RolloutCommand),
 }
 
 /// What every command works with: the Open API and how to print.
@@ -141,6 +148,7 @@ pub async fn run(args: &CtlArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         CtlCommand::Instances(a) => instances::run(&mut ctl, a).await,
         CtlCommand::History(a) => releases::history(&mut ctl, a).await,
         CtlCommand::Rollback(a) => releases::rollback(&mut ctl, a).await,
+        CtlCommand::Rollout(c) => rollout::run(&mut ctl, c).await,
     }
 }
 

@@ -4171,18 +4171,21 @@ export interface components {
             percentage: number;
             /**
              * Format: int64
-             * @description Instances that read the rolled-out release since it started.
+             * @description Instances that hold one of its releases now (after a halt they go back to main's, so
+             *     an ended rollout's counts fall; its `reason` keeps what halted it).
              */
             read: number;
-            /** @description Why it halted or was aborted. */
+            /** @description Why it halted or was aborted (for a halt, the rejections that caused it). */
             reason?: string;
             /**
              * Format: int64
-             * @description Instances that reported rejecting it.
+             * @description Instances whose latest report rejects one of its releases.
              */
             rejected: number;
             /** @description The rejecting instances, with their reasons (at most 20). */
             rejections: components["schemas"]["Rejection"][];
+            /** @description Their comment. */
+            releaseComment?: string;
             /**
              * Format: int64
              * @description The release rolled out (the branch's latest).
@@ -4190,6 +4193,8 @@ export interface components {
             releaseId: number;
             /** @description Its key. */
             releaseKey: string;
+            /** @description The title of its releases. */
+            releaseTitle?: string;
             /** @description `running`, `paused`, `halted`, `aborted` or `completed`. */
             state: string;
             /**

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::{
-    AdminPublish, Adoption, BlastRadius, BlastRadiusRequest, Instance, Page, Publish, Release, ReleaseComparison, ReleaseHistory,
-    ReleaseSummary, Rollback,
+    AdminPublish, Adoption, BlastRadius, BlastRadiusRequest, Instance, Page, Publish, Release,
+    ReleaseComparison, ReleaseHistory, ReleaseSummary, Rollback,
 };
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};

@@ -126,10 +126,10 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<rollout::
     Entity::find_by_id(id).one(db).await
 }
 
-/// The ids of the running rollouts.
-pub async fn running(db: &impl ConnectionTrait) -> Result<Vec<i64>, DbErr> {
+/// The ids of the rollouts that have not ended (running or paused).
+pub async fn open(db: &impl ConnectionTrait) -> Result<Vec<i64>, DbErr> {
     Ok(Entity::find()
-        .filter(Column::State.eq(RUNNING))
+        .filter(Column::State.is_in([RUNNING, PAUSED]))
         .order_by_asc(Column::Id)
         .all(db)
         .await?
@@ -138,8 +138,8 @@ pub async fn running(db: &impl ConnectionTrait) -> Result<Vec<i64>, DbErr> {
         .collect())
 }
 
-/// Hands running rollout `id` to `owner` until `until` (epoch ms), unless another owner's lease
-/// has not expired: whether `owner` holds it now.
+/// Hands open rollout `id` (running or paused) to `owner` until `until` (epoch ms), unless
+/// another owner's lease has not expired: whether `owner` holds it now.
 pub async fn take_lease(
     db: &impl ConnectionTrait,
     id: i64,
@@ -150,7 +150,7 @@ pub async fn take_lease(
         .col_expr(Column::LeaseOwner, Expr::value(owner))
         .col_expr(Column::LeaseUntil, Expr::value(until))
         .filter(Column::Id.eq(id))
-        .filter(Column::State.eq(RUNNING))
+        .filter(Column::State.is_in([RUNNING, PAUSED]))
         .filter(
             Condition::any()
                 .add(Column::LeaseOwner.eq(owner))

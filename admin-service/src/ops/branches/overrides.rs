@@ -52,8 +52,6 @@ pub async fn set(
     let operator = operator(&body.operator)?;
     let at = branch(state, &main, name).await?;
     let edit = Edit::begin(state, &at, operator).await?;
-    crate::ops::rollouts::refuse_while_open(&edit.txn, &main, "change the branch's overrides")
-        .await?;
     check_key(state, edit.format, &key)?;
     let value = if body.deleted {
         String::new()
@@ -133,8 +131,6 @@ pub async fn delete(
     let operator = operator(operator_name)?;
     let at = branch(state, &main, name).await?;
     let edit = Edit::begin(state, &at, operator).await?;
-    crate::ops::rollouts::refuse_while_open(&edit.txn, &main, "change the branch's overrides")
-        .await?;
     let item = items::find(&edit.txn, edit.ns.id, key)
         .await?
         .ok_or_else(|| {
