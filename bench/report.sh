@@ -143,6 +143,8 @@ reports a second (one in ten \`rejected\`):
 Ratio $(awk -v a="$busy" -v b="$quiet" 'BEGIN {printf "%.2f", a / b}'). The reports' own answers (median of the rounds): p50 $(mid p50_ms) ms,
 p99 $(mid p99_ms) ms; refused $(jq -s 'map(.refused) | add' "$dir"/reports-*.json) of
 $(jq -s 'map(.sent) | add' "$dir"/reports-*.json). Command: \`$(cat "$dir/reads-reporting.cmd")\`.
+$(has reports-alone && j reports-alone '"Alone (no reads), the same 500 reports a second cost the server \(.server_cpu_us_per_report) µs of CPU each (\(.server_cpu_ms) ms over \(.sent) reports, from /proc, user + system; answered in p50 \(.p50_ms) ms, p99 \(.p99_ms) ms)."')
+$(has reports-alone && printf 'Command: %s.' "$(cmd reports-alone)")
 EOF
 fi
 

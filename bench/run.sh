@@ -196,6 +196,8 @@ printf 'wrk -t1 -c64 -d10s URL (etcd: -s range.lua, a POST of {"key": base64("be
 
 # 3b. The same /configs load while apps report what they made of the release: 1,000 instances
 # (each first reads) send 500 apply reports a second, as lyre-client batches them.
+# First the reports alone, for what each costs the server in CPU time.
+run reports-alone reports $(target) --instances 1000 --rate 500 --seconds 10 --server-pid "$LYRE_PID"
 : > "$results/reads-reporting.tsv"
 echo "bench: reads while instances report ($ROUNDS rounds × 10 s)"
 for round in $(seq 1 "$ROUNDS"); do

@@ -136,6 +136,8 @@ enum Command {
         rate: usize,
         #[arg(long, default_value_t = 30)]
         seconds: u64,
+        #[arg(long)]
+        server_pid: Option<u32>,
     },
     Startup {
         #[arg(long)]
@@ -172,7 +174,8 @@ async fn main() -> anyhow::Result<()> {
             instances,
             rate,
             seconds,
-        } => scenarios::reports(&target, instances, rate, seconds).await?,
+            server_pid,
+        } => scenarios::reports(&target, instances, rate, seconds, server_pid).await?,
         Command::Outage {
             lyre,
             upstream,

@@ -700,6 +700,7 @@ pub async fn reports(
     instances: usize,
     rate: usize,
     seconds: u64,
+    server_pid: Option<u32>,
 ) -> anyhow::Result<Value> {
     let base = format!("http://{}", target.config);
     let http = reqwest::Client::builder()
@@ -734,6 +735,7 @@ pub async fn reports(
     let mut interval = tokio::time::interval(Duration::from_micros(1_000_000 / ticks));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let end = Instant::now() + Duration::from_secs(seconds);
+    let cpu_before = server_pid.map(cpu_ms).transpose()?;
     let mut sent = tokio::task::JoinSet::new();
     let mut n = 0usize;
     while Instant::now() < end {
@@ -761,6 +763,10 @@ pub async fn reports(
     }
     let mut times = Vec::with_capacity(n);
     let mut refused = 0usize;
+    let cpu = match (server_pid, cpu_before) {
+        (Some(pid), Some(before)) => Some(cpu_ms(pid)? - before),
+        _ => None,
+    };
     while let Some(done) = sent.join_next().await {
         let (status, ms) = done?;
         if status == 204 {
@@ -776,7 +782,29 @@ pub async fn reports(
         "sent": n,
         "accepted": times.len(),
         "refused": refused,
-        "p50_ms": tenth(percentile(&times, 50.0)),
-        "p99_ms": tenth(percentile(&times, 99.0)),
+        "p50_ms": tenth(percentile(&times, 0.5)),
+        "p99_ms": tenth(percentile(&times, 0.99)),
+        "server_cpu_ms": cpu.map(tenth),
+        "server_cpu_us_per_report": cpu.map(|ms| tenth(ms * 1000.0 / n.max(1) as f64)),
     }))
+}
+
+/// A process's CPU time so far (user + system), in milliseconds, from `/proc`.
+fn cpu_ms(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The fields after the command (which may hold spaces) start at its closing parenthesis.
+    let after = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .context("reading /proc/PID/stat")?;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the command.
+    let ticks: f64 = fields
+        .get(11..13)
+        .context("reading /proc/PID/stat")?
+        .iter()
+        .map(|f| f.parse::<f64>().unwrap_or(0.0))
+        .sum();
+    // The kernel counts in clock ticks: 100 a second on Linux.
+    Ok(ticks * 10.0)
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use lyre_service_kit::Shutdown;
 use lyre_store::config::instances::{self, Delivery, Report, Seen};
-use lyre_store::sea_orm::DatabaseConnection;
+use lyre_store::sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use tokio::sync::mpsc;
 
 /// How often an unchanged delivery is written again (it refreshes "last seen").
@@ -130,9 +130,16 @@ impl Recorder {
     }
 }
 
+/// Notes written in one transaction at most: a burst (a release re-read by every instance,
+/// reports after it) costs one commit per hundred notes instead of one per note.
+const BATCH: usize = 100;
+/// How long the writer waits for more notes to share a transaction with the first: recording
+/// is never urgent, and a commit per note is what it costs most.
+const LINGER: Duration = Duration::from_millis(20);
+
 /// Writes one note: whether it was recorded.
 async fn write_note(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     note: &Note,
     per_app: u64,
 ) -> Result<bool, lyre_store::sea_orm::DbErr> {
@@ -146,6 +153,35 @@ async fn write_note(
     }
 }
 
+/// Writes `batch` in one transaction; should that fail (a unique key raced by another config
+/// service, a lost connection), one note at a time. Each note's outcome, in order.
+async fn write_batch(
+    db: &DatabaseConnection,
+    batch: &[Note],
+    per_app: u64,
+) -> Vec<Result<bool, DbErr>> {
+    if batch.len() > 1
+        && let Ok(txn) = db.begin().await
+    {
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for note in batch {
+            match write_note(&txn, note, per_app).await {
+                Ok(recorded) => outcomes.push(Ok(recorded)),
+                Err(_) => break,
+            }
+        }
+        if outcomes.len() == batch.len() && txn.commit().await.is_ok() {
+            return outcomes;
+        }
+        // Dropped unfinished: rolled back.
+    }
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for note in batch {
+        outcomes.push(write_note(db, note, per_app).await);
+    }
+    outcomes
+}
+
 /// Writes noted deliveries until shutdown, then what is already queued.
 pub(crate) async fn write(
     db: DatabaseConnection,
@@ -156,36 +192,24 @@ pub(crate) async fn write(
     let mut capped_warned = false;
     let mut failing = false;
     loop {
-        let note = tokio::select! {
+        let first = tokio::select! {
             received = rx.recv() => match received {
                 Some(note) => note,
                 None => return,
             },
             () = shutdown.clone().wait() => break,
         };
-        match write_note(&db, &note, per_app).await {
-            Ok(recorded) if failing => {
-                failing = false;
-                tracing::info!(recorded, "recording instances works again");
+        let mut batch = vec![first];
+        let until = tokio::time::Instant::now() + LINGER;
+        while batch.len() < BATCH {
+            match tokio::time::timeout_at(until, rx.recv()).await {
+                Ok(Some(note)) => batch.push(note),
+                Ok(None) | Err(_) => break,
             }
-            Ok(false) if !capped_warned => {
-                capped_warned = true;
-                let Note::Delivery(delivery) = &note else {
-                    continue;
-                };
-                tracing::warn!(
-                    app = %delivery.app_id,
-                    env = %delivery.env,
-                    per_app,
-                    "an app has as many instances recorded as instances_per_app allows; new ones are not recorded until old ones are forgotten"
-                );
-            }
-            Ok(_) => {}
-            Err(e) if !failing => {
-                failing = true;
-                tracing::warn!(error = %e, "cannot record instances; deliveries are dropped until the database answers");
-            }
-            Err(_) => {}
+        }
+        let outcomes = write_batch(&db, &batch, per_app).await;
+        for (note, outcome) in batch.iter().zip(outcomes) {
+            note_outcome(note, outcome, per_app, &mut capped_warned, &mut failing);
         }
     }
     // Shutting down: the queue is bounded, so this ends; a dead database ends it sooner.
@@ -193,6 +217,41 @@ pub(crate) async fn write(
         if write_note(&db, &note, per_app).await.is_err() {
             return;
         }
+    }
+}
+
+/// Logs what a note's write says about recording: the cap reached (once), the database failing
+/// (once until it works again).
+fn note_outcome(
+    note: &Note,
+    outcome: Result<bool, DbErr>,
+    per_app: u64,
+    capped_warned: &mut bool,
+    failing: &mut bool,
+) {
+    match outcome {
+        Ok(recorded) if *failing => {
+            *failing = false;
+            tracing::info!(recorded, "recording instances works again");
+        }
+        Ok(false) if !*capped_warned => {
+            let Note::Delivery(delivery) = note else {
+                return;
+            };
+            *capped_warned = true;
+            tracing::warn!(
+                app = %delivery.app_id,
+                env = %delivery.env,
+                per_app,
+                "an app has as many instances recorded as instances_per_app allows; new ones are not recorded until old ones are forgotten"
+            );
+        }
+        Ok(_) => {}
+        Err(e) if !*failing => {
+            *failing = true;
+            tracing::warn!(error = %e, "cannot record instances; deliveries are dropped until the database answers");
+        }
+        Err(_) => {}
     }
 }
 

@@ -129,68 +129,39 @@ struct SchemaCli {
     command: SchemaCommand,
 }
 
+/// Parses `args` (without the program's name) as the command `C` and runs it. Help and version
+/// go to standard output; a wrong argument is exit code 1, as every other error of the command.
+fn parse_alone<C: Parser>(mut args: Vec<OsString>, run: impl FnOnce(C) -> ExitCode) -> ExitCode {
+    args.remove(0);
+    match C::try_parse_from(args) {
+        Ok(cli) => run(cli),
+        Err(e) => {
+            let _ = e.print();
+            if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}
+
 fn main() -> ExitCode {
     // Every HTTPS client in the process uses ring; installing fails only when one is set.
     #[cfg(feature = "tls")]
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut args: Vec<OsString> = std::env::args_os().collect();
-    if args.get(1).is_some_and(|a| a == "publish") {
-        args.remove(0);
-        return match PublishCli::try_parse_from(args) {
-            Ok(cli) => publish(&cli.args),
-            Err(e) => {
-                // Help and version go to standard output; a wrong argument is exit code 1, as
-                // every other error of `lyre publish`.
-                let _ = e.print();
-                if e.use_stderr() {
-                    ExitCode::FAILURE
-                } else {
-                    ExitCode::SUCCESS
-                }
-            }
-        };
-    }
-    if args.get(1).is_some_and(|a| a == "ctl") {
-        args.remove(0);
-        return match CtlCli::try_parse_from(args) {
-            Ok(cli) => ctl(&cli.args),
-            Err(e) => {
-                let _ = e.print();
-                if e.use_stderr() {
-                    ExitCode::FAILURE
-                } else {
-                    ExitCode::SUCCESS
-                }
-            }
-        };
-    }
-    if args.get(1).is_some_and(|a| a == "schema") {
-        args.remove(0);
-        return match SchemaCli::try_parse_from(args) {
-            Ok(cli) => schema(&cli.command),
-            Err(e) => {
-                let _ = e.print();
-                if e.use_stderr() {
-                    ExitCode::FAILURE
-                } else {
-                    ExitCode::SUCCESS
-                }
-            }
-        };
-    }
-    if args.get(1).is_some_and(|a| a == "agent") {
-        args.remove(0);
-        return match AgentCli::try_parse_from(args) {
-            Ok(cli) => agent(&cli.config, &cli.log, cli.json_logs),
-            Err(e) => {
-                let _ = e.print();
-                if e.use_stderr() {
-                    ExitCode::FAILURE
-                } else {
-                    ExitCode::SUCCESS
-                }
-            }
-        };
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // Commands parsed on their own: the services' settings do not apply to them.
+    match args.get(1).and_then(|a| a.to_str()) {
+        Some("publish") => return parse_alone(args, |cli: PublishCli| publish(&cli.args)),
+        Some("ctl") => return parse_alone(args, |cli: CtlCli| ctl(&cli.args)),
+        Some("schema") => return parse_alone(args, |cli: SchemaCli| schema(&cli.command)),
+        Some("agent") => {
+            return parse_alone(args, |cli: AgentCli| {
+                agent(&cli.config, &cli.log, cli.json_logs)
+            });
+        }
+        _ => {}
     }
     let cli = Cli::parse();
     let migrate = match cli.command {
