@@ -95,15 +95,16 @@ impl Recorder {
 
     /// Notes that an instance waits for changes (a long poll); cheap, never blocks, and written
     /// at most once a minute per instance.
-    pub(crate) fn alive(&self, seen: Seen) {
-        let key = [
-            seen.env.as_str(),
-            &seen.app_id,
-            &seen.cluster,
-            &seen.data_center,
-            &seen.ip,
-        ]
-        .join("\u{1f}");
+    pub(crate) fn alive(
+        &self,
+        env: &str,
+        app_id: &str,
+        cluster: &str,
+        data_center: &str,
+        ip: &str,
+    ) {
+        // Most polls come within the minute: they cost a lookup, nothing is built for them.
+        let key = [env, app_id, cluster, data_center, ip].join("\u{1f}");
         {
             let mut alive = self.alive.lock().unwrap_or_else(|e| e.into_inner());
             if alive
@@ -117,6 +118,14 @@ impl Recorder {
             }
             alive.insert(key, Instant::now());
         }
+        let seen = Seen {
+            env: env.to_owned(),
+            app_id: app_id.to_owned(),
+            cluster: cluster.to_owned(),
+            data_center: data_center.to_owned(),
+            ip: ip.to_owned(),
+            at: lyre_store::time::now_millis(),
+        };
         if self.tx.try_send(Note::Seen(seen)).is_err() {
             tracing::debug!("instance recording queue is full; a long poll was not recorded");
         }

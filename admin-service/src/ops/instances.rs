@@ -225,7 +225,9 @@ pub async fn blast_radius(
     .await?;
     let active = branch_rows::active(db, at.r()).await?;
     let cluster = at.cluster.as_str();
-    let (format, saved) = crate::ops::schemas::saved(db, &at).await?;
+    let format = crate::domain::definition(db, at.app_id.as_str(), at.namespace.as_str())
+        .await?
+        .map_or(lyre_protocol::format::Format::Properties, |d| d.format());
     let (receiving, configuration): (Vec<&instances::InstanceView>, Configurations) = match &request
         .branch_name
     {
@@ -239,7 +241,12 @@ pub async fn blast_radius(
                 .iter()
                 .filter(|v| on(&v.config.config_cluster_name))
                 .collect();
-            (receiving, request.configurations.clone().unwrap_or(saved))
+            // The saved items are read only when no configuration is given.
+            let configuration = match &request.configurations {
+                Some(given) => given.clone(),
+                None => crate::ops::schemas::saved(db, &at).await?.1,
+            };
+            (receiving, configuration)
         }
         Some(name) => {
             let rule = active

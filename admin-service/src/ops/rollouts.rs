@@ -567,37 +567,38 @@ struct Fare {
     rejections: Vec<Rejection>,
 }
 
-async fn fare(db: &impl ConnectionTrait, r: &rollout::Model) -> Result<Fare, AdminError> {
+/// The rollout's releases (ids and keys), oldest first: the branch's from its first on.
+async fn releases_of(
+    db: &impl ConnectionTrait,
+    r: &rollout::Model,
+) -> Result<Vec<(i64, String)>, AdminError> {
     let branch = NamespaceRef {
         env: &r.env,
         app_id: &r.app_id,
         cluster: &r.branch_name,
         namespace: &r.namespace_name,
     };
-    let keys = releases::keys_from(db, branch, r.start_release_id).await?;
-    let ours = |held: &str| {
-        held.split('+')
-            .any(|k| keys.iter().any(|(_, key)| key == k))
-    };
-    let reads =
-        instances::reads_of_namespace(db, &r.env, &r.app_id, &r.namespace_name, r.created_at)
-            .await?;
-    let mut out = Fare::default();
-    if let Some((id, key)) = keys.last() {
-        out.release_id = *id;
-        out.release_key.clone_from(key);
-    }
-    for read in reads.iter().filter(|c| ours(&c.release_key)) {
-        out.read += 1;
-        if read.apply_status == "applied" && read.applied_release_key == read.release_key {
-            out.applied += 1;
-        }
-    }
+    Ok(releases::keys_from(db, branch, r.start_release_id).await?)
+}
+
+/// Whether `held` (keys joined with `+` for a public namespace) is one of `keys`.
+fn holds(keys: &[(i64, String)], held: &str) -> bool {
+    held.split('+')
+        .any(|k| keys.iter().any(|(_, key)| key == k))
+}
+
+/// The instances whose latest report rejects one of the rollout's releases `keys`: all the
+/// driver needs to decide.
+async fn rejections(
+    db: &impl ConnectionTrait,
+    r: &rollout::Model,
+    keys: &[(i64, String)],
+) -> Result<Vec<Rejection>, AdminError> {
     let rejected =
         rollouts::rejections(db, &r.env, &r.app_id, &r.namespace_name, r.created_at).await?;
-    out.rejections = rejected
+    Ok(rejected
         .into_iter()
-        .filter(|(config, _)| ours(&config.applied_release_key))
+        .filter(|(config, _)| holds(keys, &config.applied_release_key))
         .map(|(config, instance)| {
             let (ip, label) = instance.map(|i| (i.ip, i.label)).unwrap_or_default();
             Rejection {
@@ -608,7 +609,26 @@ async fn fare(db: &impl ConnectionTrait, r: &rollout::Model) -> Result<Fare, Adm
                 at: rfc3339(config.applied_at),
             }
         })
-        .collect();
+        .collect())
+}
+
+async fn fare(db: &impl ConnectionTrait, r: &rollout::Model) -> Result<Fare, AdminError> {
+    let keys = releases_of(db, r).await?;
+    let reads =
+        instances::reads_of_namespace(db, &r.env, &r.app_id, &r.namespace_name, r.created_at)
+            .await?;
+    let mut out = Fare::default();
+    if let Some((id, key)) = keys.last() {
+        out.release_id = *id;
+        out.release_key.clone_from(key);
+    }
+    for read in reads.iter().filter(|c| holds(&keys, &c.release_key)) {
+        out.read += 1;
+        if read.apply_status == "applied" && read.applied_release_key == read.release_key {
+            out.applied += 1;
+        }
+    }
+    out.rejections = rejections(db, r, &keys).await?;
     Ok(out)
 }
 
@@ -658,11 +678,11 @@ enum Decision {
     StepOn,
 }
 
-fn decide(r: &rollout::Model, fare: &Fare, now: i64) -> Decision {
+fn decide(r: &rollout::Model, rejections: &[Rejection], now: i64) -> Decision {
     // A paused rollout still halts on rejections; it only does not step on.
-    let rejected = fare.rejections.len() as u64;
+    let rejected = rejections.len() as u64;
     if rejected > u64::try_from(r.max_rejected).unwrap_or(0) {
-        let first = &fare.rejections[0];
+        let first = &rejections[0];
         let who = if first.label.is_empty() {
             first.ip.clone()
         } else {
@@ -689,10 +709,10 @@ async fn drive(state: &AdminState, id: i64) -> Result<(), AdminError> {
     if r.state != RUNNING && r.state != PAUSED {
         return Ok(());
     }
-    if matches!(
-        decide(&r, &fare(state.db(), &r).await?, now_millis()),
-        Decision::Wait
-    ) {
+    // Decided first without the lock: most ticks find nothing due.
+    let keys = releases_of(state.db(), &r).await?;
+    let rejected = rejections(state.db(), &r, &keys).await?;
+    if matches!(decide(&r, &rejected, now_millis()), Decision::Wait) {
         return Ok(());
     }
     let at = at_of(state, &r)?;
@@ -725,7 +745,8 @@ async fn drive(state: &AdminState, id: i64) -> Result<(), AdminError> {
         return Ok(());
     };
     let mut announced = Vec::new();
-    match decide(&r, &fare(txn, &r).await?, now_millis()) {
+    let rejected = rejections(txn, &r, &releases_of(txn, &r).await?).await?;
+    match decide(&r, &rejected, now_millis()) {
         Decision::Wait => return Ok(()),
         Decision::Halt(reason) => {
             tracing::warn!(rollout = id, %at, %reason, "rollout halted and rolled back");

@@ -9,9 +9,7 @@ use lyre_protocol::client::{ApolloConfigNotification, NotificationMessages};
 use lyre_service_kit::env::RequestEnv;
 use lyre_service_kit::peer::PeerAddr;
 use lyre_service_kit::{Json, error_response};
-use lyre_store::config::instances::Seen;
 use lyre_store::config::releases::message_key;
-use lyre_store::time::now_millis;
 use tokio::time::Instant;
 
 use super::{MAX_IP, client_ip, refusal};
@@ -73,17 +71,14 @@ async fn watch_list(
     }
     let cluster = params.get("cluster").unwrap_or("default");
     // A client that waits is alive: its "last seen" stays fresh between its reads.
-    state.recorder().alive(Seen {
-        env: env.to_owned(),
-        app_id: app_id.to_owned(),
-        cluster: cluster.to_owned(),
-        data_center: params.get("dataCenter").unwrap_or("").to_owned(),
-        ip: client_ip(params.get("ip"), peer)
-            .chars()
-            .take(MAX_IP)
-            .collect(),
-        at: now_millis(),
-    });
+    let ip: String = client_ip(params.get("ip"), peer)
+        .chars()
+        .take(MAX_IP)
+        .collect();
+    let data_center = params.get("dataCenter").unwrap_or("");
+    state
+        .recorder()
+        .alive(env, app_id, cluster, data_center, &ip);
     let chain = cluster_chain(cluster, params.get("dataCenter"));
     let mut definitions = state.definitions().snapshot().1;
 
