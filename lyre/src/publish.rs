@@ -55,10 +55,6 @@ an unreachable portal
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often `--wait` reads the release request.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
-/// How many times a request refused for the rate limit (`429`) is sent again.
-const RATE_LIMIT_RETRIES: u32 = 2;
-/// The longest `Retry-After` honoured.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// The most lines of a file's diff shown.
 const MAX_DIFF_LINES: usize = 50;
 
@@ -1131,43 +1127,9 @@ impl Portal {
 
     /// Sends a request; one refused for the rate limit is sent again after `Retry-After`.
     async fn send(&self, method: Method, url: Url, body: Option<&Value>) -> anyhow::Result<Answer> {
-        let mut attempt = 0;
-        loop {
-            let mut request = self
-                .http
-                .request(method.clone(), url.clone())
-                .header(reqwest::header::AUTHORIZATION, &self.token);
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let response = request
-                .send()
-                .await
-                .map_err(reqwest::Error::without_url)
-                .with_context(|| format!("{method} {}", self.shown(&url)))?;
-            let status = response.status();
-            if status == StatusCode::TOO_MANY_REQUESTS && attempt < RATE_LIMIT_RETRIES {
-                let wait = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map_or(Duration::from_secs(1), Duration::from_secs)
-                    .min(MAX_RETRY_AFTER);
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-                continue;
-            }
-            let body = response
-                .bytes()
-                .await
-                .map_err(reqwest::Error::without_url)
-                .with_context(|| format!("{method} {}", self.shown(&url)))?;
-            return Ok(Answer {
-                status,
-                body: body.to_vec(),
-            });
-        }
+        let (status, body) =
+            crate::ctl::send_retrying(&self.http, &self.token, method, &url, body).await?;
+        Ok(Answer { status, body })
     }
 
     /// Sends a request and reads a successful answer as `T`; a refusal is an [`ApiError`].
@@ -1182,13 +1144,6 @@ impl Portal {
             return Err(answer.error().into());
         }
         answer.json()
-    }
-
-    /// `url` without its query, for messages.
-    fn shown(&self, url: &Url) -> String {
-        let mut url = url.clone();
-        url.set_query(None);
-        url.to_string()
     }
 }
 

@@ -74,18 +74,7 @@ impl Lyre {
             http: reqwest::Client::new(),
             _running: running,
         };
-        let login = lyre
-            .http
-            .post(format!("{}/api/v1/auth/login", lyre.portal))
-            .json(&json!({"username": "admin", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(login.status(), 200);
-        lyre.admin = login.json::<Value>().await.unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        lyre.admin = common::sign_in(&lyre.http, &lyre.portal, "admin", PASSWORD).await;
         for app in [
             json!({"appId": "demo-shop", "name": "Demo shop"}),
             json!({"appId": "other", "name": "Another app"}),

@@ -57,18 +57,7 @@ impl Lyre {
     }
 
     async fn sign_in(&self, username: &str, password: &str) -> String {
-        let answer = self
-            .http
-            .post(format!("{}/api/v1/auth/login", self.portal))
-            .json(&json!({"username": username, "password": password}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 200, "signing in as {username}");
-        answer.json::<Value>().await.unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        common::sign_in(&self.http, &self.portal, username, password).await
     }
 
     /// A portal request as a signed-in user; it must succeed.

@@ -212,18 +212,7 @@ impl Lyre {
         self.running = Some(running);
         self.portal = format!("http://127.0.0.1:{}", ports.portal);
         self.config = format!("http://127.0.0.1:{}", ports.config);
-        let login = self
-            .http
-            .post(format!("{}/api/v1/auth/login", self.portal))
-            .json(&json!({"username": "admin", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(login.status(), 200);
-        self.session = login.json::<Value>().await.unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        self.session = common::sign_in(&self.http, &self.portal, "admin", PASSWORD).await;
     }
 
     /// Kills the process as a crash does (SIGKILL): no shutdown, no lease given back.

@@ -121,45 +121,55 @@ impl Api {
         body: Option<&Value>,
     ) -> anyhow::Result<Answer> {
         let url = self.url(segments, query)?;
-        let mut shown = url.clone();
-        shown.set_query(None);
-        let mut attempt = 0;
-        loop {
-            let mut request = self
-                .http
-                .request(method.clone(), url.clone())
-                .header(reqwest::header::AUTHORIZATION, &self.token);
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let response = request
-                .send()
-                .await
-                .map_err(reqwest::Error::without_url)
-                .with_context(|| format!("{method} {shown}"))?;
-            let status = response.status();
-            if status == StatusCode::TOO_MANY_REQUESTS && attempt < RATE_LIMIT_RETRIES {
-                let wait = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map_or(Duration::from_secs(1), Duration::from_secs)
-                    .min(MAX_RETRY_AFTER);
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-                continue;
-            }
-            let body = response
-                .bytes()
-                .await
-                .map_err(reqwest::Error::without_url)
-                .with_context(|| format!("{method} {shown}"))?;
-            return Ok(Answer {
-                status,
-                body: body.to_vec(),
-            });
+        let (status, body) = send_retrying(&self.http, &self.token, method, &url, body).await?;
+        Ok(Answer { status, body })
+    }
+}
+
+/// Sends `method` to `url` with `token` as `Authorization` (and `body` as JSON); a request
+/// refused for the rate limit (`429`) is sent again after `Retry-After`, at most twice. The
+/// status and body answered. `lyre publish` and `lyre schema` send through it too.
+pub(crate) async fn send_retrying(
+    http: &reqwest::Client,
+    token: &str,
+    method: Method,
+    url: &Url,
+    body: Option<&Value>,
+) -> anyhow::Result<(StatusCode, Vec<u8>)> {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    let mut attempt = 0;
+    loop {
+        let mut request = http
+            .request(method.clone(), url.clone())
+            .header(reqwest::header::AUTHORIZATION, token);
+        if let Some(body) = body {
+            request = request.json(body);
         }
+        let response = request
+            .send()
+            .await
+            .map_err(reqwest::Error::without_url)
+            .with_context(|| format!("{method} {shown}"))?;
+        let status = response.status();
+        if status == StatusCode::TOO_MANY_REQUESTS && attempt < RATE_LIMIT_RETRIES {
+            let wait = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map_or(Duration::from_secs(1), Duration::from_secs)
+                .min(MAX_RETRY_AFTER);
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+            continue;
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(reqwest::Error::without_url)
+            .with_context(|| format!("{method} {shown}"))?;
+        return Ok((status, body.to_vec()));
     }
 }
 

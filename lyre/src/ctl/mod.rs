@@ -22,6 +22,7 @@ use std::io::Write;
 use serde_json::Value;
 
 use self::http::Api;
+pub(crate) use self::http::send_retrying;
 pub use self::instances::{InstancesArgs, parse_duration};
 pub use self::listing::NamespacesArgs;
 pub use self::releases::{HistoryArgs, RollbackArgs};

@@ -220,3 +220,23 @@ pub fn assert_same_rows(before: &str, after: &str, what: &str) {
 pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     send_raw(port, &raw_request("GET", path, &[], b""))
 }
+
+/// Signs `username` in to the portal at `portal` (its base URL): the session token.
+pub async fn sign_in(
+    http: &reqwest::Client,
+    portal: &str,
+    username: &str,
+    password: &str,
+) -> String {
+    let answer = http
+        .post(format!("{portal}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "signing in as {username}");
+    answer.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
