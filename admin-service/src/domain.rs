@@ -12,7 +12,7 @@ use lyre_store::config::{
 };
 use lyre_store::entity::{app_namespace, item, namespace, release, release_message};
 use lyre_store::sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
-use lyre_store::{settings, write};
+use lyre_store::{settings, webhooks, write};
 
 use crate::params::NamespaceAt;
 use crate::{AdminError, AdminState};
@@ -351,6 +351,38 @@ pub(crate) async fn record(
         },
     )
     .await
+}
+
+/// Records event `kind` of the namespace at `r` (an outbox row, delivered to the webhooks that
+/// hear it) in the caller's transaction: `detail` and where it happened, and who did it (the
+/// authenticated identity, as in the audit log).
+pub(crate) async fn announce(
+    db: &impl ConnectionTrait,
+    r: NamespaceRef<'_>,
+    kind: &str,
+    mut detail: serde_json::Value,
+    operator: &str,
+) -> Result<(), DbErr> {
+    if !detail.is_object() {
+        detail = serde_json::json!({ "detail": detail });
+    }
+    detail["env"] = r.env.into();
+    detail["appId"] = r.app_id.into();
+    detail["clusterName"] = r.cluster.into();
+    detail["namespaceName"] = r.namespace.into();
+    detail["operator"] = crate::actor::current()
+        .unwrap_or_else(|| operator.to_owned())
+        .into();
+    webhooks::record_event(
+        db,
+        webhooks::NewEvent {
+            main: r,
+            kind,
+            payload: detail,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Stores a release of the namespace at `r` under a fresh key (64 random bits per second:

@@ -153,6 +153,27 @@ pub struct Settings {
     #[arg(long, env = "LYRE_INSTANCE_RETENTION_SECS", global = true)]
     pub instance_retention_secs: Option<u64>,
 
+    /// Blocks inside the network (addresses or CIDR blocks, comma-separated) that webhooks may
+    /// reach anyway; every other loopback, private, link-local or reserved address is refused
+    /// [default: none]
+    #[arg(
+        long,
+        env = "LYRE_WEBHOOK_ALLOW_NETWORKS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub webhook_allow_networks: Option<Vec<String>>,
+
+    /// The pause after a webhook delivery's first failed attempt, in milliseconds; doubled
+    /// after each further one, at most an hour [default: 10000]
+    #[arg(long, env = "LYRE_WEBHOOK_FIRST_RETRY_MS", global = true)]
+    pub webhook_first_retry_ms: Option<u64>,
+
+    /// How long a webhook delivery is tried before it is given up, in seconds [default: 86400,
+    /// a day]
+    #[arg(long, env = "LYRE_WEBHOOK_GIVE_UP_SECS", global = true)]
+    pub webhook_give_up_secs: Option<u64>,
+
     /// Instances recorded per app and environment at the most; reads name their own `ip`, so
     /// this bounds what anyone can make the config service store [default: 10000]
     #[arg(long, env = "LYRE_INSTANCES_PER_APP", global = true)]
@@ -266,6 +287,9 @@ impl Settings {
                 .instance_retention_secs
                 .or(lower.instance_retention_secs),
             instances_per_app: self.instances_per_app.or(lower.instances_per_app),
+            webhook_allow_networks: self.webhook_allow_networks.or(lower.webhook_allow_networks),
+            webhook_first_retry_ms: self.webhook_first_retry_ms.or(lower.webhook_first_retry_ms),
+            webhook_give_up_secs: self.webhook_give_up_secs.or(lower.webhook_give_up_secs),
             cache_entries: self.cache_entries.or(lower.cache_entries),
             item_key_max_length: self.item_key_max_length.or(lower.item_key_max_length),
             item_value_max_length: self.item_value_max_length.or(lower.item_value_max_length),
@@ -314,6 +338,7 @@ pub struct Config {
     pub cache_entries: usize,
     pub instance_retention: Duration,
     pub instances_per_app: u64,
+    pub webhooks: lyre_portal::WebhookSettings,
     pub connections: lyre_service_kit::ConnectionLimits,
     pub item_key_max_length: usize,
     pub item_value_max_length: usize,
@@ -515,6 +540,23 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
     if item_value_max_length == 0 {
         bail!("item_value_max_length must be at least 1");
     }
+    let mut webhooks = lyre_portal::WebhookSettings::allowing(
+        s.webhook_allow_networks.as_deref().unwrap_or_default(),
+    )
+    .map_err(|e| anyhow::anyhow!("webhook_allow_networks (LYRE_WEBHOOK_ALLOW_NETWORKS): {e}"))?;
+    webhooks.https = cfg!(feature = "tls");
+    let first_retry_ms = s.webhook_first_retry_ms.unwrap_or(10_000);
+    if !(100..=3_600_000).contains(&first_retry_ms) {
+        bail!(
+            "webhook_first_retry_ms must be between 100 and 3600000 (an hour), not {first_retry_ms}"
+        );
+    }
+    webhooks.first_retry = Duration::from_millis(first_retry_ms);
+    let give_up_secs = s.webhook_give_up_secs.unwrap_or(24 * 3600);
+    if !(1..=30 * 24 * 3600).contains(&give_up_secs) {
+        bail!("webhook_give_up_secs must be between 1 and 2592000 (30 days), not {give_up_secs}");
+    }
+    webhooks.give_up_after = Duration::from_secs(give_up_secs);
     let log_format = match s.log_format.as_deref().unwrap_or("text") {
         "text" => LogFormat::Text,
         "json" => LogFormat::Json,
@@ -548,6 +590,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         cache_entries,
         instance_retention: Duration::from_secs(instance_retention_secs),
         instances_per_app,
+        webhooks,
         connections,
         item_key_max_length,
         item_value_max_length,

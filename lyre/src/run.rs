@@ -192,6 +192,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             }
         };
         let state = PortalState::new(db.clone(), portal_settings(&config), &boot.jwt_secret, link);
+        // Webhook deliveries are sent wherever the portal runs, each by one process.
+        background.push(lyre_portal::webhooks::deliver::spawn(
+            db.clone(),
+            config.webhooks.clone(),
+            shutdown.clone(),
+        ));
         let router = lyre_portal::router(state);
         let signal = shutdown.clone();
         tasks.spawn(async move { lyre_service_kit::serve(listener, router, signal, GRACE).await });
@@ -302,6 +308,7 @@ fn portal_settings(config: &Config) -> PortalSettings {
         },
         admin_password: config.admin_password.clone(),
         sign_in: config.sign_in.clone(),
+        webhooks: config.webhooks.clone(),
     }
 }
 

@@ -352,7 +352,7 @@ impl Lyre {
         let db = lyre_store::connect(&lyre_store::DbOptions::new(self.url.clone()))
             .await
             .unwrap();
-        let events = lyre_store::config::rollouts::events(&db, "demo-shop", 0)
+        let events = lyre_store::webhooks::events(&db, "demo-shop", 0)
             .await
             .unwrap();
         db.close().await.unwrap();

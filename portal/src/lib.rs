@@ -20,6 +20,7 @@ mod routes;
 mod settings;
 mod sso;
 mod ui;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -34,6 +35,7 @@ pub use router::{openapi, router};
 pub use settings::PortalSettings;
 pub use sso::{LdapSettings, LocalSignIn, OidcSettings, SignIn, SignInSettings};
 pub use ui::{UiFile, UiSource};
+pub use webhooks::WebhookSettings;
 
 /// The portal's shared state: cheap to clone.
 #[derive(Clone)]

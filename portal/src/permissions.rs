@@ -148,6 +148,21 @@ pub const PERMISSIONS: &[Permission] = table! {
         => Own("its owner, still a master of every app it is granted on, or the super admin"),
     POST "/api/v1/consumers/{id}/adopt"
         => Own("a master of every app it is granted on, once its owner lost those rights"),
+    // Webhooks: an app's, by its masters; the installation's, by the super admin.
+    GET "/api/v1/apps/{appId}/webhooks" => Master,
+    POST "/api/v1/apps/{appId}/webhooks" => Master,
+    PUT "/api/v1/apps/{appId}/webhooks/{webhookId}" => Master,
+    DELETE "/api/v1/apps/{appId}/webhooks/{webhookId}" => Master,
+    POST "/api/v1/apps/{appId}/webhooks/{webhookId}/secret" => Master,
+    GET "/api/v1/apps/{appId}/webhooks/{webhookId}/deliveries" => Master,
+    POST "/api/v1/apps/{appId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver" => Master,
+    GET "/api/v1/system/webhooks" => SuperAdmin,
+    POST "/api/v1/system/webhooks" => SuperAdmin,
+    PUT "/api/v1/system/webhooks/{webhookId}" => SuperAdmin,
+    DELETE "/api/v1/system/webhooks/{webhookId}" => SuperAdmin,
+    POST "/api/v1/system/webhooks/{webhookId}/secret" => SuperAdmin,
+    GET "/api/v1/system/webhooks/{webhookId}/deliveries" => SuperAdmin,
+    POST "/api/v1/system/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver" => SuperAdmin,
     // Access keys.
     GET "/api/v1/envs/{env}/apps/{appId}/accesskeys" => Master,
     POST "/api/v1/envs/{env}/apps/{appId}/accesskeys" => Master,

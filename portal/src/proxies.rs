@@ -6,19 +6,20 @@ use std::net::IpAddr;
 
 use axum::http::HeaderMap;
 
-/// Addresses and CIDR blocks of trusted proxies.
+/// Addresses and CIDR blocks (`10.0.0.7`, `10.0.0.0/8`, `fd00::/8`); an IPv4 block also holds
+/// the IPv4-mapped IPv6 addresses of its own.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+pub struct Networks(Vec<(IpAddr, u8)>);
 
-impl TrustedProxies {
-    /// Parses addresses (`10.0.0.7`) and blocks (`10.0.0.0/8`, `fd00::/8`).
-    pub fn parse(entries: &[String]) -> Result<Self, String> {
+impl Networks {
+    /// Parses addresses and blocks; `what` names an entry in errors ("trusted proxy").
+    pub fn parse(entries: &[String], what: &str) -> Result<Self, String> {
         let mut out = Vec::new();
         for entry in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
             let (address, bits) = entry.split_once('/').unwrap_or((entry, ""));
-            let address: IpAddr = address.parse().map_err(|_| {
-                format!("trusted proxy `{entry}` is not an IP address or CIDR block")
-            })?;
+            let address: IpAddr = address
+                .parse()
+                .map_err(|_| format!("{what} `{entry}` is not an IP address or CIDR block"))?;
             let max = if address.is_ipv4() { 32 } else { 128 };
             let bits = if bits.is_empty() {
                 max
@@ -26,15 +27,36 @@ impl TrustedProxies {
                 bits.parse::<u8>()
                     .ok()
                     .filter(|b| *b <= max)
-                    .ok_or_else(|| format!("trusted proxy `{entry}` has no valid prefix length"))?
+                    .ok_or_else(|| format!("{what} `{entry}` has no valid prefix length"))?
             };
             out.push((address, bits));
         }
         Ok(Self(out))
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    /// Whether `ip` is in one of the blocks.
+    pub fn contains(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|(net, bits)| within(ip, *net, *bits))
+    }
+
+    /// Whether there are no blocks.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Addresses and CIDR blocks of trusted proxies.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Networks);
+
+impl TrustedProxies {
+    /// Parses addresses (`10.0.0.7`) and blocks (`10.0.0.0/8`, `fd00::/8`).
+    pub fn parse(entries: &[String]) -> Result<Self, String> {
+        Networks::parse(entries, "trusted proxy").map(Self)
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.contains(ip)
     }
 
     /// The client of a request that came over a connection from `peer`: the nearest address in

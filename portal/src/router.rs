@@ -15,7 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::{
     apps, auth, branches, clusters, consumers, items, manage, open, releases, requests, roles,
-    rollouts, schemas, search, system, transfer, users,
+    rollouts, schemas, search, system, transfer, users, webhooks,
 };
 use crate::{PortalState, ui};
 
@@ -52,6 +52,7 @@ pub const SERVICE_NAME: &str = "lyre-portal";
         (name = "transfer", description = "Compare and copy across environments; export and import files"),
         (name = "search", description = "Search across apps; favorites"),
         (name = "consumers", description = "CI consumers of the Open API and their tokens"),
+        (name = "webhooks", description = "Signed HTTP deliveries of an app's (or every app's) events"),
         (name = "open api", description = "Apollo's Open API for CI (`Authorization: <consumer token>`)"),
     )
 )]
@@ -170,6 +171,16 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(consumers::rotate))
         .routes(routes!(consumers::delete))
         .routes(routes!(consumers::adopt))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::redeliver))
+        .routes(routes!(webhooks::system_list, webhooks::system_create))
+        .routes(routes!(webhooks::system_update, webhooks::system_delete))
+        .routes(routes!(webhooks::system_rotate))
+        .routes(routes!(webhooks::system_deliveries))
+        .routes(routes!(webhooks::system_redeliver))
         .routes(routes!(open::envs))
         .routes(routes!(open::schemas::get))
         .routes(routes!(open::schemas::set))

@@ -25,6 +25,8 @@ pub struct PortalSettings {
     pub trusted_proxies: crate::TrustedProxies,
     /// How people sign in: local passwords, OpenID Connect, LDAP, and group mappings.
     pub sign_in: crate::SignIn,
+    /// Where webhooks may point and how their deliveries are retried.
+    pub webhooks: crate::WebhookSettings,
 }
 
 impl std::fmt::Debug for PortalSettings {
@@ -38,6 +40,7 @@ impl std::fmt::Debug for PortalSettings {
             .field("ui", &self.ui)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("sign_in", &self.sign_in)
+            .field("webhooks", &self.webhooks)
             .field(
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "<redacted>"),

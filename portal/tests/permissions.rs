@@ -413,6 +413,82 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
         ),
         case(
             M::POST,
+            "/api/v1/apps/{appId}/webhooks",
+            "/api/v1/apps/shop/webhooks",
+            json!({"url": "http://93.184.215.14/{who}", "events": ["*"]}),
+            FROM_TABLE,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/apps/{appId}/webhooks/{webhookId}",
+            &format!("/api/v1/apps/shop/webhooks/{}", fx.webhook),
+            json!({"url": "http://93.184.215.14/by-{who}", "events": ["release.published"]}),
+            FROM_TABLE,
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/apps/{appId}/webhooks/{webhookId}",
+            &format!("/api/v1/apps/shop/webhooks/{}", fx.doomed_webhook),
+            Value::Null,
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
+            "/api/v1/apps/{appId}/webhooks/{webhookId}/secret",
+            &format!("/api/v1/apps/shop/webhooks/{}/secret", fx.webhook),
+            Value::Null,
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
+            "/api/v1/apps/{appId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver",
+            &format!(
+                "/api/v1/apps/shop/webhooks/{}/deliveries/{}/redeliver",
+                fx.webhook, fx.delivery
+            ),
+            Value::Null,
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
+            "/api/v1/system/webhooks",
+            "/api/v1/system/webhooks",
+            json!({"url": "http://93.184.215.14/all-{who}", "events": ["*"]}),
+            FROM_TABLE,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/system/webhooks/{webhookId}",
+            &format!("/api/v1/system/webhooks/{}", fx.system_webhook),
+            json!({"url": "http://93.184.215.14/all", "events": ["rollout.halted"]}),
+            FROM_TABLE,
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/system/webhooks/{webhookId}",
+            &format!("/api/v1/system/webhooks/{}", fx.doomed_system_webhook),
+            Value::Null,
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
+            "/api/v1/system/webhooks/{webhookId}/secret",
+            &format!("/api/v1/system/webhooks/{}/secret", fx.system_webhook),
+            Value::Null,
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
+            "/api/v1/system/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver",
+            &format!(
+                "/api/v1/system/webhooks/{}/deliveries/{}/redeliver",
+                fx.system_webhook, fx.system_delivery
+            ),
+            Value::Null,
+            FROM_TABLE,
+        ),
+        case(
+            M::POST,
             "/api/v1/consumers/{id}/token",
             &format!("/api/v1/consumers/{}/token", fx.consumer),
             Value::Null,
@@ -659,6 +735,12 @@ struct Fixture {
     open_rollback_release: i64,
     rollout: i64,
     open_rollout: i64,
+    webhook: i64,
+    doomed_webhook: i64,
+    delivery: i64,
+    system_webhook: i64,
+    doomed_system_webhook: i64,
+    system_delivery: i64,
 }
 
 async fn fixture(s: &Stack) -> Fixture {
@@ -672,6 +754,25 @@ async fn fixture(s: &Stack) -> Fixture {
     // `master` holds the master role alone (an app's creator and owner also get modify and
     // release, so the apps are created by and for `admin`).
     s.app("shop", "admin").await;
+    // Webhooks hear the fixture's events, so each has deliveries to send again.
+    let hook = |path: &'static str| {
+        let root = root.clone();
+        async move {
+            s.ok(
+                M::POST,
+                path,
+                &root,
+                &json!({"url": "http://93.184.215.14/hook", "events": ["*"]}),
+            )
+            .await["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let webhook = hook("/api/v1/apps/shop/webhooks").await;
+    let doomed_webhook = hook("/api/v1/apps/shop/webhooks").await;
+    let system_webhook = hook("/api/v1/system/webhooks").await;
+    let doomed_system_webhook = hook("/api/v1/system/webhooks").await;
     s.app("doomed", "admin").await;
     s.app("other", "admin").await;
     s.grant("shop", "master", "master", json!({})).await;
@@ -950,6 +1051,19 @@ async fn fixture(s: &Stack) -> Fixture {
         &json!({"enabled": false}),
     )
     .await;
+    let first_delivery = |path: String| {
+        let root = root.clone();
+        async move {
+            s.ok(M::GET, &path, &root, &Value::Null).await["items"][0]["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let delivery = first_delivery(format!("/api/v1/apps/shop/webhooks/{webhook}/deliveries")).await;
+    let system_delivery = first_delivery(format!(
+        "/api/v1/system/webhooks/{system_webhook}/deliveries"
+    ))
+    .await;
     Fixture {
         gray_branch,
         doomed_branch,
@@ -965,6 +1079,12 @@ async fn fixture(s: &Stack) -> Fixture {
         open_rollback_release: rollback[1],
         rollout: rollouts[0],
         open_rollout: rollouts[1],
+        webhook,
+        doomed_webhook,
+        delivery,
+        system_webhook,
+        doomed_system_webhook,
+        system_delivery,
     }
 }
 
@@ -1170,6 +1290,7 @@ db_test!(async fn every_read_endpoint_needs_a_caller(t) {
             ("{env}", "DEV"), ("{appId}", "shop"), ("{clusterName}", "default"),
             ("{namespaceName}", "application"), ("{key}", "k"), ("{branchName}", "b"),
             ("{releaseId}", "1"), ("{id}", "1"), ("{rolloutId}", "1"), ("{verb}", "pause"), ("{username}", "admin"), ("{keyId}", "1"),
+            ("{webhookId}", "1"), ("{deliveryId}", "1"),
         ] {
             path = path.replace(param, value);
         }

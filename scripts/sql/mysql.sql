@@ -190,6 +190,16 @@ CREATE TABLE `events` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `env` v
 
 CREATE INDEX `idx_events_app` ON `events` (`app_id`, `created_at`);
 
+CREATE TABLE `webhooks` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `app_id` varchar(128) NOT NULL DEFAULT '', `url` varchar(2048) NOT NULL, `secret` varchar(128) NOT NULL, `events` varchar(1024) NOT NULL, `description` varchar(1024) NOT NULL DEFAULT '', `enabled` bool NOT NULL DEFAULT TRUE, `created_by` varchar(64) NOT NULL DEFAULT '', `created_at` bigint NOT NULL, `updated_by` varchar(64) NOT NULL DEFAULT '', `updated_at` bigint NOT NULL ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE INDEX `idx_webhooks_app` ON `webhooks` (`app_id`);
+
+CREATE TABLE `webhook_deliveries` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `webhook_id` bigint NOT NULL, `event_id` bigint NOT NULL, `stream` varchar(419) NOT NULL, `state` varchar(16) NOT NULL, `attempts` int NOT NULL DEFAULT 0, `next_attempt_at` bigint NOT NULL DEFAULT 0, `last_status` int NOT NULL DEFAULT 0, `last_duration_ms` bigint NOT NULL DEFAULT 0, `last_error` varchar(1024) NOT NULL DEFAULT '', `last_attempt_at` bigint NOT NULL DEFAULT 0, `lease_owner` varchar(128) NOT NULL DEFAULT '', `lease_until` bigint NOT NULL DEFAULT 0, `created_at` bigint NOT NULL ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE INDEX `idx_webhook_deliveries_state` ON `webhook_deliveries` (`state`, `webhook_id`);
+
+CREATE INDEX `idx_webhook_deliveries_webhook` ON `webhook_deliveries` (`webhook_id`, `id`);
+
 -- Migration bookkeeping: marks the schema above as fully migrated.
 CREATE TABLE IF NOT EXISTS `seaql_migrations` ( `version` varchar(255) NOT NULL PRIMARY KEY, `applied_at` bigint NOT NULL );
-INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0), ('m20261207_000006_instance_schema_hashes', 0), ('m20261207_000007_apply_reports', 0), ('m20261207_000008_rollouts', 0);
+INSERT INTO `seaql_migrations` (`version`, `applied_at`) VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0), ('m20261207_000006_instance_schema_hashes', 0), ('m20261207_000007_apply_reports', 0), ('m20261207_000008_rollouts', 0), ('m20261207_000009_webhooks', 0);

@@ -190,6 +190,16 @@ CREATE TABLE "events" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "env" v
 
 CREATE INDEX "idx_events_app" ON "events" ("app_id", "created_at");
 
+CREATE TABLE "webhooks" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "app_id" varchar(128) NOT NULL DEFAULT '' CHECK (length("app_id") <= 128), "url" varchar(2048) NOT NULL CHECK (length("url") <= 2048), "secret" varchar(128) NOT NULL CHECK (length("secret") <= 128), "events" varchar(1024) NOT NULL CHECK (length("events") <= 1024), "description" varchar(1024) NOT NULL DEFAULT '' CHECK (length("description") <= 1024), "enabled" boolean NOT NULL DEFAULT TRUE, "created_by" varchar(64) NOT NULL DEFAULT '' CHECK (length("created_by") <= 64), "created_at" integer NOT NULL, "updated_by" varchar(64) NOT NULL DEFAULT '' CHECK (length("updated_by") <= 64), "updated_at" integer NOT NULL );
+
+CREATE INDEX "idx_webhooks_app" ON "webhooks" ("app_id");
+
+CREATE TABLE "webhook_deliveries" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "webhook_id" integer NOT NULL, "event_id" integer NOT NULL, "stream" varchar(419) NOT NULL CHECK (length("stream") <= 419), "state" varchar(16) NOT NULL CHECK (length("state") <= 16), "attempts" integer NOT NULL DEFAULT 0, "next_attempt_at" integer NOT NULL DEFAULT 0, "last_status" integer NOT NULL DEFAULT 0, "last_duration_ms" integer NOT NULL DEFAULT 0, "last_error" varchar(1024) NOT NULL DEFAULT '' CHECK (length("last_error") <= 1024), "last_attempt_at" integer NOT NULL DEFAULT 0, "lease_owner" varchar(128) NOT NULL DEFAULT '' CHECK (length("lease_owner") <= 128), "lease_until" integer NOT NULL DEFAULT 0, "created_at" integer NOT NULL );
+
+CREATE INDEX "idx_webhook_deliveries_state" ON "webhook_deliveries" ("state", "webhook_id");
+
+CREATE INDEX "idx_webhook_deliveries_webhook" ON "webhook_deliveries" ("webhook_id", "id");
+
 -- Migration bookkeeping: marks the schema above as fully migrated.
 CREATE TABLE IF NOT EXISTS "seaql_migrations" ( "version" varchar NOT NULL PRIMARY KEY, "applied_at" integer NOT NULL );
-INSERT INTO "seaql_migrations" ("version", "applied_at") VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0), ('m20261207_000006_instance_schema_hashes', 0), ('m20261207_000007_apply_reports', 0), ('m20261207_000008_rollouts', 0);
+INSERT INTO "seaql_migrations" ("version", "applied_at") VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0), ('m20261207_000006_instance_schema_hashes', 0), ('m20261207_000007_apply_reports', 0), ('m20261207_000008_rollouts', 0), ('m20261207_000009_webhooks', 0);

@@ -22,6 +22,7 @@ pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
+pub mod webhooks;
 pub mod write;
 
 pub use db::{

@@ -335,6 +335,35 @@ db_test!(async fn runtime_entities_round_trip(t) {
         created_at: Set(LATE),
         ..Default::default()
     }, |m| m.kind = Set("rollout.completed".into()));
+    roundtrip!(db, webhook, webhook::ActiveModel {
+        app_id: Set(chars(128)),
+        url: Set(format!("https://hooks.example.com/{}", chars(2000))),
+        secret: Set(chars(128)),
+        events: Set(chars(1024)),
+        description: Set(chars(1024)),
+        enabled: Set(true),
+        created_by: Set("alice".into()),
+        created_at: Set(LATE),
+        updated_by: Set("bob".into()),
+        updated_at: Set(LATE),
+        ..Default::default()
+    }, |m| m.enabled = Set(false));
+    roundtrip!(db, webhook_delivery, webhook_delivery::ActiveModel {
+        webhook_id: Set(1),
+        event_id: Set(LATE),
+        stream: Set(format!("{}/{}/{}/{}", chars(32), chars(128), chars(128), chars(128))),
+        state: Set("pending".into()),
+        attempts: Set(1000),
+        next_attempt_at: Set(LATE),
+        last_status: Set(503),
+        last_duration_ms: Set(10_000),
+        last_error: Set(chars(1000)),
+        last_attempt_at: Set(LATE),
+        lease_owner: Set(chars(128)),
+        lease_until: Set(LATE),
+        created_at: Set(LATE),
+        ..Default::default()
+    }, |m| m.state = Set("delivered".into()));
 });
 
 db_test!(async fn portal_entities_round_trip(t) {

@@ -20,8 +20,8 @@ use lyre_store::sea_orm::ConnectionTrait;
 use super::Ns;
 use super::namespaces::existing;
 use crate::domain::{
-    Audit, configurations_of, definition, diff, env_rules, lock_namespace, namespace_not_found,
-    notify, record, store_release,
+    Audit, announce, configurations_of, definition, diff, env_rules, lock_namespace,
+    namespace_not_found, notify, record, store_release,
 };
 use crate::ops::apps::check_len;
 use crate::params::{NamespaceAt, operator};
@@ -137,6 +137,21 @@ pub async fn publish(
             "releaseRequest": release_request,
         })
         .to_string(),
+    )
+    .await?;
+    announce(
+        &txn,
+        at.r(),
+        "release.published",
+        serde_json::json!({
+            "releaseId": release.id,
+            "releaseKey": release.release_key,
+            "previousReleaseId": previous.as_ref().map_or(0, |p| p.id),
+            "title": title,
+            "isEmergencyPublish": body.is_emergency_publish,
+            "releaseRequest": release_request,
+        }),
+        &operator,
     )
     .await?;
     if let Some(id) = *release_request {
@@ -428,6 +443,21 @@ pub async fn rollback(
             "abandoned": ids,
         })
         .to_string(),
+    )
+    .await?;
+    announce(
+        &txn,
+        at.r(),
+        "release.rolled_back",
+        serde_json::json!({
+            "fromReleaseId": release.id,
+            "fromTitle": release.name,
+            "toReleaseId": target.id,
+            "toReleaseKey": target.release_key,
+            "title": target.name,
+            "abandonedReleaseIds": ids,
+        }),
+        &operator,
     )
     .await?;
     let result = Rollback {

@@ -20,9 +20,7 @@ use lyre_service_kit::server::Shutdown;
 use lyre_service_kit::time::rfc3339;
 use lyre_store::config::namespaces::NamespaceRef;
 use lyre_store::config::releases::{self, NewHistory};
-use lyre_store::config::rollouts::{
-    self, ABORTED, COMPLETED, HALTED, NewEvent, NewRollout, PAUSED, RUNNING,
-};
+use lyre_store::config::rollouts::{self, ABORTED, COMPLETED, HALTED, NewRollout, PAUSED, RUNNING};
 use lyre_store::config::{branches as branch_rows, instances, locks};
 use lyre_store::entity::rollout;
 use lyre_store::sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
@@ -34,7 +32,7 @@ use super::branches::{
     BranchRelease, Locked, delete_merged, fold_overrides, gray_verdict, lock, no_branch,
     overrides_of, publish_branch,
 };
-use crate::domain::{Audit, notify, record, store_release};
+use crate::domain::{Audit, announce, notify, record, store_release};
 use crate::params::{NamespaceAt, operator};
 use crate::{AdminError, AdminState, view};
 
@@ -434,21 +432,7 @@ async fn remember(
         detail.to_string(),
     )
     .await?;
-    let mut payload = detail;
-    payload["env"] = at.env.clone().into();
-    payload["appId"] = at.app_id.as_str().into();
-    payload["clusterName"] = at.cluster.as_str().into();
-    payload["namespaceName"] = at.namespace.as_str().into();
-    payload["operator"] = operator.into();
-    rollouts::record_event(
-        db,
-        NewEvent {
-            main: at.r(),
-            kind: &format!("rollout.{what}"),
-            payload,
-        },
-    )
-    .await?;
+    announce(db, at.r(), &format!("rollout.{what}"), detail, operator).await?;
     Ok(())
 }
 

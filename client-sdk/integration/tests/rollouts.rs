@@ -250,7 +250,7 @@ db_test!(async fn a_rejected_release_halts_its_rollout_and_a_good_one_reaches_ev
         .filter_map(|a| a["operation"].as_str())
         .collect();
     assert!(ops.contains(&"rollout_halted"), "{ops:?}");
-    let events = lyre_store::config::rollouts::events(&t.db, "shop", 0).await.unwrap();
+    let events = lyre_store::webhooks::events(&t.db, "shop", 0).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["rollout.started", "rollout.halted"]);
 

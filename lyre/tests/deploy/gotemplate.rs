@@ -383,7 +383,12 @@ impl Templates {
             }
             "sha256sum" => {
                 arity(1)?;
-                Value::String(format!("{:x}", Sha256::digest(text(&args[0]).as_bytes())))
+                Value::String(
+                    Sha256::digest(text(&args[0]).as_bytes())
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect(),
+                )
             }
             "dict" => {
                 if !args.len().is_multiple_of(2) {

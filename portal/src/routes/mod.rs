@@ -19,3 +19,4 @@ pub(crate) mod search;
 pub(crate) mod system;
 pub(crate) mod transfer;
 pub(crate) mod users;
+pub(crate) mod webhooks;

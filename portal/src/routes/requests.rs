@@ -16,10 +16,12 @@ use lyre_protocol::admin::{AdminPublish, KeyChange, Page, Publish, Release};
 use lyre_service_kit::Json;
 use lyre_service_kit::extract::{Path, Query};
 use lyre_service_kit::time::rfc3339;
+use lyre_store::config::namespaces::NamespaceRef;
 use lyre_store::entity::release_request;
 use lyre_store::page::PageRequest;
 use lyre_store::reviews::{self, Filter, Move, NewRequest};
-use lyre_store::{is_unique_violation, write};
+use lyre_store::sea_orm::{ConnectionTrait, DbErr};
+use lyre_store::{is_unique_violation, webhooks, write};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -285,8 +287,48 @@ pub(crate) async fn open_as(
         }
         Err(e) => return Err(e.into()),
     };
+    announce(&txn, &opened, "request.opened", author, "").await?;
     txn.commit().await?;
     Ok(view(opened, Some(false)))
+}
+
+/// Records event `kind` (`request.opened`, ...) of request `r`, by `by`, in the transaction of
+/// the change, for the webhooks that hear it.
+async fn announce(
+    db: &impl ConnectionTrait,
+    r: &release_request::Model,
+    kind: &str,
+    by: &str,
+    comment: &str,
+) -> Result<(), DbErr> {
+    let at = NamespaceRef {
+        env: &r.env,
+        app_id: &r.app_id,
+        cluster: &r.cluster_name,
+        namespace: &r.namespace_name,
+    };
+    let payload = serde_json::json!({
+        "env": r.env,
+        "appId": r.app_id,
+        "clusterName": r.cluster_name,
+        "namespaceName": r.namespace_name,
+        "branchName": r.branch_name,
+        "requestId": r.id,
+        "title": r.title,
+        "author": r.created_by,
+        "operator": by,
+        "comment": comment,
+    });
+    webhooks::record_event(
+        db,
+        webhooks::NewEvent {
+            main: at,
+            kind,
+            payload,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 fn check_len(field: &str, value: &str, max: usize) -> Result<(), PortalError> {
@@ -569,6 +611,12 @@ async fn decide(
         )));
     }
     reviews::add_review(&txn, id, verdict, comment, &user.username).await?;
+    let kind = if approve {
+        "request.approved"
+    } else {
+        "request.rejected"
+    };
+    announce(&txn, &r, kind, &user.username, comment).await?;
     txn.commit().await?;
     get_as(state, &user.grants, id).await
 }

@@ -33,6 +33,7 @@ pub fn settings(ui_dir: PathBuf) -> PortalSettings {
         admin_password: Some(ADMIN_PASSWORD.into()),
         trusted_proxies: Default::default(),
         sign_in: Default::default(),
+        webhooks: Default::default(),
     }
 }
 

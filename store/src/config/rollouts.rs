@@ -1,4 +1,4 @@
-//! Staged rollouts (see `entity::rollout`) and the event outbox (`entity::event`).
+//! Staged rollouts (see `entity::rollout`); their events go to `crate::webhooks::record_event`.
 //!
 //! A rollout is driven by one process at a time: [`take_lease`] hands it to the caller only when
 //! no other process holds an unexpired lease, in one conditional `UPDATE`, so two processes
@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::namespaces::NamespaceRef;
 use crate::entity::rollout::{self, Column, Entity};
-use crate::entity::{event, instance, instance_config};
+use crate::entity::{instance, instance_config};
 use crate::time::now_millis;
 
 /// Advancing by itself.
@@ -189,50 +189,6 @@ pub async fn rejections(
         .filter(instance_config::Column::AppliedAt.gte(since))
         .order_by_asc(instance_config::Column::AppliedAt)
         .find_also_related(instance::Entity)
-        .all(db)
-        .await
-}
-
-/// An event to record.
-#[derive(Clone, Debug)]
-pub struct NewEvent<'a> {
-    /// Where it happened.
-    pub main: NamespaceRef<'a>,
-    /// What happened, such as `rollout.halted`.
-    pub kind: &'a str,
-    /// The event as JSON.
-    pub payload: serde_json::Value,
-}
-
-/// Records an event (in the caller's transaction, with the change it tells of).
-pub async fn record_event(
-    db: &impl ConnectionTrait,
-    e: NewEvent<'_>,
-) -> Result<event::Model, DbErr> {
-    event::ActiveModel {
-        env: Set(e.main.env.to_owned()),
-        app_id: Set(e.main.app_id.to_owned()),
-        cluster_name: Set(e.main.cluster.to_owned()),
-        namespace_name: Set(e.main.namespace.to_owned()),
-        kind: Set(e.kind.to_owned()),
-        payload: Set(e.payload.to_string()),
-        created_at: Set(now_millis()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-}
-
-/// The app's events, oldest first, after event `after` (0: from the first).
-pub async fn events(
-    db: &impl ConnectionTrait,
-    app_id: &str,
-    after: i64,
-) -> Result<Vec<event::Model>, DbErr> {
-    event::Entity::find()
-        .filter(event::Column::AppId.eq(app_id))
-        .filter(event::Column::Id.gt(after))
-        .order_by_asc(event::Column::Id)
         .all(db)
         .await
 }

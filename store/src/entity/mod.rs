@@ -31,3 +31,5 @@ pub mod service_registry;
 pub mod setting;
 pub mod user;
 pub mod user_session;
+pub mod webhook;
+pub mod webhook_delivery;

@@ -13,6 +13,7 @@ mod m20261207_000005_namespace_schemas;
 mod m20261207_000006_instance_schema_hashes;
 mod m20261207_000007_apply_reports;
 mod m20261207_000008_rollouts;
+mod m20261207_000009_webhooks;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000006_instance_schema_hashes::Migration),
             Box::new(m20261207_000007_apply_reports::Migration),
             Box::new(m20261207_000008_rollouts::Migration),
+            Box::new(m20261207_000009_webhooks::Migration),
         ]
     }
 }
@@ -109,6 +111,7 @@ pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
         backend,
     ));
     statements.extend(m20261207_000008_rollouts::Migration::statements(backend));
+    statements.extend(m20261207_000009_webhooks::Migration::statements(backend));
     statements
 }
 

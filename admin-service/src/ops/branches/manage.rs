@@ -7,7 +7,9 @@ use lyre_store::page::PageRequest;
 use lyre_store::time::now_millis;
 
 use super::{branch_at, describe, lock, no_branch};
-use crate::domain::{Audit, delete_namespaces, lock_namespace, notify, record, release_key};
+use crate::domain::{
+    Audit, announce, delete_namespaces, lock_namespace, notify, record, release_key,
+};
 use crate::ops::Ns;
 use crate::ops::instances::{Recent, SchemaVersions, page_of};
 use crate::params::operator;
@@ -137,6 +139,14 @@ pub async fn abandon(
             operator: &operator,
         },
         "{}".into(),
+    )
+    .await?;
+    announce(
+        txn,
+        at.r(),
+        "gray.abandoned",
+        serde_json::json!({ "branchName": name }),
+        &operator,
     )
     .await?;
     locked.txn.commit().await?;

@@ -10,7 +10,7 @@ use lyre_store::time::now_millis;
 
 use super::{BranchRelease, Locked, gray_verdict, lock, overrides_of, publish_branch};
 use crate::domain::{
-    Audit, configurations_of, definition, delete_namespaces, env_rules, notify, record,
+    Audit, announce, configurations_of, definition, delete_namespaces, env_rules, notify, record,
     store_release,
 };
 use crate::ops::Ns;
@@ -93,6 +93,20 @@ pub async fn publish(
             "releaseRequest": release_request,
         })
         .to_string(),
+    )
+    .await?;
+    announce(
+        txn,
+        at.r(),
+        "gray.published",
+        serde_json::json!({
+            "branchName": name,
+            "releaseId": release.id,
+            "releaseKey": release.release_key,
+            "title": title,
+            "releaseRequest": release_request,
+        }),
+        &operator,
     )
     .await?;
     if let Some(id) = release_request {
@@ -217,6 +231,20 @@ pub async fn merge(
             operator: &operator,
         },
         serde_json::json!({"releaseId": release.id, "changes": changes, "deleteBranch": delete_branch}).to_string(),
+    )
+    .await?;
+    announce(
+        txn,
+        at.r(),
+        "gray.merged",
+        serde_json::json!({
+            "branchName": name,
+            "releaseId": release.id,
+            "releaseKey": release.release_key,
+            "title": release.name,
+            "deleteBranch": delete_branch,
+        }),
+        &operator,
     )
     .await?;
     locked.txn.commit().await?;
