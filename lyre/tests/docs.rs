@@ -28,6 +28,12 @@ fn shell_blocks(markdown: &str) -> String {
 /// Runs the page's shell blocks against a fresh `lyre`; fails with their output if any
 /// command fails.
 fn run_page(page: &str) {
+    run_page_with(page, &[]);
+}
+
+/// Like [`run_page`], with `lyre` started with the environment variables `env` (which the page
+/// says it was started with).
+fn run_page_with(page: &str, env: &[(&str, &str)]) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../docs")
         .join(page);
@@ -39,6 +45,9 @@ fn run_page(page: &str) {
     let ports = Ports::new();
     let mut command = lyre(dir.path(), &ports);
     command.env("LYRE_ADMIN_PASSWORD", "docs-password");
+    for (name, value) in env {
+        command.env(name, value);
+    }
     let mut running = Running::start(command);
     // Its log goes to standard error: read it, or a page that makes many requests fills the pipe
     // and stops `lyre` at its next log line.
@@ -107,4 +116,15 @@ fn agent_walkthrough_works_as_written() {
 #[test]
 fn rollouts_walkthrough_works_as_written() {
     run_page("rollouts.md");
+}
+
+#[test]
+fn webhooks_walkthrough_works_as_written() {
+    run_page_with(
+        "webhooks.md",
+        &[
+            ("LYRE_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32"),
+            ("LYRE_WEBHOOK_FIRST_RETRY_MS", "200"),
+        ],
+    );
 }
