@@ -13,6 +13,7 @@ import { NamespacePage } from "./pages/namespace/NamespacePage";
 import { AuditPage } from "./pages/ops/AuditPage";
 import { ConsumersPage } from "./pages/ops/ConsumersPage";
 import { SearchPage } from "./pages/ops/SearchPage";
+import { WebhooksPage } from "./pages/ops/WebhooksPage";
 import { RequestPage } from "./pages/reviews/RequestPage";
 import { RequestsPage } from "./pages/reviews/RequestsPage";
 import { Home } from "./pages/Home";
@@ -38,6 +39,7 @@ const ROUTES: { pattern: string; render: (params: Params) => ReactNode }[] = [
   { pattern: "/search", render: () => <SearchPage /> },
   { pattern: "/audit", render: () => <AuditPage /> },
   { pattern: "/consumers", render: () => <ConsumersPage /> },
+  { pattern: "/webhooks", render: () => <WebhooksPage /> },
   { pattern: "/users", render: () => <UsersPage /> },
   { pattern: "/account", render: () => <AccountPage /> },
   { pattern: "/system", render: () => <Home /> },

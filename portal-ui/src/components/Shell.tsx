@@ -12,6 +12,7 @@ const NAV: NavItem[] = [
   { to: "/search", label: "Search", match: (p) => p.startsWith("/search") },
   { to: "/audit", label: "Audit log", match: (p) => p.startsWith("/audit") },
   { to: "/consumers", label: "CI tokens", match: (p) => p.startsWith("/consumers") },
+  { to: "/webhooks", label: "Webhooks", admin: true, match: (p) => p.startsWith("/webhooks") },
   { to: "/users", label: "Users", admin: true, match: (p) => p.startsWith("/users") },
   { to: "/system", label: "System", match: (p) => p.startsWith("/system") },
 ];

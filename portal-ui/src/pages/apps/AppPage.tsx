@@ -6,16 +6,17 @@ import { useAsync } from "../../lib/useAsync";
 import { Star, useFavorites } from "./AppsPage";
 import { Overview } from "./Overview";
 import { Permissions } from "./Permissions";
+import { Webhooks } from "../ops/Webhooks";
 import "./apps.css";
 
-type Tab = "config" | "permissions";
+type Tab = "config" | "permissions" | "webhooks";
 
-/** One app: its configuration across environments, and who may do what in it. */
+/** One app: its configuration across environments, who may do what in it, and (for its masters) its webhooks. */
 export function AppPage({ app }: { app: string }) {
   const { me, refresh } = useSession();
   const { navigate } = useRouter();
   const params = useSearchParams();
-  const tab: Tab = params.get("tab") === "permissions" ? "permissions" : "config";
+  const asked = params.get("tab");
   const info = useAsync(() => api.get<App>(path("api", "v1", "apps", app)), [app]);
   const roles = useAsync(() => api.get<RoleGrant[]>(path("api", "v1", "apps", app, "roles")), [app]);
   const favorites = useFavorites({ withApps: false });
@@ -25,6 +26,8 @@ export function AppPage({ app }: { app: string }) {
     (roles.data
       ? roles.data.some((g) => g.subjectType === "user" && g.subject === me.username && g.role === "master")
       : me.roles.includes(`Master+${app}`));
+  // Webhooks are the masters' only; anyone else asking for the tab sees the configuration.
+  const tab: Tab = asked === "permissions" ? "permissions" : asked === "webhooks" && isMaster ? "webhooks" : "config";
 
   const crumbs = (
     <>
@@ -86,10 +89,13 @@ export function AppPage({ app }: { app: string }) {
         tabs={[
           { id: "config", label: "Configuration" },
           { id: "permissions", label: "Permissions" },
+          ...(isMaster ? [{ id: "webhooks" as const, label: "Webhooks" }] : []),
         ]}
       />
       {tab === "config" ? (
         <Overview app={app} isMaster={isMaster} />
+      ) : tab === "webhooks" ? (
+        <Webhooks base={path("api", "v1", "apps", app, "webhooks")} scope={{ kind: "app", app }} />
       ) : (
         <Permissions
           app={app}

@@ -23,6 +23,7 @@ const ENTITY_TYPES: [string, string][] = [
   ["access_key", "Access keys"],
   ["role", "Roles"],
   ["consumer", "CI tokens"],
+  ["webhook", "Webhooks"],
   ["user", "Users"],
   ["env_settings", "Environment rules"],
 ];
