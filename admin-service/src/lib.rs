@@ -12,6 +12,7 @@ mod domain;
 mod error;
 pub mod ops;
 mod params;
+pub mod retention;
 mod router;
 mod routes;
 mod view;
@@ -24,6 +25,7 @@ use lyre_store::sea_orm::DatabaseConnection;
 
 pub use error::{AdminError, SchemaViolationBody};
 pub use ops::rollouts::spawn_driver;
+pub use retention::{RetentionPolicy, spawn_retention};
 pub use router::{SERVICE_NAME, listening_router, openapi, router};
 
 /// Apollo's default limit on key length.

@@ -174,6 +174,29 @@ pub struct Settings {
     #[arg(long, env = "LYRE_WEBHOOK_GIVE_UP_SECS", global = true)]
     pub webhook_give_up_secs: Option<u64>,
 
+    /// Releases kept per namespace (and gray branch) beyond those always kept (the active one,
+    /// and those a gray branch, an open release request, an open rollout or an instance
+    /// needs); 0 keeps every release [default: 0]
+    #[arg(long, env = "LYRE_RETAIN_RELEASES", global = true)]
+    pub retain_releases: Option<u64>,
+
+    /// Days commits (the change history of items) are kept; 0 keeps them [default: 0]
+    #[arg(long, env = "LYRE_RETAIN_COMMITS_DAYS", global = true)]
+    pub retain_commits_days: Option<u64>,
+
+    /// Days audit rows are kept; 0 keeps them [default: 0]
+    #[arg(long, env = "LYRE_RETAIN_AUDIT_DAYS", global = true)]
+    pub retain_audit_days: Option<u64>,
+
+    /// Days webhook deliveries that were sent or given up (and their events) are kept
+    /// [default: 30]
+    #[arg(long, env = "LYRE_RETAIN_WEBHOOK_DELIVERIES_DAYS", global = true)]
+    pub retain_webhook_deliveries_days: Option<u64>,
+
+    /// How often the retention job runs, in seconds [default: 600]
+    #[arg(long, env = "LYRE_RETENTION_INTERVAL_SECS", global = true)]
+    pub retention_interval_secs: Option<u64>,
+
     /// Instances recorded per app and environment at the most; reads name their own `ip`, so
     /// this bounds what anyone can make the config service store [default: 10000]
     #[arg(long, env = "LYRE_INSTANCES_PER_APP", global = true)]
@@ -287,6 +310,15 @@ impl Settings {
                 .instance_retention_secs
                 .or(lower.instance_retention_secs),
             instances_per_app: self.instances_per_app.or(lower.instances_per_app),
+            retain_releases: self.retain_releases.or(lower.retain_releases),
+            retain_commits_days: self.retain_commits_days.or(lower.retain_commits_days),
+            retain_audit_days: self.retain_audit_days.or(lower.retain_audit_days),
+            retain_webhook_deliveries_days: self
+                .retain_webhook_deliveries_days
+                .or(lower.retain_webhook_deliveries_days),
+            retention_interval_secs: self
+                .retention_interval_secs
+                .or(lower.retention_interval_secs),
             webhook_allow_networks: self.webhook_allow_networks.or(lower.webhook_allow_networks),
             webhook_first_retry_ms: self.webhook_first_retry_ms.or(lower.webhook_first_retry_ms),
             webhook_give_up_secs: self.webhook_give_up_secs.or(lower.webhook_give_up_secs),
@@ -339,6 +371,7 @@ pub struct Config {
     pub instance_retention: Duration,
     pub instances_per_app: u64,
     pub webhooks: lyre_portal::WebhookSettings,
+    pub retention: lyre_admin_service::RetentionPolicy,
     pub connections: lyre_service_kit::ConnectionLimits,
     pub item_key_max_length: usize,
     pub item_value_max_length: usize,
@@ -427,6 +460,7 @@ pub fn read_file(path: Option<&Path>) -> anyhow::Result<Settings> {
 /// every value.
 pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
     let s = cli.or(file);
+    let retention = retention(&s)?;
 
     let database_url = s
         .database_url
@@ -591,6 +625,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         instance_retention: Duration::from_secs(instance_retention_secs),
         instances_per_app,
         webhooks,
+        retention,
         connections,
         item_key_max_length,
         item_value_max_length,
@@ -962,4 +997,31 @@ redirect_url = "http://lyre.internal/api/v1/auth/oidc/callback"
 
         assert!(read_file(Some(&dir.path().join("missing.toml"))).is_err());
     }
+}
+
+/// The retention policy of `s`, checked.
+fn retention(s: &Settings) -> anyhow::Result<lyre_admin_service::RetentionPolicy> {
+    const DAY: u64 = 24 * 3600;
+    let days = |name: &str, value: Option<u64>| -> anyhow::Result<Option<Duration>> {
+        match value.unwrap_or(0) {
+            0 => Ok(None),
+            d if d <= 36_500 => Ok(Some(Duration::from_secs(d * DAY))),
+            d => bail!("{name} must be between 0 (keep) and 36500 days, not {d}"),
+        }
+    };
+    let deliveries = s.retain_webhook_deliveries_days.unwrap_or(30);
+    if !(1..=36_500).contains(&deliveries) {
+        bail!("retain_webhook_deliveries_days must be between 1 and 36500, not {deliveries}");
+    }
+    let interval = s.retention_interval_secs.unwrap_or(600);
+    if !(1..=7 * DAY).contains(&interval) {
+        bail!("retention_interval_secs must be between 1 and 604800 (a week), not {interval}");
+    }
+    Ok(lyre_admin_service::RetentionPolicy {
+        releases: s.retain_releases.unwrap_or(0),
+        commits: days("retain_commits_days", s.retain_commits_days)?,
+        audit: days("retain_audit_days", s.retain_audit_days)?,
+        deliveries: Duration::from_secs(deliveries * DAY),
+        interval: Duration::from_secs(interval),
+    })
 }

@@ -150,6 +150,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             state.clone(),
             shutdown.clone(),
         ));
+        // Old rows go by the retention policy, one process at a time.
+        background.push(lyre_admin_service::spawn_retention(
+            db.clone(),
+            config.retention.clone(),
+            shutdown.clone(),
+        ));
     }
     if let (Some(listener), Some(state)) = (listeners.admin, &admin_state) {
         let credential = config.admin_credential.clone();

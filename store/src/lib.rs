@@ -17,6 +17,7 @@ pub mod migration;
 pub mod page;
 pub mod rbac;
 pub mod registry;
+pub mod retention;
 pub mod reviews;
 pub mod settings;
 #[cfg(feature = "testing")]

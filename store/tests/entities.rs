@@ -364,6 +364,12 @@ db_test!(async fn runtime_entities_round_trip(t) {
         created_at: Set(LATE),
         ..Default::default()
     }, |m| m.state = Set("delivered".into()));
+    roundtrip!(db, lease, lease::ActiveModel {
+        name: Set(chars(64)),
+        owner: Set(chars(128)),
+        expires_at: Set(LATE),
+        ..Default::default()
+    }, |m| m.owner = Set("other".into()));
 });
 
 db_test!(async fn portal_entities_round_trip(t) {

@@ -14,6 +14,7 @@ pub mod gray_rule;
 pub mod instance;
 pub mod instance_config;
 pub mod item;
+pub mod lease;
 pub mod namespace;
 pub mod namespace_lock;
 pub mod namespace_schema;

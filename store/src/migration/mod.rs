@@ -14,6 +14,7 @@ mod m20261207_000006_instance_schema_hashes;
 mod m20261207_000007_apply_reports;
 mod m20261207_000008_rollouts;
 mod m20261207_000009_webhooks;
+mod m20261207_000010_leases;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000007_apply_reports::Migration),
             Box::new(m20261207_000008_rollouts::Migration),
             Box::new(m20261207_000009_webhooks::Migration),
+            Box::new(m20261207_000010_leases::Migration),
         ]
     }
 }
@@ -112,6 +114,7 @@ pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
     ));
     statements.extend(m20261207_000008_rollouts::Migration::statements(backend));
     statements.extend(m20261207_000009_webhooks::Migration::statements(backend));
+    statements.extend(m20261207_000010_leases::Migration::statements(backend));
     statements
 }
 
