@@ -172,6 +172,31 @@ Command (per row): $(cmd publish-sqlite-1000) with \`--keys\` set to the row's s
 \`postgres\` connects over TCP (127.0.0.1:5432), \`postgres-socket\` to the same server through
 its Unix socket (\`?host=/var/run/postgresql\`).
 
+## 4b. Retention under publishes
+
+EOF
+if has retention; then
+cat <<EOF
+A SQLite database holding 100,000 old releases besides the benchmark's (100 namespaces of
+1,000, written straight into the database by \`bench/seed-releases.sh\`), trimmed by the
+retention job to 10 a namespace (\`LYRE_RETAIN_RELEASES=10\`, batches of 50 rows, a 20 ms
+pause after each) while one client publishes another namespace of 20 keys release after
+release. SQLite has one writer for the whole database, so this is where a trim could hold a
+publish up the most.
+
+| | publishes | publish p50 | publish p99 | publish max |
+|---|---|---|---|---|
+| retention off | $(j retention-baseline .releases) | $(j retention-baseline .publish_p50_ms) ms | $(j retention-baseline .publish_p99_ms) ms | |
+| while trimming | $(j retention .publishes) | $(j retention .publish_p50_ms) ms | $(j retention .publish_p99_ms) ms | $(j retention .publish_max_ms) ms |
+
+The trim deleted $(j retention .deleted) releases in $(j retention .trim_s) s ($(j retention .deleted_per_s) a second).
+Commands: $(cmd retention-baseline), then with the job on, $(cmd retention).
+EOF
+else
+  printf 'not run.\n'
+fi
+cat <<EOF
+
 ## 5. Footprint
 
 The all-in-one \`lyre\` (portal, config service with meta server, admin service) started

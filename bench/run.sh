@@ -30,6 +30,7 @@ need etcd etcd-server
 need jq jq
 need psql postgresql-client
 need python3 python3
+need sqlite3 sqlite3
 
 echo "bench: building (release)"
 cargo build --release --quiet -p lyre -p lyre-bench
@@ -59,7 +60,8 @@ source bench/lib.sh
 # presents it from LYRE_ADMIN_TOKEN.
 export LYRE_ADMIN_TOKEN=${LYRE_ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 
-# start_lyre NAME DATABASE_URL: a fresh all-in-one lyre; sets CONFIG_ADDR, ADMIN_URL, LYRE_PID.
+# start_lyre NAME DATABASE_URL [VAR=VALUE...]: an all-in-one lyre (in $work/NAME, so a name used
+# again finds its SQLite database), with extra environment; sets CONFIG_ADDR, ADMIN_URL, LYRE_PID.
 start_lyre() {
   local dir=$work/$1
   mkdir -p "$dir"
@@ -69,7 +71,7 @@ start_lyre() {
   (cd "$dir" && exec env LYRE_DATABASE_URL="$2" LYRE_CONFIG_ADDR="$CONFIG_ADDR" \
     LYRE_ADMIN_ADDR="$admin" LYRE_PORTAL_ADDR="$portal" LYRE_ADMIN_PASSWORD=bench-password \
     LYRE_ADMIN_TOKENS="$LYRE_ADMIN_TOKEN" \
-    LYRE_LONG_POLL_TIMEOUT_SECS=$LONG_POLL_SECS LYRE_LOG=warn "$LYRE" > lyre.out 2> lyre.log) &
+    LYRE_LONG_POLL_TIMEOUT_SECS=$LONG_POLL_SECS LYRE_LOG=warn "${@:3}" "$LYRE" > lyre.out 2> lyre.log) &
   LYRE_PID=$!
   pids+=("$LYRE_PID")
   for _ in $(seq 1 300); do
@@ -254,6 +256,20 @@ if psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pg_db" 2> /dev/null; then
 else
   echo "bench: no PostgreSQL at $PG_ADMIN_URL; publish on PostgreSQL skipped" >&2
 fi
+
+# 4b. Retention: 100,000 old releases (100 namespaces of 1,000, written straight into the
+# database) trimmed to 10 a namespace while another namespace is published, on SQLite (one
+# writer for the whole database: where a trim could hold a publish up the most). First the
+# publishes on that database with retention off, then the same while the job trims.
+start_lyre retention sqlite:lyre.db
+stop_lyre
+bench/seed-releases.sh "$work/retention/lyre.db" 100 1000
+start_lyre retention sqlite:lyre.db
+run retention-baseline publish $(target) --keys 20 --releases 100
+stop_lyre
+start_lyre retention sqlite:lyre.db LYRE_RETAIN_RELEASES=10
+run retention retention $(target) --keys 20 --deleted 99000
+stop_lyre
 
 # 5. Footprint: start to ready, idle memory.
 run startup startup --lyre "$LYRE" --runs "$ROUNDS"

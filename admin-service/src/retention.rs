@@ -12,7 +12,7 @@ use lyre_store::time::now_millis;
 use tokio::task::JoinHandle;
 
 /// Rows deleted per statement.
-pub const BATCH: u64 = 200;
+pub const BATCH: u64 = 50;
 /// The pause after each batch, for writers to go first.
 const PAUSE: Duration = Duration::from_millis(20);
 /// How long a run's lease lasts; renewed after every batch.
@@ -70,46 +70,62 @@ pub fn spawn_retention(
         rand::random::<u32>()
     );
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(policy.interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let stopped = shutdown.wait();
         tokio::pin!(stopped);
+        // The first run is due at once; another process may hold the lease, until its next
+        // run is due or (when it died mid-run) until its lease runs out.
+        let mut wait = Duration::ZERO;
         loop {
             tokio::select! {
                 () = &mut stopped => break,
-                _ = tick.tick() => {}
+                () = tokio::time::sleep(wait) => {}
             }
             let run = async {
-                match held(&db, &owner).await {
-                    Ok(true) => run(&db, &policy, &owner).await.map(Some),
-                    Ok(false) => Ok(None),
-                    Err(e) => Err(e),
+                if !held(&db, &owner).await? {
+                    return Ok(None);
                 }
+                let trimmed = run(&db, &policy, &owner).await?;
+                // Hold the lease until the next run is due, so that with several processes
+                // the job still runs once an interval.
+                let due = now_millis() + millis(policy.interval);
+                retention::take_lease(&db, JOB, &owner, due).await?;
+                Ok::<_, DbErr>(Some(trimmed))
             };
             tokio::select! {
                 () = &mut stopped => break,
-                result = run => match result {
-                    Ok(Some(t)) if t != Trimmed::default() => {
-                        tracing::info!(
-                            releases = t.releases,
-                            messages = t.messages,
-                            commits = t.commits,
-                            audit = t.audit,
-                            deliveries = t.deliveries,
-                            "retention deleted old rows"
-                        );
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "the retention job failed; it runs again later"),
-                },
+                result = run => {
+                    wait = match result {
+                        Ok(Some(t)) => {
+                            if t != Trimmed::default() {
+                                tracing::info!(
+                                    releases = t.releases,
+                                    messages = t.messages,
+                                    commits = t.commits,
+                                    audit = t.audit,
+                                    deliveries = t.deliveries,
+                                    "retention deleted old rows"
+                                );
+                            }
+                            policy.interval
+                        }
+                        Ok(None) => policy.interval.min(LEASE),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the retention job failed; it runs again later");
+                            policy.interval.min(LEASE)
+                        }
+                    };
+                }
             }
+        }
+        if let Err(e) = retention::release_lease(&db, JOB, &owner).await {
+            tracing::debug!(error = %e, "could not give the retention lease back");
         }
     })
 }
 
 /// Takes or renews the job's lease: whether this process holds it.
 async fn held(db: &DatabaseConnection, owner: &str) -> Result<bool, DbErr> {
-    let until = now_millis() + i64::try_from(LEASE.as_millis()).unwrap_or(120_000);
+    let until = now_millis() + millis(LEASE);
     retention::take_lease(db, JOB, owner, until).await
 }
 
@@ -124,33 +140,33 @@ pub async fn run(
     let mut t = Trimmed::default();
     if policy.releases > 0 {
         for ns in retention::crowded(db, policy.releases).await? {
-            t.releases += drain(db, owner, "releases", || {
-                retention::trim_releases(db, &ns, policy.releases, BATCH)
+            t.releases += drain(db, owner, "releases", ns.excess, |batch| {
+                retention::trim_releases(db, &ns, policy.releases, batch)
             })
             .await?;
         }
     }
-    t.messages = drain(db, owner, "release_messages", || {
-        retention::trim_messages(db, BATCH)
+    t.messages = drain(db, owner, "release_messages", u64::MAX, |batch| {
+        retention::trim_messages(db, batch)
     })
     .await?;
     if let Some(age) = policy.commits {
         let before = before(age);
-        t.commits = drain(db, owner, "commits", || {
-            retention::trim_commits(db, before, BATCH)
+        t.commits = drain(db, owner, "commits", u64::MAX, |batch| {
+            retention::trim_commits(db, before, batch)
         })
         .await?;
     }
     if let Some(age) = policy.audit {
         let before = before(age);
-        t.audit = drain(db, owner, "audits", || {
-            retention::trim_audit(db, before, BATCH)
+        t.audit = drain(db, owner, "audits", u64::MAX, |batch| {
+            retention::trim_audit(db, before, batch)
         })
         .await?;
     }
     let before_deliveries = before(policy.deliveries);
-    t.deliveries = drain(db, owner, "webhook_deliveries", || {
-        retention::trim_deliveries(db, before_deliveries, BATCH)
+    t.deliveries = drain(db, owner, "webhook_deliveries", u64::MAX, |batch| {
+        retention::trim_deliveries(db, before_deliveries, batch)
     })
     .await?;
     let registry = lyre_service_kit::metrics::registry();
@@ -169,21 +185,27 @@ pub async fn run(
     Ok(t)
 }
 
-/// Runs `batch` until it deletes nothing, pausing after each batch and renewing the lease:
-/// the rows deleted, counted in `lyre_retention_deleted_total{table}`.
+/// Runs `trim` (given how many rows it may delete, at most [`BATCH`]) until it deletes nothing
+/// or `cap` rows went, pausing after each batch and renewing the lease: the rows deleted,
+/// counted in `lyre_retention_deleted_total{table}`.
 async fn drain<F, Fut>(
     db: &DatabaseConnection,
     owner: &str,
     table: &'static str,
-    mut batch: F,
+    cap: u64,
+    mut trim: F,
 ) -> Result<u64, DbErr>
 where
-    F: FnMut() -> Fut,
+    F: FnMut(u64) -> Fut,
     Fut: Future<Output = Result<u64, DbErr>>,
 {
     let mut total = 0;
     loop {
-        let gone = batch().await?;
+        let batch = BATCH.min(cap.saturating_sub(total));
+        if batch == 0 {
+            return Ok(total);
+        }
+        let gone = trim(batch).await?;
         if gone == 0 {
             return Ok(total);
         }
@@ -199,6 +221,10 @@ where
             return Ok(total);
         }
     }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
 fn before(age: Duration) -> i64 {

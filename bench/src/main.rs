@@ -139,6 +139,19 @@ enum Command {
         #[arg(long)]
         server_pid: Option<u32>,
     },
+    /// Publishes one namespace again and again while the retention job trims the seeded
+    /// releases of others, until `/metrics` counts `deleted` releases gone: how long a publish
+    /// took meanwhile, and how long the trim took.
+    Retention {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 20)]
+        keys: usize,
+        #[arg(long)]
+        deleted: u64,
+        #[arg(long, default_value_t = 600)]
+        timeout_secs: u64,
+    },
     Startup {
         #[arg(long)]
         lyre: PathBuf,
@@ -169,6 +182,12 @@ async fn main() -> anyhow::Result<()> {
             releases,
         } => scenarios::publish(&target, keys, releases).await?,
         Command::Startup { lyre, runs } => scenarios::startup(&lyre, runs).await?,
+        Command::Retention {
+            target,
+            keys,
+            deleted,
+            timeout_secs,
+        } => scenarios::retention(&target, keys, deleted, timeout_secs).await?,
         Command::Reports {
             target,
             instances,

@@ -492,6 +492,76 @@ pub async fn publish(target: &Target, keys: usize, releases: usize) -> anyhow::R
     }))
 }
 
+/// Publishes `{app}-{keys}` (as `publish` does) one release after another while the retention
+/// job deletes old releases, until `/metrics` counts `deleted` of them: the publish latencies
+/// meanwhile, and how long the job's run took (`lyre` starts it at once; its run time is the
+/// histogram's sum once the first run is over).
+pub async fn retention(
+    target: &Target,
+    keys: usize,
+    deleted: u64,
+    timeout_secs: u64,
+) -> anyhow::Result<Value> {
+    let http = client();
+    let app = format!("{}-{keys}", target.app);
+    prepare(target, &app, keys).await?;
+    let deadline = Instant::now() + Duration::from_secs(timeout_secs);
+    let mut times = Vec::new();
+    let mut i = 0;
+    loop {
+        let metrics = metrics(target).await?;
+        let gone = metric(&metrics, "lyre_retention_deleted_total{table=\"releases\"}");
+        if gone >= deleted as f64 {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "only {gone} of {deleted} releases deleted in {timeout_secs} s"
+        );
+        change_one_key(&http, target, &app, &format!("retention-{i}")).await?;
+        let publish = Instant::now();
+        release(&http, target, &app).await?;
+        times.push(publish.elapsed().as_secs_f64() * 1e3);
+        i += 1;
+    }
+    let (gone, run_s) = loop {
+        let metrics = metrics(target).await?;
+        if metric(&metrics, "lyre_retention_runs_total") >= 1.0 {
+            break (
+                metric(&metrics, "lyre_retention_deleted_total{table=\"releases\"}"),
+                metric(&metrics, "lyre_retention_run_seconds_sum"),
+            );
+        }
+        ensure!(Instant::now() < deadline, "the retention run did not end");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    Ok(json!({
+        "deleted": gone,
+        "trim_s": tenth(run_s),
+        "deleted_per_s": tenth(gone / run_s),
+        "publishes": times.len(),
+        "publish_p50_ms": tenth(percentile(&times, 0.5)),
+        "publish_p99_ms": tenth(percentile(&times, 0.99)),
+        "publish_max_ms": tenth(times.iter().copied().fold(0.0, f64::max)),
+    }))
+}
+
+/// The config service's `/metrics`.
+async fn metrics(target: &Target) -> anyhow::Result<String> {
+    let mut connection = Connection::open(target.config, None).await?;
+    let answer = connection.get("/metrics").await?;
+    Ok(String::from_utf8_lossy(&answer.body).into_owned())
+}
+
+/// The value of series `series` (name and labels as written) in `metrics`; 0 when absent.
+fn metric(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
 pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }

@@ -748,6 +748,33 @@ fn parse_meta_urls(text: &str, envs: &[String]) -> anyhow::Result<BTreeMap<Strin
     Ok(out)
 }
 
+/// The retention policy of `s`, checked.
+fn retention(s: &Settings) -> anyhow::Result<lyre_admin_service::RetentionPolicy> {
+    const DAY: u64 = 24 * 3600;
+    let days = |name: &str, value: Option<u64>| -> anyhow::Result<Option<Duration>> {
+        match value.unwrap_or(0) {
+            0 => Ok(None),
+            d if d <= 36_500 => Ok(Some(Duration::from_secs(d * DAY))),
+            d => bail!("{name} must be between 0 (keep) and 36500 days, not {d}"),
+        }
+    };
+    let deliveries = s.retain_webhook_deliveries_days.unwrap_or(30);
+    if !(1..=36_500).contains(&deliveries) {
+        bail!("retain_webhook_deliveries_days must be between 1 and 36500, not {deliveries}");
+    }
+    let interval = s.retention_interval_secs.unwrap_or(600);
+    if !(1..=7 * DAY).contains(&interval) {
+        bail!("retention_interval_secs must be between 1 and 604800 (a week), not {interval}");
+    }
+    Ok(lyre_admin_service::RetentionPolicy {
+        releases: s.retain_releases.unwrap_or(0),
+        commits: days("retain_commits_days", s.retain_commits_days)?,
+        audit: days("retain_audit_days", s.retain_audit_days)?,
+        deliveries: Duration::from_secs(deliveries * DAY),
+        interval: Duration::from_secs(interval),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -997,31 +1024,4 @@ redirect_url = "http://lyre.internal/api/v1/auth/oidc/callback"
 
         assert!(read_file(Some(&dir.path().join("missing.toml"))).is_err());
     }
-}
-
-/// The retention policy of `s`, checked.
-fn retention(s: &Settings) -> anyhow::Result<lyre_admin_service::RetentionPolicy> {
-    const DAY: u64 = 24 * 3600;
-    let days = |name: &str, value: Option<u64>| -> anyhow::Result<Option<Duration>> {
-        match value.unwrap_or(0) {
-            0 => Ok(None),
-            d if d <= 36_500 => Ok(Some(Duration::from_secs(d * DAY))),
-            d => bail!("{name} must be between 0 (keep) and 36500 days, not {d}"),
-        }
-    };
-    let deliveries = s.retain_webhook_deliveries_days.unwrap_or(30);
-    if !(1..=36_500).contains(&deliveries) {
-        bail!("retain_webhook_deliveries_days must be between 1 and 36500, not {deliveries}");
-    }
-    let interval = s.retention_interval_secs.unwrap_or(600);
-    if !(1..=7 * DAY).contains(&interval) {
-        bail!("retention_interval_secs must be between 1 and 604800 (a week), not {interval}");
-    }
-    Ok(lyre_admin_service::RetentionPolicy {
-        releases: s.retain_releases.unwrap_or(0),
-        commits: days("retain_commits_days", s.retain_commits_days)?,
-        audit: days("retain_audit_days", s.retain_audit_days)?,
-        deliveries: Duration::from_secs(deliveries * DAY),
-        interval: Duration::from_secs(interval),
-    })
 }

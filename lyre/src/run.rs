@@ -87,6 +87,9 @@ async fn bind_all(config: &Config) -> anyhow::Result<Listeners> {
 
 /// Runs the configured services until SIGINT or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    // Signals are caught from here on, so one that comes while the services start still stops
+    // them gracefully (background jobs give their leases back).
+    let mut signalled = tokio::spawn(os_signal());
     lyre_service_kit::limit_connections(config.connections);
     let listeners = bind_all(&config).await?;
     let db = connect(&config).await?;
@@ -215,7 +218,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     // Run until a signal, or until a server fails on its own.
     let failed = tokio::select! {
-        () = os_signal() => None,
+        _ = &mut signalled => None,
         Some(result) = tasks.join_next() => Some(result),
     };
     tracing::info!("shutting down");

@@ -358,6 +358,7 @@ impl Lyre {
         db.close().await.unwrap();
         events
             .into_iter()
+            .filter(|e| e.kind.starts_with("rollout."))
             .map(|e| {
                 let payload: Value = serde_json::from_str(&e.payload).unwrap();
                 (

@@ -63,6 +63,22 @@ pub async fn take_lease(
     Ok(updated.rows_affected == 1)
 }
 
+/// Gives up `owner`'s lease on job `name` (at shutdown), so another process need not wait for
+/// it to run out.
+pub async fn release_lease(
+    db: &impl ConnectionTrait,
+    name: &str,
+    owner: &str,
+) -> Result<(), DbErr> {
+    lease::Entity::update_many()
+        .col_expr(lease::Column::ExpiresAt, Expr::value(0))
+        .filter(lease::Column::Name.eq(name))
+        .filter(lease::Column::Owner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// One namespace (or gray branch) with more releases than are kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Crowded {
@@ -70,17 +86,21 @@ pub struct Crowded {
     pub app_id: String,
     pub cluster_name: String,
     pub namespace_name: String,
+    /// How many releases it had beyond those kept when it was found: at most this many go in
+    /// one run (a namespace published meanwhile does not keep the run going).
+    pub excess: u64,
 }
 
 /// The namespaces with more than `keep` releases.
 pub async fn crowded(db: &impl ConnectionTrait, keep: u64) -> Result<Vec<Crowded>, DbErr> {
     let keep = i64::try_from(keep).unwrap_or(i64::MAX);
-    let rows: Vec<(String, String, String, String)> = release::Entity::find()
+    let rows: Vec<(String, String, String, String, i64)> = release::Entity::find()
         .select_only()
         .column(release::Column::Env)
         .column(release::Column::AppId)
         .column(release::Column::ClusterName)
         .column(release::Column::NamespaceName)
+        .column_as(Expr::col(release::Column::Id).count(), "releases")
         .group_by(release::Column::Env)
         .group_by(release::Column::AppId)
         .group_by(release::Column::ClusterName)
@@ -91,12 +111,15 @@ pub async fn crowded(db: &impl ConnectionTrait, keep: u64) -> Result<Vec<Crowded
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(env, app_id, cluster_name, namespace_name)| Crowded {
-            env,
-            app_id,
-            cluster_name,
-            namespace_name,
-        })
+        .map(
+            |(env, app_id, cluster_name, namespace_name, count)| Crowded {
+                env,
+                app_id,
+                cluster_name,
+                namespace_name,
+                excess: u64::try_from(count - keep).unwrap_or(0),
+            },
+        )
         .collect())
 }
 

@@ -193,6 +193,11 @@ db_test!(async fn the_job_runs_in_one_process_at_a_time(t) {
     assert!(!retention::take_lease(db, "retention", "b", soon).await.unwrap(), "a holds it");
     assert!(retention::take_lease(db, "retention", "a", soon + 1).await.unwrap(), "its holder renews it");
     assert!(retention::take_lease(db, "another-job", "b", soon).await.unwrap(), "another job has its own");
+    // Given back at shutdown, it is free at once.
+    retention::release_lease(db, "retention", "a").await.unwrap();
+    assert!(retention::take_lease(db, "retention", "b", soon).await.unwrap());
+    retention::release_lease(db, "retention", "b").await.unwrap();
+    assert!(retention::take_lease(db, "retention", "a", soon).await.unwrap());
     // Once a's lease runs out (a crashed), b takes it.
     assert!(retention::take_lease(db, "retention", "a", now_millis() - 1).await.unwrap());
     assert!(retention::take_lease(db, "retention", "b", soon).await.unwrap());

@@ -252,7 +252,11 @@ db_test!(async fn a_rejected_release_halts_its_rollout_and_a_good_one_reaches_ev
     assert!(ops.contains(&"rollout_halted"), "{ops:?}");
     let events = lyre_store::webhooks::events(&t.db, "shop", 0).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-    assert_eq!(kinds, ["rollout.started", "rollout.halted"]);
+    assert_eq!(
+        kinds,
+        ["release.published", "rollout.started", "rollout.halted"],
+        "main's first release, then the rollout's own events"
+    );
 
     // Fixed, the value rolls out to everyone and becomes main's release.
     admin

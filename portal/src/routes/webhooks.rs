@@ -296,7 +296,13 @@ async fn remember(
 ) -> Result<(), PortalError> {
     let mut detail = detail;
     detail["id"] = w.id.into();
-    detail["url"] = w.url.clone().into();
+    // Only where it points: an address's path and query can hold a receiver's own secret (a
+    // chat service's incoming-webhook token), and the audit log is read by every member.
+    detail["host"] = url::Url::parse(&w.url)
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
+        .into();
     detail["events"] = w.events.clone().into();
     audit::record(
         db,

@@ -212,7 +212,7 @@ impl Sender {
             .body(body)
             .send()
             .await
-            .map_err(|e| describe(&e))?;
+            .map_err(|e| describe(&e.without_url()))?;
         Ok(i32::from(response.status().as_u16()))
     }
 
