@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use lyre_service_kit::server::Shutdown;
 use lyre_store::retention;
 use lyre_store::sea_orm::{DatabaseConnection, DbErr};
-use lyre_store::time::now_millis;
+use lyre_store::time::{millis, now_millis};
 use tokio::task::JoinHandle;
 
 /// Rows deleted per statement.
@@ -63,12 +63,7 @@ pub fn spawn_retention(
     policy: RetentionPolicy,
     shutdown: Shutdown,
 ) -> JoinHandle<()> {
-    let owner = format!(
-        "{}-{}-{:08x}",
-        std::env::var("HOSTNAME").unwrap_or_else(|_| "lyre".into()),
-        std::process::id(),
-        rand::random::<u32>()
-    );
+    let owner = lyre_service_kit::net::process_name();
     tokio::spawn(async move {
         let stopped = shutdown.wait();
         tokio::pin!(stopped);
@@ -223,10 +218,6 @@ where
     }
 }
 
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
-}
-
 fn before(age: Duration) -> i64 {
-    now_millis() - i64::try_from(age.as_millis()).unwrap_or(i64::MAX / 2)
+    now_millis() - millis(age)
 }

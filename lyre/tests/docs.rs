@@ -49,10 +49,7 @@ fn run_page_with(page: &str, env: &[(&str, &str)]) {
         command.env(name, value);
     }
     let mut running = Running::start(command);
-    // Its log goes to standard error: read it, or a page that makes many requests fills the pipe
-    // and stops `lyre` at its next log line.
-    let mut log = running.child.stderr.take().unwrap();
-    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+    running.discard_log();
 
     // `lyre` on the PATH is the binary under test, as pages run it by name.
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_lyre"));

@@ -21,8 +21,7 @@ async fn old_releases_go_by_themselves() {
         .env("LYRE_RETAIN_RELEASES", "3")
         .env("LYRE_RETENTION_INTERVAL_SECS", "1");
     let mut running = Running::start(command);
-    let mut log = running.child.stderr.take().unwrap();
-    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+    running.discard_log();
     let portal = format!("http://127.0.0.1:{}", ports.portal);
     let http = reqwest::Client::new();
     let session = common::sign_in(&http, &portal, "admin", PASSWORD).await;

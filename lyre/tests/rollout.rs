@@ -206,9 +206,7 @@ impl Lyre {
             .env("LYRE_DATABASE_URL", &self.url)
             .env("LYRE_ADMIN_PASSWORD", PASSWORD);
         let mut running = Running::start(command);
-        // Its log goes to standard error: read it, or the pipe fills and stops `lyre`.
-        let mut log = running.child.stderr.take().unwrap();
-        std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+        running.discard_log();
         self.running = Some(running);
         self.portal = format!("http://127.0.0.1:{}", ports.portal);
         self.config = format!("http://127.0.0.1:{}", ports.config);

@@ -158,8 +158,7 @@ impl Lyre {
             .env("LYRE_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32")
             .env("LYRE_WEBHOOK_FIRST_RETRY_MS", "200");
         let mut running = Running::start(command);
-        let mut log = running.child.stderr.take().unwrap();
-        std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+        running.discard_log();
         self.running = Some(running);
         self.portal = format!("http://127.0.0.1:{}", ports.portal);
         self.session = common::sign_in(&self.http, &self.portal, "admin", PASSWORD).await;
@@ -232,6 +231,15 @@ fn verify(secret: &str, r: &Received) {
     assert_eq!(r.event, r.json()["kind"], "{r:?}");
 }
 
+/// Every delivery in `got` is signed with `secret`, and they announced the releases `sent`, in
+/// the order of each namespace.
+fn arrived(got: &[Received], secret: &str, sent: &BTreeMap<String, Vec<i64>>) {
+    for r in got {
+        verify(secret, r);
+    }
+    assert_eq!(&releases_by_namespace(got), sent);
+}
+
 /// The releases the deliveries announced, per namespace, in the order they arrived.
 fn releases_by_namespace(got: &[Received]) -> BTreeMap<String, Vec<i64>> {
     let mut out: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -283,10 +291,7 @@ async fn deliveries_survive_outages_and_crashes(backend: TestBackend) {
         }
     }
     let got = receiver.wait_for(6).await;
-    for r in &got {
-        verify(&secret, r);
-    }
-    assert_eq!(releases_by_namespace(&got), sent);
+    arrived(&got, &secret, &sent);
     let first = got[0].json();
     assert_eq!(
         (
@@ -341,10 +346,7 @@ async fn deliveries_survive_outages_and_crashes(backend: TestBackend) {
     );
     receiver.start().await;
     let got = receiver.wait_for(9).await;
-    for r in &got {
-        verify(&secret, r);
-    }
-    assert_eq!(releases_by_namespace(&got), sent);
+    arrived(&got, &secret, &sent);
 
     // Killed after the commit, before the delivery: the next process delivers.
     receiver.stop().await;
@@ -368,10 +370,7 @@ async fn deliveries_survive_outages_and_crashes(backend: TestBackend) {
     );
     lyre.spawn().await;
     let got = receiver.wait_for(11).await;
-    for r in &got {
-        verify(&secret, r);
-    }
-    assert_eq!(releases_by_namespace(&got), sent);
+    arrived(&got, &secret, &sent);
     let last = got[10].json();
     assert_eq!(
         (
@@ -426,7 +425,7 @@ async fn deliveries_survive_outages_and_crashes(backend: TestBackend) {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let got = receiver.received();
     assert_eq!(got.len(), 17, "each event once: {got:#?}");
-    assert_eq!(releases_by_namespace(&got), sent);
+    arrived(&got, &secret, &sent);
     drop(second);
     receiver.stop().await;
 }

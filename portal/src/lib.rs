@@ -104,3 +104,8 @@ impl PortalState {
             .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
     }
 }
+
+/// `bytes` in lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -90,7 +90,7 @@ fn embedded(
             }
         },
     };
-    let etag = format!("\"{}\"", hex(&file.digest[..16]));
+    let etag = format!("\"{}\"", crate::hex(&file.digest[..16]));
     // Vite names the files under assets/ by their content: they never change.
     let cache = if path.starts_with("assets/") {
         "public, max-age=31536000, immutable"
@@ -121,10 +121,6 @@ fn embedded(
         headers.remove(header::CONTENT_TYPE);
     }
     response
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn index_html(index: PathBuf) -> Response {

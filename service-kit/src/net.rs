@@ -16,6 +16,18 @@ pub fn hostname() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
+/// A name for this process among others sharing the database, as the owner of a lease:
+/// `$HOSTNAME` (a pod's name; `lyre` when unset), the process id and a random part (a
+/// restarted process that got the same id is another owner).
+pub fn process_name() -> String {
+    format!(
+        "{}-{}-{:08x}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "lyre".into()),
+        std::process::id(),
+        rand::random::<u32>()
+    )
+}
+
 /// The address other machines most likely reach this one at: the source address of the
 /// default route (found without sending anything), or loopback.
 pub fn primary_ip() -> IpAddr {

@@ -24,7 +24,7 @@ use lyre_store::config::rollouts::{self, ABORTED, COMPLETED, HALTED, NewRollout,
 use lyre_store::config::{branches as branch_rows, instances, locks};
 use lyre_store::entity::rollout;
 use lyre_store::sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
-use lyre_store::time::now_millis;
+use lyre_store::time::{millis, now_millis};
 use tokio::task::JoinHandle;
 
 use super::Ns;
@@ -751,12 +751,7 @@ async fn drive(state: &AdminState, id: i64) -> Result<(), AdminError> {
 /// Drives the open rollouts until `shutdown`: every second, each one whose lease this process
 /// holds or can take.
 pub fn spawn_driver(state: AdminState, shutdown: Shutdown) -> JoinHandle<()> {
-    let owner = format!(
-        "{}-{}-{:08x}",
-        std::env::var("HOSTNAME").unwrap_or_else(|_| "lyre".into()),
-        std::process::id(),
-        rand::random::<u32>()
-    );
+    let owner = lyre_service_kit::net::process_name();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -775,7 +770,7 @@ pub fn spawn_driver(state: AdminState, shutdown: Shutdown) -> JoinHandle<()> {
                 }
             };
             for id in ids {
-                let until = now_millis() + i64::try_from(LEASE.as_millis()).unwrap_or(10_000);
+                let until = now_millis() + millis(LEASE);
                 match rollouts::take_lease(state.db(), id, &owner, until).await {
                     Ok(true) => {
                         if let Err(e) = drive(&state, id).await {

@@ -108,6 +108,13 @@ impl Running {
         Self { child, banner }
     }
 
+    /// Reads and drops its log (standard error) from now on: unread, the pipe fills and stops
+    /// `lyre` at its next log line.
+    pub fn discard_log(&mut self) {
+        let mut log = self.child.stderr.take().expect("the log not taken yet");
+        std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+    }
+
     pub fn banner(&self) -> String {
         self.banner.join("\n")
     }

@@ -231,12 +231,7 @@ impl Caller {
 /// The SHA-256 of a consumer token, in hex: what is stored.
 pub(crate) fn token_hash(token: &str) -> String {
     use sha2::{Digest, Sha256};
-    use std::fmt::Write as _;
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    crate::hex(&Sha256::digest(token.as_bytes()))
 }
 
 impl FromRequestParts<PortalState> for Caller {

@@ -13,7 +13,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use lyre_service_kit::server::Shutdown;
 use lyre_store::entity::{event, webhook, webhook_delivery};
 use lyre_store::sea_orm::{DatabaseConnection, DbErr};
-use lyre_store::time::now_millis;
+use lyre_store::time::{millis, now_millis};
 use lyre_store::webhooks::{self, Attempt, DELIVERED, FAILED, PENDING};
 use sha2::Sha256;
 use tokio::task::JoinHandle;
@@ -46,12 +46,7 @@ pub fn spawn(
     settings: WebhookSettings,
     shutdown: Shutdown,
 ) -> JoinHandle<()> {
-    let owner = format!(
-        "{}-{}-{:08x}",
-        std::env::var("HOSTNAME").unwrap_or_else(|_| "lyre".into()),
-        std::process::id(),
-        rand::random::<u32>()
-    );
+    let owner = lyre_service_kit::net::process_name();
     let client = reqwest::Client::builder()
         .dns_resolver(Arc::new(GuardedResolver {
             reach: Arc::new(settings.reach.clone()),
@@ -123,7 +118,7 @@ impl Sender {
         let body = body(&event);
         let started = Instant::now();
         let answer = self.post(&hook, &d, &event, body).await;
-        let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let duration_ms = millis(started.elapsed());
         let attempts = d.attempts + 1;
         let (status, error) = match answer {
             Ok(status) if (200..300).contains(&status) => (status, String::new()),
@@ -252,13 +247,7 @@ pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body.as_bytes());
-    let digest = mac.finalize().into_bytes();
-    let mut out = String::with_capacity(7 + digest.len() * 2);
-    out.push_str("sha256=");
-    for byte in digest {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
+    format!("sha256={}", crate::hex(&mac.finalize().into_bytes()))
 }
 
 /// A failed request, said with its causes (`error sending request: ... connection refused`).
@@ -275,10 +264,6 @@ fn describe(e: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

@@ -77,9 +77,5 @@ impl WebhookSettings {
 /// A new webhook secret: 32 random bytes, hex.
 pub fn new_secret() -> String {
     let bytes: [u8; 32] = rand::random();
-    let mut out = String::from("whsec_");
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    format!("whsec_{}", crate::hex(&bytes))
 }
