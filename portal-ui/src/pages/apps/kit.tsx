@@ -33,6 +33,50 @@ export async function copyText(text: string): Promise<boolean> {
   return ok;
 }
 
+/**
+ * A value shown once (a token, a secret): what it is, the value with a copy button, and a button
+ * to put it away. `testId` and `valueTestId` name the panel and the value for tests.
+ */
+export function ShownOnce({
+  label,
+  title,
+  value,
+  copyLabel,
+  what,
+  testId,
+  valueTestId,
+  onDone,
+  children,
+}: {
+  label: string;
+  title: ReactNode;
+  value: string;
+  copyLabel: string;
+  what: string;
+  testId: string;
+  valueTestId: string;
+  onDone: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <div className="token-panel" role="region" aria-label={label} data-testid={testId}>
+      <div className="token-panel-text">
+        <h2>{title}</h2>
+        {children}
+      </div>
+      <div className="token-box">
+        <code className="mono token-value" data-testid={valueTestId}>
+          {value}
+        </code>
+        <CopyButton text={value} label={copyLabel} what={what} />
+      </div>
+      <button type="button" className="button button-small" onClick={onDone}>
+        I have copied it
+      </button>
+    </div>
+  );
+}
+
 /** A button that copies `text`, says so for a moment, and falls back to selecting it. */
 export function CopyButton({ text, label = "Copy", what = "Text" }: { text: string; label?: string; what?: string }) {
   const [copied, setCopied] = useState(false);

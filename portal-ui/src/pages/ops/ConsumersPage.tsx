@@ -6,7 +6,7 @@ import { Link, path } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
-import { BusyLabel, ConfirmDialog, CopyButton, fieldError, useDebounced, useEnvNames, useFieldId } from "../apps/kit";
+import { BusyLabel, ConfirmDialog, ShownOnce, fieldError, useDebounced, useEnvNames, useFieldId } from "../apps/kit";
 import "../apps/apps.css";
 import "./ops.css";
 
@@ -203,24 +203,21 @@ export function ConsumersPage() {
 
 function TokenPanel({ fresh, onDone }: { fresh: Fresh; onDone: () => void }) {
   return (
-    <div className="token-panel" role="region" aria-label="New token" data-testid="token-panel">
-      <div className="token-panel-text">
-        <h2>Copy the token of {fresh.name} now</h2>
-        <p>
-          {fresh.rotated ? "This is its new token." : "This is its token."} It is shown this once: Lyre keeps only a hash of it. Store it
-          in your CI's secrets and send it as <code>Authorization: &lt;token&gt;</code>.
-        </p>
-      </div>
-      <div className="token-box">
-        <code className="mono token-value" data-testid="token-value">
-          {fresh.token}
-        </code>
-        <CopyButton text={fresh.token} label="Copy token" what="Token" />
-      </div>
-      <button type="button" className="button button-small" onClick={onDone}>
-        I have copied it
-      </button>
-    </div>
+    <ShownOnce
+      label="New token"
+      title={<>Copy the token of {fresh.name} now</>}
+      value={fresh.token}
+      copyLabel="Copy token"
+      what="Token"
+      testId="token-panel"
+      valueTestId="token-value"
+      onDone={onDone}
+    >
+      <p>
+        {fresh.rotated ? "This is its new token." : "This is its token."} It is shown this once: Lyre keeps only a hash of it. Store it in
+        your CI's secrets and send it as <code>Authorization: &lt;token&gt;</code>.
+      </p>
+    </ShownOnce>
   );
 }
 

@@ -6,7 +6,7 @@ import { EmptyState, ErrorNote, Field, Loading, Pager, When } from "../../compon
 import { Dialog } from "../../components/Dialog";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
-import { BusyLabel, ConfirmDialog, CopyButton, fieldError, useFieldId } from "../apps/kit";
+import { BusyLabel, ConfirmDialog, ShownOnce, fieldError, useFieldId } from "../apps/kit";
 import "../apps/apps.css";
 import "./ops.css";
 
@@ -247,29 +247,26 @@ export function Webhooks({ base, scope }: { base: string; scope: WebhookScope })
 
 function SecretPanel({ fresh, onDone }: { fresh: Fresh; onDone: () => void }) {
   return (
-    <div className="token-panel" role="region" aria-label="New webhook secret" data-testid="webhook-secret">
-      <div className="token-panel-text">
-        <h2>Copy the webhook's secret now</h2>
-        <p>
-          {fresh.rotated ? "This is the new secret" : "This is the secret"} of the webhook to <code>{fresh.url}</code>. It is shown this
-          once; rotate it if it is lost.
-        </p>
-        <p>
-          Each delivery carries <code>Lyre-Timestamp</code> (unix seconds) and <code>Lyre-Signature: sha256=&lt;hex&gt;</code>: the
-          HMAC-SHA256, keyed with this secret, of the timestamp, a dot and the body as received. The receiver computes it, compares,
-          and refuses old timestamps.
-        </p>
-      </div>
-      <div className="token-box">
-        <code className="mono token-value" data-testid="webhook-secret-value">
-          {fresh.secret}
-        </code>
-        <CopyButton text={fresh.secret} label="Copy secret" what="Secret" />
-      </div>
-      <button type="button" className="button button-small" onClick={onDone}>
-        I have copied it
-      </button>
-    </div>
+    <ShownOnce
+      label="New webhook secret"
+      title="Copy the webhook's secret now"
+      value={fresh.secret}
+      copyLabel="Copy secret"
+      what="Secret"
+      testId="webhook-secret"
+      valueTestId="webhook-secret-value"
+      onDone={onDone}
+    >
+      <p>
+        {fresh.rotated ? "This is the new secret" : "This is the secret"} of the webhook to <code>{fresh.url}</code>. It is shown this
+        once; rotate it if it is lost.
+      </p>
+      <p>
+        Each delivery carries <code>Lyre-Timestamp</code> (unix seconds) and <code>Lyre-Signature: sha256=&lt;hex&gt;</code>: the
+        HMAC-SHA256, keyed with this secret, of the timestamp, a dot and the body as received. The receiver computes it, compares, and
+        refuses old timestamps.
+      </p>
+    </ShownOnce>
   );
 }
 
