@@ -81,6 +81,9 @@ test("admin signs in, sees their apps and every environment's services, and sign
   // Signing out returns to the sign-in page, and a reload does not sign back in.
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByText("You are signed out.").waitFor();
+  // The form shows once the page has asked for the sign-in methods; a reload before that
+  // would abort the question (and count as a failed request).
+  await page.getByLabel("User name").waitFor();
   await page.reload();
   await page.getByRole("heading", { name: "Sign in to Lyre" }).waitFor();
 
