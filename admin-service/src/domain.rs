@@ -160,6 +160,44 @@ pub(crate) fn check_value(
     validate_content(format, value).map_err(|e| AdminError::InvalidContent(e.to_string()))
 }
 
+/// The value to store for item `key` of `at`: checked as given, then sealed when `secret`. A
+/// value that is already sealed (a secret's value sent back as it was read, or from an export)
+/// is stored as it is, once a configured key opens it. Errors about a secret never quote it.
+pub(crate) fn value_to_store(
+    state: &AdminState,
+    at: &NamespaceAt,
+    format: Format,
+    key: &str,
+    value: &str,
+    secret: bool,
+) -> Result<String, AdminError> {
+    let ring = state.secrets();
+    if lyre_protocol::secret::is_sealed(value) {
+        ring.open(value)
+            .map_err(|e| AdminError::Invalid(format!("the value of `{key}`: {e}")))?;
+        return Ok(value.to_owned());
+    }
+    if !secret {
+        check_value(state, format, key, value)?;
+        return Ok(value.to_owned());
+    }
+    if ring.is_empty() {
+        return Err(AdminError::Invalid(format!(
+            "`{key}` cannot be made secret: {}",
+            lyre_store::secrets::SecretError::NoKeys
+        )));
+    }
+    check_value(state, format, key, value).map_err(|e| match e {
+        // A parser's message may quote the content.
+        AdminError::InvalidContent(_) => {
+            AdminError::InvalidContent(format!("the secret value of `{key}` is not valid {format}"))
+        }
+        other => other,
+    })?;
+    ring.seal(&format!("{at}/{key}"), value)
+        .map_err(|e| AdminError::Invalid(format!("the value of `{key}`: {e}")))
+}
+
 /// Checks an item comment.
 pub(crate) fn check_comment(comment: &str) -> Result<(), AdminError> {
     if comment.chars().count() > COMMENT_MAX {

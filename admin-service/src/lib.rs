@@ -22,6 +22,7 @@ use std::sync::Arc;
 use lyre_store::bus::{ReleaseBus, Released};
 use lyre_store::entity::release_message;
 use lyre_store::sea_orm::DatabaseConnection;
+use lyre_store::secrets::KeyRing;
 
 pub use error::{AdminError, SchemaViolationBody};
 pub use ops::rollouts::spawn_driver;
@@ -44,6 +45,8 @@ pub struct AdminSettings {
     pub key_max_length: usize,
     /// Longest item value accepted, in characters (a non-properties namespace's whole content).
     pub value_max_length: usize,
+    /// The keys that seal and open secret item values (none: secrets cannot be written).
+    pub secrets: Arc<KeyRing>,
 }
 
 impl AdminSettings {
@@ -53,6 +56,7 @@ impl AdminSettings {
             envs,
             key_max_length: DEFAULT_KEY_MAX_LENGTH,
             value_max_length: DEFAULT_VALUE_MAX_LENGTH,
+            secrets: Arc::default(),
         }
     }
 }
@@ -114,6 +118,10 @@ impl AdminState {
 
     fn settings(&self) -> &AdminSettings {
         &self.0.settings
+    }
+
+    fn secrets(&self) -> &KeyRing {
+        &self.0.settings.secrets
     }
 }
 

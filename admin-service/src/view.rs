@@ -58,6 +58,7 @@ pub(crate) fn item(m: item::Model) -> Item {
     Item {
         stamps: stamps(&m.created_by, m.created_at, &m.updated_by, m.updated_at),
         key: m.key,
+        secret: lyre_protocol::secret::is_sealed(&m.value),
         value: m.value,
         comment: m.comment,
         line_num: m.line_num,

@@ -17,13 +17,24 @@ struct Key {
     observe_only: bool,
 }
 
+/// What a request that may be answered proved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trust {
+    /// Signed with an enforced key of the app: secret values are served to it.
+    Signed,
+    /// Anything else (the app has no enforced key): secret values are withheld.
+    Unsigned,
+}
+
 /// Why a request is refused.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
     /// The request names no app (400).
     NoAppId,
     /// No header, a skewed clock or a wrong signature (401).
     Unauthorized(&'static str),
+    /// The keys are not loaded yet (503).
+    Starting,
 }
 
 /// The enabled keys of every app, per environment.
@@ -53,7 +64,7 @@ impl AccessKeys {
         path_with_query: &str,
         headers: &HeaderMap,
         now: i64,
-    ) -> Result<(), Refusal> {
+    ) -> Result<Trust, Refusal> {
         let Some(app_id) = app_id.filter(|a| !a.is_empty()) else {
             return Err(Refusal::NoAppId);
         };
@@ -61,12 +72,13 @@ impl AccessKeys {
             let all = self.0.read().unwrap_or_else(|e| e.into_inner());
             match all.get(&(env.to_owned(), app_id.to_owned())) {
                 Some(keys) => keys.clone(),
-                None => return Ok(()),
+                None => return Ok(Trust::Unsigned),
             }
         };
         let verdict = verify(&keys, app_id, path_with_query, headers, now);
         match verdict {
-            Ok(()) => Ok(()),
+            Ok(key) if !key.observe_only => Ok(Trust::Signed),
+            Ok(_) => Ok(Trust::Unsigned),
             Err(reason) if keys.iter().all(|k| k.observe_only) => {
                 tracing::warn!(
                     app = app_id,
@@ -74,20 +86,21 @@ impl AccessKeys {
                     reason,
                     "access key check failed (observe mode: allowed)"
                 );
-                Ok(())
+                Ok(Trust::Unsigned)
             }
             Err(reason) => Err(Refusal::Unauthorized(reason)),
         }
     }
 }
 
-fn verify(
-    keys: &[Key],
+/// The key that signed the request.
+fn verify<'k>(
+    keys: &'k [Key],
     app_id: &str,
     path_with_query: &str,
     headers: &HeaderMap,
     now: i64,
-) -> Result<(), &'static str> {
+) -> Result<&'k Key, &'static str> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let timestamp = header("timestamp").ok_or("the Timestamp header is missing")?;
     let sent: i64 = timestamp
@@ -107,14 +120,12 @@ fn verify(
     if header_app != app_id {
         return Err("the Authorization header names another app");
     }
-    if keys
-        .iter()
-        .any(|k| access_key::verify(&k.secret, timestamp, path_with_query, given))
-    {
-        Ok(())
-    } else {
-        Err("the signature does not match")
-    }
+    // An enforced key first: a request signed with one is trusted with secrets.
+    keys.iter()
+        .filter(|k| !k.observe_only)
+        .chain(keys.iter().filter(|k| k.observe_only))
+        .find(|k| access_key::verify(&k.secret, timestamp, path_with_query, given))
+        .ok_or("the signature does not match")
 }
 
 #[cfg(test)]
@@ -182,7 +193,7 @@ mod tests {
         );
         assert_eq!(
             keys.check("DEV", Some("a"), path, &good, now),
-            Ok(()),
+            Ok(Trust::Signed),
             "any enabled key"
         );
         let skewed = headers(
@@ -214,17 +225,23 @@ mod tests {
         );
         assert_eq!(
             keys.check("DEV", Some("o"), path, &HeaderMap::new(), now),
-            Ok(()),
+            Ok(Trust::Unsigned),
             "observe mode"
+        );
+        let observed = headers("o", now, &signature("s3", &now.to_string(), path));
+        assert_eq!(
+            keys.check("DEV", Some("o"), path, &observed, now),
+            Ok(Trust::Unsigned),
+            "a key in observe mode is no key for secrets"
         );
         assert_eq!(
             keys.check("DEV", Some("free"), path, &HeaderMap::new(), now),
-            Ok(()),
+            Ok(Trust::Unsigned),
             "no keys"
         );
         assert_eq!(
             keys.check("PRO", Some("a"), path, &HeaderMap::new(), now),
-            Ok(()),
+            Ok(Trust::Unsigned),
             "per environment"
         );
         assert_eq!(

@@ -20,11 +20,13 @@ use lyre_protocol::client::ApolloConfig;
 use lyre_protocol::config::Configurations;
 use lyre_protocol::format::Format;
 use lyre_protocol::gray::{Client, GrayRuleItem, selects};
+use lyre_protocol::secret::is_sealed;
 use lyre_service_kit::keyed::{KeyedGuard, KeyedLocks};
 use lyre_store::config::branches;
 use lyre_store::config::namespaces::NamespaceRef;
 use lyre_store::config::releases::{self, message_key};
 use lyre_store::sea_orm::{DatabaseConnection, DbErr};
+use lyre_store::secrets::KeyRing;
 
 use crate::definitions::Resolved;
 use crate::hub::Hub;
@@ -48,6 +50,9 @@ pub(crate) struct Read<'a> {
     pub ip: &'a str,
     /// The client's label ("" when none), for gray rules.
     pub label: &'a str,
+    /// Whether the client signed with an enforced access key of the app: secret values are
+    /// served to it opened, and withheld from everyone else.
+    pub secrets: bool,
 }
 
 impl Read<'_> {
@@ -59,6 +64,7 @@ impl Read<'_> {
             self.namespace,
             self.data_center.unwrap_or(""),
             selection,
+            if self.secrets { "s" } else { "" },
         ]
         .join("\u{1f}")
     }
@@ -191,6 +197,8 @@ pub(crate) struct Answers {
     /// Loads under way: when a release makes an entry stale, the many clients that re-read at
     /// once wait for one load instead of each reading the database.
     flights: KeyedLocks,
+    /// Opens secret values; answers hold them opened, releases (and their cache) sealed.
+    secrets: Arc<KeyRing>,
 }
 
 /// The clusters a read falls back through: the cluster asked for (unless `default`), the data
@@ -271,13 +279,14 @@ impl Answers {
         }
     }
 
-    pub(crate) fn new(max_entries: usize) -> Self {
+    pub(crate) fn new(max_entries: usize, secrets: Arc<KeyRing>) -> Self {
         Self {
             answers: RwLock::default(),
             releases: RwLock::default(),
             branches: RwLock::default(),
             max_entries: max_entries.max(1),
             flights: KeyedLocks::default(),
+            secrets,
         }
     }
 
@@ -416,6 +425,7 @@ impl Answers {
                 }
             }
         }
+        self.unseal(read, &mut configurations);
         let release_key = [own.as_ref(), public.as_ref()]
             .into_iter()
             .flatten()
@@ -449,6 +459,36 @@ impl Answers {
                 json: OnceLock::new(),
             })),
         })
+    }
+
+    /// Opens the secret values of `configurations` for a client trusted with them; removes
+    /// them for any other (and any that does not open, which is logged without its value).
+    fn unseal(&self, read: &Read<'_>, configurations: &mut Configurations) {
+        configurations.0.retain_mut(|(key, value)| {
+            if !is_sealed(value) {
+                return true;
+            }
+            if !read.secrets {
+                return false;
+            }
+            match self.secrets.open(value) {
+                Ok(plain) => {
+                    *value = plain;
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        env = read.env,
+                        app = read.app_id,
+                        namespace = read.namespace,
+                        key = %key,
+                        error = %e,
+                        "a secret value could not be opened; the key is left out of the answer"
+                    );
+                    false
+                }
+            }
+        });
     }
 
     /// The fallback steps for `app_id`, each with the branch (if any) that selects `client`.

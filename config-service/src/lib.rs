@@ -22,6 +22,7 @@ use std::time::Duration;
 use lyre_service_kit::Shutdown;
 use lyre_store::bus::ReleaseBus;
 use lyre_store::sea_orm::DatabaseConnection;
+use lyre_store::secrets::KeyRing;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
@@ -49,6 +50,8 @@ pub struct ConfigSettings {
     pub instance_retention: Duration,
     /// Instances recorded per app and environment at the most; further ones are not recorded.
     pub instances_per_app: u64,
+    /// The keys that open secret values for clients signed with an enforced access key.
+    pub secrets: Arc<KeyRing>,
 }
 
 impl ConfigSettings {
@@ -61,6 +64,7 @@ impl ConfigSettings {
             cache_entries: answers::DEFAULT_CACHE_ENTRIES,
             instance_retention: instances::DEFAULT_RETENTION,
             instances_per_app: instances::DEFAULT_PER_APP,
+            secrets: Arc::default(),
         }
     }
 }
@@ -90,7 +94,7 @@ impl ConfigState {
     /// State over `db`. Nothing is served from memory until [`spawn`] has loaded it.
     pub fn new(db: DatabaseConnection, settings: ConfigSettings) -> Self {
         let (recorder, deliveries) = instances::Recorder::new();
-        let answers = answers::Answers::new(settings.cache_entries);
+        let answers = answers::Answers::new(settings.cache_entries, settings.secrets.clone());
         let state = Self(Arc::new(Inner {
             db,
             settings,

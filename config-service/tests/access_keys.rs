@@ -134,3 +134,33 @@ db_test!(async fn an_app_has_at_most_five_keys_and_enabled_keys_stay(t) {
         .unwrap();
     assert_eq!(bad_mode.status(), 400);
 });
+
+// The hole: until a config service has loaded the access keys, it knew of none, so an
+// unsigned client read an app that enforces a key in the moment after a start.
+db_test!(async fn before_its_keys_are_loaded_a_config_service_reads_nothing_unsigned(t) {
+    let stack = Stack::start(&t.db, Duration::from_secs(1)).await;
+    stack.admin.create_app("shop").await;
+    stack.admin.publish_text("DEV", "shop", "default", "application", "k = v\n").await;
+    let key = stack
+        .admin
+        .call(Method::POST, "/envs/DEV/apps/shop/accesskeys", json!({"operator": "alice"}))
+        .await;
+    let id = key["id"].as_i64().unwrap();
+    stack
+        .admin
+        .call(
+            Method::PUT,
+            &format!("/envs/DEV/apps/shop/accesskeys/{id}"),
+            json!({"enabled": true, "operator": "alice"}),
+        )
+        .await;
+    let starting = common::unloaded_config(&t.db, stack.shutdown.clone()).await;
+    let read = get(&format!("{starting}/DEV/configs/shop/default/application?ip=10.0.0.1")).await;
+    assert_eq!(read.status, 503, "an unsigned read before the keys are loaded: {}", read.body);
+    assert!(read.body.contains("starting"), "{}", read.body);
+    let poll = get(&format!(
+        "{starting}/DEV/notifications/v2?appId=shop&cluster=default&notifications=%5B%5D"
+    ))
+    .await;
+    assert_eq!(poll.status, 503, "{}", poll.body);
+});

@@ -105,6 +105,23 @@ pub struct Settings {
     #[arg(long, env = "LYRE_ADMIN_TOKENS_FILE", global = true)]
     pub admin_tokens_file: Option<PathBuf>,
 
+    /// Keys that seal secret item values, `id:base64-of-32-bytes`, comma-separated (`lyre
+    /// secrets new-key` makes one); the first seals, every one opens: put a new key first,
+    /// then run `lyre secrets rotate` [default: none, secret items cannot be written]
+    #[arg(
+        long,
+        env = "LYRE_SECRET_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        global = true
+    )]
+    pub secret_keys: Option<Vec<String>>,
+
+    /// A file of secret keys, one `id:base64` a line (blank lines and `#` comments skipped),
+    /// read at start after secret_keys [default: none]
+    #[arg(long, env = "LYRE_SECRET_KEYS_FILE", global = true)]
+    pub secret_keys_file: Option<PathBuf>,
+
     /// Run the admin service without a credential: anyone who reaches its port can change
     /// every configuration. Only for a network nothing else can reach [default: false]
     #[arg(long, env = "LYRE_ADMIN_INSECURE", value_parser = BoolishValueParser::new(), global = true)]
@@ -295,6 +312,8 @@ impl Settings {
             admin_tokens: self.admin_tokens.or(lower.admin_tokens),
             admin_tokens_file: self.admin_tokens_file.or(lower.admin_tokens_file),
             admin_insecure: self.admin_insecure.or(lower.admin_insecure),
+            secret_keys: self.secret_keys.or(lower.secret_keys),
+            secret_keys_file: self.secret_keys_file.or(lower.secret_keys_file),
             admin_password: self.admin_password.or(lower.admin_password),
             jwt_secret: self.jwt_secret.or(lower.jwt_secret),
             session_ttl_secs: self.session_ttl_secs.or(lower.session_ttl_secs),
@@ -359,6 +378,8 @@ pub struct Config {
     pub meta_urls: BTreeMap<String, String>,
     /// The admin service credential (tokens, or explicitly insecure).
     pub admin_credential: ServiceCredential,
+    /// The keys that seal and open secret item values.
+    pub secrets: std::sync::Arc<lyre_store::secrets::KeyRing>,
     pub admin_password: Option<String>,
     pub jwt_secret: Option<String>,
     pub session_ttl: Duration,
@@ -591,6 +612,10 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         bail!("webhook_give_up_secs must be between 1 and 2592000 (30 days), not {give_up_secs}");
     }
     webhooks.give_up_after = Duration::from_secs(give_up_secs);
+    let secrets = secret_keys(
+        s.secret_keys.as_deref().unwrap_or_default(),
+        s.secret_keys_file.as_deref(),
+    )?;
     let log_format = match s.log_format.as_deref().unwrap_or("text") {
         "text" => LogFormat::Text,
         "json" => LogFormat::Json,
@@ -610,6 +635,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         meta_url,
         meta_urls,
         admin_credential,
+        secrets: std::sync::Arc::new(secrets),
         admin_password: s.admin_password,
         jwt_secret: s.jwt_secret,
         session_ttl: Duration::from_secs(session_ttl_secs),
@@ -680,6 +706,26 @@ fn admin_credential(
     } else {
         credential
     })
+}
+
+/// The secret key ring from the keys given directly and those in `file`.
+pub fn secret_keys(
+    keys: &[String],
+    file: Option<&Path>,
+) -> anyhow::Result<lyre_store::secrets::KeyRing> {
+    let mut text = keys.join("\n");
+    if let Some(file) = file {
+        let read = std::fs::read_to_string(file).with_context(|| {
+            format!(
+                "cannot read secret_keys_file (LYRE_SECRET_KEYS_FILE) {}",
+                file.display()
+            )
+        })?;
+        text.push('\n');
+        text.push_str(&read);
+    }
+    lyre_store::secrets::KeyRing::parse(&text)
+        .map_err(|e| anyhow::anyhow!("secret_keys (LYRE_SECRET_KEYS): {e}"))
 }
 
 /// Environment names: letters, digits, `_` and `-`, at most 32; kept upper case and unique.

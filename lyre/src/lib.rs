@@ -8,4 +8,5 @@ pub mod logging;
 pub mod publish;
 pub mod run;
 pub mod schema;
+pub mod secrets;
 mod ui;

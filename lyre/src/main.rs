@@ -10,6 +10,7 @@ use lyre::config::{self, Settings};
 use lyre::ctl::{self, CtlArgs};
 use lyre::publish::{self, Outcome, PublishArgs};
 use lyre::schema::{self, SchemaCommand};
+use lyre::secrets::SecretsCommand;
 use lyre::{logging, run};
 
 /// Lyre, a configuration center compatible with Apollo's clients and Open API.
@@ -47,6 +48,9 @@ enum Command {
     /// instances, history, rollout, rollback
     #[command(long_about = ctl::LONG_ABOUT, after_help = ctl::EXIT_CODES)]
     Ctl(Box<CtlArgs>),
+    /// Make a key for secret values, or re-seal stored ones under the newest key
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
 }
 
 /// `lyre agent`'s options.
@@ -164,12 +168,17 @@ fn main() -> ExitCode {
         _ => {}
     }
     let cli = Cli::parse();
+    let mut secrets = None;
     let migrate = match cli.command {
         Some(Command::Publish(args)) => return publish(&args),
         Some(Command::Agent(args)) => return agent(&args.agent_config, &args.log, args.json_logs),
         Some(Command::Schema(command)) => return schema(&command),
         Some(Command::Ctl(args)) => return ctl(&args),
         Some(Command::Migrate) => true,
+        Some(Command::Secrets(command)) => {
+            secrets = Some(command);
+            false
+        }
         Some(Command::Serve) | None => false,
     };
     let config = match config::read_file(cli.config.as_deref())
@@ -187,7 +196,9 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e.into()),
     };
     let result = runtime.block_on(async {
-        if migrate {
+        if let Some(command) = &secrets {
+            lyre::secrets::run(command, &config).await
+        } else if migrate {
             run::migrate(&config).await
         } else {
             run::serve(config).await

@@ -128,6 +128,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             cache_entries: config.cache_entries,
             instance_retention: config.instance_retention,
             instances_per_app: config.instances_per_app,
+            secrets: config.secrets.clone(),
         };
         let state = ConfigState::new(db.clone(), settings);
         let bus = config.runs(Target::AdminService).then(|| bus.clone());
@@ -144,6 +145,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             envs: config.envs.clone(),
             key_max_length: config.item_key_max_length,
             value_max_length: config.item_value_max_length,
+            secrets: config.secrets.clone(),
         };
         AdminState::with_bus(db.clone(), settings, bus.clone())
     });

@@ -34,6 +34,11 @@ fn run_page(page: &str) {
 /// Like [`run_page`], with `lyre` started with the environment variables `env` (which the page
 /// says it was started with).
 fn run_page_with(page: &str, env: &[(&str, &str)]) {
+    run_page_in(page, env, &[]);
+}
+
+/// Like [`run_page_with`], with `files` (name, content) written where `lyre` starts first.
+fn run_page_in(page: &str, env: &[(&str, &str)], files: &[(&str, &str)]) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../docs")
         .join(page);
@@ -42,6 +47,9 @@ fn run_page_with(page: &str, env: &[(&str, &str)]) {
     assert!(!script.is_empty(), "{page} has no sh blocks");
 
     let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).unwrap();
+    }
     let ports = Ports::new();
     let mut command = lyre(dir.path(), &ports);
     command.env("LYRE_ADMIN_PASSWORD", "docs-password");
@@ -113,6 +121,16 @@ fn agent_walkthrough_works_as_written() {
 #[test]
 fn rollouts_walkthrough_works_as_written() {
     run_page("rollouts.md");
+}
+
+#[test]
+fn secrets_walkthrough_works_as_written() {
+    let key = lyre_store::secrets::KeyRing::new_entry("k1").unwrap();
+    run_page_in(
+        "secrets.md",
+        &[("LYRE_SECRET_KEYS_FILE", "secret.keys")],
+        &[("secret.keys", &key)],
+    );
 }
 
 #[test]

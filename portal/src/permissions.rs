@@ -39,6 +39,8 @@ pub enum Need {
     Release,
     /// Either of modify and release on the namespace in the path.
     ModifyOrRelease,
+    /// The reveal permission on the namespace in the path (its secret values in the clear).
+    Reveal,
     /// To see the namespace in the path: its app's members, or anyone where the environment
     /// shows namespaces to everyone or the namespace is public. A path without an environment
     /// (what every environment shares, such as a schema's versions) needs one that shows it.
@@ -185,6 +187,7 @@ pub const PERMISSIONS: &[Permission] = table! {
     GET ns!("/items/{key}") => View,
     PUT ns!("/items/{key}") => Modify,
     DELETE ns!("/items/{key}") => Modify,
+    POST ns!("/items/{key}/reveal") => Reveal,
     GET ns!("/text") => View,
     PUT ns!("/text") => Modify,
     POST ns!("/text/check") => View,
@@ -301,6 +304,7 @@ impl Need {
             Need::Modify => "No modify permission",
             Need::Release => "No release permission",
             Need::ModifyOrRelease => "Neither modify nor release permission",
+            Need::Reveal => "No reveal permission",
             Need::View => "Private to the app's members here",
             Need::Read => "No grant covering the namespace, or private to the app's members here",
             Need::ReadApp => "No grant on the app",
@@ -317,6 +321,7 @@ impl Need {
             Need::Modify => "modify permission on the namespace",
             Need::Release => "release permission on the namespace",
             Need::ModifyOrRelease => "modify or release permission on the namespace",
+            Need::Reveal => "reveal permission on the namespace (its secret values)",
             Need::View => "to see the namespace: its app's members, or anyone where it is shown",
             Need::Read => {
                 "to read the namespace: a consumer with a grant on its app, or a user who sees it"
@@ -424,6 +429,7 @@ async fn check(state: &PortalState, request: Request) -> Result<Request, PortalE
         Need::Master => grants.require_master(&param("appId"))?,
         Need::Modify => grants.require(Action::Modify, at()?.scope())?,
         Need::Release => grants.require(Action::Release, at()?.scope())?,
+        Need::Reveal => grants.require(Action::Reveal, at()?.scope())?,
         Need::ModifyOrRelease => {
             let at = at()?;
             if !(grants.can(Action::Modify, at.scope()) || grants.can(Action::Release, at.scope()))

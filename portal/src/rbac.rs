@@ -8,6 +8,7 @@
 //! | app master | `Master` | `{app}` |
 //! | modify / release a namespace | `ModifyNamespace` / `ReleaseNamespace` | `{app}+{namespace}` or `{app}+{namespace}+{env}`; namespace `*` is every one |
 //! | modify / release a cluster | `ModifyCluster` / `ReleaseCluster` | `{app}+{env}+{cluster}` |
+//! | reveal a namespace's secret values | `RevealSecret` | as for a namespace |
 //!
 //! Names never contain `+` or `*`, so targets split unambiguously. The super admin may do
 //! everything. An app's master manages the app, its clusters, namespaces, access keys and
@@ -26,6 +27,7 @@ const MODIFY_NAMESPACE: &str = "ModifyNamespace";
 const RELEASE_NAMESPACE: &str = "ReleaseNamespace";
 const MODIFY_CLUSTER: &str = "ModifyCluster";
 const RELEASE_CLUSTER: &str = "ReleaseCluster";
+const REVEAL_SECRET: &str = "RevealSecret";
 
 /// What a namespace permission allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -35,6 +37,8 @@ pub(crate) enum Action {
     Modify,
     /// Publish, roll back, gray-publish, merge; review release requests.
     Release,
+    /// See secret values in the clear (every time audited). Namespace grants only.
+    Reveal,
 }
 
 impl Action {
@@ -42,6 +46,7 @@ impl Action {
         match self {
             Self::Modify => "modify",
             Self::Release => "release",
+            Self::Reveal => "reveal",
         }
     }
 }
@@ -81,6 +86,7 @@ impl Grant {
                 let ty = match action {
                     Action::Modify => MODIFY_NAMESPACE,
                     Action::Release => RELEASE_NAMESPACE,
+                    Action::Reveal => REVEAL_SECRET,
                 };
                 let ns = namespace.as_deref().unwrap_or("*");
                 let target = match env {
@@ -95,9 +101,10 @@ impl Grant {
                 env,
                 cluster,
             } => {
+                // Revealing is granted per namespace only (requests refuse it per cluster).
                 let ty = match action {
                     Action::Modify => MODIFY_CLUSTER,
-                    Action::Release => RELEASE_CLUSTER,
+                    Action::Release | Action::Reveal => RELEASE_CLUSTER,
                 };
                 (ty, format!("{app}+{env}+{cluster}"))
             }
@@ -114,13 +121,16 @@ impl Grant {
         let parts: Vec<&str> = target.split('+').collect();
         let action = |ty: &str| match ty {
             MODIFY_NAMESPACE | MODIFY_CLUSTER => Action::Modify,
+            REVEAL_SECRET => Action::Reveal,
             _ => Action::Release,
         };
         match (permission_type, parts.as_slice()) {
             (MASTER, [app]) => Some(Self::Master {
                 app: (*app).to_owned(),
             }),
-            (MODIFY_NAMESPACE | RELEASE_NAMESPACE, [app, ns, rest @ ..]) if rest.len() <= 1 => {
+            (MODIFY_NAMESPACE | RELEASE_NAMESPACE | REVEAL_SECRET, [app, ns, rest @ ..])
+                if rest.len() <= 1 =>
+            {
                 Some(Self::Namespace {
                     action: action(permission_type),
                     app: (*app).to_owned(),

@@ -120,6 +120,7 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(items::get, items::update, items::delete))
         .routes(routes!(items::text, items::put_text))
         .routes(routes!(items::check_text))
+        .routes(routes!(items::reveal))
         .routes(routes!(items::changes))
         .routes(routes!(items::commits))
         .routes(routes!(releases::publish, releases::list))

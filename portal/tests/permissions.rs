@@ -239,6 +239,13 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
             FROM_TABLE,
         ),
         case(
+            M::POST,
+            route(NS, "/items/{key}/reveal"),
+            &format!("{DEV}/application/items/password/reveal"),
+            Value::Null,
+            FROM_TABLE,
+        ),
+        case(
             M::DELETE,
             route(NS, "/items/{key}"),
             &format!("{DEV}/application/items/d-{{who}}"),
@@ -800,6 +807,14 @@ async fn fixture(s: &Stack) -> Fixture {
         &json!({"name": "common", "isPublic": true}),
     )
     .await;
+    // A secret for the reveal case.
+    s.ok(
+        M::POST,
+        "/api/v1/envs/DEV/apps/shop/clusters/default/namespaces/application/items",
+        &root,
+        &json!({"key": "password", "value": "hunter2", "secret": true}),
+    )
+    .await;
     // The matrix's `admin` signs in with a password of the same pattern as everyone's.
     s.ok(
         M::POST,
@@ -1164,6 +1179,8 @@ fn allowed(c: &Case, open: bool) -> &'static [&'static str] {
         (Need::Modify, false) => MODIFY,
         (Need::Release, false) => RELEASE,
         (Need::ModifyOrRelease, false) => MODIFY_OR_RELEASE,
+        // Nobody but the super admin holds the reveal role here.
+        (Need::Reveal, false) => ADMIN,
         (Need::SuperAdmin | Need::Master, true) => C_USER,
         (Need::Modify, true) => C_MODIFY,
         (Need::Release, true) => C_RELEASE,

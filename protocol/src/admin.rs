@@ -240,8 +240,12 @@ pub struct AssociateNamespace {
 pub struct Item {
     /// The key (`content` for a non-properties namespace).
     pub key: String,
-    /// The value.
+    /// The value; a secret item's is sealed (`lyre:v1:<key id>:…`), never the plain value.
     pub value: String,
+    /// Whether the value is secret: stored sealed, served only to clients signed with an
+    /// enforced access key, shown to people only through `reveal`.
+    #[serde(default)]
+    pub secret: bool,
     /// The comment shown beside it (and above it in text mode).
     pub comment: String,
     /// Its position in the namespace, from 1.
@@ -253,6 +257,19 @@ pub struct Item {
     pub stamps: Stamps,
 }
 
+/// A secret item's plain value, as revealed to someone allowed to see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RevealedSecret {
+    /// The key.
+    pub key: String,
+    /// The plain value.
+    pub value: String,
+    /// The item's version the value is of.
+    pub version: i64,
+}
+
 /// A new item.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -260,8 +277,11 @@ pub struct Item {
 pub struct CreateItem {
     /// The key.
     pub key: String,
-    /// The value.
+    /// The value (plain; sealed before it is stored when `secret`).
     pub value: String,
+    /// Store the value sealed, as a secret item.
+    #[serde(default)]
+    pub secret: bool,
     /// A comment.
     #[serde(default)]
     pub comment: String,
@@ -275,8 +295,12 @@ pub struct CreateItem {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateItem {
-    /// The new value.
+    /// The new value (plain; sealed before it is stored when the item is or becomes secret).
+    /// A secret item's sealed value sent back unchanged leaves it as it is.
     pub value: String,
+    /// Make the item secret (`true`) or plain again (`false`); absent keeps it as it is.
+    #[serde(default)]
+    pub secret: Option<bool>,
     /// The new comment; absent keeps the old one.
     pub comment: Option<String>,
     /// The version the change is based on; when it is no longer current the update is refused
@@ -907,6 +931,11 @@ pub struct Instance {
     /// `lyre agent` do; Apollo clients only read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applied: Option<Applied>,
+    /// The release it holds has secret values, and they were left out of its answer: its app
+    /// has no enforced access key in the environment, so its reads are not signed. Left out
+    /// when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secrets_withheld: bool,
 }
 
 /// How far a namespace's releases reached the instances that read it recently.

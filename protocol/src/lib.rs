@@ -19,5 +19,6 @@ pub mod properties;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod schema_hash;
+pub mod secret;
 
 pub use error::ErrorBody;

@@ -19,6 +19,7 @@ pub mod rbac;
 pub mod registry;
 pub mod retention;
 pub mod reviews;
+pub mod secrets;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;

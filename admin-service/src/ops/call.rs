@@ -14,9 +14,9 @@ use lyre_protocol::admin::{
     BlastRadius, BlastRadiusRequest, Branch, Cluster, Commit, CreateApp, CreateAppNamespace,
     CreateCluster, CreateItem, EnvSettings, GrayRules, Instance, Item, ItemBatch, ItemBatchResult,
     Namespace, NamespaceLock, NamespaceSchema, NamespaceText, Page, Release, ReleaseComparison,
-    ReleaseHistory, ReleaseSummary, Rollback, SchemaInEnv, SchemaProblem, SearchHit,
-    SetNamespaceSchema, SetOverride, SetSchemaMode, UnpublishedChanges, UpdateAccessKey, UpdateApp,
-    UpdateEnvSettings, UpdateGrayRules, UpdateItem, UpdateText,
+    ReleaseHistory, ReleaseSummary, RevealedSecret, Rollback, SchemaInEnv, SchemaProblem,
+    SearchHit, SetNamespaceSchema, SetOverride, SetSchemaMode, UnpublishedChanges, UpdateAccessKey,
+    UpdateApp, UpdateEnvSettings, UpdateGrayRules, UpdateItem, UpdateText,
 };
 use lyre_service_kit::Json;
 use lyre_store::page::PageRequest;
@@ -179,6 +179,9 @@ pub mod items {
         /// One item.
         Get = "items.get" { ns: NsName, key: String } -> Item
             => |state, op| items::get(state, op.ns.ns(), &op.key);
+        /// A secret item's plain value (audited); the caller checks who may see it.
+        Reveal = "items.reveal" { ns: NsName, key: String, operator: String } -> RevealedSecret
+            => |state, op| items::reveal(state, op.ns.ns(), &op.key, &op.operator);
         /// Adds an item at the end.
         Create = "items.create" { ns: NsName, new: CreateItem } -> Item
             => |state, op| items::create(state, op.ns.ns(), &op.new);

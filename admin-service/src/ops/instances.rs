@@ -12,7 +12,9 @@ use lyre_protocol::gray::{self, GrayRuleItem};
 use lyre_protocol::schema::Schema;
 use lyre_protocol::schema_hash;
 use lyre_service_kit::time::rfc3339;
-use lyre_store::config::{branches as branch_rows, instances, namespaces, releases, schemas};
+use lyre_store::config::{
+    access_keys, branches as branch_rows, instances, namespaces, releases, schemas,
+};
 use lyre_store::page::{PageRequest, Paged};
 use lyre_store::sea_orm::ConnectionTrait;
 use lyre_store::time::now_millis;
@@ -60,7 +62,7 @@ impl SchemaVersions {
     }
 }
 
-fn view(v: instances::InstanceView, versions: &SchemaVersions) -> Instance {
+fn view(v: instances::InstanceView, versions: &SchemaVersions, withheld: bool) -> Instance {
     let schema_hash = Some(v.config.schema_hash).filter(|h| !h.is_empty());
     let applied = (!v.config.apply_status.is_empty()).then(|| Applied {
         release_key: v.config.applied_release_key,
@@ -83,21 +85,54 @@ fn view(v: instances::InstanceView, versions: &SchemaVersions) -> Instance {
             .and_then(|h| versions.0.get(h).copied()),
         schema_hash,
         applied,
+        secrets_withheld: withheld,
     }
 }
 
-/// One page of instances, as answered.
-pub(crate) fn page_of(
+/// One page of instances of `env`, as answered.
+pub(crate) async fn page_of(
+    db: &impl ConnectionTrait,
+    env: &str,
     found: Paged<instances::InstanceView>,
     page: PageRequest,
     versions: &SchemaVersions,
-) -> Page<Instance> {
-    Page {
-        items: found.items.into_iter().map(|v| view(v, versions)).collect(),
+) -> Result<Page<Instance>, AdminError> {
+    // Secret values reach an instance only when its app enforces an access key.
+    let held: Vec<&str> = found
+        .items
+        .iter()
+        .flat_map(|v| v.config.release_key.split('+'))
+        .collect();
+    let sealed = releases::with_secrets(db, env, &held).await?;
+    let mut unsigned: HashMap<String, bool> = HashMap::new();
+    let mut items = Vec::with_capacity(found.items.len());
+    for v in found.items {
+        let has_secrets = v
+            .config
+            .release_key
+            .split('+')
+            .any(|k| sealed.iter().any(|s| s == k));
+        let withheld = if has_secrets {
+            let app = &v.instance.app_id;
+            match unsigned.get(app) {
+                Some(u) => *u,
+                None => {
+                    let u = !access_keys::enforced(db, env, app).await?;
+                    unsigned.insert(app.clone(), u);
+                    u
+                }
+            }
+        } else {
+            false
+        };
+        items.push(view(v, versions, withheld));
+    }
+    Ok(Page {
+        items,
         page: page.page,
         size: page.size,
         total: found.total,
-    }
+    })
 }
 
 /// Instances that read the namespace recently, most recent first, with the release each holds.
@@ -121,7 +156,7 @@ pub async fn of_namespace(
     .await?;
     let versions =
         SchemaVersions::of(state.db(), at.app_id.as_str(), at.namespace.as_str()).await?;
-    Ok(page_of(found, page, &versions))
+    page_of(state.db(), &at.env, found, page, &versions).await
 }
 
 /// Instances that hold release `id` of `env` (alone or under an app's overrides of a public
@@ -140,7 +175,7 @@ pub async fn of_release(
     let found =
         instances::of_release(state.db(), &env, &release.release_key, recent.since(), page).await?;
     let versions = SchemaVersions::of(state.db(), &release.app_id, &release.namespace_name).await?;
-    Ok(page_of(found, page, &versions))
+    page_of(state.db(), &env, found, page, &versions).await
 }
 
 /// How far the namespace's releases reached the instances that read it recently: per release

@@ -2,8 +2,9 @@
 //! of the namespace (its lock, its revision, a commit and an audit row, in one transaction).
 
 use lyre_protocol::admin::{
-    ChangeSet, Commit, CreateItem, Item, ItemState, ItemUpdate, Page, UpdateItem,
+    ChangeSet, Commit, CreateItem, Item, ItemState, ItemUpdate, Page, RevealedSecret, UpdateItem,
 };
+use lyre_protocol::secret::is_sealed;
 use lyre_store::config::items::{self, NewItem};
 use lyre_store::config::{audit, commits, releases};
 use lyre_store::entity::item;
@@ -12,7 +13,7 @@ use lyre_store::time::now_millis;
 
 use super::Ns;
 use super::namespaces::existing;
-use crate::domain::{Edit, check_comment, check_key, check_value};
+use crate::domain::{Audit, Edit, check_comment, check_key, record, value_to_store};
 use crate::error::exists_or;
 use crate::params::{NamespaceAt, operator};
 use crate::{AdminError, AdminState, view};
@@ -74,14 +75,57 @@ pub async fn get(state: &AdminState, ns: Ns<'_>, key: &str) -> Result<Item, Admi
     Ok(view::item(item))
 }
 
+/// The plain value of secret item `key`, for `operator`, who is allowed to see it; the
+/// audit log keeps who saw which key (never the value).
+pub async fn reveal(
+    state: &AdminState,
+    ns: Ns<'_>,
+    key: &str,
+    operator_name: &str,
+) -> Result<RevealedSecret, AdminError> {
+    let at = ns.check(state)?;
+    let operator = operator(operator_name)?;
+    let (namespace, _) = existing(state.db(), &at).await?;
+    let item = items::find(state.db(), namespace.id, key)
+        .await?
+        .filter(|i| !i.key.is_empty())
+        .ok_or_else(|| item_not_found(&at, key))?;
+    if !is_sealed(&item.value) {
+        return Err(AdminError::Invalid(format!(
+            "item `{key}` of {at} is not secret; its value is in the item itself"
+        )));
+    }
+    let value = state.secrets().open(&item.value).map_err(|e| {
+        AdminError::Conflict(format!("the value of `{key}` cannot be revealed: {e}"))
+    })?;
+    let detail = serde_json::json!({ "namespace": at.to_string(), "key": key }).to_string();
+    record(
+        state.db(),
+        Audit {
+            env: &at.env,
+            app_id: at.app_id.as_str(),
+            entity_type: "item",
+            entity_id: &item.id.to_string(),
+            operation: "item.revealed",
+            operator: &operator,
+        },
+        detail,
+    )
+    .await?;
+    Ok(RevealedSecret {
+        key: item.key,
+        value,
+        version: item.version,
+    })
+}
+
 /// Adds an item at the end of the namespace.
 pub async fn create(state: &AdminState, ns: Ns<'_>, new: &CreateItem) -> Result<Item, AdminError> {
     let at = ns.check(state)?;
     let operator = operator(&new.operator)?;
     let edit = Edit::begin(state, &at, operator).await?;
-    let item = insert(state, &edit, &new.key, &new.value, &new.comment).await?;
-    edit.finish(&created(&new.key, &new.value, &new.comment), "")
-        .await?;
+    let item = insert(state, &edit, &new.key, &new.value, new.secret, &new.comment).await?;
+    edit.finish(&created(&item), "").await?;
     Ok(view::item(item))
 }
 
@@ -105,9 +149,9 @@ pub async fn update(
             return Err(item_not_found(&at, key));
         }
         let comment = change.comment.clone().unwrap_or_default();
-        let item = insert(state, &edit, key, &change.value, &comment).await?;
-        edit.finish(&created(key, &change.value, &comment), "")
-            .await?;
+        let secret = change.secret.unwrap_or(false);
+        let item = insert(state, &edit, key, &change.value, secret, &comment).await?;
+        edit.finish(&created(&item), "").await?;
         return Ok(Saved {
             item: view::item(item),
             created: true,
@@ -122,9 +166,17 @@ pub async fn update(
         .comment
         .clone()
         .unwrap_or_else(|| before.comment.clone());
-    check_value(state, edit.format, key, &change.value)?;
+    let was_secret = is_sealed(&before.value);
+    let secret = change.secret.unwrap_or(was_secret);
+    if !secret && was_secret && is_sealed(&change.value) {
+        return Err(AdminError::Invalid(format!(
+            "to make `{key}` plain again, give its new plain value (its secret value is not \
+             turned into a plain one)"
+        )));
+    }
+    let value = value_to_store(state, &at, edit.format, key, &change.value, secret)?;
     check_comment(&comment)?;
-    if change.value == before.value && comment == before.comment {
+    if value == before.value && comment == before.comment {
         return Ok(Saved {
             item: view::item(before),
             created: false,
@@ -133,7 +185,7 @@ pub async fn update(
     items::update(
         &edit.txn,
         &before,
-        &change.value,
+        &value,
         &comment,
         before.line_num,
         &edit.operator,
@@ -144,7 +196,7 @@ pub async fn update(
         updated: vec![ItemUpdate {
             key: key.to_owned(),
             old_value: before.value.clone(),
-            new_value: change.value.clone(),
+            new_value: value,
             old_comment: before.comment.clone(),
             new_comment: comment,
         }],
@@ -198,10 +250,11 @@ async fn insert(
     edit: &Edit<'_>,
     key: &str,
     value: &str,
+    secret: bool,
     comment: &str,
 ) -> Result<item::Model, AdminError> {
     check_key(state, edit.format, key)?;
-    check_value(state, edit.format, key, value)?;
+    let value = &value_to_store(state, edit.at, edit.format, key, value, secret)?;
     check_comment(comment)?;
     let current = edit.items().await?;
     if current.iter().any(|i| i.key == key) {
@@ -228,13 +281,9 @@ async fn insert(
         })
 }
 
-fn created(key: &str, value: &str, comment: &str) -> ChangeSet {
+fn created(item: &item::Model) -> ChangeSet {
     ChangeSet {
-        created: vec![ItemState {
-            key: key.to_owned(),
-            value: value.to_owned(),
-            comment: comment.to_owned(),
-        }],
+        created: vec![state_of(item)],
         ..ChangeSet::default()
     }
 }

@@ -7,6 +7,7 @@ use lyre_protocol::admin::{
 };
 use lyre_protocol::format::{self, Format};
 use lyre_protocol::properties::{self, Entry, Properties};
+use lyre_protocol::secret::is_sealed;
 use lyre_store::config::items::{self, NewItem};
 use lyre_store::entity::item;
 use lyre_store::time::now_millis;
@@ -14,7 +15,7 @@ use lyre_store::time::now_millis;
 use super::Ns;
 use super::items::state_of;
 use super::namespaces::existing;
-use crate::domain::{CONTENT_KEY, Edit, check_comment, check_key, check_value};
+use crate::domain::{CONTENT_KEY, Edit, check_comment, check_key, value_to_store};
 use crate::params::operator;
 use crate::{AdminError, AdminState};
 
@@ -53,11 +54,11 @@ pub async fn put(
     }
     let current = edit.items().await?;
     let wanted = if edit.format.is_properties() {
-        let props = properties::parse(&change.text)
+        let mut props = properties::parse(&change.text)
             .map_err(|e| AdminError::Invalid(format::unparsable_properties(&e)))?;
-        for entry in &props.entries {
+        for entry in &mut props.entries {
             check_key(state, edit.format, &entry.key)?;
-            check_value(state, edit.format, &entry.key, &entry.value)?;
+            entry.value = stored(state, &edit, &current, &entry.key, &entry.value)?;
             check_comment(&entry.comment)?;
         }
         check_comment(&props.trailing_comment)?;
@@ -71,10 +72,9 @@ pub async fn put(
         }
         wanted
     } else {
-        check_value(state, edit.format, CONTENT_KEY, &change.text)?;
         vec![Entry {
             key: CONTENT_KEY.to_owned(),
-            value: change.text.clone(),
+            value: stored(state, &edit, &current, CONTENT_KEY, &change.text)?,
             comment: current
                 .iter()
                 .find(|i| i.key == CONTENT_KEY)
@@ -131,7 +131,7 @@ pub async fn batch(
         .map(|i| wanted.remove(i));
     for set in &body.set {
         check_key(state, edit.format, &set.key)?;
-        check_value(state, edit.format, &set.key, &set.value)?;
+        let value = stored(state, &edit, &current, &set.key, &set.value)?;
         if let Some(comment) = &set.comment {
             check_comment(comment)?;
         }
@@ -143,14 +143,14 @@ pub async fn batch(
         }
         match wanted.iter_mut().find(|e| e.key == set.key) {
             Some(entry) => {
-                entry.value.clone_from(&set.value);
+                entry.value = value;
                 if let Some(comment) = &set.comment {
                     entry.comment.clone_from(comment);
                 }
             }
             None => wanted.push(Entry {
                 key: set.key.clone(),
-                value: set.value.clone(),
+                value,
                 comment: set.comment.clone().unwrap_or_default(),
             }),
         }
@@ -162,6 +162,19 @@ pub async fn batch(
         revision,
         change_set: changes,
     })
+}
+
+/// What to store for `key` given `value` in a text or a batch: a key that is secret now stays
+/// secret (a new plain value is sealed; its sealed value, left as it was, stays).
+fn stored(
+    state: &AdminState,
+    edit: &Edit<'_>,
+    current: &[item::Model],
+    key: &str,
+    value: &str,
+) -> Result<String, AdminError> {
+    let secret = current.iter().any(|i| i.key == key && is_sealed(&i.value));
+    value_to_store(state, edit.at, edit.format, key, value, secret)
 }
 
 /// The key under which the comment lines after the last item are kept.

@@ -6,8 +6,9 @@ use axum::response::{IntoResponse, Response};
 use lyre_service_kit::env::RequestEnv;
 use lyre_service_kit::peer::PeerAddr;
 
-use super::{client_ip, not_found, record, refusal, unavailable};
+use super::{admitted, client_ip, not_found, record, refused, unavailable};
 use crate::ConfigState;
+use crate::access::Trust;
 use crate::answers::Read;
 use crate::query::Params;
 use lyre_protocol::format::Format;
@@ -37,9 +38,10 @@ async fn serve(
     peer: PeerAddr,
     rendering: Rendering,
 ) -> Response {
-    if let Some(refused) = refusal(&state, &env.name, Some(&app_id), &uri, &headers) {
-        return refused;
-    }
+    let trust = match admitted(&state, &env.name, Some(&app_id), &uri, &headers) {
+        Ok(trust) => trust,
+        Err(refusal) => return refused(refusal),
+    };
     let params = Params::parse(query.as_deref());
     let ip = client_ip(params.get("ip"), peer);
     let read = Read {
@@ -50,6 +52,7 @@ async fn serve(
         data_center: params.get("dataCenter"),
         ip: &ip,
         label: params.get("label").unwrap_or(""),
+        secrets: trust == Trust::Signed,
     };
     let (generation, definitions) = state.definitions_for(&app_id, &namespace).await;
     let resolved = definitions.resolve(&app_id, &namespace);

@@ -7,8 +7,9 @@ use lyre_protocol::client::NotificationMessages;
 use lyre_service_kit::env::RequestEnv;
 use lyre_service_kit::peer::PeerAddr;
 
-use super::{client_ip, not_found, record, refusal, unavailable};
+use super::{admitted, client_ip, not_found, record, refused, unavailable};
 use crate::ConfigState;
+use crate::access::Trust;
 use crate::answers::Read;
 use crate::query::Params;
 
@@ -24,9 +25,10 @@ pub(crate) async fn configs(
     headers: HeaderMap,
     peer: PeerAddr,
 ) -> Response {
-    if let Some(refused) = refusal(&state, &env.name, Some(&app_id), &uri, &headers) {
-        return refused;
-    }
+    let trust = match admitted(&state, &env.name, Some(&app_id), &uri, &headers) {
+        Ok(trust) => trust,
+        Err(refusal) => return refused(refusal),
+    };
     let params = Params::parse(query.as_deref());
     let ip = client_ip(params.get("ip"), peer);
     let read = Read {
@@ -37,6 +39,7 @@ pub(crate) async fn configs(
         data_center: params.get("dataCenter"),
         ip: &ip,
         label: params.get("label").unwrap_or(""),
+        secrets: trust == Trust::Signed,
     };
     // A client that has seen a newer message than this instance knows of reads past the cache
     // (and this instance looks for the message at once).

@@ -14,7 +14,7 @@ use lyre_store::config::instances::Delivery;
 use lyre_store::time::now_millis;
 
 use crate::ConfigState;
-use crate::access::Refusal;
+use crate::access::{Refusal, Trust};
 use crate::answers::{Answer, Read};
 use crate::query::Params;
 
@@ -27,12 +27,33 @@ pub(crate) fn refusal(
     uri: &OriginalUri,
     headers: &HeaderMap,
 ) -> Option<Response> {
+    admitted(state, env, app_id, uri, headers)
+        .err()
+        .map(refused)
+}
+
+/// Checks the request's access-key signature: what it proved, or why it is refused.
+pub(crate) fn admitted(
+    state: &ConfigState,
+    env: &str,
+    app_id: Option<&str>,
+    uri: &OriginalUri,
+    headers: &HeaderMap,
+) -> Result<Trust, Refusal> {
+    // Until the access keys are loaded every app looks keyless: answer nothing rather than
+    // let an unsigned client read an app that enforces a key.
+    if !state.is_loaded() {
+        return Err(Refusal::Starting);
+    }
     let path_with_query = uri.0.path_and_query().map_or("", |p| p.as_str());
-    let refused = state
+    state
         .access()
         .check(env, app_id, path_with_query, headers, now_millis())
-        .err()?;
-    Some(match refused {
+}
+
+/// The answer to a refused request.
+pub(crate) fn refused(refusal: Refusal) -> Response {
+    match refusal {
         Refusal::NoAppId => error_response(
             StatusCode::BAD_REQUEST,
             "invalid_request",
@@ -41,7 +62,12 @@ pub(crate) fn refusal(
         Refusal::Unauthorized(reason) => {
             error_response(StatusCode::UNAUTHORIZED, "unauthorized", reason)
         }
-    })
+        Refusal::Starting => error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the config service is starting (loading access keys); retry shortly",
+        ),
+    }
 }
 
 /// `404` with an empty body, as Apollo answers a namespace with no release.

@@ -199,6 +199,14 @@ fn settings_envs() -> Vec<String> {
     ENVS.iter().map(|e| (*e).to_owned()).collect()
 }
 
+/// A config service on `db` whose state is not loaded yet (its background task never runs):
+/// what clients meet in the moment after a start.
+pub async fn unloaded_config(db: &DatabaseConnection, shutdown: Shutdown) -> String {
+    let state = ConfigState::new(db.clone(), ConfigSettings::new(settings_envs()));
+    let router = route_envs(lyre_config_service::router(state), settings_envs());
+    serve(router, true, shutdown).await
+}
+
 /// An admin service and a config service sharing a release bus, as `lyre` runs them.
 pub struct Stack {
     pub admin: Admin,

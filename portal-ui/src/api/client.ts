@@ -19,6 +19,7 @@ export type AppNamespace = Schemas["AppNamespace"];
 export type Cluster = Schemas["Cluster"];
 export type Namespace = Schemas["Namespace"];
 export type Item = Schemas["Item"];
+export type RevealedSecret = Schemas["RevealedSecret"];
 export type NamespaceText = Schemas["NamespaceText"];
 export type TextCheck = Schemas["TextCheck"];
 export type UnpublishedChanges = Schemas["UnpublishedChanges"];

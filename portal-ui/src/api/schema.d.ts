@@ -1181,6 +1181,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A secret item's plain value. Needs the reveal role on the namespace; every reveal is
+         *     written to the audit log (who, which key, never the value).
+         * @description Needs: reveal permission on the namespace (its secret values).
+         */
+        post: operations["reveal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/lock": {
         parameters: {
             query?: never;
@@ -2710,7 +2731,7 @@ export interface components {
          * @description What a namespace permission allows.
          * @enum {string}
          */
-        Action: "modify" | "release";
+        Action: "modify" | "release" | "reveal";
         /** @description An app to mark. */
         AddFavorite: {
             /** @description The app. */
@@ -3060,7 +3081,9 @@ export interface components {
             key: string;
             /** @description Who does this. */
             operator?: string;
-            /** @description The value. */
+            /** @description Store the value sealed, as a secret item. */
+            secret?: boolean;
+            /** @description The value (plain; sealed before it is stored when `secret`). */
             value: string;
         };
         /** @description A user to create. */
@@ -3257,6 +3280,12 @@ export interface components {
              * @description The version of the namespace's schema with that hash, where one has it.
              */
             schemaVersion?: number | null;
+            /**
+             * @description The release it holds has secret values, and they were left out of its answer: its app
+             *     has no enforced access key in the environment, so its reads are not signed. Left out
+             *     when false.
+             */
+            secretsWithheld?: boolean;
         };
         /** @description One service instance and whether it is ready. */
         InstanceStatus: {
@@ -3282,7 +3311,12 @@ export interface components {
              * @description Its position in the namespace, from 1.
              */
             lineNum: number;
-            /** @description The value. */
+            /**
+             * @description Whether the value is secret: stored sealed, served only to clients signed with an
+             *     enforced access key, shown to people only through `reveal`.
+             */
+            secret?: boolean;
+            /** @description The value; a secret item's is sealed (`lyre:v1:<key id>:…`), never the plain value. */
             value: string;
             /**
              * Format: int64
@@ -3597,6 +3631,12 @@ export interface components {
                  * @description The version of the namespace's schema with that hash, where one has it.
                  */
                 schemaVersion?: number | null;
+                /**
+                 * @description The release it holds has secret values, and they were left out of its answer: its app
+                 *     has no enforced access key in the environment, so its reads are not signed. Left out
+                 *     when false.
+                 */
+                secretsWithheld?: boolean;
             }[];
             /** Format: int64 */
             page: number;
@@ -3928,6 +3968,12 @@ export interface components {
                  * @description The version of the namespace's schema with that hash, where one has it.
                  */
                 schemaVersion?: number | null;
+                /**
+                 * @description The release it holds has secret values, and they were left out of its answer: its app
+                 *     has no enforced access key in the environment, so its reads are not signed. Left out
+                 *     when false.
+                 */
+                secretsWithheld?: boolean;
             }[];
             /**
              * Format: int64
@@ -4388,6 +4434,18 @@ export interface components {
             /** @description The new password (at least 8 characters). */
             password: string;
         };
+        /** @description A secret item's plain value, as revealed to someone allowed to see it. */
+        RevealedSecret: {
+            /** @description The key. */
+            key: string;
+            /** @description The plain value. */
+            value: string;
+            /**
+             * Format: int64
+             * @description The item's version the value is of.
+             */
+            version: number;
+        };
         /** @description A review or an event of a request. */
         Review: {
             /** @description What the reviewer said. */
@@ -4427,7 +4485,7 @@ export interface components {
          * @description Which role.
          * @enum {string}
          */
-        RoleKind: "master" | "modify" | "release";
+        RoleKind: "master" | "modify" | "release" | "reveal";
         /**
          * @description A role to grant or revoke. `master` takes no scope; `modify` and `release` take a
          *     `namespace` (`*` for every one) with an optional `env`, or an `env` and a `cluster`.
@@ -4765,7 +4823,12 @@ export interface components {
             comment?: string | null;
             /** @description Who does this. */
             operator?: string;
-            /** @description The new value. */
+            /** @description Make the item secret (`true`) or plain again (`false`); absent keeps it as it is. */
+            secret?: boolean | null;
+            /**
+             * @description The new value (plain; sealed before it is stored when the item is or becomes secret).
+             *     A secret item's sealed value sent back unchanged leaves it as it is.
+             */
             value: string;
             /**
              * Format: int64
@@ -5843,7 +5906,7 @@ export interface operations {
                 /** @description The user who gets or loses the role. */
                 user: string;
                 /** @description The role. */
-                role: "master" | "modify" | "release";
+                role: "master" | "modify" | "release" | "reveal";
                 /** @description The namespace, or `*`. */
                 namespace?: string;
                 /** @description The environment. */
@@ -9613,6 +9676,82 @@ export interface operations {
                 };
             };
             /** @description Changed since `version`, or another person holds the namespace */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment */
+                env: string;
+                /** @description The app */
+                appId: string;
+                /** @description The cluster */
+                clusterName: string;
+                /** @description The namespace */
+                namespaceName: string;
+                /** @description The key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plain value */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealedSecret"];
+                };
+            };
+            /** @description The item is not secret */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No reveal role on the namespace */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No configured key opens the value */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -142,3 +142,48 @@ export function When({ at }: { at: string }) {
     </time>
   );
 }
+
+/** What every sealed (encrypted) secret value starts with: `lyre:v1:<key id>:<base64url>`. */
+export const SEALED_PREFIX = "lyre:v1:";
+
+/** Whether `value` is a secret item's sealed value (never shown to people). */
+export function isSealed(value: string | null | undefined): boolean {
+  return typeof value === "string" && value.startsWith(SEALED_PREFIX);
+}
+
+/** Every sealed value inside `text` (an audit detail, a line of text), masked. */
+export function maskSealed(text: string): string {
+  return text.replace(/lyre:v1:[A-Za-z0-9_:-]*/g, "•••••• (secret)");
+}
+
+/** A small padlock. */
+function Lock() {
+  return (
+    <svg className="secret-lock" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
+      <rect x="3" y="7" width="10" height="7" rx="1.5" fill="currentColor" />
+      <path d="M5 7V5a3 3 0 0 1 6 0v2" fill="none" stroke="currentColor" strokeWidth="1.6" />
+    </svg>
+  );
+}
+
+/**
+ * A secret value in place of its sealed form: a padlock, dots and the word "secret". With
+ * `changed`, marks a secret whose value differs from the one it is compared with.
+ */
+export function SecretValue({ changed }: { changed?: boolean }) {
+  return (
+    <span className="secret-value" title="Secret: stored encrypted, shown only to people with the reveal role">
+      <Lock />
+      <span className="secret-dots" aria-hidden="true">
+        ••••••
+      </span>{" "}
+      <span className="secret-word">secret</span>
+      {changed && (
+        <>
+          {" "}
+          <span className="change change-modified secret-changed">changed</span>
+        </>
+      )}
+    </span>
+  );
+}

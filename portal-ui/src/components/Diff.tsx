@@ -1,10 +1,30 @@
 // Key-by-key differences, as a table: added, changed and deleted keys.
 import type { KeyChange } from "../api/client";
-import { EmptyState } from "./Common";
+import { EmptyState, SecretValue, isSealed } from "./Common";
 import { LineDiff } from "./LineDiff";
 
-/** A value of several lines (a file namespace's content) is compared line by line. */
-const multiline = (c: KeyChange) => Boolean(c.oldValue?.includes("\n") || c.newValue?.includes("\n"));
+/**
+ * A value of several lines (a file namespace's content) is compared line by line; a secret
+ * (sealed) value never is.
+ */
+export const multiline = (c: KeyChange) =>
+  !isSealed(c.oldValue) && !isSealed(c.newValue) && Boolean(c.oldValue?.includes("\n") || c.newValue?.includes("\n"));
+
+/**
+ * One side of a change: the value, "—" for none, or a secret masked. When both sides are
+ * secret and differ, the side `marked` says "changed" (their sealed forms tell only that).
+ */
+export function ChangeValue({ change, side, marked }: { change: KeyChange; side: "old" | "new"; marked?: boolean }) {
+  const value = side === "old" ? change.oldValue : change.newValue;
+  if (value === null || value === undefined) {
+    return <span className="muted">—</span>;
+  }
+  if (isSealed(value)) {
+    const changed = Boolean(marked && isSealed(change.oldValue) && isSealed(change.newValue) && change.oldValue !== change.newValue);
+    return <SecretValue changed={changed} />;
+  }
+  return <>{value}</>;
+}
 
 const KIND_LABEL: Record<string, string> = { added: "Added", modified: "Changed", deleted: "Deleted" };
 
@@ -46,8 +66,12 @@ export function DiffTable({
                 </td>
               ) : (
                 <>
-                  <td className="mono value-cell">{c.oldValue ?? <span className="muted">—</span>}</td>
-                  <td className="mono value-cell">{c.newValue ?? <span className="muted">—</span>}</td>
+                  <td className="mono value-cell">
+                    <ChangeValue change={c} side="old" />
+                  </td>
+                  <td className="mono value-cell">
+                    <ChangeValue change={c} side="new" marked />
+                  </td>
                 </>
               )}
             </tr>

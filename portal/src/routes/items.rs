@@ -6,7 +6,8 @@ use lyre_admin_service::ops::call;
 use lyre_protocol::ErrorBody;
 use lyre_protocol::admin::Commit;
 use lyre_protocol::admin::{
-    CreateItem, Item, NamespaceText, Page, UnpublishedChanges, UpdateItem, UpdateText,
+    CreateItem, Item, NamespaceText, Page, RevealedSecret, UnpublishedChanges, UpdateItem,
+    UpdateText,
 };
 use lyre_protocol::format::{Format, text_problem};
 use lyre_service_kit::Json;
@@ -77,6 +78,34 @@ pub(crate) async fn get(ns: Ns<NsKeyPath>) -> Result<Json<Item>, PortalError> {
     ns.call(call::items::Get {
         ns: ns.name(),
         key: ns.path.key.clone(),
+    })
+    .await
+    .map(Json)
+}
+
+/// A secret item's plain value. Needs the reveal role on the namespace; every reveal is
+/// written to the audit log (who, which key, never the value).
+#[utoipa::path(
+    post,
+    path = "/api/v1/envs/{env}/apps/{appId}/clusters/{clusterName}/namespaces/{namespaceName}/items/{key}/reveal",
+    tag = "items",
+    params(NsKeyPath),
+    responses(
+        (status = 200, description = "The plain value", body = RevealedSecret),
+        (status = 400, description = "The item is not secret", body = ErrorBody),
+        (status = 403, description = "No reveal role on the namespace", body = ErrorBody),
+        (status = 404, description = "No such item", body = ErrorBody),
+        (status = 409, description = "No configured key opens the value", body = ErrorBody),
+    )
+)]
+pub(crate) async fn reveal(
+    user: CurrentUser,
+    ns: Ns<NsKeyPath>,
+) -> Result<Json<RevealedSecret>, PortalError> {
+    ns.call(call::items::Reveal {
+        ns: ns.name(),
+        key: ns.path.key.clone(),
+        operator: user.username.clone(),
     })
     .await
     .map(Json)

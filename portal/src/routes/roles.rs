@@ -29,6 +29,8 @@ pub(crate) enum RoleKind {
     Modify,
     /// Publishes, rolls back, gray-publishes, merges, reviews release requests.
     Release,
+    /// Sees secret values in the clear, each time audited (per namespace, not per cluster).
+    Reveal,
 }
 
 /// One role held by one person (or CI consumer) in an app.
@@ -99,6 +101,7 @@ impl RoleRequest {
             }
             RoleKind::Modify => Action::Modify,
             RoleKind::Release => Action::Release,
+            RoleKind::Reveal => Action::Reveal,
         };
         match (self.namespace.as_deref(), env, self.cluster.as_deref()) {
             (Some(ns), env, None) => {
@@ -110,6 +113,11 @@ impl RoleRequest {
                     env,
                 })
             }
+            (None, Some(_), Some(_)) if action == Action::Reveal => Err(PortalError::InvalidRequest(
+                "`reveal` is granted per namespace (`*` for all, optionally with an `env`), not \
+                 per cluster"
+                    .into(),
+            )),
             (None, Some(env), Some(cluster)) => {
                 check_name("cluster", cluster, false)?;
                 Ok(Grant::Cluster {
@@ -198,6 +206,7 @@ fn kind(action: Action) -> RoleKind {
     match action {
         Action::Modify => RoleKind::Modify,
         Action::Release => RoleKind::Release,
+        Action::Reveal => RoleKind::Reveal,
     }
 }
 

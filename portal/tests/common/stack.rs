@@ -47,7 +47,19 @@ async fn deploy(db: &lyre_store::sea_orm::DatabaseConnection, envs: &[&str]) -> 
     let envs: Vec<String> = envs.iter().map(|e| (*e).to_owned()).collect();
     let credential = ServiceCredential::tokens(&[ADMIN_TOKEN]).unwrap();
     let admin = lyre_admin_service::listening_router(
-        AdminState::new(db.clone(), AdminSettings::new(envs.clone())),
+        AdminState::new(
+            db.clone(),
+            AdminSettings {
+                // Secret items can be written and revealed.
+                secrets: std::sync::Arc::new(
+                    lyre_store::secrets::KeyRing::parse(
+                        &lyre_store::secrets::KeyRing::new_entry("test").unwrap(),
+                    )
+                    .unwrap(),
+                ),
+                ..AdminSettings::new(envs.clone())
+            },
+        ),
         credential.clone(),
     );
     let admin_url = serve(admin).await;

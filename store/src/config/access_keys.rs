@@ -34,6 +34,20 @@ pub async fn all_enabled(db: &impl ConnectionTrait) -> Result<Vec<access_key::Mo
         .await
 }
 
+/// Whether `app_id` has an enabled key in `env` that is enforced (not only observed): its
+/// clients then sign every read, and are served secret values.
+pub async fn enforced(db: &impl ConnectionTrait, env: &str, app_id: &str) -> Result<bool, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::Env.eq(env))
+        .filter(Column::AppId.eq(app_id))
+        .filter(Column::IsEnabled.eq(true))
+        .filter(Column::Mode.eq(0))
+        .filter(Column::DeletedAt.eq(0))
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// How many live keys `app_id` has in `env`.
 pub async fn count(db: &impl ConnectionTrait, env: &str, app_id: &str) -> Result<u64, DbErr> {
     Entity::find()

@@ -252,6 +252,26 @@ pub async fn ids_by_key(
         .collect())
 }
 
+/// Those of `keys` (release keys of `env`) whose release holds a secret value.
+pub async fn with_secrets(
+    db: &impl ConnectionTrait,
+    env: &str,
+    keys: &[&str],
+) -> Result<Vec<String>, DbErr> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    release::Entity::find()
+        .select_only()
+        .column(release::Column::ReleaseKey)
+        .filter(release::Column::Env.eq(env))
+        .filter(release::Column::ReleaseKey.is_in(keys.iter().copied()))
+        .filter(release::Column::Configurations.contains(lyre_protocol::secret::PREFIX))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// Ids and keys of the releases of the namespace at `r` from release `from_id` on, oldest
 /// first (a gray branch's releases during a rollout, say).
 pub async fn keys_from(

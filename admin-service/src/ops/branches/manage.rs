@@ -177,5 +177,5 @@ pub async fn instances(
     .await?;
     let versions =
         SchemaVersions::of(state.db(), at.app_id.as_str(), at.namespace.as_str()).await?;
-    Ok(page_of(found, request, &versions))
+    page_of(state.db(), &at.env, found, request, &versions).await
 }

@@ -2,12 +2,13 @@
 //! removed for them.
 
 use lyre_protocol::admin::{Branch, ChangeSet, ItemState, ItemUpdate, SetOverride};
+use lyre_protocol::secret::is_sealed;
 use lyre_store::config::items::{self, NewItem};
 use lyre_store::config::{branches, namespaces};
 use lyre_store::time::now_millis;
 
 use super::{branch_at, describe, no_branch};
-use crate::domain::{Edit, check_comment, check_key, check_value};
+use crate::domain::{Edit, check_comment, check_key, value_to_store};
 use crate::ops::Ns;
 use crate::params::{NamespaceAt, operator};
 use crate::{AdminError, AdminState};
@@ -53,14 +54,23 @@ pub async fn set(
     let at = branch(state, &main, name).await?;
     let edit = Edit::begin(state, &at, operator).await?;
     check_key(state, edit.format, &key)?;
+    let current = edit.items().await?;
+    // An override of a secret key is secret too.
+    let secret = match current.iter().find(|i| i.key == key) {
+        Some(before) if is_sealed(&before.value) => true,
+        _ => match namespaces::find(&edit.txn, main.r()).await? {
+            Some(ns) => items::find(&edit.txn, ns.id, &key)
+                .await?
+                .is_some_and(|i| is_sealed(&i.value)),
+            None => false,
+        },
+    };
     let value = if body.deleted {
         String::new()
     } else {
-        body.value.clone()
+        value_to_store(state, &at, edit.format, &key, &body.value, secret)?
     };
-    check_value(state, edit.format, &key, &value)?;
     check_comment(&body.comment)?;
-    let current = edit.items().await?;
     let mut changes = ChangeSet::default();
     match current.iter().find(|i| i.key == key) {
         Some(before) => {

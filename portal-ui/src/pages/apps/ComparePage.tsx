@@ -4,6 +4,7 @@ import { EmptyState, ErrorNote, Loading, PageHeader } from "../../components/Com
 import { Link, path, useRouter, useSearchParams } from "../../lib/router";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
+import { ChangeValue, multiline } from "../../components/Diff";
 import { LineDiff } from "../../components/LineDiff";
 import { ConfirmDialog, useFieldId } from "./kit";
 import { namespacePath } from "./Overview";
@@ -307,7 +308,7 @@ function DiffRow({
       <td>
         <span className={`change change-${change.kind}`}>{KIND[change.kind]?.label ?? change.kind}</span>
       </td>
-      {change.oldValue?.includes("\n") || change.newValue?.includes("\n") ? (
+      {multiline(change) ? (
         // A file: its lines, from the target's to what copying would make them.
         <td colSpan={2} className="diff-lines-cell stack-full" data-label={`${toLabel} → ${fromLabel}`}>
           <LineDiff before={change.oldValue ?? ""} after={change.newValue ?? ""} />
@@ -315,10 +316,10 @@ function DiffRow({
       ) : (
         <>
           <td className="mono value-cell stack-full" data-label={`In ${fromLabel}`}>
-            {change.newValue ?? <span className="muted">—</span>}
+            <ChangeValue change={change} side="new" marked />
           </td>
           <td className="mono value-cell stack-full" data-label={`In ${toLabel}`}>
-            {change.oldValue ?? <span className="muted">—</span>}
+            <ChangeValue change={change} side="old" />
           </td>
         </>
       )}

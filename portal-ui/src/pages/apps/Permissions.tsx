@@ -9,12 +9,22 @@ import { useAsync, type Async } from "../../lib/useAsync";
 import { BusyLabel, Chips, Choices, ConfirmDialog, CopyButton, fieldError, useFieldId } from "./kit";
 import { UserPicker } from "./UserPicker";
 
-type Role = "master" | "modify" | "release";
+type Role = "master" | "modify" | "release" | "reveal";
+
+const ROLES: Role[] = ["master", "modify", "release", "reveal"];
+
+const ROLE_LABEL: Record<Role, string> = {
+  master: "Master",
+  modify: "Modify",
+  release: "Release",
+  reveal: "Reveal secrets",
+};
 
 const ROLE_HINT: Record<Role, string> = {
   master: "Manages the app: clusters, namespaces, access keys and roles.",
   modify: "Edits items, imports files, opens release requests.",
   release: "Publishes, rolls back, reviews release requests.",
+  reveal: "Sees secret values in the clear; every reveal is recorded. Per namespace, not per cluster.",
 };
 
 /** Where a grant applies, in words. */
@@ -58,7 +68,7 @@ export function Permissions({
             <h2 id="roles-title">Roles</h2>
             <p className="muted small">
               Masters manage the app. Modify and release apply to a namespace (or all of them), in one environment or all, or to a
-              whole cluster. An app always keeps at least one master.
+              whole cluster; reveal (seeing secret values) applies to a namespace only. An app always keeps at least one master.
             </p>
           </div>
           <button
@@ -190,7 +200,7 @@ export function Permissions({
 }
 
 function order(role: string): number {
-  return ["master", "modify", "release"].indexOf(role);
+  return (ROLES as string[]).indexOf(role);
 }
 
 function grantKey(g: RoleGrant): string {
@@ -229,7 +239,8 @@ function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => 
       ...(overview.data ?? []).flatMap((e) => e.clusters.flatMap((c) => c.namespaces.map((n) => n.namespaceName))),
     ]),
   ].sort();
-  const effectiveScope: Scope = role === "master" ? "app" : scope === "app" ? "namespace" : scope;
+  // Reveal is granted per namespace only.
+  const effectiveScope: Scope = role === "master" ? "app" : scope === "app" || role === "reveal" ? "namespace" : scope;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -287,7 +298,7 @@ function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => 
           name="grant-role"
           value={role}
           onChange={setRole}
-          options={(["master", "modify", "release"] as Role[]).map((r) => ({ id: r, label: capital(r), hint: ROLE_HINT[r] }))}
+          options={ROLES.map((r) => ({ id: r, label: ROLE_LABEL[r], hint: ROLE_HINT[r] }))}
         />
         {role === "master" ? (
           <p className="muted small">Master covers the whole app.</p>
@@ -300,7 +311,10 @@ function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => 
               onChange={setScope}
               options={[
                 { id: "namespace", label: "A namespace, or all of them", hint: "In one environment, or in every one." },
-                { id: "cluster", label: "A cluster", hint: "Every namespace of one cluster in one environment." },
+                // Reveal is not granted per cluster.
+                ...(role === "reveal"
+                  ? []
+                  : [{ id: "cluster" as const, label: "A cluster", hint: "Every namespace of one cluster in one environment." }]),
               ]}
             />
             {effectiveScope === "namespace" ? (
@@ -366,10 +380,6 @@ function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => 
       </form>
     </Dialog>
   );
-}
-
-function capital(text: string): string {
-  return text.slice(0, 1).toUpperCase() + text.slice(1);
 }
 
 /** The app's access keys in one environment: clients sign their requests with an enabled key. */

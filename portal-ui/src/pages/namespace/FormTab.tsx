@@ -12,7 +12,7 @@ import {
   type SchemaProblem,
   type TextCheck,
 } from "../../api/client";
-import { ErrorNote, Loading } from "../../components/Common";
+import { ErrorNote, Loading, SEALED_PREFIX } from "../../components/Common";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
 import { at, count, type Permissions, type Where } from "./model";
@@ -33,7 +33,7 @@ import {
   type Path,
   type Spec,
 } from "./schemaForm";
-import type { Draft } from "./TextTab";
+import { SecretsNote, type Draft } from "./TextTab";
 
 type Mode = SchemaInEnv["mode"];
 
@@ -263,6 +263,7 @@ function FormEditor({
         {dirty && <span className="pill pill-warn">Not saved</span>}
       </div>
 
+      {saved.text.includes(SEALED_PREFIX) && <SecretsNote />}
       {mode === "off" && (
         <p className="muted small ns-form-note">
           {where.env} does not check publishes against the schema, so only the marks at the fields apply here.

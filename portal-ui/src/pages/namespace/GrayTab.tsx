@@ -17,7 +17,7 @@ import {
   type Rollout,
 } from "../../api/client";
 import { BlastRadiusSection } from "../../components/BlastRadius";
-import { EmptyState, ErrorNote, Field, Loading, When } from "../../components/Common";
+import { EmptyState, ErrorNote, Field, Loading, SecretValue, When, isSealed } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
 import { DiffTable } from "../../components/Diff";
 import { useSession } from "../../lib/session";
@@ -245,10 +245,22 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
                       )}
                     </td>
                     <td data-label="Gray value" className="mono value-cell">
-                      {o.deleted ? <span className="muted">(no such key on gray)</span> : o.value || <span className="muted">(empty)</span>}
+                      {o.deleted ? (
+                        <span className="muted">(no such key on gray)</span>
+                      ) : isSealed(o.value) ? (
+                        <SecretValue />
+                      ) : (
+                        o.value || <span className="muted">(empty)</span>
+                      )}
                     </td>
                     <td data-label="Main value" className="mono value-cell">
-                      {main === undefined ? <span className="muted">—</span> : main || <span className="muted">(empty)</span>}
+                      {main === undefined ? (
+                        <span className="muted">—</span>
+                      ) : isSealed(main) ? (
+                        <SecretValue />
+                      ) : (
+                        main || <span className="muted">(empty)</span>
+                      )}
                     </td>
                     <td data-label="Comment">{o.comment || <span className="muted">—</span>}</td>
                     <td className="ns-row-actions">
@@ -665,7 +677,12 @@ function OverrideDialog({
   const [key, setKey] = useState(fixedKey ?? "");
   const [deleted, setDeleted] = useState(existing?.deleted ?? false);
   const main = items.find((i) => i.key === (fixedKey ?? key.trim()));
-  const [value, setValue] = useState(existing ? existing.value : (main?.value ?? ""));
+  // What the override holds now, or main's value to start from: a secret one is never in the
+  // page, so its field starts empty, and left empty keeps it.
+  const [initial] = useState(existing ? existing.value : (main?.value ?? ""));
+  const keptSecret = isSealed(initial) ? initial : undefined;
+  const [value, setValue] = useState(keptSecret ? "" : initial);
+  const secret = Boolean(keptSecret) || Boolean(main && (main.secret || isSealed(main.value)));
   const [comment, setComment] = useState(existing?.comment ?? "");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -683,7 +700,7 @@ function OverrideDialog({
     setBusy(true);
     try {
       await api.put<Branch>(at(where, `/branches/${encodeURIComponent(branch.branchName)}/overrides/${encodeURIComponent(k)}`), {
-        value: deleted ? "" : value,
+        value: deleted ? "" : keptSecret && value === "" ? keptSecret : value,
         comment,
         deleted,
       });
@@ -735,7 +752,7 @@ function OverrideDialog({
               onChange={(e) => {
                 setKey(e.target.value);
                 const m = items.find((i) => i.key === e.target.value.trim());
-                if (m && !value) setValue(m.value);
+                if (m && !value && !isSealed(m.value)) setValue(m.value);
               }}
             />
             <datalist id={`${id}-keys`}>
@@ -746,7 +763,16 @@ function OverrideDialog({
           </Field>
         )}
         <p className="muted small ns-dialog-text">
-          Main's value: {main ? <code>{main.value || "(empty)"}</code> : "none (a key only gray instances get)"}
+          Main's value:{" "}
+          {main ? (
+            isSealed(main.value) ? (
+              <SecretValue />
+            ) : (
+              <code>{main.value || "(empty)"}</code>
+            )
+          ) : (
+            "none (a key only gray instances get)"
+          )}
         </p>
         <fieldset className="ns-choice">
           <legend className="visually-hidden">What gray instances get</legend>
@@ -760,11 +786,23 @@ function OverrideDialog({
           </label>
         </fieldset>
         {!deleted && (
-          <Field label="Gray value" id={`${id}-value`}>
+          <Field
+            label="Gray value"
+            id={`${id}-value`}
+            hint={
+              secret
+                ? keptSecret
+                  ? "The key is secret: leave it empty to keep the value, or type a new one, sealed when saved."
+                  : "The key is secret: the value is sealed when saved."
+                : undefined
+            }
+          >
             <textarea
               id={`${id}-value`}
               className="mono ns-value-input"
               value={value}
+              placeholder={keptSecret ? "Unchanged (secret)" : undefined}
+              autoComplete="off"
               spellCheck={false}
               rows={Math.min(12, Math.max(3, value.split("\n").length + 1))}
               onChange={(e) => setValue(e.target.value)}

@@ -88,6 +88,15 @@ export function InstanceList({
                             <span className="pill pill-warn">Older release</span>
                           ))}
                         <AppliedPill instance={i} />
+                        {i.secretsWithheld && (
+                          <span
+                            className="pill pill-warn"
+                            data-testid={`secrets-withheld-${i.ip}`}
+                            title="Its app has no enforced access key here, so secret values were left out of its answer."
+                          >
+                            secrets withheld
+                          </span>
+                        )}
                       </div>
                       {i.applied?.status === "rejected" && i.applied.releaseKey === i.releaseKey && (
                         <div className="small ns-apply-reason" data-testid={`instance-rejected-${i.ip}`}>

@@ -1,14 +1,32 @@
 // Table mode: the items in order, what changed since the latest release, and editing one item
 // at a time.
 import { useEffect, useId, useMemo, useState, type FormEvent } from "react";
-import { ApiError, api, messageOf, query, type Item, type KeyChange, type SchemaProblem, type UnpublishedChanges } from "../../api/client";
-import { EmptyState, ErrorNote, Field, When } from "../../components/Common";
+import {
+  ApiError,
+  api,
+  messageOf,
+  query,
+  type Item,
+  type KeyChange,
+  type RevealedSecret,
+  type SchemaProblem,
+  type UnpublishedChanges,
+} from "../../api/client";
+import { EmptyState, ErrorNote, Field, SecretValue, When, isSealed } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
 import { at, count, useStable, type Permissions, type Where } from "./model";
 
 const MARK: Record<string, string> = { added: "Added", modified: "Changed", deleted: "Deleted" };
+
+/** How long a revealed secret value stays in view. */
+const REVEAL_MS = 30_000;
+
+/** Whether an item is secret: its value is sealed, never the plain value. */
+function isSecret(item: Item): boolean {
+  return Boolean(item.secret) || isSealed(item.value);
+}
 
 export function ItemsTab({
   where,
@@ -41,8 +59,9 @@ export function ItemsTab({
 
   const needle = filter.trim().toLowerCase();
   const matches = (...texts: (string | null | undefined)[]) => !needle || texts.some((t) => t?.toLowerCase().includes(needle));
-  const shown = items.filter((i) => matches(i.key, i.value, i.comment));
-  const shownDeleted = deleted.filter((c) => matches(c.key, c.oldValue));
+  // A secret's sealed form is not something people look for.
+  const shown = items.filter((i) => matches(i.key, isSecret(i) ? undefined : i.value, i.comment));
+  const shownDeleted = deleted.filter((c) => matches(c.key, isSealed(c.oldValue) ? undefined : c.oldValue));
 
   const summary: string[] = [];
   if (added) summary.push(`${added} added`);
@@ -130,7 +149,13 @@ export function ItemsTab({
                     )}
                   </td>
                   <td data-label="Value" className="mono value-cell">
-                    {item.value === "" ? <span className="muted">(empty)</span> : item.value}
+                    {isSecret(item) ? (
+                      <SecretCell key={`${item.key}@${item.version}`} where={where} item={item} />
+                    ) : item.value === "" ? (
+                      <span className="muted">(empty)</span>
+                    ) : (
+                      item.value
+                    )}
                   </td>
                   <td data-label="Comment" className="ns-comment-cell">
                     {item.comment || <span className="muted">—</span>}
@@ -173,7 +198,7 @@ export function ItemsTab({
                   <ChangeMark change={c} />
                 </td>
                 <td data-label="Value" className="mono value-cell">
-                  <span className="ns-gone">{c.oldValue}</span>
+                  <span className="ns-gone">{isSealed(c.oldValue) ? <SecretValue /> : c.oldValue}</span>
                 </td>
                 <td data-label="Comment">
                   <span className="muted">—</span>
@@ -235,7 +260,11 @@ export function ItemsTab({
 function ChangeMark({ change }: { change: KeyChange }) {
   const title =
     change.kind === "modified"
-      ? `Published value: ${change.oldValue ?? ""}`
+      ? isSealed(change.oldValue)
+        ? isSealed(change.newValue)
+          ? "The secret value changed since it was published"
+          : "Published as a secret value"
+        : `Published value: ${change.oldValue ?? ""}`
       : change.kind === "added"
         ? "Not in the latest release"
         : "Still in the latest release";
@@ -243,6 +272,69 @@ function ChangeMark({ change }: { change: KeyChange }) {
     <span className={`change change-${change.kind} ns-mark`} title={title}>
       {MARK[change.kind] ?? change.kind}
     </span>
+  );
+}
+
+/**
+ * A secret item's value: masked, with a button that reveals it (for people with the reveal
+ * role; every reveal is recorded) in place for a while.
+ */
+function SecretCell({ where, item }: { where: Where; item: Item }) {
+  const [plain, setPlain] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  // A revealed value hides again by itself.
+  useEffect(() => {
+    if (plain === undefined) return;
+    const timer = window.setTimeout(() => setPlain(undefined), REVEAL_MS);
+    return () => window.clearTimeout(timer);
+  }, [plain]);
+  const reveal = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const revealed = await api.post<RevealedSecret>(at(where, `/items/${encodeURIComponent(item.key)}/reveal`));
+      setPlain(revealed.value);
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="secret-cell">
+      <div className="secret-line">
+        {plain === undefined ? (
+          <SecretValue />
+        ) : (
+          <span className="secret-plain" data-testid={`revealed-${item.key}`}>
+            {plain === "" ? <span className="muted">(empty)</span> : plain}
+          </span>
+        )}
+        {plain === undefined ? (
+          <button
+            type="button"
+            className="button button-small secret-toggle"
+            aria-label={`Reveal ${item.key}`}
+            title="Show the plain value for 30 seconds (recorded in the audit log)"
+            onClick={() => void reveal()}
+            disabled={busy}
+          >
+            {busy && <span className="spinner" aria-hidden="true" />}
+            Reveal
+          </button>
+        ) : (
+          <button type="button" className="button button-small secret-toggle" aria-label={`Hide ${item.key}`} onClick={() => setPlain(undefined)}>
+            Hide
+          </button>
+        )}
+      </div>
+      {error && (
+        <p className="alert alert-inline secret-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }
 
@@ -261,20 +353,26 @@ function ItemDialog({
   const id = useId();
   const close = useStable(onClose);
   const [key, setKey] = useState(item?.key ?? "");
-  const [value, setValue] = useState(item?.value ?? "");
+  // A secret's value is never in the page: its field starts empty, and left empty keeps it.
+  const [value, setValue] = useState(item && !isSecret(item) ? item.value : "");
+  const [secret, setSecret] = useState(item ? isSecret(item) : false);
   const [comment, setComment] = useState(item?.comment ?? "");
   // The version this edit is based on: the item as it was opened, or as it was reloaded.
   const [basis, setBasis] = useState<Item | undefined>(item);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [keyError, setKeyError] = useState<string>();
+  const [valueError, setValueError] = useState<string>();
+  const wasSecret = basis ? isSecret(basis) : false;
+  // A secret item whose value field is left empty keeps its value.
+  const unchangedSecret = wasSecret && secret && value === "";
   const [conflict, setConflict] = useState<string>();
   const [reloaded, setReloaded] = useState(false);
   // What the value would not fit of the schema (where the environment checks it), as it is typed.
   const checkedKey = item?.key ?? key.trim();
   const [unfit, setUnfit] = useState<string[]>([]);
   useEffect(() => {
-    if (!checkedKey) {
+    if (!checkedKey || unchangedSecret) {
       setUnfit([]);
       return;
     }
@@ -289,21 +387,32 @@ function ItemDialog({
       live = false;
       window.clearTimeout(timer);
     };
-  }, [where, checkedKey, value]);
+  }, [where, checkedKey, value, unchangedSecret]);
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
     setError(undefined);
     setKeyError(undefined);
+    setValueError(undefined);
     if (!item && !key.trim()) {
       setKeyError("Give the item a key.");
+      return;
+    }
+    if (item && wasSecret && !secret && value === "") {
+      setValueError("Type its new plain value: a secret value is not turned into a plain one.");
       return;
     }
     setBusy(true);
     try {
       const saved = item
-        ? await api.put<Item>(at(where, `/items/${encodeURIComponent(item.key)}`), { value, comment, version: basis?.version })
-        : await api.post<Item>(at(where, "/items"), { key: key.trim(), value, comment });
+        ? await api.put<Item>(at(where, `/items/${encodeURIComponent(item.key)}`), {
+            // Sent back as it is, the sealed value stays.
+            value: unchangedSecret && basis ? basis.value : value,
+            comment,
+            version: basis?.version,
+            ...(secret !== wasSecret ? { secret } : {}),
+          })
+        : await api.post<Item>(at(where, "/items"), { key: key.trim(), value, comment, secret });
       await onSaved(saved);
     } catch (e) {
       if (e instanceof ApiError && e.code === "changed" && item) {
@@ -312,7 +421,7 @@ function ItemDialog({
       } else if (
         e instanceof ApiError &&
         !item &&
-        (e.code === "already_exists" || (e.status === 400 && /key/i.test(e.message)))
+        (e.code === "already_exists" || (e.status === 400 && /key/i.test(e.message) && !/secret/i.test(e.message)))
       ) {
         setKeyError(e.message);
       } else {
@@ -367,8 +476,9 @@ function ItemDialog({
         )}
         {reloaded && basis && (
           <p className="notice" role="status">
-            The item now holds <code>{basis.value || "(empty)"}</code> (by {basis.updatedBy}, <When at={basis.updatedAt} />). Your
-            value below replaces it when you save.
+            The item now holds {isSecret(basis) ? <SecretValue /> : <code>{basis.value || "(empty)"}</code>} (by {basis.updatedBy},{" "}
+            <When at={basis.updatedAt} />
+            ). {unchangedSecret ? "Saving keeps its value." : "Your value below replaces it when you save."}
           </p>
         )}
         {item ? (
@@ -392,15 +502,25 @@ function ItemDialog({
             />
           </Field>
         )}
-        <Field label="Value" id={`${id}-value`} hint="Ctrl+Enter saves.">
+        <Field
+          label="Value"
+          id={`${id}-value`}
+          error={valueError}
+          hint={wasSecret && secret ? "Leave it empty to keep the secret value, or type a new one. Ctrl+Enter saves." : "Ctrl+Enter saves."}
+        >
           <textarea
             id={`${id}-value`}
             className="mono ns-value-input"
             value={value}
-            aria-invalid={unfit.length > 0 ? true : undefined}
+            placeholder={wasSecret ? (secret ? "Unchanged (secret)" : "New plain value") : undefined}
+            aria-invalid={unfit.length > 0 || valueError ? true : undefined}
             spellCheck={false}
+            autoComplete="off"
             rows={Math.min(12, Math.max(3, value.split("\n").length + 1))}
-            onChange={(e) => setValue(e.target.value)}
+            onChange={(e) => {
+              setValue(e.target.value);
+              setValueError(undefined);
+            }}
             onKeyDown={(e) => {
               if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
                 e.preventDefault();
@@ -418,6 +538,28 @@ function ItemDialog({
               ))}
             </ul>
           </div>
+        )}
+        <div className="secret-field">
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={secret}
+              aria-describedby={`${id}-secret-hint`}
+              onChange={(e) => {
+                setSecret(e.target.checked);
+                setValueError(undefined);
+              }}
+            />
+            Secret
+          </label>
+          <span id={`${id}-secret-hint`} className="field-hint">
+            Stored encrypted, served only to clients that sign with an access key, shown only to people with the reveal role.
+          </span>
+        </div>
+        {wasSecret && !secret && (
+          <p className="notice notice-warn" role="status" data-testid="secret-to-plain">
+            To make {item?.key} plain again, type its new plain value above: the secret value is not turned into a plain one.
+          </p>
         )}
         <Field label="Comment" id={`${id}-comment`}>
           <input id={`${id}-comment`} value={comment} onChange={(e) => setComment(e.target.value)} autoComplete="off" />
@@ -472,7 +614,7 @@ function DeleteDialog({
     >
       <div className="form-grid">
         <p className="ns-dialog-text">
-          <code>{item.key}</code> = <code>{item.value || "(empty)"}</code>
+          <code>{item.key}</code> = {isSecret(item) ? <SecretValue /> : <code>{item.value || "(empty)"}</code>}
         </p>
         <p className="muted ns-dialog-text">
           Clients keep the key until the next publish, which removes it for them.

@@ -14,7 +14,7 @@ import {
   type SchemaInEnv,
   type UnpublishedChanges,
 } from "../../api/client";
-import { ErrorNote, Loading, Tabs, When } from "../../components/Common";
+import { ErrorNote, Loading, Tabs, When, isSealed } from "../../components/Common";
 import { Link, path, useLeaveGuard, useRouter, useSearchParams } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
@@ -275,6 +275,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
             ns={ns}
             perms={perms}
             stamp={stamp}
+            hasSecrets={items.some((i) => i.secret || isSealed(i.value))}
             draft={draft}
             setDraft={setDraft}
             onSaved={refresh}

@@ -3,7 +3,7 @@
 import { useEffect, useId, useState } from "react";
 import { ApiError, api, messageOf, type Namespace, type NamespaceText, type SchemaProblem, type TextCheck } from "../../api/client";
 import { CodeEditor } from "../../components/CodeEditor";
-import { ErrorNote, Loading } from "../../components/Common";
+import { ErrorNote, Loading, SEALED_PREFIX } from "../../components/Common";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
 import { at, errorPosition, type Permissions, type Where } from "./model";
@@ -44,6 +44,7 @@ export function TextTab({
   ns,
   perms,
   stamp,
+  hasSecrets = false,
   draft,
   setDraft,
   onSaved,
@@ -52,6 +53,8 @@ export function TextTab({
   ns: Namespace;
   perms: Permissions;
   stamp: number;
+  /** Whether the namespace has secret items (shown sealed in the text). */
+  hasSecrets?: boolean;
   draft: Draft | null;
   setDraft: (draft: Draft | null) => void;
   onSaved: () => Promise<void>;
@@ -105,6 +108,7 @@ export function TextTab({
   const value = draft?.text ?? saved.text;
   const dirty = draft !== null && draft.text !== saved.text;
   const editable = perms.modify;
+  const sealed = hasSecrets || saved.text.includes(SEALED_PREFIX);
 
   const save = async () => {
     setBusy(true);
@@ -145,6 +149,8 @@ export function TextTab({
         </div>
         {dirty && <span className="pill pill-warn">Not saved</span>}
       </div>
+
+      {sealed && <SecretsNote />}
 
       {problem?.kind === "conflict" && (
         <div className="alert ns-conflict" role="alert" data-testid="text-conflict">
@@ -208,5 +214,15 @@ export function TextTab({
         saveLabel="Save text"
       />
     </div>
+  );
+}
+
+/** Above a text with secret values: how they show and how to change one. */
+export function SecretsNote() {
+  return (
+    <p className="notice ns-text-note" data-testid="secrets-note">
+      Secret values show sealed (lyre:v1:…). Leave them as they are, or replace one with a new plain value, which is sealed when
+      saved.
+    </p>
   );
 }

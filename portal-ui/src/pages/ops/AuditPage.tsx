@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { api, query, type App, type AuditEntry, type Page } from "../../api/client";
-import { EmptyState, ErrorNote, Loading, PageHeader, Pager } from "../../components/Common";
+import { EmptyState, ErrorNote, Loading, PageHeader, Pager, isSealed, maskSealed } from "../../components/Common";
 import { Link, path, useRouter, useSearchParams } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useAsync } from "../../lib/useAsync";
@@ -264,6 +264,9 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
 }
 
 function operationPill(operation: string): string {
+  if (/revealed/.test(operation)) {
+    return "pill-warn";
+  }
   if (/delete|revoke|abandon|reject/.test(operation)) {
     return "pill-bad";
   }
@@ -289,10 +292,10 @@ function parse(text: string): Record<string, unknown> {
 /** A role as stored (`ReleaseNamespace+shop+payments+PRO`) in words. */
 function roleWords(role: string): string {
   const [type = "", ...rest] = role.split("+");
-  const action = type.startsWith("Modify") ? "modify" : "release";
+  const action = type.startsWith("Modify") ? "modify" : type.startsWith("Reveal") ? "reveal" : "release";
   if (type === "Master") return `master of ${rest[0] ?? "an app"}`;
   if (type === "SuperAdmin") return "super admin";
-  if (type.endsWith("Namespace")) {
+  if (type.endsWith("Namespace") || type === "RevealSecret") {
     const [app, ns, env] = rest;
     return `${action} role on ${ns === "*" ? `every namespace of ${app}` : `${app}/${ns}`} ${env ? `in ${env}` : "in every environment"}`;
   }
@@ -327,6 +330,13 @@ function subject(entry: AuditEntry, detail: Record<string, unknown>): string {
       return `${roleWords(text("role") ?? entry.entityId)}${text("user") ? ` for ${text("user")}` : ""}`;
     case "env_settings":
       return `Rules of ${entry.entityId}`;
+    case "item":
+      if (entry.operation === "item.revealed") {
+        const where = text("namespace") ?? name;
+        const shown = entry.env && where.startsWith(`${entry.env}/`) ? where.slice(entry.env.length + 1) : where;
+        return `Secret ${text("key") ?? "value"} of ${shown}, revealed`;
+      }
+      return `Item ${name}`;
     case "user":
       if (text("group")) {
         // Applied at sign-in from the identity provider's groups.
@@ -352,7 +362,13 @@ function summarize(parsed: unknown): string[] {
   if (Array.isArray(o.created) && Array.isArray(o.updated) && Array.isArray(o.deleted)) {
     return [
       ...(o.created as Change[]).map((c) => `+ ${c.key} = ${c.value ?? ""}`),
-      ...(o.updated as Change[]).map((c) => `~ ${c.key}: ${c.oldValue ?? ""} → ${c.newValue ?? c.value ?? ""}`),
+      ...(o.updated as Change[]).map((c) => {
+        const next = c.newValue ?? c.value ?? "";
+        // Sealed values tell only whether a secret changed.
+        return isSealed(c.oldValue) && isSealed(next)
+          ? `~ ${c.key}: secret ${c.oldValue === next ? "unchanged" : "changed"}`
+          : `~ ${c.key}: ${c.oldValue ?? ""} → ${next}`;
+      }),
       ...(o.deleted as Change[]).map((c) => `− ${c.key}`),
     ];
   }
@@ -369,15 +385,28 @@ function words(key: string): string {
   return key.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
 }
 
+/** `value` (parsed JSON) with every sealed value in its strings masked. */
+function masked(value: unknown): unknown {
+  if (typeof value === "string") return maskSealed(value);
+  if (Array.isArray(value)) return value.map(masked);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
+  }
+  return value;
+}
+
 /** The change: a few readable lines, opening into the whole of it. */
-function Detail({ text }: { text: string }) {
+function Detail({ text: recorded }: { text: string }) {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(recorded);
   } catch {
     parsed = undefined;
   }
-  const lines = parsed === undefined ? [text] : summarize(parsed);
+  // A secret's sealed value is never shown, even in the record of a change.
+  const text = maskSealed(recorded);
+  const lines = (parsed === undefined ? [recorded] : summarize(parsed)).map(maskSealed);
+  parsed = masked(parsed);
   const hidden = parsed !== undefined && JSON.stringify(parsed) !== "{}";
   if (lines.length === 0) {
     return hidden ? (

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { api, query, type SearchHit } from "../../api/client";
-import { EmptyState, ErrorNote, Loading, PageHeader } from "../../components/Common";
+import { EmptyState, ErrorNote, Loading, PageHeader, SecretValue, isSealed } from "../../components/Common";
 import { Link, useRouter, useSearchParams } from "../../lib/router";
 import { useAsync } from "../../lib/useAsync";
 import { namespacePath } from "../apps/Overview";
@@ -97,7 +97,7 @@ export function SearchPage() {
                         <Mark text={h.key} q={q} />
                       </td>
                       <td className="mono value-cell stack-full">
-                        <Mark text={h.value} q={q} />
+                        {isSealed(h.value) ? <SecretValue /> : <Mark text={h.value} q={q} />}
                       </td>
                       <td className="search-where stack-full">
                         <Link

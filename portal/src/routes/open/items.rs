@@ -101,6 +101,7 @@ pub(crate) async fn create(
     let create = CreateItem {
         key: body.key,
         value: body.value,
+        secret: false,
         comment: body.comment.unwrap_or_default(),
         operator,
     };
@@ -148,6 +149,7 @@ pub(crate) async fn update(
     let operator = caller.operator(ns.state(), given).await?;
     let update = UpdateItem {
         value: body.value,
+        secret: None,
         comment: body.comment,
         version: None,
         operator,
