@@ -616,6 +616,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         s.secret_keys.as_deref().unwrap_or_default(),
         s.secret_keys_file.as_deref(),
     )?;
+    webhooks.secrets = std::sync::Arc::new(secrets);
     let log_format = match s.log_format.as_deref().unwrap_or("text") {
         "text" => LogFormat::Text,
         "json" => LogFormat::Json,
@@ -635,7 +636,7 @@ pub fn resolve(cli: Settings, file: Settings) -> anyhow::Result<Config> {
         meta_url,
         meta_urls,
         admin_credential,
-        secrets: std::sync::Arc::new(secrets),
+        secrets: webhooks.secrets.clone(),
         admin_password: s.admin_password,
         jwt_secret: s.jwt_secret,
         session_ttl: Duration::from_secs(session_ttl_secs),

@@ -524,6 +524,7 @@ fn ingress_mysql_and_fixed_replicas_render_as_asked() {
             json!({
                 "database": {"url": "mysql://lyre:pw@mariadb:3306/lyre"},
                 "jwtSecret": "0123456789abcdef0123456789abcdef",
+                "secretKeys": ["k2:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "k1:HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4="],
                 "envs": ["DEV", "FAT", "UAT", "PRO"],
                 "ingress": {"enabled": true, "tls": [{"secretName": "lyre-tls", "hosts": ["lyre.example.com"]}]},
                 "config": {"autoscaling": {"enabled": false}, "replicas": 4, "advertisedUrl": "https://config.lyre.example.com"},
@@ -546,6 +547,15 @@ fn ingress_mysql_and_fixed_replicas_render_as_asked() {
         "mysql://lyre:pw@mariadb:3306/lyre"
     );
     assert_eq!(env["LYRE_JWT_SECRET"], "0123456789abcdef0123456789abcdef");
+    // Every pod that may open a secret value gets the same keys, the sealing one first.
+    for name in ["lyre-config", "lyre-admin", "lyre-portal"] {
+        let pod = container_env(&objects, find(&objects, "Deployment", name));
+        assert_eq!(
+            pod["LYRE_SECRET_KEYS"],
+            "k2:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,k1:HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=",
+            "{name}"
+        );
+    }
 
     // Long polls are held up to 90 s: the ingress waits longer.
     let ingress = find(&objects, "Ingress", "lyre");

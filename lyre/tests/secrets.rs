@@ -425,6 +425,43 @@ async fn session(backend: TestBackend) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // An app that could not use the value and quotes it in its report: the reason shown in
+    // the portal (and to rollouts and webhooks) has it masked.
+    let release_key = signed["releaseKey"].as_str().unwrap().to_owned();
+    let report = json!({
+        "appId": APP, "cluster": "default", "ip": "10.1.2.3",
+        "reports": [{
+            "namespaceName": "application", "releaseKey": release_key, "status": "rejected",
+            "reason": format!("db.password: invalid value: string \"{first}\", expected a u16"),
+        }],
+    });
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        .to_string();
+    let signature = lyre_protocol::access_key::signature(&secret, &timestamp, "/DEV/reports");
+    let sent = lyre
+        .http
+        .post(format!("{}/DEV/reports", lyre.config))
+        .header("Timestamp", timestamp)
+        .header("Authorization", format!("Apollo {APP}:{signature}"))
+        .json(&report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status().as_u16(), 204);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let reason = loop {
+        let instances = lyre.instances().await;
+        if let Some(reason) = instances["items"][0]["applied"]["reason"].as_str() {
+            break reason.to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "{instances}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(reason.contains("string \"••••••\", expected"), "{reason}");
+
     // Lyre's SDK: with the app's secret it gets the value, without it it is refused.
     let sdk = lyre_client::Client::builder()
         .config_service(format!("{}/DEV", lyre.config))

@@ -21,6 +21,8 @@ use sha2::Sha256;
 use tempfile::TempDir;
 
 const APP: &str = "/api/v1/envs/DEV/apps/demo-shop/clusters/default/namespaces";
+/// Secret keys are configured: signing secrets are stored sealed.
+const SECRET_KEYS: &str = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// One delivery as the receiver got it.
 #[derive(Clone, Debug)]
@@ -156,7 +158,8 @@ impl Lyre {
             .env("LYRE_DATABASE_URL", &self.url)
             .env("LYRE_ADMIN_PASSWORD", PASSWORD)
             .env("LYRE_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32")
-            .env("LYRE_WEBHOOK_FIRST_RETRY_MS", "200");
+            .env("LYRE_WEBHOOK_FIRST_RETRY_MS", "200")
+            .env("LYRE_SECRET_KEYS", SECRET_KEYS);
         let mut running = Running::start(command);
         running.discard_log();
         self.running = Some(running);
@@ -281,6 +284,30 @@ async fn deliveries_survive_outages_and_crashes(backend: TestBackend) {
         .await;
     let secret = hook["secret"].as_str().unwrap().to_owned();
     let hook_id = hook["id"].as_i64().unwrap();
+    // The database holds the signing secret sealed, never as it was shown.
+    let db = lyre_store::sea_orm::Database::connect(&lyre.url)
+        .await
+        .unwrap();
+    let stored: Vec<String> = {
+        use lyre_store::sea_orm::{EntityTrait, QuerySelect};
+        lyre_store::entity::webhook::Entity::find()
+            .select_only()
+            .column(lyre_store::entity::webhook::Column::SealedSecret)
+            .into_tuple()
+            .all(&db)
+            .await
+            .unwrap()
+    };
+    assert!(
+        stored.iter().all(|s| s.starts_with("lyre:v1:k1:")),
+        "{stored:?}"
+    );
+    assert!(!stored.contains(&secret));
+    assert_eq!(
+        hook["secretHint"],
+        format!("…{}", &secret[secret.len() - 4..])
+    );
+    db.close().await.unwrap();
 
     // Changes in two namespaces, interleaved: signed, and in order per namespace.
     let mut sent: BTreeMap<String, Vec<i64>> = BTreeMap::new();

@@ -239,6 +239,7 @@ pub const SEALED_COLUMNS: &[(&str, &str)] = &[
     ("release_histories", "operation_context"),
     ("audits", "detail"),
     ("events", "payload"),
+    ("webhooks", "sealed_secret"),
 ];
 
 /// Rows re-sealed at a time.

@@ -154,12 +154,44 @@ pub async fn event(db: &impl ConnectionTrait, id: i64) -> Result<Option<event::M
     event::Entity::find_by_id(id).one(db).await
 }
 
+/// The signing secret of `w` as stored: sealed, or as it is where no keys were configured.
+pub fn stored_secret(w: &webhook::Model) -> &str {
+    if w.sealed_secret.is_empty() {
+        &w.secret
+    } else {
+        &w.sealed_secret
+    }
+}
+
+/// Gives `w` the signing secret `stored` (sealed, or as it is), to be saved.
+pub fn set_secret(w: &mut webhook::Model, stored: &str) {
+    plain_part(stored).clone_into(&mut w.secret);
+    sealed_part(stored).clone_into(&mut w.sealed_secret);
+}
+
+fn plain_part(stored: &str) -> &str {
+    if lyre_protocol::secret::is_sealed(stored) {
+        ""
+    } else {
+        stored
+    }
+}
+
+fn sealed_part(stored: &str) -> &str {
+    if lyre_protocol::secret::is_sealed(stored) {
+        stored
+    } else {
+        ""
+    }
+}
+
 /// A webhook to create.
 #[derive(Clone, Debug)]
 pub struct NewWebhook<'a> {
     /// Empty for the whole installation.
     pub app_id: &'a str,
     pub url: &'a str,
+    /// The signing secret, sealed or as it is.
     pub secret: &'a str,
     pub events: &'a str,
     pub description: &'a str,
@@ -176,7 +208,8 @@ pub async fn create(
     webhook::ActiveModel {
         app_id: Set(new.app_id.to_owned()),
         url: Set(new.url.to_owned()),
-        secret: Set(new.secret.to_owned()),
+        secret: Set(plain_part(new.secret).to_owned()),
+        sealed_secret: Set(sealed_part(new.secret).to_owned()),
         events: Set(new.events.to_owned()),
         description: Set(new.description.to_owned()),
         enabled: Set(new.enabled),
@@ -216,6 +249,7 @@ pub async fn save(
     for column in [
         webhook::Column::Url,
         webhook::Column::Secret,
+        webhook::Column::SealedSecret,
         webhook::Column::Events,
         webhook::Column::Description,
         webhook::Column::Enabled,

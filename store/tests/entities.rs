@@ -339,6 +339,7 @@ db_test!(async fn runtime_entities_round_trip(t) {
         app_id: Set(chars(128)),
         url: Set(format!("https://hooks.example.com/{}", chars(2000))),
         secret: Set(chars(128)),
+        sealed_secret: Set(chars(255)),
         events: Set(chars(1024)),
         description: Set(chars(1024)),
         enabled: Set(true),

@@ -6,11 +6,13 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lyre_protocol::client::{ApplyReports, ApplyStatus};
+use lyre_protocol::secret;
 use lyre_service_kit::env::RequestEnv;
 use lyre_service_kit::error_response;
 use lyre_service_kit::json::Json;
 use lyre_service_kit::peer::PeerAddr;
 use lyre_store::config::instances::Report;
+use lyre_store::config::releases;
 use lyre_store::time::now_millis;
 
 use super::{MAX_IP, client_ip, refusal};
@@ -47,7 +49,10 @@ pub(crate) async fn reports(
     let ip: String = client_ip(named, peer).chars().take(MAX_IP).collect();
     let definitions = state.definitions().snapshot().1;
     let at = now_millis();
-    for report in body.reports {
+    for mut report in body.reports {
+        if report.status == ApplyStatus::Rejected && !report.reason.is_empty() {
+            report.reason = masked(&state, &env.name, &report.release_key, report.reason).await;
+        }
         let namespace = definitions
             .resolve(&body.app_id, &report.namespace_name)
             .name;
@@ -68,4 +73,34 @@ pub(crate) async fn reports(
         });
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `reason` with every secret value of the releases `release_key` names masked: an app's
+/// error may quote the value it could not use, and reasons are shown in the portal, in
+/// rollouts that halt and in webhook events.
+async fn masked(state: &ConfigState, env: &str, release_key: &str, reason: String) -> String {
+    let ring = &state.settings().secrets;
+    if ring.is_empty() {
+        return reason;
+    }
+    let keys: Vec<&str> = release_key.split('+').take(4).collect();
+    let configurations = match releases::sealed_configurations(state.db(), env, &keys).await {
+        Ok(found) => found,
+        Err(e) => {
+            // Kept out rather than risk showing a secret.
+            tracing::warn!(error = %e, "cannot check a report's reason for secrets; dropped it");
+            return "(reason withheld: it could not be checked for secret values)".into();
+        }
+    };
+    let mut plain: Vec<String> = configurations
+        .iter()
+        .flat_map(|c| secret::find_all(c).into_iter().map(move |r| &c[r]))
+        .filter_map(|sealed| ring.open(sealed).ok())
+        .filter(|p| !p.is_empty())
+        .collect();
+    // Longest first, so a value inside another is not left half masked.
+    plain.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    plain
+        .into_iter()
+        .fold(reason, |reason, p| reason.replace(&p, "••••••"))
 }

@@ -157,10 +157,17 @@ pub(crate) struct SystemDeliveryPath {
     pub delivery_id: i64,
 }
 
-fn view(w: webhook::Model, secret: Option<String>) -> WebhookView {
-    let hint: String = {
-        let chars: Vec<char> = w.secret.chars().collect();
-        chars[chars.len().saturating_sub(4)..].iter().collect()
+fn view(state: &PortalState, w: webhook::Model, secret: Option<String>) -> WebhookView {
+    let hint: String = match state
+        .settings()
+        .webhooks
+        .signing_secret(webhooks::stored_secret(&w))
+    {
+        Ok(plain) => {
+            let chars: Vec<char> = plain.chars().collect();
+            chars[chars.len().saturating_sub(4)..].iter().collect()
+        }
+        Err(_) => String::new(),
     };
     WebhookView {
         id: w.id,
@@ -320,6 +327,15 @@ async fn remember(
     Ok(())
 }
 
+/// A new signing secret as stored (sealed when secret keys are configured).
+fn stored_secret(state: &PortalState, secret: &str) -> Result<String, PortalError> {
+    state
+        .settings()
+        .webhooks
+        .store_secret(secret)
+        .map_err(PortalError::Internal)
+}
+
 async fn create_in(
     state: &PortalState,
     user: &CurrentUser,
@@ -328,13 +344,14 @@ async fn create_in(
 ) -> Result<(StatusCode, Json<WebhookView>), PortalError> {
     let (url, events) = checked(state, &body).await?;
     let secret = new_secret();
+    let stored = stored_secret(state, &secret)?;
     let txn = write::begin(state.db()).await?;
     let w = webhooks::create(
         &txn,
         &NewWebhook {
             app_id,
             url: &url,
-            secret: &secret,
+            secret: &stored,
             events: &events,
             description: &body.description,
             enabled: body.enabled,
@@ -344,7 +361,7 @@ async fn create_in(
     .await?;
     remember(&txn, &w, "create", &user.username, serde_json::json!({})).await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(view(w, Some(secret)))))
+    Ok((StatusCode::CREATED, Json(view(state, w, Some(secret)))))
 }
 
 async fn update_in(
@@ -371,7 +388,7 @@ async fn update_in(
     )
     .await?;
     txn.commit().await?;
-    Ok(Json(view(w, None)))
+    Ok(Json(view(state, w, None)))
 }
 
 async fn rotate_in(
@@ -382,7 +399,7 @@ async fn rotate_in(
 ) -> Result<Json<WebhookView>, PortalError> {
     let mut w = load(state, app_id, id).await?;
     let secret = new_secret();
-    w.secret = secret.clone();
+    webhooks::set_secret(&mut w, &stored_secret(state, &secret)?);
     let txn = write::begin(state.db()).await?;
     let w = webhooks::save(&txn, w, &user.username).await?;
     remember(
@@ -394,7 +411,7 @@ async fn rotate_in(
     )
     .await?;
     txn.commit().await?;
-    Ok(Json(view(w, Some(secret))))
+    Ok(Json(view(state, w, Some(secret))))
 }
 
 async fn delete_in(
@@ -468,7 +485,9 @@ async fn redeliver_in(
 
 async fn list_in(state: &PortalState, app_id: &str) -> Result<Json<Vec<WebhookView>>, PortalError> {
     let found = webhooks::list(state.db(), app_id).await?;
-    Ok(Json(found.into_iter().map(|w| view(w, None)).collect()))
+    Ok(Json(
+        found.into_iter().map(|w| view(state, w, None)).collect(),
+    ))
 }
 
 /// The app's webhooks (without secrets).

@@ -195,7 +195,10 @@ impl Sender {
         // The address was checked when saved; the allowed blocks may have changed since.
         let url = self.settings.check_url(&hook.url)?;
         let timestamp = now_millis() / 1000;
-        let signature = sign(&hook.secret, timestamp, &body);
+        let secret = self
+            .settings
+            .signing_secret(lyre_store::webhooks::stored_secret(hook))?;
+        let signature = sign(&secret, timestamp, &body);
         let response = self
             .client
             .post(url)

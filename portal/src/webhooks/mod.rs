@@ -5,7 +5,10 @@
 pub mod deliver;
 pub mod target;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use lyre_store::secrets::KeyRing;
 
 use url::Url;
 
@@ -23,6 +26,8 @@ pub struct WebhookSettings {
     pub first_retry: Duration,
     /// How long a delivery is tried before it is given up.
     pub give_up_after: Duration,
+    /// Seals the webhooks' signing secrets in the database (none: they are stored as they are).
+    pub secrets: Arc<KeyRing>,
 }
 
 impl Default for WebhookSettings {
@@ -32,11 +37,33 @@ impl Default for WebhookSettings {
             https: false,
             first_retry: Duration::from_secs(10),
             give_up_after: Duration::from_secs(24 * 3600),
+            secrets: Arc::default(),
         }
     }
 }
 
 impl WebhookSettings {
+    /// A new signing secret as stored: sealed when keys are configured.
+    pub(crate) fn store_secret(&self, secret: &str) -> Result<String, String> {
+        if self.secrets.is_empty() {
+            return Ok(secret.to_owned());
+        }
+        self.secrets
+            .seal("webhooks", secret)
+            .map_err(|e| e.to_string())
+    }
+
+    /// A stored signing secret in the clear.
+    pub(crate) fn signing_secret(&self, stored: &str) -> Result<String, String> {
+        if lyre_protocol::secret::is_sealed(stored) {
+            self.secrets
+                .open(stored)
+                .map_err(|e| format!("the webhook's secret cannot be opened: {e}"))
+        } else {
+            Ok(stored.to_owned())
+        }
+    }
+
     /// Settings allowing the blocks `allowed` (addresses or CIDR blocks inside the network).
     pub fn allowing(allowed: &[String]) -> Result<Self, String> {
         Ok(Self {

@@ -252,18 +252,38 @@ pub async fn ids_by_key(
         .collect())
 }
 
+/// The configurations (JSON) of those of `keys` (release keys of `env`) that hold a secret
+/// value.
+pub async fn sealed_configurations(
+    db: &impl ConnectionTrait,
+    env: &str,
+    keys: &[&str],
+) -> Result<Vec<String>, DbErr> {
+    with_secrets_column(db, env, keys, release::Column::Configurations).await
+}
+
 /// Those of `keys` (release keys of `env`) whose release holds a secret value.
 pub async fn with_secrets(
     db: &impl ConnectionTrait,
     env: &str,
     keys: &[&str],
 ) -> Result<Vec<String>, DbErr> {
+    with_secrets_column(db, env, keys, release::Column::ReleaseKey).await
+}
+
+/// `column` of those of `keys` (release keys of `env`) whose release holds a secret value.
+async fn with_secrets_column(
+    db: &impl ConnectionTrait,
+    env: &str,
+    keys: &[&str],
+    column: release::Column,
+) -> Result<Vec<String>, DbErr> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
     release::Entity::find()
         .select_only()
-        .column(release::Column::ReleaseKey)
+        .column(column)
         .filter(release::Column::Env.eq(env))
         .filter(release::Column::ReleaseKey.is_in(keys.iter().copied()))
         .filter(release::Column::Configurations.contains(lyre_protocol::secret::PREFIX))

@@ -10,8 +10,10 @@ pub struct Model {
     /// The app it hears of; empty for the whole installation.
     pub app_id: String,
     pub url: String,
-    /// The key of its deliveries' HMAC-SHA256 signatures.
+    /// The key of its deliveries' HMAC-SHA256 signatures; empty when it is sealed.
     pub secret: String,
+    /// The key, sealed under the secret keys, where keys are configured (else empty).
+    pub sealed_secret: String,
     /// The event kinds it hears, comma separated; `*` for all.
     pub events: String,
     pub description: String,

@@ -15,6 +15,7 @@ mod m20261207_000007_apply_reports;
 mod m20261207_000008_rollouts;
 mod m20261207_000009_webhooks;
 mod m20261207_000010_leases;
+mod m20261207_000011_sealed_webhook_secrets;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000008_rollouts::Migration),
             Box::new(m20261207_000009_webhooks::Migration),
             Box::new(m20261207_000010_leases::Migration),
+            Box::new(m20261207_000011_sealed_webhook_secrets::Migration),
         ]
     }
 }
@@ -115,6 +117,7 @@ pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
     statements.extend(m20261207_000008_rollouts::Migration::statements(backend));
     statements.extend(m20261207_000009_webhooks::Migration::statements(backend));
     statements.extend(m20261207_000010_leases::Migration::statements(backend));
+    statements.extend(m20261207_000011_sealed_webhook_secrets::Migration::statements(backend));
     statements
 }
 
