@@ -38,7 +38,7 @@ async fn serve(
     peer: PeerAddr,
     rendering: Rendering,
 ) -> Response {
-    let trust = match admitted(&state, &env.name, Some(&app_id), &uri, &headers) {
+    let trust = match admitted(&state, &env.name, Some(&app_id), &uri, &headers).await {
         Ok(trust) => trust,
         Err(refusal) => return refused(refusal),
     };

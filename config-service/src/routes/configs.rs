@@ -25,7 +25,7 @@ pub(crate) async fn configs(
     headers: HeaderMap,
     peer: PeerAddr,
 ) -> Response {
-    let trust = match admitted(&state, &env.name, Some(&app_id), &uri, &headers) {
+    let trust = match admitted(&state, &env.name, Some(&app_id), &uri, &headers).await {
         Ok(trust) => trust,
         Err(refusal) => return refused(refusal),
     };

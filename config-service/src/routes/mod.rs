@@ -18,9 +18,12 @@ use crate::access::{Refusal, Trust};
 use crate::answers::{Answer, Read};
 use crate::query::Params;
 
+/// How long a request that comes while the config service is starting waits for it.
+const START_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Checks the request's access-key signature (the path as the client sent it, with any
 /// environment prefix); the refusal to answer, if it fails.
-pub(crate) fn refusal(
+pub(crate) async fn refusal(
     state: &ConfigState,
     env: &str,
     app_id: Option<&str>,
@@ -28,21 +31,27 @@ pub(crate) fn refusal(
     headers: &HeaderMap,
 ) -> Option<Response> {
     admitted(state, env, app_id, uri, headers)
+        .await
         .err()
         .map(refused)
 }
 
 /// Checks the request's access-key signature: what it proved, or why it is refused.
-pub(crate) fn admitted(
+pub(crate) async fn admitted(
     state: &ConfigState,
     env: &str,
     app_id: Option<&str>,
     uri: &OriginalUri,
     headers: &HeaderMap,
 ) -> Result<Trust, Refusal> {
-    // Until the access keys are loaded every app looks keyless: answer nothing rather than
-    // let an unsigned client read an app that enforces a key.
-    if !state.is_loaded() {
+    // Until the access keys are loaded every app looks keyless: a request that comes in the
+    // moment after a start waits for them (a little), rather than let an unsigned client read
+    // an app that enforces a key.
+    if !state.is_loaded()
+        && tokio::time::timeout(START_WAIT, state.loaded())
+            .await
+            .is_err()
+    {
         return Err(Refusal::Starting);
     }
     let path_with_query = uri.0.path_and_query().map_or("", |p| p.as_str());

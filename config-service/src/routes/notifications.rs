@@ -45,7 +45,7 @@ async fn watch_list(
 ) -> Result<Vec<Watched>, Response> {
     let params = Params::parse(query);
     let app_id = params.get("appId");
-    if let Some(refused) = refusal(state, env, app_id, uri, headers) {
+    if let Some(refused) = refusal(state, env, app_id, uri, headers).await {
         return Err(refused);
     }
     let Some(app_id) = app_id else {
