@@ -189,3 +189,49 @@ db_test!(async fn argon2_hashes_are_stored(t) {
     assert!(admin.password_hash.starts_with("$argon2id$"), "an Argon2id PHC string");
     assert!(!admin.password_hash.contains(ADMIN_PASSWORD));
 });
+
+db_test!(async fn bcrypt_hashes_from_apollo_sign_in_and_become_argon2(t) {
+    let portal = TestPortal::new(&t).await;
+    // A user as Apollo's portal stores them: a BCrypt hash of cost 10, `$2a$` as Spring writes.
+    let apollo_hash = bcrypt::hash_with_salt("apollo-era-password", 10, *b"0123456789abcdef")
+        .unwrap()
+        .format_for_version(bcrypt::Version::TwoA);
+    assert!(apollo_hash.starts_with("$2a$10$"));
+    accounts::create_user(
+        &t.db,
+        &accounts::NewUser {
+            username: "zhang",
+            display_name: "Zhang San",
+            email: "zhang@example.com",
+            password_hash: &apollo_hash,
+            source: accounts::SOURCE_LOCAL,
+            created_by: "import",
+        },
+    )
+    .await
+    .unwrap();
+
+    // A wrong password is refused as any other, and leaves the hash as it was.
+    let wrong = portal.login("zhang", "not-the-password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", wrong.text);
+    let stored = accounts::find_user(&t.db, "zhang").await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, apollo_hash);
+
+    // The right one signs in, and the hash becomes an Argon2id one of the same password.
+    let reply = portal.login("zhang", "apollo-era-password").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let stored = accounts::find_user(&t.db, "zhang").await.unwrap().unwrap();
+    assert!(stored.password_hash.starts_with("$argon2id$"), "{}", stored.password_hash);
+    let again = portal.login("zhang", "apollo-era-password").await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(portal.login("zhang", "not-the-password").await.status, StatusCode::UNAUTHORIZED);
+
+    // A hash of an absurd cost is not worked on (it would hold a hashing thread for hours).
+    let costly = apollo_hash.replacen("$2a$10$", "$2a$31$", 1);
+    let mut row = stored.into_active_model();
+    row.password_hash = Set(costly.clone());
+    row.update(&t.db).await.unwrap();
+    assert_eq!(portal.login("zhang", "apollo-era-password").await.status, StatusCode::UNAUTHORIZED);
+    let stored = accounts::find_user(&t.db, "zhang").await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, costly, "left as it was");
+});

@@ -289,6 +289,23 @@ pub async fn update_user(
     Ok(())
 }
 
+/// Replaces user `id`'s password hash `old` with `new` (the same password, hashed anew), unless
+/// it changed meanwhile; whether it was replaced.
+pub async fn rehash_password(
+    db: &impl ConnectionTrait,
+    id: i64,
+    old: &str,
+    new: &str,
+) -> Result<bool, DbErr> {
+    let done = user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(new))
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::PasswordHash.eq(old))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
 /// Ends every live session of the user `id` except `keep` (the caller's own, say).
 pub async fn revoke_sessions_of(
     db: &impl ConnectionTrait,

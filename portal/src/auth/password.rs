@@ -97,11 +97,34 @@ fn hash_blocking(password: &str) -> Result<String, PortalError> {
         .map_err(|e| PortalError::Internal(format!("hashing a password: {e}")))
 }
 
-/// Whether `password` matches the PHC string `hash`. With `hash` `None` (no such user) the
-/// same work is done against a dummy hash, so the answer takes as long either way.
+/// Highest BCrypt cost accepted (Apollo's portal hashes at 10): each step doubles the work.
+const MAX_BCRYPT_COST: u32 = 14;
+
+/// Whether `hash` is a BCrypt hash (`$2a$`, `$2b$`, `$2y$`), as Apollo's portal stores
+/// passwords. Such a hash is accepted at sign-in and replaced with an Argon2id one by the first
+/// sign-in that succeeds.
+pub(crate) fn is_bcrypt(hash: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$"].iter().any(|p| hash.starts_with(p))
+}
+
+fn bcrypt_matches(password: &str, hash: &str) -> bool {
+    let cost = hash.get(4..6).and_then(|c| c.parse::<u32>().ok());
+    if cost.is_none_or(|c| c > MAX_BCRYPT_COST) {
+        tracing::warn!("a BCrypt password hash with a cost above {MAX_BCRYPT_COST} is not checked");
+        return false;
+    }
+    bcrypt::verify(password, hash).unwrap_or(false)
+}
+
+/// Whether `password` matches the PHC string (or BCrypt hash) `hash`. With `hash` `None` (no
+/// such user) the same work is done against a dummy hash, so the answer takes as long either
+/// way.
 pub(crate) async fn verify(password: String, hash: Option<String>) -> Result<bool, PortalError> {
     one_at_a_time(move || {
         let stored = hash.unwrap_or_else(|| dummy_hash().to_owned());
+        if is_bcrypt(&stored) {
+            return bcrypt_matches(&password, &stored);
+        }
         PasswordHash::new(&stored)
             .map(|parsed| {
                 Argon2::default()

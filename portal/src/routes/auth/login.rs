@@ -100,12 +100,25 @@ pub(crate) async fn login(
             // wrong password, after the same work.
             let local = user.filter(|u| u.source == accounts::SOURCE_LOCAL);
             let hash = local.as_ref().map(|u| u.password_hash.clone());
+            let given = request.password.clone();
             if !password::verify(request.password, hash).await? {
                 tracing::info!(user = username, client.address = %address, "failed sign-in");
                 return Err(PortalError::InvalidCredentials);
             }
             let user = local.ok_or(PortalError::InvalidCredentials)?;
             local_allowed(&state, &user).await?;
+            if password::is_bcrypt(&user.password_hash) {
+                // A hash brought from Apollo: replaced with an Argon2id one, now that the
+                // password is known to match.
+                let new = password::hash(given).await?;
+                if accounts::rehash_password(state.db(), user.id, &user.password_hash, &new).await?
+                {
+                    tracing::info!(
+                        user = username,
+                        "password hash upgraded from BCrypt to Argon2id"
+                    );
+                }
+            }
             user
         }
     };
