@@ -52,6 +52,13 @@ pub async fn run(command: &SecretsCommand, config: &Config) -> anyhow::Result<()
                 }
             })
             .await?;
+            if done.webhooks_sealed > 0 {
+                writeln!(
+                    out,
+                    "  webhooks: {} signing secret(s) kept as they were, now sealed",
+                    done.webhooks_sealed
+                )?;
+            }
             for (table, n) in &done.rewritten {
                 writeln!(out, "  {table}: {n} row(s) re-sealed")?;
             }

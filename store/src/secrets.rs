@@ -253,6 +253,9 @@ pub struct Rotated {
     /// Passes over the tables (a pass that rewrote something is followed by another, which
     /// catches values a concurrent publish copied from a row not yet re-sealed).
     pub passes: u32,
+    /// Webhook signing secrets that were kept as they were (made before keys were configured)
+    /// and are now sealed.
+    pub webhooks_sealed: u64,
 }
 
 impl Rotated {
@@ -273,7 +276,10 @@ pub async fn rotate(
     if ring.is_empty() {
         return Err(SecretError::NoKeys.into());
     }
-    let mut done = Rotated::default();
+    let mut done = Rotated {
+        webhooks_sealed: seal_plain_webhook_secrets(db, ring).await?,
+        ..Rotated::default()
+    };
     loop {
         done.passes += 1;
         let mut pass = 0;
@@ -304,6 +310,36 @@ pub enum RotateError {
     },
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+/// Seals the signing secrets of webhooks made before keys were configured, each only if it did
+/// not change meanwhile.
+async fn seal_plain_webhook_secrets(
+    db: &impl ConnectionTrait,
+    ring: &KeyRing,
+) -> Result<u64, RotateError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    use crate::entity::webhook;
+    let plain = webhook::Entity::find()
+        .filter(webhook::Column::SealedSecret.eq(""))
+        .filter(webhook::Column::Secret.ne(""))
+        .all(db)
+        .await?;
+    let mut sealed = 0;
+    for w in plain {
+        let new = ring.seal("webhooks", &w.secret)?;
+        sealed += webhook::Entity::update_many()
+            .col_expr(webhook::Column::SealedSecret, Expr::value(new))
+            .col_expr(webhook::Column::Secret, Expr::value(""))
+            .filter(webhook::Column::Id.eq(w.id))
+            .filter(webhook::Column::Secret.eq(w.secret.as_str()))
+            .filter(webhook::Column::SealedSecret.eq(""))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(sealed)
 }
 
 async fn rotate_column(
