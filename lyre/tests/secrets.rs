@@ -141,24 +141,63 @@ impl Lyre {
 
     /// A read of the config service, signed with `secret` when given.
     async fn read(&self, namespace: &str, secret: Option<&str>) -> (u16, Value) {
-        let path = format!("/configs/{APP}/default/{namespace}?ip=10.1.2.3");
-        let mut request = self.http.get(format!("{}/DEV{path}", self.config));
-        if let Some(secret) = secret {
-            let timestamp = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_millis()
-                .to_string();
-            let signature =
-                lyre_protocol::access_key::signature(secret, &timestamp, &format!("/DEV{path}"));
-            request = request
-                .header("Timestamp", timestamp)
-                .header("Authorization", format!("Apollo {APP}:{signature}"));
-        }
-        let answer = request.send().await.unwrap();
-        let status = answer.status().as_u16();
-        (status, answer.json().await.unwrap_or(Value::Null))
+        read(&self.http, &self.config, namespace, secret).await
     }
+
+    /// `lyre secrets rotate` on the database, with `keys`: what it printed, once it succeeded.
+    fn rotate(&self, keys: &str) -> String {
+        let rotate = Command::new(env!("CARGO_BIN_EXE_lyre"))
+            .args(["secrets", "rotate"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LYRE_DATABASE_URL", &self.url)
+            .env("LYRE_SECRET_KEYS", keys)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&rotate.stdout).into_owned();
+        assert!(
+            rotate.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&rotate.stderr)
+        );
+        said
+    }
+}
+
+/// `request` signed as the app's clients sign `path` (with its query) with `secret`.
+fn signed_request(
+    request: reqwest::RequestBuilder,
+    secret: &str,
+    path: &str,
+) -> reqwest::RequestBuilder {
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        .to_string();
+    let signature = lyre_protocol::access_key::signature(secret, &timestamp, path);
+    request
+        .header("Timestamp", timestamp)
+        .header("Authorization", format!("Apollo {APP}:{signature}"))
+}
+
+/// A read of DEV's `namespace` from the config service at `config`, signed with `secret` when
+/// given.
+async fn read(
+    http: &reqwest::Client,
+    config: &str,
+    namespace: &str,
+    secret: Option<&str>,
+) -> (u16, Value) {
+    let path = format!("/DEV/configs/{APP}/default/{namespace}?ip=10.1.2.3");
+    let mut request = http.get(format!("{config}{path}"));
+    if let Some(secret) = secret {
+        request = signed_request(request, secret, &path);
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or(Value::Null))
 }
 
 fn keys(ids: &[&str]) -> Vec<String> {
@@ -435,17 +474,8 @@ async fn session(backend: TestBackend) {
             "reason": format!("db.password: invalid value: string \"{first}\", expected a u16"),
         }],
     });
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-        .to_string();
-    let signature = lyre_protocol::access_key::signature(&secret, &timestamp, "/DEV/reports");
-    let sent = lyre
-        .http
-        .post(format!("{}/DEV/reports", lyre.config))
-        .header("Timestamp", timestamp)
-        .header("Authorization", format!("Apollo {APP}:{signature}"))
+    let request = lyre.http.post(format!("{}/DEV/reports", lyre.config));
+    let sent = signed_request(request, &secret, "/DEV/reports")
         .json(&report)
         .send()
         .await
@@ -659,9 +689,8 @@ async fn rotation(backend: TestBackend) {
             reads.clone(),
         );
         tokio::spawn(async move {
-            let probe = Lyre::reader(http, config);
             while !stop.load(Ordering::Relaxed) {
-                let (status, body) = probe.read("application", Some(&access)).await;
+                let (status, body) = read(&http, &config, "application", Some(&access)).await;
                 assert_eq!(status, 200, "{body}");
                 let configurations = &body["configurations"];
                 for i in 1..30 {
@@ -676,21 +705,7 @@ async fn rotation(backend: TestBackend) {
         })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let rotate = Command::new(env!("CARGO_BIN_EXE_lyre"))
-        .args(["secrets", "rotate"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("LYRE_DATABASE_URL", &lyre.url)
-        .env("LYRE_SECRET_KEYS", &both)
-        .current_dir(lyre.dir.path())
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&rotate.stdout).into_owned();
-    assert!(
-        rotate.status.success(),
-        "{said}{}",
-        String::from_utf8_lossy(&rotate.stderr)
-    );
+    let said = lyre.rotate(&both);
     assert!(said.contains("sealed under `k2`"), "{said}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.store(true, Ordering::Relaxed);
@@ -698,16 +713,7 @@ async fn rotation(backend: TestBackend) {
     reader.await.unwrap();
     assert!(published > 0 && reads.load(Ordering::Relaxed) > 0);
     // Publishes that copied a value not yet re-sealed are caught by running it again.
-    let again = Command::new(env!("CARGO_BIN_EXE_lyre"))
-        .args(["secrets", "rotate"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("LYRE_DATABASE_URL", &lyre.url)
-        .env("LYRE_SECRET_KEYS", &both)
-        .current_dir(lyre.dir.path())
-        .output()
-        .unwrap();
-    assert!(again.status.success());
+    lyre.rotate(&both);
 
     // The old key goes: everything still opens, the last value written is the one served.
     lyre.restart(&ring[1]).await;
@@ -798,21 +804,6 @@ impl Lyre {
                 "the config service is not ready"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Only what reading the config service needs.
-    fn reader(http: reqwest::Client, config: String) -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-            url: String::new(),
-            keys: String::new(),
-            portal: String::new(),
-            config,
-            http,
-            session: String::new(),
-            running: None,
-            answers: Vec::new(),
         }
     }
 }
