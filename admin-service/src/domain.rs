@@ -160,9 +160,12 @@ pub(crate) fn check_value(
     validate_content(format, value).map_err(|e| AdminError::InvalidContent(e.to_string()))
 }
 
-/// The value to store for item `key` of `at`: checked as given, then sealed when `secret`. A
-/// value that is already sealed (a secret's value sent back as it was read, or from an export)
-/// is stored as it is, once a configured key opens it. Errors about a secret never quote it.
+/// The value to store for item `key` of `at`: checked as given, then sealed when `secret` (for
+/// `at`'s app). A value that is already sealed (a secret's value sent back as it was read, or
+/// copied from another environment or cluster of the app) is stored as it is, once a
+/// configured key opens it for this app: one sealed for another app is refused, or anyone who
+/// may view that app's namespace could paste its secrets where they may reveal them. Errors
+/// about a secret never quote it.
 pub(crate) fn value_to_store(
     state: &AdminState,
     at: &NamespaceAt,
@@ -173,7 +176,7 @@ pub(crate) fn value_to_store(
 ) -> Result<String, AdminError> {
     let ring = state.secrets();
     if lyre_protocol::secret::is_sealed(value) {
-        ring.open(value)
+        ring.open(at.app_id.as_str(), value)
             .map_err(|e| AdminError::Invalid(format!("the value of `{key}`: {e}")))?;
         return Ok(value.to_owned());
     }
@@ -194,7 +197,7 @@ pub(crate) fn value_to_store(
         }
         other => other,
     })?;
-    ring.seal(&format!("{at}/{key}"), value)
+    ring.seal(at.app_id.as_str(), &format!("{at}/{key}"), value)
         .map_err(|e| AdminError::Invalid(format!("the value of `{key}`: {e}")))
 }
 

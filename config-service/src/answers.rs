@@ -412,20 +412,29 @@ impl Answers {
                 value: None,
             });
         }
-        // The public release first, the app's own keys over it.
+        // The public release first, the app's own keys over it; each value's app (the one
+        // whose release holds it) is the one its secret was sealed for.
         let mut configurations = public
             .as_ref()
             .map(|p| p.configurations.clone())
             .unwrap_or_default();
+        let owner = resolved.public_owner.as_deref().unwrap_or(read.app_id);
+        let mut apps = vec![owner; configurations.0.len()];
         if let Some(own) = &own {
             for (k, v) in own.configurations.iter() {
-                match configurations.0.iter_mut().find(|(key, _)| key == k) {
-                    Some(pair) => v.clone_into(&mut pair.1),
-                    None => configurations.0.push((k.to_owned(), v.to_owned())),
+                match configurations.0.iter().position(|(key, _)| key == k) {
+                    Some(i) => {
+                        v.clone_into(&mut configurations.0[i].1);
+                        apps[i] = read.app_id;
+                    }
+                    None => {
+                        configurations.0.push((k.to_owned(), v.to_owned()));
+                        apps.push(read.app_id);
+                    }
                 }
             }
         }
-        self.unseal(read, &mut configurations);
+        self.unseal(read, &apps, &mut configurations);
         let release_key = [own.as_ref(), public.as_ref()]
             .into_iter()
             .flatten()
@@ -461,17 +470,20 @@ impl Answers {
         })
     }
 
-    /// Opens the secret values of `configurations` for a client trusted with them; removes
-    /// them for any other (and any that does not open, which is logged without its value).
-    fn unseal(&self, read: &Read<'_>, configurations: &mut Configurations) {
+    /// Opens the secret values of `configurations` (each sealed for the app `apps` names at
+    /// its index) for a client trusted with them; removes them for any other (and any that
+    /// does not open, which is logged without its value).
+    fn unseal(&self, read: &Read<'_>, apps: &[&str], configurations: &mut Configurations) {
+        let mut apps = apps.iter();
         configurations.0.retain_mut(|(key, value)| {
+            let app = apps.next().copied().unwrap_or(read.app_id);
             if !is_sealed(value) {
                 return true;
             }
             if !read.secrets {
                 return false;
             }
-            match self.secrets.open(value) {
+            match self.secrets.open(app, value) {
                 Ok(plain) => {
                     *value = plain;
                     true

@@ -164,3 +164,55 @@ db_test!(async fn before_its_keys_are_loaded_a_config_service_reads_nothing_unsi
     .await;
     assert_eq!(poll.status, 503, "{}", poll.body);
 });
+
+db_test!(async fn signed_clients_get_the_secrets_of_their_app_and_of_public_namespaces(t) {
+    let stack = Stack::start(&t.db, Duration::from_secs(1)).await;
+    let admin = &stack.admin;
+    // `platform` shares a public namespace holding a secret; `shop` uses it and overrides a
+    // key of it with a secret of its own.
+    admin.create_app("platform").await;
+    admin.create_namespace("platform", "common", "properties", true).await;
+    admin.create_app("shop").await;
+    admin.associate("DEV", "shop", "default", "common").await;
+    let items = |app: &str| format!("/envs/DEV/apps/{app}/clusters/default/namespaces/common/items");
+    for (app, key, value) in [
+        ("platform", "mq.token", "platform-token"),
+        ("platform", "db.password", "platform-password"),
+        ("shop", "db.password", "shop-password"),
+    ] {
+        let item = admin
+            .call(Method::POST, &items(app), json!({"key": key, "value": value, "secret": true, "operator": "alice"}))
+            .await;
+        assert!(item["value"].as_str().unwrap().starts_with("lyre:v1:test:"), "{item}");
+    }
+    admin.call(Method::POST, &items("platform"), json!({"key": "mq.host", "value": "mq", "operator": "alice"})).await;
+    for app in ["platform", "shop"] {
+        admin
+            .call(
+                Method::POST,
+                &format!("/envs/DEV/apps/{app}/clusters/default/namespaces/common/releases"),
+                json!({"title": "t", "operator": "bob"}),
+            )
+            .await;
+    }
+    let base = stack.config.url.clone();
+    let path = "/configs/shop/default/common";
+    // Without an enforced key, the secret keys are left out (the plain one is served).
+    let unsigned = get(&format!("{base}{path}")).await.json();
+    assert_eq!(unsigned["configurations"], json!({"mq.host": "mq"}), "{unsigned}");
+
+    let key = admin.call(Method::POST, "/envs/DEV/apps/shop/accesskeys", json!({"operator": "alice"})).await;
+    let secret = key["secret"].as_str().unwrap().to_owned();
+    let id = key["id"].as_i64().unwrap();
+    admin
+        .call(Method::PUT, &format!("/envs/DEV/apps/shop/accesskeys/{id}"), json!({"enabled": true, "operator": "alice"}))
+        .await;
+    eventually(&base, path, 401).await;
+    let signed = get_with(&format!("{base}{path}"), &signed("shop", &secret, path, now_millis())).await;
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    assert_eq!(
+        signed.json()["configurations"],
+        json!({"mq.token": "platform-token", "db.password": "shop-password", "mq.host": "mq"}),
+        "the owner's secrets open as the owner's, the app's override as the app's"
+    );
+});

@@ -2,8 +2,10 @@
 //!
 //! A [`KeyRing`] holds one or more named 256-bit keys; the first seals, every one opens (so
 //! a new key can be put first while values sealed under the older ones are still read). A
-//! sealed value is `lyre:v1:<key id>:<base64url(nonce ‖ ciphertext ‖ tag)>`, with the key id as
-//! associated data. The nonce is derived (HMAC-SHA256 under the key) from where the value
+//! sealed value is `lyre:v1:<key id>:<base64url(nonce ‖ ciphertext ‖ tag)>`. Its associated
+//! data is the key id and the *scope* it was sealed for, the id of the app whose item holds it
+//! (or [`WEBHOOKS`]): a value opens only in its own app, so a person who can see app A's sealed
+//! value cannot paste it into an app they control and have it revealed or served there. The nonce is derived (HMAC-SHA256 under the key) from where the value
 //! lives and the value itself: the same value saved to the same item seals the same way, so
 //! comparing sealed values tells "changed" from "unchanged" without opening them, while the
 //! same password in two items seals differently.
@@ -24,6 +26,9 @@ use sea_orm::{ConnectionTrait, DbErr};
 /// Bytes of a key.
 pub const KEY_LEN: usize = 32;
 
+/// The scope of webhook signing secrets (no app id starts with `#`).
+pub const WEBHOOKS: &str = "#webhooks";
+
 /// What went wrong with a secret; never says anything of the value.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SecretError {
@@ -36,9 +41,12 @@ pub enum SecretError {
     /// A sealed value names a key this ring does not hold.
     #[error("the secret is sealed with key `{0}`, which is not among the configured secret keys")]
     UnknownKey(String),
-    /// Not a sealed value, or one that does not open (altered, or sealed with another key of
-    /// the same id).
-    #[error("the secret does not open with key `{0}`: it was altered or sealed with another key")]
+    /// Not a sealed value, or one that does not open here (sealed for another app, altered,
+    /// or sealed with another key of the same id).
+    #[error(
+        "the secret does not open with key `{0}` here: it was sealed for another app (give a \
+         secret copied from another app as its plain value), altered, or sealed with another key"
+    )]
     DoesNotOpen(String),
     /// The value is not in the sealed form.
     #[error("the value is not a sealed secret")]
@@ -144,19 +152,20 @@ impl KeyRing {
         self.keys.iter().map(|k| k.id.as_str())
     }
 
-    /// Seals `plaintext`, the value of the item that `place` names (environment, app,
-    /// cluster, namespace and key: the same value in another place seals differently).
-    pub fn seal(&self, place: &str, plaintext: &str) -> Result<String, SecretError> {
+    /// Seals `plaintext` for `scope` (the app whose item holds it: it opens in that app only),
+    /// as the value of the item that `place` names (environment, app, cluster, namespace and
+    /// key: the same value in another place seals differently).
+    pub fn seal(&self, scope: &str, place: &str, plaintext: &str) -> Result<String, SecretError> {
         let key = self.keys.first().ok_or(SecretError::NoKeys)?;
         let mut seed = Vec::with_capacity(place.len() + plaintext.len() + 1);
         seed.extend_from_slice(place.as_bytes());
         seed.push(0);
         seed.extend_from_slice(plaintext.as_bytes());
-        Ok(seal_with(key, &seed, plaintext.as_bytes()))
+        Ok(seal_with(key, scope, &seed, plaintext.as_bytes()))
     }
 
-    /// Opens a sealed value.
-    pub fn open(&self, sealed: &str) -> Result<String, SecretError> {
+    /// Opens a value sealed for `scope`; one sealed for another scope does not open.
+    pub fn open(&self, scope: &str, sealed: &str) -> Result<String, SecretError> {
         let (id, body) = secret::split(sealed).ok_or(SecretError::NotSealed)?;
         let key = self
             .keys
@@ -172,33 +181,33 @@ impl KeyRing {
         let nonce = Nonce::try_assume_unique_for_key(&bytes).map_err(|_| does_not_open())?;
         let plain = key
             .aead
-            .open_in_place(nonce, Aad::from(id.as_bytes()), &mut ciphertext)
+            .open_in_place(nonce, Aad::from(aad(id, scope)), &mut ciphertext)
             .map_err(|_| does_not_open())?;
         String::from_utf8(plain.to_vec()).map_err(|_| does_not_open())
     }
 
-    /// `sealed` under the sealing key: `None` when it already is. Equal sealed values stay
-    /// equal after re-sealing.
-    pub fn reseal(&self, sealed: &str) -> Result<Option<String>, SecretError> {
+    /// `sealed` (sealed for `scope`) under the sealing key: `None` when it already is. Equal
+    /// sealed values stay equal after re-sealing.
+    pub fn reseal(&self, scope: &str, sealed: &str) -> Result<Option<String>, SecretError> {
         let key = self.keys.first().ok_or(SecretError::NoKeys)?;
         let (id, _) = secret::split(sealed).ok_or(SecretError::NotSealed)?;
         if id == key.id {
             return Ok(None);
         }
-        let plaintext = self.open(sealed)?;
+        let plaintext = self.open(scope, sealed)?;
         let mut seed = b"reseal\0".to_vec();
         seed.extend_from_slice(sealed.as_bytes());
-        Ok(Some(seal_with(key, &seed, plaintext.as_bytes())))
+        Ok(Some(seal_with(key, scope, &seed, plaintext.as_bytes())))
     }
 
-    /// `text` with every sealed value in it re-sealed under the sealing key; `None` when none
-    /// needed it.
-    pub fn reseal_all(&self, text: &str) -> Result<Option<String>, SecretError> {
+    /// `text` with every sealed value in it (each sealed for `scope`) re-sealed under the
+    /// sealing key; `None` when none needed it.
+    pub fn reseal_all(&self, scope: &str, text: &str) -> Result<Option<String>, SecretError> {
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
         let mut changed = false;
         for range in secret::find_all(text) {
-            if let Some(new) = self.reseal(&text[range.clone()])? {
+            if let Some(new) = self.reseal(scope, &text[range.clone()])? {
                 out.push_str(&text[last..range.start]);
                 out.push_str(&new);
                 last = range.end;
@@ -213,7 +222,16 @@ impl KeyRing {
     }
 }
 
-fn seal_with(key: &Key, seed: &[u8], plaintext: &[u8]) -> String {
+/// The associated data of a value sealed with key `id` for `scope`.
+fn aad(id: &str, scope: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(id.len() + 1 + scope.len());
+    aad.extend_from_slice(id.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(scope.as_bytes());
+    aad
+}
+
+fn seal_with(key: &Key, scope: &str, seed: &[u8], plaintext: &[u8]) -> String {
     let tag = hmac::sign(&key.nonces, seed);
     let mut nonce_bytes = [0u8; NONCE_LEN];
     nonce_bytes.copy_from_slice(&tag.as_ref()[..NONCE_LEN]);
@@ -221,7 +239,7 @@ fn seal_with(key: &Key, seed: &[u8], plaintext: &[u8]) -> String {
     key.aead
         .seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce_bytes),
-            Aad::from(key.id.as_bytes()),
+            Aad::from(aad(&key.id, scope)),
             &mut body,
         )
         .expect("AES-GCM seals any value shorter than 64 GiB");
@@ -230,16 +248,68 @@ fn seal_with(key: &Key, seed: &[u8], plaintext: &[u8]) -> String {
     format!("{PREFIX}{}:{}", key.id, URL_SAFE_NO_PAD.encode(all))
 }
 
-/// The text columns that may hold sealed values, as (table, column).
-pub const SEALED_COLUMNS: &[(&str, &str)] = &[
-    ("items", "value"),
-    ("releases", "configurations"),
-    ("commits", "change_sets"),
-    ("release_requests", "diff"),
-    ("release_histories", "operation_context"),
-    ("audits", "detail"),
-    ("events", "payload"),
-    ("webhooks", "sealed_secret"),
+/// A text column that may hold sealed values.
+#[derive(Clone, Copy, Debug)]
+pub struct SealedColumn {
+    pub table: &'static str,
+    pub column: &'static str,
+    /// Where a row's scope comes from.
+    pub scope: ScopeOf,
+}
+
+/// Where the scope of a row's sealed values comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeOf {
+    /// The row's own `app_id`.
+    AppId,
+    /// The `app_id` of the namespace that the row's `namespace_id` names.
+    Namespace,
+    /// The same for every row.
+    Fixed(&'static str),
+}
+
+/// The text columns that may hold sealed values.
+pub const SEALED_COLUMNS: &[SealedColumn] = &[
+    SealedColumn {
+        table: "items",
+        column: "value",
+        scope: ScopeOf::Namespace,
+    },
+    SealedColumn {
+        table: "releases",
+        column: "configurations",
+        scope: ScopeOf::AppId,
+    },
+    SealedColumn {
+        table: "commits",
+        column: "change_sets",
+        scope: ScopeOf::AppId,
+    },
+    SealedColumn {
+        table: "release_requests",
+        column: "diff",
+        scope: ScopeOf::AppId,
+    },
+    SealedColumn {
+        table: "release_histories",
+        column: "operation_context",
+        scope: ScopeOf::AppId,
+    },
+    SealedColumn {
+        table: "audits",
+        column: "detail",
+        scope: ScopeOf::AppId,
+    },
+    SealedColumn {
+        table: "events",
+        column: "payload",
+        scope: ScopeOf::AppId,
+    },
+    SealedColumn {
+        table: "webhooks",
+        column: "sealed_secret",
+        scope: ScopeOf::Fixed(WEBHOOKS),
+    },
 ];
 
 /// Rows re-sealed at a time.
@@ -283,11 +353,11 @@ pub async fn rotate(
     loop {
         done.passes += 1;
         let mut pass = 0;
-        for &(table, column) in SEALED_COLUMNS {
-            let n = rotate_column(db, ring, table, column, &mut progress).await?;
-            match done.rewritten.iter_mut().find(|(t, _)| *t == table) {
+        for sealed in SEALED_COLUMNS {
+            let n = rotate_column(db, ring, sealed, &mut progress).await?;
+            match done.rewritten.iter_mut().find(|(t, _)| *t == sealed.table) {
                 Some(entry) => entry.1 += n,
-                None => done.rewritten.push((table, n)),
+                None => done.rewritten.push((sealed.table, n)),
             }
             pass += n;
         }
@@ -328,7 +398,7 @@ async fn seal_plain_webhook_secrets(
         .await?;
     let mut sealed = 0;
     for w in plain {
-        let new = ring.seal("webhooks", &w.secret)?;
+        let new = ring.seal(WEBHOOKS, "webhooks", &w.secret)?;
         sealed += webhook::Entity::update_many()
             .col_expr(webhook::Column::SealedSecret, Expr::value(new))
             .col_expr(webhook::Column::Secret, Expr::value(""))
@@ -345,22 +415,42 @@ async fn seal_plain_webhook_secrets(
 async fn rotate_column(
     db: &impl ConnectionTrait,
     ring: &KeyRing,
-    table: &'static str,
-    column: &'static str,
+    sealed: &SealedColumn,
     progress: &mut impl FnMut(&str, u64),
 ) -> Result<u64, RotateError> {
-    let (t, c, id_col) = (Alias::new(table), Alias::new(column), Alias::new("id"));
+    let table = sealed.table;
+    let (t, c, id) = (
+        Alias::new(table),
+        Alias::new(sealed.column),
+        Alias::new("id"),
+    );
     let mut after = 0i64;
     let mut rewritten = 0;
     loop {
-        let select = Query::select()
-            .columns([id_col.clone(), c.clone()])
+        let mut select = Query::select()
+            .column((t.clone(), id.clone()))
+            .column((t.clone(), c.clone()))
             .from(t.clone())
-            .and_where(Expr::col(id_col.clone()).gt(after))
-            .and_where(Expr::col(c.clone()).like(format!("%{PREFIX}%")))
-            .order_by(id_col.clone(), sea_orm::Order::Asc)
+            .and_where(Expr::col((t.clone(), id.clone())).gt(after))
+            .and_where(Expr::col((t.clone(), c.clone())).like(format!("%{PREFIX}%")))
+            .order_by((t.clone(), id.clone()), sea_orm::Order::Asc)
             .limit(BATCH)
             .to_owned();
+        match sealed.scope {
+            ScopeOf::AppId => {
+                select.column((t.clone(), Alias::new("app_id")));
+            }
+            ScopeOf::Namespace => {
+                let ns = Alias::new("namespaces");
+                select
+                    .column((ns.clone(), Alias::new("app_id")))
+                    .inner_join(
+                        ns.clone(),
+                        Expr::col((ns, id.clone())).equals((t.clone(), Alias::new("namespace_id"))),
+                    );
+            }
+            ScopeOf::Fixed(_) => {}
+        }
         let rows = db.query_all(&select).await?;
         let Some(last) = rows.last() else {
             return Ok(rewritten);
@@ -368,18 +458,26 @@ async fn rotate_column(
         after = last.try_get_by_index::<i64>(0)?;
         let mut batch = 0;
         for row in &rows {
-            let id: i64 = row.try_get_by_index(0)?;
+            let row_id: i64 = row.try_get_by_index(0)?;
             let old: String = row.try_get_by_index(1)?;
-            let new =
-                ring.reseal_all(&old)
-                    .map_err(|error| RotateError::Row { table, id, error })?;
+            let scope = match sealed.scope {
+                ScopeOf::Fixed(scope) => scope.to_owned(),
+                ScopeOf::AppId | ScopeOf::Namespace => row.try_get_by_index::<String>(2)?,
+            };
+            let new = ring
+                .reseal_all(&scope, &old)
+                .map_err(|error| RotateError::Row {
+                    table,
+                    id: row_id,
+                    error,
+                })?;
             let Some(new) = new else { continue };
             // Only if unchanged since it was read: a concurrent edit wins, and the next pass
             // looks at it again.
             let update = Query::update()
                 .table(t.clone())
                 .value(c.clone(), new)
-                .and_where(Expr::col(id_col.clone()).eq(id))
+                .and_where(Expr::col(id.clone()).eq(row_id))
                 .and_where(Expr::col(c.clone()).eq(old))
                 .to_owned();
             batch += db.execute(&update).await?.rows_affected();
@@ -405,80 +503,120 @@ mod tests {
     fn seals_and_opens() {
         let r = ring(&["k1"]);
         let sealed = r
-            .seal("DEV/shop/default/application/db.password", "hunter2")
+            .seal(
+                "shop",
+                "DEV/shop/default/application/db.password",
+                "hunter2",
+            )
             .unwrap();
         assert!(sealed.starts_with("lyre:v1:k1:"));
         assert!(!sealed.contains("hunter2"));
-        assert_eq!(r.open(&sealed).unwrap(), "hunter2");
+        assert_eq!(r.open("shop", &sealed).unwrap(), "hunter2");
         // The same value in the same place seals the same way; elsewhere, differently.
         assert_eq!(
-            r.seal("DEV/shop/default/application/db.password", "hunter2")
+            r.seal(
+                "shop",
+                "DEV/shop/default/application/db.password",
+                "hunter2"
+            )
+            .unwrap(),
+            sealed
+        );
+        assert_ne!(
+            r.seal("shop", "DEV/shop/default/application/other", "hunter2")
                 .unwrap(),
             sealed
         );
         assert_ne!(
-            r.seal("DEV/shop/default/application/other", "hunter2")
-                .unwrap(),
+            r.seal(
+                "shop",
+                "DEV/shop/default/application/db.password",
+                "hunter3"
+            )
+            .unwrap(),
             sealed
         );
-        assert_ne!(
-            r.seal("DEV/shop/default/application/db.password", "hunter3")
-                .unwrap(),
-            sealed
+        assert_eq!(
+            r.open("shop", &r.seal("shop", "p", "").unwrap()).unwrap(),
+            ""
         );
-        assert_eq!(r.open(&r.seal("p", "").unwrap()).unwrap(), "");
+    }
+
+    #[test]
+    fn a_value_opens_only_in_the_app_it_was_sealed_for() {
+        let r = ring(&["k1"]);
+        let place = "DEV/shop/default/application/db.password";
+        let sealed = r.seal("shop", place, "hunter2").unwrap();
+        assert_eq!(r.open("shop", &sealed).unwrap(), "hunter2");
+        assert_eq!(
+            r.open("mine", &sealed),
+            Err(SecretError::DoesNotOpen("k1".into()))
+        );
+        assert!(r.open(WEBHOOKS, &sealed).is_err());
+        let mut both = ring(&["k2"]);
+        both.keys.push(r.keys.into_iter().next().unwrap());
+        assert!(
+            both.reseal("mine", &sealed).is_err(),
+            "nor re-seals elsewhere"
+        );
+        let resealed = both.reseal("shop", &sealed).unwrap().unwrap();
+        assert!(both.open("mine", &resealed).is_err(), "and stays bound");
+        assert_eq!(both.open("shop", &resealed).unwrap(), "hunter2");
     }
 
     #[test]
     fn refuses_what_it_cannot_open() {
         let r = ring(&["k1"]);
-        let sealed = r.seal("p", "hunter2").unwrap();
+        let sealed = r.seal("shop", "p", "hunter2").unwrap();
         let other = ring(&["k1"]);
         assert_eq!(
-            other.open(&sealed),
+            other.open("shop", &sealed),
             Err(SecretError::DoesNotOpen("k1".into()))
         );
         assert_eq!(
-            ring(&["k9"]).open(&sealed),
+            ring(&["k9"]).open("shop", &sealed),
             Err(SecretError::UnknownKey("k1".into()))
         );
         let mut altered = sealed;
         let last = altered.pop().unwrap();
         altered.push(if last == 'A' { 'B' } else { 'A' });
-        assert!(r.open(&altered).is_err());
-        assert_eq!(r.open("hunter2"), Err(SecretError::NotSealed));
+        assert!(r.open("shop", &altered).is_err());
+        assert_eq!(r.open("shop", "hunter2"), Err(SecretError::NotSealed));
         assert_eq!(
-            r.open("lyre:v1:k1:AAAA"),
+            r.open("shop", "lyre:v1:k1:AAAA"),
             Err(SecretError::DoesNotOpen("k1".into()))
         );
-        assert_eq!(KeyRing::default().seal("p", "x"), Err(SecretError::NoKeys));
+        assert_eq!(
+            KeyRing::default().seal("shop", "p", "x"),
+            Err(SecretError::NoKeys)
+        );
     }
 
     #[test]
     fn reseals_under_the_first_key() {
         let old = ring(&["k1"]);
-        let a = old.seal("p", "hunter2").unwrap();
-        let b = old.seal("q", "hunter2").unwrap();
+        let a = old.seal("shop", "p", "hunter2").unwrap();
+        let b = old.seal("shop", "q", "hunter2").unwrap();
         let entries = format!("{},{}", KeyRing::new_entry("k2").unwrap(), "k1:");
         assert!(KeyRing::parse(&entries).is_err(), "an empty key is refused");
         // The new ring: k2 first, k1 still opens.
         let mut both = ring(&["k2"]);
         both.keys.push(old.keys.into_iter().next().unwrap());
-        let new_a = both.reseal(&a).unwrap().unwrap();
+        let new_a = both.reseal("shop", &a).unwrap().unwrap();
         assert!(new_a.starts_with("lyre:v1:k2:"));
-        assert_eq!(both.open(&new_a).unwrap(), "hunter2");
+        assert_eq!(both.open("shop", &new_a).unwrap(), "hunter2");
         assert_eq!(
-            both.reseal(&a).unwrap().unwrap(),
+            both.reseal("shop", &a).unwrap().unwrap(),
             new_a,
             "equal stays equal"
         );
-        assert_ne!(both.reseal(&b).unwrap().unwrap(), new_a);
-        assert_eq!(both.reseal(&new_a).unwrap(), None);
+        assert_ne!(both.reseal("shop", &b).unwrap().unwrap(), new_a);
+        assert_eq!(both.reseal("shop", &new_a).unwrap(), None);
         let doc = format!(r#"{{"x":"{a}","y":"plain","z":"{b}"}}"#);
-        let resealed = both.reseal_all(&doc).unwrap().unwrap();
+        let resealed = both.reseal_all("shop", &doc).unwrap().unwrap();
         assert!(!resealed.contains(&a) && resealed.contains(&new_a));
         assert!(resealed.contains(r#""y":"plain""#));
-        assert_eq!(both.reseal_all(&resealed).unwrap(), None);
+        assert_eq!(both.reseal_all("shop", &resealed).unwrap(), None);
     }
 
     #[test]

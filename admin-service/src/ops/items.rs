@@ -67,12 +67,20 @@ pub async fn editors(
 /// The item `key`.
 pub async fn get(state: &AdminState, ns: Ns<'_>, key: &str) -> Result<Item, AdminError> {
     let at = ns.check(state)?;
-    let (namespace, _) = existing(state.db(), &at).await?;
-    let item = items::find(state.db(), namespace.id, key)
+    Ok(view::item(existing_item(state, &at, key).await?))
+}
+
+/// The row of item `key` of the namespace at `at`, which must exist.
+async fn existing_item(
+    state: &AdminState,
+    at: &NamespaceAt,
+    key: &str,
+) -> Result<item::Model, AdminError> {
+    let (namespace, _) = existing(state.db(), at).await?;
+    items::find(state.db(), namespace.id, key)
         .await?
         .filter(|i| !i.key.is_empty())
-        .ok_or_else(|| item_not_found(&at, key))?;
-    Ok(view::item(item))
+        .ok_or_else(|| item_not_found(at, key))
 }
 
 /// The plain value of secret item `key`, for `operator`, who is allowed to see it; the
@@ -85,19 +93,18 @@ pub async fn reveal(
 ) -> Result<RevealedSecret, AdminError> {
     let at = ns.check(state)?;
     let operator = operator(operator_name)?;
-    let (namespace, _) = existing(state.db(), &at).await?;
-    let item = items::find(state.db(), namespace.id, key)
-        .await?
-        .filter(|i| !i.key.is_empty())
-        .ok_or_else(|| item_not_found(&at, key))?;
+    let item = existing_item(state, &at, key).await?;
     if !is_sealed(&item.value) {
         return Err(AdminError::Invalid(format!(
             "item `{key}` of {at} is not secret; its value is in the item itself"
         )));
     }
-    let value = state.secrets().open(&item.value).map_err(|e| {
-        AdminError::Conflict(format!("the value of `{key}` cannot be revealed: {e}"))
-    })?;
+    let value = state
+        .secrets()
+        .open(at.app_id.as_str(), &item.value)
+        .map_err(|e| {
+            AdminError::Conflict(format!("the value of `{key}` cannot be revealed: {e}"))
+        })?;
     let detail = serde_json::json!({ "namespace": at.to_string(), "key": key }).to_string();
     record(
         state.db(),

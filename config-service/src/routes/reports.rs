@@ -94,8 +94,12 @@ async fn masked(state: &ConfigState, env: &str, release_key: &str, reason: Strin
     };
     let mut plain: Vec<String> = configurations
         .iter()
-        .flat_map(|c| secret::find_all(c).into_iter().map(move |r| &c[r]))
-        .filter_map(|sealed| ring.open(sealed).ok())
+        .flat_map(|(app, c)| {
+            secret::find_all(c)
+                .into_iter()
+                .map(move |r| (app.as_str(), &c[r]))
+        })
+        .filter_map(|(app, sealed)| ring.open(app, sealed).ok())
         .filter(|p| !p.is_empty())
         .collect();
     // Longest first, so a value inside another is not left half masked.

@@ -10,9 +10,28 @@ use lyre_service_kit::env::route_envs;
 use lyre_service_kit::{Shutdown, ShutdownTrigger, shutdown_channel};
 use lyre_store::bus::ReleaseBus;
 use lyre_store::sea_orm::DatabaseConnection;
+use lyre_store::secrets::KeyRing;
 use serde_json::{Value, json};
 
 pub const ENVS: [&str; 2] = ["DEV", "PRO"];
+
+/// The secret keys every admin and config service of a test holds (one ring per process, as
+/// all of a deployment's processes hold the same keys).
+pub fn secret_keys() -> std::sync::Arc<KeyRing> {
+    static RING: std::sync::OnceLock<std::sync::Arc<KeyRing>> = std::sync::OnceLock::new();
+    RING.get_or_init(|| {
+        let entry = KeyRing::new_entry("test").expect("a key id");
+        std::sync::Arc::new(KeyRing::parse(&entry).expect("a new entry parses"))
+    })
+    .clone()
+}
+
+fn admin_settings() -> AdminSettings {
+    AdminSettings {
+        secrets: secret_keys(),
+        ..AdminSettings::new(settings_envs())
+    }
+}
 
 /// An HTTP answer.
 #[derive(Debug)]
@@ -83,7 +102,7 @@ pub struct Admin {
 impl Admin {
     /// Starts an admin service on `db` that announces nothing in-process.
     pub async fn start(db: &DatabaseConnection, shutdown: Shutdown) -> Self {
-        let state = AdminState::new(db.clone(), AdminSettings::new(settings_envs()));
+        let state = AdminState::new(db.clone(), admin_settings());
         Self {
             url: serve(lyre_admin_service::router(state), false, shutdown).await,
         }
@@ -182,6 +201,7 @@ impl Config {
             envs: ENVS.iter().map(|e| (*e).to_owned()).collect(),
             long_poll_timeout: long_poll,
             scan_interval: scan,
+            secrets: secret_keys(),
             ..ConfigSettings::new(Vec::new())
         };
         let state = ConfigState::new(db.clone(), settings);
@@ -230,7 +250,7 @@ impl Stack {
     ) -> Self {
         let (trigger, shutdown) = shutdown_channel();
         let release_bus = ReleaseBus::new();
-        let settings = AdminSettings::new(settings_envs());
+        let settings = admin_settings();
         let admin_state = if bus {
             AdminState::with_bus(db.clone(), settings, release_bus.clone())
         } else {

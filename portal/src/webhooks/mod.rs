@@ -8,7 +8,7 @@ pub mod target;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lyre_store::secrets::KeyRing;
+use lyre_store::secrets::{KeyRing, WEBHOOKS};
 
 use url::Url;
 
@@ -49,7 +49,7 @@ impl WebhookSettings {
             return Ok(secret.to_owned());
         }
         self.secrets
-            .seal("webhooks", secret)
+            .seal(WEBHOOKS, "webhooks", secret)
             .map_err(|e| e.to_string())
     }
 
@@ -57,7 +57,7 @@ impl WebhookSettings {
     pub(crate) fn signing_secret(&self, stored: &str) -> Result<String, String> {
         if lyre_protocol::secret::is_sealed(stored) {
             self.secrets
-                .open(stored)
+                .open(WEBHOOKS, stored)
                 .map_err(|e| format!("the webhook's secret cannot be opened: {e}"))
         } else {
             Ok(stored.to_owned())

@@ -252,14 +252,22 @@ pub async fn ids_by_key(
         .collect())
 }
 
-/// The configurations (JSON) of those of `keys` (release keys of `env`) that hold a secret
-/// value.
+/// The app and the configurations (JSON) of those of `keys` (release keys of `env`) that hold
+/// a secret value.
 pub async fn sealed_configurations(
     db: &impl ConnectionTrait,
     env: &str,
     keys: &[&str],
-) -> Result<Vec<String>, DbErr> {
-    with_secrets_column(db, env, keys, release::Column::Configurations).await
+) -> Result<Vec<(String, String)>, DbErr> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    holding_secrets(env, keys)
+        .column(release::Column::AppId)
+        .column(release::Column::Configurations)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// Those of `keys` (release keys of `env`) whose release holds a secret value.
@@ -268,28 +276,24 @@ pub async fn with_secrets(
     env: &str,
     keys: &[&str],
 ) -> Result<Vec<String>, DbErr> {
-    with_secrets_column(db, env, keys, release::Column::ReleaseKey).await
-}
-
-/// `column` of those of `keys` (release keys of `env`) whose release holds a secret value.
-async fn with_secrets_column(
-    db: &impl ConnectionTrait,
-    env: &str,
-    keys: &[&str],
-    column: release::Column,
-) -> Result<Vec<String>, DbErr> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    release::Entity::find()
-        .select_only()
-        .column(column)
-        .filter(release::Column::Env.eq(env))
-        .filter(release::Column::ReleaseKey.is_in(keys.iter().copied()))
-        .filter(release::Column::Configurations.contains(lyre_protocol::secret::PREFIX))
+    holding_secrets(env, keys)
+        .column(release::Column::ReleaseKey)
         .into_tuple()
         .all(db)
         .await
+}
+
+/// The releases among `keys` (release keys of `env`) that hold a secret value, no column
+/// selected yet.
+fn holding_secrets(env: &str, keys: &[&str]) -> sea_orm::Select<release::Entity> {
+    release::Entity::find()
+        .select_only()
+        .filter(release::Column::Env.eq(env))
+        .filter(release::Column::ReleaseKey.is_in(keys.iter().copied()))
+        .filter(release::Column::Configurations.contains(lyre_protocol::secret::PREFIX))
 }
 
 /// Ids and keys of the releases of the namespace at `r` from release `from_id` on, oldest
