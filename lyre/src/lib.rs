@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod config;
 pub mod ctl;
+pub mod import;
 pub mod logging;
 pub mod publish;
 pub mod run;

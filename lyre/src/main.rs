@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use lyre::config::{self, Settings};
 use lyre::ctl::{self, CtlArgs};
+use lyre::import::ImportCommand;
 use lyre::publish::{self, Outcome, PublishArgs};
 use lyre::schema::{self, SchemaCommand};
 use lyre::secrets::SecretsCommand;
@@ -51,6 +52,10 @@ enum Command {
     /// Make a key for secret values, or re-seal stored ones under the newest key
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Import another configuration center's data into Lyre's database (see
+    /// docs/migrate-from-apollo.md)
+    #[command(subcommand)]
+    Import(ImportCommand),
 }
 
 /// `lyre agent`'s options.
@@ -169,6 +174,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let mut secrets = None;
+    let mut import = None;
     let migrate = match cli.command {
         Some(Command::Publish(args)) => return publish(&args),
         Some(Command::Agent(args)) => return agent(&args.agent_config, &args.log, args.json_logs),
@@ -177,6 +183,10 @@ fn main() -> ExitCode {
         Some(Command::Migrate) => true,
         Some(Command::Secrets(command)) => {
             secrets = Some(command);
+            false
+        }
+        Some(Command::Import(command)) => {
+            import = Some(command);
             false
         }
         Some(Command::Serve) | None => false,
@@ -198,6 +208,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         if let Some(command) = &secrets {
             lyre::secrets::run(command, &config).await
+        } else if let Some(command) = &import {
+            lyre::import::run(command, &config).await
         } else if migrate {
             run::migrate(&config).await
         } else {
