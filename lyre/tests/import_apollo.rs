@@ -31,7 +31,8 @@ struct ApolloDb {
 }
 
 impl ApolloDb {
-    async fn create() -> Option<Self> {
+    /// A database made of the SQL `files` of `tests/apollo`.
+    async fn create(files: &[&str]) -> Option<Self> {
         let server = std::env::var("LYRE_TEST_MYSQL_URL").ok()?;
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -48,7 +49,7 @@ impl ApolloDb {
         let url = format!("{base}/{name}");
         let db = Database::connect(url.as_str()).await.unwrap();
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apollo");
-        for file in ["configdb.sql", "seed.sql"] {
+        for file in files {
             let sql = std::fs::read_to_string(dir.join(file)).unwrap();
             for statement in statements(&sql) {
                 db.execute_unprepared(&statement)
@@ -94,13 +95,21 @@ fn statements(sql: &str) -> Vec<String> {
     all
 }
 
+/// The two databases of an Apollo installation with one environment.
+struct Apollo {
+    config: ApolloDb,
+    portal: ApolloDb,
+}
+
 /// `lyre import apollo` with `args` against `database`.
-fn import(dir: &Path, database: &str, apollo: &str, args: &[&str]) -> Output {
+fn import(dir: &Path, database: &str, apollo: &Apollo, args: &[&str]) -> Output {
     let mut command = lyre(dir, &Ports::new());
     command
         .env("LYRE_DATABASE_URL", database)
         .args(["import", "apollo", "--config-db"])
-        .arg(format!("DEV={apollo}"))
+        .arg(format!("DEV={}", apollo.config.url))
+        .arg("--portal-db")
+        .arg(&apollo.portal.url)
         .args(args);
     command.output().unwrap()
 }
@@ -169,16 +178,20 @@ async fn apollo_imports_into_mysql() {
 }
 
 async fn switch(backend: TestBackend) {
-    let Some(apollo) = ApolloDb::create().await else {
+    let Some(config) = ApolloDb::create(&["configdb.sql", "seed.sql"]).await else {
         return;
     };
+    let portal = ApolloDb::create(&["portaldb.sql", "portal-seed.sql"])
+        .await
+        .unwrap();
+    let apollo = Apollo { config, portal };
     let dir = tempfile::tempdir().unwrap();
     let Some((database, _db)) = common::shared_database(dir.path(), backend).await else {
         return;
     };
 
     // A dry run reads everything, prints what it would do and writes nothing.
-    let dry = import(dir.path(), &database, &apollo.url, &["--dry-run"]);
+    let dry = import(dir.path(), &database, &apollo, &["--dry-run"]);
     assert!(dry.status.success(), "{}{}", stdout(&dry), stderr(&dry));
     let report = stdout(&dry);
     for line in [
@@ -196,6 +209,12 @@ async fn switch(backend: TestBackend) {
         "  NamespaceLock    1",
         "  AccessKey        1",
         "  ReleaseMessage   4",
+        "portal:",
+        "  Users                  3",
+        "  UserRole+ConsumerRole  7",
+        "  Consumer               1",
+        "  ConsumerToken          1",
+        "  Favorite               1",
     ] {
         assert!(report.contains(line), "no `{line}` in:\n{report}");
     }
@@ -206,15 +225,20 @@ async fn switch(backend: TestBackend) {
     );
     lyre_db.close().await.unwrap();
 
-    let done = import(dir.path(), &database, &apollo.url, &[]);
+    let done = import(dir.path(), &database, &apollo, &[]);
     assert!(done.status.success(), "{}{}", stdout(&done), stderr(&done));
     let report = stdout(&done);
     assert!(report.contains("Apollo's rows imported into"), "{report}");
     assert!(report.contains("  Item             8"), "{report}");
+    assert!(report.contains("  UserRole+ConsumerRole  7"), "{report}");
+    assert!(
+        report.contains("portal: 1 grant(s) of Apollo's ManageAppMaster roles"),
+        "{report}"
+    );
 
     // Run again, it changes nothing.
     let before = (backend == TestBackend::Sqlite).then(|| sqlite_rows(dir.path()));
-    let again = import(dir.path(), &database, &apollo.url, &[]);
+    let again = import(dir.path(), &database, &apollo, &[]);
     assert!(
         again.status.success(),
         "{}{}",
@@ -228,6 +252,8 @@ async fn switch(backend: TestBackend) {
     );
     assert!(report.contains("  Release          0"), "{report}");
     assert!(report.contains("  ReleaseMessage   0"), "{report}");
+    assert!(report.contains("  UserRole+ConsumerRole  0"), "{report}");
+    assert!(report.contains("  ConsumerToken          0"), "{report}");
     if let Some(before) = before {
         common::assert_same_rows(&before, &sqlite_rows(dir.path()), "a second import");
     }
@@ -343,6 +369,52 @@ async fn switch(backend: TestBackend) {
     assert_eq!(answer["configurations"]["timeout"], "45");
     assert_ne!(answer["releaseKey"], APOLLO_RELEASE);
 
+    // People sign in with their Apollo passwords and keep their roles; CI's Apollo token
+    // publishes through the Open API.
+    let portal = format!("http://127.0.0.1:{}", ports.portal);
+    let session = common::sign_in(&http, &portal, "bob", "apollo-era-password").await;
+    let roles: Value = http
+        .get(format!("{portal}/api/v1/apps/shop/roles"))
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = roles.to_string();
+    assert!(text.contains("alice") && text.contains("bob"), "{text}");
+    let open =
+        format!("{portal}/openapi/v1/envs/DEV/apps/shop/clusters/default/namespaces/application");
+    let token = "3c16bf5b1f44b465179253442460e8c0ad845289";
+    let edited = http
+        .put(format!("{open}/items/timeout"))
+        .header("Authorization", token)
+        .json(&json!({"key": "timeout", "value": "50", "dataChangeLastModifiedBy": "alice"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        edited.status().is_success(),
+        "{}",
+        edited.text().await.unwrap()
+    );
+    let released = http
+        .post(format!("{open}/releases"))
+        .header("Authorization", token)
+        .json(&json!({"releaseTitle": "from CI", "releasedBy": "alice"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        released.status().is_success(),
+        "{}",
+        released.text().await.unwrap()
+    );
+    let (_, body) = signed_get(&http, &config, &cached).await;
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["configurations"]["timeout"], "50");
+
     // History came along: the portal's view of the namespace has Apollo's releases and commits.
     let releases: Value = client
         .get(format!("{admin}/releases"))
@@ -359,22 +431,20 @@ async fn switch(backend: TestBackend) {
         .iter()
         .map(|r| r["title"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["after the switch", "longer timeout", "first"]);
+    assert_eq!(
+        names,
+        ["from CI", "after the switch", "longer timeout", "first"]
+    );
     running.terminate();
 
     // Edited in Lyre since: a third import calls that a conflict and, by default, writes
     // nothing; skipping leaves it.
-    let conflict = import(dir.path(), &database, &apollo.url, &[]);
+    let conflict = import(dir.path(), &database, &apollo, &[]);
     assert!(!conflict.status.success());
     let said = stderr(&conflict);
     assert!(said.contains("DEV shop: Lyre holds release"), "{said}");
     assert!(said.contains("Nothing was written"), "{said}");
-    let skipped = import(
-        dir.path(),
-        &database,
-        &apollo.url,
-        &["--on-conflict", "skip"],
-    );
+    let skipped = import(dir.path(), &database, &apollo, &["--on-conflict", "skip"]);
     assert!(skipped.status.success(), "{}", stderr(&skipped));
     assert!(
         stdout(&skipped).contains("DEV shop: left as Lyre has it"),
@@ -385,7 +455,7 @@ async fn switch(backend: TestBackend) {
     let overwritten = import(
         dir.path(),
         &database,
-        &apollo.url,
+        &apollo,
         &["--on-conflict", "overwrite"],
     );
     assert!(overwritten.status.success(), "{}", stderr(&overwritten));
@@ -394,7 +464,7 @@ async fn switch(backend: TestBackend) {
         "{}",
         stdout(&overwritten)
     );
-    let last = import(dir.path(), &database, &apollo.url, &[]);
+    let last = import(dir.path(), &database, &apollo, &[]);
     assert!(
         stdout(&last).contains("2 app(s) were imported before and are unchanged"),
         "{}{}",

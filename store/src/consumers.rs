@@ -21,6 +21,15 @@ pub struct NewConsumer<'a> {
     pub created_by: &'a str,
 }
 
+/// The SHA-256 of a consumer token, in lower-case hex: what is stored of it.
+pub fn token_hash(token: &str) -> String {
+    ring::digest::digest(&ring::digest::SHA256, token.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Creates a consumer; a taken name is a unique violation.
 pub async fn create(
     db: &impl ConnectionTrait,

@@ -415,3 +415,154 @@ impl ConfigDb {
         self.db.close().await
     }
 }
+
+/// A portal user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub username: String,
+    /// BCrypt, as Apollo's portal keeps it (`{bcrypt}` prefix removed).
+    pub password: String,
+    pub display_name: String,
+    pub email: String,
+    pub enabled: bool,
+}
+
+/// A CI consumer with its token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consumer {
+    pub id: i64,
+    pub app_id: String,
+    pub name: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub owner_name: String,
+    pub owner_email: String,
+    pub stamp: Stamp,
+}
+
+/// A consumer's token, stored in the clear by Apollo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumerToken {
+    pub consumer_id: i64,
+    pub token: String,
+    /// Epoch milliseconds.
+    pub expires: i64,
+}
+
+/// A role held: by a user (`subject` is the user name) or a consumer (its Apollo id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub role: String,
+    pub subject: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Favorite {
+    pub username: String,
+    pub app_id: String,
+    pub position: i32,
+}
+
+/// Everything Lyre takes of an ApolloPortalDB.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PortalData {
+    pub users: Vec<User>,
+    pub super_admins: Vec<String>,
+    pub user_roles: Vec<Held>,
+    pub consumers: Vec<Consumer>,
+    pub tokens: Vec<ConsumerToken>,
+    pub consumer_roles: Vec<Held>,
+    pub favorites: Vec<Favorite>,
+}
+
+impl ConfigDb {
+    /// The portal's users, roles, consumers and favorites (this being an ApolloPortalDB).
+    pub async fn portal_data(&self) -> Result<PortalData, DbErr> {
+        let mut data = PortalData::default();
+        let sql = "SELECT `Username`, `Password`, `UserDisplayName`, `Email`, \
+                   CAST(`Enabled` AS SIGNED) AS enabled FROM `Users` ORDER BY `Id`";
+        for row in self.rows(sql, Vec::new()).await? {
+            let password = text(&row, "Password")?;
+            data.users.push(User {
+                username: text(&row, "Username")?,
+                password: password
+                    .strip_prefix("{bcrypt}")
+                    .unwrap_or(&password)
+                    .to_owned(),
+                display_name: text(&row, "UserDisplayName")?,
+                email: text(&row, "Email")?,
+                enabled: number(&row, "enabled")? != 0,
+            });
+        }
+        let sql = "SELECT `Value` FROM `ServerConfig` WHERE `Key` = 'superAdmin' \
+                   AND `IsDeleted` = 0";
+        for row in self.rows(sql, Vec::new()).await? {
+            data.super_admins.extend(
+                text(&row, "Value")?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        let held = |table: &str, subject: &str| {
+            format!(
+                "SELECT r.`RoleName`, CAST(h.`{subject}` AS CHAR) AS subject FROM `{table}` h \
+                 JOIN `Role` r ON r.`Id` = h.`RoleId` \
+                 WHERE h.`IsDeleted` = 0 AND r.`IsDeleted` = 0 ORDER BY h.`Id`"
+            )
+        };
+        for row in self.rows(&held("UserRole", "UserId"), Vec::new()).await? {
+            data.user_roles.push(Held {
+                role: text(&row, "RoleName")?,
+                subject: text(&row, "subject")?,
+            });
+        }
+        for row in self
+            .rows(&held("ConsumerRole", "ConsumerId"), Vec::new())
+            .await?
+        {
+            data.consumer_roles.push(Held {
+                role: text(&row, "RoleName")?,
+                subject: text(&row, "subject")?,
+            });
+        }
+        let sql = format!(
+            "SELECT CAST(`Id` AS SIGNED) AS Id, `AppId`, `Name`, `OrgId`, `OrgName`, \
+             `OwnerName`, `OwnerEmail`, {STAMP} FROM `Consumer` WHERE `IsDeleted` = 0 \
+             ORDER BY `Id`"
+        );
+        for row in self.rows(&sql, Vec::new()).await? {
+            data.consumers.push(Consumer {
+                id: number(&row, "Id")?,
+                app_id: text(&row, "AppId")?,
+                name: text(&row, "Name")?,
+                org_id: text(&row, "OrgId")?,
+                org_name: text(&row, "OrgName")?,
+                owner_name: text(&row, "OwnerName")?,
+                owner_email: text(&row, "OwnerEmail")?,
+                stamp: stamp(&row)?,
+            });
+        }
+        let sql = "SELECT CAST(`ConsumerId` AS SIGNED) AS ConsumerId, `Token`, \
+                   CAST(UNIX_TIMESTAMP(`Expires`) * 1000 AS SIGNED) AS expires \
+                   FROM `ConsumerToken` WHERE `IsDeleted` = 0 ORDER BY `Id`";
+        for row in self.rows(sql, Vec::new()).await? {
+            data.tokens.push(ConsumerToken {
+                consumer_id: number(&row, "ConsumerId")?,
+                token: text(&row, "Token")?,
+                expires: number(&row, "expires")?,
+            });
+        }
+        let sql = "SELECT `UserId`, `AppId`, CAST(`Position` AS SIGNED) AS Position \
+                   FROM `Favorite` WHERE `IsDeleted` = 0 ORDER BY `Id`";
+        for row in self.rows(sql, Vec::new()).await? {
+            data.favorites.push(Favorite {
+                username: text(&row, "UserId")?,
+                app_id: text(&row, "AppId")?,
+                position: number(&row, "Position")? as i32,
+            });
+        }
+        Ok(data)
+    }
+}

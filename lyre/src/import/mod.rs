@@ -11,6 +11,7 @@
 //! every id Apollo gave.
 
 mod apollo;
+mod portal;
 mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,6 +45,10 @@ pub struct ApolloArgs {
     /// once per environment. ENV must be one of Lyre's environments
     #[arg(long = "config-db", value_name = "ENV=URL", required = true)]
     pub config_dbs: Vec<String>,
+    /// The ApolloPortalDB, `mysql://user:password@host:3306/ApolloPortalDB`: its users (their
+    /// passwords keep working), roles, CI consumers (their tokens keep working) and favorites
+    #[arg(long = "portal-db", value_name = "URL")]
+    pub portal_db: Option<String>,
     /// Read everything and print what would be imported; write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -165,7 +170,31 @@ async fn apollo_import(args: &ApolloArgs, config: &Config) -> anyhow::Result<Str
         }
         plan.push((index, apps, found));
     }
+    let portal_data = match &args.portal_db {
+        Some(url) => {
+            if !url.starts_with("mysql://") && !url.starts_with("mariadb://") {
+                bail!("--portal-db: Apollo's databases are MySQL; expected a mysql:// URL");
+            }
+            let url = url.replacen("mariadb://", "mysql://", 1);
+            let db = Database::connect(url.as_str()).await.with_context(|| {
+                format!("connecting to the ApolloPortalDB {}", redact_url(&url))
+            })?;
+            let db = ConfigDb::new(db);
+            let data = db
+                .portal_data()
+                .await
+                .with_context(|| format!("reading the ApolloPortalDB {}", redact_url(&url)))?;
+            db.close().await?;
+            Some(data)
+        }
+        None => None,
+    };
     let mut conflicts = Vec::new();
+    if let Some(data) = &portal_data
+        && !empty
+    {
+        conflicts.extend(portal::conflicts(&lyre, data).await?);
+    }
     for (index, _, found) in &plan {
         for (app, f) in found {
             if let Found::Conflict(why) = f {
@@ -263,6 +292,15 @@ async fn apollo_import(args: &ApolloArgs, config: &Config) -> anyhow::Result<Str
     for source in sources {
         source.db.close().await?;
     }
+    let portal_counts = match &portal_data {
+        Some(data) if empty && args.dry_run => Some(portal::count(data)),
+        Some(data) => Some(
+            portal::import(&lyre, data, args.on_conflict, args.dry_run, &mut skipped)
+                .await
+                .context("importing the portal's data")?,
+        ),
+        None => None,
+    };
 
     let target = redact_url(&config.database_url);
     if args.dry_run {
@@ -284,6 +322,12 @@ async fn apollo_import(args: &ApolloArgs, config: &Config) -> anyhow::Result<Str
                 "  {} app(s) were imported before and are unchanged",
                 counts.already
             )?;
+        }
+    }
+    if let Some(counts) = &portal_counts {
+        writeln!(report, "portal:")?;
+        for (table, n) in counts.rows() {
+            writeln!(report, "  {table:<22} {n}")?;
         }
     }
     if !skipped.is_empty() {

@@ -230,8 +230,7 @@ impl Caller {
 
 /// The SHA-256 of a consumer token, in hex: what is stored.
 pub(crate) fn token_hash(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    crate::hex(&Sha256::digest(token.as_bytes()))
+    lyre_store::consumers::token_hash(token)
 }
 
 impl FromRequestParts<PortalState> for Caller {
