@@ -97,8 +97,8 @@ fn run_page(page: &str) {
     run_page_with(page, &[]);
 }
 
-/// Like [`run_page`], with `lyre` started with the environment variables `env` (which the page
-/// says it was started with).
+/// Like [`run_page`], with `lyre` (and the page's commands) started with the environment
+/// variables `env` (which the page says it was started with).
 fn run_page_with(page: &str, env: &[(&str, &str)]) {
     run_page_in(page, env, &[]);
 }
@@ -145,6 +145,7 @@ fn run_page_in(page: &str, env: &[(&str, &str)], files: &[(&str, &str)]) {
         .env("ADMIN_TOKEN", ADMIN_TOKEN)
         .env("CONFIG", format!("http://127.0.0.1:{}", ports.config))
         .env("PORTAL", format!("http://127.0.0.1:{}", ports.portal))
+        .envs(env.iter().copied())
         .output()
         .expect("running bash");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -229,4 +230,25 @@ fn webhooks_walkthrough_works_as_written() {
             ("LYRE_WEBHOOK_FIRST_RETRY_MS", "200"),
         ],
     );
+}
+
+#[test]
+fn migrate_from_apollo_walkthrough_works_as_written() {
+    use common::apollo::ApolloDb;
+    // Apollo's databases on the MariaDB server the tests are given; none, no walkthrough.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(config) = runtime.block_on(ApolloDb::create(&["configdb.sql", "seed.sql"])) else {
+        return;
+    };
+    let portal = runtime
+        .block_on(ApolloDb::create(&["portaldb.sql", "portal-seed.sql"]))
+        .unwrap();
+    run_page_with(
+        "migrate-from-apollo.md",
+        &[
+            ("APOLLO_CONFIG_DB", config.url.as_str()),
+            ("APOLLO_PORTAL_DB", portal.url.as_str()),
+        ],
+    );
+    drop((config, portal));
 }

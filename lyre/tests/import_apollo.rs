@@ -1,10 +1,10 @@
-//! `lyre import apollo` from a MariaDB database laid out like an ApolloConfigDB
-//! (`tests/apollo/configdb.sql`, seeded with `tests/apollo/seed.sql`) into Lyre on SQLite and
-//! PostgreSQL (and MariaDB); then an Apollo client that was running against Apollo (holding Apollo's release
-//! keys and notification ids, signing with the app's access key) keeps its values and hears of
-//! the next release published in Lyre. Lyre's database may also be MariaDB. Needs
-//! `LYRE_TEST_MYSQL_URL` (and, for PostgreSQL, `LYRE_TEST_POSTGRES_URL`); without them the
-//! tests pass without running.
+//! `lyre import apollo` from MariaDB databases laid out like Apollo's ApolloConfigDB and
+//! ApolloPortalDB (`tests/apollo/*.sql`) into Lyre on SQLite, PostgreSQL and MariaDB. Then an
+//! Apollo client that was running against Apollo (holding Apollo's release keys and
+//! notification ids, signing with the app's access key) keeps its values and hears of the next
+//! release published in Lyre, as does Lyre's SDK; people sign in with their Apollo passwords,
+//! and CI publishes with its Apollo token. Needs `LYRE_TEST_MYSQL_URL` (and, for PostgreSQL,
+//! `LYRE_TEST_POSTGRES_URL`); without them the tests pass without running.
 
 mod common;
 
@@ -12,9 +12,10 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use common::apollo::ApolloDb;
 use common::{Ports, Running, admin_client, dump, lyre};
 use lyre_protocol::access_key::{authorization, signature};
-use lyre_store::sea_orm::{ConnectionTrait, Database};
+use lyre_store::sea_orm::Database;
 use lyre_store::testing::TestBackend;
 use serde_json::{Value, json};
 
@@ -22,78 +23,6 @@ const SECRET: &str = "df23df3f59884980844ff3dada30fa97";
 /// The newest release of shop/default/application and the newest message id in Apollo.
 const APOLLO_RELEASE: &str = "20240202000000-2222222222222222";
 const APOLLO_MESSAGE_ID: i64 = 70010;
-
-/// A fresh MariaDB database holding the seeded ApolloConfigDB; dropped when this is.
-struct ApolloDb {
-    server: String,
-    name: String,
-    url: String,
-}
-
-impl ApolloDb {
-    /// A database made of the SQL `files` of `tests/apollo`.
-    async fn create(files: &[&str]) -> Option<Self> {
-        let server = std::env::var("LYRE_TEST_MYSQL_URL").ok()?;
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let name = format!("apollo_{nanos:x}");
-        let admin = Database::connect(server.as_str()).await.unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        let base = server.rsplit_once('/').unwrap().0;
-        let url = format!("{base}/{name}");
-        let db = Database::connect(url.as_str()).await.unwrap();
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apollo");
-        for file in files {
-            let sql = std::fs::read_to_string(dir.join(file)).unwrap();
-            for statement in statements(&sql) {
-                db.execute_unprepared(&statement)
-                    .await
-                    .unwrap_or_else(|e| panic!("{file}: {e}\n{statement}"));
-            }
-        }
-        db.close().await.unwrap();
-        Some(Self { server, name, url })
-    }
-}
-
-impl Drop for ApolloDb {
-    fn drop(&mut self) {
-        let (server, name) = (self.server.clone(), self.name.clone());
-        let _ = std::thread::spawn(move || {
-            tokio::runtime::Runtime::new().unwrap().block_on(async {
-                if let Ok(db) = Database::connect(server.as_str()).await {
-                    let _ = db
-                        .execute_unprepared(&format!("DROP DATABASE `{name}`"))
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-/// The statements of a SQL file (`;` at a line's end ends one; `--` lines are comments).
-fn statements(sql: &str) -> Vec<String> {
-    let mut all = Vec::new();
-    let mut current = String::new();
-    for line in sql.lines() {
-        if line.trim_start().starts_with("--") {
-            continue;
-        }
-        current.push_str(line);
-        current.push('\n');
-        if line.trim_end().ends_with(';') {
-            all.push(std::mem::take(&mut current));
-        }
-    }
-    all
-}
 
 /// The two databases of an Apollo installation with one environment.
 struct Apollo {
@@ -320,6 +249,20 @@ async fn switch(backend: TestBackend) {
     assert!(lyre_id > APOLLO_MESSAGE_ID, "{body}");
     assert_eq!(signed_get(&http, &config, &cached).await.0, 304);
 
+    // Lyre's SDK, signing with the app's Apollo access key, reads the same values.
+    let sdk = lyre_client::Client::builder()
+        .config_service(format!("{config}/DEV"))
+        .app_id("shop")
+        .secret(SECRET)
+        .namespaces(["application"])
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(
+        sdk.get_string("timeout").await.unwrap().as_deref(),
+        Some("30")
+    );
+
     // The next release published in Lyre reaches it while it waits.
     let waiting = {
         let (http, config, path) = (http.clone(), config.clone(), poll_path(lyre_id));
@@ -367,6 +310,11 @@ async fn switch(backend: TestBackend) {
     let (_, body) = signed_get(&http, &config, &cached).await;
     let answer: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(answer["configurations"]["timeout"], "45");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sdk.get_string("timeout").await.unwrap().as_deref() != Some("45") {
+        assert!(Instant::now() < deadline, "the SDK never saw the release");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_ne!(answer["releaseKey"], APOLLO_RELEASE);
 
     // People sign in with their Apollo passwords and keep their roles; CI's Apollo token

@@ -2,6 +2,8 @@
 
 #![allow(dead_code, reason = "each test file uses a part of these helpers")]
 
+pub mod apollo;
+
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
