@@ -24,10 +24,18 @@ const SECRET: &str = "df23df3f59884980844ff3dada30fa97";
 const APOLLO_RELEASE: &str = "20240202000000-2222222222222222";
 const APOLLO_MESSAGE_ID: i64 = 70010;
 
-/// The two databases of an Apollo installation with one environment.
+/// The databases of an Apollo installation with two environments.
 struct Apollo {
     config: ApolloDb,
+    /// PRO's: DEV's data with other release keys (each release has its own) and higher
+    /// message ids (each environment counts its own).
+    pro: ApolloDb,
     portal: ApolloDb,
+}
+
+/// PRO's release keys and message ids, from DEV's.
+fn pro(sql: &str) -> String {
+    sql.replace("'2024", "'2025").replace("(700", "(900")
 }
 
 /// `lyre import apollo` with `args` against `database`.
@@ -37,6 +45,8 @@ fn import(dir: &Path, database: &str, apollo: &Apollo, args: &[&str]) -> Output 
         .env("LYRE_DATABASE_URL", database)
         .args(["import", "apollo", "--config-db"])
         .arg(format!("DEV={}", apollo.config.url))
+        .arg("--config-db")
+        .arg(format!("PRO={}", apollo.pro.url))
         .arg("--portal-db")
         .arg(&apollo.portal.url)
         .args(args);
@@ -113,7 +123,14 @@ async fn switch(backend: TestBackend) {
     let portal = ApolloDb::create(&["portaldb.sql", "portal-seed.sql"])
         .await
         .unwrap();
-    let apollo = Apollo { config, portal };
+    let pro = ApolloDb::create_with(&["configdb.sql", "seed.sql"], pro)
+        .await
+        .unwrap();
+    let apollo = Apollo {
+        config,
+        pro,
+        portal,
+    };
     let dir = tempfile::tempdir().unwrap();
     let Some((database, _db)) = common::shared_database(dir.path(), backend).await else {
         return;
@@ -126,6 +143,7 @@ async fn switch(backend: TestBackend) {
     for line in [
         "Dry run, nothing was written. Apollo's rows this run would import into",
         "DEV:",
+        "PRO:",
         "  App              2",
         "  AppNamespace     4",
         "  Cluster          3",
@@ -176,7 +194,10 @@ async fn switch(backend: TestBackend) {
     );
     let report = stdout(&again);
     assert!(
-        report.contains("2 app(s) were imported before and are unchanged"),
+        report
+            .matches("2 app(s) were imported before and are unchanged")
+            .count()
+            == 2,
         "{report}"
     );
     assert!(report.contains("  Release          0"), "{report}");
@@ -248,6 +269,23 @@ async fn switch(backend: TestBackend) {
     let lyre_id = told[0]["notificationId"].as_i64().unwrap();
     assert!(lyre_id > APOLLO_MESSAGE_ID, "{body}");
     assert_eq!(signed_get(&http, &config, &cached).await.0, 304);
+    // PRO, imported from its own database in the same run, likewise; Lyre's ids are above
+    // the ids of every environment.
+    let pro_poll = poll_path(90010).replace("/DEV/", "/PRO/");
+    let (status, body) = signed_get(&http, &config, &pro_poll).await;
+    assert_eq!(status, 200, "{body}");
+    let told: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        told[0]["notificationId"].as_i64().unwrap() > 90010,
+        "{body}"
+    );
+    assert!(
+        lyre_id > 90010,
+        "DEV's id {lyre_id} is above PRO's Apollo ids too"
+    );
+    let pro_cached =
+        "/PRO/configs/shop/default/application?releaseKey=20250202000000-2222222222222222";
+    assert_eq!(signed_get(&http, &config, pro_cached).await.0, 304);
 
     // Lyre's SDK, signing with the app's Apollo access key, reads the same values.
     let sdk = lyre_client::Client::builder()
@@ -303,6 +341,7 @@ async fn switch(backend: TestBackend) {
     let (status, body, told_at) = waiting.await.unwrap();
     assert_eq!(status, 200, "{body}");
     let waited = told_at.saturating_duration_since(at);
+    eprintln!("the waiting client was told {waited:?} after the publish");
     assert!(
         waited < Duration::from_secs(5),
         "told {waited:?} after the publish"

@@ -223,7 +223,14 @@ async fn apollo_import(args: &ApolloArgs, config: &Config) -> anyhow::Result<Str
         }
     }
 
-    // 2. Write (or count what would be written).
+    // 2. Write (or count what would be written). The messages of every environment are read
+    // first: Lyre's ids are one sequence, and continue above the largest id of them all.
+    let mut messages = Vec::with_capacity(sources.len());
+    for source in &sources {
+        messages.push(source.db.messages().await?);
+    }
+    let apollo_max = messages.iter().map(|(_, max)| *max).max().unwrap_or(0);
+    let mut messages = messages.into_iter().map(|(latest, _)| latest);
     let mut totals: Vec<(String, Counts)> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
     for (index, apps, found) in &plan {
@@ -267,8 +274,9 @@ async fn apollo_import(args: &ApolloArgs, config: &Config) -> anyhow::Result<Str
             counts.add(&app_counts);
             kept.insert(app.app_id.clone());
         }
-        let (messages, apollo_max) = source.db.messages().await?;
         let carried: Vec<apollo::Message> = messages
+            .next()
+            .unwrap_or_default()
             .into_iter()
             .filter(|m| {
                 m.message

@@ -17,6 +17,11 @@ pub struct ApolloDb {
 impl ApolloDb {
     /// A database made of the SQL `files` of `tests/apollo`.
     pub async fn create(files: &[&str]) -> Option<Self> {
+        Self::create_with(files, |sql| sql.to_owned()).await
+    }
+
+    /// Like [`Self::create`], with each file's SQL changed by `edit` first.
+    pub async fn create_with(files: &[&str], edit: impl Fn(&str) -> String) -> Option<Self> {
         let server = std::env::var("LYRE_TEST_MYSQL_URL").ok()?;
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -34,7 +39,7 @@ impl ApolloDb {
         let db = Database::connect(url.as_str()).await.unwrap();
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apollo");
         for file in files {
-            let sql = std::fs::read_to_string(dir.join(file)).unwrap();
+            let sql = edit(&std::fs::read_to_string(dir.join(file)).unwrap());
             for statement in statements(&sql) {
                 db.execute_unprepared(&statement)
                     .await
