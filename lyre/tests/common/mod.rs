@@ -103,10 +103,16 @@ impl Running {
                 break;
             }
         }
-        assert!(
-            banner.last().is_some_and(|l| l.contains(last)),
-            "lyre did not start: {banner:?}"
-        );
+        if !banner.last().is_some_and(|l| l.contains(last)) {
+            // Say why: what it wrote to standard error (when that is piped), and how it ended.
+            let _ = child.kill();
+            let status = child.wait();
+            let mut log = String::new();
+            if let Some(mut stderr) = child.stderr.take() {
+                let _ = stderr.read_to_string(&mut log);
+            }
+            panic!("lyre did not start ({status:?}): {banner:?}\n--- stderr\n{log}");
+        }
         Self { child, banner }
     }
 
