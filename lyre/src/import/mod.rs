@@ -207,7 +207,7 @@ async fn apollo_import(args: &ApolloArgs, config: &Config) -> anyhow::Result<Str
     if !conflicts.is_empty() {
         writeln!(
             report,
-            "{} app(s) in conflict (Lyre already holds other data of them):",
+            "{} conflict(s): Lyre already holds other data of these apps, users or consumers:",
             conflicts.len()
         )?;
         for line in &conflicts {
