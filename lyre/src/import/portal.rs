@@ -8,8 +8,9 @@
 
 use std::collections::HashMap;
 
+use lyre_store::accounts::find_user;
 use lyre_store::accounts::{SOURCE_LOCAL, SUBJECT_USER, SUPER_ADMIN_PERMISSION, SUPER_ADMIN_ROLE};
-use lyre_store::consumers::token_hash;
+use lyre_store::consumers::{find_by_name, token_hash};
 use lyre_store::entity::{consumer, consumer_token, favorite, role, role_binding, user};
 use lyre_store::rbac::SUBJECT_CONSUMER;
 use lyre_store::sea_orm::{
@@ -95,7 +96,7 @@ pub async fn conflicts(db: &DatabaseConnection, data: &PortalData) -> Result<Vec
         }
     }
     for c in &data.consumers {
-        if find_consumer(db, &c.app_id).await?.is_some() && !imported_consumer(db, data, c).await? {
+        if find_by_name(db, &c.app_id).await?.is_some() && !imported_consumer(db, data, c).await? {
             found.push(format!(
                 "portal consumer `{}`: Lyre has a consumer of that name",
                 c.app_id
@@ -122,24 +123,6 @@ async fn imported_consumer(
         }
     }
     Ok(false)
-}
-
-async fn find_user(db: &impl ConnectionTrait, name: &str) -> Result<Option<user::Model>, DbErr> {
-    user::Entity::find()
-        .filter(user::Column::Username.eq(name))
-        .one(db)
-        .await
-}
-
-async fn find_consumer(
-    db: &impl ConnectionTrait,
-    name: &str,
-) -> Result<Option<consumer::Model>, DbErr> {
-    consumer::Entity::find()
-        .filter(consumer::Column::Name.eq(name))
-        .filter(consumer::Column::DeletedAt.eq(0))
-        .one(db)
-        .await
 }
 
 /// Writes the portal's data in one transaction (or, with `dry_run`, counts what it would
@@ -214,7 +197,7 @@ pub async fn import(
 
     let mut consumers: HashMap<String, i64> = HashMap::new();
     for c in &data.consumers {
-        let held = find_consumer(&tx, &c.app_id).await?;
+        let held = find_by_name(&tx, &c.app_id).await?;
         let id = match held {
             Some(held)
                 if policy == OnConflict::Overwrite || imported_consumer(&tx, data, c).await? =>
