@@ -7,12 +7,16 @@
 #   LYRE_BENCH_POSTGRES_URL   a PostgreSQL server for the publish scenario (default
 #                             postgres://postgres@127.0.0.1:5432/postgres; skipped, and said
 #                             so, when none answers)
+#   LYRE_BENCH_MYSQL_URL      a MariaDB (or MySQL) server for the publish scenario (default
+#                             mysql://root@127.0.0.1:3306/mysql; skipped, and said so, when
+#                             none answers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-5}
 OUT=${OUT:-docs/benchmarks.md}
 PG_ADMIN_URL=${LYRE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+MY_ADMIN_URL=${LYRE_BENCH_MYSQL_URL:-mysql://root@127.0.0.1:3306/mysql}
 LONG_POLL_SECS=90
 # Source addresses for the load's connections: ~28,000 ports each.
 SOURCES=127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9
@@ -29,6 +33,7 @@ need nginx nginx-light
 need etcd etcd-server
 need jq jq
 need psql postgresql-client
+need mariadb mariadb-client
 need python3 python3
 need sqlite3 sqlite3
 
@@ -236,8 +241,8 @@ if psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pg_db" 2> /dev/null; then
   stop_lyre
   psql "$PG_ADMIN_URL" -qc "DROP DATABASE $pg_db"
 
-  # The same through the server's Unix socket when it has one here: no TCP, so no Nagle's
-  # algorithm (sqlx 0.9.0 leaves TCP_NODELAY off; see "Where Lyre is short" in the report).
+  # The same through the server's Unix socket when it has one here: what TCP costs beside it
+  # (docs/benchmarks.md, "Publishing over TCP").
   pg_socket=/var/run/postgresql
   if [ -S "$pg_socket/.s.PGSQL.5432" ]; then
     psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pg_db"
@@ -255,6 +260,30 @@ if psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pg_db" 2> /dev/null; then
   psql "$PG_ADMIN_URL" -qc "DROP DATABASE $pg_db"
 else
   echo "bench: no PostgreSQL at $PG_ADMIN_URL; publish on PostgreSQL skipped" >&2
+fi
+
+# The same on MariaDB, over TCP and through its Unix socket.
+my_server=${MY_ADMIN_URL#*://}
+my_server=${my_server#*@}
+my_server=${my_server%%/*}
+my_user=${MY_ADMIN_URL#*://}
+my_user=${my_user%%@*}
+mariadb_sql() { mariadb -h "${my_server%%:*}" -P "${my_server##*:}" -u "${my_user%%:*}" -e "$1"; }
+if mariadb_sql "CREATE DATABASE $pg_db" 2> /dev/null; then
+  start_lyre publish-mariadb "${MY_ADMIN_URL%/*}/$pg_db"
+  publish_runs mariadb
+  stop_lyre
+  mariadb_sql "DROP DATABASE $pg_db"
+  my_socket=$(mariadb_sql "SELECT @@socket" 2> /dev/null | tail -1)
+  if [ -S "$my_socket" ]; then
+    mariadb_sql "CREATE DATABASE $pg_db"
+    start_lyre publish-mariadb-socket "mysql://$my_user@localhost/$pg_db?socket=$my_socket"
+    publish_runs mariadb-socket
+    stop_lyre
+    mariadb_sql "DROP DATABASE $pg_db"
+  fi
+else
+  echo "bench: no MariaDB at $MY_ADMIN_URL; publish on MariaDB skipped" >&2
 fi
 
 # 4b. Retention: 100,000 old releases (100 namespaces of 1,000, written straight into the
