@@ -147,6 +147,7 @@ NGINX
 chmod -R a+rX "$work"
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 pids+=("$!")
+nginx_pid=$!
 
 nacos_port=$(free_port)
 mkdir -p "$work/rnacos"
@@ -154,6 +155,7 @@ mkdir -p "$work/rnacos"
   RNACOS_HTTP_CONSOLE_PORT=$(free_port) RNACOS_SDK_HOST=127.0.0.1 RNACOS_CONSOLE_HOST=127.0.0.1 \
   RNACOS_DATA_DIR="$work/rnacos/data" RUST_LOG=warn "$RNACOS" > rnacos.log 2>&1) &
 pids+=("$!")
+rnacos_pid=$!
 
 etcd_port=$(free_port)
 etcd_peer=$(free_port)
@@ -162,6 +164,7 @@ etcd --name bench --data-dir "$work/etcd" --logger=zap --log-level error \
   --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
   --initial-cluster "bench=http://127.0.0.1:$etcd_peer" > "$work/etcd.log" 2>&1 &
 pids+=("$!")
+etcd_pid=$!
 
 until_up() { for _ in $(seq 1 200); do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; done; echo "bench: $* never answered" >&2; return 1; }
 until_up curl -sf "http://127.0.0.1:$nginx_port/config.json"
@@ -180,6 +183,10 @@ cmp -s "$doc" <(curl -sf "http://127.0.0.1:$nginx_port/config.json")
 cmp -s "$doc" <(curl -sf "http://127.0.0.1:$nacos_port/nacos/v1/cs/configs?dataId=bench.json&group=DEFAULT_GROUP")
 cmp -s "$doc" <(curl -sf -X POST "http://127.0.0.1:$etcd_port/v3/kv/range" -d "{\"key\":\"$key64\"}" | jq -r '.kvs[0].value' | base64 -d)
 
+# The process whose CPU time (with its child processes: nginx's workers) each read costs.
+declare -A read_pids=(
+  [lyre-configs]=$LYRE_PID [lyre-configfiles]=$LYRE_PID [nginx]=$nginx_pid [rnacos]=$rnacos_pid [etcd]=$etcd_pid
+)
 declare -A read_urls=(
   [lyre-configs]="http://$CONFIG_ADDR/configs/bench/default/application"
   [lyre-configfiles]="http://$CONFIG_ADDR/configfiles/json/bench/default/application"
@@ -193,10 +200,15 @@ for round in $(seq 1 "$ROUNDS"); do
   for name in nginx lyre-configs lyre-configfiles rnacos etcd; do
     script=()
     [ "$name" = etcd ] && script=(-s "$work/etcd-range.lua")
+    cpu_before=$(cpu_ms "${read_pids[$name]}")
     out=$(wrk -t1 -c64 -d10s "${script[@]}" "${read_urls[$name]}")
+    cpu_after=$(cpu_ms "${read_pids[$name]}")
     rate=$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")
+    requests=$(awk '/ requests in / {print $1}' <<< "$out")
     errors=$(awk '/Non-2xx or 3xx responses:/ {print $5} /Socket errors:/ {print "socket:" $0}' <<< "$out" | tr '\n' ' ')
-    printf '%s\t%s\t%s\t%s\n' "$round" "$name" "$rate" "${errors:-0}" >> "$results/reads.tsv"
+    # the server's CPU time per request, in microseconds
+    cpu_us=$(awk -v ms=$((cpu_after - cpu_before)) -v n="$requests" 'BEGIN {printf "%.1f", ms * 1000 / n}')
+    printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rate" "${errors:-0}" "$cpu_us" >> "$results/reads.tsv"
   done
 done
 printf 'wrk -t1 -c64 -d10s URL (etcd: -s range.lua, a POST of {"key": base64("bench.json")})\n' > "$results/reads.cmd"

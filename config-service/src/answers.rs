@@ -22,6 +22,7 @@ use lyre_protocol::format::Format;
 use lyre_protocol::gray::{Client, GrayRuleItem, selects};
 use lyre_protocol::secret::is_sealed;
 use lyre_service_kit::keyed::{KeyedGuard, KeyedLocks};
+use lyre_service_kit::metrics::Counter;
 use lyre_store::config::branches;
 use lyre_store::config::namespaces::NamespaceRef;
 use lyre_store::config::releases::{self, message_key};
@@ -666,24 +667,43 @@ impl Answers {
     }
 }
 
+/// The caches a read may be served from, as their metrics name them.
+const CACHES: [&str; 3] = ["answer", "release", "branch"];
+
+/// Per cache (in the order of [`CACHES`]): reads it served and reads it could not serve.
+fn cache_counters() -> &'static [(Counter, Counter); 3] {
+    static COUNTERS: OnceLock<[(Counter, Counter); 3]> = OnceLock::new();
+    COUNTERS.get_or_init(|| {
+        let registry = lyre_service_kit::metrics::registry();
+        CACHES.map(|cache| {
+            (
+                registry.counter(
+                    "lyre_release_cache_hits_total",
+                    "Reads served from the config service's caches, by cache.",
+                    vec![("cache", cache.to_owned())],
+                ),
+                registry.counter(
+                    "lyre_release_cache_misses_total",
+                    "Reads the config service's caches could not serve, by cache.",
+                    vec![("cache", cache.to_owned())],
+                ),
+            )
+        })
+    })
+}
+
+fn cache_index(cache: &str) -> usize {
+    CACHES.iter().position(|c| *c == cache).unwrap_or(0)
+}
+
 /// Counts a read served from the cache `cache` (`answer`, `release` or `branch`).
 fn hit(cache: &'static str) {
-    lyre_service_kit::metrics::registry().count(
-        "lyre_release_cache_hits_total",
-        "Reads served from the config service's caches, by cache.",
-        vec![("cache", cache.to_owned())],
-        1,
-    );
+    cache_counters()[cache_index(cache)].0.add(1);
 }
 
 /// Counts a read the cache `cache` could not serve (read from the database).
 fn miss(cache: &'static str) {
-    lyre_service_kit::metrics::registry().count(
-        "lyre_release_cache_misses_total",
-        "Reads the config service's caches could not serve, by cache.",
-        vec![("cache", cache.to_owned())],
-        1,
-    );
+    cache_counters()[cache_index(cache)].1.add(1);
 }
 
 #[cfg(test)]

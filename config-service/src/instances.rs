@@ -28,6 +28,18 @@ pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Instances recorded per app and environment, by default.
 pub const DEFAULT_PER_APP: u64 = 10_000;
 
+/// Which instance read which release: what tells a repeated read from one to write.
+pub(crate) struct Sighting<'a> {
+    pub env: &'a str,
+    pub app_id: &'a str,
+    pub cluster: &'a str,
+    pub data_center: &'a str,
+    pub ip: &'a str,
+    pub config_namespace: &'a str,
+    pub release_key: &'a str,
+    pub schema_hash: &'a str,
+}
+
 /// Notes deliveries; a background task writes them.
 /// What the writer task writes, in the order noted (an instance's read before its report).
 #[derive(Debug)]
@@ -63,22 +75,23 @@ impl Recorder {
         )
     }
 
-    /// Notes that an instance received a release; cheap, never blocks.
-    pub(crate) fn note(&self, delivery: Delivery) {
+    /// Notes that an instance received a release; cheap, never blocks. The delivery is made
+    /// (`delivery`) only when it is to be written: an instance that reads the release it read
+    /// last, within [`REFRESH`], costs a lookup and nothing else.
+    pub(crate) fn note(&self, read: &Sighting<'_>, delivery: impl FnOnce() -> Delivery) {
         let key = [
-            delivery.env.as_str(),
-            &delivery.app_id,
-            &delivery.cluster,
-            &delivery.data_center,
-            &delivery.ip,
-            &delivery.config_namespace,
+            read.env,
+            read.app_id,
+            read.cluster,
+            read.data_center,
+            read.ip,
+            read.config_namespace,
         ]
         .join("\u{1f}");
         {
             let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-            let held = [delivery.release_key.as_str(), &delivery.schema_hash].join("\u{1f}");
             if let Some((before, at)) = seen.get(&key)
-                && *before == held
+                && before.split_once('\u{1f}') == Some((read.release_key, read.schema_hash))
                 && at.elapsed() < REFRESH
             {
                 return;
@@ -86,9 +99,10 @@ impl Recorder {
             if seen.len() >= REMEMBERED {
                 seen.clear();
             }
+            let held = [read.release_key, read.schema_hash].join("\u{1f}");
             seen.insert(key, (held, Instant::now()));
         }
-        if self.tx.try_send(Note::Delivery(delivery)).is_err() {
+        if self.tx.try_send(Note::Delivery(delivery())).is_err() {
             tracing::debug!("instance recording queue is full; a delivery was not recorded");
         }
     }

@@ -35,7 +35,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, Interest, ReadBuf};
 use tokio::net::TcpStream;
 use tower::ServiceExt;
 
@@ -201,7 +201,7 @@ enum Read {
 /// usual case) is parsed straight from the stack, so no buffer is allocated for it at all.
 fn read_head(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<Read> {
     let mut scratch = [0_u8; 4096];
-    let read = match stream.try_read(&mut scratch) {
+    let read = match drain(stream, &mut scratch) {
         Ok(0) => return Ok(Read::Eof),
         Ok(read) => read,
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Read::More),
@@ -215,6 +215,30 @@ fn read_head(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<Read> {
     }
     buffer.extend_from_slice(&scratch[..read]);
     Ok(Read::More)
+}
+
+/// Reads what the socket has ready into `scratch`, as `try_read` does, and when that is less
+/// than `scratch` holds (the socket's queue is empty now), also marks the socket not readable,
+/// as a read that would block does. The next wait for the client's next request then waits for
+/// it, instead of waking at once to a read that fails with `EAGAIN`: one system call less for
+/// every request on a kept-alive connection. Bytes that arrive after the read wake the wait
+/// again: the mark only clears the readiness that was seen before the read.
+fn drain(stream: &TcpStream, scratch: &mut [u8]) -> io::Result<usize> {
+    let mut read = 0;
+    let outcome = stream.try_io(Interest::READABLE, || {
+        read = stream.try_read(scratch)?;
+        if read > 0 && read < scratch.len() {
+            // Seen by `try_io` as "would block": it clears the readiness it saw before the read.
+            Err(io::ErrorKind::WouldBlock.into())
+        } else {
+            Ok(())
+        }
+    });
+    match outcome {
+        Ok(()) => Ok(read),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock && read > 0 => Ok(read),
+        Err(e) => Err(e),
+    }
 }
 
 /// Appends what the socket has ready to `buffer`; `Ok(0)` is the client's end of stream. Not

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -27,14 +28,44 @@ struct Histogram {
     sum: f64,
 }
 
+/// One counter series (a name and a label set), kept by whoever adds to it often: adding
+/// takes neither the registry's lock nor a lookup.
+#[derive(Clone, Default)]
+pub struct Counter(Arc<AtomicU64>);
+
+impl Counter {
+    /// Adds `by`.
+    pub fn add(&self, by: u64) {
+        self.0.fetch_add(by, Ordering::Relaxed);
+    }
+}
+
+/// One histogram series, kept by whoever observes it often (as [`Counter`]).
+#[derive(Clone, Default)]
+pub struct Timings(Arc<Mutex<Histogram>>);
+
+impl Timings {
+    /// Records one observation of `seconds`.
+    pub fn observe(&self, seconds: f64) {
+        let mut histogram = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        histogram.count += 1;
+        histogram.sum += seconds;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                histogram.buckets[i] += 1;
+            }
+        }
+    }
+}
+
 /// A gauge computed when scraped; it answers one value per label set.
 type Collect = Box<dyn Fn() -> Vec<(Labels, f64)> + Send + Sync>;
 
 #[derive(Default)]
 struct State {
     help: BTreeMap<&'static str, (&'static str, &'static str)>,
-    counters: BTreeMap<(&'static str, Labels), u64>,
-    histograms: BTreeMap<(&'static str, Labels), Histogram>,
+    counters: BTreeMap<(&'static str, Labels), Counter>,
+    histograms: BTreeMap<(&'static str, Labels), Timings>,
     gauges: Vec<(&'static str, Collect)>,
 }
 
@@ -58,23 +89,26 @@ impl Registry {
 
     /// Adds `by` to the counter `name` (with `labels`); `help` describes it.
     pub fn count(&self, name: &'static str, help: &'static str, labels: Labels, by: u64) {
+        self.counter(name, help, labels).add(by);
+    }
+
+    /// The counter `name` with `labels` (`help` describes it), to add to without a lookup.
+    pub fn counter(&self, name: &'static str, help: &'static str, labels: Labels) -> Counter {
         let mut state = self.lock();
         state.help.entry(name).or_insert((help, "counter"));
-        *state.counters.entry((name, labels)).or_default() += by;
+        state.counters.entry((name, labels)).or_default().clone()
     }
 
     /// Records one observation of `seconds` in the histogram `name`.
     pub fn observe(&self, name: &'static str, help: &'static str, labels: Labels, seconds: f64) {
+        self.timings(name, help, labels).observe(seconds);
+    }
+
+    /// The histogram `name` with `labels` (`help` describes it), to observe without a lookup.
+    pub fn timings(&self, name: &'static str, help: &'static str, labels: Labels) -> Timings {
         let mut state = self.lock();
         state.help.entry(name).or_insert((help, "histogram"));
-        let histogram = state.histograms.entry((name, labels)).or_default();
-        histogram.count += 1;
-        histogram.sum += seconds;
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            if seconds <= *bound {
-                histogram.buckets[i] += 1;
-            }
-        }
+        state.histograms.entry((name, labels)).or_default().clone()
     }
 
     /// Registers a gauge read when scraped (e.g. long polls held, pool connections). A name
@@ -97,10 +131,12 @@ impl Registry {
         for (name, (help, kind)) in &state.help {
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(out, "# TYPE {name} {kind}");
-            for ((_, labels), value) in state.counters.iter().filter(|((n, _), _)| n == name) {
+            for ((_, labels), counter) in state.counters.iter().filter(|((n, _), _)| n == name) {
+                let value = counter.0.load(Ordering::Relaxed);
                 let _ = writeln!(out, "{name}{} {value}", format_labels(labels, None));
             }
-            for ((_, labels), h) in state.histograms.iter().filter(|((n, _), _)| n == name) {
+            for ((_, labels), timings) in state.histograms.iter().filter(|((n, _), _)| n == name) {
+                let h = timings.0.lock().unwrap_or_else(|e| e.into_inner());
                 for (bound, count) in BUCKETS.iter().zip(h.buckets) {
                     let le = format_bound(*bound);
                     let _ = writeln!(

@@ -3,7 +3,9 @@
 //! is generated otherwise, and is echoed on the response. A handler that panics answers a
 //! JSON `500` instead of dropping the connection.
 
+use std::collections::HashMap;
 use std::pin::Pin;
+use std::sync::{Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -12,9 +14,13 @@ use axum::extract::{MatchedPath, Request as AxumRequest};
 use axum::http::{Method, Request, Response, StatusCode};
 use tower::{Layer, Service};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
+
+use crate::metrics;
 
 /// Wraps `router` (the service named `service`) with request ids, request tracing and request
 /// metrics, and adds `GET /metrics`.
@@ -53,7 +59,22 @@ pub fn layer(router: Router, service: &'static str) -> Router {
         .layer(CatchPanicLayer::custom(panicked))
         .layer(trace)
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(RandomId))
+}
+
+/// Request ids: random (version 4) UUIDs, drawn from a generator seeded once per thread rather
+/// than from a system call per request, and written without an intermediate `String`.
+#[derive(Clone, Copy)]
+struct RandomId;
+
+impl MakeRequestId for RandomId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let mut text = uuid::Uuid::encode_buffer();
+        let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
+        axum::http::HeaderValue::from_str(id)
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// Counts each request by service, method, matched route and status, with its latency.
@@ -135,41 +156,83 @@ where
         let this = self.project();
         let result = std::task::ready!(this.inner.poll(cx));
         if let (Ok(response), Some(labels)) = (&result, this.labels.take()) {
-            record(&labels, response.status(), this.started.elapsed());
+            record(labels, response.status(), this.started.elapsed());
         }
         Poll::Ready(result)
     }
 }
 
-fn record(labels: &Labels, status: StatusCode, latency: Duration) {
-    let method = labels.method.as_str().to_owned();
-    let route = labels
+/// A request's series: what it is counted under, its status included.
+struct SeriesKey {
+    labels: Labels,
+    status: StatusCode,
+}
+
+impl PartialEq for SeriesKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.labels.service == other.labels.service
+            && self.labels.method == other.labels.method
+            && route(&self.labels) == route(&other.labels)
+            && self.status == other.status
+    }
+}
+
+impl Eq for SeriesKey {}
+
+impl std::hash::Hash for SeriesKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.labels.service.hash(state);
+        self.labels.method.hash(state);
+        route(&self.labels).hash(state);
+        self.status.hash(state);
+    }
+}
+
+fn route(labels: &Labels) -> &str {
+    labels
         .route
         .as_ref()
         .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
-    let registry = crate::metrics::registry();
-    registry.count(
-        "lyre_http_requests_total",
-        "HTTP requests answered, by service, method, route and status.",
-        vec![
-            ("service", labels.service.to_owned()),
-            ("method", method.clone()),
-            ("route", route.clone()),
-            ("status", status.as_u16().to_string()),
-        ],
-        1,
-    );
-    registry.observe(
-        "lyre_http_request_duration_seconds",
-        "Time to answer HTTP requests (long polls included), by service, method and route.",
-        vec![
-            ("service", labels.service.to_owned()),
-            ("method", method),
-            ("route", route),
-        ],
-        latency.as_secs_f64(),
-    );
+}
+
+/// The series each request is counted in, found once per service, method, route and status
+/// and kept: counting a request then takes one lookup here and no allocation.
+type Series = HashMap<SeriesKey, (metrics::Counter, metrics::Timings)>;
+
+fn record(labels: Labels, status: StatusCode, latency: Duration) {
+    static SERIES: OnceLock<Mutex<Series>> = OnceLock::new();
+    let key = SeriesKey { labels, status };
+    let mut series = SERIES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let (counter, timings) = series.entry(key).or_insert_with_key(|key| {
+        let registry = metrics::registry();
+        let method = key.labels.method.as_str().to_owned();
+        let route = route(&key.labels).to_owned();
+        let counter = registry.counter(
+            "lyre_http_requests_total",
+            "HTTP requests answered, by service, method, route and status.",
+            vec![
+                ("service", key.labels.service.to_owned()),
+                ("method", method.clone()),
+                ("route", route.clone()),
+                ("status", key.status.as_u16().to_string()),
+            ],
+        );
+        let timings = registry.timings(
+            "lyre_http_request_duration_seconds",
+            "Time to answer HTTP requests (long polls included), by service, method and route.",
+            vec![
+                ("service", key.labels.service.to_owned()),
+                ("method", method),
+                ("route", route),
+            ],
+        );
+        (counter, timings)
+    });
+    counter.add(1);
+    timings.observe(latency.as_secs_f64());
 }
 
 /// A known path asked with a method it does not take: said in the same JSON as every error.
@@ -193,4 +256,49 @@ fn panicked(_payload: Box<dyn std::any::Any + Send + 'static>) -> axum::response
         "internal",
         "internal error; see the service's log",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn request_id(router: &Router, sent: Option<&str>) -> String {
+        let mut request = Request::get("/hello");
+        if let Some(id) = sent {
+            request = request.header("x-request-id", id);
+        }
+        let response = router
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    #[tokio::test]
+    async fn requests_get_a_random_uuid_as_id_unless_they_bring_one() {
+        let router = layer(
+            Router::new().route("/hello", get(|| async { "hello" })),
+            "test",
+        );
+        let first = request_id(&router, None).await;
+        let second = request_id(&router, None).await;
+        let parsed = uuid::Uuid::parse_str(&first).expect("a UUID");
+        assert_eq!(parsed.get_version_num(), 4, "{first}");
+        assert_eq!(
+            first,
+            parsed.hyphenated().to_string(),
+            "lower-case, hyphenated"
+        );
+        assert_ne!(first, second);
+        assert_eq!(request_id(&router, Some("abc-123")).await, "abc-123");
+    }
 }

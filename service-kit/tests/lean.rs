@@ -436,3 +436,38 @@ async fn a_connection_header_hyper_cannot_read_closes_nothing() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_head_that_arrives_in_pieces_is_answered_once_whole() {
+    // Each piece is read short of the read buffer, which marks the socket drained: the next
+    // piece must still wake the connection.
+    let server = start().await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let mut pending = Vec::new();
+    for _ in 0..2 {
+        for piece in ["GET /hel", "lo HTTP/1.1\r\nHo", "st: lyre\r\n", "\r\n"] {
+            stream.write_all(piece.as_bytes()).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        let reply = read_reply(&mut stream, &mut pending, false).await;
+        assert_eq!((reply.status, reply.body.as_slice()), (200, &b"hello"[..]));
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_sends_its_request_and_its_end_together_is_answered_and_closed() {
+    let server = start().await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(get_request("/hello").as_bytes())
+        .await
+        .unwrap();
+    stream.shutdown().await.unwrap();
+    let mut pending = Vec::new();
+    let reply = read_reply(&mut stream, &mut pending, false).await;
+    assert_eq!(reply.body, b"hello");
+    assert!(
+        closed(&mut stream).await,
+        "the server closes once the client's end is read, not at the idle timeout"
+    );
+}

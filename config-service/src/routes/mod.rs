@@ -16,6 +16,7 @@ use lyre_store::time::now_millis;
 use crate::ConfigState;
 use crate::access::{Refusal, Trust};
 use crate::answers::{Answer, Read};
+use crate::instances::Sighting;
 use crate::query::Params;
 
 /// How long a request that comes while the config service is starting waits for it.
@@ -105,22 +106,42 @@ pub(crate) fn client_ip(named: Option<&str>, peer: PeerAddr) -> String {
 
 /// Notes which instance received `answer`.
 pub(crate) fn record(state: &ConfigState, read: &Read<'_>, params: &Params, answer: &Answer) {
-    state.recorder().note(Delivery {
+    // Lyre's SDK names the schema of its typed view; anything else is not recorded.
+    let schema_hash = params
+        .get("schemaHash")
+        .filter(|h| lyre_protocol::schema_hash::is_hash(h))
+        .unwrap_or("");
+    let ip = chars_prefix(read.ip, MAX_IP);
+    let label = chars_prefix(read.label, 128);
+    let data_center = read.data_center.unwrap_or("");
+    let sighting = Sighting {
+        env: read.env,
+        app_id: read.app_id,
+        cluster: read.cluster,
+        data_center,
+        ip,
+        config_namespace: &answer.namespace,
+        release_key: &answer.release_key,
+        schema_hash,
+    };
+    state.recorder().note(&sighting, || Delivery {
         env: read.env.to_owned(),
         app_id: read.app_id.to_owned(),
         cluster: read.cluster.to_owned(),
-        data_center: read.data_center.unwrap_or("").to_owned(),
-        ip: read.ip.chars().take(MAX_IP).collect(),
-        label: read.label.chars().take(128).collect(),
+        data_center: data_center.to_owned(),
+        ip: ip.to_owned(),
+        label: label.to_owned(),
         config_cluster: answer.cluster.clone(),
         config_namespace: answer.namespace.clone(),
         release_key: answer.release_key.clone(),
-        // Lyre's SDK names the schema of its typed view; anything else is not recorded.
-        schema_hash: params
-            .get("schemaHash")
-            .filter(|h| lyre_protocol::schema_hash::is_hash(h))
-            .unwrap_or("")
-            .to_owned(),
+        schema_hash: schema_hash.to_owned(),
         at: now_millis(),
     });
+}
+
+/// The first `max` characters of `text`.
+fn chars_prefix(text: &str, max: usize) -> &str {
+    text.char_indices()
+        .nth(max)
+        .map_or(text, |(end, _)| &text[..end])
 }
