@@ -27,8 +27,7 @@ use crate::metrics;
 pub fn layer(router: Router, service: &'static str) -> Router {
     let router = router
         .merge(crate::metrics::routes())
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(CountLayer(service));
+        .method_not_allowed_fallback(method_not_allowed);
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<_>| {
             let route = request
@@ -55,11 +54,16 @@ pub fn layer(router: Router, service: &'static str) -> Router {
                 "response"
             );
         });
-    router
-        .layer(CatchPanicLayer::custom(panicked))
-        .layer(trace)
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(RandomId))
+    // One layer of the whole stack, not one per middleware: `Router::layer` boxes each route's
+    // service once per call, and every box is cloned, called and dropped on every request.
+    router.layer(
+        tower::ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(RandomId))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(trace)
+            .layer(CatchPanicLayer::custom(panicked))
+            .layer(CountLayer(service)),
+    )
 }
 
 /// Request ids: random (version 4) UUIDs, drawn from a generator seeded once per thread rather
