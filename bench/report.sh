@@ -123,6 +123,17 @@ done
 printf '\nCommand: `%s`. Target: Lyre at least 0.75× nginx.\n' "$(cat "$dir/reads.cmd")"
 fi
 
+if has profile-reads; then
+cat <<EOF
+
+A cached \`/configs\` read costs Lyre $(j profile-reads .per_request) instructions in user space
+($(j profile-reads .instructions) over $(j profile-reads .requests) reads, \`wrk -t1 -c8\` for 10 s,
+counted by valgrind's callgrind, background work of those seconds included; the kernel's share is
+not counted). Command: $(cmd profile-reads); the costliest functions are in its
+\`profile-reads.txt\`.
+EOF
+fi
+
 if [ -s "$dir/reads-reporting.tsv" ]; then
 median_of() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 quiet=$(awk -F'\t' '$2 == "lyre-configs" {print $3}' "$dir/reads.tsv" | median_of)
@@ -347,6 +358,30 @@ cat <<'EOF2'
   key; the other readers wait for it (`config-service/src/answers.rs`). Measured by hand on
   this machine with `lyre-bench fanout --watchers 1000 --rounds 2` against the all-in-one
   `lyre` on SQLite: re-read p50 164 → 37 ms, p99 226 → 51 ms, notified p99 39 → 24 ms.
+- **A read cost 1.8 times nginx's CPU; it now costs about 1.6 times, at 0.78× nginx's rate.**
+  Profiled with `bench/profile-reads.sh` (callgrind: user-space instructions per cached
+  `/configs` read, repeatable on this noisy machine) and `strace -c -f -p PID` over a `wrk
+  -t1 -c64` run (system calls per read). Each change measured before the next:
+
+  | change | instructions per read |
+  |---|---|
+  | before | 67,544 |
+  | request ids drawn from a per-thread generator instead of a `getrandom` call each; the request metrics kept as handles found once per service, method, route and status (before: two vectors of nine label strings built and looked up in a map under the registry's lock on every request); a read of the release an instance already read is noted without building its delivery record; the kept-alive connection marks its socket drained after a short read (below) | 57,510 |
+  | the five middleware layers applied as one stack: `Router::layer` boxes every route's service once per call, and each box was cloned, called and dropped on every request | 50,913 |
+  | the head read into uninitialised stack space (`tokio::io::ReadBuf::uninit`) rather than a zeroed 4 KiB array | 46,428 |
+
+  System calls per read went from 3.7 (`writev` 1, `recvfrom` 1.69 of which 0.69 failed with
+  `EAGAIN`, `getrandom` 1) to 2: after a read shorter than its buffer the socket's queue is
+  empty, so the connection clears its readiness (tokio's `try_io`, which clears only what it saw
+  before the read) instead of waking to a read that fails (`service-kit/src/lean.rs`; what nginx
+  does after a short `recv`). Rates with `wrk -t1 -c64 -d8s` on `/configs` and nginx serving
+  the same bytes, three rounds each, CPU time per request from `/proc/PID/stat` (the
+  `cpu_ms` helper of `bench/lib.sh`), on the 2-core Intel Xeon machine of this page's run,
+  quiet: before 74.8k, 73.4k, 73.7k requests/s (nginx 113.6k, 114.7k, 113.8k), 17.1 µs of CPU
+  per read (nginx 8.7); after the middleware stack change 90.0k, 91.3k, 87.1k (nginx 114.9k,
+  115.0k, 112.9k), 13.5 µs (nginx 8.5). The last change was measured while the machine was
+  noisy (nginx 88k to 110k): 0.73 to 0.86× nginx, 14.5 to 16.7 µs per read against nginx's
+  9.1 to 11.5; the same minutes gave the build before all of this 0.62×.
 - **Publishing over TCP waited 40 ms for an acknowledgement.** Publishing 1,000 keys took
   about 50 ms on PostgreSQL over TCP against 6 ms through its Unix socket. A packet capture of
   five publishes (`tshark -i lo -f "tcp port 5432"` beside `lyre-bench publish --keys 1000
@@ -377,6 +412,14 @@ cat <<'EOF2'
   schemathesis: pages past the end are now empty.
 
 ## Where Lyre is short of its targets, and why
+
+- **CPU per read** is about 1.6 times nginx's, against a target of 1.3. What is left, by
+  `bench/profile-reads.sh`: axum routes every read twice (the environment router of
+  `service-kit/src/env.rs`, a fallback-only router, then the service's), decoding and
+  collecting the path parameters each time; the request's extensions and header map are
+  filled and dropped (65 allocations per read in all, from 111); and the kernel's share,
+  which the profile does not see: a third of the server's CPU time (6.2 s user, 3.4 s system
+  over 618k reads of `wrk -t1 -c64 -d8s`).
 
 - **Fan-out p99 at 10,000 watchers** is several hundred milliseconds against 100 ms (r-nacos,
   in the same run, misses it too). It is CPU, and mostly the kernel's: one publish wakes

@@ -36,6 +36,7 @@ need psql postgresql-client
 need mariadb mariadb-client
 need python3 python3
 need sqlite3 sqlite3
+need valgrind valgrind
 
 echo "bench: building (release)"
 cargo build --release --quiet -p lyre -p lyre-bench
@@ -212,6 +213,11 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 printf 'wrk -t1 -c64 -d10s URL (etcd: -s range.lua, a POST of {"key": base64("bench.json")})\n' > "$results/reads.cmd"
+
+# 3a. Instructions per cached /configs read, by callgrind (its own lyre, under valgrind).
+echo "bench: profile of reads (callgrind)"
+BENCH=$BENCH bench/profile-reads.sh "$LYRE" "$results" 10 > /dev/null
+printf 'bash bench/profile-reads.sh target/release/lyre RESULTS 10\n' > "$results/profile-reads.cmd"
 
 # 3b. The same /configs load while apps report what they made of the release: 1,000 instances
 # (each first reads) send 500 apply reports a second, as lyre-client batches them.

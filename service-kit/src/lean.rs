@@ -19,6 +19,7 @@
 
 use std::convert::Infallible;
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -198,9 +199,11 @@ enum Read {
 }
 
 /// Reads what the socket has ready. A whole lean request arriving into an empty buffer (the
-/// usual case) is parsed straight from the stack, so no buffer is allocated for it at all.
+/// usual case) is parsed straight from the stack, so no buffer is allocated for it at all (and
+/// the stack space is not zeroed first: the read fills it).
 fn read_head(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<Read> {
-    let mut scratch = [0_u8; 4096];
+    let mut space = [MaybeUninit::uninit(); 4096];
+    let mut scratch = ReadBuf::uninit(&mut space);
     let read = match drain(stream, &mut scratch) {
         Ok(0) => return Ok(Read::Eof),
         Ok(read) => read,
@@ -208,12 +211,12 @@ fn read_head(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<Read> {
         Err(e) => return Err(e),
     };
     if buffer.is_empty()
-        && let Parsed::Lean(request, keep_alive, length) = parse(&scratch[..read])
+        && let Parsed::Lean(request, keep_alive, length) = parse(scratch.filled())
     {
-        buffer.extend_from_slice(&scratch[length..read]);
+        buffer.extend_from_slice(&scratch.filled()[length..]);
         return Ok(Read::Request(request, keep_alive));
     }
-    buffer.extend_from_slice(&scratch[..read]);
+    buffer.extend_from_slice(scratch.filled());
     Ok(Read::More)
 }
 
@@ -223,11 +226,11 @@ fn read_head(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<Read> {
 /// it, instead of waking at once to a read that fails with `EAGAIN`: one system call less for
 /// every request on a kept-alive connection. Bytes that arrive after the read wake the wait
 /// again: the mark only clears the readiness that was seen before the read.
-fn drain(stream: &TcpStream, scratch: &mut [u8]) -> io::Result<usize> {
+fn drain(stream: &TcpStream, scratch: &mut ReadBuf<'_>) -> io::Result<usize> {
     let mut read = 0;
     let outcome = stream.try_io(Interest::READABLE, || {
-        read = stream.try_read(scratch)?;
-        if read > 0 && read < scratch.len() {
+        read = stream.try_read_buf(scratch)?;
+        if read > 0 && scratch.remaining() > 0 {
             // Seen by `try_io` as "would block": it clears the readiness it saw before the read.
             Err(io::ErrorKind::WouldBlock.into())
         } else {
@@ -244,9 +247,10 @@ fn drain(stream: &TcpStream, scratch: &mut [u8]) -> io::Result<usize> {
 /// Appends what the socket has ready to `buffer`; `Ok(0)` is the client's end of stream. Not
 /// async, so the scratch space lives on the stack only for the call.
 fn read_ready(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<usize> {
-    let mut scratch = [0_u8; 4096];
-    let read = stream.try_read(&mut scratch)?;
-    buffer.extend_from_slice(&scratch[..read]);
+    let mut space = [MaybeUninit::uninit(); 4096];
+    let mut scratch = ReadBuf::uninit(&mut space);
+    let read = stream.try_read_buf(&mut scratch)?;
+    buffer.extend_from_slice(scratch.filled());
     Ok(read)
 }
 
