@@ -204,12 +204,12 @@ enum Read {
 fn read_head(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<Read> {
     let mut space = [MaybeUninit::uninit(); 4096];
     let mut scratch = ReadBuf::uninit(&mut space);
-    let read = match drain(stream, &mut scratch) {
+    match drain(stream, &mut scratch) {
         Ok(0) => return Ok(Read::Eof),
-        Ok(read) => read,
+        Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Read::More),
         Err(e) => return Err(e),
-    };
+    }
     if buffer.is_empty()
         && let Parsed::Lean(request, keep_alive, length) = parse(scratch.filled())
     {
