@@ -122,7 +122,7 @@ where
     fn call(&mut self, request: AxumRequest) -> Self::Future {
         let labels = Labels {
             service: self.service,
-            method: request.method().clone(),
+            method: counted_method(request.method()),
             route: request.extensions().get::<MatchedPath>().cloned(),
         };
         Counting {
@@ -136,7 +136,7 @@ where
 /// What a request is counted under, but its status.
 struct Labels {
     service: &'static str,
-    method: Method,
+    method: &'static str,
     route: Option<MatchedPath>,
 }
 
@@ -212,7 +212,7 @@ fn record(labels: Labels, status: StatusCode, latency: Duration) {
         .unwrap_or_else(|e| e.into_inner());
     let (counter, timings) = series.entry(key).or_insert_with_key(|key| {
         let registry = metrics::registry();
-        let method = key.labels.method.as_str().to_owned();
+        let method = key.labels.method.to_owned();
         let route = route(&key.labels).to_owned();
         let counter = registry.counter(
             "lyre_http_requests_total",
@@ -237,6 +237,23 @@ fn record(labels: Labels, status: StatusCode, latency: Duration) {
     });
     counter.add(1);
     timings.observe(latency.as_secs_f64());
+}
+
+/// A request's method as counted: one of HTTP's own, else `other`. A client may send any token
+/// as a method; counted by name, each would add series for as long as the process runs.
+fn counted_method(method: &Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "other",
+    }
 }
 
 /// A known path asked with a method it does not take: said in the same JSON as every error.
@@ -304,5 +321,34 @@ mod tests {
         );
         assert_ne!(first, second);
         assert_eq!(request_id(&router, Some("abc-123")).await, "abc-123");
+    }
+
+    #[tokio::test]
+    async fn methods_nobody_serves_are_counted_together_so_clients_cannot_add_series() {
+        let router = layer(
+            Router::new().route("/brew", get(|| async { "tea" })),
+            "brewing",
+        );
+        for method in ["BREW", "BREW2", "WHEN"] {
+            let request = Request::builder()
+                .method(method)
+                .uri("/brew")
+                .body(Body::empty())
+                .unwrap();
+            let response = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        }
+        let text = metrics::registry().render();
+        let counted: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("lyre_http_requests_total{service=\"brewing\""))
+            .collect();
+        assert_eq!(
+            counted,
+            [
+                "lyre_http_requests_total{service=\"brewing\",method=\"other\",route=\"/brew\",status=\"405\"} 3"
+            ],
+            "{text}"
+        );
     }
 }
