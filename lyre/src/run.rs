@@ -266,14 +266,14 @@ struct Registered<'a> {
 }
 
 impl Registered<'_> {
-    /// Serves `router` on `listener` (with the lean path for plain GETs when `lean`, see
+    /// Serves `app` on `listener` (with the lean path for plain GETs when `lean`, see
     /// `serve_lean`) and keeps the instance registered as `service_name` (announcing
     /// `configured_url`, or its own address) while it does. Returns the address.
     fn start(
         &mut self,
         service_name: &str,
         listener: TcpListener,
-        router: Router,
+        app: impl lyre_service_kit::App,
         configured_url: Option<&str>,
         lean: bool,
     ) -> std::io::Result<SocketAddr> {
@@ -293,9 +293,9 @@ impl Registered<'_> {
         let signal = self.shutdown.clone();
         self.tasks.spawn(async move {
             let result = if lean {
-                lyre_service_kit::serve_lean(listener, router, signal, GRACE).await
+                lyre_service_kit::serve_lean(listener, app, signal, GRACE).await
             } else {
-                lyre_service_kit::serve(listener, router, signal, GRACE).await
+                lyre_service_kit::serve(listener, app, signal, GRACE).await
             };
             // Let the heartbeat leave the registry before the process ends.
             let _ = beat.await;

@@ -4,14 +4,16 @@
 //! This is how one process serves `DEV` and `PRO` side by side while Apollo clients choose
 //! their environment by the meta-server URL alone (`http://host:8080/PRO`).
 
+use std::convert::Infallible;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::Router;
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, OriginalUri, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
-use tower::ServiceExt as _;
+use tower::Service;
 
 /// The environment a request is for, put in its extensions by [`route_envs`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,41 +52,65 @@ fn split_env<'a>(path: &'a str, envs: &'a [String]) -> Option<(&'a String, &'a s
 
 /// Serves `router` for every environment of `envs` (the first is the default), as described
 /// in the module documentation.
-pub fn route_envs(router: Router, envs: Vec<String>) -> Router {
+pub fn route_envs(router: Router, envs: Vec<String>) -> EnvRoutes {
     assert!(!envs.is_empty(), "at least one environment");
-    let envs: Arc<[String]> = envs.into();
-    Router::new().fallback_service(tower::service_fn(move |mut request: Request| {
-        let envs = envs.clone();
-        let router = router.clone();
-        async move {
-            let path = request.uri().path();
-            let env = match split_env(path, &envs) {
-                Some((env, rest)) => {
-                    let rest = rest.to_owned();
-                    let env = env.clone();
-                    let mut parts = request.uri().clone().into_parts();
-                    let path_and_query = match request.uri().query() {
-                        Some(q) => format!("{rest}?{q}"),
-                        None => rest,
-                    };
-                    parts.path_and_query = path_and_query.parse().ok();
-                    if let Ok(uri) = Uri::from_parts(parts) {
-                        *request.uri_mut() = uri;
-                    }
-                    RequestEnv {
-                        name: env,
-                        explicit: true,
-                    }
+    EnvRoutes {
+        envs: envs.into(),
+        router,
+    }
+}
+
+/// A router served for several environments ([`route_envs`]). A service in front of the
+/// router rather than a router around it: a request is routed once, not twice.
+#[derive(Clone)]
+pub struct EnvRoutes {
+    envs: Arc<[String]>,
+    router: Router,
+}
+
+impl Service<Request> for EnvRoutes {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = <Router as Service<Request>>::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Service::<Request>::poll_ready(&mut self.router, cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let path = request.uri().path();
+        let env = match split_env(path, &self.envs) {
+            Some((env, rest)) => {
+                let rest = rest.to_owned();
+                let env = env.clone();
+                // What the client asked for, as the router would record it were it first: an
+                // access-key signature covers the path with its prefix.
+                if request.extensions().get::<OriginalUri>().is_none() {
+                    let asked = OriginalUri(request.uri().clone());
+                    request.extensions_mut().insert(asked);
                 }
-                None => RequestEnv {
-                    name: envs[0].clone(),
-                    explicit: false,
-                },
-            };
-            request.extensions_mut().insert(env);
-            router.oneshot(request).await
-        }
-    }))
+                let mut parts = request.uri().clone().into_parts();
+                let path_and_query = match request.uri().query() {
+                    Some(q) => format!("{rest}?{q}"),
+                    None => rest,
+                };
+                parts.path_and_query = path_and_query.parse().ok();
+                if let Ok(uri) = Uri::from_parts(parts) {
+                    *request.uri_mut() = uri;
+                }
+                RequestEnv {
+                    name: env,
+                    explicit: true,
+                }
+            }
+            None => RequestEnv {
+                name: self.envs[0].clone(),
+                explicit: false,
+            },
+        };
+        request.extensions_mut().insert(env);
+        self.router.call(request)
+    }
 }
 
 #[cfg(test)]

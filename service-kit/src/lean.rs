@@ -27,7 +27,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::SystemTime;
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
@@ -41,7 +40,7 @@ use tokio::net::TcpStream;
 use tower::ServiceExt;
 
 use crate::deadline::{Deadline, too_slow};
-use crate::server::Shutdown;
+use crate::server::{App, Shutdown};
 
 /// A longer head goes to hyper, whose limit is much higher.
 pub(crate) const MAX_HEAD: usize = 16 * 1024;
@@ -52,7 +51,7 @@ const MAX_HEADERS: usize = 48;
 pub(crate) async fn connection(
     mut stream: TcpStream,
     peer: SocketAddr,
-    router: Router,
+    app: impl App,
     lean: bool,
     shutdown: Shutdown,
 ) {
@@ -60,7 +59,7 @@ pub(crate) async fn connection(
     if lean {
         let lean = Lean {
             peer,
-            router: &router,
+            app: &app,
             shutdown: &shutdown,
         };
         if let Outcome::Closed = lean.serve(&mut stream, &mut read).await {
@@ -68,7 +67,7 @@ pub(crate) async fn connection(
         }
     }
     // Boxed, so that a connection that stays on the lean path does not carry hyper's state.
-    Box::pin(with_hyper(stream, read, peer, router, shutdown)).await;
+    Box::pin(with_hyper(stream, read, peer, app, shutdown)).await;
 }
 
 /// How the lean path left a connection.
@@ -94,13 +93,13 @@ pub(crate) enum Parsed {
     Lean(Request<Body>, bool, usize),
 }
 
-struct Lean<'a> {
+struct Lean<'a, A> {
     peer: SocketAddr,
-    router: &'a Router,
+    app: &'a A,
     shutdown: &'a Shutdown,
 }
 
-impl Lean<'_> {
+impl<A: App> Lean<'_, A> {
     async fn serve(&self, stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Outcome {
         let (limits, _) = crate::server::limits();
         loop {
@@ -163,7 +162,7 @@ impl Lean<'_> {
         request: Request<Body>,
         buffer: &mut Vec<u8>,
     ) -> Option<Response<Body>> {
-        let mut call = std::pin::pin!(self.router.clone().oneshot(request));
+        let mut call = std::pin::pin!(self.app.clone().oneshot(request));
         loop {
             tokio::select! {
                 response = &mut call => {
@@ -410,7 +409,7 @@ async fn with_hyper(
     stream: TcpStream,
     read: Vec<u8>,
     peer: SocketAddr,
-    router: Router,
+    app: impl App,
     shutdown: Shutdown,
 ) {
     let io = TokioIo::new(Rewind::new(read, stream));
@@ -421,7 +420,7 @@ async fn with_hyper(
         let mut request =
             request.map(|body| Body::new(Deadline::new(body, body_timeout, expired.clone())));
         request.extensions_mut().insert(ConnectInfo(peer));
-        let call = router.clone().oneshot(request);
+        let call = app.clone().oneshot(request);
         async move {
             let response = call.await?;
             if expired.load(Ordering::Relaxed) {

@@ -26,6 +26,6 @@ pub mod trace;
 pub use error::error_response;
 pub use json::Json;
 pub use server::{
-    BindError, ConnectionLimits, Shutdown, ShutdownTrigger, bind, limit_connections, serve,
+    App, BindError, ConnectionLimits, Shutdown, ShutdownTrigger, bind, limit_connections, serve,
     serve_lean, shutdown_channel,
 };

@@ -4,9 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
+use std::convert::Infallible;
+
+use axum::body::Body;
+use axum::http::{Request, Response};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
+use tower::Service;
 
 /// A listener could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -171,15 +175,39 @@ async fn refuse(mut stream: tokio::net::TcpStream) {
     .await;
 }
 
-/// Serves `router` on `listener` until `shutdown`, then lets in-flight requests finish for at
+/// What a port serves: an [`axum::Router`], or a service in front of one (as
+/// [`crate::env::route_envs`] puts environment prefixes in front of a router).
+pub trait App:
+    Service<Request<Body>, Response = Response<Body>, Error = Infallible, Future: Send + 'static>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> App for S where
+    S: Service<
+            Request<Body>,
+            Response = Response<Body>,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Serves `app` on `listener` until `shutdown`, then lets in-flight requests finish for at
 /// most `grace`.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    app: impl App,
     shutdown: Shutdown,
     grace: Duration,
 ) -> std::io::Result<()> {
-    serve_connections(listener, router, shutdown, grace, false).await
+    serve_connections(listener, app, shutdown, grace, false).await
 }
 
 /// [`serve`] for a port whose requests are plain `GET`s that may wait long (the config
@@ -187,16 +215,16 @@ pub async fn serve(
 /// (the `lean` module).
 pub async fn serve_lean(
     listener: TcpListener,
-    router: Router,
+    app: impl App,
     shutdown: Shutdown,
     grace: Duration,
 ) -> std::io::Result<()> {
-    serve_connections(listener, router, shutdown, grace, true).await
+    serve_connections(listener, app, shutdown, grace, true).await
 }
 
 async fn serve_connections(
     listener: TcpListener,
-    router: Router,
+    app: impl App,
     shutdown: Shutdown,
     grace: Duration,
     lean: bool,
@@ -226,11 +254,11 @@ async fn serve_connections(
                 tokio::spawn(refuse(stream));
                 continue;
             };
-            let router = router.clone();
+            let app = app.clone();
             let signal = shutdown.clone();
             let closed = closed_rx.clone();
             tokio::spawn(async move {
-                crate::lean::connection(stream, peer, router, lean, signal).await;
+                crate::lean::connection(stream, peer, app, lean, signal).await;
                 drop(turn);
                 drop(closed);
             });

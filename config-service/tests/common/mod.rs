@@ -80,7 +80,7 @@ pub async fn get_with(url: &str, headers: &[(&str, String)]) -> Reply {
 
 /// Serves `router` as `lyre serve` does: the config port (`lean`) with its lean path for plain
 /// GETs, other ports with hyper alone.
-async fn serve(router: axum::Router, lean: bool, shutdown: Shutdown) -> String {
+async fn serve(router: impl lyre_service_kit::App, lean: bool, shutdown: Shutdown) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let grace = Duration::from_secs(1);
