@@ -358,7 +358,8 @@ cat <<'EOF2'
   key; the other readers wait for it (`config-service/src/answers.rs`). Measured by hand on
   this machine with `lyre-bench fanout --watchers 1000 --rounds 2` against the all-in-one
   `lyre` on SQLite: re-read p50 164 → 37 ms, p99 226 → 51 ms, notified p99 39 → 24 ms.
-- **A read cost 1.8 times nginx's CPU; it now costs about 1.6 times, at 0.78× nginx's rate.**
+- **A read cost 1.8 times nginx's CPU; it now costs about 1.55 times, at about 0.8× nginx's
+  rate.**
   Profiled with `bench/profile-reads.sh` (callgrind: user-space instructions per cached
   `/configs` read, repeatable on this noisy machine) and `strace -c -f -p PID` over a `wrk
   -t1 -c64` run (system calls per read). Each change measured before the next:
@@ -369,6 +370,7 @@ cat <<'EOF2'
   | request ids drawn from a per-thread generator instead of a `getrandom` call each; the request metrics kept as handles found once per service, method, route and status (before: two vectors of nine label strings built and looked up in a map under the registry's lock on every request); a read of the release an instance already read is noted without building its delivery record; the kept-alive connection marks its socket drained after a short read (below) | 57,510 |
   | the five middleware layers applied as one stack: `Router::layer` boxes every route's service once per call, and each box was cloned, called and dropped on every request | 50,913 |
   | the head read into uninitialised stack space (`tokio::io::ReadBuf::uninit`) rather than a zeroed 4 KiB array | 46,428 |
+  | environment prefixes split by a service in front of the config service's router (`service-kit/src/env.rs`) rather than by a fallback-only router around it, which routed every request a second time | 43,068 |
 
   System calls per read went from 3.7 (`writev` 1, `recvfrom` 1.69 of which 0.69 failed with
   `EAGAIN`, `getrandom` 1) to 2: after a read shorter than its buffer the socket's queue is
@@ -381,7 +383,10 @@ cat <<'EOF2'
   per read (nginx 8.7); after the middleware stack change 90.0k, 91.3k, 87.1k (nginx 114.9k,
   115.0k, 112.9k), 13.5 µs (nginx 8.5). The last change was measured while the machine was
   noisy (nginx 88k to 110k): 0.73 to 0.86× nginx, 14.5 to 16.7 µs per read against nginx's
-  9.1 to 11.5; the same minutes gave the build before all of this 0.62×.
+  9.1 to 11.5; the same minutes gave the build before all of this 0.62×. After the last: 76.5k,
+  83.5k, 88.6k against nginx's 94.7k, 110.0k, 111.8k (0.81, 0.76, 0.79×), 13.2 to 14.7 µs per
+  read against nginx's 8.9 to 10.7. The single routing pass also took 0.8 KiB off each waiting
+  long poll: 5.9 → 5.1 KiB (`lyre-bench capacity --count 10000 --processes 2`, before and after).
 - **Publishing over TCP waited 40 ms for an acknowledgement.** Publishing 1,000 keys took
   about 50 ms on PostgreSQL over TCP against 6 ms through its Unix socket. A packet capture of
   five publishes (`tshark -i lo -f "tcp port 5432"` beside `lyre-bench publish --keys 1000
@@ -413,11 +418,11 @@ cat <<'EOF2'
 
 ## Where Lyre is short of its targets, and why
 
-- **CPU per read** is about 1.6 times nginx's, against a target of 1.3. What is left, by
-  `bench/profile-reads.sh`: axum routes every read twice (the environment router of
-  `service-kit/src/env.rs`, a fallback-only router, then the service's), decoding and
-  collecting the path parameters each time; the request's extensions and header map are
-  filled and dropped (65 allocations per read in all, from 111); and the kernel's share,
+- **CPU per read** is about 1.55 times nginx's, against a target of 1.3. What is left, by
+  `bench/profile-reads.sh`: axum's routing (the path parameters decoded and collected into
+  owned strings, the matched path and parameters stored as request extensions), the request's
+  extensions and header map filled and dropped (65 allocations per read in all, from 111), the
+  middleware stack's futures; and the kernel's share,
   which the profile does not see: a third of the server's CPU time (6.2 s user, 3.4 s system
   over 618k reads of `wrk -t1 -c64 -d8s`).
 
