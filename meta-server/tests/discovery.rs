@@ -8,7 +8,7 @@ use http_body_util::BodyExt as _;
 use lyre_meta_server::{MetaState, router};
 use lyre_protocol::meta::{ADMIN_SERVICE, CONFIG_SERVICE, ServiceInstance};
 use lyre_service_kit::credential::ServiceCredential;
-use lyre_service_kit::env::route_envs;
+use lyre_service_kit::env::{EnvRoutes, route_envs};
 use lyre_store::db_test;
 use lyre_store::entity::service_registry;
 use lyre_store::registry::{Registration, heartbeat};
@@ -26,12 +26,12 @@ fn registration(service: &str, id: &str, envs: &[&str], url: &str) -> Registrati
 
 const ADMIN_TOKEN: &str = "meta-test-admin-token-0123456789abcdef";
 
-async fn get(app: &axum::Router, path: &str) -> (StatusCode, Vec<ServiceInstance>) {
+async fn get(app: &EnvRoutes, path: &str) -> (StatusCode, Vec<ServiceInstance>) {
     get_as(app, path, None).await
 }
 
 async fn get_as(
-    app: &axum::Router,
+    app: &EnvRoutes,
     path: &str,
     token: Option<&str>,
 ) -> (StatusCode, Vec<ServiceInstance>) {

@@ -20,7 +20,11 @@ pub fn envs() -> Vec<String> {
 
 /// Serves `router` as `lyre serve` does: the config port (`lean`) with its lean path for plain
 /// GETs, other ports with hyper alone.
-async fn serve(router: axum::Router, lean: bool, shutdown: lyre_service_kit::Shutdown) -> String {
+async fn serve(
+    router: impl lyre_service_kit::App,
+    lean: bool,
+    shutdown: lyre_service_kit::Shutdown,
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

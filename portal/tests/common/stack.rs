@@ -32,11 +32,12 @@ pub struct Stack {
     pub root: String,
 }
 
-pub async fn serve(router: axum::Router) -> String {
+pub async fn serve(app: impl lyre_service_kit::App) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let app = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
     tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
+        axum::serve(listener, app).await.unwrap();
     });
     format!("http://{addr}")
 }
