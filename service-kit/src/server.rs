@@ -1,10 +1,9 @@
 //! Binding listeners with errors that say which service and address failed, serving a router
 //! until shutdown, and the shutdown signal itself.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-
-use std::convert::Infallible;
 
 use axum::body::Body;
 use axum::http::{Request, Response};
