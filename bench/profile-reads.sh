@@ -12,20 +12,15 @@ LYRE=$1 OUT=$2 SECONDS_=${3:-10}
 BENCH=${BENCH:-$PWD/target/release/lyre-bench}
 source bench/lib.sh
 work=$(mktemp -d)
-trap 'kill "$pid" 2> /dev/null || true; wait 2> /dev/null || true; rm -rf "$work"' EXIT
-config=127.0.0.1:$(free_port) admin=127.0.0.1:$(free_port) portal=127.0.0.1:$(free_port)
-token=${LYRE_ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
-(cd "$work" && exec env LYRE_DATABASE_URL=sqlite:lyre.db LYRE_CONFIG_ADDR="$config" \
-  LYRE_ADMIN_ADDR="$admin" LYRE_PORTAL_ADDR="$portal" LYRE_ADMIN_PASSWORD=bench-password \
-  LYRE_ADMIN_TOKENS="$token" LYRE_LOG=warn \
-  valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$LYRE" > lyre.out 2> lyre.log) &
-pid=$!
-for _ in $(seq 1 900); do
-  curl -sf "http://$config/ready" > /dev/null && curl -sf "http://$admin/ready" > /dev/null && break
-  sleep 0.2
-done
-LYRE_ADMIN_TOKEN=$token "$BENCH" setup --config "$config" --admin "http://$admin" --sources 127.0.0.2 > /dev/null
-url=http://$config/configs/bench/default/application
+pids=()
+trap 'kill "${pids[@]}" 2> /dev/null || true; wait 2> /dev/null || true; rm -rf "$work"' EXIT
+export LYRE_ADMIN_TOKEN=${LYRE_ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+LONG_POLL_SECS=90
+LYRE_UNDER=(valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out")
+READY_SECONDS=180 start_lyre profile sqlite:lyre.db
+pid=$LYRE_PID
+"$BENCH" setup --config "$CONFIG_ADDR" --admin "$ADMIN_URL" --sources 127.0.0.2 > /dev/null
+url=http://$CONFIG_ADDR/configs/bench/default/application
 wrk -t1 -c8 -d3s "$url" > /dev/null
 callgrind_control -z "$pid" > /dev/null 2>&1
 out=$(wrk -t1 -c8 -d"${SECONDS_}s" "$url")

@@ -66,34 +66,6 @@ source bench/lib.sh
 # presents it from LYRE_ADMIN_TOKEN.
 export LYRE_ADMIN_TOKEN=${LYRE_ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 
-# start_lyre NAME DATABASE_URL [VAR=VALUE...]: an all-in-one lyre (in $work/NAME, so a name used
-# again finds its SQLite database), with extra environment; sets CONFIG_ADDR, ADMIN_URL, LYRE_PID.
-start_lyre() {
-  local dir=$work/$1
-  mkdir -p "$dir"
-  CONFIG_ADDR=127.0.0.1:$(free_port)
-  local admin=127.0.0.1:$(free_port) portal=127.0.0.1:$(free_port)
-  ADMIN_URL=http://$admin
-  (cd "$dir" && exec env LYRE_DATABASE_URL="$2" LYRE_CONFIG_ADDR="$CONFIG_ADDR" \
-    LYRE_ADMIN_ADDR="$admin" LYRE_PORTAL_ADDR="$portal" LYRE_ADMIN_PASSWORD=bench-password \
-    LYRE_ADMIN_TOKENS="$LYRE_ADMIN_TOKEN" \
-    LYRE_LONG_POLL_TIMEOUT_SECS=$LONG_POLL_SECS LYRE_LOG=warn "${@:3}" "$LYRE" > lyre.out 2> lyre.log) &
-  LYRE_PID=$!
-  pids+=("$LYRE_PID")
-  for _ in $(seq 1 300); do
-    curl -sf "http://$CONFIG_ADDR/ready" > /dev/null && curl -sf "$ADMIN_URL/ready" > /dev/null && return 0
-    sleep 0.1
-  done
-  echo "bench: lyre ($1) did not become ready" >&2
-  cat "$dir/lyre.log" >&2
-  return 1
-}
-
-stop_lyre() {
-  kill "$LYRE_PID" 2>/dev/null || true
-  wait "$LYRE_PID" 2>/dev/null || true
-}
-
 # run NAME ARGS...: runs lyre-bench, keeping its JSON and the exact command.
 run() {
   local name=$1
