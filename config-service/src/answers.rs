@@ -231,14 +231,14 @@ struct Plan<'a> {
 }
 
 impl Answers {
-    /// `key` in `cache` (named `name` in the metrics) when `current` says it is, counting the
+    /// `key` in `cache` (of kind `kind`) when `current` says it is, counting the
     /// hit or the miss. A miss takes the key's flight first and looks again, so a release that
     /// makes an entry stale costs one load however many readers come; `fresh` reads skip the
     /// cache and the flight.
     async fn lookup<T>(
         &self,
         cache: &Cache<T>,
-        name: &'static str,
+        kind: CacheKind,
         key: &str,
         fresh: bool,
         current: impl Fn(&CacheEntry<T>) -> bool,
@@ -258,22 +258,25 @@ impl Answers {
         };
         let mut cached = get();
         if let Some(value) = found(&cached) {
-            hit(name);
+            hit(kind);
             return Lookup::Hit(value);
         }
         let flight = if fresh {
             None
         } else {
-            let flight = self.flights.lock(format!("{name}\u{1f}{key}")).await;
+            let flight = self
+                .flights
+                .lock(format!("{}\u{1f}{key}", kind.name()))
+                .await;
             // Loaded by another request while this one waited?
             cached = get();
             if let Some(value) = found(&cached) {
-                hit(name);
+                hit(kind);
                 return Lookup::Hit(value);
             }
             Some(flight)
         };
-        miss(name);
+        miss(kind);
         Lookup::Load {
             stale: cached,
             flight,
@@ -337,7 +340,7 @@ impl Answers {
         let key = read.cache_key(&selection.join("|"));
         let current = |entry: &CacheEntry<Answer>| entry.is_current(hub, read.env, generation);
         let (cached, _flight) = match self
-            .lookup(&self.answers, "answer", &key, fresh, current)
+            .lookup(&self.answers, CacheKind::Answer, &key, fresh, current)
             .await
         {
             Lookup::Hit(value) => return Ok(value),
@@ -578,7 +581,7 @@ impl Answers {
         let key = [env, app_id, cluster, namespace].join("\u{1f}");
         let current = |entry: &CacheEntry<GrayBranch>| entry.is_current(hub, env, 0);
         let (cached, _flight) = match self
-            .lookup(&self.branches, "branch", &key, false, current)
+            .lookup(&self.branches, CacheKind::Branch, &key, false, current)
             .await
         {
             Lookup::Hit(value) => return Ok(value),
@@ -631,7 +634,7 @@ impl Answers {
         let key = [env, app_id, cluster, namespace].join("\u{1f}");
         let current = |entry: &CacheEntry<Snapshot>| entry.is_current(hub, env, 0);
         let (cached, _flight) = match self
-            .lookup(&self.releases, "release", &key, fresh, current)
+            .lookup(&self.releases, CacheKind::Release, &key, fresh, current)
             .await
         {
             Lookup::Hit(value) => return Ok(value),
@@ -667,43 +670,58 @@ impl Answers {
     }
 }
 
-/// The caches a read may be served from, as their metrics name them.
-const CACHES: [&str; 3] = ["answer", "release", "branch"];
+/// The caches a read may be served from.
+#[derive(Clone, Copy)]
+enum CacheKind {
+    Answer,
+    Release,
+    Branch,
+}
 
-/// Per cache (in the order of [`CACHES`]): reads it served and reads it could not serve.
+impl CacheKind {
+    const ALL: [Self; 3] = [Self::Answer, Self::Release, Self::Branch];
+
+    /// As the metrics and the load locks name it.
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Answer => "answer",
+            Self::Release => "release",
+            Self::Branch => "branch",
+        }
+    }
+}
+
+/// Per cache (indexed by [`CacheKind`]): reads it served and reads it could not serve.
 fn cache_counters() -> &'static [(Counter, Counter); 3] {
     static COUNTERS: OnceLock<[(Counter, Counter); 3]> = OnceLock::new();
     COUNTERS.get_or_init(|| {
         let registry = lyre_service_kit::metrics::registry();
-        CACHES.map(|cache| {
+        CacheKind::ALL.map(|kind| {
+            let labels = || vec![("cache", kind.name().to_owned())];
             (
                 registry.counter(
                     "lyre_release_cache_hits_total",
                     "Reads served from the config service's caches, by cache.",
-                    vec![("cache", cache.to_owned())],
+                    labels(),
                 ),
                 registry.counter(
                     "lyre_release_cache_misses_total",
                     "Reads the config service's caches could not serve, by cache.",
-                    vec![("cache", cache.to_owned())],
+                    labels(),
                 ),
             )
         })
     })
 }
 
-fn cache_index(cache: &str) -> usize {
-    CACHES.iter().position(|c| *c == cache).unwrap_or(0)
+/// Counts a read served from the cache of `kind`.
+fn hit(kind: CacheKind) {
+    cache_counters()[kind as usize].0.add(1);
 }
 
-/// Counts a read served from the cache `cache` (`answer`, `release` or `branch`).
-fn hit(cache: &'static str) {
-    cache_counters()[cache_index(cache)].0.add(1);
-}
-
-/// Counts a read the cache `cache` could not serve (read from the database).
-fn miss(cache: &'static str) {
-    cache_counters()[cache_index(cache)].1.add(1);
+/// Counts a read the cache of `kind` could not serve (read from the database).
+fn miss(kind: CacheKind) {
+    cache_counters()[kind as usize].1.add(1);
 }
 
 #[cfg(test)]
