@@ -8,8 +8,9 @@
 
 use std::collections::HashMap;
 
-use lyre_store::accounts::find_user;
-use lyre_store::accounts::{SOURCE_LOCAL, SUBJECT_USER, SUPER_ADMIN_PERMISSION, SUPER_ADMIN_ROLE};
+use lyre_store::accounts::{
+    SOURCE_LOCAL, SUBJECT_USER, SUPER_ADMIN_PERMISSION, SUPER_ADMIN_ROLE, find_user,
+};
 use lyre_store::consumers::{find_by_name, token_hash};
 use lyre_store::entity::{consumer, consumer_token, favorite, role, role_binding, user};
 use lyre_store::rbac::SUBJECT_CONSUMER;
