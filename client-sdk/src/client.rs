@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use lyre_protocol::client::{
-    ApolloConfig, ApolloConfigNotification, ApplyReport, ApplyReports, ApplyStatus,
-    NotificationMessages,
+    ApolloConfig, ApplyReport, ApplyReports, ApplyStatus, ChangedNamespace, NotificationMessages,
+    WatchedNamespace,
 };
 use lyre_protocol::config::Configurations;
 use lyre_protocol::format::Format;
@@ -80,6 +80,7 @@ pub(crate) struct Options {
     pub cache_dir: Option<PathBuf>,
     pub require_server: bool,
     pub report_applies: bool,
+    pub configs_with_notifications: bool,
     pub request_timeout: Duration,
     pub long_poll_timeout: Duration,
     pub refresh_interval: Duration,
@@ -172,6 +173,7 @@ pub struct ClientBuilder {
     cache_dir: Option<PathBuf>,
     require_server: bool,
     report_applies: bool,
+    configs_with_notifications: bool,
     connect_timeout: Duration,
     request_timeout: Duration,
     long_poll_timeout: Duration,
@@ -196,6 +198,7 @@ impl Default for ClientBuilder {
             cache_dir: None,
             require_server: false,
             report_applies: true,
+            configs_with_notifications: true,
             connect_timeout: Duration::from_secs(1),
             request_timeout: Duration::from_secs(5),
             long_poll_timeout: Duration::from_secs(90),
@@ -337,6 +340,19 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether a long poll asks Lyre for the changed configuration with the notification (on by
+    /// default): one exchange per change instead of a notification and then a read. A server
+    /// that does not carry it (Apollo's) is read as before, so this only needs turning off to
+    /// make a Lyre config service answer exactly as it answers Apollo's clients.
+    ///
+    /// ```
+    /// let builder = lyre_client::Client::builder().configs_with_notifications(false);
+    /// ```
+    pub fn configs_with_notifications(mut self, carried: bool) -> Self {
+        self.configs_with_notifications = carried;
+        self
+    }
+
     /// How long to wait for a connection (default 1 s).
     ///
     /// ```
@@ -440,6 +456,7 @@ impl ClientBuilder {
                 cache_dir: self.cache_dir,
                 require_server: self.require_server,
                 report_applies: self.report_applies,
+                configs_with_notifications: self.configs_with_notifications,
                 request_timeout: self.request_timeout,
                 long_poll_timeout: self.long_poll_timeout,
                 refresh_interval: self.refresh_interval,
@@ -689,13 +706,19 @@ impl Inner {
         let Some(config) = self.fetch(&state.name, &known, messages).await? else {
             return Ok(());
         };
+        self.install(state, config).await;
+        Ok(())
+    }
+
+    /// Installs a namespace's configuration as read; announces what changed.
+    async fn install(&self, state: &NamespaceState, config: ApolloConfig) {
         self.write_cache(&state.name, &config).await;
         let before = state.current.load_full();
         if before.release_key == config.release_key
             && !before.from_cache
             && before.configurations == config.configurations
         {
-            return Ok(());
+            return;
         }
         let after = Snapshot {
             release_key: config.release_key,
@@ -727,7 +750,6 @@ impl Inner {
                 changes,
             });
         }
-        Ok(())
     }
 }
 
@@ -838,15 +860,22 @@ async fn poll(inner: Arc<Inner>) {
             .values()
             .cloned()
             .collect();
-        let watched: Vec<ApolloConfigNotification> = namespaces
-            .iter()
-            .map(|n| ApolloConfigNotification {
-                namespace_name: n.name.clone(),
-                notification_id: n.notification_id.load(Ordering::Relaxed),
-                messages: None,
-            })
-            .collect();
         let o = &inner.options;
+        let carried = o.configs_with_notifications;
+        let watched: Vec<WatchedNamespace> = {
+            let hashes = inner
+                .schema_hashes
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            namespaces
+                .iter()
+                .map(|n| WatchedNamespace {
+                    namespace_name: n.name.clone(),
+                    notification_id: n.notification_id.load(Ordering::Relaxed),
+                    schema_hash: hashes.get(&n.name).filter(|_| carried).cloned(),
+                })
+                .collect()
+        };
         let mut path = format!(
             "notifications/v2?appId={}&cluster={}&notifications={}&ip={}",
             encode(&o.app_id),
@@ -857,6 +886,13 @@ async fn poll(inner: Arc<Inner>) {
         if let Some(dc) = &o.data_center {
             path.push_str(&format!("&dataCenter={}", encode(dc)));
         }
+        if carried {
+            // What `/configs` would be told, for the configuration the answer carries.
+            path.push_str("&withConfigs=true");
+            if let Some(label) = &o.label {
+                path.push_str(&format!("&label={}", encode(label)));
+            }
+        }
         let outcome = tokio::select! {
             answer = inner.transport.get(&path, o.long_poll_timeout) => answer,
             // A namespace was added: poll again with it.
@@ -865,16 +901,27 @@ async fn poll(inner: Arc<Inner>) {
         match outcome {
             Ok(answer) if answer.status == 200 => {
                 backoff = o.min_backoff;
-                let changed: Vec<ApolloConfigNotification> =
+                let changed: Vec<ChangedNamespace> =
                     serde_json::from_slice(&answer.body).unwrap_or_default();
-                for notification in changed {
+                for ChangedNamespace {
+                    notification,
+                    configuration,
+                } in changed
+                {
                     let Some(state) = namespaces
                         .iter()
                         .find(|n| n.name == notification.namespace_name)
                     else {
                         continue;
                     };
-                    match inner.reload(state, notification.messages.as_ref()).await {
+                    let installed = match configuration {
+                        Some(config) => {
+                            inner.install(state, config).await;
+                            Ok(())
+                        }
+                        None => inner.reload(state, notification.messages.as_ref()).await,
+                    };
+                    match installed {
                         Ok(()) => state
                             .notification_id
                             .store(notification.notification_id, Ordering::Relaxed),

@@ -34,11 +34,12 @@
 //! # }
 //! ```
 //!
-//! The client long-polls `/notifications/v2` and re-reads what changed through `/configs`,
-//! re-reads everything every five minutes as a safety net, finds config services through meta
-//! servers (again every five minutes), fails over between them with back-off (1 s doubling to
-//! 120 s), signs requests when given an access-key secret, and keeps every namespace in a
-//! local cache to start from when no server answers. It does not depend on any database or
+//! The client long-polls `/notifications/v2`, takes the changed configuration from the answer
+//! when the config service carries it (Lyre's `withConfigs`) and re-reads it through `/configs`
+//! otherwise, re-reads everything every five minutes as a safety net, finds config services
+//! through meta servers (again every five minutes), fails over between them with back-off (1 s
+//! doubling to 120 s), signs requests when given an access-key secret, and keeps every
+//! namespace in a local cache to start from when no server answers. It does not depend on any database or
 //! server crate.
 
 mod cache;

@@ -63,6 +63,13 @@ pub(crate) struct Registration<'a> {
     pub(crate) waiter: Arc<Waiter>,
 }
 
+impl Registration<'_> {
+    /// The keys it waits on, as registered.
+    pub(crate) fn keys(&self) -> &[String] {
+        &self.keys
+    }
+}
+
 impl Drop for Registration<'_> {
     fn drop(&mut self) {
         for key in &self.keys {
@@ -133,12 +140,21 @@ impl Hub {
         let waiter = Arc::new(Waiter::default());
         for key in &keys {
             let mut shard = self.shard(key).lock().unwrap_or_else(|e| e.into_inner());
-            shard
-                .entry(env.to_owned())
-                .or_default()
-                .entry(key.clone())
-                .or_default()
-                .insert(id, waiter.clone());
+            // Names are copied only when they are new to the map: most waiters join a key
+            // others already wait on.
+            if !shard.contains_key(env) {
+                shard.insert(env.to_owned(), HashMap::new());
+            }
+            if let Some(by_key) = shard.get_mut(env) {
+                match by_key.get_mut(key.as_str()) {
+                    Some(waiters) => {
+                        waiters.insert(id, waiter.clone());
+                    }
+                    None => {
+                        by_key.insert(key.clone(), HashMap::from([(id, waiter.clone())]));
+                    }
+                }
+            }
         }
         self.waiting.fetch_add(1, Ordering::Relaxed);
         if self.closed.load(Ordering::Relaxed) {

@@ -1,27 +1,26 @@
 //! Query strings as Apollo's clients send them: `+` or `%20` for spaces, JSON values with or
 //! without percent-encoding.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
-/// The parameters of a query string (the first of repeated names wins).
+/// The parameters of a query string, borrowed from it where nothing needed decoding (the
+/// first of repeated names wins).
 #[derive(Debug, Default)]
-pub(crate) struct Params(HashMap<String, String>);
+pub(crate) struct Params<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
-impl Params {
-    pub(crate) fn parse(query: Option<&str>) -> Self {
-        let mut map = HashMap::new();
-        for (name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-            map.entry(name.into_owned())
-                .or_insert_with(|| value.into_owned());
-        }
-        Self(map)
+impl<'a> Params<'a> {
+    pub(crate) fn parse(query: Option<&'a str>) -> Self {
+        // Kept in order, repeats included: `get` finds the first, and a query of many
+        // parameters costs one pass per lookup, never a pass per parameter.
+        Self(url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).collect())
     }
 
     /// The value of `name`, when present and not blank.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
-            .get(name)
-            .map(String::as_str)
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
             .filter(|v| !v.trim().is_empty())
     }
 }
@@ -42,6 +41,8 @@ mod tests {
         );
         assert_eq!(p.get("label"), Some("blue green"));
         assert_eq!(p.get("ip"), None, "blank is absent");
+        let repeated = Params::parse(Some("appId=first&appId=second"));
+        assert_eq!(repeated.get("appId"), Some("first"), "the first wins");
         let raw = Params::parse(Some(
             r#"notifications=[{"namespaceName":"application","notificationId":-1}]"#,
         ));

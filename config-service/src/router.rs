@@ -1,7 +1,7 @@
 //! Every route of the config service, wired in one place.
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, get_service, post};
 use lyre_service_kit::health::{self, Readiness};
 
 use crate::ConfigState;
@@ -14,6 +14,7 @@ pub const SERVICE_NAME: &str = lyre_protocol::meta::CONFIG_SERVICE;
 /// (`lyre_service_kit::env::route_envs`), the meta server and tracing.
 pub fn router(state: ConfigState) -> Router {
     let loaded = state.clone();
+    let waiting = state.clone();
     let readiness = Readiness::new(SERVICE_NAME, state.db().clone()).with_check(
         std::sync::Arc::new(move || {
             (!loaded.is_loaded())
@@ -37,7 +38,12 @@ pub fn router(state: ConfigState) -> Router {
             "/configfiles/raw/{appId}/{clusterName}/{namespaceName}",
             get(configfiles::raw),
         )
-        .route("/notifications/v2", get(notifications::notifications))
+        .route(
+            "/notifications/v2",
+            get_service(tower::service_fn(move |request| {
+                notifications::notifications(waiting.clone(), request)
+            })),
+        )
         .route("/reports", post(reports::reports))
         .with_state(state)
         .merge(health::routes(readiness))

@@ -52,6 +52,45 @@ pub struct ApolloConfigNotification {
     pub messages: Option<NotificationMessages>,
 }
 
+/// One namespace in the `notifications` of a long poll from Lyre's SDK: Apollo's two fields and
+/// the schema hash of the app's typed view of the namespace (what `/configs` takes as
+/// `schemaHash`), for when the answer carries the configuration (`withConfigs=true`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchedNamespace {
+    /// As in [`ApolloConfigNotification`].
+    pub namespace_name: String,
+    /// As in [`ApolloConfigNotification`].
+    pub notification_id: i64,
+    /// The schema hash of the app's typed view of the namespace, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_hash: Option<String>,
+}
+
+/// One namespace that changed, in the answer to a long poll that asked for the configuration
+/// with the notification (`withConfigs=true`, a Lyre extension: an Apollo client never asks,
+/// and an Apollo server never answers with one, so a reader falls back to `/configs`).
+///
+/// ```
+/// use lyre_protocol::client::ChangedNamespace;
+/// let body = r#"[{"namespaceName":"application","notificationId":7,
+///   "configuration":{"appId":"a","cluster":"default","namespaceName":"application",
+///   "configurations":{"k":"v"},"releaseKey":"20170430092936-dee2d58e74515ff3"}}]"#;
+/// let changed: Vec<ChangedNamespace> = serde_json::from_str(body).unwrap();
+/// assert_eq!(changed[0].notification.notification_id, 7);
+/// assert_eq!(changed[0].configuration.as_ref().unwrap().configurations.get("k"), Some("v"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ChangedNamespace {
+    /// Apollo's notification.
+    #[serde(flatten)]
+    pub notification: ApolloConfigNotification,
+    /// The namespace's configuration as `/configs` answers this client now; absent when the
+    /// namespace has no release or it could not be read.
+    #[serde(default)]
+    pub configuration: Option<ApolloConfig>,
+}
+
 /// Whether an instance could use a release it read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

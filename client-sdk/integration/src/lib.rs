@@ -1,6 +1,7 @@
 //! Admin, config and meta services in-process, on real sockets, for testing `lyre-client` as an
 //! app uses it.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lyre_admin_service::{AdminSettings, AdminState};
@@ -113,6 +114,19 @@ impl Admin {
     }
 }
 
+/// The paths a config service was asked for, in order.
+type RequestLog = Arc<Mutex<Vec<String>>>;
+
+async fn note_path(
+    axum::extract::State(log): axum::extract::State<RequestLog>,
+    request: axum::extract::Request,
+) -> axum::extract::Request {
+    log.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(request.uri().path().to_owned());
+    request
+}
+
 /// A config service with the meta server on its port, registered for discovery; stopping it
 /// (dropping it or calling [`Config::stop`]) closes its port as a killed process would.
 #[derive(Debug)]
@@ -121,6 +135,7 @@ pub struct Config {
     pub url: String,
     /// Its state.
     pub state: ConfigState,
+    requests: RequestLog,
     trigger: Option<ShutdownTrigger>,
 }
 
@@ -134,8 +149,14 @@ impl Config {
         let state = ConfigState::new(db.clone(), settings);
         lyre_config_service::spawn(&state, None, shutdown.clone());
         let meta = lyre_meta_server::router(MetaState::new(db.clone(), Duration::from_secs(30)));
+        let requests = RequestLog::default();
         let router = route_envs(
-            lyre_config_service::router(state.clone()).merge(meta),
+            lyre_config_service::router(state.clone())
+                .merge(meta)
+                .layer(axum::middleware::map_request_with_state(
+                    requests.clone(),
+                    note_path,
+                )),
             envs(),
         );
         let url = serve(router, true, shutdown).await;
@@ -156,8 +177,14 @@ impl Config {
         Self {
             url,
             state,
+            requests,
             trigger: Some(trigger),
         }
+    }
+
+    /// The paths asked for since the last call (without any environment prefix).
+    pub fn take_requests(&self) -> Vec<String> {
+        std::mem::take(&mut *self.requests.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Stops serving: open connections are closed, new ones refused.

@@ -119,6 +119,33 @@ db_test!(async fn json_and_yaml_namespaces_deserialize_directly(t) {
     assert_eq!(yaml_routes.get().routes[0].upstream, "http://b2");
 });
 
+db_test!(async fn a_change_comes_with_its_notification_unless_turned_off(t) {
+    let admin = Admin::start(&t.db).await;
+    let config = Config::start(&t.db, "c1").await;
+    for (app, carried) in [("shop", true), ("cart", false)] {
+        admin.create_app(app).await;
+        admin.publish("DEV", app, "application", "port = 1\n").await;
+        let client = Client::builder()
+            .app_id(app)
+            .config_service(&config.url)
+            .configs_with_notifications(carried)
+            .build()
+            .await
+            .unwrap();
+        let namespace = client.namespace("application").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await; // the long poll is waiting
+        config.take_requests();
+        admin.publish("DEV", app, "application", "port = 2\n").await;
+        let seen = namespace.clone();
+        eventually(Duration::from_secs(3), move || seen.get_string("port").as_deref() == Some("2")).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let reads = config.take_requests().iter().filter(|p| p.starts_with("/configs/")).count();
+        // Carried: the answer to the long poll was the new configuration; else it is read.
+        assert_eq!(reads, usize::from(!carried), "carried: {carried}");
+        drop(client);
+    }
+});
+
 db_test!(async fn untyped_reads_and_change_events(t) {
     let admin = Admin::start(&t.db).await;
     let config = Config::start(&t.db, "c1").await;

@@ -38,7 +38,7 @@ async fn serve(
     peer: PeerAddr,
     rendering: Rendering,
 ) -> Response {
-    let trust = match admitted(&state, &env.name, Some(&app_id), &uri, &headers).await {
+    let trust = match admitted(&state, &env.name, Some(&app_id), &uri.0, &headers).await {
         Ok(trust) => trust,
         Err(refusal) => return refused(refusal),
     };
@@ -65,7 +65,7 @@ async fn serve(
         Ok(None) => return not_found(),
         Err(e) => return unavailable(&e),
     };
-    record(&state, &read, &params, &answer);
+    record(&state, &read, params.get("schemaHash"), &answer);
     let (content_type, body) = match rendering {
         Rendering::Text => ("text/plain;charset=UTF-8", answer.text()),
         Rendering::Json => ("application/json;charset=UTF-8", answer.json()),

@@ -25,7 +25,7 @@ pub(crate) async fn configs(
     headers: HeaderMap,
     peer: PeerAddr,
 ) -> Response {
-    let trust = match admitted(&state, &env.name, Some(&app_id), &uri, &headers).await {
+    let trust = match admitted(&state, &env.name, Some(&app_id), &uri.0, &headers).await {
         Ok(trust) => trust,
         Err(refusal) => return refused(refusal),
     };
@@ -72,7 +72,7 @@ pub(crate) async fn configs(
         Ok(None) => return not_found(),
         Err(e) => return unavailable(&e),
     };
-    record(&state, &read, &params, &answer);
+    record(&state, &read, params.get("schemaHash"), &answer);
     let client_key = params.get("releaseKey").unwrap_or("-1");
     if client_key == answer.release_key {
         return StatusCode::NOT_MODIFIED.into_response();

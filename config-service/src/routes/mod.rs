@@ -5,8 +5,7 @@ pub(crate) mod configs;
 pub(crate) mod notifications;
 pub(crate) mod reports;
 
-use axum::extract::OriginalUri;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use lyre_service_kit::error_response;
 use lyre_service_kit::peer::PeerAddr;
@@ -17,7 +16,6 @@ use crate::ConfigState;
 use crate::access::{Refusal, Trust};
 use crate::answers::{Answer, Read};
 use crate::instances::Sighting;
-use crate::query::Params;
 
 /// How long a request that comes while the config service is starting waits for it.
 const START_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -28,7 +26,7 @@ pub(crate) async fn refusal(
     state: &ConfigState,
     env: &str,
     app_id: Option<&str>,
-    uri: &OriginalUri,
+    uri: &Uri,
     headers: &HeaderMap,
 ) -> Option<Response> {
     admitted(state, env, app_id, uri, headers)
@@ -42,7 +40,7 @@ pub(crate) async fn admitted(
     state: &ConfigState,
     env: &str,
     app_id: Option<&str>,
-    uri: &OriginalUri,
+    uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<Trust, Refusal> {
     // Until the access keys are loaded every app looks keyless: a request that comes in the
@@ -55,7 +53,7 @@ pub(crate) async fn admitted(
     {
         return Err(Refusal::Starting);
     }
-    let path_with_query = uri.0.path_and_query().map_or("", |p| p.as_str());
+    let path_with_query = uri.path_and_query().map_or("", |p| p.as_str());
     state
         .access()
         .check(env, app_id, path_with_query, headers, now_millis())
@@ -104,11 +102,16 @@ pub(crate) fn client_ip(named: Option<&str>, peer: PeerAddr) -> String {
     named.map_or_else(|| peer.ip_string(), str::to_owned)
 }
 
-/// Notes which instance received `answer`.
-pub(crate) fn record(state: &ConfigState, read: &Read<'_>, params: &Params, answer: &Answer) {
+/// Notes which instance received `answer`; `schema_hash` is the one the client named for its
+/// typed view of the namespace (Lyre's SDK's `schemaHash`).
+pub(crate) fn record(
+    state: &ConfigState,
+    read: &Read<'_>,
+    schema_hash: Option<&str>,
+    answer: &Answer,
+) {
     // Lyre's SDK names the schema of its typed view; anything else is not recorded.
-    let schema_hash = params
-        .get("schemaHash")
+    let schema_hash = schema_hash
         .filter(|h| lyre_protocol::schema_hash::is_hash(h))
         .unwrap_or("");
     let ip = chars_prefix(read.ip, MAX_IP);
@@ -140,7 +143,7 @@ pub(crate) fn record(state: &ConfigState, read: &Read<'_>, params: &Params, answ
 }
 
 /// The first `max` characters of `text`.
-fn chars_prefix(text: &str, max: usize) -> &str {
+pub(crate) fn chars_prefix(text: &str, max: usize) -> &str {
     text.char_indices()
         .nth(max)
         .map_or(text, |(end, _)| &text[..end])

@@ -32,7 +32,7 @@ pub(crate) async fn reports(
     peer: PeerAddr,
     Json(body): Json<ApplyReports>,
 ) -> Response {
-    if let Some(refused) = refusal(&state, &env.name, Some(&body.app_id), &uri, &headers).await {
+    if let Some(refused) = refusal(&state, &env.name, Some(&body.app_id), &uri.0, &headers).await {
         return refused;
     }
     if body.reports.len() > MAX_REPORTS {
