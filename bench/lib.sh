@@ -35,12 +35,67 @@ start_lyre() {
     "$LYRE" > lyre.out 2> lyre.log) &
   LYRE_PID=$!
   pids+=("$LYRE_PID")
+  wait_ready "http://$CONFIG_ADDR/ready" "$dir/lyre.log" && wait_ready "$ADMIN_URL/ready" "$dir/lyre.log"
+}
+
+# start_profiled [VAR=VALUE...]: start_lyre under valgrind's callgrind, on a new SQLite
+# database, with extra environment; the counts go to $work/callgrind.out.PID.
+start_profiled() {
+  export LYRE_ADMIN_TOKEN=${LYRE_ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+  LONG_POLL_SECS=90
+  LYRE_UNDER=(valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out")
+  READY_SECONDS=180 start_lyre profile sqlite:lyre.db "$@"
+}
+
+# start_split NAME DATABASE_URL COUNT [VAR=VALUE...]: Lyre as separate processes on one
+# database: the portal and admin service in one, and COUNT config services (each its own
+# process, port and file limit). Sets PORTAL_URL, ADMIN_URL, CONFIG_ADDRS (comma-separated),
+# SPLIT_PIDS, and CONFIG_ADDR (the first config service).
+start_split() {
+  local dir=$work/$1 db=$2 count=$3 i addr
+  shift 3
+  mkdir -p "$dir"
+  local admin=127.0.0.1:$(free_port) portal=127.0.0.1:$(free_port)
+  ADMIN_URL=http://$admin
+  PORTAL_URL=http://$portal
+  SPLIT_PIDS=()
+  (cd "$dir" && exec env LYRE_DATABASE_URL="$db" LYRE_TARGETS=portal,admin-service \
+    LYRE_ADMIN_ADDR="$admin" LYRE_PORTAL_ADDR="$portal" LYRE_CONFIG_ADDR=127.0.0.1:0 \
+    LYRE_ADMIN_PASSWORD=bench-password LYRE_ADMIN_TOKENS="$LYRE_ADMIN_TOKEN" LYRE_LOG=warn "$@" \
+    "$LYRE" > portal.out 2> portal.log) &
+  SPLIT_PIDS+=("$!")
+  pids+=("$!")
+  # Migrated and ready before the config services start on the same database.
+  wait_ready "$ADMIN_URL/ready" "$dir/portal.log" || return 1
+  CONFIG_ADDRS=
+  for i in $(seq 1 "$count"); do
+    addr=127.0.0.1:$(free_port)
+    (cd "$dir" && exec env LYRE_DATABASE_URL="$db" LYRE_TARGETS=config-service \
+      LYRE_CONFIG_ADDR="$addr" LYRE_LONG_POLL_TIMEOUT_SECS=$LONG_POLL_SECS LYRE_LOG=warn "$@" \
+      "$LYRE" > "config-$i.out" 2> "config-$i.log") &
+    SPLIT_PIDS+=("$!")
+    pids+=("$!")
+    CONFIG_ADDRS=${CONFIG_ADDRS:+$CONFIG_ADDRS,}$addr
+  done
+  for addr in ${CONFIG_ADDRS//,/ }; do
+    wait_ready "http://$addr/ready" "$dir/config-1.log" || return 1
+  done
+  CONFIG_ADDR=${CONFIG_ADDRS%%,*}
+}
+
+stop_split() {
+  kill "${SPLIT_PIDS[@]}" 2>/dev/null || true
+  wait "${SPLIT_PIDS[@]}" 2>/dev/null || true
+}
+
+# wait_ready URL LOG: waits up to READY_SECONDS (30) for URL to answer; shows LOG if it never does.
+wait_ready() {
   for _ in $(seq 1 $((${READY_SECONDS:-30} * 10))); do
-    curl -sf "http://$CONFIG_ADDR/ready" > /dev/null && curl -sf "$ADMIN_URL/ready" > /dev/null && return 0
+    curl -sf "$1" > /dev/null && return 0
     sleep 0.1
   done
-  echo "bench: lyre ($1) did not become ready" >&2
-  cat "$dir/lyre.log" >&2
+  echo "bench: $1 did not become ready" >&2
+  cat "$2" >&2
   return 1
 }
 

@@ -14,10 +14,7 @@ source bench/lib.sh
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2> /dev/null || true; wait 2> /dev/null || true; rm -rf "$work"' EXIT
-export LYRE_ADMIN_TOKEN=${LYRE_ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
-LONG_POLL_SECS=90
-LYRE_UNDER=(valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out")
-READY_SECONDS=180 start_lyre profile sqlite:lyre.db
+start_profiled
 pid=$LYRE_PID
 "$BENCH" setup --config "$CONFIG_ADDR" --admin "$ADMIN_URL" --sources 127.0.0.2 > /dev/null
 url=http://$CONFIG_ADDR/configs/bench/default/application

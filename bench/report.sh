@@ -46,6 +46,10 @@ against one \`lyre\` whose process may open $(ulimit -n) files.
 |---|---|---|---|---|
 | $(j capacity .asked) | $(j capacity .held) | $(j capacity '.rss_idle_kib / 1024 | floor') MiB | $(j capacity '.rss_holding_kib / 1024 | floor') MiB | $(j capacity .kib_per_long_poll) KiB |
 
+The memory per waiting long poll is what the server grew by from a tenth of them
+($(j capacity .held_first) held, $(j capacity '.rss_holding_first_kib / 1024 | floor') MiB) to all of them, per poll: what the first ones bring into use
+once, and what the process keeps or gives back of what starting took, do not count.
+
 Command: $(cmd capacity) (after $(cmd setup-capacity)). Target: under 10 KiB per long poll.
 
 ## 2. Fan-out: one publish, N watchers waiting
@@ -84,6 +88,54 @@ last listener request was sent.
 EOF
 fanout_rows nacos-fanout
 printf '\nCommand: %s\n' "$(cmd nacos-fanout-10000)"
+fi
+
+if has fanout-carried-1; then
+cat <<EOF
+
+With the configuration carried in the notification (\`withConfigs=true\`, what Lyre's SDK asks
+for): each watcher's answer is the new configuration, and it reads nothing after it, so its
+re-read time is its notified time.
+
+| watchers | publish request | notified p50 | notified p99 | re-read p50 | re-read p99 | re-read max | failed |
+|---|---|---|---|---|---|---|---|
+EOF
+fanout_rows fanout-carried
+printf '\nCommand: %s\n' "$(cmd fanout-carried-10000)"
+fi
+
+# cpu CELL NAME FIELD: a median CPU figure, or a dash when that run is missing.
+cpu() { if has "$1"; then j "$1" ".median.$2 | if . == null then \"–\" else \"\\(.) µs\" end"; else printf -- '–'; fi; }
+if has fanout-split-1; then
+cat <<EOF
+
+### Server CPU per watcher
+
+The server's CPU time (user + system, summed over its threads from
+\`/proc/PID/task/*/schedstat\`) from the start of the publish until the last watcher is done,
+divided by the watchers: what each one costs, the publish included (it runs in the same
+process, and dominates at one watcher). In the split runs (\`--split\`) re-reads wait until
+every watcher is notified, so the time divides into the notifications and the re-reads.
+
+| watchers | Lyre: per watcher | Lyre: per notification | Lyre: per re-read | Lyre, carried: per watcher | r-nacos: per watcher | r-nacos: per notification | r-nacos: per re-read |
+|---|---|---|---|---|---|---|---|
+EOF
+for n in 1 1000 10000; do
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" \
+    "$(cpu "fanout-$n" server_cpu_us_per_watcher)" \
+    "$(cpu "fanout-split-$n" server_cpu_us_per_notification)" \
+    "$(cpu "fanout-split-$n" server_cpu_us_per_reread)" \
+    "$(cpu "fanout-carried-$n" server_cpu_us_per_watcher)" \
+    "$(cpu "nacos-fanout-$n" server_cpu_us_per_watcher)" \
+    "$(cpu "nacos-fanout-split-$n" server_cpu_us_per_notification)" \
+    "$(cpu "nacos-fanout-split-$n" server_cpu_us_per_reread)"
+done
+printf '\nCommands: %s; %s.\n' "$(cmd fanout-split-10000)" "$(cmd nacos-fanout-split-10000)"
+fi
+if has profile-fanout; then
+  printf '\nInstructions per watcher (callgrind, user space; a watcher'"'"'s connection, long poll, notification\nand re-read, and the publish once, over a round of %s): %s; with the configuration carried, %s.\nCommand: %s.\n' \
+    "$(j profile-fanout .watchers)" "$(j profile-fanout .per_watcher)" \
+    "$(has profile-fanout-carried && j profile-fanout-carried .per_watcher || echo –)" "$(cmd profile-fanout)"
 fi
 
 if [ -f "$dir/reads.tsv" ]; then
@@ -225,6 +277,46 @@ Commands: $(cmd retention-baseline), then with the job on, $(cmd retention).
 EOF
 else
   printf 'not run.\n'
+fi
+
+# scale_row NAME LABEL: the medians of a scale-out run as a table row.
+scale_row() {
+  has "scaleout-$1" || return 0
+  j "scaleout-$1" '.median as $m | ([range(1; .config_services + 1) | ($m["server\(.)_notified_p99_ms"] // 0)] | max) as $slowest
+    | "| '"$2"' | \(.config_services) × \(.watchers_per_config_service) | \($m.publish_ms) ms | \($m.notified_p50_ms) ms | \($m.notified_p99_ms) ms | \($slowest) ms | \($m.reread_p99_ms) ms | \($m.failed) | \($m.db_statements_per_publish // "–") | \($m.db_statements_per_s_at_rest // "–") |"'
+}
+cat <<EOF
+
+## 4c. Several config services on one database
+
+Three config services (\`lyre --target config-service\`, each its own process, port and file
+limit) and a fourth process with the portal and the admin service, on one database. The long
+polls are spread evenly over the three, all opened by one load process (its own file limit
+bounds the total here; one config service alone holds what section 1 shows). A round changes
+one key and publishes through the portal (\`POST /api/v1/envs/DEV/apps/bench/clusters/default/namespaces/application/releases\`,
+signed in as \`admin\`); times are from the start of that request, to the moment each watcher
+is told and to the end of its re-read. The database's statements are counted around each
+publish: on PostgreSQL from \`pg_stat_statements\` (of Lyre's database), on MariaDB from the
+server's \`Questions\`; the config services' resting load (their scans for new releases, the
+instance records) is measured over 5 s before the publish and taken off.
+
+| database | config services × watchers | publish request | told p50 | told p99 | slowest process's p99 | re-read p99 | failed | statements per publish | statements a second at rest |
+|---|---|---|---|---|---|---|---|---|---|
+$(scale_row postgres PostgreSQL)
+$(scale_row mariadb MariaDB)
+
+Commands: $(has scaleout-postgres && cmd scaleout-postgres); $(has scaleout-mariadb && cmd scaleout-mariadb).
+EOF
+if has scaleout-postgres && [ "$(j scaleout-postgres '.rounds[0].db_top_statements | length')" != 0 ]; then
+cat <<EOF
+
+What PostgreSQL ran in the first round's window (the publish, its propagation to three config
+services, the re-reads' instance records, and the resting load of those seconds):
+
+| calls | statement |
+|---|---|
+EOF
+j scaleout-postgres '.rounds[0].db_top_statements[] | "| \(.calls) | `\(.statement | gsub("\\|"; "\\\\|"))` |"'
 fi
 cat <<EOF
 
@@ -387,6 +479,63 @@ cat <<'EOF2'
   83.5k, 88.6k against nginx's 94.7k, 110.0k, 111.8k (0.81, 0.76, 0.79×), 13.2 to 14.7 µs per
   read against nginx's 8.9 to 10.7. The single routing pass also took 0.8 KiB off each waiting
   long poll: 5.9 → 5.1 KiB (`lyre-bench capacity --count 10000 --processes 2`, before and after).
+- **A waiting long poll: 4.4 → 3.6 KiB.** `lyre-bench capacity` now reports the memory the
+  server grows by from a tenth of the polls to all of them (before: from the idle process,
+  whose resident size after starting swung between 35 and 53 MiB from run to run, as the
+  allocator kept or returned the 19 MiB that hashing the admin password takes). Measured that
+  way, both builds in the same minutes (`lyre-bench capacity --count 19800 --processes 2`,
+  after `lyre-bench setup`): 4.4 KiB before, 3.6 after, 138.9 → 123.4 MiB holding 19,800.
+  DHAT at 8,000 held polls (before) named, per poll: the connection task (1,664 bytes), the
+  long poll's boxed handler future (1,304: an axum handler's future keeps the whole request,
+  its URI, headers and extensions, for as long as it runs, because an async function keeps its
+  arguments), the middleware stack's future (560), tokio's registration of the socket (256),
+  the list of watched namespaces (176), the waiter (48). Changes:
+  `/notifications/v2` is a service rather than a handler, whose request is read by a boxed
+  future that owns it and is gone before the wait, so the waiting future holds only the state,
+  the environment's name, the watched list and the hub registration
+  (`config-service/src/routes/notifications.rs`); the message keys are kept once, by the
+  registration (before: also in the watched list); the hub copies an environment's or key's
+  name only when it is new to its map (before: at every registration).
+- **Fan-out: the server's CPU per watcher, beside r-nacos.** `lyre-bench fanout` and
+  `nacos-fanout` take `--server-pid` (the server's CPU time, summed over its threads from
+  `/proc/PID/task/*/schedstat`, from the publish to the last watcher done, divided by the
+  watchers; the publish included) and `--split` (re-reads wait until every watcher is told, so
+  the time divides into notifications and re-reads); `bench/profile-fanout.sh` counts
+  callgrind instructions per watcher over one round of 1,000 (a watcher's connection, long
+  poll, notification and re-read, and the publish once). What the profile named in the long
+  poll's own handling (36,022 instructions a poll) and what changed: the query parameters were
+  copied into a SipHash map of owned strings (now borrowed from the query string, in a list);
+  the answer (a map of ids per watched namespace) was built at every look, before waiting and
+  at every wake-up (now only when something changed); the notification counter was looked up
+  by name (now a handle); the client's IP was written by the formatting machinery (now digit
+  by digit); the hub copied names at every registration. After: 28,668 instructions a poll,
+  and 147,244 → 141,596 a watcher in all; 132,031 with the configuration carried (below),
+  whose larger saving is in the kernel, which callgrind does not see: one exchange fewer.
+  Lyre's SDK now asks for the changed configuration with the notification (`withConfigs=true`
+  on `/notifications/v2`, docs/client-protocol.md; Apollo's clients never ask and see Apollo's
+  answer): one exchange per change instead of two. Measured by hand after these changes,
+  `lyre-bench fanout --watchers N --rounds 3 --server-pid PID` (with `--split`, and with
+  `--with-configs`) against the all-in-one `lyre` on SQLite, then `lyre-bench nacos-fanout`
+  the same way against r-nacos 0.8.8, in the same minutes; medians of three rounds, µs of
+  server CPU:
+
+  | watchers | Lyre per watcher | notification | re-read | Lyre, carried, per watcher | r-nacos per watcher | notification | re-read |
+  |---|---|---|---|---|---|---|---|
+  | 1,000 | 55.9 | 20.5 | 35.5 | 44.6 | 68.7 | 16.6 | 54.6 |
+  | 10,000 | 68.6 | 17.1 | 43.7 | 44.9 | 78.4 | 20.1 | 85.0 |
+
+  With the configuration carried, 10,000 watchers had it at p99 461 ms after the publish
+  started, against 576 ms to the end of the re-read without (r-nacos: 573 ms).
+- **Three config services on one database** (the new scenario 4c, run by hand with
+  `SCALE_PER_CONFIG=6000 ROUNDS=3`: 18,000 watchers from one load process, 6,000 on each of
+  three `lyre --target config-service` processes, the portal and admin service in a fourth,
+  one publish through the portal a round): told p50 474 ms and p99 996 ms on PostgreSQL
+  (each process's p99 between 895 and 958 ms), 554 and 964 ms on MariaDB, every watcher told
+  and re-read in each round. What a publish cost the database, its resting load taken off: 172
+  statements on PostgreSQL (`pg_stat_statements`), 169 on MariaDB (`Questions`); at rest the
+  three config services ran 36 a second (each scans for release messages ten times a second).
+  The statements of a publish are mostly the instance records of the re-reads (which instance
+  holds which release), one per instance and namespace, written in batches.
 - **Publishing over TCP waited 40 ms for an acknowledgement.** Publishing 1,000 keys took
   about 50 ms on PostgreSQL over TCP against 6 ms through its Unix socket. A packet capture of
   five publishes (`tshark -i lo -f "tcp port 5432"` beside `lyre-bench publish --keys 1000
@@ -429,7 +578,8 @@ cat <<'EOF2'
 - **Fan-out p99 at 10,000 watchers** is several hundred milliseconds against 100 ms (r-nacos,
   in the same run, misses it too). It is CPU, and mostly the kernel's: one publish wakes
   10,000 requests and each then re-reads `/configs`, 20,000 HTTP exchanges that the server and
-  the load generator share two cores for. Over `lyre-bench fanout --watchers 10000 --rounds 3`
+  the load generator share two cores for (Lyre's SDK makes it 10,000: it takes the configuration
+  from the notification). Over `lyre-bench fanout --watchers 10000 --rounds 3`
   (each round: 10,000 connections and their polls, then the publish, the notifications and
   the re-reads) the server used 1.29 s of user and 1.54 s of system CPU (`/proc/PID/stat`),
   the load generator 0.30 s user and 2.08 s system (`/usr/bin/time`): about 1.7 CPU-seconds a

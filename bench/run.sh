@@ -84,13 +84,23 @@ run setup-capacity setup $(target)
 run capacity capacity $(target) --count 19800 --processes 2 --server-pid "$LYRE_PID"
 stop_lyre
 
-# 2. Fan-out: one publish, N watchers waiting.
+# 2. Fan-out: one publish, N watchers waiting; with the server's CPU time per watcher, split
+# into notifications and re-reads, and with the configuration carried in the notification.
 start_lyre fanout sqlite:lyre.db
 run setup-fanout setup $(target)
 for n in 1 1000 10000; do
-  run "fanout-$n" fanout $(target) --watchers "$n" --rounds "$ROUNDS"
+  fan=(fanout $(target) --watchers "$n" --rounds "$ROUNDS" --server-pid "$LYRE_PID")
+  run "fanout-$n" "${fan[@]}"
+  run "fanout-split-$n" "${fan[@]}" --split
+  run "fanout-carried-$n" "${fan[@]}" --with-configs
 done
 stop_lyre
+# 2a. Instructions per watcher of a fan-out of 1,000, by callgrind (its own lyre, under valgrind).
+echo "bench: profile of fan-out (callgrind)"
+for mode in plain carried; do
+  BENCH=$BENCH bench/profile-fanout.sh "$LYRE" "$results" 1000 "$mode" > /dev/null
+done
+printf 'bash bench/profile-fanout.sh target/release/lyre RESULTS 1000 [carried]\n' > "$results/profile-fanout.cmd"
 
 # 3. Read throughput: /configs and /configfiles/json of the 50-key namespace, and three
 # references serving the same bytes: nginx (a static file), r-nacos (its config read) and etcd
@@ -211,9 +221,55 @@ stop_lyre
 
 # 2b. The same fan-out against r-nacos's long-poll listener.
 for n in 1 1000 10000; do
-  run "nacos-fanout-$n" nacos-fanout --nacos "127.0.0.1:$nacos_port" --sources "$SOURCES" \
-    --watchers "$n" --rounds "$ROUNDS"
+  fan=(nacos-fanout --nacos "127.0.0.1:$nacos_port" --sources "$SOURCES" --watchers "$n"
+    --rounds "$ROUNDS" --server-pid "$rnacos_pid")
+  run "nacos-fanout-$n" "${fan[@]}"
+  run "nacos-fanout-split-$n" "${fan[@]}" --split
 done
+
+# scale_out NAME DATABASE_URL [lyre-bench arguments]: three config services and the portal
+# with the admin service, as separate processes on one database; SCALE_PER_CONFIG (6,000) long
+# polls on each, all from one load process (whose own file limit bounds the total), and one
+# publish through the portal a round.
+scale_out() {
+  local name=$1 db=$2
+  shift 2
+  start_split "scaleout-$name" "$db" 3
+  run "setup-scaleout-$name" setup $(target)
+  run "scaleout-$name" scale-out --configs "$CONFIG_ADDRS" --portal "$PORTAL_URL" \
+    --password bench-password --sources "$SOURCES" --per-config "${SCALE_PER_CONFIG:-6000}" \
+    --rounds "$ROUNDS" "$@"
+  stop_split
+}
+
+# pg_statements: PostgreSQL loads pg_stat_statements, restarted (by pg_ctlcluster) to load it
+# when it does not; pg_statements_restore undoes that. Fails when it cannot be done here.
+pg_restore=()
+pg_statements() {
+  local loaded port cluster
+  loaded=$(psql "$PG_ADMIN_URL" -Atc 'SHOW shared_preload_libraries') || return 1
+  [[ $loaded == *pg_stat_statements* ]] && return 0
+  command -v pg_lsclusters > /dev/null || return 1
+  port=$(psql "$PG_ADMIN_URL" -Atc 'SHOW port')
+  cluster=$(pg_lsclusters -h | awk -v port="$port" '$3 == port {print $1, $2; exit}')
+  [ -n "$cluster" ] || return 1
+  psql "$PG_ADMIN_URL" -qc "ALTER SYSTEM SET shared_preload_libraries = '${loaded:+$loaded,}pg_stat_statements'" || return 1
+  # shellcheck disable=SC2086 # version and name
+  as_root pg_ctlcluster $cluster restart || return 1
+  pg_restore=("$loaded" $cluster)
+  until_up psql "$PG_ADMIN_URL" -Atc 'SELECT 1'
+}
+pg_statements_restore() {
+  [ ${#pg_restore[@]} -eq 3 ] || return 0
+  if [ -n "${pg_restore[0]}" ]; then
+    psql "$PG_ADMIN_URL" -qc "ALTER SYSTEM SET shared_preload_libraries = '${pg_restore[0]}'"
+  else
+    psql "$PG_ADMIN_URL" -qc "ALTER SYSTEM RESET shared_preload_libraries"
+  fi
+  as_root pg_ctlcluster "${pg_restore[1]}" "${pg_restore[2]}" restart
+  until_up psql "$PG_ADMIN_URL" -Atc 'SELECT 1'
+  pg_restore=()
+}
 
 # 4. Publish throughput and namespace size, on SQLite and PostgreSQL.
 publish_runs() { # backend
@@ -248,6 +304,20 @@ if psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pg_db" 2> /dev/null; then
   run outage outage --lyre "$LYRE" --upstream "${pg_server%%/*}" \
     --database "${PG_ADMIN_URL%%@*}@{}/$pg_db" --seconds 30 --readers 50 --watchers 1000
   psql "$PG_ADMIN_URL" -qc "DROP DATABASE $pg_db"
+
+  # 7. Scale-out: three config services on this PostgreSQL, with the statements each publish
+  # costs it (pg_stat_statements, loaded for the run when it is not).
+  stats=()
+  if pg_statements; then
+    stats=(--database-stats "${PG_ADMIN_URL%/*}/$pg_db")
+  else
+    echo "bench: pg_stat_statements cannot be loaded here; scale-out runs without statement counts" >&2
+  fi
+  psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $pg_db"
+  [ ${#stats[@]} -gt 0 ] && psql "${PG_ADMIN_URL%/*}/$pg_db" -qc 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements'
+  scale_out postgres "${PG_ADMIN_URL%/*}/$pg_db" "${stats[@]}"
+  psql "$PG_ADMIN_URL" -qc "DROP DATABASE $pg_db"
+  pg_statements_restore
 else
   echo "bench: no PostgreSQL at $PG_ADMIN_URL; publish on PostgreSQL skipped" >&2
 fi
@@ -272,6 +342,10 @@ if mariadb_sql "CREATE DATABASE $pg_db" 2> /dev/null; then
     stop_lyre
     mariadb_sql "DROP DATABASE $pg_db"
   fi
+  # 7b. Scale-out on MariaDB, where config services learn of releases by scanning.
+  mariadb_sql "CREATE DATABASE $pg_db"
+  scale_out mariadb "${MY_ADMIN_URL%/*}/$pg_db" --database-stats "$MY_ADMIN_URL"
+  mariadb_sql "DROP DATABASE $pg_db"
 else
   echo "bench: no MariaDB at $MY_ADMIN_URL; publish on MariaDB skipped" >&2
 fi

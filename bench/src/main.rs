@@ -9,6 +9,7 @@
 
 mod http;
 mod outage;
+mod scaleout;
 mod scenarios;
 mod stats;
 
@@ -74,10 +75,12 @@ enum Command {
     Fanout {
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        options: scenarios::FanoutOptions,
+        /// Watchers ask for the changed configuration with the notification (Lyre's SDK's
+        /// opt-in), and read nothing after it.
         #[arg(long)]
-        watchers: usize,
-        #[arg(long, default_value_t = 5)]
-        rounds: usize,
+        with_configs: bool,
     },
     /// Sequential publishes of a namespace of `keys` keys, one changed key each.
     Publish {
@@ -102,10 +105,8 @@ enum Command {
         nacos: SocketAddr,
         #[arg(long, value_delimiter = ',', default_value = "127.0.0.1")]
         sources: Vec<IpAddr>,
-        #[arg(long)]
-        watchers: usize,
-        #[arg(long, default_value_t = 5)]
-        rounds: usize,
+        #[command(flatten)]
+        options: scenarios::FanoutOptions,
     },
     /// The database cut for `seconds` under readers and long polls: failures, and how soon
     /// releases flow again.
@@ -152,6 +153,33 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         timeout_secs: u64,
     },
+    /// Long polls spread over several config services on one database, one publish through
+    /// the portal per round: when every watcher on every process is told, and (with
+    /// `--database-stats`) the statements each publish cost the database.
+    ScaleOut {
+        /// The config services, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        configs: Vec<SocketAddr>,
+        /// The portal's URL; the load signs in as `admin`.
+        #[arg(long)]
+        portal: String,
+        /// The portal's `admin` password.
+        #[arg(long, env = "LYRE_BENCH_PORTAL_PASSWORD")]
+        password: String,
+        #[arg(long, default_value = "bench")]
+        app: String,
+        #[arg(long, value_delimiter = ',', default_value = "127.0.0.1")]
+        sources: Vec<IpAddr>,
+        /// Long polls held on each config service.
+        #[arg(long)]
+        per_config: usize,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// The database's URL (`postgres://`, with `pg_stat_statements`; or `mysql://`), to
+        /// count the statements a publish costs it.
+        #[arg(long)]
+        database_stats: Option<String>,
+    },
     Startup {
         #[arg(long)]
         lyre: PathBuf,
@@ -173,15 +201,40 @@ async fn main() -> anyhow::Result<()> {
         } => scenarios::capacity(&target, count, processes, server_pid).await?,
         Command::Fanout {
             target,
-            watchers,
-            rounds,
-        } => scenarios::fanout(&target, watchers, rounds).await?,
+            options,
+            with_configs,
+        } => scenarios::fanout(&target, options, with_configs).await?,
         Command::Publish {
             target,
             keys,
             releases,
         } => scenarios::publish(&target, keys, releases).await?,
         Command::Startup { lyre, runs } => scenarios::startup(&lyre, runs).await?,
+        Command::ScaleOut {
+            configs,
+            portal,
+            password,
+            app,
+            sources,
+            per_config,
+            rounds,
+            database_stats,
+        } => {
+            scaleout::scale_out(scaleout::ScaleOut {
+                configs: &configs,
+                portal: &portal,
+                password: &password,
+                app: &app,
+                sources: &sources,
+                per_config,
+                rounds,
+                database: database_stats
+                    .as_deref()
+                    .map(scaleout::Database::parse)
+                    .transpose()?,
+            })
+            .await?
+        }
         Command::Retention {
             target,
             keys,
@@ -213,9 +266,8 @@ async fn main() -> anyhow::Result<()> {
         Command::NacosFanout {
             nacos,
             sources,
-            watchers,
-            rounds,
-        } => scenarios::nacos_fanout(nacos, &sources, watchers, rounds).await?,
+            options,
+        } => scenarios::nacos_fanout(nacos, &sources, options).await?,
     };
     println!("{result}");
     Ok(())

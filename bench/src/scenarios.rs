@@ -17,7 +17,7 @@ use crate::Target;
 use crate::http::Connection;
 use crate::stats::{median, percentile, tenth};
 
-const NAMESPACE: &str = "application";
+pub(crate) const NAMESPACE: &str = "application";
 /// Connections being opened at once.
 const OPENING: usize = 200;
 
@@ -144,8 +144,13 @@ pub(crate) fn notifications_path(app: &str, id: i64) -> String {
 
 /// The notification id a client that has everything would send.
 pub(crate) async fn current_id(target: &Target) -> anyhow::Result<i64> {
-    let mut connection = Connection::open(target.config, None).await?;
-    let answer = connection.get(&notifications_path(&target.app, -1)).await?;
+    current_id_at(target.config, &target.app).await
+}
+
+/// The notification id of `app`'s namespace, as the config service at `config` knows it.
+pub(crate) async fn current_id_at(config: SocketAddr, app: &str) -> anyhow::Result<i64> {
+    let mut connection = Connection::open(config, None).await?;
+    let answer = connection.get(&notifications_path(app, -1)).await?;
     ensure!(
         answer.status == 200,
         "notifications answered {}",
@@ -159,7 +164,12 @@ pub(crate) async fn current_id(target: &Target) -> anyhow::Result<i64> {
 
 /// `lyre_long_polls_held` on the config service.
 async fn held(target: &Target) -> anyhow::Result<usize> {
-    let mut connection = Connection::open(target.config, None).await?;
+    held_at(target.config).await
+}
+
+/// `lyre_long_polls_held` on the config service at `config`.
+pub(crate) async fn held_at(config: SocketAddr) -> anyhow::Result<usize> {
+    let mut connection = Connection::open(config, None).await?;
     let answer = connection.get("/metrics").await?;
     let text = String::from_utf8_lossy(&answer.body);
     let line = text
@@ -170,9 +180,14 @@ async fn held(target: &Target) -> anyhow::Result<usize> {
 }
 
 async fn wait_until_held(target: &Target, count: usize) -> anyhow::Result<usize> {
+    wait_until_held_at(target.config, count).await
+}
+
+/// Waits (up to two minutes) until the config service at `config` holds `count` long polls.
+pub(crate) async fn wait_until_held_at(config: SocketAddr, count: usize) -> anyhow::Result<usize> {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let now = held(target).await?;
+        let now = held_at(config).await?;
         if now >= count {
             return Ok(now);
         }
@@ -246,19 +261,19 @@ fn rss_kib(pid: u32) -> anyhow::Result<u64> {
         .parse()?)
 }
 
-pub async fn capacity(
+/// Starts `processes` `lyre-bench hold` processes holding `count` long polls between them
+/// (each on its own share of the source addresses); returns how many they opened.
+async fn hold_in_processes(
     target: &Target,
     count: usize,
     processes: usize,
-    server_pid: u32,
-) -> anyhow::Result<Value> {
-    let idle = rss_kib(server_pid)?;
+    children: &mut Vec<tokio::process::Child>,
+) -> anyhow::Result<usize> {
     let me = std::env::current_exe()?;
-    let mut children = Vec::new();
     let sources: Vec<String> = target.sources.iter().map(ToString::to_string).collect();
+    let mut outputs = Vec::new();
     for process in 0..processes {
         let share = count / processes + usize::from(process < count % processes);
-        // Each process takes its own share of the source addresses.
         let mine: Vec<&str> = sources
             .iter()
             .skip(process)
@@ -277,40 +292,92 @@ pub async fn capacity(
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        children.push((child, BufReader::new(stdout).lines()));
+        outputs.push(BufReader::new(child.stdout.take().context("no stdout")?).lines());
+        children.push(child);
     }
     let mut opened = 0;
-    for (_, lines) in &mut children {
+    for lines in &mut outputs {
         let line = lines.next_line().await?.context("a hold process ended")?;
         opened += line
             .strip_prefix("holding ")
             .context("unexpected output")?
             .parse::<usize>()?;
     }
-    let now_held = wait_until_held(target, opened).await?;
+    Ok(opened)
+}
+
+/// Long polls held by one config service and its memory for them. The memory per poll is the
+/// growth from a tenth of `count` to all of it, so that what the first ones bring into use
+/// once (runtime and map capacity, allocator arenas) and what the process gave back after
+/// starting do not count.
+pub async fn capacity(
+    target: &Target,
+    count: usize,
+    processes: usize,
+    server_pid: u32,
+) -> anyhow::Result<Value> {
+    let idle = rss_kib(server_pid)?;
+    let mut children = Vec::new();
+    let first = count / 10;
+    let opened_first = hold_in_processes(target, first, 1, &mut children).await?;
+    let held_first = wait_until_held(target, opened_first).await?;
     // Let the allocator settle before reading.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let holding_first = rss_kib(server_pid)?;
+    let opened_rest = hold_in_processes(target, count - first, processes, &mut children).await?;
+    let now_held = wait_until_held(target, opened_first + opened_rest).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let holding = rss_kib(server_pid)?;
     drop(children);
-    let per_poll = (holding.saturating_sub(idle)) as f64 / now_held.max(1) as f64;
+    let per_poll = holding.saturating_sub(holding_first) as f64
+        / now_held.saturating_sub(held_first).max(1) as f64;
     Ok(json!({
         "asked": count,
         "held": now_held,
         "processes": processes,
         "rss_idle_kib": idle,
+        "held_first": held_first,
+        "rss_holding_first_kib": holding_first,
         "rss_holding_kib": holding,
         "kib_per_long_poll": tenth(per_poll),
     }))
 }
 
-/// When a watcher got its change and when it had re-read the configuration.
+/// When a watcher got its change and when it had re-read the configuration, and from which
+/// of the servers.
 struct Seen {
     notified: Instant,
     read: Instant,
+    server: usize,
 }
 
-pub async fn fanout(target: &Target, watchers: usize, rounds: usize) -> anyhow::Result<Value> {
+/// How a fan-out round is run and what it measures besides the watchers' times.
+#[derive(clap::Args, Clone, Copy)]
+pub struct FanoutOptions {
+    /// Watchers waiting for the change.
+    #[arg(long)]
+    pub watchers: usize,
+    #[arg(long, default_value_t = 5)]
+    pub rounds: usize,
+    /// The server's process id: its CPU time per watcher is reported, from the publish until
+    /// the last watcher is done (the publish included: it runs in the same process).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Re-reads wait until every watcher is notified, so that the server's CPU time splits
+    /// into what the notifications cost and what the re-reads cost (the re-read times of such
+    /// a round include that wait).
+    #[arg(long)]
+    pub split: bool,
+}
+
+pub async fn fanout(
+    target: &Target,
+    options: FanoutOptions,
+    with_configs: bool,
+) -> anyhow::Result<Value> {
+    let FanoutOptions {
+        watchers, rounds, ..
+    } = options;
     let http = client();
     let mut results = Vec::new();
     for round in 0..rounds {
@@ -321,17 +388,23 @@ pub async fn fanout(target: &Target, watchers: usize, rounds: usize) -> anyhow::
         }
         let id = current_id(target).await?;
         let host = target.config.to_string();
+        // Lyre's own SDK may ask for the changed configuration with the notification.
+        let opt_in = if with_configs {
+            "&withConfigs=true"
+        } else {
+            ""
+        };
         let watch = format!(
-            "GET {} HTTP/1.1\r\nHost: {host}\r\n\r\n",
+            "GET {}{opt_in} HTTP/1.1\r\nHost: {host}\r\n\r\n",
             notifications_path(&target.app, id)
         );
         let load = Load {
-            addr: target.config,
+            addrs: vec![target.config],
             sources: &target.sources,
-            watchers,
             round,
             watch: watch.into_bytes(),
-            reread: format!("/configs/{}/default/{NAMESPACE}", target.app),
+            reread: (!with_configs).then(|| format!("/configs/{}/default/{NAMESPACE}", target.app)),
+            options,
         };
         let result = load
             .round(
@@ -349,44 +422,64 @@ pub async fn fanout(target: &Target, watchers: usize, rounds: usize) -> anyhow::
     }
     Ok(json!({
         "watchers": watchers,
+        "with_configs": with_configs,
+        "split": options.split,
         "rounds": results,
         "median": medians(&results),
     }))
 }
 
-/// One round of fan-out: `watchers` connections each send `watch`, and once its answer comes,
-/// read `reread` on the same connection.
-struct Load<'a> {
-    addr: SocketAddr,
-    sources: &'a [std::net::IpAddr],
-    watchers: usize,
-    round: usize,
-    watch: Vec<u8>,
-    reread: String,
+/// One round of fan-out: `watchers` connections, spread over the servers at `addrs`, each send
+/// `watch`, and once its answer comes, read `reread` on the same connection (none: the answer
+/// carries the configuration).
+pub(crate) struct Load<'a> {
+    pub addrs: Vec<SocketAddr>,
+    pub sources: &'a [std::net::IpAddr],
+    pub round: usize,
+    pub watch: Vec<u8>,
+    pub reread: Option<String>,
+    pub options: FanoutOptions,
+}
+
+/// Microseconds of CPU per item, from two readings of [`cpu_ns`].
+fn cpu_us_per(before: Option<u64>, after: Option<u64>, items: usize) -> Option<f64> {
+    Some(tenth(
+        after?.saturating_sub(before?) as f64 / 1e3 / items.max(1) as f64,
+    ))
 }
 
 impl Load<'_> {
     /// Opens the watchers, waits for `held`, runs `publish` (which returns when its timed
     /// request started), and collects every watcher's times from that instant.
-    async fn round<H, HF, P, PF>(self, held: H, publish: P) -> anyhow::Result<Value>
+    pub(crate) async fn round<H, HF, P, PF>(self, held: H, publish: P) -> anyhow::Result<Value>
     where
         H: FnOnce() -> HF,
         HF: std::future::Future<Output = anyhow::Result<()>>,
         P: FnOnce() -> PF,
         PF: std::future::Future<Output = anyhow::Result<Instant>>,
     {
-        let watchers = self.watchers;
+        let FanoutOptions {
+            watchers,
+            server_pid,
+            split,
+            ..
+        } = self.options;
         let watch = Arc::new(self.watch);
         let reread = Arc::new(self.reread);
         let opening = Arc::new(Semaphore::new(OPENING));
         let (sent_tx, mut sent_rx) = mpsc::unbounded_channel::<bool>();
+        let (told_tx, mut told_rx) = mpsc::unbounded_channel::<()>();
         let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<Option<Seen>>();
+        // Split rounds: re-reads start when this turns true.
+        let (go_tx, go_rx) = tokio::sync::watch::channel(!split);
         for index in 0..watchers {
             let (watch, reread, opening) = (watch.clone(), reread.clone(), opening.clone());
-            let (sent_tx, seen_tx) = (sent_tx.clone(), seen_tx.clone());
+            let (sent_tx, told_tx, seen_tx) = (sent_tx.clone(), told_tx.clone(), seen_tx.clone());
+            let mut go = go_rx.clone();
             // Spread over the sources, and over rounds so ports are not reused at once.
             let from = self.sources[(index + self.round * watchers) % self.sources.len()];
-            let addr = self.addr;
+            let server = index % self.addrs.len();
+            let addr = self.addrs[server];
             tokio::spawn(async move {
                 let permit = opening.acquire_owned().await;
                 let opened = async {
@@ -402,22 +495,36 @@ impl Load<'_> {
                 };
                 let _ = sent_tx.send(true);
                 let seen = async {
-                    let answer = connection.read_response().await.ok()?;
+                    let answer = connection.read_response().await;
                     let notified = Instant::now();
+                    let _ = told_tx.send(());
+                    let answer = answer.ok()?;
                     if answer.status != 200 || answer.body.is_empty() {
                         return None;
                     }
-                    let config = connection.get(&reread).await.ok()?;
+                    let Some(reread) = reread.as_deref() else {
+                        // The configuration came with the notification.
+                        let carried = serde_json::from_slice::<Value>(&answer.body)
+                            .is_ok_and(|v| v[0]["configuration"]["configurations"].is_object());
+                        return carried.then_some(Seen {
+                            notified,
+                            read: notified,
+                            server,
+                        });
+                    };
+                    go.wait_for(|go| *go).await.ok()?;
+                    let config = connection.get(reread).await.ok()?;
                     (config.status == 200).then(|| Seen {
                         notified,
                         read: Instant::now(),
+                        server,
                     })
                 }
                 .await;
                 let _ = seen_tx.send(seen);
             });
         }
-        drop((sent_tx, seen_tx));
+        drop((sent_tx, told_tx, seen_tx));
         // Every watcher reports once, whether its request went out or not.
         let mut waiting = 0;
         for _ in 0..watchers {
@@ -429,22 +536,55 @@ impl Load<'_> {
         );
         held().await?;
 
+        let cpu = || server_pid.and_then(|pid| cpu_ns(pid).ok());
+        let cpu_start = cpu();
         let published = publish().await?;
         let publish_ms = published.elapsed().as_secs_f64() * 1e3;
+        let mut cpu_told = None;
+        if split {
+            for _ in 0..watchers {
+                let _ = told_rx.recv().await;
+            }
+            cpu_told = cpu();
+            let _ = go_tx.send(true);
+        }
 
         let mut notified = Vec::with_capacity(watchers);
         let mut read = Vec::with_capacity(watchers);
+        let mut by_server = vec![Vec::new(); self.addrs.len()];
         let mut failed = 0;
         while let Some(seen) = seen_rx.recv().await {
             match seen {
                 Some(seen) => {
-                    notified.push((seen.notified - published).as_secs_f64() * 1e3);
+                    let told = (seen.notified - published).as_secs_f64() * 1e3;
+                    notified.push(told);
+                    by_server[seen.server].push(told);
                     read.push((seen.read - published).as_secs_f64() * 1e3);
                 }
                 None => failed += 1,
             }
         }
-        Ok(json!({
+        let cpu_end = cpu();
+        drop(go_tx);
+        let mut per_server = serde_json::Map::new();
+        if by_server.len() > 1 {
+            for (i, times) in by_server.iter().enumerate() {
+                let n = i + 1;
+                per_server.insert(format!("server{n}_watchers"), json!(times.len()));
+                per_server.insert(
+                    format!("server{n}_notified_p50_ms"),
+                    json!(tenth(percentile(times, 0.5))),
+                );
+                per_server.insert(
+                    format!("server{n}_notified_p99_ms"),
+                    json!(tenth(percentile(times, 0.99))),
+                );
+            }
+        }
+        let mut result = json!({
+            "server_cpu_us_per_watcher": cpu_us_per(cpu_start, cpu_end, watchers),
+            "server_cpu_us_per_notification": cpu_us_per(cpu_start, cpu_told, watchers),
+            "server_cpu_us_per_reread": cpu_us_per(cpu_told, cpu_end, watchers),
             "publish_ms": tenth(publish_ms),
             "notified_p50_ms": tenth(percentile(&notified, 0.5)),
             "notified_p99_ms": tenth(percentile(&notified, 0.99)),
@@ -452,17 +592,23 @@ impl Load<'_> {
             "reread_p99_ms": tenth(percentile(&read, 0.99)),
             "reread_max_ms": tenth(percentile(&read, 1.0)),
             "failed": failed,
-        }))
+        });
+        if let Some(fields) = result.as_object_mut() {
+            fields.extend(per_server);
+        }
+        Ok(result)
     }
 }
 
 /// The median of every numeric field over `rounds`.
-fn medians(rounds: &[Value]) -> Value {
+pub(crate) fn medians(rounds: &[Value]) -> Value {
     let mut out = serde_json::Map::new();
     if let Some(first) = rounds.first().and_then(Value::as_object) {
         for key in first.keys() {
             let values: Vec<f64> = rounds.iter().filter_map(|r| r[key].as_f64()).collect();
-            out.insert(key.clone(), json!(tenth(median(&values))));
+            // A figure no round measured stays unmeasured, not 0.
+            let value = (!values.is_empty()).then(|| tenth(median(&values)));
+            out.insert(key.clone(), json!(value));
         }
     }
     Value::Object(out)
@@ -708,9 +854,11 @@ pub async fn nacos_setup(nacos: SocketAddr, content: &str) -> anyhow::Result<Val
 pub async fn nacos_fanout(
     nacos: SocketAddr,
     sources: &[std::net::IpAddr],
-    watchers: usize,
-    rounds: usize,
+    options: FanoutOptions,
 ) -> anyhow::Result<Value> {
+    let FanoutOptions {
+        watchers, rounds, ..
+    } = options;
     let http = client();
     let mut results = Vec::new();
     for round in 0..rounds {
@@ -727,12 +875,14 @@ pub async fn nacos_fanout(
             &format!("Listening-Configs={}", percent_encode(&listening)),
         );
         let load = Load {
-            addr: nacos,
+            addrs: vec![nacos],
             sources,
-            watchers,
             round,
             watch,
-            reread: format!("/nacos/v1/cs/configs?dataId={NACOS_DATA_ID}&group={NACOS_GROUP}"),
+            reread: Some(format!(
+                "/nacos/v1/cs/configs?dataId={NACOS_DATA_ID}&group={NACOS_GROUP}"
+            )),
+            options,
         };
         let next = document(&format!("nacos-{round}-next"));
         let result = load
@@ -756,6 +906,7 @@ pub async fn nacos_fanout(
     }
     Ok(json!({
         "watchers": watchers,
+        "split": options.split,
         "rounds": results,
         "median": medians(&results),
     }))
@@ -805,7 +956,7 @@ pub async fn reports(
     let mut interval = tokio::time::interval(Duration::from_micros(1_000_000 / ticks));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let end = Instant::now() + Duration::from_secs(seconds);
-    let cpu_before = server_pid.map(cpu_ms).transpose()?;
+    let cpu_before = server_pid.map(cpu_ns).transpose()?;
     let mut sent = tokio::task::JoinSet::new();
     let mut n = 0usize;
     while Instant::now() < end {
@@ -834,7 +985,7 @@ pub async fn reports(
     let mut times = Vec::with_capacity(n);
     let mut refused = 0usize;
     let cpu = match (server_pid, cpu_before) {
-        (Some(pid), Some(before)) => Some(cpu_ms(pid)? - before),
+        (Some(pid), Some(before)) => Some(cpu_ns(pid)?.saturating_sub(before) as f64 / 1e6),
         _ => None,
     };
     while let Some(done) = sent.join_next().await {
@@ -859,22 +1010,21 @@ pub async fn reports(
     }))
 }
 
-/// A process's CPU time so far (user + system), in milliseconds, from `/proc`.
-fn cpu_ms(pid: u32) -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // The fields after the command (which may hold spaces) start at its closing parenthesis.
-    let after = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .context("reading /proc/PID/stat")?;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the command.
-    let ticks: f64 = fields
-        .get(11..13)
-        .context("reading /proc/PID/stat")?
-        .iter()
-        .map(|f| f.parse::<f64>().unwrap_or(0.0))
-        .sum();
-    // The kernel counts in clock ticks: 100 a second on Linux.
-    Ok(ticks * 10.0)
+/// A process's CPU time so far (user + system), in nanoseconds: the sum over its threads of
+/// the first field of `/proc/PID/task/TID/schedstat` (time on a CPU). Exact where
+/// `/proc/PID/stat` counts in 10 ms ticks; threads that have ended are not counted, which the
+/// servers measured here (thread pools that live as long as the process) do not do in a round.
+fn cpu_ns(pid: u32) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let Ok(stat) = std::fs::read_to_string(task?.path().join("schedstat")) else {
+            continue; // the thread ended meanwhile
+        };
+        total += stat
+            .split_whitespace()
+            .next()
+            .and_then(|ns| ns.parse::<u64>().ok())
+            .context("reading /proc/PID/task/TID/schedstat")?;
+    }
+    Ok(total)
 }
