@@ -1,10 +1,9 @@
 //! `GET /notifications/v2`: the long poll.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::ops::Range;
 use std::sync::OnceLock;
-
-use std::convert::Infallible;
 
 use axum::extract::{OriginalUri, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
