@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use lyre_service_kit::env::RequestEnv;
 use lyre_service_kit::peer::PeerAddr;
 
-use super::{admitted, client_ip, not_found, record, refused, unavailable};
+use super::{admitted, answer_and_record, client_ip, not_found, refused, unavailable};
 use crate::ConfigState;
 use crate::access::Trust;
 use crate::answers::Read;
@@ -54,18 +54,11 @@ async fn serve(
         label: params.get("label").unwrap_or(""),
         secrets: trust == Trust::Signed,
     };
-    let (generation, definitions) = state.definitions_for(&app_id, &namespace).await;
-    let resolved = definitions.resolve(&app_id, &namespace);
-    let answer = match state
-        .answers()
-        .answer(state.db(), state.hub(), &read, &resolved, generation, false)
-        .await
-    {
+    let answer = match answer_and_record(&state, &read, params.get("schemaHash"), false).await {
         Ok(Some(answer)) => answer,
         Ok(None) => return not_found(),
         Err(e) => return unavailable(&e),
     };
-    record(&state, &read, params.get("schemaHash"), &answer);
     let (content_type, body) = match rendering {
         Rendering::Text => ("text/plain;charset=UTF-8", answer.text()),
         Rendering::Json => ("application/json;charset=UTF-8", answer.json()),

@@ -7,7 +7,7 @@ use lyre_protocol::client::NotificationMessages;
 use lyre_service_kit::env::RequestEnv;
 use lyre_service_kit::peer::PeerAddr;
 
-use super::{admitted, client_ip, not_found, record, refused, unavailable};
+use super::{admitted, answer_and_record, client_ip, not_found, refused, unavailable};
 use crate::ConfigState;
 use crate::access::Trust;
 use crate::answers::Read;
@@ -54,25 +54,11 @@ pub(crate) async fn configs(
     if behind {
         state.request_scan();
     }
-    let (generation, definitions) = state.definitions_for(&app_id, &namespace).await;
-    let resolved = definitions.resolve(&app_id, &namespace);
-    let answer = match state
-        .answers()
-        .answer(
-            state.db(),
-            state.hub(),
-            &read,
-            &resolved,
-            generation,
-            behind,
-        )
-        .await
-    {
+    let answer = match answer_and_record(&state, &read, params.get("schemaHash"), behind).await {
         Ok(Some(answer)) => answer,
         Ok(None) => return not_found(),
         Err(e) => return unavailable(&e),
     };
-    record(&state, &read, params.get("schemaHash"), &answer);
     let client_key = params.get("releaseKey").unwrap_or("-1");
     if client_key == answer.release_key {
         return StatusCode::NOT_MODIFIED.into_response();

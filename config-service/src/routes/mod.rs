@@ -5,11 +5,14 @@ pub(crate) mod configs;
 pub(crate) mod notifications;
 pub(crate) mod reports;
 
+use std::sync::Arc;
+
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use lyre_service_kit::error_response;
 use lyre_service_kit::peer::PeerAddr;
 use lyre_store::config::instances::Delivery;
+use lyre_store::sea_orm::DbErr;
 use lyre_store::time::now_millis;
 
 use crate::ConfigState;
@@ -102,14 +105,29 @@ pub(crate) fn client_ip(named: Option<&str>, peer: PeerAddr) -> String {
     named.map_or_else(|| peer.ip_string(), str::to_owned)
 }
 
-/// Notes which instance received `answer`; `schema_hash` is the one the client named for its
-/// typed view of the namespace (Lyre's SDK's `schemaHash`).
-pub(crate) fn record(
+/// The answer to `read` (from memory when current; `fresh` reads past the caches), noted as
+/// received by the instance that asked; `schema_hash` is the one it named for its typed view of
+/// the namespace (Lyre's SDK's `schemaHash`). `None` when the namespace was never released.
+pub(crate) async fn answer_and_record(
     state: &ConfigState,
     read: &Read<'_>,
     schema_hash: Option<&str>,
-    answer: &Answer,
-) {
+    fresh: bool,
+) -> Result<Option<Arc<Answer>>, DbErr> {
+    let (generation, definitions) = state.definitions_for(read.app_id, read.namespace).await;
+    let resolved = definitions.resolve(read.app_id, read.namespace);
+    let answer = state
+        .answers()
+        .answer(state.db(), state.hub(), read, &resolved, generation, fresh)
+        .await?;
+    if let Some(answer) = &answer {
+        record(state, read, schema_hash, answer);
+    }
+    Ok(answer)
+}
+
+/// Notes which instance received `answer`.
+fn record(state: &ConfigState, read: &Read<'_>, schema_hash: Option<&str>, answer: &Answer) {
     // Lyre's SDK names the schema of its typed view; anything else is not recorded.
     let schema_hash = schema_hash
         .filter(|h| lyre_protocol::schema_hash::is_hash(h))

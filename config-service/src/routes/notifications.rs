@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::time::Instant;
 
-use super::{MAX_IP, admitted, chars_prefix, client_ip, record, refused};
+use super::{MAX_IP, admitted, answer_and_record, chars_prefix, client_ip, refused};
 use crate::ConfigState;
 use crate::access::Trust;
 use crate::answers::{Read, cluster_chain};
@@ -199,21 +199,12 @@ async fn with_configs(
             label: &asker.label,
             secrets: asker.trust == Trust::Signed,
         };
-        let (generation, definitions) = state.definitions_for(read.app_id, read.namespace).await;
-        let resolved = definitions.resolve(read.app_id, read.namespace);
-        let answer = state
-            .answers()
-            .answer(state.db(), state.hub(), &read, &resolved, generation, false)
-            .await;
-        bodies.push(match answer {
-            Ok(Some(answer)) => {
-                let schema_hash = watched
-                    .iter()
-                    .find(|w| w.spelling == n.namespace_name)
-                    .and_then(|w| w.schema_hash.as_deref());
-                record(state, &read, schema_hash, &answer);
-                Some(answer.body.clone())
-            }
+        let schema_hash = watched
+            .iter()
+            .find(|w| w.spelling == n.namespace_name)
+            .and_then(|w| w.schema_hash.as_deref());
+        bodies.push(match answer_and_record(state, &read, schema_hash, false).await {
+            Ok(Some(answer)) => Some(answer.body.clone()),
             Ok(None) => None,
             Err(e) => {
                 tracing::debug!(error = %e, namespace = %n.namespace_name, "a changed namespace is not readable now; notified without it");
