@@ -30,6 +30,7 @@ test-rust:
 
 test-ui: ui
 	cd $(UI) && $(NPM) run check:api
+	cd $(UI) && $(NPM) run check:messages
 	$(CARGO) build -p lyre
 	cd $(UI) && $(NPM) run test:e2e
 

@@ -4,6 +4,7 @@
 
 use lyre_protocol::admin::{ChangeKind, ChangeSet, KeyChange};
 use lyre_protocol::config::Configurations;
+use lyre_protocol::error::NO_PARAMS;
 use lyre_protocol::format::{Format, validate_content};
 use lyre_service_kit::keyed::KeyedGuard;
 use lyre_store::config::namespaces::NamespaceRef;
@@ -91,24 +92,35 @@ pub(crate) fn check_key(state: &AdminState, format: Format, key: &str) -> Result
         if key != CONTENT_KEY {
             return Err(AdminError::Invalid(format!(
                 "a {format} namespace holds one item, `{CONTENT_KEY}`, not `{key}`"
-            )));
+            ))
+            .because(
+                "file_namespace_key",
+                [
+                    ("format", format.as_str()),
+                    ("key", key),
+                    ("expected", CONTENT_KEY),
+                ],
+            ));
         }
         return Ok(());
     }
     let max = state.settings().key_max_length;
     if key.is_empty() {
-        return Err(AdminError::Invalid("the key is empty".into()));
+        return Err(AdminError::Invalid("the key is empty".into()).because("key_empty", NO_PARAMS));
     }
     if key.chars().count() > max {
+        let start = key.chars().take(32).collect::<String>();
         return Err(AdminError::Invalid(format!(
-            "the key `{}…` is longer than {max} characters",
-            key.chars().take(32).collect::<String>()
-        )));
+            "the key `{start}…` is longer than {max} characters"
+        ))
+        .because("key_too_long", [("key", start)])
+        .with("limit", max));
     }
     if key.trim() != key {
-        return Err(AdminError::Invalid(format!(
-            "the key `{key}` starts or ends with whitespace"
-        )));
+        return Err(
+            AdminError::Invalid(format!("the key `{key}` starts or ends with whitespace"))
+                .because("key_whitespace", [("key", key)]),
+        );
     }
     if let Some(c) = key.chars().find(|c| matches!(c, '=' | ':' | '\n' | '\r')) {
         return Err(AdminError::Invalid(format!(
@@ -119,13 +131,31 @@ pub(crate) fn check_key(state: &AdminState, format: Format, key: &str) -> Result
                 ':' => "`:`",
                 _ => "a line break",
             }
-        )));
+        ))
+        .because(
+            "key_forbidden_character",
+            [
+                ("key", key),
+                (
+                    "character",
+                    match c {
+                        '=' => "=",
+                        ':' => ":",
+                        _ => "line_break",
+                    },
+                ),
+            ],
+        ));
     }
     if key.starts_with('#') || key.starts_with('!') {
         return Err(AdminError::Invalid(format!(
             "the key `{key}` starts with `{}`, which marks a comment in properties text",
             &key[..1]
-        )));
+        ))
+        .because(
+            "key_comment_marker",
+            [("key", key), ("character", &key[..1])],
+        ));
     }
     Ok(())
 }
@@ -142,14 +172,18 @@ pub(crate) fn check_value(
     if length > max {
         return Err(AdminError::Invalid(format!(
             "the value of `{key}` is {length} characters long; the limit is {max}"
-        )));
+        ))
+        .because("value_too_long", [("key", key)])
+        .with("length", length)
+        .with("limit", max));
     }
     if format.is_properties() {
         if value.contains(['\n', '\r']) {
             return Err(AdminError::Invalid(format!(
                 "the value of `{key}` contains a line break; values of a properties namespace \
                  are one line (use a yaml, json or txt namespace for text with line breaks)"
-            )));
+            ))
+            .because("value_line_break", [("key", key)]));
         }
         return Ok(());
     }
@@ -157,7 +191,15 @@ pub(crate) fn check_value(
     if value.trim().is_empty() {
         return Ok(());
     }
-    validate_content(format, value).map_err(|e| AdminError::InvalidContent(e.to_string()))
+    validate_content(format, value).map_err(|e| {
+        AdminError::InvalidContent(e.to_string())
+            .because(
+                "invalid_content",
+                [("format", e.format.as_str()), ("problem", &e.message)],
+            )
+            .with("line", e.line)
+            .with("column", e.column)
+    })
 }
 
 /// The value to store for item `key` of `at`: checked as given, then sealed when `secret` (for
@@ -190,12 +232,16 @@ pub(crate) fn value_to_store(
             lyre_store::secrets::SecretError::NoKeys
         )));
     }
-    check_value(state, format, key, value).map_err(|e| match e {
+    check_value(state, format, key, value).map_err(|e| match e.inner() {
         // A parser's message may quote the content.
         AdminError::InvalidContent(_) => {
             AdminError::InvalidContent(format!("the secret value of `{key}` is not valid {format}"))
+                .because(
+                    "invalid_secret_content",
+                    [("key", key), ("format", format.as_str())],
+                )
         }
-        other => other,
+        _ => e,
     })?;
     ring.seal(at.app_id.as_str(), &format!("{at}/{key}"), value)
         .map_err(|e| AdminError::Invalid(format!("the value of `{key}`: {e}")))
@@ -216,6 +262,9 @@ pub(crate) fn namespace_not_found(at: &NamespaceAt) -> AdminError {
         "namespace_not_found",
         format!("namespace {at} does not exist"),
     )
+    .because("not_found", at.params())
+    .with("kind", "namespace")
+    .with("name", at.namespace.as_str())
 }
 
 /// Opens a write transaction with the namespace's row locked: the first read of the
@@ -284,7 +333,9 @@ impl<'a> Edit<'a> {
                     "namespace {at} is being edited by `{}`, who holds it until the changes are \
                      published",
                     lock.created_by
-                )));
+                ))
+                .because("locked_by_other", at.params())
+                .with("user", &lock.created_by));
             }
             holds_lock = true;
         }

@@ -2,6 +2,9 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use std::collections::BTreeMap;
+
+use lyre_protocol::{ErrorBody, ErrorParam};
 use lyre_service_kit::error_response;
 use lyre_store::sea_orm::DbErr;
 
@@ -51,6 +54,18 @@ pub enum AdminError {
     /// The database failed; details are logged, not answered.
     #[error("database error: {0}")]
     Database(#[from] DbErr),
+    /// `error`, with the situation named for a user interface (the body's `reason`) and the
+    /// values its sentence needs (`params`); status, code and message are `error`'s. Built by
+    /// [`AdminError::because`].
+    #[error("{error}")]
+    Detailed {
+        /// The error.
+        error: Box<AdminError>,
+        /// The situation, in `snake_case` (see docs/api-errors.md).
+        reason: &'static str,
+        /// The values, by name.
+        params: BTreeMap<String, ErrorParam>,
+    },
 }
 
 impl AdminError {
@@ -62,9 +77,60 @@ impl AdminError {
         }
     }
 
+    /// This error with the situation `reason` and the values its sentence needs, for a user
+    /// interface to say it in the user's language (the portal passes the body on): status, code
+    /// and message stay this error's. Values of other types are added with
+    /// [`AdminError::with`].
+    #[must_use]
+    pub fn because(
+        self,
+        reason: &'static str,
+        params: impl IntoIterator<Item = (&'static str, impl Into<ErrorParam>)>,
+    ) -> Self {
+        let params = params.into_iter().map(|(k, v)| (k.to_owned(), v.into()));
+        match self {
+            Self::Detailed {
+                error,
+                params: mut before,
+                ..
+            } => {
+                before.extend(params);
+                Self::Detailed {
+                    error,
+                    reason,
+                    params: before,
+                }
+            }
+            error => Self::Detailed {
+                error: Box::new(error),
+                reason,
+                params: params.collect(),
+            },
+        }
+    }
+
+    /// This error with one more value for its reason's sentence; it follows
+    /// [`AdminError::because`] (an error without a reason takes no values).
+    #[must_use]
+    pub fn with(mut self, key: &'static str, value: impl Into<ErrorParam>) -> Self {
+        if let Self::Detailed { params, .. } = &mut self {
+            params.insert(key.to_owned(), value.into());
+        }
+        self
+    }
+
+    /// The error itself, without its reason.
+    pub(crate) fn inner(&self) -> &Self {
+        match self {
+            Self::Detailed { error, .. } => error.inner(),
+            other => other,
+        }
+    }
+
     /// The HTTP status and stable code of each error.
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
+            Self::Detailed { error, .. } => error.status_and_code(),
             Self::UnknownEnv(_) => (StatusCode::NOT_FOUND, "env_not_found"),
             Self::NotFound { code, .. } => (StatusCode::NOT_FOUND, code),
             Self::AlreadyExists(_) => (StatusCode::CONFLICT, "already_exists"),
@@ -86,6 +152,10 @@ impl IntoResponse for AdminError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             return error_response(status, code, "internal error; see the admin service's log");
+        }
+        if let Self::Detailed { reason, params, .. } = &self {
+            let body = ErrorBody::new(code, self.to_string()).with_reason(*reason, params.clone());
+            return (status, lyre_service_kit::Json(body)).into_response();
         }
         if let Self::SchemaViolation { message, problems } = self {
             let body = SchemaViolationBody {

@@ -25,6 +25,7 @@ impl AdminState {
                     "unknown environment `{raw}`: this admin service serves {}",
                     self.settings().envs.join(", ")
                 ))
+                .because("not_found", [("kind", "env"), ("name", raw)])
             })
     }
 }
@@ -45,14 +46,17 @@ pub(crate) fn namespace_name(raw: &str) -> Result<NamespaceName, AdminError> {
 pub(crate) fn operator(raw: &str) -> Result<String, AdminError> {
     let operator = raw.trim();
     if operator.is_empty() {
-        return Err(AdminError::Invalid(
-            "`operator` must name who makes the change".into(),
-        ));
+        return Err(
+            AdminError::Invalid("`operator` must name who makes the change".into())
+                .because("field_required", [("field", "operator")]),
+        );
     }
     if operator.chars().count() > OPERATOR_MAX {
         return Err(AdminError::Invalid(format!(
             "`operator` is at most {OPERATOR_MAX} characters"
-        )));
+        ))
+        .because("field_too_long", [("field", "operator")])
+        .with("limit", OPERATOR_MAX));
     }
     Ok(operator.to_owned())
 }
@@ -116,6 +120,16 @@ impl NamespacePath {
 }
 
 impl NamespaceAt {
+    /// The namespace as an error's params name it: `env`, `app`, `cluster`, `namespace`.
+    pub(crate) fn params(&self) -> [(&'static str, String); 4] {
+        [
+            ("env", self.env.clone()),
+            ("app", self.app_id.to_string()),
+            ("cluster", self.cluster.to_string()),
+            ("namespace", self.namespace.to_string()),
+        ]
+    }
+
     pub(crate) fn r(&self) -> NamespaceRef<'_> {
         NamespaceRef {
             env: &self.env,

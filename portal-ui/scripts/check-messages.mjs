@@ -132,9 +132,9 @@ function isProse(text) {
   }
   return true;
 }
-/** Whether a string outside JSX reads as a sentence (not a class list, path or identifier). */
+/** Whether a string outside JSX reads as a sentence or a label (not a class list, path or identifier). */
 function isSentence(text) {
-  return /[A-Z][a-z]+[ ,][a-z]/.test(text) || /\b[a-z]+ [a-z]+ [a-z]+[.!?…]$/.test(text);
+  return /[A-Z][a-z]+[ ,][a-z]/.test(text) || /\b[a-z]+ [a-z]+ [a-z]+[.!?…]$/.test(text) || (/^[A-Z][a-z]+[.…]?$/.test(text) && !NAMES.has(text));
 }
 
 const used = new Set();
@@ -166,7 +166,9 @@ for (const path of walk(src)) {
         if (!en.has(first.text)) {
           problems.push(`${where(first)}: "${first.text}" is in no English catalogue`);
         }
-        return; // the id itself is not text for people
+        // The id itself is not text for people; the values may hold more messages.
+        node.arguments.slice(1).forEach(visit);
+        return;
       }
     }
     if (ts.isJsxText(node) && isProse(node.text) && !ignored(node)) {
@@ -193,8 +195,11 @@ for (const path of walk(src)) {
       const parent = node.parent;
       const isImport = ts.isImportDeclaration(parent) || ts.isExportDeclaration(parent) || ts.isLiteralTypeNode(parent);
       const isKey = ts.isPropertyAssignment(parent) && parent.name === node;
+      const isComparison =
+        (ts.isBinaryExpression(parent) && [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken].includes(parent.operatorToken.kind)) ||
+        ts.isCaseClause(parent);
       const isThrow = ts.isNewExpression(parent) && ts.isIdentifier(parent.expression) && parent.expression.text === "Error";
-      if (!isImport && !isKey && !isThrow && isSentence(node.text)) {
+      if (!isImport && !isKey && !isThrow && !isComparison && isSentence(node.text)) {
         problems.push(`${where(node)}: "${node.text.slice(0, 60)}" reads as a sentence but is not a message`);
       }
     }
@@ -211,6 +216,7 @@ for (const [id, { file }] of en) {
 
 if (problems.length > 0) {
   console.error(`check:messages: ${problems.length} problem(s)\n${problems.map((p) => `  ${p}`).join("\n")}`);
-  process.exit(1);
+  process.exitCode = 1; // set, not exit(): the list above is flushed first
+} else {
+  console.log(`check:messages: ${en.size} messages, English and Chinese, all used`);
 }
-console.log(`check:messages: ${en.size} messages, English and Chinese, all used`);

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
-import { ApiError, api, setUnauthenticatedHandler, type Me } from "./api/client";
+import { ApiError, api, messageOf, setUnauthenticatedHandler, type Me } from "./api/client";
+import { saveLanguage } from "./components/LanguageSwitch";
 import { Shell } from "./components/Shell";
+import { currentLocale, isLocale, msg, useLocale, useT, type MessageId } from "./i18n";
 import { Router, match, useRouter } from "./lib/router";
 import { SessionContext } from "./lib/session";
 import { Toasts } from "./lib/toast";
@@ -23,7 +25,10 @@ import { SignIn } from "./pages/SignIn";
 /** Route parameters; every name in a route's pattern is present. */
 type Params = Record<string, string> & { app: string; env: string; cluster: string; namespace: string; id: string };
 
-type Session = { state: "checking" } | { state: "signed-out"; notice?: string } | { state: "signed-in"; me: Me };
+/** Signed out, with what to say about it: a message id, or the API's words. */
+type Notice = { id: MessageId } | { text: string };
+
+type Session = { state: "checking" } | { state: "signed-out"; notice?: Notice } | { state: "signed-in"; me: Me };
 
 /** Every signed-in page, by path pattern. */
 const ROUTES: { pattern: string; render: (params: Params) => ReactNode }[] = [
@@ -59,18 +64,30 @@ function Page() {
 
 export function App() {
   const [session, setSession] = useState<Session>({ state: "checking" });
+  const { setLocale } = useLocale();
+  const t = useT();
 
   const loadMe = useCallback(async () => {
     try {
-      setSession({ state: "signed-in", me: await api.me() });
+      const me = await api.me();
+      if (isLocale(me.language)) {
+        // The user's language, wherever they chose it.
+        if (me.language !== currentLocale()) {
+          await setLocale(me.language);
+        }
+      } else {
+        // The first sign-in: the language this browser speaks now becomes the user's.
+        void saveLanguage(currentLocale()).catch(() => {});
+      }
+      setSession({ state: "signed-in", me });
     } catch (error) {
       const expired = error instanceof ApiError && error.status === 401;
       setSession({
         state: "signed-out",
-        notice: expired ? undefined : error instanceof Error ? error.message : String(error),
+        notice: expired ? undefined : { text: messageOf(error) },
       });
     }
-  }, []);
+  }, [setLocale]);
 
   useEffect(() => {
     void loadMe();
@@ -78,7 +95,7 @@ export function App() {
 
   useEffect(() => {
     setUnauthenticatedHandler(() =>
-      setSession((s) => (s.state === "signed-in" ? { state: "signed-out", notice: "Your session has ended. Please sign in again." } : s)),
+      setSession((s) => (s.state === "signed-in" ? { state: "signed-out", notice: { id: msg("common.session.ended") } } : s)),
     );
   }, []);
 
@@ -93,7 +110,7 @@ export function App() {
     } catch {
       // Signed out either way: the session is gone or unusable.
     }
-    setSession({ state: "signed-out", notice: "You are signed out." });
+    setSession({ state: "signed-out", notice: { id: msg("common.session.signedOut") } });
   }, []);
 
   const sessionValue = useMemo(
@@ -105,11 +122,16 @@ export function App() {
     case "checking":
       return (
         <div className="splash" role="status" aria-live="polite">
-          <span className="spinner" aria-hidden="true" /> Loading Lyre…
+          <span className="spinner" aria-hidden="true" /> {t("common.loadingLyre")}
         </div>
       );
     case "signed-out":
-      return <SignIn notice={session.notice} onSignedIn={loadMe} />;
+      return (
+        <SignIn
+          notice={session.notice && ("id" in session.notice ? t(session.notice.id) : session.notice.text)}
+          onSignedIn={loadMe}
+        />
+      );
     case "signed-in":
       return (
         <SessionContext.Provider value={sessionValue}>

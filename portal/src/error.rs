@@ -2,6 +2,9 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::collections::BTreeMap;
+
+use lyre_protocol::{ErrorBody, ErrorParam};
 use lyre_service_kit::error_response;
 use lyre_store::sea_orm::DbErr;
 
@@ -76,12 +79,105 @@ pub enum PortalError {
     /// Anything else unexpected; details are logged, not answered.
     #[error("internal error: {0}")]
     Internal(String),
+    /// `error`, with the situation named for a user interface (the body's `reason`) and the
+    /// values its sentence needs (`params`); status, code and message are `error`'s. Built by
+    /// [`PortalError::because`].
+    #[error("{error}")]
+    Detailed {
+        /// The error.
+        error: Box<PortalError>,
+        /// The situation, in `snake_case` (see docs/api-errors.md).
+        reason: &'static str,
+        /// The values, by name.
+        params: BTreeMap<String, ErrorParam>,
+    },
+}
+
+/// The situation of an error and its values, as the body's `reason` and `params` carry them.
+type Detail = (&'static str, BTreeMap<String, ErrorParam>);
+
+fn params_of(
+    params: impl IntoIterator<Item = (&'static str, impl Into<ErrorParam>)>,
+) -> BTreeMap<String, ErrorParam> {
+    params
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.into()))
+        .collect()
 }
 
 impl PortalError {
+    /// This error with the situation `reason` and the values its sentence needs, for a user
+    /// interface to say it in the user's language: `PortalError::Forbidden(msg)
+    /// .because("missing_role", [("role", role), ("app", app)])`. Status, code and message stay
+    /// this error's. Values of other types are added with [`PortalError::with`]; a reason
+    /// without values takes `lyre_protocol::error::NO_PARAMS`.
+    #[must_use]
+    pub fn because(
+        self,
+        reason: &'static str,
+        params: impl IntoIterator<Item = (&'static str, impl Into<ErrorParam>)>,
+    ) -> Self {
+        let params = params_of(params);
+        match self {
+            Self::Detailed {
+                error,
+                params: mut before,
+                ..
+            } => {
+                before.extend(params);
+                Self::Detailed {
+                    error,
+                    reason,
+                    params: before,
+                }
+            }
+            error => Self::Detailed {
+                error: Box::new(error),
+                reason,
+                params,
+            },
+        }
+    }
+
+    /// This error with one more value for its reason's sentence; it follows
+    /// [`PortalError::because`] (an error without a reason takes no values).
+    #[must_use]
+    pub fn with(mut self, key: &'static str, value: impl Into<ErrorParam>) -> Self {
+        match &mut self {
+            Self::Detailed { params, .. } => {
+                params.insert(key.to_owned(), value.into());
+                self
+            }
+            _ => self,
+        }
+    }
+
+    /// The reason and params of the errors whose variant names the situation already.
+    fn inherent_detail(&self) -> Option<Detail> {
+        let none = BTreeMap::new;
+        Some(match self {
+            Self::Unauthenticated => ("session_missing", none()),
+            Self::NoToken => ("no_token", none()),
+            Self::UnknownToken => ("unknown_token", none()),
+            Self::InvalidCredentials => ("invalid_credentials", none()),
+            Self::AccountDisabled => ("account_disabled", none()),
+            Self::TooManyAttempts { retry_after_secs } => (
+                "too_many_attempts",
+                params_of([("seconds", *retry_after_secs)]),
+            ),
+            Self::RateLimited { limit } => ("rate_limited", params_of([("limit", *limit)])),
+            Self::RequestUnderWay { request_id, .. } => (
+                "request_under_way",
+                params_of(request_id.map(|id| ("requestId", id))),
+            ),
+            _ => return None,
+        })
+    }
+
     /// The HTTP status and stable code of each error.
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
+            Self::Detailed { error, .. } => error.status_and_code(),
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             Self::NoToken | Self::UnknownToken => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
@@ -105,6 +201,29 @@ impl PortalError {
 
 impl IntoResponse for PortalError {
     fn into_response(self) -> Response {
+        match self {
+            Self::Detailed {
+                error,
+                reason,
+                mut params,
+            } => {
+                for (key, value) in error.inherent_detail().map(|d| d.1).unwrap_or_default() {
+                    params.entry(key).or_insert(value);
+                }
+                error.respond(Some((reason, params)))
+            }
+            error => {
+                let detail = error.inherent_detail();
+                error.respond(detail)
+            }
+        }
+    }
+}
+
+impl PortalError {
+    /// The answer, with `detail` as the body's `reason` and `params` (but never on an opaque
+    /// 500, nor on the admin service's answer, which carries its own).
+    fn respond(self, detail: Option<Detail>) -> Response {
         let (status, code) = self.status_and_code();
         if let Self::Admin { status, body } = self {
             let mut response = Response::new(axum::body::Body::from(body));
@@ -120,19 +239,32 @@ impl IntoResponse for PortalError {
             message,
         } = &self
         {
-            let body =
+            let mut body =
                 serde_json::json!({"code": code, "message": message, "requestId": request_id});
+            if let Some((reason, params)) = detail {
+                body["reason"] = reason.into();
+                if !params.is_empty() {
+                    body["params"] = serde_json::json!(params);
+                }
+            }
             return (status, axum::Json(body)).into_response();
         }
+        let with_detail = |message: String| match &detail {
+            Some((reason, params)) => {
+                let body = ErrorBody::new(code, message).with_reason(*reason, params.clone());
+                (status, axum::Json(body)).into_response()
+            }
+            None => error_response(status, code, message),
+        };
         if let Self::Unavailable(reason) = &self {
             tracing::warn!(%reason, "an admin service is unavailable");
-            return error_response(status, code, reason.clone());
+            return with_detail(reason.clone());
         }
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             return error_response(status, code, "internal error; see the portal's log");
         }
-        let mut response = error_response(status, code, self.to_string());
+        let mut response = with_detail(self.to_string());
         match self {
             Self::TooManyAttempts { retry_after_secs } => {
                 response

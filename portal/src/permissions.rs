@@ -101,6 +101,7 @@ pub const PERMISSIONS: &[Permission] = table! {
     POST "/api/v1/auth/login" => Anyone,
     POST "/api/v1/auth/logout" => SignedIn,
     GET "/api/v1/auth/me" => SignedIn,
+    PUT "/api/v1/auth/me/language" => SignedIn,
     GET "/api/v1/auth/methods" => Anyone,
     GET "/api/v1/auth/oidc/start" => Anyone,
     GET "/api/v1/auth/oidc/callback" => Anyone,
@@ -438,7 +439,8 @@ async fn check(state: &PortalState, request: Request) -> Result<Request, PortalE
                     "you hold neither the modify nor the release role on {at}; \
                      a master of app `{}` can grant them",
                     at.app
-                )));
+                ))
+                .because("neither_modify_nor_release", at.params()));
             }
         }
         Need::View if param("env").is_empty() => {

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::PortalError;
+use lyre_protocol::error::NO_PARAMS;
 
 const MASTER: &str = "Master";
 const MODIFY_NAMESPACE: &str = "ModifyNamespace";
@@ -164,6 +165,18 @@ pub(crate) struct Scope<'a> {
     pub namespace: &'a str,
 }
 
+impl<'a> Scope<'a> {
+    /// The namespace as an error's params name it: `env`, `app`, `cluster`, `namespace`.
+    pub(crate) fn params(self) -> [(&'static str, &'a str); 4] {
+        [
+            ("env", self.env),
+            ("app", self.app),
+            ("cluster", self.cluster),
+            ("namespace", self.namespace),
+        ]
+    }
+}
+
 /// Everything a user or consumer is allowed.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Grants {
@@ -241,9 +254,10 @@ impl Grants {
         if self.super_admin {
             Ok(())
         } else {
-            Err(PortalError::Forbidden(
-                "only the super admin may do this".into(),
-            ))
+            Err(
+                PortalError::Forbidden("only the super admin may do this".into())
+                    .because("super_admin_only", NO_PARAMS),
+            )
         }
     }
 
@@ -254,7 +268,8 @@ impl Grants {
             Err(PortalError::Forbidden(format!(
                 "only a master of app `{app}` (or the super admin) may do this; \
                  a master of `{app}` can make you one"
-            )))
+            ))
+            .because("master_only", [("app", app)]))
         }
     }
 
@@ -270,7 +285,9 @@ impl Grants {
                 scope.namespace,
                 scope.env,
                 scope.app
-            )))
+            ))
+            .because("missing_role", scope.params())
+            .with("role", action.as_str()))
         }
     }
 }

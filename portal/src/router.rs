@@ -88,6 +88,7 @@ fn api() -> OpenApiRouter<PortalState> {
         .routes(routes!(auth::login::login))
         .routes(routes!(auth::logout::logout))
         .routes(routes!(auth::me::me))
+        .routes(routes!(auth::me::set_language))
         .routes(routes!(auth::oidc::methods))
         .routes(routes!(auth::oidc::start))
         .routes(routes!(auth::oidc::callback))

@@ -10,7 +10,7 @@ use lyre_store::accounts;
 use lyre_store::db_test;
 use lyre_store::entity::user;
 use lyre_store::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
-use serde_json::json;
+use serde_json::{Value, json};
 
 db_test!(async fn admin_signs_in_and_is_recognised(t) {
     let portal = TestPortal::new(&t).await;
@@ -234,4 +234,37 @@ db_test!(async fn bcrypt_hashes_from_apollo_sign_in_and_become_argon2(t) {
     assert_eq!(portal.login("zhang", "apollo-era-password").await.status, StatusCode::UNAUTHORIZED);
     let stored = accounts::find_user(&t.db, "zhang").await.unwrap().unwrap();
     assert_eq!(stored.password_hash, costly, "left as it was");
+});
+
+db_test!(async fn the_language_is_kept_with_the_user_for_every_session(t) {
+    let portal = TestPortal::new(&t).await;
+    let token = portal.admin_token().await;
+    let put = |token: Option<String>, body: Value| {
+        let mut request = Request::put("/api/v1/auth/me/language")
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        portal.send(request.body(Body::from(body.to_string())).unwrap())
+    };
+    let me = portal.get("/api/v1/auth/me", Some(&token)).await.json();
+    assert!(me.get("language").is_none(), "none chosen yet: {me}");
+
+    let set = put(Some(token.clone()), json!({"language": "zh-CN"})).await;
+    assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.text);
+    // Another sign-in (another browser) finds it.
+    let other = portal.admin_token().await;
+    assert_eq!(portal.get("/api/v1/auth/me", Some(&other)).await.json()["language"], "zh-CN");
+
+    for bad in [json!({"language": "fr"}), json!({"language": ""}), json!({"lang": "en"})] {
+        let refused = put(Some(token.clone()), bad.clone()).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}: {}", refused.text);
+        assert!(refused.json()["message"].as_str().unwrap().contains("language"), "{}", refused.text);
+    }
+    let unsigned = put(None, json!({"language": "en"})).await;
+    assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(portal.get("/api/v1/auth/me", Some(&token)).await.json()["language"], "zh-CN");
+
+    assert_eq!(put(Some(token.clone()), json!({"language": "en"})).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(portal.get("/api/v1/auth/me", Some(&other)).await.json()["language"], "en");
 });

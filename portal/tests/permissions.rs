@@ -97,6 +97,13 @@ fn user_cases(fx: &Fixture) -> Vec<Case> {
         ),
         case(
             M::PUT,
+            "/api/v1/auth/me/language",
+            "/api/v1/auth/me/language",
+            json!({"language": "zh-CN"}),
+            FROM_TABLE,
+        ),
+        case(
+            M::PUT,
             "/api/v1/envs/{env}/settings",
             "/api/v1/envs/DEV/settings",
             json!({"memberOnlyView": false}),

@@ -21,4 +21,4 @@ pub mod schema;
 pub mod schema_hash;
 pub mod secret;
 
-pub use error::ErrorBody;
+pub use error::{ErrorBody, ErrorParam};

@@ -23,7 +23,7 @@ pub mod server;
 pub mod time;
 pub mod trace;
 
-pub use error::error_response;
+pub use error::{error_response, error_response_with_reason};
 pub use json::Json;
 pub use server::{
     App, BindError, ConnectionLimits, Shutdown, ShutdownTrigger, bind, limit_connections, serve,

@@ -261,6 +261,8 @@ pub struct UserChanges<'a> {
     pub is_enabled: Option<bool>,
     /// A new argon2 PHC string.
     pub password_hash: Option<&'a str>,
+    /// The language the portal speaks to the user.
+    pub language: Option<&'a str>,
 }
 
 /// Applies `changes` to the user `id`.
@@ -284,6 +286,9 @@ pub async fn update_user(
     }
     if let Some(v) = changes.password_hash {
         update = update.col_expr(user::Column::PasswordHash, Expr::value(v));
+    }
+    if let Some(v) = changes.language {
+        update = update.col_expr(user::Column::Language, Expr::value(v));
     }
     update.filter(user::Column::Id.eq(id)).exec(db).await?;
     Ok(())

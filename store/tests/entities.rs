@@ -381,6 +381,7 @@ db_test!(async fn portal_entities_round_trip(t) {
         email: Set(chars(256)),
         password_hash: Set(chars(256)),
         is_enabled: Set(true),
+        language: Set(chars(16)),
         created_at: Set(LATE),
         updated_at: Set(LATE),
         ..Default::default()

@@ -50,7 +50,12 @@ pub async fn create(
     if access_keys::count(&txn, &env, id.as_str()).await? >= MAX_KEYS {
         return Err(AdminError::Conflict(format!(
             "app `{id}` has {MAX_KEYS} access keys in {env} already; delete one first"
-        )));
+        ))
+        .because(
+            "too_many_access_keys",
+            [("app", id.as_str()), ("env", env.as_str())],
+        )
+        .with("limit", MAX_KEYS));
     }
     let secret: String = {
         let mut rng = rand::rng();
@@ -115,7 +120,8 @@ pub async fn delete(
     if one.key.is_enabled {
         return Err(AdminError::Conflict(format!(
             "access key {key_id} is enabled: disable it before deleting it, so no client is cut off by surprise"
-        )));
+        ))
+        .because("access_key_enabled", [("key", key_id)]));
     }
     access_keys::soft_delete(&one.txn, one.key.id, &one.operator).await?;
     one.audit("delete", "{}".into()).await?;
@@ -212,6 +218,11 @@ async fn find(
                 "access_key_not_found",
                 format!("app `{app_id}` has no access key {key_id} in {env}"),
             )
+            .because(
+                "not_found",
+                [("kind", "access_key"), ("app", app_id), ("env", env)],
+            )
+            .with("name", key_id.to_string())
         })
 }
 

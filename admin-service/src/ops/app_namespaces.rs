@@ -52,7 +52,15 @@ pub async fn create(
         if other.app_id == id.as_str() {
             return Err(AdminError::AlreadyExists(format!(
                 "app `{id}` already has a namespace `{name}`"
-            )));
+            ))
+            .because(
+                "already_exists",
+                [
+                    ("kind", "namespace"),
+                    ("name", name.as_str()),
+                    ("app", id.as_str()),
+                ],
+            ));
         }
         if other.is_public || body.is_public {
             return Err(AdminError::AlreadyExists(format!(
@@ -60,7 +68,15 @@ pub async fn create(
                  namespace's name must be unique across apps",
                 other.app_id,
                 if other.is_public { "public" } else { "private" }
-            )));
+            ))
+            .because(
+                "namespace_name_taken",
+                [
+                    ("name", name.as_str()),
+                    ("app", &other.app_id),
+                    ("visibility", if other.is_public { "public" } else { "private" }),
+                ],
+            ));
         }
     }
     let definition = app_namespaces::insert(
@@ -73,7 +89,10 @@ pub async fn create(
         &operator,
     )
     .await
-    .map_err(|e| exists_or(e, || format!("the namespace name `{name}` is taken")))?;
+    .map_err(|e| {
+        exists_or(e, || format!("the namespace name `{name}` is taken"))
+            .because("namespace_name_taken", [("name", name.as_str())])
+    })?;
     for cluster in clusters::list_all(&txn, id.as_str()).await? {
         if cluster.parent_cluster_id != 0 {
             continue;
@@ -129,6 +148,14 @@ pub async fn delete(
                 "namespace_not_found",
                 format!("app `{id}` has no namespace `{name}`"),
             )
+            .because(
+                "not_found",
+                [
+                    ("kind", "namespace"),
+                    ("name", name.as_str()),
+                    ("app", id.as_str()),
+                ],
+            )
         })?;
     if definition.is_public
         && let Some(user) = namespaces::list_named(&txn, None, name.as_str())
@@ -139,7 +166,15 @@ pub async fn delete(
         return Err(AdminError::Conflict(format!(
             "app `{}` associates the public namespace `{name}`; remove that association first",
             user.app_id
-        )));
+        ))
+        .because(
+            "public_namespace_in_use",
+            [
+                ("app", id.as_str()),
+                ("namespace", name.as_str()),
+                ("user", &user.app_id),
+            ],
+        ));
     }
     let now = now_millis();
     let doomed = namespaces::list_named(&txn, Some(id.as_str()), name.as_str()).await?;

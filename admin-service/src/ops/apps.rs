@@ -29,7 +29,8 @@ pub async fn create(state: &AdminState, body: &CreateApp) -> Result<App, AdminEr
     let operator = operator(&body.operator)?;
     let name = body.name.trim();
     if name.is_empty() {
-        return Err(AdminError::Invalid("`name` must not be empty".into()));
+        return Err(AdminError::Invalid("`name` must not be empty".into())
+            .because("field_required", [("field", "name")]));
     }
     check_len("name", name, 256)?;
     check_len("orgId", &body.org_id, 64)?;
@@ -37,9 +38,10 @@ pub async fn create(state: &AdminState, body: &CreateApp) -> Result<App, AdminEr
     check_len("ownerName", &body.owner_name, 64)?;
     check_len("ownerEmail", &body.owner_email, 256)?;
     if body.owner_name.trim().is_empty() {
-        return Err(AdminError::Invalid(
-            "`ownerName` must name the app's owner".into(),
-        ));
+        return Err(
+            AdminError::Invalid("`ownerName` must name the app's owner".into())
+                .because("field_required", [("field", "ownerName")]),
+        );
     }
 
     let txn = write::begin(state.db()).await?;
@@ -51,9 +53,10 @@ pub async fn create(state: &AdminState, body: &CreateApp) -> Result<App, AdminEr
         owner_name: body.owner_name.trim(),
         owner_email: &body.owner_email,
     };
-    let app = apps::insert(&txn, &new, &operator)
-        .await
-        .map_err(|e| exists_or(e, || format!("app `{id}` already exists")))?;
+    let app = apps::insert(&txn, &new, &operator).await.map_err(|e| {
+        exists_or(e, || format!("app `{id}` already exists"))
+            .because("already_exists", [("kind", "app"), ("name", id.as_str())])
+    })?;
     app_namespaces::insert(
         &txn,
         id.as_str(),
@@ -123,7 +126,8 @@ pub async fn update(state: &AdminState, raw: &str, body: &UpdateApp) -> Result<A
     if let Some(name) = &body.name {
         let name = name.trim();
         if name.is_empty() {
-            return Err(AdminError::Invalid("`name` must not be empty".into()));
+            return Err(AdminError::Invalid("`name` must not be empty".into())
+                .because("field_required", [("field", "name")]));
         }
         check_len("name", name, 256)?;
         app.name = Set(name.to_owned());
@@ -138,9 +142,10 @@ pub async fn update(state: &AdminState, raw: &str, body: &UpdateApp) -> Result<A
     }
     if let Some(owner_name) = &body.owner_name {
         if owner_name.trim().is_empty() {
-            return Err(AdminError::Invalid(
-                "`ownerName` must name the app's owner".into(),
-            ));
+            return Err(
+                AdminError::Invalid("`ownerName` must name the app's owner".into())
+                    .because("field_required", [("field", "ownerName")]),
+            );
         }
         check_len("ownerName", owner_name, 64)?;
         app.owner_name = Set(owner_name.trim().to_owned());
@@ -192,7 +197,15 @@ pub async fn delete(state: &AdminState, raw: &str, operator_name: &str) -> Resul
                 "app `{id}` owns the public namespace `{}`, which app `{user}` associates; \
                  remove that association first",
                 definition.name
-            )));
+            ))
+            .because(
+                "public_namespace_in_use",
+                [
+                    ("app", id.as_str()),
+                    ("namespace", &definition.name),
+                    ("user", user),
+                ],
+            ));
         }
     }
 
@@ -233,15 +246,18 @@ pub(crate) async fn existing(
 ) -> Result<app::Model, AdminError> {
     apps::find(db, app_id).await?.ok_or_else(|| {
         AdminError::not_found("app_not_found", format!("app `{app_id}` does not exist"))
+            .because("not_found", [("kind", "app"), ("name", app_id)])
     })
 }
 
 /// Checks a free-text field's length.
 pub(crate) fn check_len(field: &str, value: &str, max: usize) -> Result<(), AdminError> {
     if value.chars().count() > max {
-        return Err(AdminError::Invalid(format!(
-            "`{field}` is at most {max} characters"
-        )));
+        return Err(
+            AdminError::Invalid(format!("`{field}` is at most {max} characters"))
+                .because("field_too_long", [("field", field)])
+                .with("limit", max),
+        );
     }
     Ok(())
 }

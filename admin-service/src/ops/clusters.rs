@@ -53,6 +53,15 @@ pub(crate) async fn existing(
                     at.cluster, at.app_id, at.env
                 ),
             )
+            .because(
+                "not_found",
+                [
+                    ("kind", "cluster"),
+                    ("name", at.cluster.as_str()),
+                    ("app", at.app_id.as_str()),
+                    ("env", &at.env),
+                ],
+            )
         })
 }
 
@@ -98,6 +107,15 @@ pub async fn create(
         exists_or(e, || {
             format!("cluster `{name}` of app `{id}` already exists in {env}")
         })
+        .because(
+            "already_exists",
+            [
+                ("kind", "cluster"),
+                ("name", name.as_str()),
+                ("app", id.as_str()),
+                ("env", env.as_str()),
+            ],
+        )
     })?;
     for definition in app_namespaces::list(&txn, id.as_str()).await? {
         let at = NamespaceRef {

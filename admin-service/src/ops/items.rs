@@ -104,6 +104,7 @@ pub async fn reveal(
         .open(at.app_id.as_str(), &item.value)
         .map_err(|e| {
             AdminError::Conflict(format!("the value of `{key}` cannot be revealed: {e}"))
+                .because("secret_unreadable", [("key", key)])
         })?;
     let detail = serde_json::json!({ "namespace": at.to_string(), "key": key }).to_string();
     record(
@@ -268,7 +269,10 @@ async fn insert(
         return Err(AdminError::AlreadyExists(format!(
             "namespace {} already has an item `{key}`",
             edit.at
-        )));
+        ))
+        .because("already_exists", edit.at.params())
+        .with("kind", "item")
+        .with("name", key));
     }
     let line_num = current.iter().map(|i| i.line_num).max().unwrap_or(0) + 1;
     let new = NewItem {
@@ -285,6 +289,9 @@ async fn insert(
             exists_or(e, || {
                 format!("namespace {} already has an item `{key}`", edit.at)
             })
+            .because("already_exists", edit.at.params())
+            .with("kind", "item")
+            .with("name", key)
         })
 }
 
@@ -363,6 +370,9 @@ pub(crate) fn item_not_found(at: &NamespaceAt, key: &str) -> AdminError {
         "item_not_found",
         format!("namespace {at} has no item `{key}`"),
     )
+    .because("not_found", at.params())
+    .with("kind", "item")
+    .with("name", key)
 }
 
 /// 409 for a change based on an item's outdated `version`.
@@ -375,4 +385,10 @@ pub(crate) fn changed_since(at: &NamespaceAt, item: &item::Model, version: i64) 
         item.updated_by,
         lyre_service_kit::time::rfc3339(item.updated_at)
     ))
+    .because("item_changed", at.params())
+    .with("key", &item.key)
+    .with("version", item.version)
+    .with("expected", version)
+    .with("user", &item.updated_by)
+    .with("at", lyre_service_kit::time::rfc3339(item.updated_at))
 }

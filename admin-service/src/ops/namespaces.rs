@@ -63,7 +63,11 @@ pub async fn associate(
         return Err(AdminError::AlreadyExists(format!(
             "`{name}` is app `{}`'s own namespace, not one to associate",
             at.app_id
-        )));
+        ))
+        .because(
+            "own_namespace",
+            [("namespace", name.as_str()), ("app", at.app_id.as_str())],
+        ));
     }
     app_namespaces::find_public(&txn, name.as_str())
         .await?
@@ -71,6 +75,10 @@ pub async fn associate(
             AdminError::not_found(
                 "namespace_not_found",
                 format!("there is no public namespace `{name}`"),
+            )
+            .because(
+                "not_found",
+                [("kind", "public_namespace"), ("name", name.as_str())],
             )
         })?;
     let r = NamespaceRef {
@@ -86,6 +94,16 @@ pub async fn associate(
                 at.cluster, at.app_id, at.env
             )
         })
+        .because(
+            "already_exists",
+            [
+                ("kind", "namespace"),
+                ("name", name.as_str()),
+                ("app", at.app_id.as_str()),
+                ("env", &at.env),
+                ("cluster", at.cluster.as_str()),
+            ],
+        )
     })?;
     record(
         &txn,
@@ -106,6 +124,10 @@ pub async fn associate(
             AdminError::not_found(
                 "namespace_not_found",
                 format!("no public namespace `{name}`"),
+            )
+            .because(
+                "not_found",
+                [("kind", "public_namespace"), ("name", name.as_str())],
             )
         })?;
     let described = describe(&txn, ns, &def).await?;

@@ -59,7 +59,8 @@ pub async fn publish(
         return Err(AdminError::Forbidden(format!(
             "emergency publishes are not allowed in {}",
             at.env
-        )));
+        ))
+        .because("emergency_publish_not_allowed", [("env", &at.env)]));
     }
     let lock = locks::find(&txn, ns.id).await?;
     if rules.namespace_lock
@@ -69,7 +70,9 @@ pub async fn publish(
         return Err(AdminError::Forbidden(format!(
             "`{operator}` made the unpublished changes of {at}; another person must review and \
              publish them"
-        )));
+        ))
+        .because("own_changes", at.params())
+        .with("user", operator));
     }
     let format = definition(&txn, at.app_id.as_str(), at.namespace.as_str())
         .await?
@@ -209,7 +212,10 @@ pub(crate) fn expect_revision(
     match expected {
         Some(expected) if expected != current => Err(AdminError::Changed(format!(
             "{what} is at revision {current}, not {expected}: `{changed_by}` changed it since"
-        ))),
+        ))
+        .because("revision_changed", [("what", what), ("user", changed_by)])
+        .with("revision", current)
+        .with("expected", expected)),
         _ => Ok(()),
     }
 }
@@ -219,6 +225,8 @@ pub(crate) fn release_not_found(env: &str, id: i64) -> AdminError {
         "release_not_found",
         format!("release {id} does not exist in {env}"),
     )
+    .because("not_found", [("kind", "release"), ("env", env)])
+    .with("name", id.to_string())
 }
 
 /// The release `id` of `env`.
@@ -256,6 +264,7 @@ pub async fn latest(state: &AdminState, ns: Ns<'_>) -> Result<Release, AdminErro
                 "release_not_found",
                 format!("namespace {at} has never been published"),
             )
+            .because("never_published", at.params())
         })?;
     view::release(release)
 }
@@ -371,7 +380,10 @@ pub async fn rollback(
             "release {} is not the one {at} serves (that is release {}); only the latest active \
              release can be rolled back",
             release.id, latest.id
-        )));
+        ))
+        .because("not_latest_release", at.params())
+        .with("release", release.id)
+        .with("latest", latest.id));
     }
     let target = match to_release_id {
         None => active.get(1).ok_or_else(|| {

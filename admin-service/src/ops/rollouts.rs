@@ -142,7 +142,12 @@ pub(crate) async fn refuse_while_open(
         Some(open) => Err(AdminError::Conflict(format!(
             "rollout {} of gray branch `{}` of {at} is {}: abort it (or let it finish) before you {what}",
             open.id, open.branch_name, open.state
-        ))),
+        ))
+        .because("rollout_open", at.params())
+        .with("rollout", open.id)
+        .with("branch", open.branch_name)
+        .with("state", open.state)
+        .with("action", what)),
         None => Ok(()),
     }
 }
@@ -204,7 +209,9 @@ pub async fn start(
     if overrides_of(txn, &locked.branch).await?.is_empty() {
         return Err(AdminError::Invalid(format!(
             "gray branch `{name}` of {at} overrides nothing: there is nothing to roll out"
-        )));
+        ))
+        .because("branch_overrides_nothing", at.params())
+        .with("branch", name));
     }
     gray_verdict(txn, &at, &locked.branch, true).await?;
     let release = publish_branch(
@@ -297,6 +304,9 @@ async fn find(
         })
         .ok_or_else(|| {
             AdminError::not_found("rollout_not_found", format!("{at} has no rollout {id}"))
+                .because("not_found", at.params())
+                .with("kind", "rollout")
+                .with("name", id.to_string())
         })
 }
 
@@ -313,10 +323,10 @@ pub async fn act(
     let r = find(state.db(), &at, id).await?;
     let locked = lock(state, &at, &r.branch_name)
         .await
-        .map_err(|e| match e {
+        .map_err(|e| match e.inner() {
             // The branch went with the rollout (merged or abandoned).
             AdminError::NotFound { .. } => not_open(&r),
-            other => other,
+            _ => e,
         })?;
     let txn = &locked.txn;
     let mut r = find(txn, &at, id).await?;
@@ -364,6 +374,8 @@ fn not_open(r: &rollout::Model) -> AdminError {
         "rollout {} has ended ({}): start a new one",
         r.id, r.state
     ))
+    .because("rollout_ended", [("state", &r.state)])
+    .with("rollout", r.id)
 }
 
 /// Sets the branch's rules to `share` of the app's instances (nobody when `None`), recorded in
@@ -480,6 +492,8 @@ async fn step_on(
                 "gray branch `{}` of {at} holds no release to merge",
                 r.branch_name
             ))
+            .because("branch_holds_no_release", at.params())
+            .with("branch", &r.branch_name)
         })?;
     let configuration = view::configurations(&baked)?;
     let changes = fold_overrides(txn, at, locked, operator).await?;
@@ -703,7 +717,7 @@ async fn drive(state: &AdminState, id: i64) -> Result<(), AdminError> {
     let r_state = r.state.clone();
     let locked = match lock(state, &at, &r.branch_name).await {
         Ok(locked) => locked,
-        Err(AdminError::NotFound { .. }) => {
+        Err(e) if matches!(e.inner(), AdminError::NotFound { .. }) => {
             // The branch is gone without its rollout ending (its cluster was deleted): end it.
             let txn = state.db().begin().await?;
             let Some(mut r) = rollouts::find(&txn, id)

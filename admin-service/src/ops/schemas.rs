@@ -54,13 +54,21 @@ async fn checkable(
                 "namespace_not_found",
                 format!("app `{app}` has no namespace `{namespace}`"),
             )
+            .because(
+                "not_found",
+                [("kind", "namespace"), ("name", namespace), ("app", app)],
+            )
         })?
         .format();
     if !schema::checks(format) {
         return Err(AdminError::Invalid(format!(
             "`{namespace}` is a {} namespace; schemas check properties, json and yaml namespaces",
             format.as_str()
-        )));
+        ))
+        .because(
+            "format_without_schema",
+            [("namespace", namespace), ("format", format.as_str())],
+        ));
     }
     Ok(format)
 }
@@ -240,6 +248,9 @@ pub async fn pending(
                     "branch_not_found",
                     format!("{at} has no gray branch `{name}`"),
                 )
+                .because("not_found", at.params())
+                .with("kind", "branch")
+                .with("name", name)
             })?;
             crate::ops::branches::gray_verdict(db, &at, &branch, false).await
         }

@@ -50,7 +50,11 @@ pub async fn put(
             "namespace {at} is at revision {}, not {revision}: `{}` changed it since; reload the \
              text and apply your change again",
             edit.ns.revision, edit.ns.updated_by
-        )));
+        ))
+        .because("namespace_changed", at.params())
+        .with("user", &edit.ns.updated_by)
+        .with("revision", edit.ns.revision)
+        .with("expected", revision));
     }
     let current = edit.items().await?;
     let wanted = if edit.format.is_properties() {
@@ -112,7 +116,11 @@ pub async fn batch(
         return Err(AdminError::Changed(format!(
             "namespace {at} is at revision {}, not {revision}: `{}` changed it since",
             edit.ns.revision, edit.ns.updated_by
-        )));
+        ))
+        .because("namespace_changed", at.params())
+        .with("user", &edit.ns.updated_by)
+        .with("revision", edit.ns.revision)
+        .with("expected", revision));
     }
     let current = edit.items().await?;
     let mut wanted: Vec<Entry> = current
@@ -136,10 +144,10 @@ pub async fn batch(
             check_comment(comment)?;
         }
         if body.delete.contains(&set.key) {
-            return Err(AdminError::Invalid(format!(
-                "key `{}` is both set and deleted",
-                set.key
-            )));
+            return Err(
+                AdminError::Invalid(format!("key `{}` is both set and deleted", set.key))
+                    .because("key_set_and_deleted", [("key", &set.key)]),
+            );
         }
         match wanted.iter_mut().find(|e| e.key == set.key) {
             Some(entry) => {
@@ -254,6 +262,7 @@ pub(crate) async fn apply(
                 .await?
                 .ok_or_else(|| {
                     AdminError::Changed(format!("item `{}` changed meanwhile", before.key))
+                        .because("item_changed", [("key", &before.key)])
                 })?;
                 if content_changed && !entry.key.is_empty() {
                     changes.updated.push(ItemUpdate {

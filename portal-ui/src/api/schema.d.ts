@@ -450,6 +450,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/me/language": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Stores the language the portal speaks to the signed-in user, for every browser they use.
+         * @description Needs: a signed-in caller.
+         */
+        put: operations["set_language"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/methods": {
         parameters: {
             query?: never;
@@ -3191,15 +3211,37 @@ export interface components {
             services: components["schemas"]["InstanceStatus"][];
         };
         /**
-         * @description `{"code":"namespace_not_found","message":"..."}`: a stable machine-readable `code` and a
-         *     sentence for people that names the problem.
+         * @description `{"code":"namespace_not_found","message":"...","reason":"...","params":{...}}`: a stable
+         *     machine-readable `code`, a sentence for people that names the problem, and (where a user
+         *     interface shows the error) the situation and its values, so that it can say the same in the
+         *     user's language.
+         *
+         *     `reason` and `params` are listed per code in
+         *     [docs/api-errors.md](https://github.com/lyre-config/lyre/blob/main/docs/api-errors.md).
          */
         ErrorBody: {
             /** @description Stable identifier of the kind of error, in `snake_case`. */
             code: string;
-            /** @description What went wrong, for people. */
+            /** @description What went wrong, for people, in English. */
             message: string;
+            /**
+             * @description The values the sentence of `reason` needs (which key, which role, which app...), by
+             *     name; the names are fixed per reason and listed with it in docs/api-errors.md. Absent
+             *     when there are none.
+             */
+            params?: {
+                [key: string]: components["schemas"]["ErrorParam"];
+            };
+            /**
+             * @description Stable `snake_case` name of the situation within `code` (e.g. code `forbidden`, reason
+             *     `missing_role`), for a user interface to choose its sentence; absent where the error
+             *     names no particular situation (a user interface then falls back to a sentence per
+             *     `code`). The reasons of each code are listed in docs/api-errors.md.
+             */
+            reason?: string;
         };
+        /** @description One value of an error's `params`: a string or a whole number. */
+        ErrorParam: number | string;
         /** @description A favorite app. */
         Favorite: {
             /** @description The app. */
@@ -3374,6 +3416,14 @@ export interface components {
             /** @description The value in the older state. */
             oldValue?: string | null;
         };
+        /** @description The language to speak to the signed-in user. */
+        Language: {
+            /**
+             * @description `en` or `zh-CN`.
+             * @example zh-CN
+             */
+            language: string;
+        };
         /**
          * @description Who may sign in with a password kept by Lyre.
          * @enum {string}
@@ -3402,6 +3452,11 @@ export interface components {
             displayName: string;
             /** @description The user's email address (may be empty). */
             email: string;
+            /**
+             * @description The language the portal speaks to the user (`en` or `zh-CN`); absent until chosen,
+             *     when the web UI takes the browser's and stores it.
+             */
+            language?: string | null;
             /** @description Each role held and where it came from; a role held both ways is listed twice. */
             roleGrants: components["schemas"]["HeldRole"][];
             /** @description The roles the user holds, e.g. `SuperAdmin`, `Master+app1`. */
@@ -6646,6 +6701,55 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_language: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Language"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a language the portal speaks */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@
 // and errors never stand in the way of publishing.
 import { useEffect, useId, useState } from "react";
 import { api, nsPath, type BlastRadius, type BlastRadiusRequest, type RadiusCount, type RadiusSchema } from "../api/client";
+import { useT, type Translate } from "../i18n";
 import { useAsync } from "../lib/useAsync";
 import "./blastRadius.css";
 
@@ -13,10 +14,6 @@ const TOP = 4;
 const SETTLE_MS = 300;
 
 type Where = { env: string; app: string; cluster: string; namespace: string };
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 /** `value`, once it has stayed the same for `ms`. */
 function useSettled<T>(value: T, ms: number): T {
@@ -31,19 +28,20 @@ function useSettled<T>(value: T, ms: number): T {
 /**
  * Who a publish of `where` would reach: main's (no `branchName`), a gray branch's (its rules),
  * or a staged rollout's first step (`branchName` with `percentage`). `title` names what is
- * published, e.g. "The first step (25 %)".
+ * published, e.g. "The first step (25 %)"; "Who this reaches" without it.
  */
 export function BlastRadiusSection({
   where,
   branchName,
   percentage,
-  title = "Who this reaches",
+  title,
 }: {
   where: Where;
   branchName?: string | null;
   percentage?: number;
   title?: string;
 }) {
+  const t = useT();
   const headingId = useId();
   const share = useSettled(percentage, SETTLE_MS);
   const { env, app, cluster, namespace } = where;
@@ -62,45 +60,54 @@ export function BlastRadiusSection({
   if (radius.error) {
     body = (
       <p className="muted small radius-note" data-testid="radius-error">
-        Could not tell which instances this reaches ({radius.error}); publishing works all the same.
+        {t("releases.blastRadius.error", { error: radius.error })}
       </p>
     );
   } else if (!r) {
     body = (
       <p className="muted small radius-note">
-        <span className="spinner" aria-hidden="true" /> Counting live instances…
+        <span className="spinner" aria-hidden="true" /> {t("releases.blastRadius.counting")}
       </p>
     );
   } else if (r.live === 0) {
     body = (
       <p className="radius-reach" data-testid="radius-reach">
-        <strong>No live instances</strong>{" "}
-        <span className="muted small">
-          read {namespace} in {env} in the last {minutes(r.liveWithinSeconds)}: the publish reaches nobody now, and instances
-          that start later read it then.
-        </span>
+        {t.rich("releases.blastRadius.noLive", {
+          namespace,
+          env,
+          within: within(t, r.liveWithinSeconds),
+          strong: (chunks) => <strong>{chunks}</strong>,
+          muted: (chunks) => <span className="muted small">{chunks}</span>,
+        })}
       </p>
     );
   } else {
     body = (
       <>
         <p className="radius-reach" data-testid="radius-reach">
-          <strong>
-            Reaches {r.receiving} of {plural(r.live, "live instance")}
-          </strong>{" "}
-          <span className="muted small">(seen in the last {minutes(r.liveWithinSeconds)})</span>
+          {t.rich("releases.blastRadius.reaches", {
+            receiving: r.receiving,
+            live: r.live,
+            within: within(t, r.liveWithinSeconds),
+            strong: (chunks) => <strong>{chunks}</strong>,
+            muted: (chunks) => <span className="muted small">{chunks}</span>,
+          })}
         </p>
         {r.receiving > 0 && (
           <dl className="radius-counts">
-            <Breakdown label="Clusters" testId="radius-clusters" counts={r.clusters} />
-            {r.branches.length > 0 && <Breakdown label="Gray branch" testId="radius-branches" counts={r.branches} />}
-            <Breakdown label="Labels" testId="radius-labels" counts={r.labels} />
+            <Breakdown label={t("releases.blastRadius.clusters")} testId="radius-clusters" counts={r.clusters} />
+            {r.branches.length > 0 && (
+              <Breakdown label={t("releases.blastRadius.grayBranch")} testId="radius-branches" counts={r.branches} />
+            )}
+            <Breakdown label={t("releases.blastRadius.labels")} testId="radius-labels" counts={r.labels} />
           </dl>
         )}
         {r.ips.length > 0 && (
           <details className="radius-ips" data-testid="radius-ips">
             <summary>
-              {r.ips.length < r.receiving ? `The first ${r.ips.length} of ${r.receiving} IPs` : plural(r.ips.length, "IP")}
+              {r.ips.length < r.receiving
+                ? t("releases.blastRadius.firstIps", { shown: r.ips.length, total: r.receiving })
+                : t("releases.blastRadius.ips", { count: r.ips.length })}
             </summary>
             <ul className="mono">
               {r.ips.map((ip) => (
@@ -120,7 +127,7 @@ export function BlastRadiusSection({
   return (
     <section className="radius" aria-labelledby={headingId} aria-busy={busy} data-testid="blast-radius">
       <h3 id={headingId} className="radius-title">
-        {title}
+        {title ?? t("releases.blastRadius.title")}
         {busy && r && <span className="spinner" aria-hidden="true" />}
       </h3>
       {body}
@@ -128,12 +135,16 @@ export function BlastRadiusSection({
   );
 }
 
-function minutes(seconds: number): string {
-  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
+/** How long "live" reaches back: "5 min", or "90 s" when not whole minutes. */
+function within(t: Translate, seconds: number): string {
+  return seconds % 60 === 0
+    ? t("releases.blastRadius.minutes", { count: seconds / 60 })
+    : t("releases.blastRadius.seconds", { count: seconds });
 }
 
 /** One breakdown: the largest few, then how many more. */
 function Breakdown({ label, testId, counts }: { label: string; testId: string; counts: RadiusCount[] }) {
+  const t = useT();
   const shown = counts.slice(0, TOP);
   const more = counts.slice(TOP);
   return (
@@ -143,13 +154,16 @@ function Breakdown({ label, testId, counts }: { label: string; testId: string; c
         {shown.map((c, i) => (
           <span key={c.name} className="radius-count">
             {i > 0 && <span aria-hidden="true"> · </span>}
-            {c.name ? <span className="mono">{c.name}</span> : <span className="muted">(none)</span>} {c.instances}
+            {c.name ? <span className="mono">{c.name}</span> : <span className="muted">{t("releases.blastRadius.none")}</span>} {c.instances}
           </span>
         ))}
         {more.length > 0 && (
-          <span className="muted" title={more.map((c) => `${c.name || "(none)"} ${c.instances}`).join(", ")}>
+          <span
+            className="muted"
+            title={more.map((c) => `${c.name || t("releases.blastRadius.none")} ${c.instances}`).join(", ")}
+          >
             {" "}
-            and {more.length} more
+            {t("releases.blastRadius.more", { count: more.length })}
           </span>
         )}
       </dd>
@@ -159,14 +173,21 @@ function Breakdown({ label, testId, counts }: { label: string; testId: string; c
 
 /** Instances whose schema would refuse the release, and the first thing it refuses. */
 function Refusal({ schema: s }: { schema: RadiusSchema }) {
+  const t = useT();
   const [first] = s.problems;
   if (!first) return null;
-  const which = s.version != null ? `schema version ${s.version}` : `the schema hashed ${s.hash}`;
   return (
     <p className="notice notice-warn radius-refusal" role="status" data-testid="radius-rejecting">
-      {s.instances === 1 ? "1 instance runs" : `${s.instances} instances run`} {which}, which would refuse this release:{" "}
+      {t("releases.blastRadius.refusal", {
+        count: s.instances,
+        known: s.version != null,
+        version: s.version,
+        hash: s.hash,
+      })}{" "}
       {first.at && <code>{first.at}</code>} {first.message}
-      {s.problems.length > 1 && <span className="muted"> (and {plural(s.problems.length - 1, "more problem")})</span>}
+      {s.problems.length > 1 && (
+        <span className="muted"> {t("releases.blastRadius.moreProblems", { count: s.problems.length - 1 })}</span>
+      )}
     </p>
   );
 }

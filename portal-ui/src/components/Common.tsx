@@ -1,11 +1,13 @@
 // Small building blocks every page uses.
 import type { ReactNode } from "react";
+import { translate, useFormat, useT } from "../i18n";
 
 /** A spinner with a label, for a page or section being loaded. */
-export function Loading({ label = "Loading…" }: { label?: string }) {
+export function Loading({ label }: { label?: string }) {
+  const t = useT();
   return (
     <div className="empty" role="status">
-      <span className="spinner" aria-hidden="true" /> {label}
+      <span className="spinner" aria-hidden="true" /> {label ?? t("common.loading")}
     </div>
   );
 }
@@ -63,10 +65,11 @@ export function Field({
 
 /** Page title, description and actions. */
 export function PageHeader({ title, children, actions, crumbs }: { title: ReactNode; children?: ReactNode; actions?: ReactNode; crumbs?: ReactNode }) {
+  const t = useT();
   return (
     <div className="page-header">
       <div className="page-title">
-        {crumbs && <nav className="crumbs" aria-label="Breadcrumbs">{crumbs}</nav>}
+        {crumbs && <nav className="crumbs" aria-label={t("common.breadcrumbs")}>{crumbs}</nav>}
         <h1>{title}</h1>
         {children && <p className="muted">{children}</p>}
       </div>
@@ -107,6 +110,7 @@ export function Tabs<T extends string>({
 
 /** Previous / next for a paged list. */
 export function Pager({ page, size, total, onPage }: { page: number; size: number; total: number; onPage: (page: number) => void }) {
+  const t = useT();
   const pages = Math.max(1, Math.ceil(total / size));
   if (pages <= 1) {
     return null;
@@ -114,31 +118,27 @@ export function Pager({ page, size, total, onPage }: { page: number; size: numbe
   return (
     <div className="pager">
       <button type="button" className="button" disabled={page === 0} onClick={() => onPage(page - 1)}>
-        Previous
+        {t("common.pager.previous")}
       </button>
-      <span className="muted small">
-        Page {page + 1} of {pages}
-      </span>
+      <span className="muted small">{t("common.pager.page", { page: page + 1, pages })}</span>
       <button type="button" className="button" disabled={page + 1 >= pages} onClick={() => onPage(page + 1)}>
-        Next
+        {t("common.pager.next")}
       </button>
     </div>
   );
 }
 
-/** A short, readable time: "14:02" today, else "21 Nov 14:02". */
+/** A short, readable time in the user's language: "14:02" today, else "8 Dec 2026, 14:02"; the title says how long ago. */
 export function When({ at }: { at: string }) {
+  const f = useFormat();
   const date = new Date(at);
   if (Number.isNaN(date.getTime())) {
     return <span>{at}</span>;
   }
   const today = new Date().toDateString() === date.toDateString();
-  const text = today
-    ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : date.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   return (
-    <time dateTime={at} title={date.toLocaleString()}>
-      {text}
+    <time dateTime={at} title={`${f.dateTimeLong(date)} (${f.relative(date)})`}>
+      {today ? f.time(date) : f.dateTime(date)}
     </time>
   );
 }
@@ -153,7 +153,7 @@ export function isSealed(value: string | null | undefined): boolean {
 
 /** Every sealed value inside `text` (an audit detail, a line of text), masked. */
 export function maskSealed(text: string): string {
-  return text.replace(/lyre:v1:[A-Za-z0-9_:-]*/g, "•••••• (secret)");
+  return text.replace(/lyre:v1:[A-Za-z0-9_:-]*/g, `•••••• (${translate("common.secret.word")})`);
 }
 
 /** A small padlock. */
@@ -171,17 +171,18 @@ function Lock() {
  * `changed`, marks a secret whose value differs from the one it is compared with.
  */
 export function SecretValue({ changed }: { changed?: boolean }) {
+  const t = useT();
   return (
-    <span className="secret-value" title="Secret: stored encrypted, shown only to people with the reveal role">
+    <span className="secret-value" title={t("common.secret.title")}>
       <Lock />
       <span className="secret-dots" aria-hidden="true">
         ••••••
       </span>{" "}
-      <span className="secret-word">secret</span>
+      <span className="secret-word">{t("common.secret.word")}</span>
       {changed && (
         <>
           {" "}
-          <span className="change change-modified secret-changed">changed</span>
+          <span className="change change-modified secret-changed">{t("common.secret.changed")}</span>
         </>
       )}
     </span>

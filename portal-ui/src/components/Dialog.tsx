@@ -1,5 +1,6 @@
 // A modal dialog: focus moves into it, Escape closes it, focus returns where it was.
 import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useT } from "../i18n";
 
 export function Dialog({
   title,
@@ -14,6 +15,7 @@ export function Dialog({
   footer?: ReactNode;
   wide?: boolean;
 }) {
+  const t = useT();
   const ref = useRef<HTMLDivElement>(null);
   const titleId = useId();
   // The latest `onClose`, so a parent's new function on each render does not move focus.
@@ -39,7 +41,7 @@ export function Dialog({
       <div ref={ref} className={`dialog${wide ? " dialog-wide" : ""}`} role="dialog" aria-modal="true" aria-labelledby={titleId} tabIndex={-1}>
         <div className="dialog-header">
           <h2 id={titleId}>{title}</h2>
-          <button type="button" className="dialog-close button button-quiet" aria-label="Close" onClick={onClose}>
+          <button type="button" className="dialog-close button button-quiet" aria-label={t("common.close")} onClick={onClose}>
             ×
           </button>
         </div>

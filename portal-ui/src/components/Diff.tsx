@@ -1,5 +1,6 @@
 // Key-by-key differences, as a table: added, changed and deleted keys.
 import type { KeyChange } from "../api/client";
+import { msg, useT, type MessageId } from "../i18n";
 import { EmptyState, SecretValue, isSealed } from "./Common";
 import { LineDiff } from "./LineDiff";
 
@@ -26,38 +27,43 @@ export function ChangeValue({ change, side, marked }: { change: KeyChange; side:
   return <>{value}</>;
 }
 
-const KIND_LABEL: Record<string, string> = { added: "Added", modified: "Changed", deleted: "Deleted" };
+const KIND_LABEL: Record<string, MessageId> = {
+  added: msg("common.diff.added"),
+  modified: msg("common.diff.modified"),
+  deleted: msg("common.diff.deleted"),
+};
 
 export function DiffTable({
   changes,
-  empty = "No differences.",
-  oldLabel = "Before",
-  newLabel = "After",
+  empty,
+  oldLabel,
+  newLabel,
 }: {
   changes: KeyChange[];
   empty?: string;
   oldLabel?: string;
   newLabel?: string;
 }) {
+  const t = useT();
   if (changes.length === 0) {
-    return <EmptyState title={empty} />;
+    return <EmptyState title={empty ?? t("common.diff.none")} />;
   }
   return (
     <div className="table-scroll">
       <table className="table diff-table">
         <thead>
           <tr>
-            <th scope="col">Change</th>
-            <th scope="col">Key</th>
-            <th scope="col">{oldLabel}</th>
-            <th scope="col">{newLabel}</th>
+            <th scope="col">{t("common.diff.change")}</th>
+            <th scope="col">{t("common.diff.key")}</th>
+            <th scope="col">{oldLabel ?? t("common.diff.before")}</th>
+            <th scope="col">{newLabel ?? t("common.diff.after")}</th>
           </tr>
         </thead>
         <tbody>
           {changes.map((c) => (
             <tr key={c.key} className={`diff-${c.kind}`} data-testid={`diff-${c.key}`}>
               <td>
-                <span className={`change change-${c.kind}`}>{KIND_LABEL[c.kind] ?? c.kind}</span>
+                <span className={`change change-${c.kind}`}>{KIND_LABEL[c.kind] ? t(KIND_LABEL[c.kind]!) : c.kind}</span>
               </td>
               <td className="mono">{c.key}</td>
               {multiline(c) ? (

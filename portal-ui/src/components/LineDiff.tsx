@@ -2,6 +2,7 @@
 // and removed lines marked, unchanged stretches folded to a few lines of context. Side by side
 // on a wide window, one column (unified) on a narrow one.
 import { diffLines } from "diff";
+import { msg, useT } from "../i18n";
 
 /** Unchanged lines kept around each change. */
 const CONTEXT = 3;
@@ -80,28 +81,32 @@ function sideBySide(run: Line[]): [Line | undefined, Line | undefined][] {
 }
 
 const MARK = { same: " ", del: "−", add: "+" } as const;
-const SAID = { same: "", del: "removed: ", add: "added: " } as const;
+const SAID = { same: null, del: msg("common.lines.removed"), add: msg("common.lines.added") } as const;
 
 function Fold({ count, span }: { count: number; span: number }) {
+  const t = useT();
   return (
     <tr className="line-fold">
-      <td colSpan={span}>
-        ⋯ {count} unchanged {count === 1 ? "line" : "lines"}
-      </td>
+      <td colSpan={span}>⋯ {t("common.lines.unchanged", { count })}</td>
     </tr>
   );
 }
 
 /** Two texts' differences, line by line. */
 export function LineDiff({ before, after }: { before: string; after: string }) {
+  const t = useT();
+  const said = (kind: Line["kind"]) => {
+    const id = SAID[kind];
+    return id ? `${t(id)} ` : "";
+  };
   const pieces = lineDiff(before, after);
   const changed = pieces.some((p) => "lines" in p && p.lines.some((l) => l.kind !== "same"));
   if (!changed) {
-    return <p className="muted small">No line differs.</p>;
+    return <p className="muted small">{t("common.lines.none")}</p>;
   }
   return (
     <div className="line-diff" data-testid="line-diff">
-      <table className="line-diff-unified" aria-label="Line differences">
+      <table className="line-diff-unified" aria-label={t("common.lines.unified")}>
         <tbody>
           {pieces.map((piece, i) =>
             "folded" in piece ? (
@@ -115,7 +120,7 @@ export function LineDiff({ before, after }: { before: string; after: string }) {
                     {MARK[line.kind]}
                   </td>
                   <td className="line-text">
-                    <span className="visually-hidden">{SAID[line.kind]}</span>
+                    <span className="visually-hidden">{said(line.kind)}</span>
                     {line.text}
                   </td>
                 </tr>
@@ -124,7 +129,7 @@ export function LineDiff({ before, after }: { before: string; after: string }) {
           )}
         </tbody>
       </table>
-      <table className="line-diff-split" aria-label="Line differences, side by side">
+      <table className="line-diff-split" aria-label={t("common.lines.split")}>
         <tbody>
           {pieces.map((piece, i) =>
             "folded" in piece ? (

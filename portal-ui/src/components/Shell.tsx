@@ -1,20 +1,22 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { api, type Page, type ReleaseRequest } from "../api/client";
+import { msg, useT, type MessageId } from "../i18n";
 import { Link, useRouter } from "../lib/router";
 import { useSession } from "../lib/session";
+import { LanguageSwitch, useRememberLanguage } from "./LanguageSwitch";
 import { Logo } from "./Logo";
 
-type NavItem = { to: string; label: string; admin?: boolean; match: (path: string) => boolean };
+type NavItem = { to: string; label: MessageId; admin?: boolean; match: (path: string) => boolean };
 
 const NAV: NavItem[] = [
-  { to: "/", label: "Apps", match: (p) => p === "/" || p.startsWith("/apps") },
-  { to: "/release-requests", label: "Release requests", match: (p) => p.startsWith("/release-requests") },
-  { to: "/search", label: "Search", match: (p) => p.startsWith("/search") },
-  { to: "/audit", label: "Audit log", match: (p) => p.startsWith("/audit") },
-  { to: "/consumers", label: "CI tokens", match: (p) => p.startsWith("/consumers") },
-  { to: "/webhooks", label: "Webhooks", admin: true, match: (p) => p.startsWith("/webhooks") },
-  { to: "/users", label: "Users", admin: true, match: (p) => p.startsWith("/users") },
-  { to: "/system", label: "System", match: (p) => p.startsWith("/system") },
+  { to: "/", label: msg("common.nav.apps"), match: (p) => p === "/" || p.startsWith("/apps") },
+  { to: "/release-requests", label: msg("common.nav.releaseRequests"), match: (p) => p.startsWith("/release-requests") },
+  { to: "/search", label: msg("common.nav.search"), match: (p) => p.startsWith("/search") },
+  { to: "/audit", label: msg("common.nav.audit"), match: (p) => p.startsWith("/audit") },
+  { to: "/consumers", label: msg("common.nav.consumers"), match: (p) => p.startsWith("/consumers") },
+  { to: "/webhooks", label: msg("common.nav.webhooks"), admin: true, match: (p) => p.startsWith("/webhooks") },
+  { to: "/users", label: msg("common.nav.users"), admin: true, match: (p) => p.startsWith("/users") },
+  { to: "/system", label: msg("common.nav.system"), match: (p) => p.startsWith("/system") },
 ];
 
 /** Sent (on `window`) after a review step, so the navigation's count follows at once. */
@@ -55,6 +57,8 @@ export function Shell({ children }: { children: ReactNode }) {
   const { location } = useRouter();
   const [menuOpen, setMenuOpen] = useState(false);
   const waiting = useWaitingReviews(location.path);
+  const t = useT();
+  const remember = useRememberLanguage();
   const name = me.displayName || me.username;
   return (
     <div className="shell">
@@ -67,30 +71,31 @@ export function Shell({ children }: { children: ReactNode }) {
             aria-controls="main-nav"
             onClick={() => setMenuOpen((open) => !open)}
           >
-            Menu
+            {t("common.shell.menu")}
           </button>
-          <Link className="brand" to="/" aria-label="Lyre home">
+          <Link className="brand" to="/" aria-label={t("common.shell.home")}>
             <Logo />
             <span>Lyre</span>
           </Link>
         </div>
         <div className="topbar-user">
-          <Link className="user-link" to="/account" title="Your account">
+          <Link className="user-link" to="/account" title={t("common.shell.account")}>
             <span className="avatar" aria-hidden="true">
               {name.slice(0, 1).toUpperCase()}
             </span>
             <span className="user-name" data-testid="current-user">
               {name}
-              {me.superAdmin && <span className="badge badge-muted">super admin</span>}
+              {me.superAdmin && <span className="badge badge-muted">{t("common.shell.superAdmin")}</span>}
             </span>
           </Link>
+          <LanguageSwitch onChosen={remember} />
           <button type="button" className="button button-quiet" onClick={() => void signOut()}>
-            Sign out
+            {t("common.shell.signOut")}
           </button>
         </div>
       </header>
       <div className="frame">
-        <nav id="main-nav" className={`sidenav${menuOpen ? " sidenav-open" : ""}`} aria-label="Main">
+        <nav id="main-nav" className={`sidenav${menuOpen ? " sidenav-open" : ""}`} aria-label={t("common.shell.nav")}>
           {NAV.filter((item) => !item.admin || me.superAdmin).map((item) => (
             <Link
               key={item.to}
@@ -99,11 +104,11 @@ export function Shell({ children }: { children: ReactNode }) {
               aria-current={item.match(location.path) ? "page" : undefined}
               onClick={() => setMenuOpen(false)}
             >
-              {item.label}
+              {t(item.label)}
               {item.to === "/release-requests" && waiting > 0 && (
-                <span className="nav-count" data-testid="waiting-reviews" title={`${waiting} waiting for your review`}>
+                <span className="nav-count" data-testid="waiting-reviews" title={t("common.shell.waiting", { count: waiting })}>
                   {waiting}
-                  <span className="visually-hidden"> waiting for your review</span>
+                  <span className="visually-hidden"> {t("common.shell.waitingHidden")}</span>
                 </span>
               )}
             </Link>

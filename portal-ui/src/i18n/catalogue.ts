@@ -10,6 +10,7 @@ import type namespace from "./messages/en/namespace.json";
 import type ops from "./messages/en/ops.json";
 import type releases from "./messages/en/releases.json";
 import type reviews from "./messages/en/reviews.json";
+import type system from "./messages/en/system.json";
 
 type Ids<T> = Extract<keyof T, string>;
 
@@ -22,7 +23,8 @@ export type MessageId =
   | Ids<typeof namespace>
   | Ids<typeof ops>
   | Ids<typeof releases>
-  | Ids<typeof reviews>;
+  | Ids<typeof reviews>
+  | Ids<typeof system>;
 
 /** The languages the UI speaks, by BCP 47 tag, each with its name in itself. */
 export const LOCALES = [

@@ -1,6 +1,7 @@
 // Feedback after an action: a short message at the bottom of the screen, read out by screen
 // readers, that goes away by itself (errors stay until dismissed).
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
+import { useT } from "../i18n";
 
 type Toast = { id: number; kind: "success" | "error"; text: string };
 type ToastValue = { success: (text: string) => void; error: (text: string) => void };
@@ -8,6 +9,7 @@ type ToastValue = { success: (text: string) => void; error: (text: string) => vo
 const ToastContext = createContext<ToastValue | null>(null);
 
 export function Toasts({ children }: { children: ReactNode }) {
+  const t = useT();
   const [toasts, setToasts] = useState<Toast[]>([]);
   const next = useRef(1);
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
@@ -29,10 +31,10 @@ export function Toasts({ children }: { children: ReactNode }) {
     <ToastContext.Provider value={value}>
       {children}
       <div className="toasts" aria-live="polite">
-        {toasts.map((t) => (
-          <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === "error" ? "alert" : "status"}>
-            <span>{t.text}</span>
-            <button type="button" className="toast-close" aria-label="Dismiss" onClick={() => dismiss(t.id)}>
+        {toasts.map((toast) => (
+          <div key={toast.id} className={`toast toast-${toast.kind}`} role={toast.kind === "error" ? "alert" : "status"}>
+            <span>{toast.text}</span>
+            <button type="button" className="toast-close" aria-label={t("common.dismiss")} onClick={() => dismiss(toast.id)}>
               ×
             </button>
           </div>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
-import { ApiError, api, messageOf, type EnvRulesView, type EnvStatus, type SystemStatus } from "../api/client";
+import { ApiError, api, messageOf, wordsOf, type EnvRulesView, type EnvStatus, type SystemStatus } from "../api/client";
 import { StatusBadge } from "../components/StatusBadge";
+import { msg, useFormat, useT, type MessageId, type Translate } from "../i18n";
 import { useSession } from "../lib/session";
 import { useToast } from "../lib/toast";
 import { useAsync } from "../lib/useAsync";
@@ -10,6 +11,8 @@ const REFRESH_MS = 15_000;
 
 /** Every environment: the health of the services that serve it, and the rules it sets. */
 export function Home() {
+  const t = useT();
+  const f = useFormat();
   const [status, setStatus] = useState<SystemStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -25,7 +28,7 @@ export function Home() {
       if (e instanceof ApiError && e.status === 401) {
         return;
       }
-      setError(e instanceof Error ? e.message : String(e));
+      setError(e instanceof ApiError ? wordsOf(e) : e instanceof Error ? e.message : String(e));
     } finally {
       setLoading(false);
     }
@@ -41,17 +44,17 @@ export function Home() {
     <section aria-labelledby="home-title">
       <div className="page-header">
         <div>
-          <h1 id="home-title">System</h1>
-          <p className="muted">Each environment: the rules it sets for changes, and the health of the services that serve it.</p>
+          <h1 id="home-title">{t("system.home.title")}</h1>
+          <p className="muted">{t("system.home.intro")}</p>
         </div>
         <div className="page-actions">
           {checkedAt && (
             <span className="muted small" aria-live="polite">
-              Checked {checkedAt.toLocaleTimeString()}
+              {t("system.home.checkedAt", { time: f.time(checkedAt) })}
             </span>
           )}
           <button type="button" className="button" onClick={() => void load()} disabled={loading}>
-            {loading ? "Checking…" : "Refresh"}
+            {loading ? t("system.home.checking") : t("system.home.refresh")}
           </button>
         </div>
       </div>
@@ -62,7 +65,7 @@ export function Home() {
       )}
       {!status && !error && (
         <div className="empty" role="status">
-          <span className="spinner" aria-hidden="true" /> Checking the services…
+          <span className="spinner" aria-hidden="true" /> {t("system.home.checkingServices")}
         </div>
       )}
       {status && (
@@ -77,6 +80,7 @@ export function Home() {
 }
 
 function EnvCard({ env }: { env: EnvStatus }) {
+  const t = useT();
   const healthy = env.metaStatus === "UP" && env.services.length > 0 && env.services.every((s) => s.status === "UP");
   const hasConfig = env.services.some((s) => s.service === "lyre-config-service");
   const hasAdmin = env.services.some((s) => s.service === "lyre-admin-service");
@@ -86,10 +90,10 @@ function EnvCard({ env }: { env: EnvStatus }) {
         <h2 id={`env-${env.name}`} className="env-name">
           {env.name}
         </h2>
-        <span className={`pill ${healthy ? "pill-ok" : "pill-warn"}`}>{healthy ? "All services up" : "Needs attention"}</span>
+        <span className={`pill ${healthy ? "pill-ok" : "pill-warn"}`}>{healthy ? t("system.env.healthy") : t("system.env.needsAttention")}</span>
       </header>
       <dl className="meta-line">
-        <dt>Meta server</dt>
+        <dt>{t("system.env.metaServer")}</dt>
         <dd>
           <code>{env.metaUrl}</code> <StatusBadge status={env.metaStatus} />
         </dd>
@@ -102,15 +106,15 @@ function EnvCard({ env }: { env: EnvStatus }) {
             <table className="table">
               <thead>
                 <tr>
-                  <th scope="col">Service</th>
-                  <th scope="col">Instance</th>
-                  <th scope="col">Status</th>
+                  <th scope="col">{t("system.env.columnService")}</th>
+                  <th scope="col">{t("system.env.columnInstance")}</th>
+                  <th scope="col">{t("system.env.columnStatus")}</th>
                 </tr>
               </thead>
               <tbody>
                 {env.services.map((s) => (
                   <tr key={`${s.service}-${s.instanceId}`}>
-                    <td>{serviceLabel(s.service)}</td>
+                    <td>{serviceLabel(s.service, t)}</td>
                     <td>
                       <code title={s.url}>{s.url}</code>
                     </td>
@@ -123,20 +127,20 @@ function EnvCard({ env }: { env: EnvStatus }) {
               </tbody>
             </table>
           )}
-          {!hasConfig && <p className="empty-inline">No config service is registered for {env.name}: apps cannot read configuration.</p>}
-          {!hasAdmin && <p className="empty-inline">No admin service is registered for {env.name}: configuration cannot be edited.</p>}
+          {!hasConfig && <p className="empty-inline">{t("system.env.noConfigService", { env: env.name })}</p>}
+          {!hasAdmin && <p className="empty-inline">{t("system.env.noAdminService", { env: env.name })}</p>}
         </>
       )}
     </article>
   );
 }
 
-function serviceLabel(service: string): string {
+function serviceLabel(service: string, t: Translate): string {
   switch (service) {
     case "lyre-config-service":
-      return "Config service";
+      return t("system.env.configService");
     case "lyre-admin-service":
-      return "Admin service";
+      return t("system.env.adminService");
     default:
       return service;
   }
@@ -146,42 +150,48 @@ type RuleKey = keyof Omit<EnvRulesView, "env">;
 
 /**
  * The rules, and for each, which way of switching it takes protection away (`weakerWhen`: the
- * value it is switched to) and what that means, asked before it is done.
+ * value it is switched to) and what that means, asked before it is done. `name` is the rule's
+ * name inside a sentence; `risk` takes `{env}`.
  */
-const RULES: { key: RuleKey; label: string; help: string; weakerWhen: boolean; risk: (env: string) => string }[] = [
+const RULES: { key: RuleKey; label: MessageId; name: MessageId; help: MessageId; weakerWhen: boolean; risk: MessageId }[] = [
   {
     key: "reviewRequired",
-    label: "Review required",
-    help: "Changes go out only through approved release requests.",
+    label: msg("system.rules.reviewRequired.label"),
+    name: msg("system.rules.reviewRequired.name"),
+    help: msg("system.rules.reviewRequired.help"),
     weakerWhen: false,
-    risk: (env) => `Anyone with the release role will publish to ${env} at once, with no one reviewing the changes first.`,
+    risk: msg("system.rules.reviewRequired.risk"),
   },
   {
     key: "memberOnlyView",
-    label: "Members-only view",
-    help: "Private namespaces are shown to the app's members only.",
+    label: msg("system.rules.memberOnlyView.label"),
+    name: msg("system.rules.memberOnlyView.name"),
+    help: msg("system.rules.memberOnlyView.help"),
     weakerWhen: false,
-    risk: (env) => `Every signed-in user will be able to read the private namespaces of every app in ${env}.`,
+    risk: msg("system.rules.memberOnlyView.risk"),
   },
   {
     key: "emergencyPublishAllowed",
-    label: "Emergency publish",
-    help: "The super admin may publish without review.",
+    label: msg("system.rules.emergencyPublish.label"),
+    name: msg("system.rules.emergencyPublish.name"),
+    help: msg("system.rules.emergencyPublish.help"),
     weakerWhen: true,
-    risk: (env) => `The super admin will be able to publish to ${env} without a review (each such publish is recorded as an emergency).`,
+    risk: msg("system.rules.emergencyPublish.risk"),
   },
   {
     key: "namespaceLock",
-    label: "Namespace lock",
-    help: "The first editor holds a namespace until it is published.",
+    label: msg("system.rules.namespaceLock.label"),
+    name: msg("system.rules.namespaceLock.name"),
+    help: msg("system.rules.namespaceLock.help"),
     weakerWhen: false,
-    risk: (env) => `Several people will be able to change a namespace in ${env} at once, and publish each other's changes.`,
+    risk: msg("system.rules.namespaceLock.risk"),
   },
 ];
 
 /** An environment's rules; the super admin switches them. */
 function EnvRules({ env }: { env: string }) {
   const { me } = useSession();
+  const t = useT();
   const toast = useToast();
   const rules = useAsync(() => api.get<EnvRulesView>(`/api/v1/envs/${encodeURIComponent(env)}/settings`), [env]);
   const [saving, setSaving] = useState<string>();
@@ -195,7 +205,9 @@ function EnvRules({ env }: { env: string }) {
     try {
       await api.put(`/api/v1/envs/${encodeURIComponent(env)}/settings`, { [key]: !data[key] });
       await rules.reload();
-      toast.success(`${env}: ${RULES.find((r) => r.key === key)?.label} is ${data[key] ? "off" : "on"}.`);
+      const rule = RULES.find((r) => r.key === key);
+      const values = { env, rule: rule ? t(rule.label) : key };
+      toast.success(data[key] ? t("system.rules.switchedOff", values) : t("system.rules.switchedOn", values));
     } finally {
       setSaving(undefined);
     }
@@ -215,8 +227,12 @@ function EnvRules({ env }: { env: string }) {
     <>
       {asking && (
         <ConfirmDialog
-          title={`Turn ${asking.weakerWhen ? "on" : "off"} ${asking.label.toLowerCase()} in ${env}?`}
-          confirmLabel={`Turn it ${asking.weakerWhen ? "on" : "off"} in ${env}`}
+          title={
+            asking.weakerWhen
+              ? t("system.rules.askTurnOn", { rule: t(asking.name), env })
+              : t("system.rules.askTurnOff", { rule: t(asking.name), env })
+          }
+          confirmLabel={asking.weakerWhen ? t("system.rules.confirmTurnOn", { env }) : t("system.rules.confirmTurnOff", { env })}
           danger
           onClose={() => setAsking(undefined)}
           onConfirm={async () => {
@@ -224,22 +240,22 @@ function EnvRules({ env }: { env: string }) {
             setAsking(undefined);
           }}
         >
-          <p>{asking.risk(env)}</p>
+          <p>{t(asking.risk, { env })}</p>
         </ConfirmDialog>
       )}
-      <ul className="env-rules" aria-label={`Rules of ${env}`}>
+      <ul className="env-rules" aria-label={t("system.rules.listLabel", { env })}>
       {RULES.map((rule) => (
         <li key={rule.key}>
-          <label className="check" title={rule.help}>
+          <label className="check" title={t(rule.help)}>
             <input
               type="checkbox"
               checked={data[rule.key]}
               disabled={!me.superAdmin || saving !== undefined}
               onChange={() => void toggle(rule)}
             />
-            {rule.label}
+            {t(rule.label)}
           </label>
-          <span className="muted small">{rule.help}</span>
+          <span className="muted small">{t(rule.help)}</span>
         </li>
       ))}
       </ul>

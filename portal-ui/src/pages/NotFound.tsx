@@ -1,10 +1,12 @@
 import { EmptyState } from "../components/Common";
+import { useT } from "../i18n";
 import { Link } from "../lib/router";
 
 export function NotFound() {
+  const t = useT();
   return (
-    <EmptyState title="There is no such page." action={<Link className="button" to="/">Go to your apps</Link>}>
-      The address may be mistyped, or the page may have moved.
+    <EmptyState title={t("common.notFound.title")} action={<Link className="button" to="/">{t("common.notFound.home")}</Link>}>
+      {t("common.notFound.explain")}
     </EmptyState>
   );
 }

@@ -1,6 +1,8 @@
 import { type FormEvent, useEffect, useState } from "react";
-import { ApiError, type SignInMethods, api } from "../api/client";
+import { type SignInMethods, api, messageOf } from "../api/client";
+import { LanguageSwitch } from "../components/LanguageSwitch";
 import { Logo } from "../components/Logo";
+import { useT } from "../i18n";
 
 /**
  * Whether the address says a sign-in through the identity provider failed (`/login?error=`);
@@ -17,6 +19,7 @@ function providerFailed(): boolean {
 
 /** The sign-in page: the identity provider's button when there is one, and the password form. */
 export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: () => Promise<void> }) {
+  const t = useT();
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
@@ -32,18 +35,18 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: ()
         if (found.failure) {
           setError(found.failure.message);
         } else if (failed) {
-          setError("Signing in through the identity provider failed; try again.");
+          setError(t("common.signIn.providerFailed"));
         }
       },
       () => setMethods(null),
     );
-  }, [failed]);
+  }, [failed, t]);
   const showForm = methods !== undefined && (methods?.password ?? true);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!username.trim() || !password) {
-      setError("Enter your user name and password.");
+      setError(t("common.signIn.missing"));
       return;
     }
     setBusy(true);
@@ -52,7 +55,7 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: ()
       await api.login(username.trim(), password);
       await onSignedIn();
     } catch (e) {
-      setError(e instanceof ApiError || e instanceof Error ? e.message : String(e));
+      setError(messageOf(e));
       setPassword("");
     } finally {
       setBusy(false);
@@ -65,8 +68,8 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: ()
         <div className="signin-brand">
           <Logo size={40} />
           <div>
-            <h1 id="signin-title">Sign in to Lyre</h1>
-            <p className="muted">Configuration for every environment, in one place.</p>
+            <h1 id="signin-title">{t("common.signIn.title")}</h1>
+            <p className="muted">{t("common.signIn.tagline")}</p>
           </div>
         </div>
         {notice && !error && (
@@ -82,11 +85,11 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: ()
         {methods?.oidc && (
           <>
             <a className="button button-primary button-block" href={methods.oidc.startUrl} data-testid="sign-in-oidc">
-              Sign in with {methods.oidc.name}
+              {t("common.signIn.withProvider", { provider: methods.oidc.name })}
             </a>
             {showForm && (
               <p className="signin-or muted">
-                {methods.local === "super-admins" && !methods.ldap ? "or, for super admins, a password" : "or"}
+                {methods.local === "super-admins" && !methods.ldap ? t("common.signIn.orSuperAdmins") : t("common.signIn.or")}
               </p>
             )}
           </>
@@ -94,7 +97,7 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: ()
         {showForm && (
           <>
         <label className="field">
-          <span>User name</span>
+          <span>{t("common.signIn.username")}</span>
           <input
             name="username"
             autoComplete="username"
@@ -105,7 +108,7 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: ()
           />
         </label>
         <label className="field">
-          <span>Password</span>
+          <span>{t("common.signIn.password")}</span>
           <input
             name="password"
             type="password"
@@ -122,15 +125,18 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: ()
         >
           {busy ? (
             <>
-              <span className="spinner spinner-light" aria-hidden="true" /> Signing in…
+              <span className="spinner spinner-light" aria-hidden="true" /> {t("common.signIn.busy")}
             </>
           ) : (
-            "Sign in"
+            t("common.signIn.submit")
           )}
         </button>
           </>
         )}
       </form>
+      <div className="signin-language">
+        <LanguageSwitch />
+      </div>
     </div>
   );
 }

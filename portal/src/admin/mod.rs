@@ -93,7 +93,8 @@ impl AdminReply {
             return PortalError::Unavailable(format!(
                 "the admin service failed ({}); see its log",
                 self.status
-            ));
+            ))
+            .because("admin_service_failed", [("status", self.status.as_u16())]);
         }
         PortalError::Admin {
             status: self.status,
@@ -135,6 +136,14 @@ impl Admins {
                     "no environment `{env}`; the environments are {}",
                     self.settings.envs.join(", ")
                 ))
+                .because(
+                    "not_found",
+                    [
+                        ("kind", "env".to_owned()),
+                        ("name", env.to_owned()),
+                        ("envs", self.settings.envs.join(", ")),
+                    ],
+                )
             })
     }
 
@@ -189,6 +198,10 @@ impl Admins {
             PortalError::Unavailable(format!(
                 "cannot find the admin service of {env}: {why} (meta server {meta})"
             ))
+            .because(
+                "admin_service_not_found",
+                [("env", env), ("problem", &why), ("metaServer", &meta)],
+            )
         };
         let mut request = self.http.get(&meta);
         if let Some(authorization) = self.authorization() {
@@ -274,6 +287,10 @@ impl Admins {
                             "the admin service of {env} broke off its answer: {}",
                             root_cause(&e)
                         ))
+                        .because(
+                            "admin_service_broke_off",
+                            [("env", env.to_owned()), ("problem", root_cause(&e))],
+                        )
                     })?;
                     return Ok(AdminReply { status, body });
                 }
@@ -288,14 +305,22 @@ impl Admins {
                         return Err(PortalError::Unavailable(format!(
                             "the admin service of {env} did not answer ({last_error}); reload to \
                              see whether the change was made"
-                        )));
+                        ))
+                        .because(
+                            "admin_service_no_answer",
+                            [("env", env), ("problem", &last_error)],
+                        ));
                     }
                 }
             }
         }
         Err(PortalError::Unavailable(format!(
             "the admin service of {env} is unreachable ({last_error})"
-        )))
+        ))
+        .because(
+            "admin_service_unreachable",
+            [("env", env), ("problem", &last_error)],
+        ))
     }
 
     /// Sends `body` as JSON.

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::rbac::Grants;
 use crate::{PortalError, PortalState};
+use lyre_protocol::error::NO_PARAMS;
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "lyre_session";
@@ -74,6 +75,8 @@ pub(crate) struct CurrentUser {
     pub grants: Grants,
     /// Where the user signs in: `local`, `oidc` or `ldap`.
     pub source: String,
+    /// The language the portal speaks to the user; empty until chosen.
+    pub language: String,
 }
 
 impl CurrentUser {
@@ -139,7 +142,8 @@ impl FromRequestParts<PortalState> for CurrentUser {
                  `X-Requested-With` header (a defence against requests other sites make \
                  browsers send)"
                     .into(),
-            ));
+            )
+            .because("write_needs_json_or_header", NO_PARAMS));
         }
         signed_in(state, token).await
     }
@@ -174,6 +178,7 @@ async fn signed_in(state: &PortalState, token: &str) -> Result<CurrentUser, Port
         roles,
         grants: Grants::new(&held),
         source: user.source,
+        language: user.language,
     })
 }
 
@@ -220,7 +225,8 @@ impl Caller {
                 } else {
                     Err(PortalError::InvalidRequest(format!(
                         "operator `{given}` is not an enabled user"
-                    )))
+                    ))
+                    .because("no_enabled_user", [("field", "operator"), ("user", given)]))
                 }
             }
             _ => Ok(self.name.clone()),
@@ -280,7 +286,12 @@ impl FromRequestParts<PortalState> for Caller {
                 "consumer `{}` no longer works: {reason}; a master of its apps may adopt it \
                  (POST /api/v1/consumers/{}/adopt)",
                 consumer.name, consumer.id
-            )));
+            ))
+            .because(
+                "consumer_orphaned",
+                [("consumer", &consumer.name), ("reason", &reason)],
+            )
+            .with("consumerId", consumer.id));
         }
         let caller = Self {
             name: consumer.name,

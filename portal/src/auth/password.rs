@@ -12,6 +12,7 @@ use rand::Rng as _;
 use rand::distr::Alphanumeric;
 
 use crate::PortalError;
+use lyre_protocol::error::NO_PARAMS;
 
 /// How long a hash waits for its turn before the request is turned away (`503`).
 const QUEUE_WAIT: Duration = Duration::from_secs(10);
@@ -70,6 +71,7 @@ async fn one_at_a_time<T: Send + 'static>(
         .await
         .map_err(|_| {
             PortalError::Unavailable("too many sign-ins at once; try again in a moment".into())
+                .because("sign_in_busy", NO_PARAMS)
         })?
         .map_err(|e| PortalError::Internal(format!("password hashing turns: {e}")))?;
     let (done, answer) = tokio::sync::oneshot::channel();

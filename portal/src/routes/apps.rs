@@ -77,9 +77,12 @@ pub(crate) async fn create(
         .await?
         .is_some_and(|u| u.is_enabled)
     {
-        return Err(PortalError::InvalidRequest(format!(
-            "`ownerName`: no enabled user `{owner}`"
-        )));
+        return Err(
+            PortalError::InvalidRequest(format!("`ownerName`: no enabled user `{owner}`")).because(
+                "no_enabled_user",
+                [("field", "ownerName"), ("user", owner.as_str())],
+            ),
+        );
     }
     body.operator.clone_from(&user.username);
     let app = create_everywhere(&state, body).await?;
@@ -117,7 +120,16 @@ pub(crate) async fn create_everywhere(
             return Err(PortalError::Conflict(format!(
                 "app `{app_id}` already exists (in {env}, owned by `{}`)",
                 taken.owner_name
-            )));
+            ))
+            .because(
+                "already_exists",
+                [
+                    ("kind", "app"),
+                    ("name", app_id.as_str()),
+                    ("env", env.as_str()),
+                ],
+            )
+            .with("owner", &taken.owner_name));
         }
     }
     let create = call::apps::Create { new };
@@ -130,7 +142,11 @@ pub(crate) async fn create_everywhere(
         if !same {
             return Err(PortalError::Conflict(format!(
                 "app `{app_id}` was made in {env} meanwhile, by someone else"
-            )));
+            ))
+            .because(
+                "app_made_meanwhile",
+                [("app", app_id.as_str()), ("env", env.as_str())],
+            ));
         }
     }
     Ok(created)

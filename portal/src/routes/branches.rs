@@ -351,7 +351,8 @@ async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(i64, i6
             "{} requires review: {at} has unpublished changes; publish them through a release \
              request before merging",
             at.env
-        )));
+        ))
+        .because("review_required_unpublished_changes", at.params()));
     }
     let branch = state
         .admins()
@@ -362,7 +363,9 @@ async fn check_merge_reviewed(state: &PortalState, at: &NsAt) -> Result<(i64, i6
             "{} requires review: branch `{}` has overrides that were not gray-published; publish \
              them through a release request before merging",
             at.env, branch.branch_name
-        )));
+        ))
+        .because("review_required_branch_overrides", at.params())
+        .with("branch", &branch.branch_name));
     }
     Ok((main.revision, branch.revision))
 }

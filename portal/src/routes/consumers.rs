@@ -170,9 +170,10 @@ async fn view(
 /// The grants a request asks for, checked, as stored grants.
 fn expand(state: &PortalState, grants: &[ConsumerGrant]) -> Result<Vec<Grant>, PortalError> {
     if grants.is_empty() {
-        return Err(PortalError::InvalidRequest(
-            "`grants` must name at least one app".into(),
-        ));
+        return Err(
+            PortalError::InvalidRequest("`grants` must name at least one app".into())
+                .because("field_required", [("field", "grants")]),
+        );
     }
     let mut out = Vec::new();
     for (i, g) in grants.iter().enumerate() {
@@ -188,17 +189,26 @@ fn expand(state: &PortalState, grants: &[ConsumerGrant]) -> Result<Vec<Grant>, P
             return Err(PortalError::InvalidRequest(format!(
                 "grant {n}: `appId` `{}` is not a valid app id",
                 g.app_id
-            )));
+            ))
+            .because(
+                "grant_field_invalid",
+                [("field", "appId"), ("value", &g.app_id)],
+            )
+            .with("grant", n));
         }
         if g.namespace != "*" && !name_ok(&g.namespace) {
             return Err(PortalError::InvalidRequest(format!(
                 "grant {n}: `namespace` must be a namespace name or `*`"
-            )));
+            ))
+            .because("grant_field_invalid", [("field", "namespace")])
+            .with("grant", n));
         }
         if g.permissions.is_empty() {
             return Err(PortalError::InvalidRequest(format!(
                 "grant {n}: `permissions` must hold `modify` and/or `release`"
-            )));
+            ))
+            .because("grant_field_invalid", [("field", "permissions")])
+            .with("grant", n));
         }
         let envs: Vec<Option<String>> = if g.envs.is_empty() {
             vec![None]
@@ -260,12 +270,15 @@ pub(crate) async fn create(
     if name.is_empty() || name.chars().count() > 128 || name.chars().all(|c| c == '.') {
         return Err(PortalError::InvalidRequest(
             "`name` must have 1 to 128 characters, not only dots".into(),
-        ));
+        )
+        .because("field_invalid", [("field", "name")]));
     }
     if body.comment.chars().count() > 1024 {
         return Err(PortalError::InvalidRequest(
             "`comment` must have at most 1024 characters".into(),
-        ));
+        )
+        .because("field_too_long", [("field", "comment")])
+        .with("limit", 1024));
     }
     // Changes are recorded under the consumer's name, and authorship compares names: a
     // consumer never shares a name with a person.
@@ -275,7 +288,8 @@ pub(crate) async fn create(
     {
         return Err(PortalError::Conflict(format!(
             "`{name}` is a user's name; give the consumer another one"
-        )));
+        ))
+        .because("name_of_user", [("name", name)]));
     }
     let grants = expand(&state, &body.grants)?;
     for g in &body.grants {
@@ -297,13 +311,16 @@ pub(crate) async fn create(
                 return Err(PortalError::InvalidRequest(format!(
                     "no app `{}`; a consumer is granted on existing apps",
                     g.app_id
-                )));
+                ))
+                .because("grant_app_missing", [("app", &g.app_id)]));
             }
             found => found?,
         };
     }
-    let rate_limit = i32::try_from(body.rate_limit.unwrap_or(0))
-        .map_err(|_| PortalError::InvalidRequest("`rateLimit` is too large".into()))?;
+    let rate_limit = i32::try_from(body.rate_limit.unwrap_or(0)).map_err(|_| {
+        PortalError::InvalidRequest("`rateLimit` is too large".into())
+            .because("field_too_large", [("field", "rateLimit")])
+    })?;
     let (token, hash, hint) = new_token();
     let txn = write::begin(state.db()).await?;
     let created = consumers::create(
@@ -320,9 +337,10 @@ pub(crate) async fn create(
     let created = match created {
         Ok(c) => c,
         Err(e) if is_unique_violation(&e) => {
-            return Err(PortalError::Conflict(format!(
-                "a consumer `{name}` exists already"
-            )));
+            return Err(
+                PortalError::Conflict(format!("a consumer `{name}` exists already"))
+                    .because("already_exists", [("kind", "consumer"), ("name", name)]),
+            );
         }
         Err(e) => return Err(e.into()),
     };
@@ -407,9 +425,11 @@ pub(crate) struct ConsumerPath {
 
 /// The live consumer `id`.
 async fn existing(state: &PortalState, id: i64) -> Result<consumer::Model, PortalError> {
-    consumers::find(state.db(), id)
-        .await?
-        .ok_or_else(|| PortalError::NotFound(format!("no consumer {id}")))
+    consumers::find(state.db(), id).await?.ok_or_else(|| {
+        PortalError::NotFound(format!("no consumer {id}"))
+            .because("not_found", [("kind", "consumer")])
+            .with("name", id.to_string())
+    })
 }
 
 async fn own(
@@ -424,7 +444,11 @@ async fn own(
         Err(PortalError::Forbidden(format!(
             "only the super admin or `{}`, who created consumer `{}`, may do this",
             c.created_by, c.name
-        )))
+        ))
+        .because(
+            "consumer_owner_only",
+            [("user", &c.created_by), ("consumer", &c.name)],
+        ))
     }
 }
 
@@ -525,14 +549,19 @@ pub(crate) async fn adopt(
         return Err(PortalError::Conflict(format!(
             "consumer `{}` works: its owner `{}` still masters its apps",
             c.name, c.created_by
-        )));
+        ))
+        .because(
+            "consumer_works",
+            [("consumer", &c.name), ("user", &c.created_by)],
+        ));
     }
     let txn = write::begin(state.db()).await?;
     if !consumers::adopt(&txn, c.id, &c.created_by, &user.username).await? {
         return Err(PortalError::Conflict(format!(
             "consumer `{}` changed meanwhile; reload it",
             c.name
-        )));
+        ))
+        .because("consumer_changed", [("consumer", &c.name)]));
     }
     record(&txn, &c, "adopt", &user.username).await?;
     txn.commit().await?;

@@ -302,12 +302,14 @@ pub(crate) async fn audits(
             None => {
                 return Err(PortalError::Forbidden(
                     "name an app (`appId`): only the super admin reads the whole audit log".into(),
-                ));
+                )
+                .because("audit_log_needs_app", [("field", "appId")]));
             }
             Some(app) if !user.grants.is_member(app) => {
                 return Err(PortalError::Forbidden(format!(
                     "only members of app `{app}` read its audit log"
-                )));
+                ))
+                .because("audit_log_members_only", [("app", app)]));
             }
             Some(_) => {}
         }

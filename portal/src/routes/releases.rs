@@ -96,11 +96,17 @@ pub(crate) async fn check_review_bypass(
         return Err(PortalError::ReviewRequired(format!(
             "{} requires review: open a release request for {at} instead of a direct {what}",
             at.env
-        )));
+        ))
+        .because("review_required", at.params())
+        .with("action", what));
     }
     if !grants.is_super_admin() {
         return Err(PortalError::Forbidden(
             "only the super admin may make an emergency publish".into(),
+        )
+        .because(
+            "emergency_publish_super_admin_only",
+            lyre_protocol::error::NO_PARAMS,
         ));
     }
     Ok(())

@@ -157,9 +157,12 @@ pub(crate) async fn pending(
                 .call(&at.env, call::branches::Get { ns: at.name() })
                 .await?;
             if branch.branch_name != name {
-                return Err(PortalError::NotFound(format!(
-                    "{at} has no gray branch `{name}`"
-                )));
+                return Err(
+                    PortalError::NotFound(format!("{at} has no gray branch `{name}`"))
+                        .because("not_found", at.params())
+                        .with("kind", "branch")
+                        .with("name", name),
+                );
             }
             Ok(Pending {
                 changes: branch.pending_changes,
@@ -225,9 +228,10 @@ pub(crate) async fn open_as(
 ) -> Result<ReleaseRequest, PortalError> {
     let title = body.title.trim();
     if title.is_empty() {
-        return Err(PortalError::InvalidRequest(
-            "`title` must not be empty".into(),
-        ));
+        return Err(
+            PortalError::InvalidRequest("`title` must not be empty".into())
+                .because("field_required", [("field", "title")]),
+        );
     }
     check_len("title", title, 256)?;
     check_len("comment", &body.comment, 1024)?;
@@ -276,6 +280,10 @@ pub(crate) async fn open_as(
                 branch.unwrap_or(""),
             )
             .await?;
+            let live_params: Vec<(&str, String)> = live
+                .as_ref()
+                .map(|r| vec![("status", r.status.clone()), ("user", r.created_by.clone())])
+                .unwrap_or_default();
             return Err(PortalError::RequestUnderWay {
                 request_id: live.as_ref().map(|r| r.id),
                 message: format!(
@@ -283,7 +291,9 @@ pub(crate) async fn open_as(
                     live.map(|r| format!(" (#{}, {}, by {})", r.id, r.status, r.created_by))
                         .unwrap_or_default()
                 ),
-            });
+            }
+            .because("request_under_way", at.params())
+            .because("request_under_way", live_params));
         }
         Err(e) => return Err(e.into()),
     };
@@ -335,7 +345,9 @@ fn check_len(field: &str, value: &str, max: usize) -> Result<(), PortalError> {
     if value.chars().count() > max {
         return Err(PortalError::InvalidRequest(format!(
             "`{field}` must have at most {max} characters"
-        )));
+        ))
+        .because("field_too_long", [("field", field)])
+        .with("limit", max));
     }
     Ok(())
 }
@@ -463,9 +475,11 @@ pub(crate) async fn load(
     state: &PortalState,
     id: i64,
 ) -> Result<(release_request::Model, NsAt), PortalError> {
-    let r = reviews::find(state.db(), id)
-        .await?
-        .ok_or_else(|| PortalError::NotFound(format!("no release request #{id}")))?;
+    let r = reviews::find(state.db(), id).await?.ok_or_else(|| {
+        PortalError::NotFound(format!("no release request #{id}"))
+            .because("not_found", [("kind", "release_request")])
+            .with("name", id.to_string())
+    })?;
     let at = at_of(state, &r)?;
     Ok((r, at))
 }
@@ -559,7 +573,9 @@ async fn decide(
             "release request #{id} was opened by {}: nobody reviews their own request, nor one \
              opened through a consumer they own",
             r.created_by
-        )));
+        ))
+        .because("own_request", [("user", &r.created_by)])
+        .with("requestId", id));
     }
     let editors = state
         .admins()
@@ -576,13 +592,17 @@ async fn decide(
         return Err(PortalError::Forbidden(format!(
             "`{me}` changed what release request #{id} would publish (as {editor}): nobody \
              reviews their own changes"
-        )));
+        ))
+        .because("own_changes", [("user", me), ("editor", editor)])
+        .with("requestId", id));
     }
     if r.status != reviews::OPEN {
         return Err(PortalError::Conflict(format!(
             "release request #{id} is {}, not open for review",
             r.status
-        )));
+        ))
+        .because("request_not_open", [("status", &r.status)])
+        .with("requestId", id));
     }
     if approve && stale(state, &r).await == Some(true) {
         return Err(stale_error(id));
@@ -608,7 +628,8 @@ async fn decide(
     if !moved {
         return Err(PortalError::Conflict(format!(
             "release request #{id} changed meanwhile; reload it"
-        )));
+        ))
+        .because("request_changed", [("requestId", id)]));
     }
     reviews::add_review(&txn, id, verdict, comment, &user.username).await?;
     let kind = if approve {
@@ -626,6 +647,7 @@ fn stale_error(id: i64) -> PortalError {
         "release request #{id} is stale: the namespace changed after it was opened; refresh it \
          (POST /api/v1/release-requests/{id}/refresh) and have it approved again"
     ))
+    .because("request_stale", [("requestId", id)])
 }
 
 /// Approves a request (someone with the release permission other than its author).
@@ -720,6 +742,8 @@ pub(crate) async fn publish_as(
                         "only the author of release request #{id} or a reviewer with release \
                          permission on {at} may publish it"
                     ))
+                    .because("author_or_reviewer_publishes", at.params())
+                    .with("requestId", id)
                 } else {
                     refused
                 }
@@ -729,7 +753,9 @@ pub(crate) async fn publish_as(
         return Err(PortalError::Conflict(format!(
             "release request #{id} is {}; only an approved request is published",
             r.status
-        )));
+        ))
+        .because("request_not_approved", [("status", &r.status)])
+        .with("requestId", id));
     }
     // One admin operation checks that the request is still approved at the frozen revision,
     // writes the release and closes the request, in one transaction: there is no moment at
@@ -780,7 +806,9 @@ pub(crate) async fn publish_as(
                 Some(now) => PortalError::Conflict(format!(
                     "release request #{id} is {} now (changed meanwhile); nothing was published",
                     now.status
-                )),
+                ))
+                .because("request_changed", [("status", &now.status)])
+                .with("requestId", id),
                 None => stale_error(id),
             })
         }
@@ -812,13 +840,17 @@ pub(crate) async fn refresh(
     if !(r.created_by == user.username || user.grants.can(Action::Modify, at.scope())) {
         return Err(PortalError::Forbidden(format!(
             "only the author of release request #{id} or someone who may modify {at} refreshes it"
-        )));
+        ))
+        .because("author_or_modifier_refreshes", at.params())
+        .with("requestId", id));
     }
     let now = pending(&state, &at, branch_of(&r)).await?;
     if now.changes.is_empty() {
         return Err(PortalError::InvalidRequest(format!(
             "{at} has nothing left to release; withdraw release request #{id}"
-        )));
+        ))
+        .because("nothing_left_to_release", at.params())
+        .with("requestId", id));
     }
     let diff = serde_json::to_string(&now.changes)
         .map_err(|e| PortalError::Internal(format!("encoding changes: {e}")))?;
@@ -840,7 +872,9 @@ pub(crate) async fn refresh(
         return Err(PortalError::Conflict(format!(
             "release request #{id} is {}, not under review",
             r.status
-        )));
+        ))
+        .because("request_not_under_review", [("status", &r.status)])
+        .with("requestId", id));
     }
     reviews::add_review(&txn, id, "refresh", "", &user.username).await?;
     txn.commit().await?;
@@ -880,7 +914,8 @@ pub(crate) async fn withdraw_as(
     if r.created_by != who && !grants.is_super_admin() {
         return Err(PortalError::Forbidden(format!(
             "only the author of release request #{id} withdraws it"
-        )));
+        ))
+        .because("author_withdraws", [("requestId", id)]));
     }
     // A request being published is left alone, unless the super admin clears one a failed
     // portal left behind.
@@ -896,7 +931,9 @@ pub(crate) async fn withdraw_as(
         return Err(PortalError::Conflict(format!(
             "release request #{id} is {}; it cannot be withdrawn",
             r.status
-        )));
+        ))
+        .because("request_not_withdrawable", [("status", &r.status)])
+        .with("requestId", id));
     }
     reviews::add_review(&txn, id, "withdraw", "", who).await?;
     txn.commit().await?;

@@ -141,6 +141,14 @@ fn unknown_env(state: &PortalState, env: &str) -> PortalError {
         "`env`: no environment `{env}`; the environments are {}",
         state.admins().envs().join(", ")
     ))
+    .because(
+        "unknown_env",
+        [
+            ("field", "env".to_owned()),
+            ("env", env.to_owned()),
+            ("envs", state.admins().envs().join(", ")),
+        ],
+    )
 }
 
 fn check_name(field: &str, name: &str, wildcard: bool) -> Result<(), PortalError> {
@@ -153,9 +161,10 @@ fn check_name(field: &str, name: &str, wildcard: bool) -> Result<(), PortalError
     if ok {
         Ok(())
     } else {
-        Err(PortalError::InvalidRequest(format!(
-            "`{field}`: `{name}` is not a valid name"
-        )))
+        Err(
+            PortalError::InvalidRequest(format!("`{field}`: `{name}` is not a valid name"))
+                .because("field_invalid", [("field", field), ("value", name)]),
+        )
     }
 }
 
@@ -282,7 +291,8 @@ pub(crate) async fn grant(
         return Err(PortalError::InvalidRequest(format!(
             "`user`: no enabled user `{}`",
             body.user
-        )));
+        ))
+        .because("no_enabled_user", [("field", "user"), ("user", &body.user)]));
     }
     let (role, permission_type, target) = grant.role();
     let txn = write::begin(state.db()).await?;
@@ -356,7 +366,11 @@ pub(crate) async fn revoke(
             return Err(PortalError::Conflict(format!(
                 "`{}` is the last master of app `{}`; grant the role to someone else first",
                 query.user, path.app_id
-            )));
+            ))
+            .because(
+                "last_master",
+                [("user", &query.user), ("app", &path.app_id)],
+            ));
         }
     }
     if !rbac::revoke(&txn, &role, SUBJECT_USER, &query.user, &user.username).await? {
@@ -370,8 +384,25 @@ pub(crate) async fn revoke(
                  they leave the group (or the mapping in sign_in.groups changes)",
                 query.user,
                 b.origin.trim_start_matches(crate::sso::GROUP_ORIGIN)
-            )),
-            None => PortalError::NotFound(format!("`{}` does not hold {role}", query.user)),
+            ))
+            .because(
+                "role_from_group",
+                [
+                    ("user", query.user.clone()),
+                    ("role", role.to_string()),
+                    (
+                        "group",
+                        b.origin
+                            .trim_start_matches(crate::sso::GROUP_ORIGIN)
+                            .to_owned(),
+                    ),
+                ],
+            ),
+            None => PortalError::NotFound(format!("`{}` does not hold {role}", query.user))
+                .because(
+                    "role_not_held",
+                    [("user", query.user.clone()), ("role", role.to_string())],
+                ),
         });
     }
     record(

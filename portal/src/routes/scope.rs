@@ -232,6 +232,11 @@ impl NsAt {
         }
     }
 
+    /// The namespace as an error's params name it: `env`, `app`, `cluster`, `namespace`.
+    pub(crate) fn params(&self) -> [(&'static str, &str); 4] {
+        self.scope().params()
+    }
+
     /// The namespace as an admin operation names it.
     pub(crate) fn name(&self) -> NsName {
         NsName {
@@ -443,7 +448,11 @@ pub(crate) async fn require_view(
     Err(PortalError::Forbidden(format!(
         "{} shows private namespaces to members of app `{}` only",
         at.env, at.app
-    )))
+    ))
+    .because(
+        "private_namespace_members_only",
+        [("env", &at.env), ("app", &at.app)],
+    ))
 }
 
 /// Like [`require_view`] for what every environment shares of an app's namespace (the
@@ -468,7 +477,8 @@ pub(crate) async fn require_view_somewhere(
     }
     Err(PortalError::Forbidden(format!(
         "every environment shows private namespaces to members of app `{app}` only"
-    )))
+    ))
+    .because("private_namespace_members_only", [("app", app)]))
 }
 
 /// Whether the namespace at `at` is public. One that does not exist counts as public: the

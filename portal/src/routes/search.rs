@@ -210,6 +210,7 @@ pub(crate) async fn remove_favorite(
         Err(PortalError::NotFound(format!(
             "app `{}` is not one of your favorites",
             path.app_id
-        )))
+        ))
+        .because("not_found", [("kind", "favorite"), ("name", &path.app_id)]))
     }
 }

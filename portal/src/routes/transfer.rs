@@ -191,12 +191,14 @@ pub(crate) async fn copy(
     if from == to {
         return Err(PortalError::InvalidRequest(
             "copy from one place to another: `from` and `to` are the same".into(),
-        ));
+        )
+        .because("same_source_and_target", [("field", "to")]));
     }
     if body.keys.is_empty() {
-        return Err(PortalError::InvalidRequest(
-            "`keys` must name at least one key".into(),
-        ));
+        return Err(
+            PortalError::InvalidRequest("`keys` must name at least one key".into())
+                .because("field_required", [("field", "keys")]),
+        );
     }
     require(&user.grants, Action::Modify, &to)?;
     require_view(&state, &user.grants, &from).await?;
@@ -226,7 +228,15 @@ pub(crate) async fn copy(
             (None, false) => {
                 return Err(PortalError::InvalidRequest(format!(
                     "key `{key}` is in neither {from} nor {to}"
-                )));
+                ))
+                .because(
+                    "key_in_neither",
+                    [
+                        ("key", key.to_string()),
+                        ("from", from.to_string()),
+                        ("to", to.to_string()),
+                    ],
+                ));
             }
         }
     }
@@ -462,7 +472,9 @@ async fn plan(
             "{at} has these keys already: {}; nothing was imported (choose `policy=skip` or \
              `policy=overwrite`)",
             imported.skipped.join(", ")
-        )));
+        ))
+        .because("keys_exist", at.params())
+        .with("keys", imported.skipped.join(", ")));
     }
     Ok(Plan {
         batch: ItemBatch {

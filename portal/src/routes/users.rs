@@ -119,7 +119,8 @@ fn check_username(name: &str) -> Result<(), PortalError> {
         Err(PortalError::InvalidRequest(format!(
             "`username`: `{name}` must be 1 to 64 letters, digits, `_`, `-`, `.` or `@`, not \
              only dots"
-        )))
+        ))
+        .because("field_invalid", [("field", "username"), ("value", name)]))
     }
 }
 
@@ -128,12 +129,16 @@ fn check_password(field: &str, password: &str) -> Result<(), PortalError> {
     if len < MIN_PASSWORD_LEN {
         return Err(PortalError::InvalidRequest(format!(
             "`{field}` must have at least {MIN_PASSWORD_LEN} characters"
-        )));
+        ))
+        .because("field_too_short", [("field", field)])
+        .with("limit", MIN_PASSWORD_LEN));
     }
     if password.len() > MAX_PASSWORD_LEN {
         return Err(PortalError::InvalidRequest(format!(
             "`{field}` must have at most {MAX_PASSWORD_LEN} bytes"
-        )));
+        ))
+        .because("field_too_long_bytes", [("field", field)])
+        .with("limit", MAX_PASSWORD_LEN));
     }
     Ok(())
 }
@@ -142,7 +147,9 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), PortalError> {
     if value.chars().count() > max {
         return Err(PortalError::InvalidRequest(format!(
             "`{field}` must have at most {max} characters"
-        )));
+        ))
+        .because("field_too_long", [("field", field)])
+        .with("limit", max));
     }
     Ok(())
 }
@@ -175,7 +182,8 @@ pub(crate) async fn create(
     {
         return Err(PortalError::Conflict(format!(
             "`{username}` is a CI consumer's name; choose another user name"
-        )));
+        ))
+        .because("name_of_consumer", [("name", username)]));
     }
     let hash = password::hash(body.password).await?;
     let display_name = if body.display_name.trim().is_empty() {
@@ -198,9 +206,10 @@ pub(crate) async fn create(
     let created = match created {
         Ok(created) => created,
         Err(e) if is_unique_violation(&e) => {
-            return Err(PortalError::Conflict(format!(
-                "a user `{username}` exists already"
-            )));
+            return Err(
+                PortalError::Conflict(format!("a user `{username}` exists already"))
+                    .because("already_exists", [("kind", "user"), ("name", username)]),
+            );
         }
         Err(e) => return Err(e.into()),
     };
@@ -229,7 +238,10 @@ pub(crate) struct UpdateUser {
 async fn existing(state: &PortalState, username: &str) -> Result<user::Model, PortalError> {
     accounts::find_user(state.db(), username)
         .await?
-        .ok_or_else(|| PortalError::NotFound(format!("no user `{username}`")))
+        .ok_or_else(|| {
+            PortalError::NotFound(format!("no user `{username}`"))
+                .because("not_found", [("kind", "user"), ("name", username)])
+        })
 }
 
 /// Changes a user, or disables or enables them (the super admin only).
@@ -255,7 +267,8 @@ pub(crate) async fn update(
     if body.enabled == Some(false) && target.username == user.username {
         return Err(PortalError::Conflict(
             "you cannot disable yourself; ask another super admin".into(),
-        ));
+        )
+        .because("disable_self", lyre_protocol::error::NO_PARAMS));
     }
     if let Some(v) = &body.display_name {
         check_text("displayName", v, 128)?;
@@ -267,7 +280,7 @@ pub(crate) async fn update(
         display_name: body.display_name.as_deref().map(str::trim),
         email: body.email.as_deref().map(str::trim),
         is_enabled: body.enabled,
-        password_hash: None,
+        ..Default::default()
     };
     accounts::update_user(state.db(), target.id, &changes, &user.username).await?;
     if body.enabled == Some(false) {
@@ -359,9 +372,10 @@ pub(crate) async fn change_own_password(
     if body.current_password.len() > MAX_PASSWORD_LEN
         || !password::verify(body.current_password, Some(me.password_hash.clone())).await?
     {
-        return Err(PortalError::Forbidden(
-            "the current password is wrong".into(),
-        ));
+        return Err(
+            PortalError::Forbidden("the current password is wrong".into())
+                .because("current_password_wrong", lyre_protocol::error::NO_PARAMS),
+        );
     }
     let hash = password::hash(body.new_password).await?;
     let changes = UserChanges {
@@ -383,7 +397,11 @@ fn no_password_for_providers(target: &user::Model) -> Result<(), PortalError> {
         "`{}` signs in through {}, which keeps their password; Lyre holds none to set",
         target.username,
         crate::sso::describe_source(&target.source)
-    )))
+    ))
+    .because(
+        "password_kept_by_provider",
+        [("user", &target.username), ("source", &target.source)],
+    ))
 }
 
 async fn record(

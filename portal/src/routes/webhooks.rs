@@ -233,7 +233,14 @@ fn kinds(events: &[String]) -> Result<String, PortalError> {
         return Err(PortalError::InvalidRequest(format!(
             "`events` must name at least one kind ({}), or `*` for all",
             EVENT_KINDS.join(", ")
-        )));
+        ))
+        .because(
+            "field_required",
+            [
+                ("field", "events".to_owned()),
+                ("kinds", EVENT_KINDS.join(", ")),
+            ],
+        ));
     }
     if let Some(unknown) = events
         .iter()
@@ -242,7 +249,15 @@ fn kinds(events: &[String]) -> Result<String, PortalError> {
         return Err(PortalError::InvalidRequest(format!(
             "`events` names `{unknown}`, not an event kind; the kinds are {}, or `*` for all",
             EVENT_KINDS.join(", ")
-        )));
+        ))
+        .because(
+            "field_invalid",
+            [
+                ("field", "events".to_owned()),
+                ("value", unknown.to_string()),
+                ("kinds", EVENT_KINDS.join(", ")),
+            ],
+        ));
     }
     if events.contains(&ALL_EVENTS) {
         return Ok(ALL_EVENTS.to_owned());
@@ -267,7 +282,9 @@ async fn checked(state: &PortalState, body: &WebhookBody) -> Result<(String, Str
     if body.description.chars().count() > DESCRIPTION_MAX {
         return Err(PortalError::InvalidRequest(format!(
             "`description` is longer than {DESCRIPTION_MAX} characters"
-        )));
+        ))
+        .because("field_too_long", [("field", "description")])
+        .with("limit", DESCRIPTION_MAX));
     }
     Ok((url.to_string(), kinds(&body.events)?))
 }
@@ -275,7 +292,8 @@ async fn checked(state: &PortalState, body: &WebhookBody) -> Result<(String, Str
 /// Whose webhooks: an app's, or (empty) the installation's.
 async fn require_app(state: &PortalState, app_id: &str) -> Result<(), PortalError> {
     if apps::find(state.db(), app_id).await?.is_none() {
-        return Err(PortalError::NotFound(format!("app `{app_id}` not found")));
+        return Err(PortalError::NotFound(format!("app `{app_id}` not found"))
+            .because("not_found", [("kind", "app"), ("name", app_id)]));
     }
     Ok(())
 }
@@ -291,6 +309,9 @@ async fn load(state: &PortalState, app_id: &str, id: i64) -> Result<webhook::Mod
             } else {
                 format!("webhook #{id} of app `{app_id}` not found")
             })
+            .because("not_found", [("kind", "webhook")])
+            .with("name", id.to_string())
+            .with("app", app_id)
         })
 }
 
@@ -461,6 +482,9 @@ async fn redeliver_in(
         PortalError::NotFound(format!(
             "delivery #{delivery_id} of webhook #{id} not found"
         ))
+        .because("not_found", [("kind", "delivery")])
+        .with("name", delivery_id.to_string())
+        .with("webhook", id)
     };
     let d = webhooks::delivery(state.db(), delivery_id)
         .await?

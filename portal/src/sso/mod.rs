@@ -235,7 +235,9 @@ pub(crate) async fn provision(
         return Err(PortalError::Forbidden(format!(
             "the identity provider named this user `{username}`, which is not a Lyre user name \
              (1 to {MAX_USERNAME_LEN} characters, no control characters)"
-        )));
+        ))
+        .because("provider_user_name_invalid", [("name", username)])
+        .with("limit", MAX_USERNAME_LEN));
     }
     let display_name: String = profile.display_name.trim().chars().take(128).collect();
     let email: String = profile.email.trim().chars().take(256).collect();
@@ -247,7 +249,15 @@ pub(crate) async fn provision(
                  that name cannot sign in: Lyre never merges two accounts because their names \
                  match; sign in as that user, or ask a super admin",
                 describe_source(&existing.source)
-            )));
+            ))
+            .because(
+                "user_of_other_source",
+                [
+                    ("name", username),
+                    ("existingSource", &existing.source),
+                    ("source", source),
+                ],
+            ));
         }
         Some(existing) => {
             if existing.display_name != display_name || existing.email != email {
@@ -282,7 +292,8 @@ pub(crate) async fn provision(
                 Err(e) if lyre_store::is_unique_violation(&e) => {
                     return Err(PortalError::Conflict(
                         "this account was being created by another sign-in; sign in again".into(),
-                    ));
+                    )
+                    .because("account_created_meanwhile", lyre_protocol::error::NO_PARAMS));
                 }
                 Err(e) => return Err(e.into()),
             }

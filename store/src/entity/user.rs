@@ -14,6 +14,8 @@ pub struct Model {
     pub is_enabled: bool,
     /// Where the user signs in: `local`, `oidc` or `ldap`.
     pub source: String,
+    /// The language the portal speaks to the user (`en`, `zh-CN`); empty until chosen.
+    pub language: String,
     pub created_by: String,
     pub created_at: i64,
     pub updated_by: String,
@@ -34,6 +36,7 @@ impl std::fmt::Debug for Model {
             .field("password_hash", &"<redacted>")
             .field("is_enabled", &self.is_enabled)
             .field("source", &self.source)
+            .field("language", &self.language)
             .field("created_by", &self.created_by)
             .field("created_at", &self.created_at)
             .field("updated_by", &self.updated_by)

@@ -16,6 +16,7 @@ mod m20261207_000008_rollouts;
 mod m20261207_000009_webhooks;
 mod m20261207_000010_leases;
 mod m20261207_000011_sealed_webhook_secrets;
+mod m20261208_000012_user_languages;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_webhooks::Migration),
             Box::new(m20261207_000010_leases::Migration),
             Box::new(m20261207_000011_sealed_webhook_secrets::Migration),
+            Box::new(m20261208_000012_user_languages::Migration),
         ]
     }
 }
@@ -118,6 +120,9 @@ pub fn all_statements(backend: DbBackend) -> Vec<SchemaStatement> {
     statements.extend(m20261207_000009_webhooks::Migration::statements(backend));
     statements.extend(m20261207_000010_leases::Migration::statements(backend));
     statements.extend(m20261207_000011_sealed_webhook_secrets::Migration::statements(backend));
+    statements.extend(m20261208_000012_user_languages::Migration::statements(
+        backend,
+    ));
     statements
 }
 

@@ -42,7 +42,9 @@ pub async fn create(
         return Err(AdminError::AlreadyExists(format!(
             "namespace {at} already has the gray branch `{}`; merge or abandon it first",
             existing.branch_name
-        )));
+        ))
+        .because("branch_exists", at.params())
+        .with("branch", &existing.branch_name));
     }
     let parent = clusters::find(&txn, &at.env, at.app_id.as_str(), at.cluster.as_str())
         .await?
@@ -51,12 +53,17 @@ pub async fn create(
                 "cluster_not_found",
                 format!("cluster `{}` does not exist", at.cluster),
             )
+            .because(
+                "not_found",
+                [("kind", "cluster"), ("name", at.cluster.as_str())],
+            )
         })?;
     if parent.parent_cluster_id != 0 {
         return Err(AdminError::Invalid(format!(
             "`{}` is a gray branch; a branch cannot have one",
             at.cluster
-        )));
+        ))
+        .because("branch_of_branch", [("branch", at.cluster.as_str())]));
     }
     let name = release_key();
     clusters::insert(

@@ -42,7 +42,13 @@ pub(crate) fn no_branch(main: &NamespaceAt, branch: Option<&str>) -> AdminError 
         Some(b) => format!("namespace {main} has no gray branch `{b}`"),
         None => format!("namespace {main} has no gray branch"),
     };
-    AdminError::not_found("branch_not_found", message)
+    let error = AdminError::not_found("branch_not_found", message)
+        .because("not_found", main.params())
+        .with("kind", "branch");
+    match branch {
+        Some(b) => error.with("name", b),
+        None => error,
+    }
 }
 
 /// A branch, locked for change with its main namespace.

@@ -83,7 +83,10 @@ pub async fn set(
                 &edit.operator,
             )
             .await?
-            .ok_or_else(|| AdminError::Changed(format!("override `{key}` changed meanwhile")))?;
+            .ok_or_else(|| {
+                AdminError::Changed(format!("override `{key}` changed meanwhile"))
+                    .because("override_changed", [("key", key.as_str())])
+            })?;
             if before.deletes_key != body.deleted {
                 let moved = lyre_store::entity::item::Model {
                     version,
@@ -147,6 +150,10 @@ pub async fn delete(
             AdminError::not_found(
                 "override_not_found",
                 format!("branch `{name}` does not override `{key}`"),
+            )
+            .because(
+                "not_found",
+                [("kind", "override"), ("name", key), ("branch", name)],
             )
         })?;
     items::soft_delete(&edit.txn, &item, &edit.operator, now_millis()).await?;

@@ -59,7 +59,8 @@ pub async fn publish(
     {
         return Err(AdminError::Forbidden(format!(
             "`{operator}` made the unpublished changes of branch `{name}`; another person must publish them"
-        )));
+        ))
+        .because("own_branch_changes", [("user", operator), ("branch", name)]));
     }
     let schema_problems = gray_verdict(txn, &at, &locked.branch, true).await?;
     let release = publish_branch(

@@ -23,6 +23,13 @@ pub(crate) async fn check(
             "release_request_not_found",
             format!("there is no release request #{id}"),
         )
+        .because(
+            "not_found",
+            [
+                ("kind", "release_request".to_owned()),
+                ("name", id.to_string()),
+            ],
+        )
     })?;
     let same_target = request.env == at.env
         && request.app_id == at.app_id.as_str()

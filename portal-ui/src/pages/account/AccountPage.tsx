@@ -1,6 +1,8 @@
 import { useId, useState, type FormEvent } from "react";
-import { ApiError, api, messageOf } from "../../api/client";
+import { ApiError, api, messageOf, wordsOf } from "../../api/client";
 import { Field, PageHeader } from "../../components/Common";
+import { LanguageSwitch, useRememberLanguage } from "../../components/LanguageSwitch";
+import { useT, type Translate } from "../../i18n";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import "./account.css";
@@ -8,32 +10,34 @@ import "./account.css";
 /** The signed-in user: who they are, what they hold, and changing their password. */
 export function AccountPage() {
   const { me } = useSession();
+  const t = useT();
+  const remember = useRememberLanguage();
   return (
     <section>
-      <PageHeader title="Your account">Signed in as {me.username}.</PageHeader>
+      <PageHeader title={t("account.profile.title")}>{t("account.profile.signedInAs", { username: me.username })}</PageHeader>
       <div className="account-grid">
         <article className="card">
-          <h2>Profile</h2>
+          <h2>{t("account.profile.heading")}</h2>
           <dl className="facts">
-            <dt>User name</dt>
+            <dt>{t("account.common.userName")}</dt>
             <dd>{me.username}</dd>
-            <dt>Name</dt>
+            <dt>{t("account.common.name")}</dt>
             <dd>{me.displayName || "—"}</dd>
-            <dt>Email</dt>
+            <dt>{t("account.common.email")}</dt>
             <dd>{me.email || "—"}</dd>
-            <dt>Signs in</dt>
-            <dd data-testid="account-source">{sourceWords(me.source)}</dd>
-            <dt>Roles</dt>
+            <dt>{t("account.profile.signsIn")}</dt>
+            <dd data-testid="account-source">{sourceWords(me.source, t)}</dd>
+            <dt>{t("account.profile.roles")}</dt>
             <dd>
               {me.roleGrants.length === 0 ? (
-                <span className="muted">None yet: ask an app's master for access.</span>
+                <span className="muted">{t("account.profile.noRoles")}</span>
               ) : (
                 <ul className="role-list" data-testid="account-roles">
                   {me.roleGrants.map((grant) => (
                     <li key={`${grant.role} ${grant.group ?? ""}`}>
                       <code>{grant.role}</code>{" "}
                       <span className="muted">
-                        {grant.group ? `from group ${grant.group}, at each sign-in` : "granted in Lyre"}
+                        {grant.group ? t("account.profile.fromGroup", { group: grant.group }) : t("account.profile.grantedInLyre")}
                       </span>
                     </li>
                   ))}
@@ -42,15 +46,17 @@ export function AccountPage() {
             </dd>
           </dl>
         </article>
+        <article className="card" data-testid="account-language">
+          <h2>{t("common.language.title")}</h2>
+          <p className="muted">{t("common.language.explain")}</p>
+          <LanguageSwitch showLabel onChosen={remember} />
+        </article>
         {me.source === "local" ? (
           <ChangePassword />
         ) : (
           <article className="card">
-            <h2>Password</h2>
-            <p className="muted">
-              Your password is kept by {sourceWords(me.source).replace(/^with /, "")}; change it there. Roles that come
-              from your groups follow them at each sign-in.
-            </p>
+            <h2>{t("account.password.heading")}</h2>
+            <p className="muted">{t("account.password.keptElsewhere", { source: me.source })}</p>
           </article>
         )}
       </div>
@@ -59,20 +65,21 @@ export function AccountPage() {
 }
 
 /** How a user signs in, in words. */
-export function sourceWords(source: string): string {
+export function sourceWords(source: string, t: Translate): string {
   switch (source) {
     case "local":
-      return "with a password kept by Lyre";
+      return t("account.source.local");
     case "oidc":
-      return "with the company's identity provider (OpenID Connect)";
+      return t("account.source.oidc");
     case "ldap":
-      return "with the company directory (LDAP)";
+      return t("account.source.ldap");
     default:
-      return `with ${source}`;
+      return t("account.source.other", { source });
   }
 }
 
 function ChangePassword() {
+  const t = useT();
   const toast = useToast();
   const ids = { current: useId(), next: useId(), again: useId() };
   const [current, setCurrent] = useState("");
@@ -84,9 +91,9 @@ function ChangePassword() {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const found: typeof errors = {};
-    if (!current) found.current = "Enter your current password.";
-    if (next.length < 8) found.next = "Use at least 8 characters.";
-    if (next !== again) found.again = "The two new passwords differ.";
+    if (!current) found.current = t("account.password.enterCurrent");
+    if (next.length < 8) found.next = t("account.password.tooShort");
+    if (next !== again) found.again = t("account.password.differ");
     setErrors(found);
     if (Object.keys(found).length > 0) {
       return;
@@ -97,12 +104,12 @@ function ChangePassword() {
       setCurrent("");
       setNext("");
       setAgain("");
-      toast.success("Your password is changed. Your other sessions are signed out.");
+      toast.success(t("account.password.changed"));
     } catch (e) {
       if (e instanceof ApiError && e.status === 403) {
-        setErrors({ current: e.message });
+        setErrors({ current: wordsOf(e) });
       } else if (e instanceof ApiError && e.status === 400) {
-        setErrors({ next: e.message });
+        setErrors({ next: wordsOf(e) });
       } else {
         setErrors({ form: messageOf(e) });
       }
@@ -113,14 +120,14 @@ function ChangePassword() {
 
   return (
     <form className="card form-grid" onSubmit={submit} noValidate>
-      <h2>Change password</h2>
-      <Field id={ids.current} label="Current password" error={errors.current}>
+      <h2>{t("account.password.change")}</h2>
+      <Field id={ids.current} label={t("account.password.current")} error={errors.current}>
         <input id={ids.current} type="password" autoComplete="current-password" value={current} aria-invalid={Boolean(errors.current)} onChange={(e) => setCurrent(e.target.value)} />
       </Field>
-      <Field id={ids.next} label="New password" hint="At least 8 characters." error={errors.next}>
+      <Field id={ids.next} label={t("account.common.newPassword")} hint={t("account.common.passwordHint")} error={errors.next}>
         <input id={ids.next} type="password" autoComplete="new-password" value={next} aria-invalid={Boolean(errors.next)} onChange={(e) => setNext(e.target.value)} />
       </Field>
-      <Field id={ids.again} label="New password again" error={errors.again}>
+      <Field id={ids.again} label={t("account.password.again")} error={errors.again}>
         <input id={ids.again} type="password" autoComplete="new-password" value={again} aria-invalid={Boolean(errors.again)} onChange={(e) => setAgain(e.target.value)} />
       </Field>
       {errors.form && (
@@ -130,7 +137,7 @@ function ChangePassword() {
       )}
       <div>
         <button type="submit" className="button button-primary" disabled={saving}>
-          {saving ? "Changing…" : "Change password"}
+          {saving ? t("account.password.changing") : t("account.password.change")}
         </button>
       </div>
     </form>

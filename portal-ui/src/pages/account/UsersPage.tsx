@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from "react";
 import { api, messageOf, query, type Page, type UserView } from "../../api/client";
 import { EmptyState, ErrorNote, Field, Loading, PageHeader, Pager, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
+import { useT } from "../../i18n";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
@@ -12,6 +13,7 @@ const PAGE_SIZE = 20;
 /** People: the super admin creates them, changes them, disables them and resets passwords. */
 export function UsersPage() {
   const { me } = useSession();
+  const t = useT();
   const toast = useToast();
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(0);
@@ -24,8 +26,8 @@ export function UsersPage() {
   if (!me.superAdmin) {
     return (
       <section>
-        <PageHeader title="Users" />
-        <EmptyState title="Only the super admin manages users.">Ask them to create or change an account.</EmptyState>
+        <PageHeader title={t("account.users.title")} />
+        <EmptyState title={t("account.users.onlySuperAdmin")}>{t("account.users.askSuperAdmin")}</EmptyState>
       </section>
     );
   }
@@ -33,7 +35,7 @@ export function UsersPage() {
   const setEnabled = async (user: UserView, enabled: boolean) => {
     try {
       await api.put(`/api/v1/users/${encodeURIComponent(user.username)}`, { enabled });
-      toast.success(enabled ? `${user.username} may sign in again.` : `${user.username} is disabled and signed out.`);
+      toast.success(enabled ? t("account.users.enabled", { user: user.username }) : t("account.users.disabledToast", { user: user.username }));
       await users.reload();
     } catch (e) {
       toast.error(messageOf(e));
@@ -43,21 +45,21 @@ export function UsersPage() {
   return (
     <section>
       <PageHeader
-        title="Users"
+        title={t("account.users.title")}
         actions={
           <button type="button" className="button button-primary" onClick={() => setDialog({ kind: "create" })}>
-            New user
+            {t("account.users.newUser")}
           </button>
         }
       >
-        Everyone who signs in to Lyre. Disabling a user ends their sessions at once.
+        {t("account.users.intro")}
       </PageHeader>
       <div className="toolbar section-header">
         <input
           className="input"
           type="search"
-          aria-label="Search users"
-          placeholder="Search by name or email"
+          aria-label={t("account.users.search")}
+          placeholder={t("account.users.searchPlaceholder")}
           value={search}
           onChange={(e) => {
             setSearch(e.target.value);
@@ -66,19 +68,19 @@ export function UsersPage() {
         />
       </div>
       <ErrorNote error={users.error} />
-      {!users.data && users.loading && <Loading label="Loading users…" />}
-      {users.data && users.data.items.length === 0 && <EmptyState title={search ? "No user matches." : "No users yet."} />}
+      {!users.data && users.loading && <Loading label={t("account.users.loading")} />}
+      {users.data && users.data.items.length === 0 && <EmptyState title={search ? t("account.users.noMatch") : t("account.users.none")} />}
       {users.data && users.data.items.length > 0 && (
         <div className="card table-scroll">
           <table className="table">
             <thead>
               <tr>
-                <th scope="col">User</th>
-                <th scope="col">Email</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
+                <th scope="col">{t("account.users.columnUser")}</th>
+                <th scope="col">{t("account.common.email")}</th>
+                <th scope="col">{t("account.users.columnStatus")}</th>
+                <th scope="col">{t("account.users.columnCreated")}</th>
                 <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+                  <span className="visually-hidden">{t("account.users.columnActions")}</span>
                 </th>
               </tr>
             </thead>
@@ -89,38 +91,38 @@ export function UsersPage() {
                     <strong>{user.displayName || user.username}</strong>
                     <div className="muted small mono">{user.username}</div>
                     {user.source !== "local" && (
-                      <span className="pill pill-muted" title="Signs in through the identity provider, which keeps the password">
+                      <span className="pill pill-muted" title={t("account.users.externalSource")}>
                         {user.source === "oidc" ? "OpenID Connect" : user.source.toUpperCase()}
                       </span>
                     )}
                   </td>
                   <td>{user.email || <span className="muted">—</span>}</td>
-                  <td>{user.enabled ? <span className="pill pill-ok">Active</span> : <span className="pill pill-muted">Disabled</span>}</td>
+                  <td>{user.enabled ? <span className="pill pill-ok">{t("account.users.active")}</span> : <span className="pill pill-muted">{t("account.users.disabled")}</span>}</td>
                   <td>
                     <When at={user.createdAt} />
                   </td>
                   <td>
                     <div className="toolbar row-actions">
                       <button type="button" className="button button-small" onClick={() => setDialog({ kind: "edit", user })}>
-                        Edit
+                        {t("account.users.edit")}
                       </button>
                       <button
                         type="button"
                         className="button button-small"
                         onClick={() => setDialog({ kind: "reset", user })}
                         disabled={user.source !== "local"}
-                        title={user.source !== "local" ? "The identity provider keeps this user's password" : undefined}
+                        title={user.source !== "local" ? t("account.users.passwordElsewhere") : undefined}
                       >
-                        Reset password
+                        {t("account.users.resetPassword")}
                       </button>
                       {user.username !== me.username &&
                         (user.enabled ? (
                           <button type="button" className="button button-small button-danger" onClick={() => void setEnabled(user, false)}>
-                            Disable
+                            {t("account.users.disable")}
                           </button>
                         ) : (
                           <button type="button" className="button button-small" onClick={() => void setEnabled(user, true)}>
-                            Enable
+                            {t("account.users.enable")}
                           </button>
                         ))}
                     </div>
@@ -137,7 +139,7 @@ export function UsersPage() {
           onClose={() => setDialog(null)}
           onCreated={async (name) => {
             setDialog(null);
-            toast.success(`${name} can sign in now.`);
+            toast.success(t("account.users.created", { user: name }));
             await users.reload();
           }}
         />
@@ -148,7 +150,7 @@ export function UsersPage() {
           onClose={() => setDialog(null)}
           onSaved={async () => {
             setDialog(null);
-            toast.success(`${dialog.user.username} is saved.`);
+            toast.success(t("account.users.saved", { user: dialog.user.username }));
             await users.reload();
           }}
         />
@@ -159,7 +161,7 @@ export function UsersPage() {
           onClose={() => setDialog(null)}
           onDone={() => {
             setDialog(null);
-            toast.success(`${dialog.user.username} has a new password and is signed out everywhere.`);
+            toast.success(t("account.users.passwordReset", { user: dialog.user.username }));
           }}
         />
       )}
@@ -168,6 +170,7 @@ export function UsersPage() {
 }
 
 function CreateUser({ onClose, onCreated }: { onClose: () => void; onCreated: (name: string) => Promise<void> }) {
+  const t = useT();
   const ids = { name: useId(), display: useId(), email: useId(), password: useId() };
   const [form, setForm] = useState({ username: "", displayName: "", email: "", password: "" });
   const [error, setError] = useState<string>();
@@ -186,30 +189,30 @@ function CreateUser({ onClose, onCreated }: { onClose: () => void; onCreated: (n
   };
   return (
     <Dialog
-      title="New user"
+      title={t("account.users.newUser")}
       onClose={onClose}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("account.users.cancel")}
           </button>
           <button type="submit" form="create-user" className="button button-primary" disabled={saving}>
-            {saving ? "Creating…" : "Create user"}
+            {saving ? t("account.users.creating") : t("account.users.createUser")}
           </button>
         </>
       }
     >
       <form id="create-user" className="form-grid" onSubmit={submit}>
-        <Field id={ids.name} label="User name" hint="Letters, digits, _ - . @; used to sign in.">
+        <Field id={ids.name} label={t("account.common.userName")} hint={t("account.users.userNameHint")}>
           <input id={ids.name} value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} required />
         </Field>
-        <Field id={ids.display} label="Name">
+        <Field id={ids.display} label={t("account.common.name")}>
           <input id={ids.display} value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} />
         </Field>
-        <Field id={ids.email} label="Email">
+        <Field id={ids.email} label={t("account.common.email")}>
           <input id={ids.email} type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />
         </Field>
-        <Field id={ids.password} label="First password" hint="At least 8 characters; they can change it.">
+        <Field id={ids.password} label={t("account.users.firstPassword")} hint={t("account.users.firstPasswordHint")}>
           <input id={ids.password} type="password" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required />
         </Field>
         <ErrorNote error={error} />
@@ -219,6 +222,7 @@ function CreateUser({ onClose, onCreated }: { onClose: () => void; onCreated: (n
 }
 
 function EditUser({ user, onClose, onSaved }: { user: UserView; onClose: () => void; onSaved: () => Promise<void> }) {
+  const t = useT();
   const ids = { display: useId(), email: useId() };
   const [form, setForm] = useState({ displayName: user.displayName, email: user.email });
   const [error, setError] = useState<string>();
@@ -237,24 +241,24 @@ function EditUser({ user, onClose, onSaved }: { user: UserView; onClose: () => v
   };
   return (
     <Dialog
-      title={`Edit ${user.username}`}
+      title={t("account.users.editTitle", { user: user.username })}
       onClose={onClose}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("account.users.cancel")}
           </button>
           <button type="submit" form="edit-user" className="button button-primary" disabled={saving}>
-            {saving ? "Saving…" : "Save"}
+            {saving ? t("account.users.saving") : t("account.users.save")}
           </button>
         </>
       }
     >
       <form id="edit-user" className="form-grid" onSubmit={submit}>
-        <Field id={ids.display} label="Name">
+        <Field id={ids.display} label={t("account.common.name")}>
           <input id={ids.display} value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} />
         </Field>
-        <Field id={ids.email} label="Email">
+        <Field id={ids.email} label={t("account.common.email")}>
           <input id={ids.email} type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />
         </Field>
         <ErrorNote error={error} />
@@ -264,6 +268,7 @@ function EditUser({ user, onClose, onSaved }: { user: UserView; onClose: () => v
 }
 
 function ResetPassword({ user, onClose, onDone }: { user: UserView; onClose: () => void; onDone: () => void }) {
+  const t = useT();
   const id = useId();
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string>();
@@ -282,22 +287,22 @@ function ResetPassword({ user, onClose, onDone }: { user: UserView; onClose: () 
   };
   return (
     <Dialog
-      title={`Reset the password of ${user.username}`}
+      title={t("account.users.resetTitle", { user: user.username })}
       onClose={onClose}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("account.users.cancel")}
           </button>
           <button type="submit" form="reset-password" className="button button-primary" disabled={saving}>
-            {saving ? "Resetting…" : "Set password"}
+            {saving ? t("account.users.resetting") : t("account.users.setPassword")}
           </button>
         </>
       }
     >
       <form id="reset-password" className="form-grid" onSubmit={submit}>
-        <p className="muted">They are signed out everywhere and sign in with the new password.</p>
-        <Field id={id} label="New password" hint="At least 8 characters." error={error}>
+        <p className="muted">{t("account.users.resetExplain")}</p>
+        <Field id={id} label={t("account.common.newPassword")} hint={t("account.common.passwordHint")} error={error}>
           <input id={id} type="password" autoComplete="new-password" value={password} aria-invalid={Boolean(error)} onChange={(e) => setPassword(e.target.value)} />
         </Field>
       </form>

@@ -1,8 +1,9 @@
-import { api, query, type App, type RoleGrant } from "../../api/client";
+import { ApiError, api, query, type App, type RoleGrant } from "../../api/client";
 import { EmptyState, ErrorNote, Loading, PageHeader, Tabs } from "../../components/Common";
 import { Link, path, useRouter, useSearchParams } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useAsync } from "../../lib/useAsync";
+import { useT } from "../../i18n";
 import { Star, useFavorites } from "./AppsPage";
 import { Overview } from "./Overview";
 import { Permissions } from "./Permissions";
@@ -13,11 +14,22 @@ type Tab = "config" | "permissions" | "webhooks";
 
 /** One app: its configuration across environments, who may do what in it, and (for its masters) its webhooks. */
 export function AppPage({ app }: { app: string }) {
+  const t = useT();
   const { me, refresh } = useSession();
   const { navigate } = useRouter();
   const params = useSearchParams();
   const asked = params.get("tab");
-  const info = useAsync(() => api.get<App>(path("api", "v1", "apps", app)), [app]);
+  // `null`: there is no such app (told apart by its status, whatever the language of the message).
+  const info = useAsync(
+    () =>
+      api.get<App>(path("api", "v1", "apps", app)).catch((e: unknown) => {
+        if (e instanceof ApiError && e.status === 404) {
+          return null;
+        }
+        throw e;
+      }),
+    [app],
+  );
   const roles = useAsync(() => api.get<RoleGrant[]>(path("api", "v1", "apps", app, "roles")), [app]);
   const favorites = useFavorites({ withApps: false });
 
@@ -31,20 +43,27 @@ export function AppPage({ app }: { app: string }) {
 
   const crumbs = (
     <>
-      <Link to="/">Apps</Link>
+      <Link to="/">{t("apps.list.title")}</Link>
       <span aria-hidden="true">/</span>
       <span>{app}</span>
     </>
   );
 
-  if (info.error) {
-    const missing = info.error && /does not exist|not found/i.test(info.error);
+  if (info.error || info.data === null) {
+    const missing = info.data === null;
     return (
       <section>
         <PageHeader title={app} crumbs={crumbs} />
         {missing ? (
-          <EmptyState title={`There is no app ${app}`} action={<Link to="/" className="button">Back to apps</Link>}>
-            It may have been deleted, or the address is mistyped.
+          <EmptyState
+            title={t("apps.page.missingTitle", { app })}
+            action={
+              <Link to="/" className="button">
+                {t("apps.page.backToApps")}
+              </Link>
+            }
+          >
+            {t("apps.page.missingText")}
           </EmptyState>
         ) : (
           <ErrorNote error={info.error} />
@@ -53,7 +72,7 @@ export function AppPage({ app }: { app: string }) {
     );
   }
   if (!info.data) {
-    return <Loading label="Loading the app…" />;
+    return <Loading label={t("apps.page.loading")} />;
   }
   const a = info.data;
   return (
@@ -68,28 +87,28 @@ export function AppPage({ app }: { app: string }) {
         }
         actions={
           <Link to={`${path("apps", app, "compare")}`} className="button">
-            Compare environments
+            {t("apps.compare.title")}
           </Link>
         }
       >
         <span className="app-facts">
           {a.name && a.name !== a.appId && <span>{a.name}</span>}
           <span>
-            Owner <strong>{a.ownerName}</strong>
+            {t.rich("apps.page.owner", { owner: a.ownerName, strong: (chunks) => <strong>{chunks}</strong> })}
             {a.ownerEmail && <> · {a.ownerEmail}</>}
           </span>
-          {(a.orgName || a.orgId) && <span>Organisation {a.orgName || a.orgId}</span>}
+          {(a.orgName || a.orgId) && <span>{t("apps.page.organisation", { org: a.orgName || a.orgId })}</span>}
         </span>
       </PageHeader>
       <ErrorNote error={favorites.error} />
       <Tabs<Tab>
-        label="App sections"
+        label={t("apps.page.sections")}
         current={tab}
         onChange={(next) => navigate(`${path("apps", app)}${query({ tab: next === "config" ? undefined : next })}`, { replace: true })}
         tabs={[
-          { id: "config", label: "Configuration" },
-          { id: "permissions", label: "Permissions" },
-          ...(isMaster ? [{ id: "webhooks" as const, label: "Webhooks" }] : []),
+          { id: "config", label: t("apps.page.tabConfig") },
+          { id: "permissions", label: t("apps.page.tabPermissions") },
+          ...(isMaster ? [{ id: "webhooks" as const, label: t("apps.page.tabWebhooks") }] : []),
         ]}
       />
       {tab === "config" ? (

@@ -6,6 +6,7 @@ import { Link, path, useRouter, useSearchParams } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
+import { useT } from "../../i18n";
 import { BusyLabel, fieldError, useDebounced, useFieldId } from "./kit";
 import { UserPicker } from "./UserPicker";
 import "./apps.css";
@@ -14,6 +15,7 @@ const PAGE_SIZE = 20;
 
 /** The apps: favorites first, then every app, a page at a time; search and create. */
 export function AppsPage() {
+  const t = useT();
   const { navigate } = useRouter();
   const params = useSearchParams();
   const q = params.get("q") ?? "";
@@ -44,53 +46,52 @@ export function AppsPage() {
   return (
     <section className="apps-page">
       <PageHeader
-        title="Apps"
+        title={t("apps.list.title")}
         actions={
           !fresh && (
             <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
-              Create app
+              {t("apps.list.create")}
             </button>
           )
         }
       >
-        Each app holds the configuration of one application, in every environment and cluster.
+        {t("apps.list.intro")}
       </PageHeader>
 
       {fresh ? (
         <EmptyState
-          title="No apps yet"
+          title={t("apps.list.emptyTitle")}
           action={
             <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
-              Create your first app
+              {t("apps.list.createFirst")}
             </button>
           }
         >
-          Create an app for each application whose configuration Lyre should keep. It starts with a <code>default</code> cluster and
-          an <code>application</code> namespace in every environment.
+          {t.rich("apps.list.emptyText", { code: (chunks) => <code>{chunks}</code> })}
         </EmptyState>
       ) : (
         <>
           <div className="apps-search">
             <label htmlFor="app-search" className="visually-hidden-apps">
-              Search apps
+              {t("apps.list.searchLabel")}
             </label>
             <input
               id="app-search"
               className="input apps-search-input"
               type="search"
-              placeholder="Search apps by id or name"
+              placeholder={t("apps.list.searchPlaceholder")}
               value={text}
               onChange={(e) => setText(e.target.value)}
             />
-            {apps.loading && apps.data && <span className="spinner" aria-label="Searching" />}
+            {apps.loading && apps.data && <span className="spinner" aria-label={t("apps.list.searching")} />}
           </div>
 
           {!q && favorites.apps.length > 0 && (
             <div className="section" aria-labelledby="favorites-title">
               <div className="section-header">
-                <h2 id="favorites-title">Favorites</h2>
+                <h2 id="favorites-title">{t("apps.list.favorites")}</h2>
               </div>
-              <ul className="favorite-grid" aria-label="Favorite apps">
+              <ul className="favorite-grid" aria-label={t("apps.list.favoriteApps")}>
                 {favorites.apps.map((app) => (
                   <li key={app.appId} className="card favorite-card" data-testid={`favorite-${app.appId}`}>
                     <div className="favorite-card-top">
@@ -109,17 +110,15 @@ export function AppsPage() {
 
           <div className="section" aria-labelledby="all-apps-title">
             <div className="section-header">
-              <h2 id="all-apps-title">{q ? `Apps matching “${q}”` : "All apps"}</h2>
+              <h2 id="all-apps-title">{q ? t("apps.list.matching", { q }) : t("apps.list.all")}</h2>
               {apps.data && (
-                <span className="muted small">
-                  {apps.data.total} {apps.data.total === 1 ? "app" : "apps"}
-                </span>
+                <span className="muted small">{t("apps.list.count", { count: apps.data.total })}</span>
               )}
             </div>
             <ErrorNote error={apps.error} />
-            {!apps.data && apps.loading && <Loading label="Loading apps…" />}
+            {!apps.data && apps.loading && <Loading label={t("apps.list.loading")} />}
             {apps.data && apps.data.items.length === 0 && (
-              <EmptyState title={`No app matches “${q}”`}>Search looks in app ids and names. Try fewer letters.</EmptyState>
+              <EmptyState title={t("apps.list.noMatchTitle", { q })}>{t("apps.list.noMatchText")}</EmptyState>
             )}
             {apps.data && apps.data.items.length > 0 && (
               <div className="card card-flush">
@@ -127,17 +126,17 @@ export function AppsPage() {
                   <thead>
                     <tr>
                       <th scope="col" className="star-col">
-                        <span className="visually-hidden-apps">Favorite</span>
+                        <span className="visually-hidden-apps">{t("apps.list.colFavorite")}</span>
                       </th>
-                      <th scope="col">App</th>
+                      <th scope="col">{t("apps.list.colApp")}</th>
                       <th scope="col" className="hide-narrow">
-                        Owner
-                      </th>
-                      <th scope="col" className="hide-narrow">
-                        Organisation
+                        {t("apps.list.colOwner")}
                       </th>
                       <th scope="col" className="hide-narrow">
-                        Created
+                        {t("apps.list.colOrg")}
+                      </th>
+                      <th scope="col" className="hide-narrow">
+                        {t("apps.list.colCreated")}
                       </th>
                     </tr>
                   </thead>
@@ -197,6 +196,7 @@ const NO_APP: App = { appId: "", name: "", orgId: "", orgName: "", ownerName: ""
 
 /** The signed-in user's favorites (with their apps, unless not needed), and a way to toggle one. */
 export function useFavorites({ withApps = true }: { withApps?: boolean } = {}) {
+  const t = useT();
   const toast = useToast();
   const [error, setError] = useState<string>();
   const list = useAsync(async () => {
@@ -223,12 +223,12 @@ export function useFavorites({ withApps = true }: { withApps?: boolean } = {}) {
       } else {
         await api.post("/api/v1/favorites", { appId });
       }
-      toast.success(on ? `${appId} removed from your favorites.` : `${appId} added to your favorites.`);
+      toast.success(on ? t("apps.favorites.removed", { app: appId }) : t("apps.favorites.added", { app: appId }));
       await list.reload();
       setIds(null);
     } catch (e) {
       setIds(null);
-      setError(`Could not change your favorites: ${e instanceof Error ? e.message : String(e)}`);
+      setError(t("apps.favorites.failed", { error: e instanceof Error ? e.message : String(e) }));
     }
   };
   const apps = (list.data ?? []).filter((a) => current.includes(a.appId));
@@ -237,13 +237,14 @@ export function useFavorites({ withApps = true }: { withApps?: boolean } = {}) {
 
 /** The favorite star of an app. */
 export function Star({ app, on, onToggle }: { app: string; on: boolean; onToggle: (app: string) => void }) {
+  const t = useT();
   return (
     <button
       type="button"
       className={`star${on ? " star-on" : ""}`}
       aria-pressed={on}
-      aria-label={on ? `Remove ${app} from favorites` : `Add ${app} to favorites`}
-      title={on ? "Remove from favorites" : "Add to favorites"}
+      aria-label={on ? t("apps.star.removeLabel", { app }) : t("apps.star.addLabel", { app })}
+      title={on ? t("apps.star.removeTitle") : t("apps.star.addTitle")}
       onClick={() => onToggle(app)}
     >
       <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
@@ -262,6 +263,7 @@ export function Star({ app, on, onToggle }: { app: string; on: boolean; onToggle
 type AppField = "appId" | "name" | "owner" | "org";
 
 function CreateAppDialog({ onClose }: { onClose: () => void }) {
+  const t = useT();
   const { me, refresh } = useSession();
   const { navigate } = useRouter();
   const toast = useToast();
@@ -286,10 +288,10 @@ function CreateAppDialog({ onClose }: { onClose: () => void }) {
     event.preventDefault();
     const local: typeof errors = {};
     if (!appId.trim()) {
-      local.appId = "Give the app an id.";
+      local.appId = t("apps.create.appIdRequired");
     }
     if (!owner.trim()) {
-      local.owner = "Name the person responsible.";
+      local.owner = t("apps.create.ownerRequired");
     }
     setErrors(local);
     if (Object.keys(local).length > 0) {
@@ -305,7 +307,7 @@ function CreateAppDialog({ onClose }: { onClose: () => void }) {
         orgId: orgId.trim() || undefined,
         orgName: orgName.trim() || orgId.trim() || undefined,
       });
-      toast.success(`App ${created.appId} created.`);
+      toast.success(t("apps.create.created", { app: created.appId }));
       await refresh();
       navigate(path("apps", created.appId));
     } catch (e) {
@@ -322,21 +324,21 @@ function CreateAppDialog({ onClose }: { onClose: () => void }) {
 
   return (
     <Dialog
-      title="Create an app"
+      title={t("apps.create.title")}
       onClose={onClose}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("apps.common.cancel")}
           </button>
           <button type="submit" form="create-app-form" className="button button-primary" disabled={busy}>
-            <BusyLabel busy={busy}>Create app</BusyLabel>
+            <BusyLabel busy={busy}>{t("apps.list.create")}</BusyLabel>
           </button>
         </>
       }
     >
       <form id="create-app-form" className="form-grid" onSubmit={submit} noValidate>
-        <Field id={ids.appId} label="App ID" hint="Letters, digits, _, - and . — the id clients use, e.g. order-service." error={errors.appId}>
+        <Field id={ids.appId} label={t("apps.create.appId")} hint={t("apps.create.appIdHint")} error={errors.appId}>
           <input
             id={ids.appId}
             value={appId}
@@ -346,22 +348,22 @@ function CreateAppDialog({ onClose }: { onClose: () => void }) {
             spellCheck={false}
           />
         </Field>
-        <Field id={ids.name} label="Name" hint="Shown to people; the id when left empty." error={errors.name}>
+        <Field id={ids.name} label={t("apps.create.name")} hint={t("apps.create.nameHint")} error={errors.name}>
           <input id={ids.name} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!errors.name || undefined} />
         </Field>
         <div className="form-row">
-          <Field id={ids.owner} label="Owner" hint="Becomes a master of the app." error={errors.owner}>
+          <Field id={ids.owner} label={t("apps.create.owner")} hint={t("apps.create.ownerHint")} error={errors.owner}>
             <UserPicker id={ids.owner} value={owner} onChange={setOwner} invalid={!!errors.owner} />
           </Field>
-          <Field id={ids.email} label="Owner email">
+          <Field id={ids.email} label={t("apps.create.ownerEmail")}>
             <input id={ids.email} type="email" value={ownerEmail} onChange={(e) => setOwnerEmail(e.target.value)} />
           </Field>
         </div>
         <div className="form-row">
-          <Field id={ids.orgId} label="Organisation" hint="Optional, e.g. payments." error={errors.org}>
+          <Field id={ids.orgId} label={t("apps.create.org")} hint={t("apps.create.orgHint")} error={errors.org}>
             <input id={ids.orgId} value={orgId} onChange={(e) => setOrgId(e.target.value)} />
           </Field>
-          <Field id={ids.orgName} label="Organisation name">
+          <Field id={ids.orgName} label={t("apps.create.orgName")}>
             <input id={ids.orgName} value={orgName} onChange={(e) => setOrgName(e.target.value)} />
           </Field>
         </div>

@@ -4,20 +4,22 @@ import { EmptyState, ErrorNote, Loading, PageHeader } from "../../components/Com
 import { Link, path, useRouter, useSearchParams } from "../../lib/router";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
+import { msg, useT, type MessageId } from "../../i18n";
 import { ChangeValue, multiline } from "../../components/Diff";
 import { LineDiff } from "../../components/LineDiff";
 import { ConfirmDialog, useFieldId } from "./kit";
 import { namespacePath } from "./Overview";
 import "./apps.css";
 
-const KIND: Record<string, { label: string; effect: string }> = {
-  added: { label: "Only in source", effect: "added" },
-  modified: { label: "Different", effect: "changed" },
-  deleted: { label: "Only in target", effect: "deleted" },
+const KIND: Record<string, MessageId> = {
+  added: msg("apps.compare.onlySource"),
+  modified: msg("apps.compare.different"),
+  deleted: msg("apps.compare.onlyTarget"),
 };
 
 /** A namespace in two places (environments or clusters): the differences, and copying chosen keys. */
 export function ComparePage({ app }: { app: string }) {
+  const t = useT();
   const { navigate } = useRouter();
   const params = useSearchParams();
   const toast = useToast();
@@ -75,31 +77,30 @@ export function ComparePage({ app }: { app: string }) {
   return (
     <section className="compare-page">
       <PageHeader
-        title="Compare environments"
+        title={t("apps.compare.title")}
         crumbs={
           <>
-            <Link to="/">Apps</Link>
+            <Link to="/">{t("apps.list.title")}</Link>
             <span aria-hidden="true">/</span>
             <Link to={path("apps", app)}>{app}</Link>
             <span aria-hidden="true">/</span>
-            <span>Compare</span>
+            <span>{t("apps.compare.crumb")}</span>
           </>
         }
       >
-        A namespace of {app} in two places, key by key. Choose keys to copy from the source to the target: the target gets them as
-        unpublished changes.
+        {t("apps.compare.intro", { app })}
       </PageHeader>
       <ErrorNote error={overview.error} />
       {down.map((e) => (
         <p key={e.env} className="empty-inline">
-          {e.env} cannot be reached: {e.error}
+          {t("apps.compare.envDown", { env: e.env, error: e.error })}
         </p>
       ))}
-      {!overview.data && !overview.error && <Loading label="Loading environments…" />}
+      {!overview.data && !overview.error && <Loading label={t("apps.common.loadingEnvs")} />}
       {overview.data && (
         <div className="card compare-form">
           <div className="field compare-ns">
-            <label htmlFor={ids.ns}>Namespace</label>
+            <label htmlFor={ids.ns}>{t("apps.common.namespace")}</label>
             <select id={ids.ns} value={ns} onChange={(e) => set({ namespace: e.target.value })}>
               {namespaces.map((n) => (
                 <option key={n} value={n}>
@@ -109,10 +110,10 @@ export function ComparePage({ app }: { app: string }) {
             </select>
           </div>
           <fieldset className="compare-side">
-            <legend>Source (copy from)</legend>
+            <legend>{t("apps.compare.source")}</legend>
             <div className="compare-pair">
               <div className="field">
-                <label htmlFor={ids.fromEnv}>From environment</label>
+                <label htmlFor={ids.fromEnv}>{t("apps.compare.fromEnv")}</label>
                 <select
                   id={ids.fromEnv}
                   value={fromEnv}
@@ -124,7 +125,7 @@ export function ComparePage({ app }: { app: string }) {
                 </select>
               </div>
               <div className="field">
-                <label htmlFor={ids.fromCluster}>From cluster</label>
+                <label htmlFor={ids.fromCluster}>{t("apps.compare.fromCluster")}</label>
                 <select id={ids.fromCluster} value={fromCluster} onChange={(e) => set({ fromCluster: e.target.value })}>
                   {clustersOf(fromEnv).map((c) => (
                     <option key={c}>{c}</option>
@@ -136,17 +137,17 @@ export function ComparePage({ app }: { app: string }) {
           <button
             type="button"
             className="button button-small compare-swap"
-            aria-label="Swap source and target"
-            title="Swap source and target"
+            aria-label={t("apps.compare.swap")}
+            title={t("apps.compare.swap")}
             onClick={() => set({ fromEnv: toEnv, fromCluster: toCluster, toEnv: fromEnv, toCluster: fromCluster })}
           >
             ⇄
           </button>
           <fieldset className="compare-side">
-            <legend>Target (copy to)</legend>
+            <legend>{t("apps.compare.target")}</legend>
             <div className="compare-pair">
               <div className="field">
-                <label htmlFor={ids.toEnv}>To environment</label>
+                <label htmlFor={ids.toEnv}>{t("apps.compare.toEnv")}</label>
                 <select
                   id={ids.toEnv}
                   value={toEnv}
@@ -158,7 +159,7 @@ export function ComparePage({ app }: { app: string }) {
                 </select>
               </div>
               <div className="field">
-                <label htmlFor={ids.toCluster}>To cluster</label>
+                <label htmlFor={ids.toCluster}>{t("apps.compare.toCluster")}</label>
                 <select id={ids.toCluster} value={toCluster} onChange={(e) => set({ toCluster: e.target.value })}>
                   {clustersOf(toEnv).map((c) => (
                     <option key={c}>{c}</option>
@@ -173,47 +174,47 @@ export function ComparePage({ app }: { app: string }) {
       {overview.data && (
         <div className="section">
           {same ? (
-            <EmptyState title="Source and target are the same">Choose another environment or cluster for one of them.</EmptyState>
+            <EmptyState title={t("apps.compare.sameTitle")}>{t("apps.compare.sameText")}</EmptyState>
           ) : comparison.error ? (
             <ErrorNote error={comparison.error} />
           ) : !comparison.data ? (
-            ready && <Loading label="Comparing…" />
+            ready && <Loading label={t("apps.compare.comparing")} />
           ) : changes.length === 0 ? (
-            <EmptyState title={`${ns} is the same in ${from} and ${to}`}>Every key has the same value in both.</EmptyState>
+            <EmptyState title={t("apps.compare.equalTitle", { namespace: ns, from, to })}>{t("apps.compare.equalText")}</EmptyState>
           ) : (
             <>
               <div className="section-header">
                 <h2>
-                  {changes.length} {changes.length === 1 ? "difference" : "differences"}{" "}
+                  {t("apps.compare.differences", { count: changes.length })}{" "}
                   <span className="muted heading-note">
                     {ns}: {from} → {to}
                   </span>
                 </h2>
                 <div className="toolbar">
                   <Link to={namespacePath(app, toEnv, toCluster, ns)} className="button button-small">
-                    Open target namespace
+                    {t("apps.compare.openTarget")}
                   </Link>
                   <button type="button" className="button button-primary" disabled={chosen.length === 0} onClick={() => setConfirming(true)}>
-                    Copy selected keys{chosen.length > 0 ? ` (${chosen.length})` : ""}
+                    {t("apps.compare.copySelected", { count: chosen.length })}
                   </button>
                 </div>
               </div>
               <div className="card card-flush table-scroll">
-                <table className="table compare-table stack-narrow" aria-label={`Differences of ${ns}`}>
+                <table className="table compare-table stack-narrow" aria-label={t("apps.compare.differencesOf", { namespace: ns })}>
                   <thead>
                     <tr>
                       <th scope="col" className="check-col">
                         <input
                           type="checkbox"
-                          aria-label="Select every key"
+                          aria-label={t("apps.compare.selectAll")}
                           checked={allOn}
                           onChange={() => setSelected(allOn ? new Set() : new Set(changes.map((c) => c.key)))}
                         />
                       </th>
-                      <th scope="col">Key</th>
-                      <th scope="col">Difference</th>
-                      <th scope="col">In {from}</th>
-                      <th scope="col">In {to}</th>
+                      <th scope="col">{t("apps.compare.colKey")}</th>
+                      <th scope="col">{t("apps.compare.colDifference")}</th>
+                      <th scope="col">{t("apps.compare.inPlace", { place: from })}</th>
+                      <th scope="col">{t("apps.compare.inPlace", { place: to })}</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -239,8 +240,7 @@ export function ComparePage({ app }: { app: string }) {
                 </table>
               </div>
               <p className="muted small">
-                Copying a key the source lacks deletes it from the target. Copied keys are unpublished changes in {to}: publish them
-                from the namespace's page.
+                {t("apps.compare.note", { to })}
               </p>
             </>
           )}
@@ -249,8 +249,8 @@ export function ComparePage({ app }: { app: string }) {
 
       {confirming && (
         <ConfirmDialog
-          title={`Copy ${chosen.length} ${chosen.length === 1 ? "key" : "keys"} to ${to}`}
-          confirmLabel="Copy keys"
+          title={t("apps.compare.confirmTitle", { count: chosen.length, to })}
+          confirmLabel={t("apps.compare.confirmLabel")}
           onClose={() => setConfirming(false)}
           onConfirm={async () => {
             await api.post(`${path("api", "v1", "apps", app, "namespaces", ns)}/copy`, {
@@ -260,19 +260,17 @@ export function ComparePage({ app }: { app: string }) {
               toCluster,
               keys: chosen.map((c) => c.key),
             });
-            toast.success(`Copied ${chosen.length} ${chosen.length === 1 ? "key" : "keys"} to ${to}. Publish them from the namespace's page.`);
+            toast.success(t("apps.compare.copied", { count: chosen.length, to }));
             setConfirming(false);
             setSelected(new Set());
             await comparison.reload();
           }}
         >
-          <p>
-            In <strong>{ns}</strong> of <strong>{to}</strong>:
-          </p>
+          <p>{t.rich("apps.compare.confirmIn", { namespace: ns, to, strong: (chunks) => <strong>{chunks}</strong> })}</p>
           <ul className="copy-summary">
             {chosen.map((c) => (
               <li key={c.key}>
-                <span className="mono">{c.key}</span> <span className="muted small">will be {KIND[c.kind]?.effect ?? c.kind}</span>
+                <span className="mono">{c.key}</span> <span className="muted small">{t("apps.compare.willBe", { kind: c.kind })}</span>
               </li>
             ))}
           </ul>
@@ -299,14 +297,16 @@ function DiffRow({
   fromLabel: string;
   toLabel: string;
 }) {
+  const t = useT();
+  const kind = KIND[change.kind];
   return (
     <tr className={`diff-${change.kind}${on ? " row-selected" : ""}`} data-testid={`diff-${change.key}`}>
       <td className="check-col">
-        <input type="checkbox" aria-label={`Select ${change.key}`} checked={on} onChange={toggle} />
+        <input type="checkbox" aria-label={t("apps.compare.selectKey", { key: change.key })} checked={on} onChange={toggle} />
       </td>
       <td className="mono">{change.key}</td>
       <td>
-        <span className={`change change-${change.kind}`}>{KIND[change.kind]?.label ?? change.kind}</span>
+        <span className={`change change-${change.kind}`}>{kind ? t(kind) : change.kind}</span>
       </td>
       {multiline(change) ? (
         // A file: its lines, from the target's to what copying would make them.
@@ -315,10 +315,10 @@ function DiffRow({
         </td>
       ) : (
         <>
-          <td className="mono value-cell stack-full" data-label={`In ${fromLabel}`}>
+          <td className="mono value-cell stack-full" data-label={t("apps.compare.inPlace", { place: fromLabel })}>
             <ChangeValue change={change} side="new" marked />
           </td>
-          <td className="mono value-cell stack-full" data-label={`In ${toLabel}`}>
+          <td className="mono value-cell stack-full" data-label={t("apps.compare.inPlace", { place: toLabel })}>
             <ChangeValue change={change} side="old" />
           </td>
         </>

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { api, query, type Imported } from "../../api/client";
 import { Dialog } from "../../components/Dialog";
 import { useToast } from "../../lib/toast";
+import { useT } from "../../i18n";
 import { BusyLabel, Choices, useAction, useFieldId } from "./kit";
 import { readZip, writeZip, ZipError, type ZipEntry } from "./zip";
 
@@ -23,6 +24,7 @@ export function ImportDialog({
   onClose: () => void;
   onImported: () => void;
 }) {
+  const t = useT();
   const toast = useToast();
   const fileId = useFieldId("import-file");
   const [file, setFile] = useState<{ name: string; bytes: ArrayBuffer; entries: ZipEntry[] }>();
@@ -46,7 +48,7 @@ export function ImportDialog({
       const bytes = await chosen.arrayBuffer();
       const entries = readZip(bytes);
       if (entries.length === 0) {
-        throw new ZipError("This archive holds no files.");
+        throw new ZipError(t("apps.import.empty"));
       }
       setFile({ name: chosen.name, bytes, entries });
       const next: Record<string, string> = {};
@@ -55,24 +57,24 @@ export function ImportDialog({
       }
       setTargets(next);
     } catch (e) {
-      setFileError(e instanceof ZipError ? e.message : "This file could not be read.");
+      setFileError(e instanceof ZipError ? e.message : t("apps.import.unreadable"));
     }
   };
 
   const submit = () =>
     action.run(async () => {
       if (!file) {
-        action.setError("Choose an exported zip file first.");
+        action.setError(t("apps.import.noFile"));
         return;
       }
       const chosen = sources.filter(([cluster]) => targets[cluster]);
       if (chosen.length === 0) {
-        action.setError("Choose a cluster for at least one of the file's clusters.");
+        action.setError(t("apps.import.noCluster"));
         return;
       }
       const used = chosen.map(([cluster]) => targets[cluster]);
       if (new Set(used).size !== used.length) {
-        action.setError("Two of the file's clusters go to the same cluster: choose a different one for each.");
+        action.setError(t("apps.import.sameCluster"));
         return;
       }
       const unchanged = chosen.length === sources.length && chosen.every(([cluster]) => targets[cluster] === cluster);
@@ -91,27 +93,27 @@ export function ImportDialog({
       setResult(imported);
       const added = imported.reduce((n, i) => n + i.added.length, 0);
       const overwritten = imported.reduce((n, i) => n + i.overwritten.length, 0);
-      toast.success(`Imported into ${env}: ${added} ${added === 1 ? "key" : "keys"} added, ${overwritten} overwritten.`);
+      toast.success(t("apps.import.imported", { env, added, overwritten }));
       onImported();
     });
 
   return (
     <Dialog
-      title={`Import into ${env}`}
+      title={t("apps.import.title", { env })}
       wide
       onClose={onClose}
       footer={
         result ? (
           <button type="button" className="button button-primary" onClick={onClose}>
-            Done
+            {t("apps.import.close")}
           </button>
         ) : (
           <>
             <button type="button" className="button" onClick={onClose}>
-              Cancel
+              {t("apps.common.cancel")}
             </button>
             <button type="button" className="button button-primary" disabled={action.busy || !file} onClick={() => void submit()}>
-              <BusyLabel busy={action.busy}>Import</BusyLabel>
+              <BusyLabel busy={action.busy}>{t("apps.import.submit")}</BusyLabel>
             </button>
           </>
         )
@@ -121,12 +123,9 @@ export function ImportDialog({
         <ImportResult result={result} />
       ) : (
         <div className="form-grid">
-          <p className="muted">
-            Choose a zip made by <strong>Export</strong> (one folder per cluster, one file per namespace). Every file is checked
-            first: if anything is wrong, nothing is imported anywhere. Keys the file lacks are left alone.
-          </p>
+          <p className="muted">{t.rich("apps.import.intro", { strong: (chunks) => <strong>{chunks}</strong> })}</p>
           <div className="field">
-            <label htmlFor={fileId}>Export file (.zip)</label>
+            <label htmlFor={fileId}>{t("apps.import.fileLabel")}</label>
             <input
               id={fileId}
               type="file"
@@ -142,21 +141,21 @@ export function ImportDialog({
           </div>
           {file && (
             <div className="import-map">
-              <h3 className="subheading">Clusters</h3>
-              <p className="muted small">Each cluster of the file goes into a cluster of {app} in {env}: the same one, or another.</p>
+              <h3 className="subheading">{t("apps.import.clusters")}</h3>
+              <p className="muted small">{t("apps.import.mapIntro", { app, env })}</p>
               <div className="table-scroll">
                 <table className="table">
                   <thead>
                     <tr>
-                      <th scope="col">In the file</th>
-                      <th scope="col">Files</th>
-                      <th scope="col">Import into</th>
+                      <th scope="col">{t("apps.import.colInFile")}</th>
+                      <th scope="col">{t("apps.import.colFiles")}</th>
+                      <th scope="col">{t("apps.import.colInto")}</th>
                     </tr>
                   </thead>
                   <tbody>
                     {sources.map(([cluster, entries]) => (
                       <tr key={cluster}>
-                        <td className="mono">{cluster || <span className="muted">(no folder)</span>}</td>
+                        <td className="mono">{cluster || <span className="muted">{t("apps.import.noFolder")}</span>}</td>
                         <td className="mono small">
                           {entries.map((e) => (
                             <div key={e.name}>{inside(cluster, e.name)}</div>
@@ -165,7 +164,7 @@ export function ImportDialog({
                         <td>
                           <select
                             className="input"
-                            aria-label={`Import ${cluster} into`}
+                            aria-label={t("apps.import.targetLabel", { cluster })}
                             value={targets[cluster] ?? LEAVE_OUT}
                             onChange={(e) => setTargets((t) => ({ ...t, [cluster]: e.target.value }))}
                           >
@@ -174,10 +173,10 @@ export function ImportDialog({
                                 {c}
                               </option>
                             ))}
-                            <option value={LEAVE_OUT}>Leave out</option>
+                            <option value={LEAVE_OUT}>{t("apps.import.leaveOut")}</option>
                           </select>
                           {!clusters.includes(cluster) && targets[cluster] === LEAVE_OUT && (
-                            <div className="field-hint">{env} has no cluster {cluster}.</div>
+                            <div className="field-hint">{t("apps.import.missingCluster", { env, cluster })}</div>
                           )}
                         </td>
                       </tr>
@@ -188,17 +187,17 @@ export function ImportDialog({
             </div>
           )}
           <Choices<Policy>
-            legend="Keys that exist already"
+            legend={t("apps.import.policy")}
             name="import-policy"
             value={policy}
             onChange={setPolicy}
             options={[
-              { id: "abort", label: "Stop", hint: "If any key exists already, import nothing and say which." },
-              { id: "skip", label: "Keep existing values", hint: "Add the new keys only." },
-              { id: "overwrite", label: "Overwrite", hint: "Existing keys take the file's values." },
+              { id: "abort", label: t("apps.import.policyAbort"), hint: t("apps.import.policyAbortHint") },
+              { id: "skip", label: t("apps.import.policySkip"), hint: t("apps.import.policySkipHint") },
+              { id: "overwrite", label: t("apps.import.policyOverwrite"), hint: t("apps.import.policyOverwriteHint") },
             ]}
           />
-          <p className="muted small">Imported changes are not published: publish them from each namespace's page.</p>
+          <p className="muted small">{t("apps.import.unpublishedNote")}</p>
           {action.error && (
             <p className="alert" role="alert">
               {action.error}
@@ -211,21 +210,22 @@ export function ImportDialog({
 }
 
 function ImportResult({ result }: { result: Imported[] }) {
+  const t = useT();
   if (result.length === 0) {
-    return <p className="muted">The file held nothing to import.</p>;
+    return <p className="muted">{t("apps.import.nothing")}</p>;
   }
   return (
     <div className="form-grid">
-      <p role="status">Imported. What happened in each namespace:</p>
+      <p role="status">{t("apps.import.resultIntro")}</p>
       <div className="table-scroll">
         <table className="table import-result">
           <thead>
             <tr>
-              <th scope="col">Cluster</th>
-              <th scope="col">Namespace</th>
-              <th scope="col">Added</th>
-              <th scope="col">Overwritten</th>
-              <th scope="col">Skipped</th>
+              <th scope="col">{t("apps.common.cluster")}</th>
+              <th scope="col">{t("apps.common.namespace")}</th>
+              <th scope="col">{t("apps.import.colAdded")}</th>
+              <th scope="col">{t("apps.import.colOverwritten")}</th>
+              <th scope="col">{t("apps.import.colSkipped")}</th>
             </tr>
           </thead>
           <tbody>
@@ -247,7 +247,7 @@ function ImportResult({ result }: { result: Imported[] }) {
           </tbody>
         </table>
       </div>
-      <p className="muted small">Publish the changes from each namespace's page for clients to get them.</p>
+      <p className="muted small">{t("apps.import.resultNote")}</p>
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { Dialog } from "../../components/Dialog";
 import { Link, path, useRouter, useSearchParams } from "../../lib/router";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
+import { useT } from "../../i18n";
 import { ImportDialog } from "./ImportDialog";
 import { BusyLabel, Chips, Choices, download, fieldError, useFieldId } from "./kit";
 
@@ -20,10 +21,10 @@ export function namespacePath(app: string, env: string, cluster: string, namespa
   return path("apps", app, "envs", env, "clusters", cluster, "namespaces", namespace);
 }
 
-/** Why someone who is not a master may not change the app's structure, and who may. */
-const onlyMasters = (app: string) => `Only a master of ${app} (or the super admin) does this: ask one of them`;
-
 export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) {
+  const t = useT();
+  // Why someone who is not a master may not change the app's structure, and who may.
+  const refused = isMaster ? undefined : t("apps.overview.onlyMasters", { app });
   const { navigate } = useRouter();
   const params = useSearchParams();
   const toast = useToast();
@@ -41,19 +42,19 @@ export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) 
     navigate(`${path("apps", app)}${query({ env, cluster: clusterName })}`, { replace: true });
 
   if (!overview.data) {
-    return overview.error ? <ErrorNote error={overview.error} /> : <Loading label="Loading environments…" />;
+    return overview.error ? <ErrorNote error={overview.error} /> : <Loading label={t("apps.common.loadingEnvs")} />;
   }
   if (!current) {
-    return <EmptyState title="No environments">The portal serves no environment.</EmptyState>;
+    return <EmptyState title={t("apps.overview.noEnvsTitle")}>{t("apps.overview.noEnvsText")}</EmptyState>;
   }
 
   const exportEnv = async () => {
     setExporting(true);
     try {
       const name = await download(`/api/v1/envs/${encodeURIComponent(current.env)}/apps/${encodeURIComponent(app)}/export`, `${app}-${current.env}.zip`);
-      toast.success(`Exported ${current.env} as ${name}.`);
+      toast.success(t("apps.overview.exported", { env: current.env, file: name }));
     } catch (e) {
-      toast.error(`Export failed: ${messageOf(e)}`);
+      toast.error(t("apps.overview.exportFailed", { error: messageOf(e) }));
     } finally {
       setExporting(false);
     }
@@ -61,7 +62,7 @@ export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) 
 
   return (
     <div className="overview">
-      <div className="env-tabs" role="tablist" aria-label="Environment">
+      <div className="env-tabs" role="tablist" aria-label={t("apps.common.environment")}>
         {envs.map((e) => {
           const changed = e.clusters.some((c) => c.namespaces.some((n) => n.hasUnpublishedChanges));
           const selected = e.env === current.env;
@@ -76,13 +77,13 @@ export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) 
             >
               <span className="env-tab-name">{e.env}</span>
               {e.error ? (
-                <span className="env-tab-note">unreachable</span>
+                <span className="env-tab-note">{t("apps.overview.unreachable")}</span>
               ) : (
                 <span className="env-tab-note">
-                  {e.clusters.length} {e.clusters.length === 1 ? "cluster" : "clusters"}
+                  {t("apps.overview.clusterCount", { count: e.clusters.length })}
                   {changed && (
-                    <span className="dot-warn" title="Unpublished changes">
-                      <span className="visually-hidden-apps">, unpublished changes</span>
+                    <span className="dot-warn" title={t("apps.overview.unpublished")}>
+                      <span className="visually-hidden-apps">{t("apps.overview.unpublishedSuffix")}</span>
                     </span>
                   )}
                 </span>
@@ -95,10 +96,10 @@ export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) 
       <div className="env-panel" role="tabpanel" aria-label={current.env}>
         {current.error ? (
           <div className="env-down" role="alert">
-            <p className="empty-title">{current.env} cannot be reached</p>
+            <p className="empty-title">{t("apps.overview.envDown", { env: current.env })}</p>
             <p className="muted">{current.error}</p>
             <button type="button" className="button" onClick={() => void overview.reload()} disabled={overview.loading}>
-              <BusyLabel busy={overview.loading}>Try again</BusyLabel>
+              <BusyLabel busy={overview.loading}>{t("apps.overview.retry")}</BusyLabel>
             </button>
           </div>
         ) : (
@@ -106,10 +107,10 @@ export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) 
             <div className="env-toolbar">
               <div className="cluster-pick">
                 <span className="cluster-pick-label" id="cluster-label">
-                  Cluster
+                  {t("apps.common.cluster")}
                 </span>
                 <Chips
-                  label="Cluster"
+                  label={t("apps.common.cluster")}
                   testId="clusters"
                   value={cluster?.cluster.name ?? ""}
                   onChange={(name) => go(current.env, name)}
@@ -119,7 +120,7 @@ export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) 
                     label: (
                       <>
                         {c.cluster.name}
-                        {c.namespaces.some((n) => n.hasUnpublishedChanges) && <span className="dot-warn" aria-label="unpublished changes" />}
+                        {c.namespaces.some((n) => n.hasUnpublishedChanges) && <span className="dot-warn" aria-label={t("apps.overview.unpublishedLower")} />}
                       </>
                     ),
                   }))}
@@ -129,18 +130,18 @@ export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) 
                   className="button button-small"
                   onClick={() => setOpen("cluster")}
                   disabled={!isMaster}
-                  title={isMaster ? undefined : onlyMasters(app)}
+                  title={refused}
                 >
-                  New cluster
+                  {t("apps.overview.newCluster")}
                 </button>
               </div>
               <div className="toolbar">
                 <button type="button" className="button button-small" onClick={() => void exportEnv()} disabled={exporting}>
                   {exporting && <span className="spinner" aria-hidden="true" />}
-                  Export {current.env}
+                  {t("apps.overview.export", { env: current.env })}
                 </button>
                 <button type="button" className="button button-small" onClick={() => setOpen("import")}>
-                  Import into {current.env}…
+                  {t("apps.overview.import", { env: current.env })}
                 </button>
               </div>
             </div>
@@ -153,15 +154,18 @@ export function Overview({ app, isMaster }: { app: string; isMaster: boolean }) 
                 onNewNamespace={() => setOpen("namespace")}
                 onAssociate={() => setOpen("associate")}
                 isMaster={isMaster}
+                refused={refused}
               />
             ) : (
-              <EmptyState title={`No cluster in ${current.env}`} action={
-                  <button type="button" className="button" onClick={() => setOpen("cluster")} disabled={!isMaster} title={isMaster ? undefined : onlyMasters(app)}>
-                    New cluster
+              <EmptyState
+                title={t("apps.overview.noClusterTitle", { env: current.env })}
+                action={
+                  <button type="button" className="button" onClick={() => setOpen("cluster")} disabled={!isMaster} title={refused}>
+                    {t("apps.overview.newCluster")}
                   </button>
                 }
               >
-                A cluster groups the instances of the app that share configuration, e.g. a data centre.
+                {t("apps.overview.noClusterText")}
               </EmptyState>
             )}
           </>
@@ -224,6 +228,7 @@ function ClusterPanel({
   onNewNamespace,
   onAssociate,
   isMaster,
+  refused,
 }: {
   app: string;
   env: string;
@@ -231,31 +236,37 @@ function ClusterPanel({
   onNewNamespace: () => void;
   onAssociate: () => void;
   isMaster: boolean;
+  /** Why the structure may not be changed here, for someone who is not a master. */
+  refused?: string;
 }) {
+  const t = useT();
   const namespaces = cluster.namespaces;
-  const refused = isMaster ? undefined : onlyMasters(app);
   return (
     <section className="cluster-panel" aria-labelledby="namespaces-title">
       <div className="section-header">
         <div className="section-intro">
           <h2 id="namespaces-title">
-            Namespaces <span className="muted heading-note">in {env} / {cluster.cluster.name}</span>
+            {t.rich("apps.overview.namespacesTitle", {
+              env,
+              cluster: cluster.cluster.name,
+              note: (chunks) => <span className="muted heading-note">{chunks}</span>,
+            })}
           </h2>
           {cluster.cluster.comment && <p className="muted small">{cluster.cluster.comment}</p>}
         </div>
         <div className="toolbar">
           <button type="button" className="button button-small" onClick={onAssociate} disabled={!isMaster} title={refused}>
-            Associate public namespace
+            {t("apps.overview.associate")}
           </button>
           <button type="button" className="button button-small button-primary" onClick={onNewNamespace} disabled={!isMaster} title={refused}>
-            New namespace
+            {t("apps.overview.newNamespace")}
           </button>
         </div>
       </div>
       {namespaces.length === 0 ? (
-        <EmptyState title="No namespaces in this cluster">Create one, or associate another app's public namespace.</EmptyState>
+        <EmptyState title={t("apps.overview.noNamespacesTitle")}>{t("apps.overview.noNamespacesText")}</EmptyState>
       ) : (
-        <ul className="ns-list" aria-label={`Namespaces in ${env} / ${cluster.cluster.name}`}>
+        <ul className="ns-list" aria-label={t("apps.overview.namespacesIn", { env, cluster: cluster.cluster.name })}>
           {namespaces.map((ns) => (
             <NamespaceRow key={ns.namespaceName} app={app} ns={ns} />
           ))}
@@ -266,6 +277,7 @@ function ClusterPanel({
 }
 
 function NamespaceRow({ app, ns }: { app: string; ns: Namespace }) {
+  const t = useT();
   const to = namespacePath(app, ns.env, ns.clusterName, ns.namespaceName);
   const release = ns.latestRelease;
   return (
@@ -277,30 +289,34 @@ function NamespaceRow({ app, ns }: { app: string; ns: Namespace }) {
         <div className="ns-tags">
           <span className="pill pill-muted">{ns.format}</span>
           {ns.isAssociated ? (
-            <span className="pill pill-info" title={`A public namespace of ${ns.ownerAppId}; this app's items override its values.`}>
-              from {ns.ownerAppId}
+            <span className="pill pill-info" title={t("apps.overview.associatedTitle", { app: ns.ownerAppId })}>
+              {t("apps.overview.from", { app: ns.ownerAppId })}
             </span>
           ) : (
-            <span className={`pill ${ns.isPublic ? "pill-info" : "pill-muted"}`}>{ns.isPublic ? "public" : "private"}</span>
+            <span className={`pill ${ns.isPublic ? "pill-info" : "pill-muted"}`}>{ns.isPublic ? t("apps.overview.public") : t("apps.overview.private")}</span>
           )}
-          {ns.lockedBy && <span className="pill pill-warn">locked by {ns.lockedBy}</span>}
+          {ns.lockedBy && <span className="pill pill-warn">{t("apps.overview.lockedBy", { user: ns.lockedBy })}</span>}
         </div>
         {ns.comment && <p className="muted small ns-comment">{ns.comment}</p>}
       </div>
       <div className="ns-count">
-        <strong>{ns.itemCount}</strong> <span className="muted small">{ns.itemCount === 1 ? "item" : "items"}</span>
+        {t.rich("apps.overview.items", {
+          count: ns.itemCount,
+          strong: (chunks) => <strong>{chunks}</strong>,
+          unit: (chunks) => <span className="muted small">{chunks}</span>,
+        })}
       </div>
       <div className="ns-state">
         {ns.hasUnpublishedChanges ? (
-          <span className="pill pill-warn">Unpublished changes</span>
+          <span className="pill pill-warn">{t("apps.overview.unpublished")}</span>
         ) : release ? (
-          <span className="pill pill-ok">Published</span>
+          <span className="pill pill-ok">{t("apps.overview.published")}</span>
         ) : (
-          <span className="pill pill-muted">Not published</span>
+          <span className="pill pill-muted">{t("apps.overview.notPublished")}</span>
         )}
         {release && (
           <span className="muted small ns-release" title={release.releaseKey}>
-            {release.title || "Release"} · <When at={release.createdAt} /> · {release.createdBy}
+            {release.title || t("apps.overview.release")} · <When at={release.createdAt} /> · {release.createdBy}
           </span>
         )}
       </div>
@@ -321,6 +337,7 @@ function CreateNamespaceDialog({
   onClose: () => void;
   onCreated: () => void;
 }) {
+  const t = useT();
   const toast = useToast();
   const [name, setName] = useState("");
   const [format, setFormat] = useState<string>("properties");
@@ -335,7 +352,7 @@ function CreateNamespaceDialog({
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!name.trim()) {
-      setErrors({ name: "Give the namespace a name." });
+      setErrors({ name: t("apps.newNamespace.nameRequired") });
       return;
     }
     setBusy(true);
@@ -347,7 +364,7 @@ function CreateNamespaceDialog({
         isPublic: visibility === "public",
         comment: comment.trim() || undefined,
       });
-      toast.success(`Namespace ${created.name} created in every cluster of ${app}.`);
+      toast.success(t("apps.newNamespace.created", { namespace: created.name, app }));
       onCreated();
     } catch (e) {
       const { field, message } = fieldError<NsField>(e, [["name", /name|taken|already/i]]);
@@ -358,32 +375,32 @@ function CreateNamespaceDialog({
 
   return (
     <Dialog
-      title="New namespace"
+      title={t("apps.overview.newNamespace")}
       onClose={onClose}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("apps.common.cancel")}
           </button>
           <button type="submit" form="create-ns-form" className="button button-primary" disabled={busy}>
-            <BusyLabel busy={busy}>Create namespace</BusyLabel>
+            <BusyLabel busy={busy}>{t("apps.newNamespace.submit")}</BusyLabel>
           </button>
         </>
       }
     >
       <form id="create-ns-form" className="form-grid" onSubmit={submit} noValidate>
-        <p className="muted small">The namespace is created in every cluster of every environment of {app}.</p>
-        {!isMaster && <p className="notice small">Only the app's masters define namespaces; the portal will refuse this otherwise.</p>}
+        <p className="muted small">{t("apps.newNamespace.intro", { app })}</p>
+        {!isMaster && <p className="notice small">{t("apps.newNamespace.notMaster")}</p>}
         <div className="form-row">
           <Field
             id={ids.name}
-            label="Name"
+            label={t("apps.common.name")}
             error={errors.name}
-            hint={finalName && finalName !== name.trim() ? `It will be called ${finalName}.` : "Letters, digits, _, - and ."}
+            hint={finalName && finalName !== name.trim() ? t("apps.newNamespace.finalName", { name: finalName }) : t("apps.common.nameHint")}
           >
             <input id={ids.name} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!errors.name || undefined} autoComplete="off" spellCheck={false} />
           </Field>
-          <Field id={ids.format} label="Format">
+          <Field id={ids.format} label={t("apps.newNamespace.format")}>
             <select id={ids.format} value={format} onChange={(e) => setFormat(e.target.value)}>
               {FORMATS.map((f) => (
                 <option key={f} value={f}>
@@ -394,16 +411,16 @@ function CreateNamespaceDialog({
           </Field>
         </div>
         <Choices<"private" | "public">
-          legend="Visibility"
+          legend={t("apps.newNamespace.visibility")}
           name="ns-visibility"
           value={visibility}
           onChange={setVisibility}
           options={[
-            { id: "private", label: "Private", hint: "Only this app reads it." },
-            { id: "public", label: "Public", hint: "Other apps may associate it and override its keys. Public names are unique across apps." },
+            { id: "private", label: t("apps.newNamespace.private"), hint: t("apps.newNamespace.privateHint") },
+            { id: "public", label: t("apps.newNamespace.public"), hint: t("apps.newNamespace.publicHint") },
           ]}
         />
-        <Field id={ids.comment} label="Comment" hint="What it is for (optional)." error={errors.comment}>
+        <Field id={ids.comment} label={t("apps.common.comment")} hint={t("apps.common.commentHint")} error={errors.comment}>
           <textarea id={ids.comment} rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
         </Field>
         <ErrorNote error={errors.form} />
@@ -425,6 +442,7 @@ function AssociateDialog({
   onClose: () => void;
   onDone: () => void;
 }) {
+  const t = useT();
   const toast = useToast();
   const publics = useAsync(() => api.get<AppNamespace[]>("/api/v1/appnamespaces/public"), []);
   const [filter, setFilter] = useState("");
@@ -443,14 +461,14 @@ function AssociateDialog({
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!picked) {
-      setError("Choose a public namespace.");
+      setError(t("apps.associate.required"));
       return;
     }
     setBusy(true);
     setError(undefined);
     try {
       await api.post(path("api", "v1", "envs", env, "apps", app, "clusters", cluster.cluster.name, "namespaces"), { namespaceName: picked });
-      toast.success(`${picked} associated into ${env} / ${cluster.cluster.name}. Override its keys on its page.`);
+      toast.success(t("apps.associate.done", { namespace: picked, env, cluster: cluster.cluster.name }));
       onDone();
     } catch (e) {
       setError(messageOf(e));
@@ -460,50 +478,47 @@ function AssociateDialog({
 
   return (
     <Dialog
-      title="Associate a public namespace"
+      title={t("apps.associate.title")}
       onClose={onClose}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("apps.common.cancel")}
           </button>
           <button type="submit" form="associate-form" className="button button-primary" disabled={busy || !!none}>
-            <BusyLabel busy={busy}>Associate</BusyLabel>
+            <BusyLabel busy={busy}>{t("apps.associate.submit")}</BusyLabel>
           </button>
         </>
       }
     >
       <form id="associate-form" className="form-grid" onSubmit={submit} noValidate>
         <p className="muted small">
-          Into <strong>{env}</strong> / <strong>{cluster.cluster.name}</strong>. The app then reads the public namespace's values, and
-          keys you set in it override them for this app only.
+          {t.rich("apps.associate.intro", { env, cluster: cluster.cluster.name, strong: (chunks) => <strong>{chunks}</strong> })}
         </p>
         {publics.error && <ErrorNote error={publics.error} />}
-        {!publics.data && !publics.error && <Loading label="Loading public namespaces…" />}
+        {!publics.data && !publics.error && <Loading label={t("apps.associate.loading")} />}
         {none && (
-          <EmptyState title="No public namespace to associate">
-            Public namespaces of other apps appear here; those already in this cluster are left out.
-          </EmptyState>
+          <EmptyState title={t("apps.associate.emptyTitle")}>{t("apps.associate.emptyText")}</EmptyState>
         )}
         {publics.data && !none && (
           <>
             <div className="field">
-              <label htmlFor={filterId}>Filter</label>
-              <input id={filterId} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="Name or app" />
+              <label htmlFor={filterId}>{t("apps.associate.filter")}</label>
+              <input id={filterId} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder={t("apps.associate.filterPlaceholder")} />
             </div>
             <div className="pick-list">
               {candidates.length === 0 ? (
-                <p className="muted small">Nothing matches “{filter}”.</p>
+                <p className="muted small">{t("apps.associate.noMatch", { filter })}</p>
               ) : (
                 <Choices<string>
-                  legend="Public namespace"
+                  legend={t("apps.associate.legend")}
                   name="public-namespace"
                   value={picked}
                   onChange={setChosen}
                   options={candidates.map((n) => ({
                     id: n.name,
                     label: n.name,
-                    hint: `from ${n.appId} · ${n.format}${n.comment ? ` · ${n.comment}` : ""}`,
+                    hint: t("apps.associate.hint", { app: n.appId, format: n.format }) + (n.comment ? ` · ${n.comment}` : ""),
                   }))}
                 />
               )}
@@ -531,6 +546,7 @@ function CreateClusterDialog({
   onClose: () => void;
   onCreated: (cluster: Cluster) => void;
 }) {
+  const t = useT();
   const toast = useToast();
   const [target, setTarget] = useState(env);
   const [name, setName] = useState("");
@@ -542,7 +558,7 @@ function CreateClusterDialog({
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!name.trim()) {
-      setErrors({ name: "Give the cluster a name." });
+      setErrors({ name: t("apps.newCluster.nameRequired") });
       return;
     }
     setBusy(true);
@@ -552,7 +568,7 @@ function CreateClusterDialog({
         name: name.trim(),
         comment: comment.trim() || undefined,
       });
-      toast.success(`Cluster ${created.name} created in ${created.env}, with every namespace of ${app}.`);
+      toast.success(t("apps.newCluster.created", { cluster: created.name, env: created.env, app }));
       onCreated(created);
     } catch (e) {
       const { field, message } = fieldError<ClusterField>(e, [["name", /cluster|name|already/i]]);
@@ -563,23 +579,23 @@ function CreateClusterDialog({
 
   return (
     <Dialog
-      title="New cluster"
+      title={t("apps.overview.newCluster")}
       onClose={onClose}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("apps.common.cancel")}
           </button>
           <button type="submit" form="create-cluster-form" className="button button-primary" disabled={busy}>
-            <BusyLabel busy={busy}>Create cluster</BusyLabel>
+            <BusyLabel busy={busy}>{t("apps.newCluster.submit")}</BusyLabel>
           </button>
         </>
       }
     >
       <form id="create-cluster-form" className="form-grid" onSubmit={submit} noValidate>
-        <p className="muted small">A cluster gets every namespace of {app}; its instances share its configuration (e.g. one data centre).</p>
+        <p className="muted small">{t("apps.newCluster.intro", { app })}</p>
         <div className="form-row">
-          <Field id={ids.env} label="Environment">
+          <Field id={ids.env} label={t("apps.common.environment")}>
             <select id={ids.env} value={target} onChange={(e) => setTarget(e.target.value)}>
               {envs.map((e) => (
                 <option key={e} value={e}>
@@ -588,11 +604,11 @@ function CreateClusterDialog({
               ))}
             </select>
           </Field>
-          <Field id={ids.name} label="Name" hint="Letters, digits, _, - and ." error={errors.name}>
+          <Field id={ids.name} label={t("apps.common.name")} hint={t("apps.common.nameHint")} error={errors.name}>
             <input id={ids.name} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!errors.name || undefined} autoComplete="off" spellCheck={false} />
           </Field>
         </div>
-        <Field id={ids.comment} label="Comment" hint="What it is for (optional).">
+        <Field id={ids.comment} label={t("apps.common.comment")} hint={t("apps.common.commentHint")}>
           <input id={ids.comment} value={comment} onChange={(e) => setComment(e.target.value)} />
         </Field>
         <ErrorNote error={errors.form} />

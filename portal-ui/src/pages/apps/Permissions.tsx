@@ -6,6 +6,7 @@ import { Dialog } from "../../components/Dialog";
 import { path } from "../../lib/router";
 import { useToast } from "../../lib/toast";
 import { useAsync, type Async } from "../../lib/useAsync";
+import { msg, useLocale, useT, type MessageId, type Translate } from "../../i18n";
 import { BusyLabel, Chips, Choices, ConfirmDialog, CopyButton, fieldError, useFieldId } from "./kit";
 import { UserPicker } from "./UserPicker";
 
@@ -13,30 +14,36 @@ type Role = "master" | "modify" | "release" | "reveal";
 
 const ROLES: Role[] = ["master", "modify", "release", "reveal"];
 
-const ROLE_LABEL: Record<Role, string> = {
-  master: "Master",
-  modify: "Modify",
-  release: "Release",
-  reveal: "Reveal secrets",
+const ROLE_LABEL: Record<Role, MessageId> = {
+  master: msg("apps.roles.master"),
+  modify: msg("apps.roles.modify"),
+  release: msg("apps.roles.release"),
+  reveal: msg("apps.roles.reveal"),
 };
 
-const ROLE_HINT: Record<Role, string> = {
-  master: "Manages the app: clusters, namespaces, access keys and roles.",
-  modify: "Edits items, imports files, opens release requests.",
-  release: "Publishes, rolls back, reviews release requests.",
-  reveal: "Sees secret values in the clear; every reveal is recorded. Per namespace, not per cluster.",
+const ROLE_HINT: Record<Role, MessageId> = {
+  master: msg("apps.roles.masterHint"),
+  modify: msg("apps.roles.modifyHint"),
+  release: msg("apps.roles.releaseHint"),
+  reveal: msg("apps.roles.revealHint"),
 };
 
 /** Where a grant applies, in words. */
-export function scopeText(g: Pick<RoleGrant, "role" | "namespace" | "env" | "cluster">): string {
+export function scopeText(t: Translate, g: Pick<RoleGrant, "role" | "namespace" | "env" | "cluster">): string {
   if (g.role === "master") {
-    return "Whole app";
+    return t("apps.scope.app");
   }
   if (g.cluster) {
-    return `Cluster ${g.cluster} in ${g.env ?? "every environment"}`;
+    return g.env ? t("apps.scope.cluster", { cluster: g.cluster, env: g.env }) : t("apps.scope.clusterEveryEnv", { cluster: g.cluster });
   }
-  const ns = !g.namespace || g.namespace === "*" ? "All namespaces" : `Namespace ${g.namespace}`;
-  return `${ns} · ${g.env ? `${g.env} only` : "every environment"}`;
+  const ns = !g.namespace || g.namespace === "*" ? t("apps.scope.allNamespaces") : t("apps.scope.namespace", { namespace: g.namespace });
+  return `${ns} · ${g.env ? t("apps.scope.envOnly", { env: g.env }) : t("apps.scope.everyEnv")}`;
+}
+
+/** The scope inside a sentence: English lowercases it ("namespace application · every environment"). */
+function useScopeInSentence(t: Translate): (g: Pick<RoleGrant, "role" | "namespace" | "env" | "cluster">) => string {
+  const { locale } = useLocale();
+  return (g) => (locale === "en" ? scopeText(t, g).toLowerCase() : scopeText(t, g));
 }
 
 export function Permissions({
@@ -50,6 +57,8 @@ export function Permissions({
   roles: Async<RoleGrant[]>;
   onChanged: () => Promise<void>;
 }) {
+  const t = useT();
+  const scopeInSentence = useScopeInSentence(t);
   const toast = useToast();
   const [granting, setGranting] = useState(false);
   const [revoking, setRevoking] = useState<RoleGrant>();
@@ -65,41 +74,38 @@ export function Permissions({
       <section aria-labelledby="roles-title">
         <div className="section-header">
           <div className="section-intro">
-            <h2 id="roles-title">Roles</h2>
-            <p className="muted small">
-              Masters manage the app. Modify and release apply to a namespace (or all of them), in one environment or all, or to a
-              whole cluster; reveal (seeing secret values) applies to a namespace only. An app always keeps at least one master.
-            </p>
+            <h2 id="roles-title">{t("apps.perms.roles")}</h2>
+            <p className="muted small">{t("apps.perms.rolesIntro")}</p>
           </div>
           <button
             type="button"
             className="button button-primary"
             onClick={() => setGranting(true)}
             disabled={!isMaster}
-            title={isMaster ? undefined : `Only a master of ${app} (or the super admin) grants roles`}
+            title={isMaster ? undefined : t("apps.perms.onlyMastersGrant", { app })}
           >
-            Grant a role
+            {t("apps.perms.grant")}
           </button>
         </div>
         {!isMaster && roles.data && (
-          <p className="notice small perm-notice">You are not a master of {app}: only its masters (or the super admin) change roles. Ask one of them.</p>
+          <p className="notice small perm-notice">{t("apps.perms.notMaster", { app })}</p>
         )}
         <ErrorNote error={roles.error} />
-        {!roles.data && roles.loading && <Loading label="Loading roles…" />}
-        {roles.data && grants.length === 0 && <EmptyState title="Nobody holds a role in this app" />}
+        {!roles.data && roles.loading && <Loading label={t("apps.perms.loading")} />}
+        {roles.data && grants.length === 0 && <EmptyState title={t("apps.perms.empty")} />}
         {roles.data && grants.length > 0 && (
           <div className="card card-flush table-scroll">
             <table className="table roles-table stack-narrow">
               <thead>
                 <tr>
-                  <th scope="col">Who</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Where</th>
+                  <th scope="col">{t("apps.perms.colWho")}</th>
+                  <th scope="col">{t("apps.perms.colRole")}</th>
+                  <th scope="col">{t("apps.perms.colWhere")}</th>
                   <th scope="col" className="hide-narrow">
-                    Granted
+                    {t("apps.perms.colGranted")}
                   </th>
                   <th scope="col">
-                    <span className="visually-hidden-apps">Actions</span>
+                    <span className="visually-hidden-apps">{t("apps.perms.colActions")}</span>
                   </th>
                 </tr>
               </thead>
@@ -111,41 +117,40 @@ export function Permissions({
                         <span className="mono">{g.subject}</span>
                       ) : (
                         <span>
-                          CI token <span className="mono">{consumerName(g.subject) ?? `#${g.subject}`}</span>
+                          {t.rich("apps.perms.ciToken", {
+                            name: consumerName(g.subject) ?? `#${g.subject}`,
+                            mono: (chunks) => <span className="mono">{chunks}</span>,
+                          })}
                         </span>
                       )}
                     </td>
                     <td>
                       <span className={`pill role-${g.role}`}>{g.role}</span>
                     </td>
-                    <td className="stack-full">{scopeText(g)}</td>
+                    <td className="stack-full">{scopeText(t, g)}</td>
                     <td className="hide-narrow muted small">
-                      {g.group ? (
-                        <>from group {g.group}, at each sign-in</>
-                      ) : (
-                        <>
-                          {g.grantedBy}, <When at={g.grantedAt} />
-                        </>
-                      )}
+                      {g.group
+                        ? t("apps.perms.fromGroup", { group: g.group })
+                        : t.rich("apps.perms.grantedBy", { user: g.grantedBy, when: <When at={g.grantedAt} /> })}
                     </td>
                     <td className="cell-actions">
                       {g.group ? (
-                        <span className="muted small" title="It goes when the user leaves the group">
-                          through the identity provider
+                        <span className="muted small" title={t("apps.perms.groupTitle")}>
+                          {t("apps.perms.viaIdp")}
                         </span>
                       ) : g.subjectType === "user" ? (
                         <button
                           type="button"
                           className="button button-small button-danger"
-                          aria-label={`Revoke ${g.role} from ${g.subject}: ${scopeText(g)}`}
+                          aria-label={t("apps.perms.revokeLabel", { role: g.role, user: g.subject, scope: scopeText(t, g) })}
                           onClick={() => setRevoking(g)}
                           disabled={!isMaster}
-                          title={isMaster ? undefined : `Only a master of ${app} (or the super admin) revokes roles`}
+                          title={isMaster ? undefined : t("apps.perms.onlyMastersRevoke", { app })}
                         >
-                          Revoke
+                          {t("apps.perms.revoke")}
                         </button>
                       ) : (
-                        <span className="muted small">on the CI tokens page</span>
+                        <span className="muted small">{t("apps.perms.onCiTokensPage")}</span>
                       )}
                     </td>
                   </tr>
@@ -170,8 +175,8 @@ export function Permissions({
       )}
       {revoking && (
         <ConfirmDialog
-          title="Revoke a role"
-          confirmLabel="Revoke"
+          title={t("apps.perms.revokeTitle")}
+          confirmLabel={t("apps.perms.revoke")}
           danger
           onClose={() => setRevoking(undefined)}
           onConfirm={async () => {
@@ -184,15 +189,20 @@ export function Permissions({
                 cluster: revoking.cluster,
               })}`,
             );
-            toast.success(`${revoking.subject} no longer holds ${revoking.role} (${scopeText(revoking).toLowerCase()}).`);
+            toast.success(t("apps.perms.revoked", { user: revoking.subject, role: revoking.role, scope: scopeInSentence(revoking) }));
             setRevoking(undefined);
             await onChanged();
           }}
         >
           <p>
-            Take <strong>{revoking.role}</strong> from <strong className="mono">{revoking.subject}</strong>?
+            {t.rich("apps.perms.revokeText", {
+              role: revoking.role,
+              subject: revoking.subject,
+              strong: (chunks) => <strong>{chunks}</strong>,
+              mono: (chunks) => <strong className="mono">{chunks}</strong>,
+            })}
           </p>
-          <p className="muted small">{scopeText(revoking)}</p>
+          <p className="muted small">{scopeText(t, revoking)}</p>
         </ConfirmDialog>
       )}
     </div>
@@ -211,6 +221,8 @@ type Scope = "app" | "namespace" | "cluster";
 type GrantField = "user" | "scope";
 
 function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => void; onGranted: () => Promise<void> }) {
+  const t = useT();
+  const scopeInSentence = useScopeInSentence(t);
   const toast = useToast();
   const overview = useAsync(() => api.get<EnvClusters[]>(path("api", "v1", "apps", app, "envclusters")), [app]);
   const definitions = useAsync(() => api.get<AppNamespace[]>(path("api", "v1", "apps", app, "appnamespaces")), [app]);
@@ -245,7 +257,7 @@ function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!user.trim()) {
-      setErrors({ user: "Choose who gets the role." });
+      setErrors({ user: t("apps.grant.userRequired") });
       return;
     }
     const body =
@@ -255,14 +267,14 @@ function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => 
           ? { user: user.trim(), role, namespace, env: env || undefined }
           : { user: user.trim(), role, env: clusterEnv, cluster: cluster || clusterNames[0] };
     if (effectiveScope === "cluster" && !body.cluster) {
-      setErrors({ scope: `${clusterEnv} has no cluster to choose.` });
+      setErrors({ scope: t("apps.grant.noCluster", { env: clusterEnv }) });
       return;
     }
     setBusy(true);
     setErrors({});
     try {
       const granted = await api.post<RoleGrant>(path("api", "v1", "apps", app, "roles"), body);
-      toast.success(`${granted.subject} now holds ${granted.role} (${scopeText(granted).toLowerCase()}).`);
+      toast.success(t("apps.grant.granted", { user: granted.subject, role: granted.role, scope: scopeInSentence(granted) }));
       await onGranted();
     } catch (e) {
       const { field, message } = fieldError<GrantField>(e, [
@@ -276,52 +288,52 @@ function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => 
 
   return (
     <Dialog
-      title="Grant a role"
+      title={t("apps.perms.grant")}
       onClose={onClose}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("apps.common.cancel")}
           </button>
           <button type="submit" form="grant-form" className="button button-primary" disabled={busy}>
-            <BusyLabel busy={busy}>Grant</BusyLabel>
+            <BusyLabel busy={busy}>{t("apps.grant.submit")}</BusyLabel>
           </button>
         </>
       }
     >
       <form id="grant-form" className="form-grid" onSubmit={submit} noValidate>
-        <Field id={ids.user} label="User" error={errors.user} hint="Search by name or email.">
+        <Field id={ids.user} label={t("apps.grant.user")} error={errors.user} hint={t("apps.grant.userHint")}>
           <UserPicker id={ids.user} value={user} onChange={setUser} invalid={!!errors.user} />
         </Field>
         <Choices<Role>
-          legend="Role"
+          legend={t("apps.grant.role")}
           name="grant-role"
           value={role}
           onChange={setRole}
-          options={ROLES.map((r) => ({ id: r, label: ROLE_LABEL[r], hint: ROLE_HINT[r] }))}
+          options={ROLES.map((r) => ({ id: r, label: t(ROLE_LABEL[r]), hint: t(ROLE_HINT[r]) }))}
         />
         {role === "master" ? (
-          <p className="muted small">Master covers the whole app.</p>
+          <p className="muted small">{t("apps.grant.masterScope")}</p>
         ) : (
           <>
             <Choices<Scope>
-              legend="Where"
+              legend={t("apps.grant.where")}
               name="grant-scope"
               value={effectiveScope}
               onChange={setScope}
               options={[
-                { id: "namespace", label: "A namespace, or all of them", hint: "In one environment, or in every one." },
+                { id: "namespace", label: t("apps.grant.scopeNamespace"), hint: t("apps.grant.scopeNamespaceHint") },
                 // Reveal is not granted per cluster.
                 ...(role === "reveal"
                   ? []
-                  : [{ id: "cluster" as const, label: "A cluster", hint: "Every namespace of one cluster in one environment." }]),
+                  : [{ id: "cluster" as const, label: t("apps.grant.scopeCluster"), hint: t("apps.grant.scopeClusterHint") }]),
               ]}
             />
             {effectiveScope === "namespace" ? (
               <div className="form-row">
-                <Field id={ids.namespace} label="Namespace">
+                <Field id={ids.namespace} label={t("apps.common.namespace")}>
                   <select id={ids.namespace} value={namespace} onChange={(e) => setNamespace(e.target.value)}>
-                    <option value="*">All namespaces (*)</option>
+                    <option value="*">{t("apps.grant.allNamespaces")}</option>
                     {namespaces.map((n) => (
                       <option key={n} value={n}>
                         {n}
@@ -329,9 +341,9 @@ function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => 
                     ))}
                   </select>
                 </Field>
-                <Field id={ids.env} label="Environment">
+                <Field id={ids.env} label={t("apps.common.environment")}>
                   <select id={ids.env} value={env} onChange={(e) => setEnv(e.target.value)}>
-                    <option value="">Every environment</option>
+                    <option value="">{t("apps.grant.everyEnv")}</option>
                     {envs.map((e) => (
                       <option key={e} value={e}>
                         {e}
@@ -342,7 +354,7 @@ function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => 
               </div>
             ) : (
               <div className="form-row">
-                <Field id={ids.clusterEnv} label="Environment">
+                <Field id={ids.clusterEnv} label={t("apps.common.environment")}>
                   <select
                     id={ids.clusterEnv}
                     value={clusterEnv}
@@ -358,7 +370,7 @@ function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => 
                     ))}
                   </select>
                 </Field>
-                <Field id={ids.cluster} label="Cluster">
+                <Field id={ids.cluster} label={t("apps.common.cluster")}>
                   <select id={ids.cluster} value={cluster || clusterNames[0] || ""} onChange={(e) => setCluster(e.target.value)}>
                     {clusterNames.map((c) => (
                       <option key={c} value={c}>
@@ -384,6 +396,7 @@ function GrantDialog({ app, onClose, onGranted }: { app: string; onClose: () => 
 
 /** The app's access keys in one environment: clients sign their requests with an enabled key. */
 function AccessKeys({ app, isMaster }: { app: string; isMaster: boolean }) {
+  const t = useT();
   const overview = useAsync(() => api.get<EnvClusters[]>(path("api", "v1", "apps", app, "envclusters")), [app]);
   const envs = (overview.data ?? []).map((e) => e.env);
   const [chosen, setChosen] = useState("");
@@ -392,20 +405,17 @@ function AccessKeys({ app, isMaster }: { app: string; isMaster: boolean }) {
     <section className="section access-keys" aria-labelledby="keys-title">
       <div className="section-header">
         <div className="section-intro">
-          <h2 id="keys-title">Access keys</h2>
-          <p className="muted small">
-            With an enabled key in <em>enforce</em> mode, config services answer only clients that sign their requests with a key's
-            secret; in <em>observe</em> mode unsigned requests are only logged. At most 5 keys per environment.
-          </p>
+          <h2 id="keys-title">{t("apps.keys.title")}</h2>
+          <p className="muted small">{t.rich("apps.keys.intro", { em: (chunks) => <em>{chunks}</em> })}</p>
         </div>
-        {envs.length > 0 && <Chips label="Environment for access keys" value={env} onChange={setChosen} options={envs.map((e) => ({ id: e, label: e }))} />}
+        {envs.length > 0 && <Chips label={t("apps.keys.envLabel")} value={env} onChange={setChosen} options={envs.map((e) => ({ id: e, label: e }))} />}
       </div>
       {!isMaster ? (
-        <EmptyState title="Only the app's masters manage access keys">Ask a master of {app} if your clients need a key.</EmptyState>
+        <EmptyState title={t("apps.keys.notMasterTitle")}>{t("apps.keys.notMasterText", { app })}</EmptyState>
       ) : overview.error ? (
         <ErrorNote error={overview.error} />
       ) : !env ? (
-        <Loading label="Loading environments…" />
+        <Loading label={t("apps.common.loadingEnvs")} />
       ) : (
         <KeyList key={env} app={app} env={env} />
       )}
@@ -416,36 +426,38 @@ function AccessKeys({ app, isMaster }: { app: string; isMaster: boolean }) {
 /** A key's secret: its last characters, or the whole secret once created or revealed. */
 function KeySecret(props: { hint: string; secret?: string; busy: boolean; disabled: boolean; onHide: () => void; onReveal: () => void }) {
   const { hint, secret, busy, disabled, onHide, onReveal } = props;
+  const t = useT();
   if (secret) {
     return (
       <>
         <code className="mono key-value">{secret}</code>
-        <CopyButton text={secret} what="Secret" />
+        <CopyButton text={secret} what={t("apps.keys.secret")} />
         <button type="button" className="button button-small" onClick={onHide}>
-          Hide
+          {t("apps.keys.hide")}
         </button>
       </>
     );
   }
   return (
     <>
-      <code className="mono key-value" aria-label={`Secret ending in ${hint}`}>
+      <code className="mono key-value" aria-label={t("apps.keys.secretEnding", { hint })}>
         ••••••••{hint}
       </code>
       <button
         type="button"
         className="button button-small"
         disabled={disabled}
-        title="Shows the secret; the reveal is recorded in the audit log."
+        title={t("apps.keys.revealTitle")}
         onClick={onReveal}
       >
-        <BusyLabel busy={busy}>Reveal</BusyLabel>
+        <BusyLabel busy={busy}>{t("apps.keys.reveal")}</BusyLabel>
       </button>
     </>
   );
 }
 
 function KeyList({ app, env }: { app: string; env: string }) {
+  const t = useT();
   const toast = useToast();
   const base = path("api", "v1", "envs", env, "apps", app, "accesskeys");
   const keys = useAsync(() => api.get<AccessKey[]>(base), [base]);
@@ -487,29 +499,29 @@ function KeyList({ app, env }: { app: string; env: string }) {
           type="button"
           className="button button-small"
           disabled={!!working || list.length >= 5}
-          title={list.length >= 5 ? "An environment has at most 5 keys." : undefined}
+          title={list.length >= 5 ? t("apps.keys.max") : undefined}
           onClick={() =>
             void act(
               "create",
               async () => show(await api.post<AccessKey>(base)),
-              `Access key created in ${env}. Copy its secret now, then enable it when clients sign with it.`,
+              t("apps.keys.created", { env }),
             )
           }
         >
-          <BusyLabel busy={working === "create"}>Create access key in {env}</BusyLabel>
+          <BusyLabel busy={working === "create"}>{t("apps.keys.create", { env })}</BusyLabel>
         </button>
       </div>
       <ErrorNote error={error ?? keys.error} />
-      {!keys.data && keys.loading && <Loading label="Loading access keys…" />}
+      {!keys.data && keys.loading && <Loading label={t("apps.keys.loading")} />}
       {keys.data && list.length === 0 && (
-        <EmptyState title={`No access keys in ${env}`}>Without a key, any client may read the app's configuration in {env}.</EmptyState>
+        <EmptyState title={t("apps.keys.emptyTitle", { env })}>{t("apps.keys.emptyText", { env })}</EmptyState>
       )}
       {list.length > 0 && (
         <ul className="key-list">
           {list.map((k) => (
             <li key={k.id} className="card key-row" data-testid={`access-key-${k.id}`}>
               <div className="key-secret">
-                <span className="muted small">Secret</span>
+                <span className="muted small">{t("apps.keys.secret")}</span>
                 <KeySecret
                   hint={k.secretHint}
                   secret={shown[k.id]}
@@ -517,16 +529,14 @@ function KeyList({ app, env }: { app: string; env: string }) {
                   disabled={!!working}
                   onHide={() => hide(k.id)}
                   onReveal={() =>
-                    void act(`reveal-${k.id}`, async () => show(await api.post<AccessKey>(`${base}/${k.id}/reveal`)), "Secret revealed (recorded in the audit log).")
+                    void act(`reveal-${k.id}`, async () => show(await api.post<AccessKey>(`${base}/${k.id}/reveal`)), t("apps.keys.revealed"))
                   }
                 />
               </div>
               <div className="key-state">
-                <span className={`pill ${k.enabled ? "pill-ok" : "pill-muted"}`}>{k.enabled ? "Enabled" : "Disabled"}</span>
-                <span className={`pill ${k.mode === "observe" ? "pill-info" : "pill-warn"}`}>{k.mode === "observe" ? "Observe" : "Enforce"}</span>
-                <span className="muted small">
-                  by {k.createdBy}, <When at={k.createdAt} />
-                </span>
+                <span className={`pill ${k.enabled ? "pill-ok" : "pill-muted"}`}>{k.enabled ? t("apps.keys.enabled") : t("apps.keys.disabled")}</span>
+                <span className={`pill ${k.mode === "observe" ? "pill-info" : "pill-warn"}`}>{k.mode === "observe" ? t("apps.keys.observe") : t("apps.keys.enforce")}</span>
+                <span className="muted small">{t.rich("apps.keys.createdBy", { user: k.createdBy, when: <When at={k.createdAt} /> })}</span>
               </div>
               <div className="key-actions">
                 <button
@@ -534,10 +544,10 @@ function KeyList({ app, env }: { app: string; env: string }) {
                   className="button button-small"
                   disabled={!!working}
                   onClick={() =>
-                    void act(`enable-${k.id}`, () => api.put(`${base}/${k.id}`, { enabled: !k.enabled }), k.enabled ? "Access key disabled." : "Access key enabled.")
+                    void act(`enable-${k.id}`, () => api.put(`${base}/${k.id}`, { enabled: !k.enabled }), k.enabled ? t("apps.keys.disabledToast") : t("apps.keys.enabledToast"))
                   }
                 >
-                  <BusyLabel busy={working === `enable-${k.id}`}>{k.enabled ? "Disable" : "Enable"}</BusyLabel>
+                  <BusyLabel busy={working === `enable-${k.id}`}>{k.enabled ? t("apps.keys.disable") : t("apps.keys.enable")}</BusyLabel>
                 </button>
                 <button
                   type="button"
@@ -547,20 +557,20 @@ function KeyList({ app, env }: { app: string; env: string }) {
                     void act(
                       `mode-${k.id}`,
                       () => api.put(`${base}/${k.id}`, { mode: k.mode === "observe" ? "enforce" : "observe" }),
-                      k.mode === "observe" ? "The key is enforced now." : "The key only observes now.",
+                      k.mode === "observe" ? t("apps.keys.enforcedToast") : t("apps.keys.observingToast"),
                     )
                   }
                 >
-                  <BusyLabel busy={working === `mode-${k.id}`}>{k.mode === "observe" ? "Switch to enforce" : "Switch to observe"}</BusyLabel>
+                  <BusyLabel busy={working === `mode-${k.id}`}>{k.mode === "observe" ? t("apps.keys.toEnforce") : t("apps.keys.toObserve")}</BusyLabel>
                 </button>
                 <button
                   type="button"
                   className="button button-small button-danger"
                   disabled={!!working || k.enabled}
-                  title={k.enabled ? "Disable the key before deleting it." : undefined}
+                  title={k.enabled ? t("apps.keys.disableFirst") : undefined}
                   onClick={() => setDeleting(k)}
                 >
-                  Delete
+                  {t("apps.keys.delete")}
                 </button>
               </div>
             </li>
@@ -569,21 +579,18 @@ function KeyList({ app, env }: { app: string; env: string }) {
       )}
       {deleting && (
         <ConfirmDialog
-          title="Delete an access key"
-          confirmLabel="Delete key"
+          title={t("apps.keys.deleteTitle")}
+          confirmLabel={t("apps.keys.deleteConfirm")}
           danger
           onClose={() => setDeleting(undefined)}
           onConfirm={async () => {
             await api.del(`${base}/${deleting.id}`);
-            toast.success(`Access key deleted from ${env}.`);
+            toast.success(t("apps.keys.deleted", { env }));
             setDeleting(undefined);
             await keys.reload();
           }}
         >
-          <p>
-            Delete the key ending in <code>{deleting.secretHint}</code> from {env}? Clients still signing with it will need
-            another.
-          </p>
+          <p>{t.rich("apps.keys.deleteText", { hint: deleting.secretHint, env, code: (chunks) => <code>{chunks}</code> })}</p>
         </ConfirmDialog>
       )}
     </div>

@@ -1,6 +1,7 @@
 // A text field for a user name that suggests people as you type (GET /api/v1/users?search=).
 import { useEffect, useState } from "react";
 import { api, query, type Page, type UserView } from "../../api/client";
+import { useT } from "../../i18n";
 import { useDebounced, useFieldId } from "./kit";
 
 export function UserPicker({
@@ -9,7 +10,7 @@ export function UserPicker({
   onChange,
   invalid,
   describedBy,
-  placeholder = "Type a name",
+  placeholder,
 }: {
   id: string;
   value: string;
@@ -18,6 +19,7 @@ export function UserPicker({
   describedBy?: string;
   placeholder?: string;
 }) {
+  const t = useT();
   const listId = useFieldId("users");
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
@@ -66,7 +68,7 @@ export function UserPicker({
         aria-activedescendant={shown && active >= 0 ? `${listId}-${active}` : undefined}
         aria-invalid={invalid || undefined}
         aria-describedby={describedBy}
-        placeholder={placeholder}
+        placeholder={placeholder ?? t("apps.userPicker.placeholder")}
         value={value}
         onChange={(e) => {
           onChange(e.target.value);
@@ -102,7 +104,7 @@ export function UserPicker({
         }}
       />
       {shown && (
-        <ul id={listId} role="listbox" className="user-options" aria-label="People">
+        <ul id={listId} role="listbox" className="user-options" aria-label={t("apps.userPicker.people")}>
           {matching.map((u, i) => (
             <li
               key={u.username}

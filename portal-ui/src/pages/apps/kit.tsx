@@ -5,6 +5,7 @@ import { ApiError, api, messageOf } from "../../api/client";
 import { Dialog } from "../../components/Dialog";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
+import { currentLocale, useT } from "../../i18n";
 
 /** Copies `text` to the clipboard; answers whether it worked. */
 export async function copyText(text: string): Promise<boolean> {
@@ -58,6 +59,7 @@ export function ShownOnce({
   onDone: () => void;
   children: ReactNode;
 }) {
+  const t = useT();
   return (
     <div className="token-panel" role="region" aria-label={label} data-testid={testId}>
       <div className="token-panel-text">
@@ -71,14 +73,15 @@ export function ShownOnce({
         <CopyButton text={value} label={copyLabel} what={what} />
       </div>
       <button type="button" className="button button-small" onClick={onDone}>
-        I have copied it
+        {t("apps.kit.copiedIt")}
       </button>
     </div>
   );
 }
 
 /** A button that copies `text`, says so for a moment, and falls back to selecting it. */
-export function CopyButton({ text, label = "Copy", what = "Text" }: { text: string; label?: string; what?: string }) {
+export function CopyButton({ text, label, what }: { text: string; label?: string; what?: string }) {
+  const t = useT();
   const [copied, setCopied] = useState(false);
   const toast = useToast();
   const timer = useRef<number>(undefined);
@@ -90,15 +93,16 @@ export function CopyButton({ text, label = "Copy", what = "Text" }: { text: stri
       onClick={async () => {
         if (await copyText(text)) {
           setCopied(true);
-          toast.success(`${what} copied to the clipboard.`);
+          const copiedWhat = what ?? t("apps.kit.text");
+          toast.success(t("apps.kit.copiedToClipboard", { what: copiedWhat }));
           window.clearTimeout(timer.current);
           timer.current = window.setTimeout(() => setCopied(false), 2000);
         } else {
-          toast.error("The browser did not allow copying: select the text and copy it yourself.");
+          toast.error(t("apps.kit.copyFailed"));
         }
       }}
     >
-      {copied ? "Copied" : label}
+      {copied ? t("apps.kit.copied") : (label ?? t("apps.kit.copy"))}
     </button>
   );
 }
@@ -119,6 +123,7 @@ export function ConfirmDialog({
   onConfirm: () => Promise<void>;
   onClose: () => void;
 }) {
+  const t = useT();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   return (
@@ -128,7 +133,7 @@ export function ConfirmDialog({
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("apps.common.cancel")}
           </button>
           <button
             type="button"
@@ -236,19 +241,22 @@ export async function download(path: string, fallback: string): Promise<string> 
   try {
     response = await fetch(path, { credentials: "same-origin" });
   } catch {
-    throw new ApiError(0, "network", "The portal cannot be reached. Check your connection and try again.");
+    // As the API client does: the English words for scripts; `messageOf` says it in the user's language.
+    throw new ApiError(0, "network", "the portal cannot be reached; check your connection and try again");
   }
   if (!response.ok) {
-    let message = `The portal answered ${response.status} ${response.statusText}.`;
+    let message = `the portal answered ${response.status} ${response.statusText}`;
     let code = "http_error";
+    let body: Record<string, unknown> | undefined;
     try {
-      const body = (await response.json()) as { code?: string; message?: string };
-      message = body.message ?? message;
-      code = body.code ?? code;
+      const json = (await response.json()) as { code?: string; message?: string };
+      message = json.message ?? message;
+      code = json.code ?? code;
+      body = typeof json === "object" && json !== null ? (json as Record<string, unknown>) : undefined;
     } catch {
       // Not JSON: keep the status line.
     }
-    throw new ApiError(response.status, code, message);
+    throw new ApiError(response.status, code, message, body);
   }
   const disposition = response.headers.get("content-disposition") ?? "";
   const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallback;
@@ -271,8 +279,11 @@ export async function download(path: string, fallback: string): Promise<string> 
 export function fieldError<F extends string>(error: unknown, fields: [F, RegExp][]): { field?: F; message: string } {
   const message = messageOf(error);
   if (error instanceof ApiError && (error.status === 400 || error.status === 409)) {
+    // The words that name a field are the API's (English); in another language the message shown
+    // is a translation, so look in the API's own words.
+    const words = currentLocale() === "en" ? message : error.message;
     for (const [field, pattern] of fields) {
-      if (pattern.test(message)) {
+      if (pattern.test(words)) {
         return { field, message };
       }
     }

@@ -1,5 +1,6 @@
 // Just enough of the zip format to read an app export's entry names and write the same entries
 // again under other names (their compressed bytes are kept as they are).
+import { translate } from "../../i18n";
 
 export type ZipEntry = {
   name: string;
@@ -31,18 +32,18 @@ export function readZip(buffer: ArrayBuffer): ZipEntry[] {
     }
   }
   if (end < 0) {
-    throw new ZipError("This file is not a zip archive. Choose a file made by Export.");
+    throw new ZipError(translate("apps.zip.notZip"));
   }
   const count = view.getUint16(end + 10, true);
   let at = view.getUint32(end + 16, true);
   if (count === 0xffff || at === 0xffffffff) {
-    throw new ZipError("This archive is too large to read here.");
+    throw new ZipError(translate("apps.zip.tooLarge"));
   }
   const decoder = new TextDecoder();
   const entries: ZipEntry[] = [];
   for (let n = 0; n < count; n++) {
     if (at + 46 > bytes.length || view.getUint32(at, true) !== CENTRAL) {
-      throw new ZipError("This zip archive is damaged.");
+      throw new ZipError(translate("apps.zip.damaged"));
     }
     const flags = view.getUint16(at + 8, true);
     const method = view.getUint16(at + 10, true);
@@ -58,10 +59,10 @@ export function readZip(buffer: ArrayBuffer): ZipEntry[] {
     const name = decoder.decode(bytes.subarray(at + 46, at + 46 + nameLength));
     at += 46 + nameLength + extraLength + commentLength;
     if (compressedSize === 0xffffffff || local === 0xffffffff) {
-      throw new ZipError("This archive is too large to read here.");
+      throw new ZipError(translate("apps.zip.tooLarge"));
     }
     if (local + 30 > bytes.length || view.getUint32(local, true) !== LOCAL) {
-      throw new ZipError("This zip archive is damaged.");
+      throw new ZipError(translate("apps.zip.damaged"));
     }
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     if (name.endsWith("/")) {

@@ -15,7 +15,8 @@ import {
 import { ErrorNote, Loading, SEALED_PREFIX } from "../../components/Common";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
-import { at, count, type Permissions, type Where } from "./model";
+import { useT } from "../../i18n";
+import { at, type Permissions, type Where } from "./model";
 import { SaveRow, useSaveShortcut } from "./SaveRow";
 import {
   assign,
@@ -60,6 +61,7 @@ export function FormTab({
   setDraft: (draft: Draft | null) => void;
   onSaved: () => Promise<void>;
 }) {
+  const t = useT();
   const text = useAsync(() => api.get<NamespaceText>(at(where, "/text")), [where, stamp]);
   const spec = useMemo(() => formOf(schema), [schema]);
   // Bumped to start the form again from the saved text; nothing is edited while it is loaded.
@@ -67,7 +69,7 @@ export function FormTab({
   const [resetting, setResetting] = useState(false);
 
   if (!text.data || resetting) {
-    return text.error ? <ErrorNote error={text.error} /> : <Loading label="Loading the form…" />;
+    return text.error ? <ErrorNote error={text.error} /> : <Loading label={t("namespace.form.loading")} />;
   }
   const reset = async () => {
     setResetting(true);
@@ -131,6 +133,7 @@ function FormEditor({
   onReset: () => Promise<void>;
 }) {
   const uid = useId();
+  const t = useT();
   const toast = useToast();
   // The form starts from the unsaved text (of this tab or the Text tab) when there is one.
   const [start] = useState(() => {
@@ -171,9 +174,9 @@ function FormEditor({
 
   const invalid = useMemo(() => {
     const found = invalidFields(spec, value);
-    for (const id of unreadable) found.set(id, "Must be a number.");
+    for (const id of unreadable) found.set(id, t("namespace.check.number"));
     return found;
-  }, [spec, value, unreadable]);
+  }, [spec, value, unreadable, t]);
   const problems = useMemo(() => {
     const places = placesOf(spec, value);
     const byPlace = new Map<string, SchemaProblem[]>();
@@ -194,7 +197,7 @@ function FormEditor({
     try {
       await api.put<NamespaceText>(at(where, "/text"), { text: output, revision: start.revision, comment });
       setDraft(null);
-      toast.success(`Saved ${ns.namespaceName}.`);
+      toast.success(t("namespace.text.saved", { name: ns.namespaceName }));
       await onSaved();
     } catch (e) {
       setFailure({ conflict: e instanceof ApiError && e.code === "changed", message: messageOf(e) });
@@ -207,19 +210,18 @@ function FormEditor({
   const saveNow = useSaveShortcut();
   saveNow.current = canSave ? () => void save() : undefined;
 
-  const textTab = ns.format === "properties" ? "Text" : "Content";
+  const textTab = ns.format === "properties" ? t("namespace.tabs.text") : t("namespace.tabs.content");
   if (!start.form) {
     return (
       <div className="card ns-card">
-        <h2>Form</h2>
+        <h2>{t("namespace.tabs.form")}</h2>
         <p className="alert" role="alert" data-testid="form-unreadable">
-          This {draft ? "unsaved text" : "text"} cannot be shown as a form: {start.error}. Fix it in {textTab}
-          {draft ? ", or discard it" : ""}.
+          {t("namespace.form.unreadable", { draft: draft ? "yes" : "no", error: start.error, tab: textTab })}
         </p>
         {draft && (
           <div className="toolbar ns-form-toolbar">
             <button type="button" className="button" onClick={() => void onReset()}>
-              Discard the unsaved text
+              {t("namespace.form.discardUnsaved")}
             </button>
           </div>
         )}
@@ -254,39 +256,35 @@ function FormEditor({
     <div className="card ns-card">
       <div className="section-header ns-section-header">
         <div>
-          <h2>Form</h2>
-          <p className="muted small">
-            One field for each key that schema version {version} describes. Saving writes the same text as the {textTab} tab
-            does.
-          </p>
+          <h2>{t("namespace.tabs.form")}</h2>
+          <p className="muted small">{t("namespace.form.intro", { version, tab: textTab })}</p>
         </div>
-        {dirty && <span className="pill pill-warn">Not saved</span>}
+        {dirty && <span className="pill pill-warn">{t("namespace.text.notSaved")}</span>}
       </div>
 
       {saved.text.includes(SEALED_PREFIX) && <SecretsNote />}
       {mode === "off" && (
-        <p className="muted small ns-form-note">
-          {where.env} does not check publishes against the schema, so only the marks at the fields apply here.
-        </p>
+        <p className="muted small ns-form-note">{t("namespace.form.modeOff", { env: where.env })}</p>
       )}
       {form.kept.length > 0 && (
         <p className="muted small ns-form-note" data-testid="form-kept">
-          Not in the schema, kept as they are:{" "}
-          {form.kept.map((key, i) => (
-            <span key={key}>
-              {i > 0 && ", "}
-              <code>{key}</code>
-            </span>
-          ))}
+          {t.rich("namespace.form.kept", {
+            keys: form.kept.map((key, i) => (
+              <span key={key}>
+                {i > 0 && t("namespace.common.separator")}
+                <code>{key}</code>
+              </span>
+            )),
+          })}
         </p>
       )}
 
       {failure?.conflict && (
         <div className="alert ns-conflict" role="alert" data-testid="form-conflict">
-          <p className="ns-alert-title">Someone changed this namespace after you began editing.</p>
+          <p className="ns-alert-title">{t("namespace.text.conflict")}</p>
           <p>{failure.message}</p>
           <button type="button" className="button button-small" onClick={() => void onReset()}>
-            Reload the latest text (drops your edits)
+            {t("namespace.text.reload")}
           </button>
         </div>
       )}
@@ -299,10 +297,10 @@ function FormEditor({
             ))}
           </div>
         ) : (
-          <p className="muted">The schema describes no keys.</p>
+          <p className="muted">{t("namespace.form.noKeys")}</p>
         )
       ) : (
-        <p className="muted">The schema does not describe an object of keys, so there is no form for it: use {textTab}.</p>
+        <p className="muted">{t("namespace.form.notAnObject", { tab: textTab })}</p>
       )}
 
       {checked?.problem && (
@@ -312,7 +310,7 @@ function FormEditor({
       )}
       {unfit.length > 0 && (
         <div className="notice notice-warn ns-form-summary" role="status" data-testid="form-problems">
-          <span className="ns-error-at">Does not fit the schema</span>
+          <span className="ns-error-at">{t("namespace.schema.unfit")}</span>
           <ul>
             {unfit.map((p) => (
               <li key={`${p.at} ${p.message}`}>
@@ -324,7 +322,7 @@ function FormEditor({
       )}
       {blocked && editable && (
         <p className="alert ns-form-summary" data-testid="form-blocked">
-          {count(invalid.size, "field")} to fix before saving.
+          {t("namespace.form.toFix", { count: invalid.size })}
         </p>
       )}
       {failure && !failure.conflict && (
@@ -343,8 +341,8 @@ function FormEditor({
         busy={busy}
         onDiscard={onReset}
         onSave={save}
-        saveLabel="Save form"
-        saveTitle={blocked ? "Fix the marked fields first" : undefined}
+        saveLabel={t("namespace.form.save")}
+        saveTitle={blocked ? t("namespace.form.fixFirst") : undefined}
       />
     </div>
   );
@@ -377,13 +375,14 @@ function Marks({ id, domId, context }: { id: string; domId: string; context: Con
 
 /** The description and the default under a field. */
 function Help({ spec, domId }: { spec: Spec; domId: string }) {
+  const t = useT();
   if (!spec.description && spec.default === undefined) return null;
   return (
     <span className="field-hint ns-form-help" id={`${domId}-help`}>
       {spec.description && <span className="ns-form-description">{spec.description}</span>}
       {spec.default !== undefined && (
         <span className="ns-form-default">
-          Default: <code>{shown(spec.default)}</code>
+          {t.rich("namespace.form.default", { code: (chunks) => <code>{chunks}</code>, value: shown(spec.default) })}
         </span>
       )}
     </span>
@@ -391,10 +390,11 @@ function Help({ spec, domId }: { spec: Spec; domId: string }) {
 }
 
 function Required({ spec, row }: { spec: Spec; row?: boolean }) {
+  const t = useT();
   if (row || !spec.required || spec.nullable) return null;
   return (
-    <span className="ns-form-required" title="The schema requires it">
-      required
+    <span className="ns-form-required" title={t("namespace.form.requiredTitle")}>
+      {t("namespace.form.required")}
     </span>
   );
 }
@@ -415,6 +415,7 @@ function FieldView({
   label?: string;
   row?: boolean;
 }) {
+  const t = useT();
   const id = idOf(path);
   const name = label ?? spec.label;
   const domId = `${context.uid}-${id}`;
@@ -470,30 +471,33 @@ function FieldView({
           </div>
           <Help spec={spec} domId={domId} />
           {rows.length === 0 ? (
-            <p className="muted small ns-form-empty">No rows.</p>
+            <p className="muted small ns-form-empty">{t("namespace.form.noRows")}</p>
           ) : (
             <ol className="ns-form-rows">
-              {rows.map((item, i) => (
-                <li key={i} className="ns-form-row">
-                  <FieldView spec={items} path={[...path, i]} value={item} context={context} label={`${name} ${i + 1}`} row />
-                  {context.editable && (
-                    <button
-                      type="button"
-                      className="button button-small ns-form-remove"
-                      aria-label={`Remove ${name} ${i + 1}`}
-                      onClick={() => remove(i)}
-                    >
-                      Remove
-                    </button>
-                  )}
-                </li>
-              ))}
+              {rows.map((item, i) => {
+                const rowLabel = t("namespace.form.rowLabel", { name, n: i + 1 });
+                return (
+                  <li key={i} className="ns-form-row">
+                    <FieldView spec={items} path={[...path, i]} value={item} context={context} label={rowLabel} row />
+                    {context.editable && (
+                      <button
+                        type="button"
+                        className="button button-small ns-form-remove"
+                        aria-label={t("namespace.form.removeRow", { row: rowLabel })}
+                        onClick={() => remove(i)}
+                      >
+                        {t("namespace.form.remove")}
+                      </button>
+                    )}
+                  </li>
+                );
+              })}
             </ol>
           )}
           {context.editable && (
             <div className="toolbar">
               <button type="button" className="button button-small" onClick={() => change(path, [...rows, emptyRow(items)])}>
-                Add to {name}
+                {t("namespace.form.addTo", { name })}
               </button>
             </div>
           )}
@@ -505,7 +509,7 @@ function FieldView({
       return (
         <div className="field ns-form-field" data-testid={`field-${id}`}>
           <span className="ns-form-label">{name}</span>
-          <span className="field-hint">The form does not edit a value of this shape: it is kept as it is.</span>
+          <span className="field-hint">{t("namespace.form.otherShape")}</span>
           <Help spec={spec} domId={domId} />
         </div>
       );
@@ -558,14 +562,16 @@ function FieldView({
         input = (
           <select {...common} value={current} onChange={(e) => change(path, e.target.value)}>
             {(current === "" || !spec.required || spec.nullable) && (
-              <option value="">{spec.default !== undefined ? `(default: ${shown(spec.default)})` : "(not set)"}</option>
+              <option value="">
+                {spec.default !== undefined ? t("namespace.form.defaultOption", { value: shown(spec.default) }) : t("namespace.form.notSet")}
+              </option>
             )}
             {spec.choices.map((c) => (
               <option key={c.value} value={c.value} title={c.description}>
                 {c.value}
               </option>
             ))}
-            {!chosen && current !== "" && <option value={current}>{current} (not a choice)</option>}
+            {!chosen && current !== "" && <option value={current}>{t("namespace.form.notAChoice", { value: current })}</option>}
           </select>
         );
       } else if (spec.kind === "integer" || spec.kind === "number") {

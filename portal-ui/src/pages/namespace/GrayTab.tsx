@@ -5,6 +5,7 @@ import {
   ApiError,
   api,
   messageOf,
+  wordsOf,
   query,
   type Branch,
   type EnvRulesView,
@@ -20,10 +21,11 @@ import { BlastRadiusSection } from "../../components/BlastRadius";
 import { EmptyState, ErrorNote, Field, Loading, SecretValue, When, isSealed } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
 import { DiffTable } from "../../components/Diff";
+import { useT, type Translate } from "../../i18n";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import { InstanceList } from "./InstancesTab";
-import { at, count, splitList, useStable, type Permissions, type Where } from "./model";
+import { at, splitList, useStable, type Permissions, type Where } from "./model";
 import { ReleaseDialog } from "./PublishDialog";
 import { RolloutDialog, lockedBy } from "./Rollout";
 import { SchemaVerdict } from "./SchemaTab";
@@ -43,17 +45,15 @@ type Props = {
   onChanged: () => Promise<void>;
 };
 
-const NO_RELEASE = "You hold no release role on this namespace";
-const NO_MODIFY = "You hold no modify role on this namespace";
-
 export function GrayTab(props: Props) {
   const { where, branch, branchError, loading, perms, onChanged } = props;
+  const t = useT();
   const toast = useToast();
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<string>();
 
   if (loading) {
-    return <Loading label="Looking for a gray branch…" />;
+    return <Loading label={t("gray.tab.loading")} />;
   }
   if (branchError) {
     return <ErrorNote error={branchError} />;
@@ -64,7 +64,7 @@ export function GrayTab(props: Props) {
       setCreateError(undefined);
       try {
         await api.post<Branch>(at(where, "/branches"), {});
-        toast.success("Gray branch created. Add overrides and rules, then gray-publish it.");
+        toast.success(t("gray.tab.created"));
         await onChanged();
       } catch (e) {
         setCreateError(messageOf(e));
@@ -75,7 +75,7 @@ export function GrayTab(props: Props) {
     return (
       <div className="card ns-card">
         <EmptyState
-          title="No gray branch"
+          title={t("gray.tab.noBranch")}
           action={
             <div className="form-grid ns-center">
               <div>
@@ -84,18 +84,17 @@ export function GrayTab(props: Props) {
                   className="button button-primary"
                   onClick={() => void create()}
                   disabled={creating || !perms.modify}
-                  title={perms.modify ? undefined : NO_MODIFY}
+                  title={perms.modify ? undefined : t("gray.perm.noModify")}
                 >
                   {creating && <span className="spinner spinner-light" aria-hidden="true" />}
-                  Create gray branch
+                  {t("gray.tab.create")}
                 </button>
               </div>
               <ErrorNote error={createError} />
             </div>
           }
         >
-          A gray branch tries changes on some instances first: override keys on the branch, choose who gets it by IP, label or
-          percentage, publish it, watch, then merge it into main or abandon it.
+          {t("gray.tab.intro")}
         </EmptyState>
       </div>
     );
@@ -104,11 +103,13 @@ export function GrayTab(props: Props) {
 }
 
 function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout, onChanged }: Props & { branch: Branch }) {
+  const t = useT();
   const toast = useToast();
   const { me } = useSession();
   const reviewRequired = Boolean(settings?.reviewRequired);
   // While a staged rollout runs, the server refuses changes to the branch: say so up front.
-  const locked = rollout ? lockedBy(rollout) : undefined;
+  const locked = rollout ? lockedBy(t, rollout) : undefined;
+  const noRelease = t("gray.perm.noRelease");
   const mayRollOut = perms.release && (!reviewRequired || Boolean(settings?.emergencyPublishAllowed && me.superAdmin));
   const [dialog, setDialog] = useState<
     | { kind: "override"; key?: string }
@@ -129,10 +130,14 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
       <div className="card ns-card">
         <div className="section-header ns-section-header">
           <div className="ns-min0">
-            <h2>Gray branch</h2>
+            <h2>{t("gray.branch.title")}</h2>
             <p className="muted small">
-              <span className="mono ns-branch-name">{branch.branchName}</span> · created by {branch.createdBy},{" "}
-              <When at={branch.createdAt} />
+              {t.rich("gray.branch.createdBy", {
+                mono: (chunks) => <span className="mono ns-branch-name">{chunks}</span>,
+                branch: branch.branchName,
+                user: branch.createdBy,
+                when: <When at={branch.createdAt} />,
+              })}
             </p>
           </div>
           <div className="toolbar">
@@ -141,9 +146,9 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
               className="button button-primary"
               onClick={() => setDialog({ kind: "publish" })}
               disabled={!canRequest || Boolean(locked)}
-              title={locked ?? (canRequest ? undefined : "You hold no modify or release role on this namespace")}
+              title={locked ?? (canRequest ? undefined : t("gray.perm.noModifyOrRelease"))}
             >
-              {reviewRequired || (perms.modify && !perms.release) ? "Request gray release" : "Gray publish"}
+              {reviewRequired || (perms.modify && !perms.release) ? t("gray.branch.requestGrayRelease") : t("gray.branch.grayPublish")}
             </button>
             <button
               type="button"
@@ -153,42 +158,44 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
               title={
                 locked ??
                 (!perms.release
-                  ? NO_RELEASE
+                  ? noRelease
                   : mayRollOut
-                    ? "Gray-publish to a growing share of the instances, halting on rejections"
-                    : `${where.env} requires review: only the super admin starts a staged rollout, as an emergency publish`)
+                    ? t("gray.branch.rollOutHint")
+                    : t("gray.branch.rollOutNeedsReview", { env: where.env }))
               }
             >
-              Roll out in steps
+              {t("gray.branch.rollOut")}
             </button>
             <button
               type="button"
               className="button"
               onClick={() => setDialog({ kind: "merge" })}
               disabled={!perms.release}
-              title={perms.release ? undefined : NO_RELEASE}
+              title={perms.release ? undefined : noRelease}
             >
-              Merge into main
+              {t("gray.branch.merge")}
             </button>
             <button
               type="button"
               className="button button-danger"
               onClick={() => setDialog({ kind: "abandon" })}
               disabled={!perms.release}
-              title={perms.release ? undefined : NO_RELEASE}
+              title={perms.release ? undefined : noRelease}
             >
-              Abandon
+              {t("gray.branch.abandon")}
             </button>
           </div>
         </div>
         <p className="ns-dialog-text" data-testid="gray-release">
           {branch.latestRelease ? (
-            <>
-              Gray release <strong>“{branch.latestRelease.title}”</strong> by {branch.latestRelease.createdBy},{" "}
-              <When at={branch.latestRelease.createdAt} />. The instances the rules select get it; the others get main.
-            </>
+            t.rich("gray.branch.released", {
+              b: (chunks) => <strong>{chunks}</strong>,
+              title: branch.latestRelease.title,
+              user: branch.latestRelease.createdBy,
+              when: <When at={branch.latestRelease.createdAt} />,
+            })
           ) : (
-            <span className="muted">Not gray-published yet: every instance still gets main's release.</span>
+            <span className="muted">{t("gray.branch.notPublished")}</span>
           )}
         </p>
         {locked && (
@@ -201,31 +208,31 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
       <div className="card ns-card">
         <div className="section-header ns-section-header">
           <div>
-            <h2>Overrides</h2>
-            <p className="muted small">Keys the branch changes, adds or removes; every other key follows main.</p>
+            <h2>{t("gray.overrides.title")}</h2>
+            <p className="muted small">{t("gray.overrides.intro")}</p>
           </div>
           <button
             type="button"
             className="button"
             onClick={() => setDialog({ kind: "override" })}
             disabled={!perms.modify || Boolean(locked)}
-            title={locked ?? (perms.modify ? undefined : NO_MODIFY)}
+            title={locked ?? (perms.modify ? undefined : t("gray.perm.noModify"))}
           >
-            Add override
+            {t("gray.overrides.add")}
           </button>
         </div>
         {branch.overrides.length === 0 ? (
-          <EmptyState title="No overrides yet">Override a key to give gray instances another value, or none.</EmptyState>
+          <EmptyState title={t("gray.overrides.empty")}>{t("gray.overrides.emptyHint")}</EmptyState>
         ) : (
           <table className="table ns-items ns-overrides">
             <thead>
               <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Gray value</th>
-                <th scope="col">Main value</th>
-                <th scope="col">Comment</th>
+                <th scope="col">{t("gray.field.key")}</th>
+                <th scope="col">{t("gray.field.grayValue")}</th>
+                <th scope="col">{t("gray.overrides.mainValue")}</th>
+                <th scope="col">{t("gray.field.comment")}</th>
                 <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+                  <span className="visually-hidden">{t("gray.overrides.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -234,56 +241,56 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
                 const main = mainValues.get(o.key);
                 return (
                   <tr key={o.key} data-testid={`override-${o.key}`}>
-                    <td data-label="Key">
+                    <td data-label={t("gray.field.key")}>
                       <span className="mono ns-key">{o.key}</span>
                       {o.deleted ? (
-                        <span className="change change-deleted ns-mark">Removed</span>
+                        <span className="change change-deleted ns-mark">{t("gray.overrides.removed")}</span>
                       ) : main === undefined ? (
-                        <span className="change change-added ns-mark">New key</span>
+                        <span className="change change-added ns-mark">{t("gray.overrides.newKey")}</span>
                       ) : (
-                        <span className="change change-modified ns-mark">Changed</span>
+                        <span className="change change-modified ns-mark">{t("gray.overrides.changed")}</span>
                       )}
                     </td>
-                    <td data-label="Gray value" className="mono value-cell">
+                    <td data-label={t("gray.field.grayValue")} className="mono value-cell">
                       {o.deleted ? (
-                        <span className="muted">(no such key on gray)</span>
+                        <span className="muted">{t("gray.overrides.noKeyOnGray")}</span>
                       ) : isSealed(o.value) ? (
                         <SecretValue />
                       ) : (
-                        o.value || <span className="muted">(empty)</span>
+                        o.value || <span className="muted">{t("gray.value.empty")}</span>
                       )}
                     </td>
-                    <td data-label="Main value" className="mono value-cell">
+                    <td data-label={t("gray.overrides.mainValue")} className="mono value-cell">
                       {main === undefined ? (
                         <span className="muted">—</span>
                       ) : isSealed(main) ? (
                         <SecretValue />
                       ) : (
-                        main || <span className="muted">(empty)</span>
+                        main || <span className="muted">{t("gray.value.empty")}</span>
                       )}
                     </td>
-                    <td data-label="Comment">{o.comment || <span className="muted">—</span>}</td>
+                    <td data-label={t("gray.field.comment")}>{o.comment || <span className="muted">—</span>}</td>
                     <td className="ns-row-actions">
                       <div className="toolbar row-actions">
                         <button
                           type="button"
                           className="button button-small"
-                          aria-label={`Change override of ${o.key}`}
+                          aria-label={t("gray.overrides.changeLabel", { key: o.key })}
                           onClick={() => setDialog({ kind: "override", key: o.key })}
                           disabled={!perms.modify || Boolean(locked)}
                           title={locked}
                         >
-                          Change
+                          {t("gray.overrides.change")}
                         </button>
                         <button
                           type="button"
                           className="button button-small button-danger"
-                          aria-label={`Remove override of ${o.key}`}
+                          aria-label={t("gray.overrides.removeLabel", { key: o.key })}
                           onClick={() => setDialog({ kind: "remove", key: o.key })}
                           disabled={!perms.modify || Boolean(locked)}
                           title={locked}
                         >
-                          Remove
+                          {t("gray.overrides.remove")}
                         </button>
                       </div>
                     </td>
@@ -300,18 +307,17 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
       <div className="card ns-card">
         <div className="section-header ns-section-header">
           <div>
-            <h2>Pending gray changes</h2>
+            <h2>{t("gray.pending.title")}</h2>
             <p className="muted small">
-              What the next gray publish changes for gray instances
-              {branch.latestRelease ? ", against the gray release they have." : ", against main's release they have now."}
+              {branch.latestRelease ? t("gray.pending.introAgainstGray") : t("gray.pending.introAgainstMain")}
             </p>
           </div>
         </div>
         <DiffTable
           changes={branch.pendingChanges}
-          oldLabel="Gray instances have"
-          newLabel="After gray publish"
-          empty="Nothing pending: gray instances have the branch as it is."
+          oldLabel={t("gray.pending.oldLabel")}
+          newLabel={t("gray.pending.newLabel")}
+          empty={t("gray.pending.empty")}
         />
       </div>
 
@@ -320,13 +326,11 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
         stamp={stamp}
         latestKey={branch.latestRelease?.releaseKey}
         mainCluster={where.cluster}
-        title="Instances on gray"
-        description="Instances whose last read got the branch's release."
+        title={t("gray.instances.title")}
+        description={t("gray.instances.description")}
         empty={
-          <EmptyState title="No instance is on gray">
-            {branch.latestRelease
-              ? "Instances the rules select appear here after they next read the namespace."
-              : "Gray-publish the branch; instances the rules select then get it on their next read."}
+          <EmptyState title={t("gray.instances.empty")}>
+            {branch.latestRelease ? t("gray.instances.emptyPublished") : t("gray.instances.emptyUnpublished")}
           </EmptyState>
         }
       />
@@ -341,36 +345,34 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
           onClose={() => setDialog(null)}
           onSaved={async (key) => {
             setDialog(null);
-            toast.success(`Override of ${key} saved. Gray-publish the branch to send it out.`);
+            toast.success(t("gray.override.saved", { key }));
             await onChanged();
           }}
         />
       )}
       {dialog?.kind === "remove" && (
         <ConfirmDialog
-          title={`Remove the override of ${dialog.key}?`}
-          action="Remove override"
+          title={t("gray.remove.title", { key: dialog.key })}
+          action={t("gray.remove.action")}
           onClose={() => setDialog(null)}
           run={async () => {
             await api.del(`${base}/overrides/${encodeURIComponent(dialog.key)}`);
             setDialog(null);
-            toast.success(`Gray instances follow main for ${dialog.key} after the next gray publish.`);
+            toast.success(t("gray.remove.done", { key: dialog.key }));
             await onChanged();
           }}
         >
-          Gray instances get main's value of <code>{dialog.key}</code> again after the next gray publish.
+          {t.rich("gray.remove.text", { code: (chunks) => <code>{chunks}</code>, key: dialog.key })}
         </ConfirmDialog>
       )}
       {dialog?.kind === "publish" && (
         <ReleaseDialog
           where={where}
           settings={settings}
-          title="Gray publish"
+          title={t("gray.branch.grayPublish")}
           intro={
             <>
-              <p className="muted ns-dialog-text">
-                Publishes main's latest release with the branch's overrides to the instances the rules select.
-              </p>
+              <p className="muted ns-dialog-text">{t("gray.publish.intro")}</p>
               <SchemaVerdict where={where} branch={branch.branchName} />
               <BlastRadiusSection where={where} branchName={branch.branchName} />
             </>
@@ -392,7 +394,7 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
           onClose={() => setDialog(null)}
           onStarted={async (r) => {
             setDialog(null);
-            toast.success(`Rollout started: the gray release goes to ${r.percentage} % of ${where.app}'s instances.`);
+            toast.success(t("gray.rollout.started", { pct: r.percentage, app: where.app }));
             await onChanged();
           }}
         />
@@ -409,8 +411,8 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
             setDialog(null);
             toast.success(
               kept
-                ? `Merged and published “${release.title}”; the branch stays for its instances.`
-                : `Merged and published “${release.title}”; the branch is gone.`,
+                ? t("gray.merge.doneKept", { title: release.title })
+                : t("gray.merge.doneDeleted", { title: release.title }),
             );
             await onChanged();
           }}
@@ -418,19 +420,18 @@ function BranchView({ where, ns, items, branch, perms, settings, stamp, rollout,
       )}
       {dialog?.kind === "abandon" && (
         <ConfirmDialog
-          title="Abandon the gray branch?"
-          action="Abandon branch"
+          title={t("gray.abandon.title")}
+          action={t("gray.abandon.action")}
           danger
           onClose={() => setDialog(null)}
           run={async () => {
             await api.del(base);
             setDialog(null);
-            toast.success("Gray branch abandoned: its instances are back on main.");
+            toast.success(t("gray.abandon.done"));
             await onChanged();
           }}
         >
-          Gray instances go back to main's release at once. The branch's {count(branch.overrides.length, "override")} and its rules
-          are dropped; main is not changed.{rollout && ` Staged rollout #${rollout.id} ends as aborted.`}
+          {t("gray.abandon.text", { count: branch.overrides.length, rollout: rollout ? String(rollout.id) : "none" })}
         </ConfirmDialog>
       )}
     </div>
@@ -459,37 +460,41 @@ function toRule(draft: RuleDraft): GrayRuleItem {
   };
 }
 
-function percentageProblem(text: string): string | undefined {
-  const t = text.trim();
-  if (t === "") return undefined;
-  const n = Number(t);
-  return Number.isInteger(n) && n >= 0 && n <= 100 ? undefined : "A whole number from 0 to 100.";
+function percentageProblem(t: Translate, text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  const n = Number(trimmed);
+  return Number.isInteger(n) && n >= 0 && n <= 100 ? undefined : t("gray.rules.percentageProblem");
 }
 
-function orList(values: string[]): string {
+function orList(t: Translate, values: string[]): string {
   if (values.length <= 1) return values.join("");
-  return `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
+  const separator = t("gray.rule.separator");
+  return t("gray.rule.orList", { rest: values.slice(0, -1).join(separator), last: values[values.length - 1] });
 }
 
 /** What a rule means, in words. */
-export function describeRule(rule: GrayRuleItem): string {
-  const app = rule.clientAppId || "(no app)";
+export function describeRule(t: Translate, rule: GrayRuleItem): string {
+  const app = rule.clientAppId || t("gray.rule.noApp");
   const ips = rule.clientIpList ?? [];
   const labels = rule.clientLabelList ?? [];
   const pct = rule.percentage;
   if (ips.includes("*") || labels.includes("*") || pct === 100) {
-    return `Every instance of ${app} gets the gray release.`;
+    return t("gray.rule.everyInstance", { app });
   }
   const parts: string[] = [];
-  if (ips.length) parts.push(`at ${orList(ips)}`);
-  if (labels.length) parts.push(`labelled ${orList(labels)}`);
+  if (ips.length) parts.push(t("gray.rule.at", { ips: orList(t, ips) }));
+  if (labels.length) parts.push(t("gray.rule.labelled", { labels: orList(t, labels) }));
   if (pct !== undefined && pct !== null && pct > 0) {
-    parts.push(`among a stable ${pct} % of them (picked by label, else by IP; raising it only adds instances)`);
+    parts.push(t("gray.rule.share", { pct }));
   }
   if (parts.length === 0) {
-    return `Selects no instance of ${app} yet: give IPs, labels or a percentage.`;
+    return t("gray.rule.selectsNone", { app });
   }
-  return `Instances of ${app} ${parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(", ")}, or ${parts[parts.length - 1]}`} get the gray release.`;
+  const separator = t("gray.rule.separator");
+  const conditions =
+    parts.length === 1 ? parts[0] : t("gray.rule.conditionsOr", { rest: parts.slice(0, -1).join(separator), last: parts[parts.length - 1] });
+  return t("gray.rule.instances", { app, conditions });
 }
 
 function RulesEditor({
@@ -507,6 +512,7 @@ function RulesEditor({
   onSaved: () => Promise<void>;
 }) {
   const editable = perms.release && !locked;
+  const t = useT();
   const id = useId();
   const toast = useToast();
   const saved = useMemo(() => branch.ruleItems.map(toDraft), [branch.ruleItems]);
@@ -522,12 +528,12 @@ function RulesEditor({
 
   const change = (index: number, patch: Partial<RuleDraft>) =>
     setRules((all) => all.map((r, i) => (i === index ? { ...r, ...patch } : r)));
-  const problems = rules.map((r) => percentageProblem(r.percentage));
+  const problems = rules.map((r) => percentageProblem(t, r.percentage));
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
     if (problems.some(Boolean)) {
-      setError("Fix the marked percentage first.");
+      setError(t("gray.rules.fixFirst"));
       return;
     }
     setBusy(true);
@@ -536,7 +542,7 @@ function RulesEditor({
       await api.put<GrayRules>(at(where, `/branches/${encodeURIComponent(branch.branchName)}/rules`), {
         ruleItems: rules.map(toRule),
       });
-      toast.success(rules.length ? "Gray rules saved: they apply at once." : "Gray rules cleared: the branch reaches nobody.");
+      toast.success(rules.length ? t("gray.rules.saved") : t("gray.rules.cleared"));
       await onSaved();
     } catch (e) {
       setError(messageOf(e));
@@ -549,26 +555,21 @@ function RulesEditor({
     <form className="card ns-card" onSubmit={(e) => void save(e)} noValidate aria-labelledby={`${id}-title`}>
       <div className="section-header ns-section-header">
         <div>
-          <h2 id={`${id}-title`}>Rules</h2>
-          <p className="muted small">
-            Who gets the gray release: an instance is on gray when any rule selects it. Rule changes apply at once, with no
-            publish.
-          </p>
+          <h2 id={`${id}-title`}>{t("gray.rules.title")}</h2>
+          <p className="muted small">{t("gray.rules.intro")}</p>
         </div>
         <button
           type="button"
           className="button"
           disabled={!editable}
-          title={locked ?? (perms.release ? undefined : NO_RELEASE)}
+          title={locked ?? (perms.release ? undefined : t("gray.perm.noRelease"))}
           onClick={() => setRules((all) => [...all, { clientAppId: where.app, ips: "", labels: "", percentage: "" }])}
         >
-          Add rule
+          {t("gray.rules.add")}
         </button>
       </div>
       {rules.length === 0 ? (
-        <EmptyState title="No rules: the branch reaches no instance">
-          Add a rule that names instances by IP or label, or a percentage of them.
-        </EmptyState>
+        <EmptyState title={t("gray.rules.empty")}>{t("gray.rules.emptyHint")}</EmptyState>
       ) : (
         <ol className="ns-rules">
           {rules.map((rule, index) => {
@@ -576,9 +577,9 @@ function RulesEditor({
             return (
               <li key={index} className="ns-rule" data-testid={`rule-${index + 1}`}>
                 <fieldset disabled={!editable}>
-                  <legend>Rule {index + 1}</legend>
+                  <legend>{t("gray.rules.legend", { n: index + 1 })}</legend>
                   <div className="ns-rule-grid">
-                    <Field label="Client app" id={`${rid}-app`}>
+                    <Field label={t("gray.rules.clientApp")} id={`${rid}-app`}>
                       <input
                         id={`${rid}-app`}
                         className="mono"
@@ -586,7 +587,7 @@ function RulesEditor({
                         onChange={(e) => change(index, { clientAppId: e.target.value })}
                       />
                     </Field>
-                    <Field label="IP addresses" id={`${rid}-ips`} hint="Comma separated; * for any.">
+                    <Field label={t("gray.rules.ips")} id={`${rid}-ips`} hint={t("gray.rules.listHint")}>
                       <input
                         id={`${rid}-ips`}
                         className="mono"
@@ -595,16 +596,16 @@ function RulesEditor({
                         onChange={(e) => change(index, { ips: e.target.value })}
                       />
                     </Field>
-                    <Field label="Labels" id={`${rid}-labels`} hint="Comma separated; * for any.">
+                    <Field label={t("gray.rules.labels")} id={`${rid}-labels`} hint={t("gray.rules.listHint")}>
                       <input
                         id={`${rid}-labels`}
                         className="mono"
                         value={rule.labels}
-                        placeholder="canary"
+                        placeholder="canary" // i18n-ignore: an example label, a value
                         onChange={(e) => change(index, { labels: e.target.value })}
                       />
                     </Field>
-                    <Field label="Percentage" id={`${rid}-pct`} hint="0 to 100; optional." error={problems[index]}>
+                    <Field label={t("gray.rules.percentage")} id={`${rid}-pct`} hint={t("gray.rules.percentageHint")} error={problems[index]}>
                       <input
                         id={`${rid}-pct`}
                         type="number"
@@ -620,7 +621,7 @@ function RulesEditor({
                   </div>
                   <div className="ns-rule-footer">
                     <p className="ns-rule-words" data-testid={`rule-${index + 1}-words`}>
-                      {problems[index] ? "Fix the percentage to see what this rule selects." : describeRule(toRule(rule))}
+                      {problems[index] ? t("gray.rules.fixToSee") : describeRule(t, toRule(rule))}
                     </p>
                     <button
                       type="button"
@@ -628,7 +629,7 @@ function RulesEditor({
                       disabled={!editable}
                       onClick={() => setRules((all) => all.filter((_, i) => i !== index))}
                     >
-                      Remove rule {index + 1}
+                      {t("gray.rules.remove", { n: index + 1 })}
                     </button>
                   </div>
                 </fieldset>
@@ -641,11 +642,11 @@ function RulesEditor({
       {editable && (dirty || rules.length > 0) && (
         <div className="toolbar ns-form-actions">
           <button type="button" className="button" disabled={!dirty || busy} onClick={() => setRules(saved)}>
-            Discard
+            {t("gray.rules.discard")}
           </button>
           <button type="submit" className="button button-primary" disabled={!dirty || busy}>
             {busy && <span className="spinner spinner-light" aria-hidden="true" />}
-            Save rules
+            {t("gray.rules.save")}
           </button>
         </div>
       )}
@@ -670,6 +671,7 @@ function OverrideDialog({
   onClose: () => void;
   onSaved: (key: string) => Promise<void>;
 }) {
+  const t = useT();
   const id = useId();
   const close = useStable(onClose);
   const existing = branch.overrides.find((o) => o.key === editKey);
@@ -694,7 +696,7 @@ function OverrideDialog({
     setError(undefined);
     setKeyError(undefined);
     if (!k) {
-      setKeyError("Name the key to override.");
+      setKeyError(t("gray.override.keyRequired"));
       return;
     }
     setBusy(true);
@@ -707,7 +709,7 @@ function OverrideDialog({
       await onSaved(k);
     } catch (e) {
       if (e instanceof ApiError && e.status === 400 && /key/i.test(e.message) && !fixedKey) {
-        setKeyError(e.message);
+        setKeyError(wordsOf(e));
       } else {
         setError(messageOf(e));
       }
@@ -717,18 +719,27 @@ function OverrideDialog({
   };
 
   const formId = `${id}-form`;
+  const mainValue = main ? (
+    isSealed(main.value) ? (
+      <SecretValue />
+    ) : (
+      <code>{main.value || t("gray.value.empty")}</code>
+    )
+  ) : (
+    t("gray.override.noMainValue")
+  );
   return (
     <Dialog
-      title={fixedKey && existing ? `Override of ${fixedKey}` : "Add an override"}
+      title={fixedKey && existing ? t("gray.override.titleOf", { key: fixedKey }) : t("gray.override.titleAdd")}
       onClose={close}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("gray.action.cancel")}
           </button>
           <button type="submit" form={formId} className="button button-primary" disabled={busy}>
             {busy && <span className="spinner spinner-light" aria-hidden="true" />}
-            Save override
+            {t("gray.override.save")}
           </button>
         </>
       }
@@ -736,11 +747,11 @@ function OverrideDialog({
       <form id={formId} className="form-grid" onSubmit={(e) => void submit(e)} noValidate>
         {fixedKey ? (
           <div className="field">
-            <span>Key</span>
+            <span>{t("gray.field.key")}</span>
             <code className="ns-fixed-key">{fixedKey}</code>
           </div>
         ) : (
-          <Field label="Key" id={`${id}-key`} error={keyError} hint="A key of main, or a new one for gray instances only.">
+          <Field label={t("gray.field.key")} id={`${id}-key`} error={keyError} hint={t("gray.override.keyHint")}>
             <input
               id={`${id}-key`}
               className="mono"
@@ -763,45 +774,30 @@ function OverrideDialog({
           </Field>
         )}
         <p className="muted small ns-dialog-text">
-          Main's value:{" "}
-          {main ? (
-            isSealed(main.value) ? (
-              <SecretValue />
-            ) : (
-              <code>{main.value || "(empty)"}</code>
-            )
-          ) : (
-            "none (a key only gray instances get)"
-          )}
+          {t.rich("gray.override.mainValue", { value: mainValue })}
         </p>
         <fieldset className="ns-choice">
-          <legend className="visually-hidden">What gray instances get</legend>
+          <legend className="visually-hidden">{t("gray.override.modeLegend")}</legend>
           <label className="check">
             <input type="radio" name={`${id}-mode`} checked={!deleted} onChange={() => setDeleted(false)} />
-            Another value
+            {t("gray.override.anotherValue")}
           </label>
           <label className="check">
             <input type="radio" name={`${id}-mode`} checked={deleted} onChange={() => setDeleted(true)} />
-            No such key (remove it for gray instances)
+            {t("gray.override.noSuchKey")}
           </label>
         </fieldset>
         {!deleted && (
           <Field
-            label="Gray value"
+            label={t("gray.field.grayValue")}
             id={`${id}-value`}
-            hint={
-              secret
-                ? keptSecret
-                  ? "The key is secret: leave it empty to keep the value, or type a new one, sealed when saved."
-                  : "The key is secret: the value is sealed when saved."
-                : undefined
-            }
+            hint={secret ? (keptSecret ? t("gray.override.secretKeep") : t("gray.override.secretSealed")) : undefined}
           >
             <textarea
               id={`${id}-value`}
               className="mono ns-value-input"
               value={value}
-              placeholder={keptSecret ? "Unchanged (secret)" : undefined}
+              placeholder={keptSecret ? t("gray.override.unchangedSecret") : undefined}
               autoComplete="off"
               spellCheck={false}
               rows={Math.min(12, Math.max(3, value.split("\n").length + 1))}
@@ -809,7 +805,7 @@ function OverrideDialog({
             />
           </Field>
         )}
-        <Field label="Comment" id={`${id}-comment`}>
+        <Field label={t("gray.field.comment")} id={`${id}-comment`}>
           <input id={`${id}-comment`} value={comment} onChange={(e) => setComment(e.target.value)} autoComplete="off" />
         </Field>
         <ErrorNote error={error} />
@@ -836,6 +832,7 @@ function MergeDialog({
   onClose: () => void;
   onMerged: (release: Release, kept: boolean) => Promise<void>;
 }) {
+  const t = useT();
   const id = useId();
   const close = useStable(onClose);
   const [title, setTitle] = useState("");
@@ -866,7 +863,7 @@ function MergeDialog({
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!title.trim()) {
-      setTitleError("Give the release a title.");
+      setTitleError(t("gray.field.titleRequired"));
       return;
     }
     setTitleError(undefined);
@@ -889,63 +886,52 @@ function MergeDialog({
   return (
     <Dialog
       wide
-      title="Merge the gray branch into main"
+      title={t("gray.merge.title")}
       onClose={close}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("gray.action.cancel")}
           </button>
           <button type="submit" form={formId} className="button button-primary" disabled={busy}>
             {busy && <span className="spinner spinner-light" aria-hidden="true" />}
-            Merge and publish
+            {t("gray.merge.submit")}
           </button>
         </>
       }
     >
       <form id={formId} className="form-grid" onSubmit={(e) => void submit(e)} noValidate>
-        <p className="ns-dialog-text">
-          The branch's overrides are written into main's items and main is published: every instance gets them.
-        </p>
-        {reviewRequired && (
-          <p className="notice ns-dialog-text">
-            {where.env} requires review: a merge goes out directly only when everything it publishes was reviewed already (main
-            has no unpublished changes and the branch none beyond its gray release).
-          </p>
-        )}
+        <p className="ns-dialog-text">{t("gray.merge.intro")}</p>
+        {reviewRequired && <p className="notice ns-dialog-text">{t("gray.merge.reviewRequired", { env: where.env })}</p>}
         <ErrorNote error={preview.error} />
-        {!preview.parts && !preview.error && <Loading label="Comparing…" />}
+        {!preview.parts && !preview.error && <Loading label={t("gray.merge.comparing")} />}
         {preview.parts && (
           <>
             <div data-testid="merge-branch">
-              <h3 className="ns-subheading">The branch's overrides</h3>
+              <h3 className="ns-subheading">{t("gray.merge.branchHeading")}</h3>
               <DiffTable
                 changes={preview.parts.branch}
-                oldLabel="Main's release"
-                newLabel="After the merge"
-                empty="The branch overrides nothing that main's release does not already hold."
+                oldLabel={t("gray.merge.mainRelease")}
+                newLabel={t("gray.merge.after")}
+                empty={t("gray.merge.branchEmpty")}
               />
             </div>
             <div data-testid="merge-main">
-              <h3 className="ns-subheading">Main's own unpublished edits</h3>
+              <h3 className="ns-subheading">{t("gray.merge.mainHeading")}</h3>
               {preview.parts.main.length > 0 ? (
                 <>
                   <p className="notice notice-warn ns-dialog-text">
-                    Main has{" "}
-                    {preview.parts.main.length === 1
-                      ? "an edit of its own that is not published yet. The merge publishes main, so it goes"
-                      : `${preview.parts.main.length} edits of its own that are not published yet. The merge publishes main, so they go`}{" "}
-                    out with the branch's overrides.
+                    {t("gray.merge.mainEdits", { count: preview.parts.main.length })}
                   </p>
-                  <DiffTable changes={preview.parts.main} oldLabel="Main's release" newLabel="After the merge" />
+                  <DiffTable changes={preview.parts.main} oldLabel={t("gray.merge.mainRelease")} newLabel={t("gray.merge.after")} />
                 </>
               ) : (
-                <p className="muted ns-dialog-text">None: the merge releases only the branch's overrides.</p>
+                <p className="muted ns-dialog-text">{t("gray.merge.mainNone")}</p>
               )}
             </div>
           </>
         )}
-        <Field label="Release title" id={`${id}-title`} error={titleError}>
+        <Field label={t("gray.field.releaseTitle")} id={`${id}-title`} error={titleError}>
           <input
             id={`${id}-title`}
             value={title}
@@ -957,22 +943,22 @@ function MergeDialog({
             }}
           />
         </Field>
-        <Field label="Comment" id={`${id}-comment`}>
+        <Field label={t("gray.field.comment")} id={`${id}-comment`}>
           <textarea id={`${id}-comment`} value={comment} rows={2} onChange={(e) => setComment(e.target.value)} />
         </Field>
         <fieldset className="ns-choice">
-          <legend>After the merge</legend>
+          <legend>{t("gray.merge.after")}</legend>
           <label className="check">
             <input type="radio" name={`${id}-after`} checked={!keep} onChange={() => setKeep(false)} />
-            Delete the branch: its instances go back to main
+            {t("gray.merge.deleteBranch")}
           </label>
           <label className="check">
             <input type="radio" name={`${id}-after`} checked={keep} disabled={Boolean(rollout)} onChange={() => setKeep(true)} />
-            Keep the branch: it is republished on the merged main and keeps its instances
+            {t("gray.merge.keepBranch")}
           </label>
           {rollout && (
             <p className="muted small ns-dialog-text">
-              Staged rollout #{rollout.id} is {rollout.state}: merging ends it as completed, and the branch cannot stay.
+              {t("gray.merge.rolloutEnds", { id: rollout.id, state: rollout.state })}
             </p>
           )}
         </fieldset>
@@ -1023,6 +1009,7 @@ function ConfirmDialog({
   onClose: () => void;
   run: () => Promise<void>;
 }) {
+  const t = useT();
   const close = useStable(onClose);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -1043,7 +1030,7 @@ function ConfirmDialog({
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("gray.action.cancel")}
           </button>
           <button type="button" className={`button ${danger ? "button-danger" : "button-primary"}`} onClick={() => void go()} disabled={busy}>
             {busy && <span className="spinner" aria-hidden="true" />}

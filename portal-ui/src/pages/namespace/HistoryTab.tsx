@@ -17,9 +17,10 @@ import {
 import { EmptyState, ErrorNote, Loading, Pager, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
 import { DiffTable } from "../../components/Diff";
+import { useT } from "../../i18n";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
-import { OPERATION, at, count, envPath, useStable, type Permissions, type Where } from "./model";
+import { OPERATION, at, envPath, useStable, type Permissions, type Where } from "./model";
 
 const SIZE = 10;
 
@@ -38,6 +39,7 @@ export function HistoryTab({
   stamp: number;
   onChanged: () => Promise<void>;
 }) {
+  const t = useT();
   const toast = useToast();
   const [releasePage, setReleasePage] = useState(0);
   const [historyPage, setHistoryPage] = useState(0);
@@ -84,44 +86,45 @@ export function HistoryTab({
       <div className="card ns-card">
         <div className="section-header ns-section-header">
           <div>
-            <h2>Releases</h2>
-            <p className="muted small">Newest first. Tick two to compare them.</p>
+            <h2>{t("releases.history.releasesTitle")}</h2>
+            <p className="muted small">{t("releases.history.releasesHint")}</p>
             {adoption.data && adoption.data.live > 0 && latest && (
               <p className="muted small" data-testid="adoption-summary">
-                {count(adoption.data.live, "instance")} read this namespace in the last day;{" "}
-                {adoption.data.live - (reach.get(latest.releaseKey)?.read ?? 0)} of them hold another release than the one
-                served now.
+                {t("releases.history.adoptionSummary", {
+                  live: adoption.data.live,
+                  elsewhere: adoption.data.live - (reach.get(latest.releaseKey)?.read ?? 0),
+                })}
               </p>
             )}
           </div>
           <div className="toolbar">
             <button type="button" className="button" disabled={selected.length !== 2} onClick={compareSelected}>
-              Compare
+              {t("releases.history.compare")}
             </button>
             <span className="muted small" aria-live="polite">
-              {selected.length === 0 ? "" : `${selected.length} of 2 selected`}
+              {selected.length === 0 ? "" : t("releases.history.selectedCount", { count: selected.length })}
             </span>
           </div>
         </div>
         <ErrorNote error={releases.error} />
         {!releases.data ? (
-          !releases.error && <Loading label="Loading releases…" />
+          !releases.error && <Loading label={t("releases.history.loadingReleases")} />
         ) : releases.data.items.length === 0 ? (
-          <EmptyState title="Never released">Publish the namespace and its releases appear here.</EmptyState>
+          <EmptyState title={t("releases.history.neverReleased")}>{t("releases.history.neverReleasedHint")}</EmptyState>
         ) : (
           <div className="table-scroll">
             <table className="table ns-releases">
               <thead>
                 <tr>
                   <th scope="col">
-                    <span className="visually-hidden">Select</span>
+                    <span className="visually-hidden">{t("releases.history.select")}</span>
                   </th>
-                  <th scope="col">Release</th>
-                  <th scope="col">Published</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Instances</th>
+                  <th scope="col">{t("releases.history.columnRelease")}</th>
+                  <th scope="col">{t("releases.history.columnPublished")}</th>
+                  <th scope="col">{t("releases.history.columnState")}</th>
+                  <th scope="col">{t("releases.history.columnInstances")}</th>
                   <th scope="col">
-                    <span className="visually-hidden">Actions</span>
+                    <span className="visually-hidden">{t("releases.history.actions")}</span>
                   </th>
                 </tr>
               </thead>
@@ -133,7 +136,7 @@ export function HistoryTab({
                       <td className="ns-select">
                         <input
                           type="checkbox"
-                          aria-label={`Select “${r.title}” to compare`}
+                          aria-label={t("releases.history.selectToCompare", { title: r.title })}
                           checked={selected.some((s) => s.id === r.id)}
                           onChange={(e) => toggle(r, e.target.checked)}
                         />
@@ -151,11 +154,11 @@ export function HistoryTab({
                       </td>
                       <td>
                         {isLatest ? (
-                          <span className="pill pill-ok">Served now</span>
+                          <span className="pill pill-ok">{t("releases.history.servedNow")}</span>
                         ) : r.isAbandoned ? (
-                          <span className="pill pill-muted">Rolled back</span>
+                          <span className="pill pill-muted">{t("releases.history.rolledBack")}</span>
                         ) : (
-                          <span className="pill pill-info">Earlier</span>
+                          <span className="pill pill-info">{t("releases.history.earlier")}</span>
                         )}
                       </td>
                       <td className="small" data-testid={`adoption-${r.id}`}>
@@ -169,9 +172,9 @@ export function HistoryTab({
                               className="button button-small"
                               onClick={() => setRollbackTo(r)}
                               disabled={!perms.release}
-                              title={perms.release ? undefined : "You hold no release role on this namespace"}
+                              title={perms.release ? undefined : t("releases.history.noReleaseRole")}
                             >
-                              Roll back to this
+                              {t("releases.history.rollBackToThis")}
                             </button>
                           )}
                         </div>
@@ -191,37 +194,39 @@ export function HistoryTab({
       <div className="card ns-card">
         <div className="section-header ns-section-header">
           <div>
-            <h2>Release history</h2>
-            <p className="muted small">Every publish, rollback and gray step, newest first.</p>
+            <h2>{t("releases.history.historyTitle")}</h2>
+            <p className="muted small">{t("releases.history.historyHint")}</p>
           </div>
         </div>
         <ErrorNote error={history.error} />
         {!history.data ? (
-          !history.error && <Loading label="Loading the history…" />
+          !history.error && <Loading label={t("releases.history.loadingHistory")} />
         ) : history.data.items.length === 0 ? (
-          <EmptyState title="Nothing happened yet">Publishes, rollbacks and gray releases are recorded here.</EmptyState>
+          <EmptyState title={t("releases.history.nothingYet")}>{t("releases.history.nothingYetHint")}</EmptyState>
         ) : (
           <div className="table-scroll">
             <table className="table ns-history">
               <thead>
                 <tr>
-                  <th scope="col">What</th>
-                  <th scope="col">Release</th>
-                  <th scope="col">By</th>
+                  <th scope="col">{t("releases.history.columnWhat")}</th>
+                  <th scope="col">{t("releases.history.columnRelease")}</th>
+                  <th scope="col">{t("releases.history.columnBy")}</th>
                   <th scope="col">
-                    <span className="visually-hidden">Actions</span>
+                    <span className="visually-hidden">{t("releases.history.actions")}</span>
                   </th>
                 </tr>
               </thead>
               <tbody>
                 {history.data.items.map((h) => {
-                  const op = OPERATION[h.operation] ?? { label: h.operation, tone: "pill-muted" };
+                  const known = OPERATION[h.operation];
+                  const op = { label: known ? t(known.label) : h.operation, tone: known?.tone ?? "pill-muted" };
                   const changed = h.releaseId > 0 && h.releaseId !== h.previousReleaseId;
+                  const release = h.releaseTitle || t("releases.history.releaseNumber", { id: h.releaseId });
                   return (
                     <tr key={h.id} data-testid={`history-${h.id}`}>
                       <td>
                         <span className={`pill ${op.tone}`}>{op.label}</span>
-                        {h.isEmergencyPublish && <span className="pill pill-bad ns-after-pill">Emergency</span>}
+                        {h.isEmergencyPublish && <span className="pill pill-bad ns-after-pill">{t("releases.history.emergency")}</span>}
                       </td>
                       <td>{h.releaseTitle || <span className="muted">—</span>}</td>
                       <td className="ns-when">
@@ -238,13 +243,13 @@ export function HistoryTab({
                               className="button button-small"
                               onClick={() =>
                                 setCompare({
-                                  base: { id: h.previousReleaseId, title: "Before" },
-                                  to: { id: h.releaseId, title: "After" },
-                                  heading: `${op.label}: “${h.releaseTitle || `release ${h.releaseId}`}”`,
+                                  base: { id: h.previousReleaseId, title: t("releases.history.before") },
+                                  to: { id: h.releaseId, title: t("releases.history.after") },
+                                  heading: t("releases.history.changesHeading", { operation: op.label, release }),
                                 })
                               }
                             >
-                              Changes
+                              {t("releases.history.changes")}
                             </button>
                           )}
                         </div>
@@ -274,7 +279,7 @@ export function HistoryTab({
             setRollbackTo(null);
             setSelected([]);
             toast.success(
-              `Rolled back to “${outcome.active.title}”; ${outcome.abandoned.length === 1 ? "1 release is" : `${outcome.abandoned.length} releases are`} withdrawn.`,
+              t("releases.history.rolledBackToast", { title: outcome.active.title, count: outcome.abandoned.length }),
             );
             await onChanged();
           }}
@@ -313,29 +318,30 @@ function CompareDialog({
   heading?: string;
   onClose: () => void;
 }) {
+  const t = useT();
   const close = useStable(onClose);
   const { data, error } = useComparison(env, base.id, to.id);
   return (
     <Dialog
       wide
-      title={heading ?? `“${base.title}” → “${to.title}”`}
+      title={heading ?? t("releases.compare.title", { base: base.title, to: to.title })}
       onClose={close}
       footer={
         <button type="button" className="button" onClick={onClose}>
-          Close
+          {t("releases.compare.close")}
         </button>
       }
     >
       <p className="muted small ns-dialog-text">
         {base.id === 0
-          ? "The first release: everything it serves is new."
+          ? t("releases.compare.firstRelease")
           : heading
-            ? "What clients got differently after this step."
-            : "What changed from the older release to the newer one."}
+            ? t("releases.compare.afterStep")
+            : t("releases.compare.olderToNewer")}
       </p>
       <ErrorNote error={error} />
-      {!data && !error && <Loading label="Comparing…" />}
-      {data && <DiffTable changes={data.changes} oldLabel={base.title} newLabel={to.title} empty="The two releases serve the same keys and values." />}
+      {!data && !error && <Loading label={t("releases.compare.comparing")} />}
+      {data && <DiffTable changes={data.changes} oldLabel={base.title} newLabel={to.title} empty={t("releases.compare.same")} />}
     </Dialog>
   );
 }
@@ -353,6 +359,7 @@ function RollbackDialog({
   onClose: () => void;
   onDone: (outcome: Rollback) => Promise<void>;
 }) {
+  const t = useT();
   const close = useStable(onClose);
   const { data, error: compareError } = useComparison(env, latest.id, target.id);
   const [busy, setBusy] = useState(false);
@@ -372,30 +379,38 @@ function RollbackDialog({
   return (
     <Dialog
       wide
-      title={`Roll back to “${target.title}”?`}
+      title={t("releases.rollback.title", { title: target.title })}
       onClose={close}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("releases.rollback.cancel")}
           </button>
           <button type="button" className="button button-danger" onClick={() => void rollBack()} disabled={busy || !data}>
             {busy && <span className="spinner" aria-hidden="true" />}
-            Roll back
+            {t("releases.rollback.rollBack")}
           </button>
         </>
       }
     >
       <div className="form-grid">
         <p className="ns-dialog-text">
-          Clients get “{target.title}” (by {target.createdBy}, <When at={target.createdAt} />) again instead of “{latest.title}”, at
-          once. Every release after it is withdrawn. The items are not changed: they show as unpublished changes until the next
-          publish.
+          {t.rich("releases.rollback.explanation", {
+            target: target.title,
+            author: target.createdBy,
+            when: <When at={target.createdAt} />,
+            latest: latest.title,
+          })}
         </p>
         <ErrorNote error={compareError} />
-        {!data && !compareError && <Loading label="Comparing…" />}
+        {!data && !compareError && <Loading label={t("releases.compare.comparing")} />}
         {data && (
-          <DiffTable changes={data.changes} oldLabel="Served now" newLabel="After the rollback" empty="Both releases serve the same configuration." />
+          <DiffTable
+            changes={data.changes}
+            oldLabel={t("releases.rollback.servedNow")}
+            newLabel={t("releases.rollback.afterRollback")}
+            empty={t("releases.rollback.same")}
+          />
         )}
         <ErrorNote error={error} />
       </div>
@@ -405,15 +420,16 @@ function RollbackDialog({
 
 /** How many live instances hold a release, and what those that report made of it. */
 function Reach({ counts }: { counts?: ReleaseAdoption }) {
+  const t = useT();
   if (!counts || counts.read === 0) {
     return <span className="muted">—</span>;
   }
   return (
     <>
-      <span>{count(counts.read, "holds it", "hold it")}</span>
+      <span>{t("releases.reach.holding", { count: counts.read })}</span>
       <div className="ns-instance-pills">
-        {counts.applied > 0 && <span className="pill pill-ok">{counts.applied} applied</span>}
-        {counts.rejected > 0 && <span className="pill pill-bad">{counts.rejected} rejected</span>}
+        {counts.applied > 0 && <span className="pill pill-ok">{t("releases.reach.applied", { count: counts.applied })}</span>}
+        {counts.rejected > 0 && <span className="pill pill-bad">{t("releases.reach.rejected", { count: counts.rejected })}</span>}
       </div>
     </>
   );

@@ -4,14 +4,15 @@ import { ApiError, api, messageOf, query, type Imported } from "../../api/client
 import { Field } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
 import { useToast } from "../../lib/toast";
-import { at, count, useStable, type Where } from "./model";
+import { msg, useFormat, useT, type MessageId } from "../../i18n";
+import { at, useStable, type Where } from "./model";
 
 type Policy = "abort" | "skip" | "overwrite";
 
-const POLICIES: { id: Policy; label: string; hint: string }[] = [
-  { id: "abort", label: "Stop if a key exists", hint: "Nothing is imported when the namespace has any of the file's keys." },
-  { id: "skip", label: "Keep existing values", hint: "Only keys the namespace lacks are added." },
-  { id: "overwrite", label: "Overwrite existing values", hint: "Keys the namespace has take the file's values." },
+const POLICIES: { id: Policy; label: MessageId; hint: MessageId }[] = [
+  { id: "abort", label: msg("namespace.import.abort"), hint: msg("namespace.import.abortHint") },
+  { id: "skip", label: msg("namespace.import.skip"), hint: msg("namespace.import.skipHint") },
+  { id: "overwrite", label: msg("namespace.import.overwrite"), hint: msg("namespace.import.overwriteHint") },
 ];
 
 const ACCEPT: Record<string, string> = {
@@ -35,6 +36,7 @@ export function ImportDialog({
   onImported: () => Promise<void>;
 }) {
   const id = useId();
+  const t = useT();
   const toast = useToast();
   const close = useStable(onClose);
   const [file, setFile] = useState<File | null>(null);
@@ -49,7 +51,7 @@ export function ImportDialog({
     setError(undefined);
     setResult(undefined);
     if (!file) {
-      setFileError("Choose a file to import.");
+      setFileError(t("namespace.import.chooseFile"));
       return;
     }
     setFileError(undefined);
@@ -59,7 +61,7 @@ export function ImportDialog({
       const imported = await api.upload<Imported>(at(where, `/import${query({ policy })}`), text, "text/plain; charset=utf-8");
       setResult(imported);
       const changed = imported.added.length + imported.overwritten.length;
-      toast.success(changed ? `Imported ${file.name}: ${count(changed, "key")} changed.` : `Imported ${file.name}: nothing changed.`);
+      toast.success(t("namespace.import.done", { name: file.name, count: changed }));
       await onImported();
     } catch (e) {
       setError({ message: messageOf(e), conflict: e instanceof ApiError && e.status === 409 });
@@ -71,26 +73,26 @@ export function ImportDialog({
   const formId = `${id}-form`;
   return (
     <Dialog
-      title={`Import into ${where.namespace}`}
+      title={t("namespace.import.title", { namespace: where.namespace })}
       onClose={close}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            {result ? "Close" : "Cancel"}
+            {result ? t("namespace.dialog.close") : t("namespace.dialog.cancel")}
           </button>
           <button type="submit" form={formId} className="button button-primary" disabled={busy}>
             {busy && <span className="spinner spinner-light" aria-hidden="true" />}
-            {result ? "Import again" : "Import"}
+            {result ? t("namespace.import.again") : t("namespace.import.submit")}
           </button>
         </>
       }
     >
       <form id={formId} className="form-grid" onSubmit={(e) => void submit(e)} noValidate>
         <Field
-          label="File"
+          label={t("namespace.import.file")}
           id={`${id}-file`}
           error={fileError}
-          hint={format === "properties" ? "A .properties file. Keys missing from it are left alone." : `A ${format} file; it replaces the content.`}
+          hint={format === "properties" ? t("namespace.import.fileHintProperties") : t("namespace.import.fileHint", { format })}
         >
           <input
             id={`${id}-file`}
@@ -104,20 +106,20 @@ export function ImportDialog({
           />
         </Field>
         <fieldset className="ns-choice">
-          <legend>When a key exists already</legend>
+          <legend>{t("namespace.import.policy")}</legend>
           {POLICIES.map((p) => (
             <label key={p.id} className="check ns-policy">
               <input type="radio" name={`${id}-policy`} value={p.id} checked={policy === p.id} onChange={() => setPolicy(p.id)} />
               <span>
-                {p.label}
-                <span className="muted small ns-policy-hint">{p.hint}</span>
+                {t(p.label)}
+                <span className="muted small ns-policy-hint">{t(p.hint)}</span>
               </span>
             </label>
           ))}
         </fieldset>
         {error && (
           <div className="alert" role="alert" data-testid="import-error">
-            {error.conflict && <p className="ns-alert-title">Nothing was imported.</p>}
+            {error.conflict && <p className="ns-alert-title">{t("namespace.import.nothingImported")}</p>}
             <p>{error.message}</p>
           </div>
         )}
@@ -128,21 +130,25 @@ export function ImportDialog({
 }
 
 function ImportResult({ result }: { result: Imported }) {
-  const groups: { label: string; keys: string[]; tone: string }[] = [
-    { label: "Added", keys: result.added, tone: "change-added" },
-    { label: "Overwritten", keys: result.overwritten, tone: "change-modified" },
-    { label: "Skipped (kept)", keys: result.skipped, tone: "ns-skipped" },
+  const t = useT();
+  const f = useFormat();
+  const groups: { label: MessageId; keys: string[]; tone: string }[] = [
+    { label: msg("namespace.import.added"), keys: result.added, tone: "change-added" },
+    { label: msg("namespace.import.overwritten"), keys: result.overwritten, tone: "change-modified" },
+    { label: msg("namespace.import.skipped"), keys: result.skipped, tone: "ns-skipped" },
   ];
   return (
     <div className="ns-import-result" role="status" data-testid="import-result">
-      <p className="ns-alert-title">Imported. Publish to send the changes to clients.</p>
+      <p className="ns-alert-title">{t("namespace.import.imported")}</p>
       <dl>
         {groups.map((g) => (
           <div key={g.label} className="ns-import-group">
             <dt>
-              <span className={`change ${g.tone}`}>{g.label}</span> <span className="muted small">{g.keys.length}</span>
+              <span className={`change ${g.tone}`}>{t(g.label)}</span> <span className="muted small">{f.number(g.keys.length)}</span>
             </dt>
-            <dd className="mono small">{g.keys.length ? g.keys.join(", ") : <span className="muted">none</span>}</dd>
+            <dd className="mono small">
+              {g.keys.length ? g.keys.join(t("namespace.common.separator")) : <span className="muted">{t("namespace.import.none")}</span>}
+            </dd>
           </div>
         ))}
       </dl>

@@ -2,8 +2,9 @@
 import { useState, type ReactNode } from "react";
 import { api, query, type Instance, type Namespace, type Page, type SchemaInEnv } from "../../api/client";
 import { EmptyState, ErrorNote, Loading, Pager, When } from "../../components/Common";
+import { useT } from "../../i18n";
 import { useAsync } from "../../lib/useAsync";
-import { at, count, schemaInEnvAt, type Where } from "./model";
+import { at, schemaInEnvAt, type Where } from "./model";
 
 const SIZE = 20;
 
@@ -28,6 +29,7 @@ export function InstanceList({
   description: ReactNode;
   empty: ReactNode;
 }) {
+  const t = useT();
   const [page, setPage] = useState(0);
   const [tick, setTick] = useState(0);
   const list = useAsync(() => api.get<Page<Instance>>(url(page, SIZE)), [url(page, SIZE), stamp, tick]);
@@ -40,16 +42,16 @@ export function InstanceList({
           <p className="muted small">{description}</p>
         </div>
         <div className="toolbar">
-          {list.data && <span className="muted small">{count(list.data.total, "instance")}</span>}
-          <button type="button" className="button button-small" onClick={() => setTick((t) => t + 1)} disabled={list.loading}>
+          {list.data && <span className="muted small">{t("releases.instances.count", { count: list.data.total })}</span>}
+          <button type="button" className="button button-small" onClick={() => setTick((n) => n + 1)} disabled={list.loading}>
             {list.loading && list.data && <span className="spinner" aria-hidden="true" />}
-            Refresh
+            {t("releases.instances.refresh")}
           </button>
         </div>
       </div>
       <ErrorNote error={list.error} />
       {!list.data ? (
-        !list.error && <Loading label="Loading instances…" />
+        !list.error && <Loading label={t("releases.instances.loading")} />
       ) : list.data.items.length === 0 ? (
         empty
       ) : (
@@ -57,11 +59,11 @@ export function InstanceList({
           <table className="table ns-instances">
             <thead>
               <tr>
-                <th scope="col">Instance</th>
-                <th scope="col">Release it holds</th>
-                {showSchema && <th scope="col">Schema</th>}
-                <th scope="col">Received</th>
-                <th scope="col">Last read</th>
+                <th scope="col">{t("releases.instances.columnInstance")}</th>
+                <th scope="col">{t("releases.instances.columnRelease")}</th>
+                {showSchema && <th scope="col">{t("releases.instances.columnSchema")}</th>}
+                <th scope="col">{t("releases.instances.columnReceived")}</th>
+                <th scope="col">{t("releases.instances.columnLastRead")}</th>
               </tr>
             </thead>
             <tbody>
@@ -73,34 +75,34 @@ export function InstanceList({
                       <span className="mono">{i.ip}</span>
                       <div className="muted small">
                         {i.appId}
-                        {i.label && <> · label {i.label}</>}
+                        {i.label && <> · {t("releases.instances.label", { label: i.label })}</>}
                         {i.dataCenter && <> · {i.dataCenter}</>}
                       </div>
                     </td>
                     <td>
                       <span className="mono small ns-release-key">{i.releaseKey}</span>
                       <div className="ns-instance-pills">
-                        {onGray && <span className="pill pill-info">Gray</span>}
+                        {onGray && <span className="pill pill-info">{t("releases.instances.gray")}</span>}
                         {latestKey &&
                           (i.releaseKey.split("+").includes(latestKey) ? (
-                            <span className="pill pill-ok">Latest</span>
+                            <span className="pill pill-ok">{t("releases.instances.latest")}</span>
                           ) : (
-                            <span className="pill pill-warn">Older release</span>
+                            <span className="pill pill-warn">{t("releases.instances.olderRelease")}</span>
                           ))}
                         <AppliedPill instance={i} />
                         {i.secretsWithheld && (
                           <span
                             className="pill pill-warn"
                             data-testid={`secrets-withheld-${i.ip}`}
-                            title="Its app has no enforced access key here, so secret values were left out of its answer."
+                            title={t("releases.instances.secretsWithheldHint")}
                           >
-                            secrets withheld
+                            {t("releases.instances.secretsWithheld")}
                           </span>
                         )}
                       </div>
                       {i.applied?.status === "rejected" && i.applied.releaseKey === i.releaseKey && (
                         <div className="small ns-apply-reason" data-testid={`instance-rejected-${i.ip}`}>
-                          {i.applied.reason || "No reason given."}
+                          {i.applied.reason || t("releases.instances.noReason")}
                         </div>
                       )}
                     </td>
@@ -129,31 +131,33 @@ export function InstanceList({
 
 /** Whether the instance could use the release it holds, where it reports (Lyre's SDK and agent). */
 function AppliedPill({ instance }: { instance: Instance }) {
+  const t = useT();
   const applied = instance.applied;
   if (!applied) return null;
   if (applied.releaseKey !== instance.releaseKey) {
     return (
-      <span className="pill pill-muted" title={`It last reported on release ${applied.releaseKey}`}>
-        Not reported yet
+      <span className="pill pill-muted" title={t("releases.instances.lastReported", { releaseKey: applied.releaseKey })}>
+        {t("releases.instances.notReported")}
       </span>
     );
   }
   return applied.status === "applied" ? (
-    <span className="pill pill-ok" title="It reported the release in use">
-      Applied
+    <span className="pill pill-ok" title={t("releases.instances.appliedHint")}>
+      {t("releases.instances.applied")}
     </span>
   ) : (
-    <span className="pill pill-bad" title="It could not use the release and keeps the last good one">
-      Rejected
+    <span className="pill pill-bad" title={t("releases.instances.rejectedHint")}>
+      {t("releases.instances.rejected")}
     </span>
   );
 }
 
 /** Which schema an instance's typed view was built with, against the one in force. */
 function SchemaCell({ instance, current }: { instance: Instance; current?: number }) {
+  const t = useT();
   if (!instance.schemaHash) {
     return (
-      <span className="muted" title="It sent no schema: an Apollo client, or a view not built with watch_with_schema">
+      <span className="muted" title={t("releases.instances.noSchemaHint")}>
         —
       </span>
     );
@@ -164,8 +168,8 @@ function SchemaCell({ instance, current }: { instance: Instance; current?: numbe
       <>
         {hash}
         <div className="ns-instance-pills">
-          <span className="pill pill-warn" title="No version of this namespace's schema has this hash: it was never pushed">
-            Not pushed
+          <span className="pill pill-warn" title={t("releases.instances.notPushedHint")}>
+            {t("releases.instances.notPushed")}
           </span>
         </div>
       </>
@@ -173,13 +177,13 @@ function SchemaCell({ instance, current }: { instance: Instance; current?: numbe
   }
   return (
     <>
-      Version {instance.schemaVersion} {hash}
+      {t.rich("releases.instances.schemaVersion", { version: instance.schemaVersion, hash })}
       <div className="ns-instance-pills">
         {current !== undefined &&
           (instance.schemaVersion === current ? (
-            <span className="pill pill-ok">In force</span>
+            <span className="pill pill-ok">{t("releases.instances.inForce")}</span>
           ) : (
-            <span className="pill pill-warn">{`Version ${current} is in force`}</span>
+            <span className="pill pill-warn">{t("releases.instances.otherInForce", { version: current })}</span>
           ))}
       </div>
     </>
@@ -187,6 +191,7 @@ function SchemaCell({ instance, current }: { instance: Instance; current?: numbe
 }
 
 export function InstancesTab({ where, ns, stamp }: { where: Where; ns: Namespace; stamp: number }) {
+  const t = useT();
   const schema = useAsync(
     () =>
       api
@@ -201,12 +206,16 @@ export function InstancesTab({ where, ns, stamp }: { where: Where; ns: Namespace
       latestKey={ns.latestRelease?.releaseKey}
       mainCluster={where.cluster}
       schemaVersion={schema.data?.current?.version}
-      title="Instances"
-      description="Client instances that read this namespace recently, newest first, with the release each one got."
+      title={t("releases.instances.title")}
+      description={t("releases.instances.description")}
       empty={
-        <EmptyState title="No instance has read this namespace yet">
-          Instances appear here once applications read the namespace from the config service of {where.env} (Apollo clients or
-          the Lyre SDK for app <code>{where.app}</code>, cluster <code>{where.cluster}</code>).
+        <EmptyState title={t("releases.instances.empty")}>
+          {t.rich("releases.instances.emptyHint", {
+            env: where.env,
+            app: where.app,
+            cluster: where.cluster,
+            code: (chunks) => <code>{chunks}</code>,
+          })}
         </EmptyState>
       }
     />

@@ -5,6 +5,7 @@ import {
   ApiError,
   api,
   messageOf,
+  wordsOf,
   query,
   type Item,
   type KeyChange,
@@ -16,9 +17,14 @@ import { EmptyState, ErrorNote, Field, SecretValue, When, isSealed } from "../..
 import { Dialog } from "../../components/Dialog";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
-import { at, count, useStable, type Permissions, type Where } from "./model";
+import { msg, useT, type MessageId } from "../../i18n";
+import { at, useStable, type Permissions, type Where } from "./model";
 
-const MARK: Record<string, string> = { added: "Added", modified: "Changed", deleted: "Deleted" };
+const MARK: Record<string, MessageId> = {
+  added: msg("namespace.items.markAdded"),
+  modified: msg("namespace.items.markModified"),
+  deleted: msg("namespace.items.markDeleted"),
+};
 
 /** How long a revealed secret value stays in view. */
 const REVEAL_MS = 30_000;
@@ -41,6 +47,7 @@ export function ItemsTab({
   perms: Permissions;
   onChanged: () => Promise<void>;
 }) {
+  const t = useT();
   const toast = useToast();
   const [filter, setFilter] = useState("");
   const [dialog, setDialog] = useState<{ kind: "add" } | { kind: "edit" | "delete"; item: Item } | null>(null);
@@ -58,29 +65,33 @@ export function ItemsTab({
   const modified = changes.changes.filter((c) => c.kind === "modified").length;
 
   const needle = filter.trim().toLowerCase();
-  const matches = (...texts: (string | null | undefined)[]) => !needle || texts.some((t) => t?.toLowerCase().includes(needle));
+  const matches = (...texts: (string | null | undefined)[]) => !needle || texts.some((text) => text?.toLowerCase().includes(needle));
   // A secret's sealed form is not something people look for.
   const shown = items.filter((i) => matches(i.key, isSecret(i) ? undefined : i.value, i.comment));
   const shownDeleted = deleted.filter((c) => matches(c.key, isSealed(c.oldValue) ? undefined : c.oldValue));
 
-  const summary: string[] = [];
-  if (added) summary.push(`${added} added`);
-  if (modified) summary.push(`${modified} changed`);
-  if (deleted.length) summary.push(`${deleted.length} deleted`);
+  const parts: string[] = [];
+  if (added) parts.push(t("namespace.items.added", { count: added }));
+  if (modified) parts.push(t("namespace.items.modified", { count: modified }));
+  if (deleted.length) parts.push(t("namespace.items.deleted", { count: deleted.length }));
   const base = changes.baseRelease;
+  const itemCount = t("namespace.items.count", { count: items.length });
+  const summary =
+    parts.length > 0
+      ? base
+        ? t("namespace.items.summarySince", { items: itemCount, changes: parts.join(t("namespace.common.separator")), title: base.title })
+        : t("namespace.items.summaryUnreleased", { items: itemCount, changes: parts.join(t("namespace.common.separator")) })
+      : base
+        ? t("namespace.items.summaryPublished", { items: itemCount })
+        : itemCount;
 
   return (
     <div className="card ns-card">
       <div className="section-header ns-section-header">
         <div>
-          <h2>Items</h2>
+          <h2>{t("namespace.tabs.items")}</h2>
           <p className="muted small" data-testid="items-summary">
-            {count(items.length, "item")}
-            {summary.length > 0
-              ? ` · ${summary.join(", ")}${base ? ` since release “${base.title}”` : ", not released yet"}`
-              : base
-                ? " · all published"
-                : ""}
+            {summary}
           </p>
         </div>
         <div className="toolbar">
@@ -88,8 +99,8 @@ export function ItemsTab({
             <input
               className="input ns-filter"
               type="search"
-              aria-label="Filter items"
-              placeholder="Filter by key, value or comment"
+              aria-label={t("namespace.items.filter")}
+              placeholder={t("namespace.items.filterPlaceholder")}
               value={filter}
               onChange={(e) => setFilter(e.target.value)}
             />
@@ -99,38 +110,38 @@ export function ItemsTab({
             className="button button-primary"
             onClick={() => setDialog({ kind: "add" })}
             disabled={!perms.modify}
-            title={perms.modify ? undefined : "You hold no modify role on this namespace"}
+            title={perms.modify ? undefined : t("namespace.page.noModifyRole")}
           >
-            Add item
+            {t("namespace.items.add")}
           </button>
         </div>
       </div>
 
       {items.length === 0 && deleted.length === 0 ? (
         <EmptyState
-          title="No items yet"
+          title={t("namespace.items.noneTitle")}
           action={
             perms.modify ? (
               <button type="button" className="button" onClick={() => setDialog({ kind: "add" })}>
-                Add the first item
+                {t("namespace.items.addFirst")}
               </button>
             ) : undefined
           }
         >
-          Add keys one at a time here, paste a whole file in the Text tab, or import one.
+          {t("namespace.items.noneHint")}
         </EmptyState>
       ) : shown.length === 0 && shownDeleted.length === 0 ? (
-        <EmptyState title="No item matches the filter." />
+        <EmptyState title={t("namespace.items.noMatch")} />
       ) : (
         <table className="table ns-items">
           <thead>
             <tr>
-              <th scope="col">Key</th>
-              <th scope="col">Value</th>
-              <th scope="col">Comment</th>
-              <th scope="col">Last changed</th>
+              <th scope="col">{t("namespace.items.key")}</th>
+              <th scope="col">{t("namespace.items.value")}</th>
+              <th scope="col">{t("namespace.items.comment")}</th>
+              <th scope="col">{t("namespace.items.lastChanged")}</th>
               <th scope="col">
-                <span className="visually-hidden">Actions</span>
+                <span className="visually-hidden">{t("namespace.items.actions")}</span>
               </th>
             </tr>
           </thead>
@@ -139,28 +150,28 @@ export function ItemsTab({
               const change = byKey.get(item.key);
               return (
                 <tr key={item.key} className={change ? `ns-row-${change.kind}` : undefined} data-testid={`item-${item.key}`}>
-                  <td data-label="Key">
+                  <td data-label={t("namespace.items.key")}>
                     <span className="mono ns-key">{item.key}</span>
                     {change && <ChangeMark change={change} />}
                     {unfitByKey.has(item.key) && (
                       <span className="pill pill-warn ns-unfit" data-testid={`unfit-${item.key}`} title={unfitByKey.get(item.key)?.join("; ")}>
-                        does not fit the schema: {unfitByKey.get(item.key)?.join("; ")}
+                        {t("namespace.items.unfit", { problems: unfitByKey.get(item.key)?.join("; ") })}
                       </span>
                     )}
                   </td>
-                  <td data-label="Value" className="mono value-cell">
+                  <td data-label={t("namespace.items.value")} className="mono value-cell">
                     {isSecret(item) ? (
                       <SecretCell key={`${item.key}@${item.version}`} where={where} item={item} />
                     ) : item.value === "" ? (
-                      <span className="muted">(empty)</span>
+                      <span className="muted">{t("namespace.items.empty")}</span>
                     ) : (
                       item.value
                     )}
                   </td>
-                  <td data-label="Comment" className="ns-comment-cell">
+                  <td data-label={t("namespace.items.comment")} className="ns-comment-cell">
                     {item.comment || <span className="muted">—</span>}
                   </td>
-                  <td data-label="Last changed" className="ns-when">
+                  <td data-label={t("namespace.items.lastChanged")} className="ns-when">
                     <span>{item.updatedBy}</span>
                     <span className="muted small">
                       <When at={item.updatedAt} />
@@ -171,20 +182,20 @@ export function ItemsTab({
                       <button
                         type="button"
                         className="button button-small"
-                        aria-label={`Edit ${item.key}`}
+                        aria-label={t("namespace.items.editKey", { key: item.key })}
                         onClick={() => setDialog({ kind: "edit", item })}
                         disabled={!perms.modify}
                       >
-                        Edit
+                        {t("namespace.items.edit")}
                       </button>
                       <button
                         type="button"
                         className="button button-small button-danger"
-                        aria-label={`Delete ${item.key}`}
+                        aria-label={t("namespace.items.deleteKey", { key: item.key })}
                         onClick={() => setDialog({ kind: "delete", item })}
                         disabled={!perms.modify}
                       >
-                        Delete
+                        {t("namespace.items.delete")}
                       </button>
                     </div>
                   </td>
@@ -193,18 +204,18 @@ export function ItemsTab({
             })}
             {shownDeleted.map((c) => (
               <tr key={`deleted-${c.key}`} className="ns-row-deleted" data-testid={`item-${c.key}`}>
-                <td data-label="Key">
+                <td data-label={t("namespace.items.key")}>
                   <span className="mono ns-key ns-gone">{c.key}</span>
                   <ChangeMark change={c} />
                 </td>
-                <td data-label="Value" className="mono value-cell">
+                <td data-label={t("namespace.items.value")} className="mono value-cell">
                   <span className="ns-gone">{isSealed(c.oldValue) ? <SecretValue /> : c.oldValue}</span>
                 </td>
-                <td data-label="Comment">
+                <td data-label={t("namespace.items.comment")}>
                   <span className="muted">—</span>
                 </td>
-                <td data-label="Last changed" className="muted small">
-                  Deleted, not yet published
+                <td data-label={t("namespace.items.lastChanged")} className="muted small">
+                  {t("namespace.items.deletedUnpublished")}
                 </td>
                 <td className="ns-row-actions" />
               </tr>
@@ -214,7 +225,7 @@ export function ItemsTab({
       )}
       {changes.changes.length > 0 && (
         <p className="muted small ns-legend">
-          Marked items differ from what clients get now; publish to send them out.
+          {t("namespace.items.legend")}
         </p>
       )}
 
@@ -224,7 +235,7 @@ export function ItemsTab({
           onClose={() => setDialog(null)}
           onSaved={async (item) => {
             setDialog(null);
-            toast.success(`Added ${item.key}.`);
+            toast.success(t("namespace.items.addedToast", { key: item.key }));
             await onChanged();
           }}
         />
@@ -236,7 +247,7 @@ export function ItemsTab({
           onClose={() => setDialog(null)}
           onSaved={async (item) => {
             setDialog(null);
-            toast.success(`Saved ${item.key}.`);
+            toast.success(t("namespace.items.savedToast", { key: item.key }));
             await onChanged();
           }}
         />
@@ -248,7 +259,7 @@ export function ItemsTab({
           onClose={() => setDialog(null)}
           onDeleted={async () => {
             setDialog(null);
-            toast.success(`Deleted ${dialog.item.key}.`);
+            toast.success(t("namespace.items.deletedToast", { key: dialog.item.key }));
             await onChanged();
           }}
         />
@@ -258,19 +269,21 @@ export function ItemsTab({
 }
 
 function ChangeMark({ change }: { change: KeyChange }) {
+  const t = useT();
   const title =
     change.kind === "modified"
       ? isSealed(change.oldValue)
         ? isSealed(change.newValue)
-          ? "The secret value changed since it was published"
-          : "Published as a secret value"
-        : `Published value: ${change.oldValue ?? ""}`
+          ? t("namespace.items.secretChanged")
+          : t("namespace.items.publishedSecret")
+        : t("namespace.items.publishedValue", { value: change.oldValue ?? "" })
       : change.kind === "added"
-        ? "Not in the latest release"
-        : "Still in the latest release";
+        ? t("namespace.items.notInRelease")
+        : t("namespace.items.stillInRelease");
+  const mark = MARK[change.kind];
   return (
     <span className={`change change-${change.kind} ns-mark`} title={title}>
-      {MARK[change.kind] ?? change.kind}
+      {mark ? t(mark) : change.kind}
     </span>
   );
 }
@@ -280,6 +293,7 @@ function ChangeMark({ change }: { change: KeyChange }) {
  * role; every reveal is recorded) in place for a while.
  */
 function SecretCell({ where, item }: { where: Where; item: Item }) {
+  const t = useT();
   const [plain, setPlain] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -308,24 +322,24 @@ function SecretCell({ where, item }: { where: Where; item: Item }) {
           <SecretValue />
         ) : (
           <span className="secret-plain" data-testid={`revealed-${item.key}`}>
-            {plain === "" ? <span className="muted">(empty)</span> : plain}
+            {plain === "" ? <span className="muted">{t("namespace.items.empty")}</span> : plain}
           </span>
         )}
         {plain === undefined ? (
           <button
             type="button"
             className="button button-small secret-toggle"
-            aria-label={`Reveal ${item.key}`}
-            title="Show the plain value for 30 seconds (recorded in the audit log)"
+            aria-label={t("namespace.items.revealKey", { key: item.key })}
+            title={t("namespace.items.revealTitle", { seconds: REVEAL_MS / 1000 })}
             onClick={() => void reveal()}
             disabled={busy}
           >
             {busy && <span className="spinner" aria-hidden="true" />}
-            Reveal
+            {t("namespace.items.reveal")}
           </button>
         ) : (
-          <button type="button" className="button button-small secret-toggle" aria-label={`Hide ${item.key}`} onClick={() => setPlain(undefined)}>
-            Hide
+          <button type="button" className="button button-small secret-toggle" aria-label={t("namespace.items.hideKey", { key: item.key })} onClick={() => setPlain(undefined)}>
+            {t("namespace.items.hide")}
           </button>
         )}
       </div>
@@ -351,6 +365,7 @@ function ItemDialog({
   onSaved: (item: Item) => Promise<void>;
 }) {
   const id = useId();
+  const t = useT();
   const close = useStable(onClose);
   const [key, setKey] = useState(item?.key ?? "");
   // A secret's value is never in the page: its field starts empty, and left empty keeps it.
@@ -395,11 +410,11 @@ function ItemDialog({
     setKeyError(undefined);
     setValueError(undefined);
     if (!item && !key.trim()) {
-      setKeyError("Give the item a key.");
+      setKeyError(t("namespace.items.keyMissing"));
       return;
     }
     if (item && wasSecret && !secret && value === "") {
-      setValueError("Type its new plain value: a secret value is not turned into a plain one.");
+      setValueError(t("namespace.items.plainValueMissing"));
       return;
     }
     setBusy(true);
@@ -416,14 +431,14 @@ function ItemDialog({
       await onSaved(saved);
     } catch (e) {
       if (e instanceof ApiError && e.code === "changed" && item) {
-        setConflict(e.message);
+        setConflict(wordsOf(e));
         setReloaded(false);
       } else if (
         e instanceof ApiError &&
         !item &&
         (e.code === "already_exists" || (e.status === 400 && /key/i.test(e.message) && !/secret/i.test(e.message)))
       ) {
-        setKeyError(e.message);
+        setKeyError(wordsOf(e));
       } else {
         setError(messageOf(e));
       }
@@ -450,16 +465,16 @@ function ItemDialog({
   const formId = `${id}-form`;
   return (
     <Dialog
-      title={item ? `Edit ${item.key}` : "Add an item"}
+      title={item ? t("namespace.items.editKey", { key: item.key }) : t("namespace.items.addTitle")}
       onClose={close}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("namespace.dialog.cancel")}
           </button>
           <button type="submit" form={formId} className="button button-primary" disabled={busy}>
             {busy && <span className="spinner spinner-light" aria-hidden="true" />}
-            {item ? "Save" : "Add"}
+            {item ? t("namespace.items.save") : t("namespace.items.addSubmit")}
           </button>
         </>
       }
@@ -467,27 +482,30 @@ function ItemDialog({
       <form id={formId} className="form-grid" onSubmit={(e) => void submit(e)} noValidate>
         {conflict && (
           <div className="alert ns-conflict" role="alert">
-            <p className="ns-alert-title">Someone changed this item while you were editing it.</p>
+            <p className="ns-alert-title">{t("namespace.items.conflict")}</p>
             <p>{conflict}</p>
             <button type="button" className="button button-small" onClick={() => void reloadTheirs()} disabled={busy}>
-              Load their version
+              {t("namespace.items.loadTheirs")}
             </button>
           </div>
         )}
         {reloaded && basis && (
           <p className="notice" role="status">
-            The item now holds {isSecret(basis) ? <SecretValue /> : <code>{basis.value || "(empty)"}</code>} (by {basis.updatedBy},{" "}
-            <When at={basis.updatedAt} />
-            ). {unchangedSecret ? "Saving keeps its value." : "Your value below replaces it when you save."}
+            {t.rich("namespace.items.reloaded", {
+              value: isSecret(basis) ? <SecretValue /> : <code>{basis.value || t("namespace.items.empty")}</code>,
+              by: basis.updatedBy,
+              when: <When at={basis.updatedAt} />,
+              next: unchangedSecret ? "keep" : "replace",
+            })}
           </p>
         )}
         {item ? (
           <div className="field">
-            <span>Key</span>
+            <span>{t("namespace.items.key")}</span>
             <code className="ns-fixed-key">{item.key}</code>
           </div>
         ) : (
-          <Field label="Key" id={`${id}-key`} error={keyError} hint="Without `=` or `:`, and not starting with `#` or `!`.">
+          <Field label={t("namespace.items.key")} id={`${id}-key`} error={keyError} hint={t("namespace.items.keyHint")}>
             <input
               id={`${id}-key`}
               className="mono"
@@ -503,16 +521,16 @@ function ItemDialog({
           </Field>
         )}
         <Field
-          label="Value"
+          label={t("namespace.items.value")}
           id={`${id}-value`}
           error={valueError}
-          hint={wasSecret && secret ? "Leave it empty to keep the secret value, or type a new one. Ctrl+Enter saves." : "Ctrl+Enter saves."}
+          hint={wasSecret && secret ? t("namespace.items.valueHintSecret") : t("namespace.items.valueHint")}
         >
           <textarea
             id={`${id}-value`}
             className="mono ns-value-input"
             value={value}
-            placeholder={wasSecret ? (secret ? "Unchanged (secret)" : "New plain value") : undefined}
+            placeholder={wasSecret ? (secret ? t("namespace.items.unchangedSecret") : t("namespace.items.newPlainValue")) : undefined}
             aria-invalid={unfit.length > 0 || valueError ? true : undefined}
             spellCheck={false}
             autoComplete="off"
@@ -531,7 +549,7 @@ function ItemDialog({
         </Field>
         {unfit.length > 0 && (
           <div className="notice notice-warn" role="status" data-testid="item-schema-problems">
-            <span className="ns-error-at">Does not fit the schema</span>
+            <span className="ns-error-at">{t("namespace.schema.unfit")}</span>
             <ul>
               {unfit.map((message) => (
                 <li key={message}>{message}</li>
@@ -550,18 +568,18 @@ function ItemDialog({
                 setValueError(undefined);
               }}
             />
-            Secret
+            {t("namespace.items.secret")}
           </label>
           <span id={`${id}-secret-hint`} className="field-hint">
-            Stored encrypted, served only to clients that sign with an access key, shown only to people with the reveal role.
+            {t("namespace.items.secretHint")}
           </span>
         </div>
         {wasSecret && !secret && (
           <p className="notice notice-warn" role="status" data-testid="secret-to-plain">
-            To make {item?.key} plain again, type its new plain value above: the secret value is not turned into a plain one.
+            {t("namespace.items.toPlain", { key: item?.key ?? "" })}
           </p>
         )}
-        <Field label="Comment" id={`${id}-comment`}>
+        <Field label={t("namespace.items.comment")} id={`${id}-comment`}>
           <input id={`${id}-comment`} value={comment} onChange={(e) => setComment(e.target.value)} autoComplete="off" />
         </Field>
         <ErrorNote error={error} />
@@ -581,6 +599,7 @@ function DeleteDialog({
   onClose: () => void;
   onDeleted: () => Promise<void>;
 }) {
+  const t = useT();
   const close = useStable(onClose);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -598,26 +617,26 @@ function DeleteDialog({
   };
   return (
     <Dialog
-      title={`Delete ${item.key}?`}
+      title={t("namespace.items.deleteTitle", { key: item.key })}
       onClose={close}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("namespace.dialog.cancel")}
           </button>
           <button type="button" className="button button-danger" onClick={() => void remove()} disabled={busy}>
             {busy && <span className="spinner" aria-hidden="true" />}
-            Delete
+            {t("namespace.items.delete")}
           </button>
         </>
       }
     >
       <div className="form-grid">
         <p className="ns-dialog-text">
-          <code>{item.key}</code> = {isSecret(item) ? <SecretValue /> : <code>{item.value || "(empty)"}</code>}
+          <code>{item.key}</code> = {isSecret(item) ? <SecretValue /> : <code>{item.value || t("namespace.items.empty")}</code>}
         </p>
         <p className="muted ns-dialog-text">
-          Clients keep the key until the next publish, which removes it for them.
+          {t("namespace.items.deleteHint")}
         </p>
         <ErrorNote error={error} />
       </div>

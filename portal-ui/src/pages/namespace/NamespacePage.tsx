@@ -4,6 +4,7 @@ import { lazy, Suspense, useCallback, useMemo, useState, type ReactNode } from "
 import {
   ApiError,
   api,
+  messageOf,
   query,
   type Branch,
   type EnvRulesView,
@@ -19,6 +20,7 @@ import { Link, path, useLeaveGuard, useRouter, useSearchParams } from "../../lib
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
+import { msg, useT, type MessageId } from "../../i18n";
 import { GrayTab } from "./GrayTab";
 import { HistoryTab } from "./HistoryTab";
 import { ImportDialog } from "./ImportDialog";
@@ -37,6 +39,16 @@ const FormTab = lazy(() => import("./FormTab").then((m) => ({ default: m.FormTab
 
 type TabId = "items" | "text" | "form" | "history" | "gray" | "instances" | "schema";
 
+/** Each tab's name (the text tab's depends on the format: "Text" for properties, else "Content"). */
+const TAB_LABEL: Record<Exclude<TabId, "text">, MessageId> = {
+  items: msg("namespace.tabs.items"),
+  form: msg("namespace.tabs.form"),
+  history: msg("namespace.tabs.history"),
+  gray: msg("namespace.tabs.gray"),
+  instances: msg("namespace.tabs.instances"),
+  schema: msg("namespace.tabs.schema"),
+};
+
 /** The formats a schema describes, which get a form when the namespace has one. */
 const FORM_FORMATS = ["properties", "json", "yaml", "yml"];
 
@@ -44,6 +56,7 @@ type Loaded = { ns: Namespace; items: Item[]; changes: UnpublishedChanges };
 
 export function NamespacePage({ app, env, cluster, namespace }: Where) {
   const where = useMemo(() => ({ app, env, cluster, namespace }), [app, env, cluster, namespace]);
+  const t = useT();
   const { me } = useSession();
   const toast = useToast();
   const { location, navigate } = useRouter();
@@ -95,7 +108,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
   );
 
   // Unsaved text is not lost to a link, Back, a reload or a closed tab without a question.
-  useLeaveGuard(draft ? `Your text in ${namespace} is not saved. Leave this page and lose it?` : null);
+  useLeaveGuard(draft ? t("namespace.page.leaveGuard", { namespace }) : null);
 
   const refresh = useCallback(async () => {
     setStamp((s) => s + 1);
@@ -111,20 +124,25 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
       <span className="visually-hidden"> ({text})</span>
     </span>
   );
-  const textLabel = isProperties ? "Text" : "Content";
+  const textLabel = isProperties ? t("namespace.tabs.text") : t("namespace.tabs.content");
+  const labelOf = (id: TabId) => (id === "text" ? textLabel : t(TAB_LABEL[id]));
+  const notSaved = t("namespace.tabs.notSaved");
   const tabs: { id: TabId; label: ReactNode }[] = [
-    ...(isProperties ? [{ id: "items" as const, label: "Items" }] : []),
-    { id: "text", label: draft ? <>{textLabel}{dot("not saved")}</> : textLabel },
+    ...(isProperties ? [{ id: "items" as const, label: labelOf("items") }] : []),
+    { id: "text", label: draft ? <>{textLabel}{dot(notSaved)}</> : textLabel },
     ...(data && FORM_FORMATS.includes(data.ns.format) && schema.data?.current
-      ? [{ id: "form" as const, label: draft ? <>Form{dot("not saved")}</> : "Form" }]
+      ? [{ id: "form" as const, label: draft ? <>{labelOf("form")}{dot(notSaved)}</> : labelOf("form") }]
       : []),
-    { id: "history", label: "History" },
-    { id: "gray", label: branch.data ? <>Gray{dot("has a branch", " ns-tab-dot-info")}</> : "Gray" },
-    { id: "instances", label: "Instances" },
-    ...(data && ["properties", "json", "yaml", "yml"].includes(data.ns.format) ? [{ id: "schema" as const, label: "Schema" }] : []),
+    { id: "history", label: labelOf("history") },
+    {
+      id: "gray",
+      label: branch.data ? <>{labelOf("gray")}{dot(t("namespace.tabs.hasBranch"), " ns-tab-dot-info")}</> : labelOf("gray"),
+    },
+    { id: "instances", label: labelOf("instances") },
+    ...(data && ["properties", "json", "yaml", "yml"].includes(data.ns.format) ? [{ id: "schema" as const, label: labelOf("schema") }] : []),
   ];
   const tab: TabId =
-    tabParam && tabs.some((t) => t.id === tabParam) ? tabParam : isProperties ? "items" : "text";
+    tabParam && tabs.some((x) => x.id === tabParam) ? tabParam : isProperties ? "items" : "text";
   const setTab = (id: TabId) => {
     const next = new URLSearchParams(location.search);
     next.set("tab", id);
@@ -133,8 +151,8 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
 
   const appLink = path("apps", app);
   const crumbs = (
-    <nav className="crumbs" aria-label="Breadcrumbs">
-      <Link to="/">Apps</Link>
+    <nav className="crumbs" aria-label={t("namespace.page.breadcrumbs")}>
+      <Link to="/">{t("namespace.page.apps")}</Link>
       <span aria-hidden="true">/</span>
       <Link to={appLink}>{app}</Link>
       <span aria-hidden="true">/</span>
@@ -153,7 +171,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
             <h1>{namespace}</h1>
           </div>
         </div>
-        {main.error ? <ErrorNote error={main.error} /> : <Loading label="Loading the namespace…" />}
+        {main.error ? <ErrorNote error={main.error} /> : <Loading label={t("namespace.page.loading")} />}
       </section>
     );
   }
@@ -165,9 +183,9 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
     setExporting(true);
     try {
       const name = await downloadExport(where);
-      toast.success(`Downloaded ${name}.`);
+      toast.success(t("namespace.page.downloaded", { name }));
     } catch (e) {
-      toast.error(e instanceof Error ? e.message : String(e));
+      toast.error(messageOf(e));
     } finally {
       setExporting(false);
     }
@@ -183,42 +201,44 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
             <div className="ns-pills" data-testid="namespace-badges">
               <span className="pill pill-info">{ns.env}</span>
               <span className="pill pill-muted">{ns.format}</span>
-              <span className="pill pill-muted">{ns.isPublic ? "Public" : "Private"}</span>
-              {ns.isAssociated && <span className="pill pill-info">Associated from {ns.ownerAppId}</span>}
-              {ns.hasUnpublishedChanges && <span className="pill pill-warn">Unpublished changes</span>}
+              <span className="pill pill-muted">{ns.isPublic ? t("namespace.page.public") : t("namespace.page.private")}</span>
+              {ns.isAssociated && (
+                <span className="pill pill-info">{t("namespace.page.associatedFrom", { app: ns.ownerAppId })}</span>
+              )}
+              {ns.hasUnpublishedChanges && <span className="pill pill-warn">{t("namespace.page.unpublished")}</span>}
               {ns.lockedBy && (
-                <span className="pill pill-bad" title="The environment locks a namespace to its first editor until it is published">
-                  Locked by {ns.lockedBy === me.username ? "you" : ns.lockedBy}
+                <span className="pill pill-bad" title={t("namespace.page.lockedTitle")}>
+                  {ns.lockedBy === me.username ? t("namespace.page.lockedByYou") : t("namespace.page.lockedBy", { user: ns.lockedBy })}
                 </span>
               )}
-              {branch.data && <span className="pill pill-info">Gray branch</span>}
+              {branch.data && <span className="pill pill-info">{t("namespace.page.grayBranch")}</span>}
             </div>
           </div>
           <p className="muted ns-release-line" data-testid="latest-release">
-            {ns.latestRelease ? (
-              <>
-                Latest release <strong className="ns-strong">{ns.latestRelease.title}</strong> by {ns.latestRelease.createdBy},{" "}
-                <When at={ns.latestRelease.createdAt} />
-              </>
-            ) : (
-              "Never released: clients get nothing from it yet."
-            )}
+            {ns.latestRelease
+              ? t.rich("namespace.page.latestRelease", {
+                  strong: (chunks) => <strong className="ns-strong">{chunks}</strong>,
+                  title: ns.latestRelease.title,
+                  by: ns.latestRelease.createdBy,
+                  when: <When at={ns.latestRelease.createdAt} />,
+                })
+              : t("namespace.page.neverReleased")}
             {ns.comment && <span className="ns-comment"> · {ns.comment}</span>}
           </p>
         </div>
         <div className="page-actions ns-actions">
           <button type="button" className="button" onClick={() => void exportFile()} disabled={exporting}>
             {exporting && <span className="spinner" aria-hidden="true" />}
-            Export
+            {t("namespace.page.export")}
           </button>
           <button
             type="button"
             className="button"
             onClick={() => setDialog("import")}
             disabled={!perms.modify}
-            title={perms.modify ? undefined : "You hold no modify role on this namespace"}
+            title={perms.modify ? undefined : t("namespace.page.noModifyRole")}
           >
-            Import
+            {t("namespace.page.import")}
           </button>
           <button
             type="button"
@@ -227,28 +247,32 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
             disabled={readOnly}
             title={
               readOnly
-                ? "You hold no modify or release role on this namespace"
+                ? t("namespace.page.noRoles")
                 : perms.release
                   ? undefined
-                  : "You hold no release role here: a release request lets someone who does publish your changes"
+                  : t("namespace.page.noReleaseRole")
             }
           >
-            {reviewRequired || (perms.modify && !perms.release) ? "Request release" : "Publish"}
+            {reviewRequired || (perms.modify && !perms.release) ? t("namespace.page.requestRelease") : t("namespace.page.publish")}
           </button>
         </div>
       </div>
 
       {request.data && (
         <p className="notice ns-notice" data-testid="request-under-way">
-          Release request <strong>#{request.data.id}</strong> “{request.data.title}” is{" "}
-          {request.data.status === "open" ? "waiting for review" : request.data.status}
-          {request.data.branchName ? " (gray branch)" : ""}.{" "}
-          <Link to={path("release-requests", request.data.id)}>View request #{request.data.id}</Link>
+          {t.rich("namespace.page.requestUnderWay", {
+            strong: (chunks) => <strong>{chunks}</strong>,
+            link: (chunks) => <Link to={path("release-requests", request.data?.id ?? 0)}>{chunks}</Link>,
+            id: request.data.id,
+            title: request.data.title,
+            status: request.data.status,
+            gray: request.data.branchName ? "yes" : "no",
+          })}
         </p>
       )}
       {readOnly && (
         <p className="notice ns-notice">
-          You can read this namespace. To change it, ask a master of <strong>{app}</strong> for the modify or release role.
+          {t.rich("namespace.page.readOnly", { strong: (chunks) => <strong>{chunks}</strong>, app })}
         </p>
       )}
       {main.error && <ErrorNote error={main.error} />}
@@ -264,8 +288,8 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
         />
       )}
 
-      <Tabs tabs={tabs} current={tab} onChange={setTab} label="Namespace views" />
-      <div role="tabpanel" aria-label={tab === "text" ? textLabel : tab.charAt(0).toUpperCase() + tab.slice(1)}>
+      <Tabs tabs={tabs} current={tab} onChange={setTab} label={t("namespace.tabs.label")} />
+      <div role="tabpanel" aria-label={labelOf(tab)}>
         {tab === "items" && (
           <ItemsTab where={where} items={items} changes={changes} perms={perms} onChanged={refresh} />
         )}
@@ -282,7 +306,7 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
           />
         )}
         {tab === "form" && schema.data?.current && (
-          <Suspense fallback={<Loading label="Loading the form…" />}>
+          <Suspense fallback={<Loading label={t("namespace.form.loading")} />}>
             <FormTab
               where={where}
               ns={ns}
@@ -331,8 +355,8 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
       )}
       {dialog === "unsaved" && draft && (
         <ConfirmDialog
-          title="Save your text first"
-          confirmLabel="Save, then review the release"
+          title={t("namespace.page.saveFirstTitle")}
+          confirmLabel={t("namespace.page.saveFirstConfirm")}
           onClose={() => {
             setDialog(null);
             setTab("text");
@@ -340,15 +364,12 @@ export function NamespacePage({ app, env, cluster, namespace }: Where) {
           onConfirm={async () => {
             await api.put(at(where, "/text"), { text: draft.text, revision: draft.revision, comment: "" });
             setDraft(null);
-            toast.success(`Saved ${namespace}.`);
+            toast.success(t("namespace.text.saved", { name: namespace }));
             await refresh();
             setDialog("publish");
           }}
         >
-          <p>
-            A release holds what is saved, and your edits in {textLabel} are not saved yet. Save them, then review exactly
-            what the release will hold before it goes out.
-          </p>
+          <p>{t("namespace.page.saveFirstText", { tab: textLabel })}</p>
         </ConfirmDialog>
       )}
       {dialog === "import" && (

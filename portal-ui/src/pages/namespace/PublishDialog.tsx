@@ -1,7 +1,7 @@
 // Publishing a namespace: what goes out (against the latest release), a title and a comment.
 // Where the environment requires review, the same dialog opens a release request instead.
 import { useCallback, useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
-import { ApiError, api, messageOf, type EnvRulesView, type KeyChange, type Release, type ReleaseSummary, type UnpublishedChanges } from "../../api/client";
+import { ApiError, api, messageOf, wordsOf, type EnvRulesView, type KeyChange, type Release, type ReleaseSummary, type UnpublishedChanges } from "../../api/client";
 import { BlastRadiusSection } from "../../components/BlastRadius";
 import { ErrorNote, Field, Loading, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
@@ -10,7 +10,8 @@ import { DiffTable } from "../../components/Diff";
 import { Link, path } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
-import { RequestError, at, count, openReleaseRequest, useStable, type Where } from "./model";
+import { useT } from "../../i18n";
+import { RequestError, at, openReleaseRequest, useStable, type Where } from "./model";
 
 /** The changes a publish would send, and the revision they were computed at. */
 export type Pending = { changes: KeyChange[]; revision: number; base?: ReleaseSummary | null };
@@ -48,6 +49,7 @@ export function ReleaseDialog({
   onDone: () => Promise<void>;
 }) {
   const id = useId();
+  const t = useT();
   const toast = useToast();
   const { me } = useSession();
   const close = useStable(onClose);
@@ -64,7 +66,9 @@ export function ReleaseDialog({
   const reviewRequired = Boolean(settings?.reviewRequired);
   const review = (reviewRequired && !emergency) || !mayRelease;
   // Why this opens a request rather than publishing.
-  const why = reviewRequired ? `${where.env} requires review` : `You hold no release role on ${where.namespace} in ${where.env}`;
+  const why = reviewRequired
+    ? t("namespace.publish.whyReview", { env: where.env })
+    : t("namespace.publish.whyNoRole", { namespace: where.namespace, env: where.env });
   const mayEmergency = Boolean(settings?.reviewRequired && settings.emergencyPublishAllowed && me.superAdmin);
   const nothing = pending !== undefined && pending.changes.length === 0;
 
@@ -74,7 +78,7 @@ export function ReleaseDialog({
     setStale(undefined);
     setUnderWay(undefined);
     if (!releaseTitle.trim()) {
-      setTitleError("Give the release a title.");
+      setTitleError(t("namespace.publish.titleMissing"));
       return;
     }
     setTitleError(undefined);
@@ -88,7 +92,7 @@ export function ReleaseDialog({
           ...(branchName ? { branchName } : {}),
         });
         setOpened(request.id);
-        toast.success(`Release request #${request.id} is open for review.`);
+        toast.success(t("namespace.publish.requestOpened", { id: request.id }));
         await onDone();
       } else {
         const release = await publish({
@@ -97,16 +101,16 @@ export function ReleaseDialog({
           revision: pending.revision,
           ...(emergency ? { isEmergencyPublish: true } : {}),
         });
-        toast.success(`Published “${release.title}”.`);
+        toast.success(t("namespace.publish.published", { title: release.title }));
         onClose();
         await onDone();
       }
     } catch (e) {
       if (e instanceof RequestError && e.code === "request_under_way") {
         setUnderWay(e.requestId);
-        setError(e.message);
+        setError(wordsOf(e));
       } else if (e instanceof ApiError && e.status === 409 && e.code !== "namespace_locked") {
-        setStale(e.message);
+        setStale(wordsOf(e));
       } else {
         setError(messageOf(e));
       }
@@ -118,22 +122,21 @@ export function ReleaseDialog({
   if (opened !== undefined) {
     return (
       <Dialog
-        title="Release request opened"
+        title={t("namespace.publish.openedTitle")}
         onClose={close}
         footer={
           <button type="button" className="button" onClick={onClose}>
-            Close
+            {t("namespace.dialog.close")}
           </button>
         }
       >
         <div className="form-grid" role="status">
           <p className="ns-dialog-text">
-            {why}. Request <strong>#{opened}</strong> waits for someone with the release role to approve it; then it can be
-            published.
+            {t.rich("namespace.publish.openedText", { why, id: opened, strong: (chunks) => <strong>{chunks}</strong> })}
           </p>
           <p className="ns-dialog-text">
             <Link to={path("release-requests", opened)} className="button button-primary">
-              View release request #{opened}
+              {t("namespace.publish.viewRequest", { id: opened })}
             </Link>
           </p>
         </div>
@@ -145,16 +148,20 @@ export function ReleaseDialog({
   return (
     <Dialog
       wide
-      title={review ? `${title}: request a release` : title}
+      title={review ? t("namespace.publish.requestTitle", { title }) : title}
       onClose={close}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("namespace.dialog.cancel")}
           </button>
           <button type="submit" form={formId} className="button button-primary" disabled={busy || !pending || (review && nothing)}>
             {busy && <span className="spinner spinner-light" aria-hidden="true" />}
-            {review ? "Open release request" : emergency ? `Publish to ${where.env} without review` : "Publish"}
+            {review
+              ? t("namespace.publish.openRequest")
+              : emergency
+                ? t("namespace.publish.emergencySubmit", { env: where.env })
+                : t("namespace.publish.publish")}
           </button>
         </>
       }
@@ -162,43 +169,44 @@ export function ReleaseDialog({
       <form id={formId} className="form-grid" onSubmit={(e) => void submit(e)} noValidate>
         {intro}
         {review && (
-          <p className="notice ns-dialog-text">
-            {why}: this opens a release request. Someone with the release role approves it, then it is published exactly as
-            shown here.
-          </p>
+          <p className="notice ns-dialog-text">{t("namespace.publish.reviewNotice", { why })}</p>
         )}
         <div>
           <h3 className="ns-subheading">
-            What changes
-            {pending && pending.changes.length > 0 && <span className="muted small"> · {count(pending.changes.length, "key")}</span>}
+            {t("namespace.publish.whatChanges")}
+            {pending && pending.changes.length > 0 && (
+              <span className="muted small"> · {t("namespace.publish.keyCount", { count: pending.changes.length })}</span>
+            )}
           </h3>
           {pending?.base !== undefined && (
             <p className="muted small ns-base">
               {pending.base ? (
-                <>
-                  Against the latest release “{pending.base.title}” by {pending.base.createdBy}, <When at={pending.base.createdAt} />.
-                </>
+                t.rich("namespace.publish.against", {
+                  title: pending.base.title,
+                  by: pending.base.createdBy,
+                  when: <When at={pending.base.createdAt} />,
+                })
               ) : (
-                "Nothing was released yet: every key is new to clients."
+                t("namespace.publish.neverReleased")
               )}
             </p>
           )}
           {pendingError ? (
             <ErrorNote error={pendingError} />
           ) : !pending ? (
-            <Loading label="Comparing with the latest release…" />
+            <Loading label={t("namespace.publish.comparing")} />
           ) : (
             <DiffTable
               changes={pending.changes}
-              oldLabel="Published"
-              newLabel="After"
-              empty={review ? "Nothing to release: no changes since the latest release." : "No changes: the release would serve what clients have now."}
+              oldLabel={t("namespace.publish.oldLabel")}
+              newLabel={t("namespace.publish.newLabel")}
+              empty={review ? t("namespace.publish.nothingToRequest") : t("namespace.publish.nothingToPublish")}
             />
           )}
         </div>
         {stale && (
           <div className="alert ns-conflict" role="alert">
-            <p className="ns-alert-title">The namespace changed while this dialog was open.</p>
+            <p className="ns-alert-title">{t("namespace.publish.stale")}</p>
             <p>{stale}</p>
             <button
               type="button"
@@ -208,12 +216,12 @@ export function ReleaseDialog({
                 void reloadPending();
               }}
             >
-              Show the current changes
+              {t("namespace.publish.showCurrent")}
             </button>
           </div>
         )}
         <div className="form-row">
-          <Field label="Release title" id={`${id}-title`} error={titleError}>
+          <Field label={t("namespace.publish.releaseTitle")} id={`${id}-title`} error={titleError}>
             <input
               id={`${id}-title`}
               value={releaseTitle}
@@ -227,13 +235,13 @@ export function ReleaseDialog({
             />
           </Field>
         </div>
-        <Field label={review ? "Comment for the reviewers" : "Comment"} id={`${id}-comment`}>
+        <Field label={review ? t("namespace.publish.commentForReviewers") : t("namespace.publish.comment")} id={`${id}-comment`}>
           <textarea id={`${id}-comment`} value={comment} rows={2} onChange={(e) => setComment(e.target.value)} />
         </Field>
         {mayEmergency && (
           <label className="check">
             <input type="checkbox" checked={emergency} onChange={(e) => setEmergency(e.target.checked)} />
-            Emergency publish without review (recorded as such)
+            {t("namespace.publish.emergency")}
           </label>
         )}
         {error && (
@@ -242,7 +250,7 @@ export function ReleaseDialog({
             {underWay !== undefined && (
               <>
                 {" "}
-                <Link to={path("release-requests", underWay)}>Open request #{underWay}</Link>
+                <Link to={path("release-requests", underWay)}>{t("namespace.publish.openUnderWay", { id: underWay })}</Link>
               </>
             )}
           </div>
@@ -268,6 +276,7 @@ export function PublishDialog({
   onClose: () => void;
   onDone: () => Promise<void>;
 }) {
+  const t = useT();
   const { me } = useSession();
   const [pending, setPending] = useState<Pending>();
   const [error, setError] = useState<string>();
@@ -288,14 +297,11 @@ export function PublishDialog({
     <ReleaseDialog
       where={where}
       settings={settings}
-      title={`Publish ${where.namespace}`}
+      title={t("namespace.publish.title", { namespace: where.namespace })}
       intro={
         <>
           {settings?.namespaceLock && lockedBy === me.username && !settings.reviewRequired && (
-            <p className="notice ns-dialog-text">
-              {where.env} locks a namespace to its editor until it is published, and you made these changes: another person
-              with the release role publishes them.
-            </p>
+            <p className="notice ns-dialog-text">{t("namespace.publish.lockedNotice", { env: where.env })}</p>
           )}
           <SchemaVerdict where={where} />
           <BlastRadiusSection where={where} />

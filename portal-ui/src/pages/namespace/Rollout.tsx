@@ -2,14 +2,15 @@
 // (polled while it runs), and the hook the namespace page keeps the latest one in. The server
 // owns the plan's rules and drives the rollout; this page shows it and passes on people's
 // pause, resume, advance and abort.
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, api, messageOf, type Branch, type EnvRulesView, type Rollout, type StartRollout } from "../../api/client";
 import { BlastRadiusSection } from "../../components/BlastRadius";
 import { ErrorNote, Field, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
+import { msg, useT, type MessageId, type Translate } from "../../i18n";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
-import { at, count, useStable, type Permissions, type Where } from "./model";
+import { at, useStable, type Permissions, type Where } from "./model";
 import { SchemaVerdict } from "./SchemaTab";
 import "./rollout.css";
 
@@ -23,8 +24,8 @@ export function isOpen(r: Rollout | null | undefined): boolean {
 }
 
 /** Why the branch's controls are locked while `r` is under way, for hints and titles. */
-export function lockedBy(r: Rollout): string {
-  return `Staged rollout #${r.id} is ${r.state}: the branch's overrides, rules and gray publish are locked until it ends (abort it, or let it finish).`;
+export function lockedBy(t: Translate, r: Rollout): string {
+  return t("gray.rollout.lockedBy", { id: r.id, state: r.state });
 }
 
 export type Rollouts = {
@@ -151,12 +152,16 @@ export function useRollouts(where: Where, stamp: number, onChanged: () => Promis
 }
 
 /** "45 s", "5 min", "1 h 30 min". */
-export function duration(seconds: number): string {
+export function duration(t: Translate, seconds: number): string {
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;
-  const parts = [h && `${h} h`, m && `${m} min`, s && `${s} s`].filter(Boolean);
-  return parts.length ? parts.join(" ") : "0 s";
+  const parts = [
+    h && t("gray.duration.hours", { n: h }),
+    m && t("gray.duration.minutes", { n: m }),
+    s && t("gray.duration.seconds", { n: s }),
+  ].filter(Boolean);
+  return parts.length ? parts.join(" ") : t("gray.duration.seconds", { n: 0 });
 }
 
 /** A countdown: "0:42", "1:05:00". */
@@ -181,22 +186,22 @@ function useNow(live: boolean): number {
   return now;
 }
 
-const STATE: Record<string, { label: string; tone: string }> = {
-  running: { label: "Running", tone: "pill-info" },
-  paused: { label: "Paused", tone: "pill-warn" },
-  halted: { label: "Halted", tone: "pill-bad" },
-  aborted: { label: "Aborted", tone: "pill-muted" },
-  completed: { label: "Completed", tone: "pill-ok" },
+const STATE: Record<string, { label: MessageId; tone: string }> = {
+  running: { label: msg("gray.rollout.state.running"), tone: "pill-info" },
+  paused: { label: msg("gray.rollout.state.paused"), tone: "pill-warn" },
+  halted: { label: msg("gray.rollout.state.halted"), tone: "pill-bad" },
+  aborted: { label: msg("gray.rollout.state.aborted"), tone: "pill-muted" },
+  completed: { label: msg("gray.rollout.state.completed"), tone: "pill-ok" },
 };
 
 type Verb = "pause" | "resume" | "advance" | "abort";
 
-const DONE: Record<Verb, (r: Rollout) => string> = {
-  pause: () => "Rollout paused: the bake clock stands still until you resume it.",
-  resume: () => "Rollout resumed.",
-  advance: (r) =>
-    r.state === "completed" ? "Rollout finished: the branch is merged into main." : `Rollout advanced to ${r.percentage} % of the instances.`,
-  abort: () => "Rollout aborted: every instance is back on main's release.",
+const DONE: Record<Verb, (t: Translate, r: Rollout) => string> = {
+  pause: (t) => t("gray.rollout.done.paused"),
+  resume: (t) => t("gray.rollout.done.resumed"),
+  advance: (t, r) =>
+    r.state === "completed" ? t("gray.rollout.done.finished") : t("gray.rollout.done.advanced", { pct: r.percentage }),
+  abort: (t) => t("gray.rollout.done.aborted"),
 };
 
 /** The namespace's rollout under way, or its latest ended one: where it is, how it fares. */
@@ -217,6 +222,7 @@ export function RolloutPanel({
   onStale: () => void;
   onDismiss: (id: number) => void;
 }) {
+  const t = useT();
   const id = useId();
   const toast = useToast();
   const [busy, setBusy] = useState<Verb>();
@@ -224,9 +230,10 @@ export function RolloutPanel({
   const [confirmAbort, setConfirmAbort] = useState(false);
   const open = isOpen(r);
   const now = useNow(r.state === "running");
-  const state = STATE[r.state] ?? { label: r.state, tone: "pill-muted" };
+  const known = STATE[r.state];
+  const state = { label: known ? t(known.label) : r.state, tone: known?.tone ?? "pill-muted" };
   const last = r.step + 1 >= r.steps.length;
-  const noRelease = perms.release ? undefined : "You hold no release role on this namespace";
+  const noRelease = perms.release ? undefined : t("gray.perm.noRelease");
 
   // A new rollout (or a new state) clears what an old action said.
   useEffect(() => setActError(undefined), [r.id, r.state]);
@@ -237,7 +244,7 @@ export function RolloutPanel({
     try {
       const next = await api.post<Rollout>(at(where, `/rollouts/${r.id}/${verb}`));
       setConfirmAbort(false);
-      toast.success(DONE[verb](next));
+      toast.success(DONE[verb](t, next));
       onUpdated(next);
     } catch (e) {
       setActError(messageOf(e));
@@ -252,53 +259,51 @@ export function RolloutPanel({
   let timing;
   if (r.state === "running" && r.nextStepAt) {
     const left = Date.parse(r.nextStepAt) - now;
-    const what = last ? "Merges into main" : `Next step (${r.steps[r.step + 1]} %)`;
+    const pct = r.steps[r.step + 1];
+    const clockTag = (chunks: ReactNode[]) => <strong className="rollout-clock">{chunks}</strong>;
     timing =
-      left > 0 ? (
-        <>
-          {what} in <strong className="rollout-clock">{clock(left)}</strong>, if no instance rejects the release.
-        </>
-      ) : (
-        <>{what}: due now…</>
-      );
+      left > 0
+        ? last
+          ? t.rich("gray.rollout.timing.mergeIn", { clock: clockTag, left: clock(left) })
+          : t.rich("gray.rollout.timing.nextIn", { clock: clockTag, left: clock(left), pct })
+        : last
+          ? t("gray.rollout.timing.mergeDue")
+          : t("gray.rollout.timing.nextDue", { pct });
   } else if (r.state === "paused") {
     const left = Date.parse(r.stepStartedAt) + r.bakeSeconds * 1000 - Date.parse(r.updatedAt);
-    timing = (
-      <>
-        Paused by {r.updatedBy}: the bake clock stands still with{" "}
-        <strong className="rollout-clock">{clock(Math.min(Math.max(left, 0), r.bakeSeconds * 1000))}</strong> of this step left.
-        Rejections are still counted.
-      </>
-    );
+    timing = t.rich("gray.rollout.timing.paused", {
+      clock: (chunks) => <strong className="rollout-clock">{chunks}</strong>,
+      user: r.updatedBy,
+      left: clock(Math.min(Math.max(left, 0), r.bakeSeconds * 1000)),
+    });
   } else if (r.state === "completed") {
-    timing = (
-      <>
-        Completed {r.endedAt && <When at={r.endedAt} />}: the branch was merged into main and every instance gets main's release.
-      </>
-    );
+    timing = t.rich("gray.rollout.timing.completed", { when: r.endedAt ? <When at={r.endedAt} /> : "" });
   } else {
-    timing = (
-      <>
-        {state.label} {r.endedAt && <When at={r.endedAt} />}: the branch's rules were emptied, so every instance is back on main's
-        release. The branch keeps its overrides.
-      </>
-    );
+    timing = t.rich("gray.rollout.timing.ended", { state: state.label, when: r.endedAt ? <When at={r.endedAt} /> : "" });
   }
 
+  const halting = r.maxRejected === 0 ? t("gray.rollout.haltsFirst") : t("gray.rollout.haltsBeyond", { count: r.maxRejected });
+  const bakeText = duration(t, r.bakeSeconds);
   return (
     <section className="card ns-card rollout" aria-labelledby={`${id}-title`} data-testid="rollout-panel">
       <div className="section-header ns-section-header">
         <div className="ns-min0">
           <h2 id={`${id}-title`} className="rollout-title">
-            Staged rollout #{r.id}
+            {t("gray.rollout.title", { id: r.id })}
             <span className={`pill ${state.tone}`} data-testid="rollout-state">
               {state.label}
             </span>
           </h2>
           <p className="muted small">
-            Gray branch <span className="mono">{r.branchName}</span>, release <span className="mono">{r.releaseKey}</span> · started by{" "}
-            {r.createdBy}, <When at={r.createdAt} /> · {duration(r.bakeSeconds)} per step ·{" "}
-            {r.maxRejected === 0 ? "the first rejection halts it" : `halts beyond ${count(r.maxRejected, "rejection")}`}
+            {t.rich("gray.rollout.summary", {
+              halting,
+              mono: (chunks) => <span className="mono">{chunks}</span>,
+              branch: r.branchName,
+              release: r.releaseKey,
+              user: r.createdBy,
+              when: <When at={r.createdAt} />,
+              bake: bakeText,
+            })}
           </p>
         </div>
         <div className="toolbar">
@@ -307,23 +312,23 @@ export function RolloutPanel({
               {r.state === "running" ? (
                 <button type="button" className="button" disabled={Boolean(busy) || !perms.release} title={noRelease} onClick={() => run("pause")}>
                   {busy === "pause" && <span className="spinner" aria-hidden="true" />}
-                  Pause
+                  {t("gray.rollout.pause")}
                 </button>
               ) : (
                 <button type="button" className="button" disabled={Boolean(busy) || !perms.release} title={noRelease} onClick={() => run("resume")}>
                   {busy === "resume" && <span className="spinner" aria-hidden="true" />}
-                  Resume
+                  {t("gray.rollout.resume")}
                 </button>
               )}
               <button
                 type="button"
                 className="button"
                 disabled={Boolean(busy) || !perms.release}
-                title={noRelease ?? (last ? "From the last step this merges the branch into main now" : `Go to ${r.steps[r.step + 1]} % now`)}
+                title={noRelease ?? (last ? t("gray.rollout.advanceMergeHint") : t("gray.rollout.advanceHint", { pct: r.steps[r.step + 1] }))}
                 onClick={() => run("advance")}
               >
                 {busy === "advance" && <span className="spinner" aria-hidden="true" />}
-                Advance now
+                {t("gray.rollout.advance")}
               </button>
               <button
                 type="button"
@@ -332,23 +337,31 @@ export function RolloutPanel({
                 title={noRelease}
                 onClick={() => setConfirmAbort(true)}
               >
-                Abort
+                {t("gray.rollout.abort")}
               </button>
             </>
           ) : (
-            <button type="button" className="button" aria-label={`Dismiss rollout #${r.id}`} onClick={() => onDismiss(r.id)}>
-              Dismiss
+            <button type="button" className="button" aria-label={t("gray.rollout.dismissLabel", { id: r.id })} onClick={() => onDismiss(r.id)}>
+              {t("gray.rollout.dismiss")}
             </button>
           )}
         </div>
       </div>
 
-      <ol className="rollout-steps" aria-label="Steps" data-testid="rollout-steps">
+      <ol className="rollout-steps" aria-label={t("gray.rollout.steps")} data-testid="rollout-steps">
         {r.steps.map((p, i) => {
           const stopped = r.state === "halted" || r.state === "aborted";
           const done = r.state === "completed" || i < r.step;
           const here = i === r.step && r.state !== "completed";
-          const note = done ? "baked" : here ? (stopped ? `${r.state} here` : r.state === "paused" ? "now, paused" : "now") : "";
+          const note = done
+            ? t("gray.rollout.step.baked")
+            : here
+              ? stopped
+                ? t("gray.rollout.step.stoppedHere", { state: r.state })
+                : r.state === "paused"
+                  ? t("gray.rollout.step.nowPaused")
+                  : t("gray.rollout.step.now")
+              : "";
           return (
             <li
               key={i}
@@ -367,41 +380,43 @@ export function RolloutPanel({
       </p>
       {r.reason && (
         <p className={r.state === "halted" ? "alert" : "notice"} data-testid="rollout-reason">
-          <strong>{r.state === "halted" ? "Halted and rolled back: " : "Why: "}</strong>
-          {r.reason}
+          {r.state === "halted"
+            ? t.rich("gray.rollout.reasonHalted", { b: (chunks) => <strong>{chunks}</strong>, reason: r.reason })
+            : t.rich("gray.rollout.reasonWhy", { b: (chunks) => <strong>{chunks}</strong>, reason: r.reason })}
         </p>
       )}
 
       <dl className="rollout-counts" data-testid="rollout-counts">
         <div>
-          <dt>Read</dt>
+          <dt>{t("gray.rollout.counts.read")}</dt>
           <dd data-testid="rollout-read">{r.read}</dd>
         </div>
         <div>
-          <dt>Applied</dt>
+          <dt>{t("gray.rollout.counts.applied")}</dt>
           <dd data-testid="rollout-applied">{r.applied}</dd>
         </div>
         <div className={r.rejected > 0 ? "rollout-count-bad" : undefined}>
-          <dt>Rejected</dt>
+          <dt>{t("gray.rollout.counts.rejected")}</dt>
           <dd data-testid="rollout-rejected">
-            {r.rejected}
-            <span className="muted small"> of {r.maxRejected} tolerated</span>
+            {t.rich("gray.rollout.counts.rejectedOf", {
+              muted: (chunks) => <span className="muted small">{chunks}</span>,
+              rejected: r.rejected,
+              max: r.maxRejected,
+            })}
           </dd>
         </div>
       </dl>
-      <p className="muted small ns-dialog-text">
-        Instances that read the rolled-out release since it started, and what they reported of it.
-      </p>
+      <p className="muted small ns-dialog-text">{t("gray.rollout.counts.intro")}</p>
 
       {r.rejections.length > 0 && (
         <div className="table-scroll">
-          <table className="table" data-testid="rollout-rejections" aria-label="Rejecting instances">
+          <table className="table" data-testid="rollout-rejections" aria-label={t("gray.rollout.rejections.title")}>
             <thead>
               <tr>
-                <th scope="col">Instance</th>
-                <th scope="col">Label</th>
-                <th scope="col">Reason</th>
-                <th scope="col">When</th>
+                <th scope="col">{t("gray.rollout.rejections.instance")}</th>
+                <th scope="col">{t("gray.rollout.rejections.label")}</th>
+                <th scope="col">{t("gray.rollout.rejections.reason")}</th>
+                <th scope="col">{t("gray.rollout.rejections.when")}</th>
               </tr>
             </thead>
             <tbody>
@@ -409,7 +424,7 @@ export function RolloutPanel({
                 <tr key={`${x.ip} ${x.label ?? ""} ${x.at}`} data-testid={`rejection-${x.ip}`}>
                   <td className="mono">{x.ip}</td>
                   <td className="mono">{x.label || <span className="muted">—</span>}</td>
-                  <td className="value-cell">{x.reason || <span className="muted">(none given)</span>}</td>
+                  <td className="value-cell">{x.reason || <span className="muted">{t("gray.rollout.rejections.noneGiven")}</span>}</td>
                   <td>
                     <When at={x.at} />
                   </td>
@@ -418,33 +433,30 @@ export function RolloutPanel({
             </tbody>
           </table>
           {r.rejected > r.rejections.length && (
-            <p className="muted small">The first {r.rejections.length} of {r.rejected} are listed.</p>
+            <p className="muted small">{t("gray.rollout.rejections.firstListed", { shown: r.rejections.length, total: r.rejected })}</p>
           )}
         </div>
       )}
-      <ErrorNote error={actError ?? (error ? `Could not read the rollout again: ${error}` : undefined)} />
+      <ErrorNote error={actError ?? (error ? t("gray.rollout.readAgainFailed", { error }) : undefined)} />
 
       {confirmAbort && (
         <Dialog
-          title={`Abort rollout #${r.id}?`}
+          title={t("gray.rollout.abortTitle", { id: r.id })}
           onClose={() => setConfirmAbort(false)}
           footer={
             <>
               <button type="button" className="button" onClick={() => setConfirmAbort(false)}>
-                Cancel
+                {t("gray.action.cancel")}
               </button>
               <button type="button" className="button button-danger" disabled={Boolean(busy)} onClick={() => run("abort")}>
                 {busy === "abort" && <span className="spinner" aria-hidden="true" />}
-                Abort rollout
+                {t("gray.rollout.abortSubmit")}
               </button>
             </>
           }
         >
           <div className="form-grid">
-            <p className="ns-dialog-text">
-              The branch's rules are emptied: the {r.percentage} % of instances on the gray release go back to main's release at once.
-              The branch keeps its overrides; you can start another rollout later.
-            </p>
+            <p className="ns-dialog-text">{t("gray.rollout.abortText", { pct: r.percentage })}</p>
             <ErrorNote error={actError} />
           </div>
         </Dialog>
@@ -454,29 +466,32 @@ export function RolloutPanel({
 }
 
 /** Parses steps as people type them ("5, 25, 50, 100", "5% 25%"): the percentages, or why not. */
-export function parseSteps(text: string): { steps: number[]; problem?: undefined } | { steps?: undefined; problem: string } {
+export function parseSteps(
+  t: Translate,
+  text: string,
+): { steps: number[]; problem?: undefined } | { steps?: undefined; problem: string } {
   const entries = text
     .split(/[\s,;]+/)
     .map((s) => s.trim())
     .filter(Boolean);
   if (entries.length === 0) {
-    return { problem: "Give the steps, e.g. 5, 25, 50, 100." };
+    return { problem: t("gray.rolloutDialog.stepsMissing") };
   }
   const steps: number[] = [];
   for (const entry of entries) {
     const n = /^\d+%?$/.test(entry) ? Number(entry.replace("%", "")) : NaN;
     if (!Number.isInteger(n) || n < 1 || n > 100) {
-      return { problem: `“${entry}” is not a whole percentage from 1 to 100.` };
+      return { problem: t("gray.rolloutDialog.stepNotPercentage", { entry }) };
     }
     steps.push(n);
   }
   return { steps };
 }
 
-function wholeProblem(text: string, min: number, what: string): string | undefined {
-  const t = text.trim();
-  const n = Number(t);
-  return t !== "" && /^\d+$/.test(t) && n >= min ? undefined : `A whole number of ${what}, at least ${min}.`;
+function wholeProblem(t: Translate, text: string, min: number, what: "minutes" | "seconds" | "rejections"): string | undefined {
+  const trimmed = text.trim();
+  const n = Number(trimmed);
+  return trimmed !== "" && /^\d+$/.test(trimmed) && n >= min ? undefined : t("gray.rolloutDialog.wholeNumber", { what, min });
 }
 
 /**
@@ -497,6 +512,7 @@ export function RolloutDialog({
   onClose: () => void;
   onStarted: (r: Rollout) => Promise<void>;
 }) {
+  const t = useT();
   const id = useId();
   const { me } = useSession();
   const close = useStable(onClose);
@@ -512,9 +528,9 @@ export function RolloutDialog({
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
-  const parsed = parseSteps(stepsText);
-  const bakeProblem = wholeProblem(bake, 1, unit);
-  const toleratedProblem = wholeProblem(tolerated, 0, "rejections");
+  const parsed = parseSteps(t, stepsText);
+  const bakeProblem = wholeProblem(t, bake, 1, unit);
+  const toleratedProblem = wholeProblem(t, tolerated, 0, "rejections");
   const bakeSeconds = bakeProblem ? undefined : Number(bake) * (unit === "minutes" ? 60 : 1);
   const reviewRequired = Boolean(settings?.reviewRequired);
   const mayEmergency = Boolean(reviewRequired && settings?.emergencyPublishAllowed && me.superAdmin);
@@ -524,15 +540,15 @@ export function RolloutDialog({
     event.preventDefault();
     setError(undefined);
     setStepsError(undefined);
-    const t = title.trim();
-    setTitleError(t ? undefined : "Give the release a title.");
-    if (!t || parsed.problem || bakeProblem || toleratedProblem || bakeSeconds === undefined || blockedByReview) return;
+    const trimmed = title.trim();
+    setTitleError(trimmed ? undefined : t("gray.field.titleRequired"));
+    if (!trimmed || parsed.problem || bakeProblem || toleratedProblem || bakeSeconds === undefined || blockedByReview) return;
     const body: StartRollout = {
       branchName: branch.branchName,
       steps: parsed.steps,
       bakeSeconds,
       maxRejected: Number(tolerated),
-      releaseTitle: t,
+      releaseTitle: trimmed,
       releaseComment: comment,
       ...(emergency ? { isEmergencyPublish: true } : {}),
     };
@@ -556,37 +572,34 @@ export function RolloutDialog({
   return (
     <Dialog
       wide
-      title="Roll out in steps"
+      title={t("gray.branch.rollOut")}
       onClose={close}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("gray.action.cancel")}
           </button>
           <button type="submit" form={formId} className="button button-primary" disabled={busy || blockedByReview}>
             {busy && <span className="spinner spinner-light" aria-hidden="true" />}
-            Start rollout
+            {t("gray.rolloutDialog.start")}
           </button>
         </>
       }
     >
       <form id={formId} className="form-grid" onSubmit={(e) => void submit(e)} noValidate>
-        <p className="ns-dialog-text">
-          Gray-publishes the branch to the first step's share of {where.app}'s instances, then widens it after each bake time. An
-          instance that reports rejecting the release halts it and sends every instance back to main's release; after the last
-          step the branch is merged into main.
-        </p>
+        <p className="ns-dialog-text">{t("gray.rolloutDialog.intro", { app: where.app })}</p>
         {reviewRequired && (
           <p className="notice notice-warn ns-dialog-text">
-            {where.env} requires review, and a staged rollout publishes without one:{" "}
-            {mayEmergency ? "start it only as an emergency publish." : "only the super admin may start one, as an emergency publish."}
+            {mayEmergency
+              ? t("gray.rolloutDialog.reviewEmergency", { env: where.env })
+              : t("gray.rolloutDialog.reviewSuperAdmin", { env: where.env })}
           </p>
         )}
         <SchemaVerdict where={where} branch={branch.branchName} />
         <Field
-          label="Steps"
+          label={t("gray.rollout.steps")}
           id={`${id}-steps`}
-          hint="Percentages of the instances, growing, the last 100."
+          hint={t("gray.rolloutDialog.stepsHint")}
           error={parsed.problem ?? stepsError}
         >
           <input
@@ -603,7 +616,7 @@ export function RolloutDialog({
           />
         </Field>
         <div className="form-row">
-          <Field label="Bake time per step" id={`${id}-bake`} error={bakeProblem}>
+          <Field label={t("gray.rolloutDialog.bake")} id={`${id}-bake`} error={bakeProblem}>
             <div className="rollout-bake">
               <input
                 id={`${id}-bake`}
@@ -615,16 +628,20 @@ export function RolloutDialog({
                 aria-invalid={bakeProblem ? true : undefined}
                 onChange={(e) => setBake(e.target.value)}
               />
-              <select aria-label="Bake time unit" value={unit} onChange={(e) => setUnit(e.target.value as "minutes" | "seconds")}>
-                <option value="minutes">minutes</option>
-                <option value="seconds">seconds</option>
+              <select
+                aria-label={t("gray.rolloutDialog.bakeUnit")}
+                value={unit}
+                onChange={(e) => setUnit(e.target.value as "minutes" | "seconds")}
+              >
+                <option value="minutes">{t("gray.rolloutDialog.minutes")}</option>
+                <option value="seconds">{t("gray.rolloutDialog.seconds")}</option>
               </select>
             </div>
           </Field>
           <Field
-            label="Rejections tolerated"
+            label={t("gray.rolloutDialog.tolerated")}
             id={`${id}-tolerated`}
-            hint="0: the first instance that rejects the release halts the rollout."
+            hint={t("gray.rolloutDialog.toleratedHint")}
             error={toleratedProblem}
           >
             <input
@@ -641,8 +658,11 @@ export function RolloutDialog({
         </div>
         {plan && bakeSeconds !== undefined && (
           <p className="muted small ns-dialog-text" data-testid="rollout-plan">
-            {plan.map((p) => `${p} %`).join(" → ")}, {duration(bakeSeconds)} each: merged into main after about{" "}
-            {duration(plan.length * bakeSeconds)} unless it halts.
+            {t("gray.rolloutDialog.plan", {
+              steps: plan.map((p) => `${p} %`).join(" → "),
+              bake: duration(t, bakeSeconds),
+              total: duration(t, plan.length * bakeSeconds),
+            })}
           </p>
         )}
         {plan && (
@@ -650,10 +670,10 @@ export function RolloutDialog({
             where={where}
             branchName={branch.branchName}
             percentage={plan[0]}
-            title={`Who the first step (${plan[0]} %) reaches`}
+            title={t("gray.rolloutDialog.firstStepReach", { pct: plan[0] })}
           />
         )}
-        <Field label="Release title" id={`${id}-title`} error={titleError}>
+        <Field label={t("gray.field.releaseTitle")} id={`${id}-title`} error={titleError}>
           <input
             id={`${id}-title`}
             value={title}
@@ -665,13 +685,13 @@ export function RolloutDialog({
             }}
           />
         </Field>
-        <Field label="Comment" id={`${id}-comment`}>
+        <Field label={t("gray.field.comment")} id={`${id}-comment`}>
           <textarea id={`${id}-comment`} value={comment} rows={2} onChange={(e) => setComment(e.target.value)} />
         </Field>
         {mayEmergency && (
           <label className="check">
             <input type="checkbox" checked={emergency} onChange={(e) => setEmergency(e.target.checked)} />
-            Emergency publish without review (recorded as such)
+            {t("gray.rolloutDialog.emergency")}
           </label>
         )}
         <ErrorNote error={error} />

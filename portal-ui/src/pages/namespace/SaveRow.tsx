@@ -1,6 +1,7 @@
 // Saving a namespace's whole text, as the Text and Form tabs both do: a comment, Discard and
 // Save, and Ctrl+S (Cmd+S) where the browser would save the page.
 import { useEffect, useRef, type MutableRefObject } from "react";
+import { useT } from "../../i18n";
 
 /**
  * Ctrl+S (Cmd+S) calls what the returned ref holds (nothing when it holds nothing): set it on
@@ -33,7 +34,7 @@ export function SaveRow({
   onDiscard,
   onSave,
   saveLabel,
-  saveTitle = "Ctrl+S (⌘S) saves too",
+  saveTitle,
 }: {
   id: string;
   editable: boolean;
@@ -46,19 +47,21 @@ export function SaveRow({
   onDiscard: () => Promise<void>;
   onSave: () => Promise<void>;
   saveLabel: string;
+  /** The Save button's tooltip; by default, that Ctrl+S saves too. */
   saveTitle?: string;
 }) {
+  const t = useT();
   if (!editable) {
-    return <p className="muted small ns-legend">Read only: you hold no modify role on this namespace.</p>;
+    return <p className="muted small ns-legend">{t("namespace.save.readOnly")}</p>;
   }
   return (
     <div className="ns-save-row">
       <div className="field ns-save-comment">
-        <label htmlFor={`${id}-comment`}>Comment for this change</label>
+        <label htmlFor={`${id}-comment`}>{t("namespace.save.comment")}</label>
         <input
           id={`${id}-comment`}
           value={comment}
-          placeholder="Optional"
+          placeholder={t("namespace.save.optional")}
           onChange={(e) => setComment(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === "Enter" && canSave) {
@@ -70,14 +73,14 @@ export function SaveRow({
       </div>
       <div className="toolbar">
         <button type="button" className="button" onClick={() => void onDiscard()} disabled={!canDiscard || busy}>
-          Discard changes
+          {t("namespace.save.discard")}
         </button>
         <button
           type="button"
           className="button button-primary"
           onClick={() => void onSave()}
           disabled={!canSave}
-          title={saveTitle}
+          title={saveTitle ?? t("namespace.save.shortcut")}
           aria-keyshortcuts="Control+S Meta+S"
         >
           {busy && <span className="spinner spinner-light" aria-hidden="true" />}

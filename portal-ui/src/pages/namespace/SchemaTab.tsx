@@ -3,6 +3,7 @@
 import { useId, useState } from "react";
 import { api, messageOf, query, type NamespaceSchema, type SchemaInEnv, type SchemaProblem } from "../../api/client";
 import { ErrorNote, Loading, When } from "../../components/Common";
+import { msg, useT, type MessageId } from "../../i18n";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
@@ -10,10 +11,10 @@ import { at, schemaAt, schemaInEnvAt, type Where } from "./model";
 
 type Mode = SchemaInEnv["mode"];
 
-const MODES: { mode: Mode; label: string; help: string }[] = [
-  { mode: "off", label: "Off", help: "publishes are not checked" },
-  { mode: "warn", label: "Warn", help: "a publish that does not fit goes out, saying what does not fit" },
-  { mode: "enforce", label: "Enforce", help: "a publish that does not fit is refused" },
+const MODES: { mode: Mode; label: MessageId }[] = [
+  { mode: "off", label: msg("releases.schema.modeOff") },
+  { mode: "warn", label: msg("releases.schema.modeWarn") },
+  { mode: "enforce", label: msg("releases.schema.modeEnforce") },
 ];
 
 /** Whether the signed-in user is a master of the app (who set schemas and modes). */
@@ -23,6 +24,7 @@ function useMaster(app: string): boolean {
 }
 
 export function SchemaTab({ where, stamp, onChanged }: { where: Where; stamp: number; onChanged: () => Promise<void> }) {
+  const t = useT();
   const toast = useToast();
   const master = useMaster(where.app);
   const ids = { mode: useId(), text: useId() };
@@ -36,7 +38,7 @@ export function SchemaTab({ where, stamp, onChanged }: { where: Where; stamp: nu
     setBusy(true);
     try {
       await api.put(schemaInEnvAt(where, "/mode"), { mode });
-      toast.success(`${where.env} now checks ${where.namespace} against its schema: ${mode}.`);
+      toast.success(t("releases.schema.modeSet", { env: where.env, namespace: where.namespace, mode }));
       // The page loads again: a first schema brings the Form tab, a new mode the verdicts.
       await onChanged();
     } catch (e) {
@@ -52,13 +54,13 @@ export function SchemaTab({ where, stamp, onChanged }: { where: Where; stamp: nu
     try {
       document = JSON.parse(text);
     } catch (e) {
-      setError(`That is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+      setError(t("releases.schema.notJson", { error: e instanceof Error ? e.message : String(e) }));
       return;
     }
     setBusy(true);
     try {
       const set = await api.put<NamespaceSchema>(schemaAt(where), { document });
-      toast.success(`Schema version ${set.version} is in force for ${where.namespace}.`);
+      toast.success(t("releases.schema.schemaSet", { version: set.version, namespace: where.namespace }));
       setText("");
       await onChanged();
     } catch (e) {
@@ -69,59 +71,62 @@ export function SchemaTab({ where, stamp, onChanged }: { where: Where; stamp: nu
   };
 
   if (state.error) return <ErrorNote error={state.error} />;
-  if (!state.data) return <Loading label="Loading the schema…" />;
+  if (!state.data) return <Loading label={t("releases.schema.loading")} />;
   const current = state.data.current;
   return (
     <div className="ns-schema">
       <div className="card ns-card">
         <div className="section-header ns-section-header">
           <div>
-            <h2>Schema</h2>
+            <h2>{t("releases.schema.title")}</h2>
             <p className="muted small">
-              What may be published, as a JSON Schema: ideally the one the app's own type makes, written by{" "}
-              <code>lyre_client::schema::write</code> and pushed by <code>lyre schema push</code>.
+              {t.rich("releases.schema.description", { code: (chunks) => <code>{chunks}</code> })}
             </p>
           </div>
           <div className="toolbar">
             <label htmlFor={ids.mode} className="muted small">
-              In {where.env}
+              {t("releases.schema.inEnv", { env: where.env })}
             </label>
             <select
               id={ids.mode}
               data-testid="schema-mode"
               value={state.data.mode}
               disabled={!master || busy || !current}
-              title={!master ? `Only a master of ${where.app} changes how ${where.env} checks the schema` : undefined}
+              title={!master ? t("releases.schema.onlyMaster", { app: where.app, env: where.env }) : undefined}
               onChange={(e) => void setMode(e.target.value as Mode)}
             >
               {MODES.map((m) => (
                 <option key={m.mode} value={m.mode}>
-                  {m.label}
+                  {t(m.label)}
                 </option>
               ))}
             </select>
           </div>
         </div>
         <p className="muted small">
-          {where.env}: {MODES.find((m) => m.mode === state.data?.mode)?.help}.
+          {t("releases.schema.modeHelp", { env: where.env, mode: state.data.mode })}
         </p>
         {current ? (
           <>
             <p className="muted small" data-testid="schema-current">
-              Version {current.version}, set by {current.createdBy}, <When at={current.createdAt} />.
+              {t.rich("releases.schema.current", {
+                version: current.version,
+                author: current.createdBy,
+                when: <When at={current.createdAt} />,
+              })}
             </p>
             <pre className="ns-schema-document">{JSON.stringify(current.document, null, 2)}</pre>
           </>
         ) : (
-          <p className="muted">No schema yet: publishes are not checked.</p>
+          <p className="muted">{t("releases.schema.none")}</p>
         )}
       </div>
 
       {master && (
         <div className="card ns-card">
-          <h2>Set a new version</h2>
+          <h2>{t("releases.schema.setTitle")}</h2>
           <label className="field" htmlFor={ids.text}>
-            <span>The JSON Schema (draft 2020-12); it applies in every environment</span>
+            <span>{t("releases.schema.textLabel")}</span>
             <textarea
               id={ids.text}
               data-testid="schema-text"
@@ -138,7 +143,7 @@ export function SchemaTab({ where, stamp, onChanged }: { where: Where; stamp: nu
           )}
           <div className="toolbar">
             <button type="button" className="button button-primary" disabled={busy || !text.trim()} onClick={() => void setSchema()}>
-              Set schema
+              {t("releases.schema.set")}
             </button>
           </div>
         </div>
@@ -146,13 +151,13 @@ export function SchemaTab({ where, stamp, onChanged }: { where: Where; stamp: nu
 
       {history.data && history.data.length > 0 && (
         <div className="card ns-card">
-          <h2>History</h2>
+          <h2>{t("releases.schema.historyTitle")}</h2>
           <table className="table" data-testid="schema-history">
             <thead>
               <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Set by</th>
-                <th scope="col">When</th>
+                <th scope="col">{t("releases.schema.columnVersion")}</th>
+                <th scope="col">{t("releases.schema.columnSetBy")}</th>
+                <th scope="col">{t("releases.schema.columnWhen")}</th>
               </tr>
             </thead>
             <tbody>
@@ -178,6 +183,7 @@ export function SchemaTab({ where, stamp, onChanged }: { where: Where; stamp: nu
  * publish dialogs show it before their button.
  */
 export function SchemaVerdict({ where, branch }: { where: Where; branch?: string }) {
+  const t = useT();
   const found = useAsync(
     async () => {
       const problems = await api.get<SchemaProblem[]>(at(where, `/schema-check${query({ branch })}`));
@@ -194,8 +200,8 @@ export function SchemaVerdict({ where, branch }: { where: Where; branch?: string
     <div className={enforced ? "alert" : "notice notice-warn"} role={enforced ? "alert" : "status"} data-testid="schema-verdict">
       <p className="ns-alert-title">
         {enforced
-          ? `This does not fit the schema (version ${version}), which ${where.env} enforces: the publish will be refused until it does.`
-          : `This does not fit the schema (version ${version}); ${where.env} publishes it anyway and says so.`}
+          ? t("releases.schemaVerdict.enforced", { version, env: where.env })
+          : t("releases.schemaVerdict.warned", { version, env: where.env })}
       </p>
       <ul>
         {problems.map((p) => (

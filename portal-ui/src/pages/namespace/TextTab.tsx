@@ -1,24 +1,25 @@
 // Text mode: the whole namespace as one text (properties with comments, or the file of a
 // yaml/json/xml/txt namespace), edited with highlighting and saved in one step.
 import { useEffect, useId, useState } from "react";
-import { ApiError, api, messageOf, type Namespace, type NamespaceText, type SchemaProblem, type TextCheck } from "../../api/client";
+import { ApiError, api, messageOf, wordsOf, type Namespace, type NamespaceText, type SchemaProblem, type TextCheck } from "../../api/client";
 import { CodeEditor } from "../../components/CodeEditor";
 import { ErrorNote, Loading, SEALED_PREFIX } from "../../components/Common";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
+import { msg, useT, type MessageId } from "../../i18n";
 import { at, errorPosition, type Permissions, type Where } from "./model";
 import { SaveRow, useSaveShortcut } from "./SaveRow";
 
 /** Unsaved text, and the revision it was edited from. */
 export type Draft = { text: string; revision: number };
 
-const HINT: Record<string, string> = {
-  properties: "One `key = value` per line. Comment lines (`#`) right above a key become its comment. Saving replaces every item.",
-  yaml: "The whole YAML file. It must parse before it is saved.",
-  yml: "The whole YAML file. It must parse before it is saved.",
-  json: "The whole JSON document. It must parse before it is saved.",
-  xml: "The whole XML document. It must be well formed before it is saved.",
-  txt: "Plain text, served as it is.",
+const HINT: Record<string, MessageId> = {
+  properties: msg("namespace.text.hintProperties"),
+  yaml: msg("namespace.text.hintYaml"),
+  yml: msg("namespace.text.hintYaml"),
+  json: msg("namespace.text.hintJson"),
+  xml: msg("namespace.text.hintXml"),
+  txt: msg("namespace.text.hintTxt"),
 };
 
 type Problem = { kind: "invalid"; message: string; line?: number; column?: number } | { kind: "conflict"; message: string };
@@ -29,14 +30,14 @@ function invalid(message: string): Problem {
   return { kind: "invalid", message, line: position?.line, column: position?.column };
 }
 
-/** "(line n)" for a properties key written on line n of `text`, else nothing. */
-function lineOf(text: string, key: string): string {
-  if (!key || key.startsWith("/")) return "";
+/** The line (from 1) a properties key is written on in `text`, if any. */
+function lineOf(text: string, key: string): number | undefined {
+  if (!key || key.startsWith("/")) return undefined;
   const index = text.split("\n").findIndex((line) => {
     const name = line.split(/[=:]/, 1)[0] ?? "";
     return name.trim() === key;
   });
-  return index < 0 ? "" : `(line ${index + 1})`;
+  return index < 0 ? undefined : index + 1;
 }
 
 export function TextTab({
@@ -60,6 +61,7 @@ export function TextTab({
   onSaved: () => Promise<void>;
 }) {
   const id = useId();
+  const t = useT();
   const toast = useToast();
   const text = useAsync(() => api.get<NamespaceText>(at(where, "/text")), [where, stamp]);
   const [comment, setComment] = useState("");
@@ -102,13 +104,14 @@ export function TextTab({
   }, [typed, where]);
 
   if (!text.data) {
-    return text.error ? <ErrorNote error={text.error} /> : <Loading label="Loading the text…" />;
+    return text.error ? <ErrorNote error={text.error} /> : <Loading label={t("namespace.text.loading")} />;
   }
   const saved = text.data;
   const value = draft?.text ?? saved.text;
   const dirty = draft !== null && draft.text !== saved.text;
   const editable = perms.modify;
   const sealed = hasSecrets || saved.text.includes(SEALED_PREFIX);
+  const hint: MessageId | undefined = Object.hasOwn(HINT, ns.format) ? HINT[ns.format] : undefined;
 
   const save = async () => {
     setBusy(true);
@@ -117,13 +120,13 @@ export function TextTab({
       await api.put<NamespaceText>(at(where, "/text"), { text: value, revision: draft?.revision ?? saved.revision, comment });
       setDraft(null);
       setComment("");
-      toast.success(`Saved ${ns.namespaceName}.`);
+      toast.success(t("namespace.text.saved", { name: ns.namespaceName }));
       await onSaved();
     } catch (e) {
       if (e instanceof ApiError && e.code === "changed") {
-        setProblem({ kind: "conflict", message: e.message });
+        setProblem({ kind: "conflict", message: wordsOf(e) });
       } else if (e instanceof ApiError && e.status === 400) {
-        setProblem(invalid(e.message));
+        setProblem({ ...invalid(e.message), message: wordsOf(e) });
       } else {
         setProblem({ kind: "invalid", message: messageOf(e) });
       }
@@ -144,20 +147,20 @@ export function TextTab({
     <div className="card ns-card">
       <div className="section-header ns-section-header">
         <div>
-          <h2>{ns.format === "properties" ? "Text" : "Content"}</h2>
-          <p className="muted small">{HINT[ns.format] ?? "The whole file."}</p>
+          <h2>{ns.format === "properties" ? t("namespace.tabs.text") : t("namespace.tabs.content")}</h2>
+          <p className="muted small">{hint ? t(hint) : t("namespace.text.hintFile")}</p>
         </div>
-        {dirty && <span className="pill pill-warn">Not saved</span>}
+        {dirty && <span className="pill pill-warn">{t("namespace.text.notSaved")}</span>}
       </div>
 
       {sealed && <SecretsNote />}
 
       {problem?.kind === "conflict" && (
         <div className="alert ns-conflict" role="alert" data-testid="text-conflict">
-          <p className="ns-alert-title">Someone changed this namespace after you began editing.</p>
+          <p className="ns-alert-title">{t("namespace.text.conflict")}</p>
           <p>{problem.message}</p>
           <button type="button" className="button button-small" onClick={() => void reload()}>
-            Reload the latest text (drops your edits)
+            {t("namespace.text.reload")}
           </button>
         </div>
       )}
@@ -167,7 +170,7 @@ export function TextTab({
           value={value}
           format={ns.format}
           readOnly={!editable}
-          label={`Text of ${ns.namespaceName}`}
+          label={t("namespace.text.editorLabel", { name: ns.namespaceName })}
           errorLine={errorLine}
           onChange={(next) => {
             // The editor reports text set from here too; only a person's edit makes a draft.
@@ -180,8 +183,9 @@ export function TextTab({
           <div className="alert ns-parse-error" role="alert" data-testid="text-error">
             {problem.line !== undefined && (
               <span className="ns-error-at">
-                Line {problem.line}
-                {problem.column !== undefined ? `, column ${problem.column}` : ""}
+                {problem.column !== undefined
+                  ? t("namespace.text.lineColumn", { line: problem.line, column: problem.column })
+                  : t("namespace.text.line", { line: problem.line })}
               </span>
             )}
             <span>{problem.message}</span>
@@ -189,13 +193,16 @@ export function TextTab({
         )}
         {unfit.length > 0 && (
           <div className="notice notice-warn ns-parse-error" role="status" data-testid="text-schema-problems">
-            <span className="ns-error-at">Does not fit the schema</span>
+            <span className="ns-error-at">{t("namespace.schema.unfit")}</span>
             <ul>
-              {unfit.map((p) => (
-                <li key={`${p.at} ${p.message}`}>
-                  {p.at && <code>{p.at}</code>} {lineOf(value, p.at)} {p.message}
-                </li>
-              ))}
+              {unfit.map((p) => {
+                const line = lineOf(value, p.at);
+                return (
+                  <li key={`${p.at} ${p.message}`}>
+                    {p.at && <code>{p.at}</code>} {line !== undefined ? t("namespace.text.onLine", { line }) : ""} {p.message}
+                  </li>
+                );
+              })}
             </ul>
           </div>
         )}
@@ -211,7 +218,7 @@ export function TextTab({
         busy={busy}
         onDiscard={reload}
         onSave={save}
-        saveLabel="Save text"
+        saveLabel={t("namespace.text.save")}
       />
     </div>
   );
@@ -219,10 +226,10 @@ export function TextTab({
 
 /** Above a text with secret values: how they show and how to change one. */
 export function SecretsNote() {
+  const t = useT();
   return (
     <p className="notice ns-text-note" data-testid="secrets-note">
-      Secret values show sealed (lyre:v1:…). Leave them as they are, or replace one with a new plain value, which is sealed when
-      saved.
+      {t("namespace.text.secretsNote")}
     </p>
   );
 }

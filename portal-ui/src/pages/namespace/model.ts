@@ -2,6 +2,7 @@
 // there, and small helpers over the API's answers.
 import { useCallback, useRef } from "react";
 import { ApiError, api, nsPath, type Me } from "../../api/client";
+import { msg, translate, type MessageId } from "../../i18n";
 
 /** Where a namespace lives. */
 export type Where = { app: string; env: string; cluster: string; namespace: string };
@@ -42,16 +43,19 @@ export function permissions(me: Me, where: Where): Permissions {
   const can = (action: "Modify" | "Release") =>
     me.roles.some((role) => {
       const [type, ...target] = role.split("+");
+      // i18n-ignore: role names as the API spells them
       if (type === `${action}Namespace` && (target.length === 2 || target.length === 3)) {
         const [app, ns, env] = target;
         return app === where.app && (ns === "*" || ns === where.namespace) && (env === undefined || env === where.env);
       }
+      // i18n-ignore: role names as the API spells them
       if (type === `${action}Cluster` && target.length === 3) {
         const [app, env, cluster] = target;
         return app === where.app && env === where.env && cluster === where.cluster;
       }
       return false;
     });
+  // i18n-ignore: role names as the API spells them
   return { modify: can("Modify"), release: can("Release") };
 }
 
@@ -98,7 +102,7 @@ export async function openReleaseRequest(where: Where, body: { title: string; co
       body: JSON.stringify(body),
     });
   } catch {
-    throw new RequestError(0, "network", "The portal cannot be reached. Check your connection and try again.");
+    throw new RequestError(0, "network", translate("namespace.errors.network"));
   }
   const text = await response.text();
   let json: { id?: number; code?: string; message?: string; requestId?: number } = {};
@@ -116,7 +120,7 @@ export async function openReleaseRequest(where: Where, body: { title: string; co
     throw new RequestError(
       response.status,
       json.code ?? "http_error",
-      json.message ?? `The portal answered ${response.status} ${response.statusText}.`,
+      json.message ?? translate("namespace.errors.status", { status: response.status, statusText: response.statusText }),
       Number.isFinite(underWay) ? underWay : undefined,
     );
   }
@@ -129,16 +133,22 @@ export async function downloadExport(where: Where): Promise<string> {
   try {
     response = await fetch(at(where, "/export"), { credentials: "same-origin" });
   } catch {
-    throw new ApiError(0, "network", "The portal cannot be reached. Check your connection and try again.");
+    throw new ApiError(0, "network", translate("namespace.errors.network"));
   }
   if (!response.ok) {
-    let message = `The portal answered ${response.status} ${response.statusText}.`;
+    let body: { code?: string; message?: string } | undefined;
     try {
-      message = ((await response.json()) as { message?: string }).message ?? message;
+      body = (await response.json()) as { code?: string; message?: string };
     } catch {
       // Keep the status.
     }
-    throw new ApiError(response.status, "export", message);
+    // The API's code is kept, so that its message is told in the user's language like any other.
+    throw new ApiError(
+      response.status,
+      body?.code ?? "http_error",
+      body?.message ?? translate("namespace.errors.status", { status: response.status, statusText: response.statusText }),
+      body,
+    );
   }
   const disposition = response.headers.get("content-disposition") ?? "";
   const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? `${where.namespace}.properties`;
@@ -154,20 +164,23 @@ export async function downloadExport(where: Where): Promise<string> {
   return name;
 }
 
-/** Release history operations, for people. */
-export const OPERATION: Record<string, { label: string; tone: string }> = {
-  normal_release: { label: "Published", tone: "pill-ok" },
-  rollback: { label: "Rolled back", tone: "pill-warn" },
-  gray_release: { label: "Gray published", tone: "pill-info" },
-  gray_rules_update: { label: "Gray rules changed", tone: "pill-muted" },
-  merge: { label: "Gray merged into main", tone: "pill-ok" },
-  main_to_gray: { label: "Main release applied to gray", tone: "pill-muted" },
-  rollback_to_gray: { label: "Gray rolled back", tone: "pill-warn" },
-  abandon_gray: { label: "Gray abandoned", tone: "pill-bad" },
-  gray_deleted_after_merge: { label: "Gray branch removed after merge", tone: "pill-muted" },
+/** Release history operations, for people: `t(OPERATION[op].label)`. */
+export const OPERATION: Record<string, { label: MessageId; tone: string }> = {
+  normal_release: { label: msg("namespace.operation.normalRelease"), tone: "pill-ok" },
+  rollback: { label: msg("namespace.operation.rollback"), tone: "pill-warn" },
+  gray_release: { label: msg("namespace.operation.grayRelease"), tone: "pill-info" },
+  gray_rules_update: { label: msg("namespace.operation.grayRulesUpdate"), tone: "pill-muted" },
+  merge: { label: msg("namespace.operation.merge"), tone: "pill-ok" },
+  main_to_gray: { label: msg("namespace.operation.mainToGray"), tone: "pill-muted" },
+  rollback_to_gray: { label: msg("namespace.operation.rollbackToGray"), tone: "pill-warn" },
+  abandon_gray: { label: msg("namespace.operation.abandonGray"), tone: "pill-bad" },
+  gray_deleted_after_merge: { label: msg("namespace.operation.grayDeletedAfterMerge"), tone: "pill-muted" },
 };
 
-/** "1 key", "3 keys". */
+/**
+ * "1 key", "3 keys": English only. Kept while other files still call it; a count shown to
+ * people is a plural message (`{count, plural, one {# key} other {# keys}}`).
+ */
 export function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }

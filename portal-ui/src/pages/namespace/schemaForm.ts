@@ -3,6 +3,7 @@
 // map onto fields as the SDK and the server read them (lyre_protocol's `keys` module): dotted keys
 // nest, `-` in a segment reads as `_`, lists are indexed (`hosts[0]`) or comma separated.
 import { parseDocument } from "yaml";
+import { translate } from "../../i18n";
 
 type Obj = Record<string, unknown>;
 
@@ -367,35 +368,37 @@ function problemOf(spec: Spec, v: string): string | undefined {
   const t = v.trim();
   switch (spec.kind) {
     case "integer": {
-      if (!WHOLE.test(t)) return "Must be a whole number.";
+      if (!WHOLE.test(t)) return translate("namespace.check.wholeNumber");
       const n = BigInt(t);
-      if (spec.low !== undefined && n < spec.low) return `Must be at least ${spec.low}.`;
-      if (spec.high !== undefined && n > spec.high) return `Must be at most ${spec.high}.`;
+      if (spec.low !== undefined && n < spec.low) return translate("namespace.check.atLeast", { value: String(spec.low) });
+      if (spec.high !== undefined && n > spec.high) return translate("namespace.check.atMost", { value: String(spec.high) });
       return undefined;
     }
     case "number": {
       const n = Number(t);
-      if (t === "" || !Number.isFinite(n)) return "Must be a number.";
+      if (t === "" || !Number.isFinite(n)) return translate("namespace.check.number");
       const { minimum: lo, maximum: hi } = spec;
       if (lo && (lo.exclusive ? n <= lo.value : n < lo.value)) {
-        return `Must be ${lo.exclusive ? "more than" : "at least"} ${lo.value}.`;
+        const value = String(lo.value);
+        return lo.exclusive ? translate("namespace.check.moreThan", { value }) : translate("namespace.check.atLeast", { value });
       }
       if (hi && (hi.exclusive ? n >= hi.value : n > hi.value)) {
-        return `Must be ${hi.exclusive ? "less than" : "at most"} ${hi.value}.`;
+        const value = String(hi.value);
+        return hi.exclusive ? translate("namespace.check.lessThan", { value }) : translate("namespace.check.atMost", { value });
       }
       return undefined;
     }
     case "boolean":
-      return t === "true" || t === "false" ? undefined : `\`${v}\` is not on or off: switch it.`;
+      return t === "true" || t === "false" ? undefined : translate("namespace.check.notOnOff", { value: v });
     case "enum":
-      return spec.choices.some((c) => c.value === t) ? undefined : `\`${v}\` is not one of the choices.`;
+      return spec.choices.some((c) => c.value === t) ? undefined : translate("namespace.check.notAChoice", { value: v });
     case "string": {
       const length = [...v].length;
-      if (spec.minLength !== undefined && length < spec.minLength) return `Must be at least ${spec.minLength} characters long.`;
-      if (spec.maxLength !== undefined && length > spec.maxLength) return `Must be at most ${spec.maxLength} characters long.`;
+      if (spec.minLength !== undefined && length < spec.minLength) return translate("namespace.check.minLength", { count: spec.minLength });
+      if (spec.maxLength !== undefined && length > spec.maxLength) return translate("namespace.check.maxLength", { count: spec.maxLength });
       if (spec.pattern) {
         try {
-          if (!new RegExp(spec.pattern, "u").test(v)) return `Must match ${spec.pattern}.`;
+          if (!new RegExp(spec.pattern, "u").test(v)) return translate("namespace.check.pattern", { pattern: spec.pattern });
         } catch {
           // A pattern this browser does not read: the server checks it.
         }
@@ -425,8 +428,8 @@ export function invalidFields(spec: Spec, value: FormValue): Map<string, string>
       case "array": {
         const rows = Array.isArray(v) ? v : [];
         if (present && (Array.isArray(v) || (s.required && !s.nullable))) {
-          if (s.minItems !== undefined && rows.length < s.minItems) found.set(id, `Needs at least ${s.minItems} rows.`);
-          if (s.maxItems !== undefined && rows.length > s.maxItems) found.set(id, `Takes at most ${s.maxItems} rows.`);
+          if (s.minItems !== undefined && rows.length < s.minItems) found.set(id, translate("namespace.check.minItems", { count: s.minItems }));
+          if (s.maxItems !== undefined && rows.length > s.maxItems) found.set(id, translate("namespace.check.maxItems", { count: s.maxItems }));
         }
         rows.forEach((row, i) => s.items && walk(s.items, row, [...path, i], true));
         return;
@@ -437,7 +440,7 @@ export function invalidFields(spec: Spec, value: FormValue): Map<string, string>
         if (typeof v !== "string" || v === "") {
           // A switch always shows on or off; a missing required one is for the server to name.
           if (present && s.required && !s.nullable && s.kind !== "boolean") {
-            found.set(id, typeof path.at(-1) === "number" ? "Fill in this row or remove it." : "Required.");
+            found.set(id, typeof path.at(-1) === "number" ? translate("namespace.check.fillRow") : translate("namespace.check.required"));
           }
           return;
         }
@@ -491,11 +494,11 @@ function readLines(source: string): Line[] {
     const content = line.trimStart();
     if (content === "" || content.startsWith("#") || content.startsWith("!")) return { raw };
     const at = content.search(/[=:]/);
-    if (at < 0) throw new Error(`line ${index + 1}: expected \`key = value\`, found \`${content.trimEnd()}\``);
+    if (at < 0) throw new Error(translate("namespace.read.expectedKeyValue", { line: index + 1, found: content.trimEnd() }));
     const key = content.slice(0, at).trim();
-    if (key === "") throw new Error(`line ${index + 1}: the key is empty`);
+    if (key === "") throw new Error(translate("namespace.read.emptyKey", { line: index + 1 }));
     const first = seen.get(key);
-    if (first !== undefined) throw new Error(`line ${index + 1}: the key \`${key}\` appears again (first on line ${first})`);
+    if (first !== undefined) throw new Error(translate("namespace.read.keyAgain", { line: index + 1, key, first }));
     seen.set(key, index + 1);
     return { raw, key, value: content.slice(at + 1).trim(), sep: line.length - content.length + at };
   });
@@ -510,13 +513,13 @@ function splitSegment(segment: string): { name: string; indexes: number[] } {
   while (rest.startsWith("[")) {
     const after = rest.slice(1);
     const end = after.indexOf("]");
-    if (end < 0) throw new Error(`\`${segment}\` has an unclosed \`[\``);
+    if (end < 0) throw new Error(translate("namespace.read.unclosedIndex", { segment }));
     const index = after.slice(0, end).trim();
-    if (!/^\+?\d+$/.test(index)) throw new Error(`\`${segment}\` has an index that is not a number`);
+    if (!/^\+?\d+$/.test(index)) throw new Error(translate("namespace.read.indexNotNumber", { segment }));
     indexes.push(Number(index));
     rest = after.slice(end + 1);
   }
-  if (rest !== "") throw new Error(`\`${segment}\` has text after its index`);
+  if (rest !== "") throw new Error(translate("namespace.read.textAfterIndex", { segment }));
   return { name: name.replaceAll("-", "_"), indexes };
 }
 
@@ -525,7 +528,7 @@ export function keyPath(key: string): Path {
   const steps: Path = [];
   for (const segment of key.split(".")) {
     const { name, indexes } = splitSegment(segment.trim());
-    if (name === "" && indexes.length === 0) throw new Error(`\`${key}\` has an empty segment`);
+    if (name === "" && indexes.length === 0) throw new Error(translate("namespace.read.emptySegment", { key }));
     if (name !== "") steps.push(name);
     steps.push(...indexes);
   }
@@ -541,7 +544,7 @@ type PNode =
 const fresh = (): PNode => ({ t: "leaf", value: "" });
 
 function insert(node: PNode, steps: Path, value: string, line: number, key: string): PNode {
-  const conflict = () => new Error(`\`${key}\` is both a value and a group of keys`);
+  const conflict = () => new Error(translate("namespace.read.valueAndGroup", { key }));
   const [step, ...rest] = steps;
   if (step === undefined) {
     if (node.t === "leaf" && node.value === "") return { t: "leaf", value, line };
@@ -918,7 +921,7 @@ function jsonForm(spec: Spec, source: string): FormText {
 
 function yamlForm(spec: Spec, source: string): FormText {
   const first = parseDocument(source);
-  if (first.errors.length > 0) throw new Error(first.errors[0]?.message ?? "the YAML does not parse");
+  if (first.errors.length > 0) throw new Error(first.errors[0]?.message ?? translate("namespace.read.yamlInvalid"));
   const parsed: unknown = first.toJS();
   const kept: string[] = [];
   undescribed(spec, parsed, [], kept);
@@ -954,7 +957,7 @@ export function readText(format: string, spec: Spec, source: string): FormText {
     case "yml":
       return yamlForm(spec, source);
     default:
-      throw new Error(`${format} namespaces have no form`);
+      throw new Error(translate("namespace.read.noForm", { format }));
   }
 }
 

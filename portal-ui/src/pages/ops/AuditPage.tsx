@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
+import { msg, useFormat, useLocale, useT, type MessageId, type Translate } from "../../i18n";
 import { api, query, type App, type AuditEntry, type Page } from "../../api/client";
 import { EmptyState, ErrorNote, Loading, PageHeader, Pager, isSealed, maskSealed } from "../../components/Common";
 import { Link, path, useRouter, useSearchParams } from "../../lib/router";
@@ -11,21 +12,21 @@ import "./ops.css";
 
 const PAGE_SIZE = 50;
 
-const ENTITY_TYPES: [string, string][] = [
-  ["app", "Apps"],
-  ["cluster", "Clusters"],
-  ["app_namespace", "Namespace definitions"],
-  ["namespace", "Namespaces (items)"],
-  ["item", "Items"],
-  ["release", "Releases"],
-  ["release_request", "Release requests"],
-  ["branch", "Gray branches"],
-  ["access_key", "Access keys"],
-  ["role", "Roles"],
-  ["consumer", "CI tokens"],
-  ["webhook", "Webhooks"],
-  ["user", "Users"],
-  ["env_settings", "Environment rules"],
+const ENTITY_TYPES: [string, MessageId][] = [
+  ["app", msg("ops.audit.entities.app")],
+  ["cluster", msg("ops.audit.entities.cluster")],
+  ["app_namespace", msg("ops.audit.entities.appNamespace")],
+  ["namespace", msg("ops.audit.entities.namespace")],
+  ["item", msg("ops.audit.entities.item")],
+  ["release", msg("ops.audit.entities.release")],
+  ["release_request", msg("ops.audit.entities.releaseRequest")],
+  ["branch", msg("ops.audit.entities.branch")],
+  ["access_key", msg("ops.audit.entities.accessKey")],
+  ["role", msg("ops.audit.entities.role")],
+  ["consumer", msg("ops.audit.entities.consumer")],
+  ["webhook", msg("ops.audit.entities.webhook")],
+  ["user", msg("ops.audit.entities.user")],
+  ["env_settings", msg("ops.audit.entities.envSettings")],
 ];
 
 type Filters = { app: string; operator: string; env: string; entityType: string; from: string; to: string };
@@ -53,6 +54,7 @@ function rfc3339(local: string): string | undefined {
 
 /** The audit log: who changed what, when, filtered. */
 export function AuditPage() {
+  const t = useT();
   const { me } = useSession();
   const { navigate } = useRouter();
   const params = useSearchParams();
@@ -107,23 +109,23 @@ export function AuditPage() {
 
   return (
     <section className="ops-page">
-      <PageHeader title="Audit log">
-        Every write, newest first: configuration changes, roles, CI tokens, users and environment rules.{" "}
-        {me.superAdmin ? "As the super admin you read all of it." : "You read the entries of apps you hold a role in."}
+      <PageHeader title={t("ops.audit.title")}>
+        {me.superAdmin ? t("ops.audit.introSuperAdmin") : t("ops.audit.introMember")}
       </PageHeader>
 
-      <form className="card filter-card" onSubmit={submit} aria-label="Filters">
+      <form className="card filter-card" onSubmit={submit} aria-label={t("ops.audit.filters")}>
         <div className="filter-grid">
           <div className="field">
             <label htmlFor={ids.app}>
-              App{!me.superAdmin && <span className="required-mark"> (required)</span>}
+              {t("ops.audit.app")}
+              {!me.superAdmin && <span className="required-mark">{t("ops.audit.required")}</span>}
             </label>
             <input
               id={ids.app}
               list={ids.appList}
               value={draft.app}
               onChange={(e) => setDraft({ ...draft, app: e.target.value })}
-              placeholder={me.superAdmin ? "Any app" : "An app you hold a role in"}
+              placeholder={me.superAdmin ? t("ops.audit.anyApp") : t("ops.audit.memberApp")}
               autoComplete="off"
             />
             <datalist id={ids.appList}>
@@ -135,13 +137,13 @@ export function AuditPage() {
             </datalist>
           </div>
           <div className="field">
-            <label htmlFor={ids.operator}>Person</label>
-            <UserPicker id={ids.operator} value={draft.operator} onChange={(operator) => setDraft({ ...draft, operator })} placeholder="Anyone" />
+            <label htmlFor={ids.operator}>{t("ops.audit.person")}</label>
+            <UserPicker id={ids.operator} value={draft.operator} onChange={(operator) => setDraft({ ...draft, operator })} placeholder={t("ops.audit.anyone")} />
           </div>
           <div className="field">
-            <label htmlFor={ids.env}>Environment</label>
+            <label htmlFor={ids.env}>{t("ops.audit.environment")}</label>
             <select id={ids.env} value={draft.env} onChange={(e) => setDraft({ ...draft, env: e.target.value })}>
-              <option value="">Any</option>
+              <option value="">{t("ops.audit.anyEnv")}</option>
               {envs.map((e) => (
                 <option key={e} value={e}>
                   {e}
@@ -150,32 +152,32 @@ export function AuditPage() {
             </select>
           </div>
           <div className="field">
-            <label htmlFor={ids.type}>What</label>
+            <label htmlFor={ids.type}>{t("ops.audit.what")}</label>
             <select id={ids.type} value={draft.entityType} onChange={(e) => setDraft({ ...draft, entityType: e.target.value })}>
-              <option value="">Anything</option>
+              <option value="">{t("ops.audit.anything")}</option>
               {ENTITY_TYPES.map(([id, label]) => (
                 <option key={id} value={id}>
-                  {label}
+                  {t(label)}
                 </option>
               ))}
             </select>
           </div>
           <div className="field">
-            <label htmlFor={ids.from}>From</label>
+            <label htmlFor={ids.from}>{t("ops.audit.from")}</label>
             <input id={ids.from} type="datetime-local" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
           </div>
           <div className="field">
-            <label htmlFor={ids.to}>Until</label>
+            <label htmlFor={ids.to}>{t("ops.audit.until")}</label>
             <input id={ids.to} type="datetime-local" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
           </div>
         </div>
         <div className="filter-actions">
           <button type="submit" className="button button-primary">
-            Show entries
+            {t("ops.audit.showEntries")}
           </button>
           {filtered && (
             <button type="button" className="button" onClick={() => navigate("/audit")}>
-              Clear filters
+              {t("ops.audit.clearFilters")}
             </button>
           )}
         </div>
@@ -183,36 +185,33 @@ export function AuditPage() {
 
       <div className="section">
         {needsApp ? (
-          <EmptyState title="Choose an app to read its audit log">
-            Only the super admin reads the whole log; everyone else reads it one app at a time, for the apps they hold a role in
-            (master, modify or release).
-          </EmptyState>
+          <EmptyState title={t("ops.audit.chooseApp")}>{t("ops.audit.chooseAppHint")}</EmptyState>
         ) : (
           <>
             <ErrorNote error={entries.error} />
-            {!entries.data && entries.loading && <Loading label="Loading the audit log…" />}
+            {!entries.data && entries.loading && <Loading label={t("ops.audit.loading")} />}
             {entries.data && entries.data.items.length === 0 && (
-              <EmptyState title={filtered ? "No entries match these filters" : "Nothing has been recorded yet"}>
-                {filtered ? "Widen the time range or clear a filter." : "Every write will appear here."}
+              <EmptyState title={filtered ? t("ops.audit.noMatch") : t("ops.audit.noneYet")}>
+                {filtered ? t("ops.audit.noMatchHint") : t("ops.audit.noneYetHint")}
               </EmptyState>
             )}
             {entries.data && entries.data.items.length > 0 && (
               <>
                 <div className="section-header">
                   <span className="muted small" role="status">
-                    {entries.data.total} {entries.data.total === 1 ? "entry" : "entries"}
-                    {entries.loading && " · updating…"}
+                    {t("ops.audit.count", { count: entries.data.total })}
+                    {entries.loading && t("ops.audit.updating")}
                   </span>
                 </div>
                 <div className="card card-flush table-scroll">
                   <table className="table audit-table stack-narrow">
                     <thead>
                       <tr>
-                        <th scope="col">When</th>
-                        <th scope="col">Who</th>
-                        <th scope="col">Did</th>
-                        <th scope="col">What</th>
-                        <th scope="col">Details</th>
+                        <th scope="col">{t("ops.audit.when")}</th>
+                        <th scope="col">{t("ops.audit.who")}</th>
+                        <th scope="col">{t("ops.audit.did")}</th>
+                        <th scope="col">{t("ops.audit.what")}</th>
+                        <th scope="col">{t("ops.audit.details")}</th>
                       </tr>
                     </thead>
                     <tbody>
@@ -233,12 +232,14 @@ export function AuditPage() {
 }
 
 function AuditRow({ entry }: { entry: AuditEntry }) {
-  const at = new Date(entry.createdAt);
+  const t = useT();
+  const f = useFormat();
+  const { locale } = useLocale();
   return (
     <tr data-testid={`audit-${entry.id}`}>
       <td className="nowrap">
-        <time dateTime={entry.createdAt} title={at.toLocaleString()}>
-          {Number.isNaN(at.getTime()) ? entry.createdAt : at.toLocaleString([], { dateStyle: "medium", timeStyle: "medium" })}
+        <time dateTime={entry.createdAt} title={f.dateTimeLong(entry.createdAt)}>
+          {f.dateTimeLong(entry.createdAt)}
         </time>
       </td>
       <td className="mono">{entry.operator}</td>
@@ -246,7 +247,7 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
         <span className={`pill ${operationPill(entry.operation)}`}>{entry.operation.replace(/_/g, " ")}</span>
       </td>
       <td className="audit-what stack-full">
-        <span className="audit-subject">{describe(entry, parse(entry.detail))}</span>
+        <span className="audit-subject">{describe(t, locale === "en", entry, parse(entry.detail))}</span>
         <div className="audit-where small">
           {entry.appId && (
             <Link to={path("apps", entry.appId)} className="app-link">
@@ -290,61 +291,77 @@ function parse(text: string): Record<string, unknown> {
 }
 
 /** A role as stored (`ReleaseNamespace+shop+payments+PRO`) in words. */
-function roleWords(role: string): string {
+function roleWords(t: Translate, role: string): string {
   const [type = "", ...rest] = role.split("+");
-  const action = type.startsWith("Modify") ? "modify" : type.startsWith("Reveal") ? "reveal" : "release";
-  if (type === "Master") return `master of ${rest[0] ?? "an app"}`;
-  if (type === "SuperAdmin") return "super admin";
-  if (type.endsWith("Namespace") || type === "RevealSecret") {
-    const [app, ns, env] = rest;
-    return `${action} role on ${ns === "*" ? `every namespace of ${app}` : `${app}/${ns}`} ${env ? `in ${env}` : "in every environment"}`;
+  const action = /^Modify/.test(type) ? "modify" : /^Reveal/.test(type) ? "reveal" : "release";
+  if (type === "Master") return rest[0] ? t("ops.audit.role.master", { app: rest[0] }) : t("ops.audit.role.masterAnyApp");
+  if (type === "SuperAdmin") return t("ops.audit.role.superAdmin");
+  if (/Namespace$/.test(type) || type === "RevealSecret") {
+    const [app = "", ns = "", env = ""] = rest;
+    return t("ops.audit.role.namespace", { action, app, ns, env, every: ns === "*" ? "yes" : "no", anyEnv: env ? "no" : "yes" });
   }
-  if (type.endsWith("Cluster")) {
-    const [app, env, cluster] = rest;
-    return `${action} role on cluster ${cluster} of ${app} in ${env}`;
+  if (/Cluster$/.test(type)) {
+    const [app = "", env = "", cluster = ""] = rest;
+    return t("ops.audit.role.cluster", { action, app, env, cluster });
   }
   return role;
 }
 
 /** What an entry is about, in words: the release by its title, the request, the role. */
-function describe(entry: AuditEntry, detail: Record<string, unknown>): string {
-  const words = subject(entry, detail);
-  return words.charAt(0).toUpperCase() + words.slice(1);
+function describe(t: Translate, capitalize: boolean, entry: AuditEntry, detail: Record<string, unknown>): string {
+  const words = subject(t, entry, detail);
+  // English sentences may open with a role's words ("release role on …"); other languages keep names as they are.
+  return capitalize ? words.charAt(0).toUpperCase() + words.slice(1) : words;
 }
 
-function subject(entry: AuditEntry, detail: Record<string, unknown>): string {
+function subject(t: Translate, entry: AuditEntry, detail: Record<string, unknown>): string {
   const text = (key: string) => (typeof detail[key] === "string" && detail[key] !== "" ? (detail[key] as string) : undefined);
   // Configuration entities are named `ENV/app/cluster/namespace`; the environment has its own pill.
   const name = entry.env && entry.entityId.startsWith(`${entry.env}/`) ? entry.entityId.slice(entry.env.length + 1) : entry.entityId;
   switch (entry.entityType) {
-    case "release":
+    case "release": {
       if (entry.operation === "rollback") {
-        return `${name}, back to “${text("title") ?? "an earlier release"}”${text("fromTitle") ? ` from “${text("fromTitle")}”` : ""}`;
+        const title = text("title") ?? t("ops.audit.subject.earlierRelease");
+        const fromTitle = text("fromTitle");
+        return fromTitle
+          ? t("ops.audit.subject.rollbackFrom", { name, title, fromTitle })
+          : t("ops.audit.subject.rollback", { name, title });
       }
-      return `Release “${text("title") ?? "untitled"}” of ${name}`;
-    case "release_request":
-      return `Release request ${entry.entityId} “${text("title") ?? ""}” for ${text("namespace") ?? name}${
-        text("branch") ? ` (gray branch ${text("branch")})` : ""
-      }`;
-    case "role":
-      return `${roleWords(text("role") ?? entry.entityId)}${text("user") ? ` for ${text("user")}` : ""}`;
+      const untitled = t("ops.audit.subject.untitled");
+      return t("ops.audit.subject.release", { name, title: text("title") ?? untitled });
+    }
+    case "release_request": {
+      const values = { id: entry.entityId, title: text("title") ?? "", target: text("namespace") ?? name };
+      const branch = text("branch");
+      return branch ? t("ops.audit.subject.requestOnBranch", { ...values, branch }) : t("ops.audit.subject.request", values);
+    }
+    case "role": {
+      const role = roleWords(t, text("role") ?? entry.entityId);
+      const user = text("user");
+      return user ? t("ops.audit.subject.roleFor", { role, user }) : role;
+    }
     case "env_settings":
-      return `Rules of ${entry.entityId}`;
+      return t("ops.audit.subject.envRules", { env: entry.entityId });
     case "item":
       if (entry.operation === "item.revealed") {
         const where = text("namespace") ?? name;
         const shown = entry.env && where.startsWith(`${entry.env}/`) ? where.slice(entry.env.length + 1) : where;
-        return `Secret ${text("key") ?? "value"} of ${shown}, revealed`;
+        const key = text("key");
+        return key ? t("ops.audit.subject.revealedKey", { key, where: shown }) : t("ops.audit.subject.revealed", { where: shown });
       }
-      return `Item ${name}`;
+      return t("ops.audit.subject.item", { name });
     case "user":
       if (text("group")) {
         // Applied at sign-in from the identity provider's groups.
-        return `${roleWords(text("role") ?? "")} for ${entry.entityId}, from group ${text("group")}`;
+        return t("ops.audit.subject.roleFromGroup", { role: roleWords(t, text("role") ?? ""), user: entry.entityId, group: text("group") });
       }
-      return `User ${entry.entityId}`;
+      return t("ops.audit.subject.user", { name: entry.entityId });
     default:
-      return `${entry.entityType.charAt(0).toUpperCase()}${entry.entityType.slice(1).replace(/_/g, " ")} ${name}`;
+      return t("ops.audit.subject.other", {
+        type: entry.entityType,
+        typeWords: `${entry.entityType.charAt(0).toUpperCase()}${entry.entityType.slice(1).replace(/_/g, " ")}`,
+        name,
+      });
   }
 }
 
@@ -354,7 +371,7 @@ const NOISE = new Set(["createdBy", "createdAt", "updatedBy", "updatedAt", "titl
 const ID = /(^id$|Id$|^releaseKey$|^revision$|^from$|^to$|^abandoned$)/;
 
 /** The change in a few readable lines: items added, changed and deleted, or its fields. */
-function summarize(parsed: unknown): string[] {
+function summarize(t: Translate, parsed: unknown): string[] {
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
     return [];
   }
@@ -366,13 +383,13 @@ function summarize(parsed: unknown): string[] {
         const next = c.newValue ?? c.value ?? "";
         // Sealed values tell only whether a secret changed.
         return isSealed(c.oldValue) && isSealed(next)
-          ? `~ ${c.key}: secret ${c.oldValue === next ? "unchanged" : "changed"}`
+          ? t("ops.audit.detail.secret", { key: c.key ?? "", changed: c.oldValue === next ? "no" : "yes" })
           : `~ ${c.key}: ${c.oldValue ?? ""} → ${next}`;
       }),
       ...(o.deleted as Change[]).map((c) => `− ${c.key}`),
     ];
   }
-  const request = typeof o.releaseRequest === "number" ? [`from release request #${o.releaseRequest}`] : [];
+  const request = typeof o.releaseRequest === "number" ? [t("ops.audit.detail.fromRequest", { id: o.releaseRequest })] : [];
   return Object.entries(o)
     .filter(([k]) => k !== "releaseRequest")
     .filter(([k, v]) => !NOISE.has(k) && !ID.test(k) && v !== "" && v !== null && !(Array.isArray(v) && v.length === 0))
@@ -397,6 +414,7 @@ function masked(value: unknown): unknown {
 
 /** The change: a few readable lines, opening into the whole of it. */
 function Detail({ text: recorded }: { text: string }) {
+  const t = useT();
   let parsed: unknown;
   try {
     parsed = JSON.parse(recorded);
@@ -405,13 +423,13 @@ function Detail({ text: recorded }: { text: string }) {
   }
   // A secret's sealed value is never shown, even in the record of a change.
   const text = maskSealed(recorded);
-  const lines = (parsed === undefined ? [recorded] : summarize(parsed)).map(maskSealed);
+  const lines = (parsed === undefined ? [recorded] : summarize(t, parsed)).map(maskSealed);
   parsed = masked(parsed);
   const hidden = parsed !== undefined && JSON.stringify(parsed) !== "{}";
   if (lines.length === 0) {
     return hidden ? (
       <details className="audit-detail">
-        <summary className="small">In full</summary>
+        <summary className="small">{t("ops.audit.detail.inFull")}</summary>
         <pre className="mono">{JSON.stringify(parsed, null, 2)}</pre>
       </details>
     ) : (
@@ -430,7 +448,7 @@ function Detail({ text: recorded }: { text: string }) {
       </ul>
       {(hidden || lines.length > shown.length || lines.some((l) => l.length > 48)) && (
         <details>
-          <summary className="small">{lines.length > shown.length ? `All ${lines.length}` : "In full"}</summary>
+          <summary className="small">{lines.length > shown.length ? t("ops.audit.detail.all", { count: lines.length }) : t("ops.audit.detail.inFull")}</summary>
           <pre className="mono">{parsed === undefined ? text : JSON.stringify(parsed, null, 2)}</pre>
         </details>
       )}

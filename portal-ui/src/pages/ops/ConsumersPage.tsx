@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { api, messageOf, type App, type ConsumerGrant, type ConsumerView, type Page } from "../../api/client";
 import { EmptyState, ErrorNote, Field, Loading, PageHeader, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
+import { useT, type Translate } from "../../i18n";
 import { Link, path } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useToast } from "../../lib/toast";
@@ -15,6 +16,7 @@ type Fresh = { name: string; token: string; rotated: boolean };
 
 /** CI consumers: tokens for pipelines to use the Open API. */
 export function ConsumersPage() {
+  const t = useT();
   const { me } = useSession();
   const toast = useToast();
   const consumers = useAsync(() => api.get<ConsumerView[]>("/api/v1/consumers"), []);
@@ -26,7 +28,7 @@ export function ConsumersPage() {
   const adopt = async (c: ConsumerView) => {
     try {
       await api.post<ConsumerView>(`/api/v1/consumers/${c.id}/adopt`);
-      toast.success(`You own ${c.name} now; its token works again.`);
+      toast.success(t("ops.consumers.adopted", { name: c.name }));
       await consumers.reload();
     } catch (e) {
       toast.error(messageOf(e));
@@ -36,34 +38,34 @@ export function ConsumersPage() {
   return (
     <section className="ops-page">
       <PageHeader
-        title="CI tokens"
+        title={t("ops.consumers.title")}
         actions={
           list.length > 0 && (
             <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
-              Create CI token
+              {t("ops.consumers.create")}
             </button>
           )
         }
       >
-        A CI token lets a pipeline read and change configuration through the Open API (<code>/openapi/v1</code>), within the apps,
-        namespaces and environments it is granted. {me.superAdmin ? "You see every token." : "You see the tokens you own, and those you may adopt."}
+        {me.superAdmin
+          ? t.rich("ops.consumers.introSuperAdmin", { code: (chunks) => <code>{chunks}</code> })
+          : t.rich("ops.consumers.introOwner", { code: (chunks) => <code>{chunks}</code> })}
       </PageHeader>
 
       {fresh && <TokenPanel fresh={fresh} onDone={() => setFresh(undefined)} />}
 
       <ErrorNote error={consumers.error} />
-      {!consumers.data && consumers.loading && <Loading label="Loading CI tokens…" />}
+      {!consumers.data && consumers.loading && <Loading label={t("ops.consumers.loading")} />}
       {consumers.data && list.length === 0 && (
         <EmptyState
-          title="No CI tokens yet"
+          title={t("ops.consumers.empty")}
           action={
             <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
-              Create CI token
+              {t("ops.consumers.create")}
             </button>
           }
         >
-          Create one for each pipeline that publishes configuration, e.g. with <code>lyre publish</code>. The super admin, or a master
-          of every app it is granted on, may create one.
+          {t.rich("ops.consumers.emptyHint", { code: (chunks) => <code>{chunks}</code> })}
         </EmptyState>
       )}
       {list.length > 0 && (
@@ -78,15 +80,15 @@ export function ConsumersPage() {
                 <div className="toolbar">
                   {c.lapsed && c.createdBy !== me.username ? (
                     <button type="button" className="button button-small button-primary" onClick={() => void adopt(c)}>
-                      Adopt
+                      {t("ops.consumers.adopt")}
                     </button>
                   ) : (
                     <>
                       <button type="button" className="button button-small" onClick={() => setRotating(c)}>
-                        Rotate token
+                        {t("ops.consumers.rotate")}
                       </button>
                       <button type="button" className="button button-small button-danger" onClick={() => setDeleting(c)}>
-                        Delete
+                        {t("ops.consumers.delete")}
                       </button>
                     </>
                   )}
@@ -94,33 +96,31 @@ export function ConsumersPage() {
               </div>
               {c.lapsed && (
                 <p className="notice notice-warn" role="status">
-                  This token no longer works: {c.lapsed}. A master of its apps may adopt it to make it work again.
+                  {t("ops.consumers.lapsed", { reason: c.lapsed })}
                 </p>
               )}
               <dl className="consumer-facts">
                 <div>
-                  <dt>Token</dt>
+                  <dt>{t("ops.consumers.token")}</dt>
                   <dd className="mono">…{c.tokenHint}</dd>
                 </div>
                 <div>
-                  <dt>Rate limit</dt>
-                  <dd>{c.rateLimit} requests/s</dd>
+                  <dt>{t("ops.consumers.rateLimit")}</dt>
+                  <dd>{t("ops.consumers.perSecond", { rate: c.rateLimit })}</dd>
                 </div>
                 <div>
-                  <dt>Owner</dt>
-                  <dd>
-                    {c.createdBy}, <When at={c.createdAt} />
-                  </dd>
+                  <dt>{t("ops.consumers.owner")}</dt>
+                  <dd>{t.rich("ops.consumers.ownerSince", { user: c.createdBy, when: <When at={c.createdAt} /> })}</dd>
                 </div>
               </dl>
               <div className="table-scroll">
                 <table className="table grant-table stack-narrow">
                   <thead>
                     <tr>
-                      <th scope="col">App</th>
-                      <th scope="col">Namespace</th>
-                      <th scope="col">Environments</th>
-                      <th scope="col">May</th>
+                      <th scope="col">{t("ops.consumers.app")}</th>
+                      <th scope="col">{t("ops.consumers.namespace")}</th>
+                      <th scope="col">{t("ops.consumers.environments")}</th>
+                      <th scope="col">{t("ops.consumers.may")}</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -131,12 +131,12 @@ export function ConsumersPage() {
                             {g.appId}
                           </Link>
                         </td>
-                        <td className="mono">{g.namespace === "*" ? "all (*)" : g.namespace}</td>
-                        <td>{g.envs && g.envs.length > 0 ? g.envs.join(", ") : "all"}</td>
+                        <td className="mono">{g.namespace === "*" ? t("ops.consumers.allNamespaces") : g.namespace}</td>
+                        <td>{g.envs && g.envs.length > 0 ? g.envs.join(", ") : t("ops.consumers.allEnvs")}</td>
                         <td>
                           {g.permissions.map((p) => (
                             <span key={p} className={`pill role-${p} pill-gap`}>
-                              {p}
+                              {permission(t, p)}
                             </span>
                           ))}
                         </td>
@@ -162,31 +162,29 @@ export function ConsumersPage() {
       )}
       {rotating && (
         <ConfirmDialog
-          title={`Rotate the token of ${rotating.name}`}
-          confirmLabel="Rotate token"
+          title={t("ops.consumers.rotateTitle", { name: rotating.name })}
+          confirmLabel={t("ops.consumers.rotate")}
           onClose={() => setRotating(undefined)}
           onConfirm={async () => {
             const rotated = await api.post<ConsumerView>(`/api/v1/consumers/${rotating.id}/token`);
             setFresh({ name: rotated.name, token: rotated.token ?? "", rotated: true });
-            toast.success(`${rotated.name} has a new token; the old one no longer works.`);
+            toast.success(t("ops.consumers.rotated", { name: rotated.name }));
             setRotating(undefined);
             await consumers.reload();
           }}
         >
-          <p>
-            The current token (ending in <code>{rotating.tokenHint}</code>) stops working at once. Pipelines using it need the new one.
-          </p>
+          <p>{t.rich("ops.consumers.rotateBody", { hint: rotating.tokenHint, code: (chunks) => <code>{chunks}</code> })}</p>
         </ConfirmDialog>
       )}
       {deleting && (
         <ConfirmDialog
-          title={`Delete ${deleting.name}`}
-          confirmLabel="Delete CI token"
+          title={t("ops.consumers.deleteTitle", { name: deleting.name })}
+          confirmLabel={t("ops.consumers.deleteConfirm")}
           danger
           onClose={() => setDeleting(undefined)}
           onConfirm={async () => {
             await api.del(`/api/v1/consumers/${deleting.id}`);
-            toast.success(`${deleting.name} deleted; its token no longer works.`);
+            toast.success(t("ops.consumers.deleted", { name: deleting.name }));
             if (fresh?.name === deleting.name) {
               setFresh(undefined);
             }
@@ -194,7 +192,7 @@ export function ConsumersPage() {
             await consumers.reload();
           }}
         >
-          <p>Its token stops working at once, and its grants are removed. This cannot be undone.</p>
+          <p>{t("ops.consumers.deleteBody")}</p>
         </ConfirmDialog>
       )}
     </section>
@@ -202,20 +200,20 @@ export function ConsumersPage() {
 }
 
 function TokenPanel({ fresh, onDone }: { fresh: Fresh; onDone: () => void }) {
+  const t = useT();
   return (
     <ShownOnce
-      label="New token"
-      title={<>Copy the token of {fresh.name} now</>}
+      label={t("ops.consumers.newToken")}
+      title={t("ops.consumers.copyTitle", { name: fresh.name })}
       value={fresh.token}
-      copyLabel="Copy token"
-      what="Token"
+      copyLabel={t("ops.consumers.copyToken")}
+      what={t("ops.consumers.token")}
       testId="token-panel"
       valueTestId="token-value"
       onDone={onDone}
     >
       <p>
-        {fresh.rotated ? "This is its new token." : "This is its token."} It is shown this once: Lyre keeps only a hash of it. Store it in
-        your CI's secrets and send it as <code>Authorization: &lt;token&gt;</code>.
+        {t.rich("ops.consumers.tokenBody", { rotated: fresh.rotated ? "yes" : "no", code: (chunks) => <code>{chunks}</code> })}
       </p>
     </ShownOnce>
   );
@@ -225,6 +223,7 @@ type GrantRow = { appId: string; namespace: string; envs: string[]; modify: bool
 type ConsumerField = "name" | "rateLimit" | "grants";
 
 function CreateConsumerDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (created: ConsumerView) => Promise<void> }) {
+  const t = useT();
   const toast = useToast();
   const { envs } = useEnvNames();
   const [name, setName] = useState("");
@@ -241,15 +240,15 @@ function CreateConsumerDialog({ onClose, onCreated }: { onClose: () => void; onC
     event.preventDefault();
     const local: typeof errors = {};
     if (!name.trim()) {
-      local.name = "Give the token a name, e.g. the pipeline's.";
+      local.name = t("ops.consumers.nameRequired");
     }
     const limit = Number(rateLimit);
     if (rateLimit.trim() && (!Number.isInteger(limit) || limit < 1)) {
-      local.rateLimit = "A whole number of requests per second, at least 1.";
+      local.rateLimit = t("ops.consumers.rateInvalid");
     }
     const incomplete = rows.findIndex((r) => !r.appId.trim() || !r.namespace.trim() || (!r.modify && !r.release));
     if (incomplete >= 0) {
-      local.grants = `Grant ${incomplete + 1}: name an app and a namespace (or *), and allow modify, release or both.`;
+      local.grants = t("ops.consumers.grantIncomplete", { n: incomplete + 1 });
     }
     setErrors(local);
     if (Object.keys(local).length > 0) {
@@ -269,7 +268,7 @@ function CreateConsumerDialog({ onClose, onCreated }: { onClose: () => void; onC
         rateLimit: rateLimit.trim() ? limit : undefined,
         grants,
       });
-      toast.success(`CI token ${created.name} created. Copy its token now.`);
+      toast.success(t("ops.consumers.created", { name: created.name }));
       await onCreated(created);
     } catch (e) {
       const { field, message } = fieldError<ConsumerField>(e, [
@@ -284,26 +283,26 @@ function CreateConsumerDialog({ onClose, onCreated }: { onClose: () => void; onC
 
   return (
     <Dialog
-      title="Create a CI token"
+      title={t("ops.consumers.createTitle")}
       wide
       onClose={onClose}
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("ops.consumers.cancel")}
           </button>
           <button type="submit" form="consumer-form" className="button button-primary" disabled={busy}>
-            <BusyLabel busy={busy}>Create CI token</BusyLabel>
+            <BusyLabel busy={busy}>{t("ops.consumers.create")}</BusyLabel>
           </button>
         </>
       }
     >
       <form id="consumer-form" className="form-grid" onSubmit={submit} noValidate>
         <div className="form-row">
-          <Field id={ids.name} label="Name" hint="Unique, e.g. shop-deploy." error={errors.name}>
+          <Field id={ids.name} label={t("ops.consumers.name")} hint={t("ops.consumers.nameHint")} error={errors.name}>
             <input id={ids.name} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!errors.name || undefined} autoComplete="off" />
           </Field>
-          <Field id={ids.rate} label="Rate limit (requests per second)" error={errors.rateLimit}>
+          <Field id={ids.rate} label={t("ops.consumers.rateLabel")} error={errors.rateLimit}>
             <input
               id={ids.rate}
               type="number"
@@ -315,12 +314,12 @@ function CreateConsumerDialog({ onClose, onCreated }: { onClose: () => void; onC
             />
           </Field>
         </div>
-        <Field id={ids.comment} label="Comment" hint="What it is for (optional).">
+        <Field id={ids.comment} label={t("ops.consumers.comment")} hint={t("ops.consumers.commentHint")}>
           <input id={ids.comment} value={comment} onChange={(e) => setComment(e.target.value)} />
         </Field>
         <fieldset className="grant-rows">
-          <legend>Grants</legend>
-          <p className="muted small">What the token may do. No environment ticked means every environment.</p>
+          <legend>{t("ops.consumers.grants")}</legend>
+          <p className="muted small">{t("ops.consumers.grantsHint")}</p>
           {rows.map((r, i) => (
             <GrantRowEditor
               key={i}
@@ -337,7 +336,7 @@ function CreateConsumerDialog({ onClose, onCreated }: { onClose: () => void; onC
               className="button button-small"
               onClick={() => setRows((all) => [...all, { appId: "", namespace: "*", envs: [], modify: true, release: false }])}
             >
-              Add a grant
+              {t("ops.consumers.addGrant")}
             </button>
           </div>
           {errors.grants && (
@@ -365,7 +364,9 @@ function GrantRowEditor({
   onChange: (change: Partial<GrantRow>) => void;
   onRemove?: () => void;
 }) {
+  const t = useT();
   const n = index + 1;
+  const hidden = (chunks: ReactNode[]) => <span className="visually-hidden-apps">{chunks}</span>;
   const appId = useFieldId("grant-app");
   const nsId = useFieldId("grant-ns");
   const listId = useFieldId("grant-apps");
@@ -376,7 +377,7 @@ function GrantRowEditor({
       <div className="grant-row-fields">
         <div className="field">
           <label htmlFor={appId}>
-            App<span className="visually-hidden-apps"> of grant {n}</span>
+            {t.rich("ops.consumers.grantApp", { n, hidden })}
           </label>
           <input id={appId} list={listId} value={row.appId} onChange={(e) => onChange({ appId: e.target.value })} autoComplete="off" />
           <datalist id={listId}>
@@ -389,13 +390,13 @@ function GrantRowEditor({
         </div>
         <div className="field">
           <label htmlFor={nsId}>
-            Namespace<span className="visually-hidden-apps"> of grant {n}</span>
+            {t.rich("ops.consumers.grantNamespace", { n, hidden })}
           </label>
-          <input id={nsId} value={row.namespace} onChange={(e) => onChange({ namespace: e.target.value })} placeholder="* for all" />
+          <input id={nsId} value={row.namespace} onChange={(e) => onChange({ namespace: e.target.value })} placeholder={t("ops.consumers.allPlaceholder")} />
         </div>
         <fieldset className="inline-checks">
           <legend>
-            Environments<span className="visually-hidden-apps"> of grant {n}</span>
+            {t.rich("ops.consumers.grantEnvs", { n, hidden })}
           </legend>
           {envs.map((e) => (
             <label key={e} className="check">
@@ -410,23 +411,28 @@ function GrantRowEditor({
         </fieldset>
         <fieldset className="inline-checks">
           <legend>
-            May<span className="visually-hidden-apps"> (grant {n})</span>
+            {t.rich("ops.consumers.grantMay", { n, hidden })}
           </legend>
           <label className="check">
             <input type="checkbox" checked={row.modify} onChange={(e) => onChange({ modify: e.target.checked })} />
-            modify
+            {permission(t, "modify")}
           </label>
           <label className="check">
             <input type="checkbox" checked={row.release} onChange={(e) => onChange({ release: e.target.checked })} />
-            release
+            {permission(t, "release")}
           </label>
         </fieldset>
       </div>
       {onRemove && (
-        <button type="button" className="button button-small button-quiet" aria-label={`Remove grant ${n}`} onClick={onRemove}>
-          Remove
+        <button type="button" className="button button-small button-quiet" aria-label={t("ops.consumers.removeGrant", { n })} onClick={onRemove}>
+          {t("ops.consumers.remove")}
         </button>
       )}
     </div>
   );
+}
+
+/** A grant's permission (`modify`, `release`) in words. */
+function permission(t: Translate, name: string): string {
+  return t("ops.consumers.permission", { permission: name });
 }

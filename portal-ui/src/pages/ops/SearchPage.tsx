@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { api, query, type SearchHit } from "../../api/client";
+import { useT } from "../../i18n";
 import { EmptyState, ErrorNote, Loading, PageHeader, SecretValue, isSealed } from "../../components/Common";
 import { Link, useRouter, useSearchParams } from "../../lib/router";
 import { useAsync } from "../../lib/useAsync";
@@ -11,6 +12,7 @@ const LIMIT = 200;
 
 /** Keys and values across every app and environment the caller may see. */
 export function SearchPage() {
+  const t = useT();
   const { navigate } = useRouter();
   const params = useSearchParams();
   const q = params.get("q") ?? "";
@@ -36,20 +38,17 @@ export function SearchPage() {
   const list = hits.data ?? [];
   return (
     <section className="ops-page">
-      <PageHeader title="Search">
-        Find a key or a value in every app, environment and cluster. Private namespaces of apps you are not a member of are left out
-        where the environment shows them to members only (PRO by default), so you see only what you may read.
-      </PageHeader>
+      <PageHeader title={t("ops.search.title")}>{t("ops.search.intro")}</PageHeader>
       <form className="search-form" onSubmit={submit} role="search">
         <label htmlFor="config-search" className="visually-hidden-apps">
-          Key or value
+          {t("ops.search.label")}
         </label>
         <input
           id="config-search"
           className="input search-input"
           type="search"
           value={text}
-          placeholder="Key or value, e.g. jdbc or timeout"
+          placeholder={t("ops.search.placeholder")}
           aria-describedby="search-hint"
           aria-invalid={tooShort || undefined}
           onChange={(e) => {
@@ -60,34 +59,34 @@ export function SearchPage() {
           }}
         />
         <button type="submit" className="button button-primary">
-          Search
+          {t("ops.search.submit")}
         </button>
       </form>
       <p id="search-hint" className={tooShort ? "field-error search-hint" : "muted small search-hint"} role={tooShort ? "alert" : undefined}>
-        {tooShort ? "Type at least 2 characters." : "At least 2 characters; letter case is ignored."}
+        {tooShort ? t("ops.search.tooShort") : t("ops.search.hint")}
       </p>
 
       <div className="section">
         <ErrorNote error={hits.error} />
-        {!q && <EmptyState title="Search your configuration">Results link to the namespace that holds each key.</EmptyState>}
-        {q && hits.loading && !hits.data && <Loading label="Searching…" />}
+        {!q && <EmptyState title={t("ops.search.emptyTitle")}>{t("ops.search.emptyHint")}</EmptyState>}
+        {q && hits.loading && !hits.data && <Loading label={t("ops.search.searching")} />}
         {hits.data && list.length === 0 && (
-          <EmptyState title={`Nothing found for “${q}”`}>No key or value you may see contains it.</EmptyState>
+          <EmptyState title={t("ops.search.nothingFound", { q })}>{t("ops.search.nothingFoundHint")}</EmptyState>
         )}
         {list.length > 0 && (
           <>
             <div className="section-header">
               <span className="muted small" role="status">
-                {list.length >= LIMIT ? `The first ${LIMIT} matches — refine the search to see others.` : `${list.length} ${list.length === 1 ? "match" : "matches"}`}
+                {list.length >= LIMIT ? t("ops.search.limited", { limit: LIMIT }) : t("ops.search.count", { count: list.length })}
               </span>
             </div>
             <div className="card card-flush table-scroll">
               <table className="table search-table stack-narrow">
                 <thead>
                   <tr>
-                    <th scope="col">Key</th>
-                    <th scope="col">Value</th>
-                    <th scope="col">Where</th>
+                    <th scope="col">{t("ops.search.key")}</th>
+                    <th scope="col">{t("ops.search.value")}</th>
+                    <th scope="col">{t("ops.search.where")}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -102,7 +101,7 @@ export function SearchPage() {
                       <td className="search-where stack-full">
                         <Link
                           to={namespacePath(h.appId, h.env, h.clusterName, h.namespaceName)}
-                          aria-label={`${h.key} in ${h.env} / ${h.appId} / ${h.clusterName} / ${h.namespaceName}`}
+                          aria-label={t("ops.search.hitLabel", { key: h.key, env: h.env, app: h.appId, cluster: h.clusterName, namespace: h.namespaceName })}
                           className="where-link"
                         >
                           <span className="pill pill-muted">{h.env}</span>
@@ -110,7 +109,7 @@ export function SearchPage() {
                             {h.appId} / {h.clusterName} / <strong>{h.namespaceName}</strong>
                           </span>
                         </Link>
-                        {h.isPublic && <span className="pill pill-info where-public">public</span>}
+                        {h.isPublic && <span className="pill pill-info where-public">{t("ops.search.public")}</span>}
                       </td>
                     </tr>
                   ))}
@@ -121,7 +120,7 @@ export function SearchPage() {
         )}
       </div>
       <p className="muted small">
-        Looking for an app by name? Use the <Link to="/">apps list</Link>.
+        {t.rich("ops.search.appsHint", { link: (chunks) => <Link to="/">{chunks}</Link> })}
       </p>
     </section>
   );

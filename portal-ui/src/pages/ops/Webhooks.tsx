@@ -1,9 +1,10 @@
 // Webhooks of an app (its masters') or of the whole installation (the super admin's): the list,
 // creating and changing one, its secret shown once, and its deliveries, sent again on demand.
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { api, messageOf, query, type DeliveryView, type Page, type WebhookBody, type WebhookView } from "../../api/client";
 import { EmptyState, ErrorNote, Field, Loading, Pager, When } from "../../components/Common";
 import { Dialog } from "../../components/Dialog";
+import { msg, useT, type MessageId } from "../../i18n";
 import { useToast } from "../../lib/toast";
 import { useAsync } from "../../lib/useAsync";
 import { BusyLabel, ConfirmDialog, ShownOnce, fieldError, useFieldId } from "../apps/kit";
@@ -11,40 +12,40 @@ import "../apps/apps.css";
 import "./ops.css";
 
 /** Every event a webhook may hear, by area, with what makes it happen. */
-const EVENT_GROUPS: { area: string; kinds: { kind: string; when: string }[] }[] = [
+const EVENT_GROUPS: { area: MessageId; kinds: { kind: string; when: MessageId }[] }[] = [
   {
-    area: "Releases",
+    area: msg("ops.webhooks.areas.releases"),
     kinds: [
-      { kind: "release.published", when: "a namespace is published" },
-      { kind: "release.rolled_back", when: "a release is rolled back" },
+      { kind: "release.published", when: msg("ops.webhooks.events.releasePublished") },
+      { kind: "release.rolled_back", when: msg("ops.webhooks.events.releaseRolledBack") },
     ],
   },
   {
-    area: "Gray",
+    area: msg("ops.webhooks.areas.gray"),
     kinds: [
-      { kind: "gray.published", when: "a gray branch is published" },
-      { kind: "gray.merged", when: "a gray branch is merged into main" },
-      { kind: "gray.abandoned", when: "a gray branch is abandoned" },
+      { kind: "gray.published", when: msg("ops.webhooks.events.grayPublished") },
+      { kind: "gray.merged", when: msg("ops.webhooks.events.grayMerged") },
+      { kind: "gray.abandoned", when: msg("ops.webhooks.events.grayAbandoned") },
     ],
   },
   {
-    area: "Rollouts",
+    area: msg("ops.webhooks.areas.rollouts"),
     kinds: [
-      { kind: "rollout.started", when: "a staged rollout starts" },
-      { kind: "rollout.advanced", when: "it moves to its next step" },
-      { kind: "rollout.paused", when: "it is paused" },
-      { kind: "rollout.resumed", when: "it is resumed" },
-      { kind: "rollout.aborted", when: "it is aborted" },
-      { kind: "rollout.halted", when: "it halts on a rejection" },
-      { kind: "rollout.completed", when: "it reaches every instance" },
+      { kind: "rollout.started", when: msg("ops.webhooks.events.rolloutStarted") },
+      { kind: "rollout.advanced", when: msg("ops.webhooks.events.rolloutAdvanced") },
+      { kind: "rollout.paused", when: msg("ops.webhooks.events.rolloutPaused") },
+      { kind: "rollout.resumed", when: msg("ops.webhooks.events.rolloutResumed") },
+      { kind: "rollout.aborted", when: msg("ops.webhooks.events.rolloutAborted") },
+      { kind: "rollout.halted", when: msg("ops.webhooks.events.rolloutHalted") },
+      { kind: "rollout.completed", when: msg("ops.webhooks.events.rolloutCompleted") },
     ],
   },
   {
-    area: "Release requests",
+    area: msg("ops.webhooks.areas.requests"),
     kinds: [
-      { kind: "request.opened", when: "a release request is opened" },
-      { kind: "request.approved", when: "it is approved" },
-      { kind: "request.rejected", when: "it is rejected" },
+      { kind: "request.opened", when: msg("ops.webhooks.events.requestOpened") },
+      { kind: "request.approved", when: msg("ops.webhooks.events.requestApproved") },
+      { kind: "request.rejected", when: msg("ops.webhooks.events.requestRejected") },
     ],
   },
 ];
@@ -60,6 +61,7 @@ type Fresh = { id: number; url: string; secret: string; rotated: boolean };
 
 /** The webhooks under `base` (`/api/v1/apps/{app}/webhooks` or `/api/v1/system/webhooks`). */
 export function Webhooks({ base, scope }: { base: string; scope: WebhookScope }) {
+  const t = useT();
   const toast = useToast();
   const hooks = useAsync(() => api.get<WebhookView[]>(base), [base]);
   const [editing, setEditing] = useState<WebhookView | "new">();
@@ -72,7 +74,7 @@ export function Webhooks({ base, scope }: { base: string; scope: WebhookScope })
   const toggle = (id: number) => setOpen((all) => (all.includes(id) ? all.filter((x) => x !== id) : [...all, id]));
   const create = (
     <button type="button" className="button button-primary" onClick={() => setEditing("new")}>
-      Create webhook
+      {t("ops.webhooks.create")}
     </button>
   );
 
@@ -80,11 +82,9 @@ export function Webhooks({ base, scope }: { base: string; scope: WebhookScope })
     <section className="webhooks" aria-labelledby="webhooks-title">
       <div className="section-header">
         <div className="section-intro">
-          <h2 id="webhooks-title">{installation ? "Installation webhooks" : "Webhooks"}</h2>
+          <h2 id="webhooks-title">{installation ? t("ops.webhooks.installationTitle") : t("ops.webhooks.title")}</h2>
           <p className="muted small">
-            {installation
-              ? "Each hears the events of every app, and receives them as signed JSON POSTs."
-              : `Lyre POSTs the events you choose in ${scope.app}, as signed JSON, to each webhook's address, and tries again until it answers 2xx.`}
+            {installation ? t("ops.webhooks.installationIntro") : t("ops.webhooks.appIntro", { app: scope.app })}
           </p>
         </div>
         {list.length > 0 && create}
@@ -93,22 +93,10 @@ export function Webhooks({ base, scope }: { base: string; scope: WebhookScope })
       {fresh && <SecretPanel fresh={fresh} onDone={() => setFresh(undefined)} />}
 
       <ErrorNote error={hooks.error} />
-      {!hooks.data && hooks.loading && <Loading label="Loading webhooks…" />}
+      {!hooks.data && hooks.loading && <Loading label={t("ops.webhooks.loading")} />}
       {hooks.data && list.length === 0 && (
-        <EmptyState title="No webhooks yet" action={create}>
-          {installation ? (
-            <>
-              A webhook tells another system what happens, as it happens: an installation webhook hears every app's releases,
-              rollbacks, gray releases, staged rollouts and release requests. Use one for an audit store or a company-wide chat
-              channel; an app's masters add webhooks for their own app on its Webhooks tab.
-            </>
-          ) : (
-            <>
-              A webhook tells another system what happens in {scope.app}, as it happens: a release is published or rolled back, a gray
-              release changes, a staged rollout moves, a release request is opened or reviewed. Point one at a chat bot, a deployment
-              pipeline or an audit store.
-            </>
-          )}
+        <EmptyState title={t("ops.webhooks.empty")} action={create}>
+          {installation ? t("ops.webhooks.installationEmptyHint") : t("ops.webhooks.appEmptyHint", { app: scope.app })}
         </EmptyState>
       )}
       {list.length > 0 && (
@@ -121,15 +109,15 @@ export function Webhooks({ base, scope }: { base: string; scope: WebhookScope })
                   {w.description && <p className="muted small">{w.description}</p>}
                 </div>
                 <span className={`pill ${w.enabled ? "pill-ok" : "pill-muted"}`} data-testid="webhook-enabled">
-                  {w.enabled ? "Enabled" : "Disabled"}
+                  {w.enabled ? t("ops.webhooks.enabled") : t("ops.webhooks.disabled")}
                 </span>
               </div>
               <dl className="consumer-facts webhook-facts">
                 <div className="webhook-events">
-                  <dt>Events</dt>
+                  <dt>{t("ops.webhooks.events")}</dt>
                   <dd>
                     {w.events.includes(ALL) ? (
-                      <span className="pill pill-info">All events</span>
+                      <span className="pill pill-info">{t("ops.webhooks.allEvents")}</span>
                     ) : (
                       w.events.map((e) => (
                         <span key={e} className="pill pill-muted pill-gap mono webhook-kind">
@@ -140,18 +128,16 @@ export function Webhooks({ base, scope }: { base: string; scope: WebhookScope })
                   </dd>
                 </div>
                 <div>
-                  <dt>Secret</dt>
+                  <dt>{t("ops.webhooks.secret")}</dt>
                   <dd className="mono">{w.secretHint}</dd>
                 </div>
                 <div>
-                  <dt>Created</dt>
-                  <dd>
-                    {w.createdBy}, <When at={w.createdAt} />
-                  </dd>
+                  <dt>{t("ops.webhooks.created")}</dt>
+                  <dd>{t.rich("ops.webhooks.createdBy", { user: w.createdBy, when: <When at={w.createdAt} /> })}</dd>
                 </div>
                 {w.updatedBy && w.updatedBy !== w.createdBy && (
                   <div>
-                    <dt>Last changed by</dt>
+                    <dt>{t("ops.webhooks.lastChangedBy")}</dt>
                     <dd>{w.updatedBy}</dd>
                   </div>
                 )}
@@ -164,16 +150,16 @@ export function Webhooks({ base, scope }: { base: string; scope: WebhookScope })
                   aria-controls={`webhook-deliveries-${w.id}`}
                   onClick={() => toggle(w.id)}
                 >
-                  {open.includes(w.id) ? "Hide deliveries" : "Deliveries"}
+                  {open.includes(w.id) ? t("ops.webhooks.hideDeliveries") : t("ops.webhooks.deliveries")}
                 </button>
                 <button type="button" className="button button-small" onClick={() => setEditing(w)}>
-                  Edit
+                  {t("ops.webhooks.edit")}
                 </button>
                 <button type="button" className="button button-small" onClick={() => setRotating(w)}>
-                  Rotate secret
+                  {t("ops.webhooks.rotate")}
                 </button>
                 <button type="button" className="button button-small button-danger" onClick={() => setDeleting(w)}>
-                  Delete
+                  {t("ops.webhooks.delete")}
                 </button>
               </div>
               {open.includes(w.id) && (
@@ -201,33 +187,36 @@ export function Webhooks({ base, scope }: { base: string; scope: WebhookScope })
       )}
       {rotating && (
         <ConfirmDialog
-          title="Rotate the webhook's secret"
-          confirmLabel="Rotate secret"
+          title={t("ops.webhooks.rotateTitle")}
+          confirmLabel={t("ops.webhooks.rotate")}
           onClose={() => setRotating(undefined)}
           onConfirm={async () => {
             const rotated = await api.post<WebhookView>(`${base}/${rotating.id}/secret`);
             setFresh({ id: rotated.id, url: rotated.url, secret: rotated.secret ?? "", rotated: true });
-            toast.success("The webhook has a new secret: deliveries from now on are signed with it.");
+            toast.success(t("ops.webhooks.rotated"));
             setRotating(undefined);
             await hooks.reload();
           }}
         >
           <p>
-            Deliveries to <code>{rotating.url}</code> are signed with a new secret from now on; the current one (ending in{" "}
-            <code>{rotating.secretHint.replace(/^…/, "")}</code>) no longer matches.
+            {t.rich("ops.webhooks.rotateBody", {
+              url: rotating.url,
+              hint: rotating.secretHint.replace(/^…/, ""),
+              code: (chunks) => <code>{chunks}</code>,
+            })}
           </p>
-          <p className="muted small">A receiver that checks signatures refuses deliveries until it has the new secret.</p>
+          <p className="muted small">{t("ops.webhooks.rotateNote")}</p>
         </ConfirmDialog>
       )}
       {deleting && (
         <ConfirmDialog
-          title="Delete the webhook"
-          confirmLabel="Delete webhook"
+          title={t("ops.webhooks.deleteTitle")}
+          confirmLabel={t("ops.webhooks.deleteConfirm")}
           danger
           onClose={() => setDeleting(undefined)}
           onConfirm={async () => {
             await api.del(`${base}/${deleting.id}`);
-            toast.success(`Webhook to ${deleting.url} deleted.`);
+            toast.success(t("ops.webhooks.deleted", { url: deleting.url }));
             if (fresh?.id === deleting.id) {
               setFresh(undefined);
             }
@@ -236,9 +225,7 @@ export function Webhooks({ base, scope }: { base: string; scope: WebhookScope })
             await hooks.reload();
           }}
         >
-          <p>
-            <code>{deleting.url}</code> hears nothing more. Its deliveries, sent and waiting, are deleted with it. This cannot be undone.
-          </p>
+          <p>{t.rich("ops.webhooks.deleteBody", { url: deleting.url, code: (chunks) => <code>{chunks}</code> })}</p>
         </ConfirmDialog>
       )}
     </section>
@@ -246,26 +233,21 @@ export function Webhooks({ base, scope }: { base: string; scope: WebhookScope })
 }
 
 function SecretPanel({ fresh, onDone }: { fresh: Fresh; onDone: () => void }) {
+  const t = useT();
+  const code = (chunks: ReactNode[]) => <code>{chunks}</code>;
   return (
     <ShownOnce
-      label="New webhook secret"
-      title="Copy the webhook's secret now"
+      label={t("ops.webhooks.newSecret")}
+      title={t("ops.webhooks.copyTitle")}
       value={fresh.secret}
-      copyLabel="Copy secret"
-      what="Secret"
+      copyLabel={t("ops.webhooks.copySecret")}
+      what={t("ops.webhooks.secret")}
       testId="webhook-secret"
       valueTestId="webhook-secret-value"
       onDone={onDone}
     >
-      <p>
-        {fresh.rotated ? "This is the new secret" : "This is the secret"} of the webhook to <code>{fresh.url}</code>. It is shown this
-        once; rotate it if it is lost.
-      </p>
-      <p>
-        Each delivery carries <code>Lyre-Timestamp</code> (unix seconds) and <code>Lyre-Signature: sha256=&lt;hex&gt;</code>: the
-        HMAC-SHA256, keyed with this secret, of the timestamp, a dot and the body as received. The receiver computes it, compares, and
-        refuses old timestamps.
-      </p>
+      <p>{t.rich("ops.webhooks.secretBody", { rotated: fresh.rotated ? "yes" : "no", url: fresh.url, code })}</p>
+      <p>{t.rich("ops.webhooks.signature", { code })}</p>
     </ShownOnce>
   );
 }
@@ -285,6 +267,7 @@ function WebhookDialog({
   onClose: () => void;
   onSaved: (saved: WebhookView) => Promise<void>;
 }) {
+  const t = useT();
   const toast = useToast();
   const [url, setUrl] = useState(editing?.url ?? "");
   const [description, setDescription] = useState(editing?.description ?? "");
@@ -300,16 +283,16 @@ function WebhookDialog({
     eventsError: useFieldId("webhook-events-error"),
     form: useFieldId("webhook-form-error"),
   };
-  const title = editing ? "Edit webhook" : "Create a webhook";
+  const title = editing ? t("ops.webhooks.editTitle") : t("ops.webhooks.createTitle");
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const local: typeof errors = {};
     if (!url.trim()) {
-      local.url = "Give the address deliveries are POSTed to, e.g. https://hooks.example.com/lyre.";
+      local.url = t("ops.webhooks.urlRequired");
     }
     if (!all && kinds.length === 0) {
-      local.events = "Tick the events it hears, or All events.";
+      local.events = t("ops.webhooks.eventsRequired");
     }
     setErrors(local);
     if (Object.keys(local).length > 0) {
@@ -325,7 +308,7 @@ function WebhookDialog({
     setBusy(true);
     try {
       const saved = editing ? await api.put<WebhookView>(`${base}/${editing.id}`, body) : await api.post<WebhookView>(base, body);
-      toast.success(editing ? `Webhook to ${saved.url} saved.` : `Webhook to ${saved.url} created. Copy its secret now.`);
+      toast.success(editing ? t("ops.webhooks.saved", { url: saved.url }) : t("ops.webhooks.createdToast", { url: saved.url }));
       await onSaved(saved);
     } catch (e) {
       const { field, message } = fieldError<WebhookField>(e, [
@@ -350,6 +333,7 @@ function WebhookDialog({
       }
     });
 
+  const note = (chunks: ReactNode[]) => <span className="muted small">{chunks}</span>;
   const toggleKind = (kind: string, on: boolean) => setKinds((now) => (on ? [...now, kind] : now.filter((k) => k !== kind)));
 
   return (
@@ -360,29 +344,30 @@ function WebhookDialog({
       footer={
         <>
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("ops.webhooks.cancel")}
           </button>
           <button type="submit" form="webhook-form" className="button button-primary" disabled={busy}>
-            <BusyLabel busy={busy}>{editing ? "Save webhook" : "Create webhook"}</BusyLabel>
+            <BusyLabel busy={busy}>{editing ? t("ops.webhooks.save") : t("ops.webhooks.create")}</BusyLabel>
           </button>
         </>
       }
     >
       <form id="webhook-form" className="form-grid" onSubmit={submit} noValidate>
-        <Field id={ids.url} label="URL" hint="http or https. Each event is POSTed here as JSON." error={errors.url}>
+        <Field id={ids.url} label={t("ops.webhooks.url")} hint={t("ops.webhooks.urlHint")} error={errors.url}>
           <input
             id={ids.url}
             type="url"
             inputMode="url"
             value={url}
             onChange={(e) => setUrl(e.target.value)}
+            // i18n-ignore: an example address, the same in every language
             placeholder="https://hooks.example.com/lyre"
             aria-invalid={!!errors.url || undefined}
             autoComplete="off"
             spellCheck={false}
           />
         </Field>
-        <Field id={ids.description} label="Description" hint="What it is for (optional)." error={errors.description}>
+        <Field id={ids.description} label={t("ops.webhooks.description")} hint={t("ops.webhooks.descriptionHint")} error={errors.description}>
           <input
             id={ids.description}
             value={description}
@@ -391,25 +376,23 @@ function WebhookDialog({
           />
         </Field>
         <fieldset className="webhook-event-picker" aria-describedby={ids.events}>
-          <legend>Events</legend>
+          <legend>{t("ops.webhooks.events")}</legend>
           <p id={ids.events} className="muted small">
-            {scope.kind === "installation" ? "What it hears, in every app." : `What it hears in ${scope.app}.`}
+            {scope.kind === "installation" ? t("ops.webhooks.hearsEveryApp") : t("ops.webhooks.hearsApp", { app: scope.app })}
           </p>
           <label className="check webhook-all">
             <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} />
-            <span>
-              All events <span className="muted small">(also kinds added in later versions)</span>
-            </span>
+            <span>{t.rich("ops.webhooks.allEventsNote", { note })}</span>
           </label>
           <div className="webhook-event-groups">
             {EVENT_GROUPS.map((g) => (
               <fieldset key={g.area} className="webhook-event-group" disabled={all}>
-                <legend>{g.area}</legend>
+                <legend>{t(g.area)}</legend>
                 {g.kinds.map((k) => (
                   <label key={k.kind} className="check webhook-event-check">
                     <input type="checkbox" checked={all || kinds.includes(k.kind)} onChange={(e) => toggleKind(k.kind, e.target.checked)} />
                     <span>
-                      <span className="mono webhook-event-kind">{k.kind}</span> <span className="webhook-event-when">{k.when}</span>
+                      <span className="mono webhook-event-kind">{k.kind}</span> <span className="webhook-event-when">{t(k.when)}</span>
                     </span>
                   </label>
                 ))}
@@ -424,9 +407,7 @@ function WebhookDialog({
         </fieldset>
         <label className="check">
           <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
-          <span>
-            Enabled <span className="muted small">(a disabled webhook hears no new events; its waiting deliveries wait)</span>
-          </span>
+          <span>{t.rich("ops.webhooks.enabledNote", { note })}</span>
         </label>
         <div id={ids.form}>
           <ErrorNote error={errors.form} />
@@ -440,6 +421,7 @@ const STATE_PILL: Record<string, string> = { delivered: "pill-ok", pending: "pil
 
 /** One webhook's deliveries, newest first, with their answers, bodies and a way to send one again. */
 function Deliveries({ id, base, showApp }: { id: string; base: string; showApp: boolean }) {
+  const t = useT();
   const toast = useToast();
   const [page, setPage] = useState(0);
   const deliveries = useAsync(() => api.get<Page<DeliveryView>>(`${base}/deliveries${query({ page, size: DELIVERIES_PAGE })}`), [base, page]);
@@ -450,7 +432,7 @@ function Deliveries({ id, base, showApp }: { id: string; base: string; showApp: 
     setSending(d.id);
     try {
       const again = await api.post<DeliveryView>(`${base}/deliveries/${d.id}/redeliver`);
-      toast.success(`Event #${d.eventId} (${d.kind}) queued again as delivery #${again.id}.`);
+      toast.success(t("ops.webhooks.redelivered", { event: d.eventId, kind: d.kind, delivery: again.id }));
       if (page === 0) {
         await deliveries.reload();
       } else {
@@ -464,10 +446,10 @@ function Deliveries({ id, base, showApp }: { id: string; base: string; showApp: 
   };
 
   return (
-    <div id={id} className="webhook-deliveries" role="region" aria-label="Deliveries">
+    <div id={id} className="webhook-deliveries" role="region" aria-label={t("ops.webhooks.deliveries")}>
       <div className="section-header webhook-deliveries-head">
         <h4 className="subheading">
-          Deliveries
+          {t("ops.webhooks.deliveries")}
           {deliveries.data && deliveries.data.total > 0 && <span className="muted heading-note"> · {deliveries.data.total}</span>}
         </h4>
         <button
@@ -478,14 +460,14 @@ function Deliveries({ id, base, showApp }: { id: string; base: string; showApp: 
           aria-busy={deliveries.loading || undefined}
         >
           {deliveries.loading && deliveries.data && <span className="spinner" aria-hidden="true" />}
-          Refresh
+          {t("ops.webhooks.refresh")}
         </button>
       </div>
       <ErrorNote error={deliveries.error} />
-      {!deliveries.data && deliveries.loading && <Loading label="Loading deliveries…" />}
+      {!deliveries.data && deliveries.loading && <Loading label={t("ops.webhooks.loadingDeliveries")} />}
       {deliveries.data && items.length === 0 && (
         <p className="muted small delivery-empty">
-          Nothing sent yet. A delivery appears here each time an event it hears happens; the newest comes first.
+          {t("ops.webhooks.noDeliveries")}
         </p>
       )}
       {items.length > 0 && (
@@ -493,15 +475,15 @@ function Deliveries({ id, base, showApp }: { id: string; base: string; showApp: 
           <table className="table delivery-table stack-narrow">
             <thead>
               <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Where</th>
-                <th scope="col">State</th>
-                <th scope="col">HTTP</th>
-                <th scope="col">Took</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">When</th>
+                <th scope="col">{t("ops.webhooks.col.event")}</th>
+                <th scope="col">{t("ops.webhooks.col.where")}</th>
+                <th scope="col">{t("ops.webhooks.col.state")}</th>
+                <th scope="col">{t("ops.webhooks.col.http")}</th>
+                <th scope="col">{t("ops.webhooks.col.took")}</th>
+                <th scope="col">{t("ops.webhooks.col.attempts")}</th>
+                <th scope="col">{t("ops.webhooks.col.when")}</th>
                 <th scope="col">
-                  <span className="visually-hidden-apps">Actions</span>
+                  <span className="visually-hidden-apps">{t("ops.webhooks.col.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -513,22 +495,22 @@ function Deliveries({ id, base, showApp }: { id: string; base: string; showApp: 
                       {d.kind}
                     </span>
                     <span className="muted small delivery-ids">
-                      delivery #{d.id} · event #{d.eventId}
+                      {t("ops.webhooks.deliveryIds", { delivery: d.id, event: d.eventId })}
                     </span>
                     <details className="delivery-body">
-                      <summary>Body sent</summary>
+                      <summary>{t("ops.webhooks.bodySent")}</summary>
                       <pre className="mono">{pretty(d.body)}</pre>
                     </details>
                   </td>
-                  <td data-label="Where" className="delivery-where">
+                  <td data-label={t("ops.webhooks.col.where")} className="delivery-where">
                     {showApp && d.appId && <span className="mono">{d.appId} · </span>}
                     <span className="mono">
                       {[d.env, d.clusterName, d.namespaceName].filter(Boolean).join(" / ") || "—"}
                     </span>
                   </td>
-                  <td data-label="State" className="delivery-state">
+                  <td data-label={t("ops.webhooks.col.state")} className="delivery-state">
                     <span className={`pill ${STATE_PILL[d.state] ?? "pill-muted"}`} data-testid="delivery-state">
-                      {d.state}
+                      {t("ops.webhooks.state", { state: d.state })}
                     </span>
                     {d.error && (
                       <p className="delivery-error" data-testid="delivery-error">
@@ -537,23 +519,23 @@ function Deliveries({ id, base, showApp }: { id: string; base: string; showApp: 
                     )}
                     {d.state === "pending" && d.nextAttemptAt && (
                       <p className="muted small delivery-next">
-                        Next attempt <When at={d.nextAttemptAt} />
+                        {t.rich("ops.webhooks.nextAttempt", { when: <When at={d.nextAttemptAt} /> })}
                       </p>
                     )}
                   </td>
-                  <td data-label="HTTP" className="mono" data-testid="delivery-status">
+                  <td data-label={t("ops.webhooks.col.http")} className="mono" data-testid="delivery-status">
                     {d.status ?? "—"}
                   </td>
-                  <td data-label="Took" className="nowrap">
-                    {d.attempts > 0 ? `${d.durationMs} ms` : "—"}
+                  <td data-label={t("ops.webhooks.col.took")} className="nowrap">
+                    {d.attempts > 0 ? t("ops.webhooks.took", { ms: d.durationMs }) : "—"}
                   </td>
-                  <td data-label="Attempts">{d.attempts}</td>
-                  <td data-label="When" className="nowrap">
+                  <td data-label={t("ops.webhooks.col.attempts")}>{d.attempts}</td>
+                  <td data-label={t("ops.webhooks.col.when")} className="nowrap">
                     <When at={d.createdAt} />
                     {d.lastAttemptAt && d.attempts > 1 && (
                       <span className="muted small delivery-last">
                         {" "}
-                        last tried <When at={d.lastAttemptAt} />
+                        {t.rich("ops.webhooks.lastTried", { when: <When at={d.lastAttemptAt} /> })}
                       </span>
                     )}
                   </td>
@@ -561,11 +543,11 @@ function Deliveries({ id, base, showApp }: { id: string; base: string; showApp: 
                     <button
                       type="button"
                       className="button button-small"
-                      aria-label={`Redeliver delivery #${d.id} (${d.kind})`}
+                      aria-label={t("ops.webhooks.redeliverLabel", { delivery: d.id, kind: d.kind })}
                       disabled={sending !== undefined}
                       onClick={() => void redeliver(d)}
                     >
-                      {sending === d.id ? "Queuing…" : "Redeliver"}
+                      {sending === d.id ? t("ops.webhooks.queuing") : t("ops.webhooks.redeliver")}
                     </button>
                   </td>
                 </tr>

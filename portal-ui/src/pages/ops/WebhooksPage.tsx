@@ -1,4 +1,5 @@
 import { EmptyState, PageHeader } from "../../components/Common";
+import { useT } from "../../i18n";
 import { useSession } from "../../lib/session";
 import { Webhooks } from "./Webhooks";
 import "../apps/apps.css";
@@ -6,23 +7,19 @@ import "./ops.css";
 
 /** The installation's webhooks, the super admin's: they hear the events of every app. */
 export function WebhooksPage() {
+  const t = useT();
   const { me } = useSession();
   if (!me.superAdmin) {
     return (
       <section className="ops-page">
-        <PageHeader title="Webhooks" />
-        <EmptyState title="Only the super admin manages installation webhooks.">
-          A master of an app adds webhooks for that app on the app's Webhooks tab.
-        </EmptyState>
+        <PageHeader title={t("ops.webhooksPage.title")} />
+        <EmptyState title={t("ops.webhooksPage.superAdminOnly")}>{t("ops.webhooksPage.superAdminOnlyHint")}</EmptyState>
       </section>
     );
   }
   return (
     <section className="ops-page">
-      <PageHeader title="Webhooks">
-        Installation webhooks hear the events of every app: each release, rollback, gray release, staged rollout and release request,
-        in any environment. For one app's events, its masters add a webhook on the app's Webhooks tab.
-      </PageHeader>
+      <PageHeader title={t("ops.webhooksPage.title")}>{t("ops.webhooksPage.intro")}</PageHeader>
       <Webhooks base="/api/v1/system/webhooks" scope={{ kind: "installation" }} />
     </section>
   );

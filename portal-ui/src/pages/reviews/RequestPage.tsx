@@ -1,8 +1,9 @@
-import { useId, useState } from "react";
+import { useId, useState, type ReactNode } from "react";
 import { api, messageOf, type Release, type ReleaseRequest } from "../../api/client";
 import { BlastRadiusSection } from "../../components/BlastRadius";
 import { ErrorNote, Loading, PageHeader, When } from "../../components/Common";
 import { DiffTable } from "../../components/Diff";
+import { msg, useT, type MessageId } from "../../i18n";
 import { REVIEWS_CHANGED } from "../../components/Shell";
 import { Link, path } from "../../lib/router";
 import { useSession } from "../../lib/session";
@@ -13,16 +14,20 @@ import { permissions } from "../namespace/model";
 import { RequestStatus, Target } from "./status";
 import "./reviews.css";
 
-const VERDICT: Record<string, string> = {
-  approve: "approved",
-  reject: "rejected",
-  refresh: "refreshed the changes",
-  publish: "published",
-  withdraw: "withdrew the request",
+/** A review step in the history, as a sentence with its reviewer (`<b>`) and time. */
+const VERDICT: Record<string, MessageId> = {
+  approve: msg("reviews.request.history.approve"),
+  reject: msg("reviews.request.history.reject"),
+  refresh: msg("reviews.request.history.refresh"),
+  publish: msg("reviews.request.history.publish"),
+  withdraw: msg("reviews.request.history.withdraw"),
 };
+
+const bold = (chunks: ReactNode[]) => <strong>{chunks}</strong>;
 
 /** One release request: its frozen changes, its reviews, and what the reader may do with it. */
 export function RequestPage({ id }: { id: number }) {
+  const t = useT();
   const { me } = useSession();
   const toast = useToast();
   const request = useAsync(() => api.get<ReleaseRequest>(`/api/v1/release-requests/${id}`), [id]);
@@ -34,11 +39,11 @@ export function RequestPage({ id }: { id: number }) {
   if (!request.data) {
     return request.error ? (
       <section>
-        <PageHeader title={`Release request #${id}`} crumbs={<Link to="/release-requests">Release requests</Link>} />
+        <PageHeader title={t("reviews.request.title", { id })} crumbs={<Link to="/release-requests">{t("reviews.request.crumb")}</Link>} />
         <ErrorNote error={request.error} />
       </section>
     ) : (
-      <Loading label="Loading the request…" />
+      <Loading label={t("reviews.request.loading")} />
     );
   }
   const r = request.data;
@@ -55,7 +60,7 @@ export function RequestPage({ id }: { id: number }) {
     try {
       if (action === "publish") {
         const release = await api.post<Release>(`/api/v1/release-requests/${id}/publish`);
-        toast.success(`Published as release “${release.title}”. Clients get it now.`);
+        toast.success(t("reviews.request.publishedToast", { title: release.title }));
       } else {
         await api.post(`/api/v1/release-requests/${id}/${action}`, body);
         toast.success(done);
@@ -80,25 +85,26 @@ export function RequestPage({ id }: { id: number }) {
         }
         crumbs={
           <>
-            <Link to="/release-requests">Release requests</Link>
+            <Link to="/release-requests">{t("reviews.request.crumb")}</Link>
             <span aria-hidden="true">/</span>
             <span>#{r.id}</span>
           </>
         }
         actions={<RequestStatus request={r} />}
       >
-        <Target request={r} /> · opened by <strong>{r.createdBy}</strong> <When at={r.createdAt} />
+        {t.rich("reviews.request.openedBy", { target: <Target request={r} />, user: r.createdBy, when: <When at={r.createdAt} />, b: bold })}
       </PageHeader>
 
       {r.stale && (r.status === "open" || r.status === "approved") && (
         <div className="banner banner-warn" role="status">
-          <div>
-            <strong>This request is stale.</strong> The namespace changed after its changes were frozen, so it cannot be approved or
-            published as it is. Its author (or someone who may edit the namespace) refreshes it: that freezes the current changes and
-            asks for approval again.
-          </div>
-          <button type="button" className="button" disabled={busy !== undefined} onClick={() => void act("refresh", undefined, "The request shows the current changes and waits for approval again.")}>
-            {busy === "refresh" ? "Refreshing…" : "Refresh changes"}
+          <div>{t.rich("reviews.request.stale", { b: bold })}</div>
+          <button
+            type="button"
+            className="button"
+            disabled={busy !== undefined}
+            onClick={() => void act("refresh", undefined, t("reviews.request.refreshed"))}
+          >
+            {busy === "refresh" ? t("reviews.request.refreshing") : t("reviews.request.refresh")}
           </button>
         </div>
       )}
@@ -107,27 +113,32 @@ export function RequestPage({ id }: { id: number }) {
         <div className="request-main">
           <article className="card">
             <div className="section-header">
-              <h2>Changes</h2>
+              <h2>{t("reviews.request.changes")}</h2>
               <Link to={namespaceLink} className="small">
-                Open the namespace
+                {t("reviews.request.openNamespace")}
               </Link>
             </div>
             {r.comment && <p className="request-comment">{r.comment}</p>}
-            <DiffTable changes={r.changes} oldLabel="Released" newLabel="Requested" empty="No changes." />
+            <DiffTable
+              changes={r.changes}
+              oldLabel={t("reviews.request.released")}
+              newLabel={t("reviews.request.requested")}
+              empty={t("reviews.request.noChanges")}
+            />
           </article>
           {underWay && (
             <article className="card radius-card">
               <BlastRadiusSection
                 where={{ env: r.env, app: r.appId, cluster: r.clusterName, namespace: r.namespaceName }}
                 branchName={r.branchName}
-                title={r.branchName ? "Who its gray publish reaches" : "Who its publish reaches"}
+                title={r.branchName ? t("reviews.request.grayReach") : t("reviews.request.reach")}
               />
             </article>
           )}
         </div>
         <aside className="request-side">
           <article className="card">
-            <h2>Review</h2>
+            <h2>{t("reviews.request.review")}</h2>
             <ReviewActions
               request={r}
               mine={mine}
@@ -141,14 +152,19 @@ export function RequestPage({ id }: { id: number }) {
             <ErrorNote error={error} />
           </article>
           <article className="card">
-            <h2>History</h2>
+            <h2>{t("reviews.request.history.title")}</h2>
             <ol className="timeline">
               <li>
-                <strong>{r.createdBy}</strong> opened the request <When at={r.createdAt} />
+                {t.rich("reviews.request.history.open", { user: r.createdBy, when: <When at={r.createdAt} />, b: bold })}
               </li>
               {(r.reviews ?? []).map((v, i) => (
                 <li key={i} className={`timeline-${v.verdict}`}>
-                  <strong>{v.createdBy}</strong> {VERDICT[v.verdict] ?? v.verdict} <When at={v.createdAt} />
+                  {t.rich(VERDICT[v.verdict] ?? msg("reviews.request.history.other"), {
+                    user: v.createdBy,
+                    verdict: v.verdict,
+                    when: <When at={v.createdAt} />,
+                    b: bold,
+                  })}
                   {v.comment && <blockquote>{v.comment}</blockquote>}
                 </li>
               ))}
@@ -179,10 +195,11 @@ function ReviewActions({
   onComment: (text: string) => void;
   onAct: (action: string, body: unknown, done: string) => Promise<void>;
 }) {
+  const t = useT();
   const [confirming, setConfirming] = useState(false);
   const withdraw = mine && (r.status === "open" || r.status === "approved") && (
-    <button type="button" className="button button-danger" disabled={busy !== undefined} onClick={() => void onAct("withdraw", undefined, "The request is withdrawn.")}>
-      {busy === "withdraw" ? "Withdrawing…" : "Withdraw"}
+    <button type="button" className="button button-danger" disabled={busy !== undefined} onClick={() => void onAct("withdraw", undefined, t("reviews.request.withdrawn"))}>
+      {busy === "withdraw" ? t("reviews.request.withdrawing") : t("reviews.request.withdraw")}
     </button>
   );
   switch (r.status) {
@@ -190,7 +207,7 @@ function ReviewActions({
       if (mine) {
         return (
           <div className="form-grid">
-            <p className="muted">Waiting for someone else with release permission to approve it. Nobody approves their own request.</p>
+            <p className="muted">{t("reviews.request.waitingOthers")}</p>
             <div className="toolbar">{withdraw}</div>
           </div>
         );
@@ -198,28 +215,32 @@ function ReviewActions({
       if (!mayRelease) {
         return (
           <p className="muted" data-testid="no-review-role">
-            Waiting for review by someone with the release role on {r.appId} / {r.namespaceName} in {r.env}; you hold none
-            there, so you may read it but not approve or reject it.
+            {t("reviews.request.noRole", { app: r.appId, namespace: r.namespaceName, env: r.env })}
           </p>
         );
       }
       return (
         <div className="form-grid">
           <div className="field">
-            <label htmlFor={commentId}>Comment</label>
-            <textarea id={commentId} value={comment} placeholder="What you checked, or what needs to change" onChange={(e) => onComment(e.target.value)} />
+            <label htmlFor={commentId}>{t("reviews.request.comment")}</label>
+            <textarea
+              id={commentId}
+              value={comment}
+              placeholder={t("reviews.request.commentPlaceholder")}
+              onChange={(e) => onComment(e.target.value)}
+            />
           </div>
           <div className="toolbar">
             <button
               type="button"
               className="button button-primary"
               disabled={busy !== undefined || r.stale === true}
-              onClick={() => void onAct("approve", { comment }, "Approved. Its author or a reviewer can publish it now.")}
+              onClick={() => void onAct("approve", { comment }, t("reviews.request.approvedToast"))}
             >
-              {busy === "approve" ? "Approving…" : "Approve"}
+              {busy === "approve" ? t("reviews.request.approving") : t("reviews.request.approve")}
             </button>
-            <button type="button" className="button button-danger" disabled={busy !== undefined} onClick={() => void onAct("reject", { comment }, "Rejected.")}>
-              {busy === "reject" ? "Rejecting…" : "Reject"}
+            <button type="button" className="button button-danger" disabled={busy !== undefined} onClick={() => void onAct("reject", { comment }, t("reviews.request.rejectedToast"))}>
+              {busy === "reject" ? t("reviews.request.rejecting") : t("reviews.request.reject")}
             </button>
           </div>
         </div>
@@ -228,26 +249,27 @@ function ReviewActions({
       if (!mine && !mayRelease) {
         return (
           <p className="muted">
-            Approved by <strong>{r.approvedBy}</strong>. Its author or someone with the release role on {r.appId} /{" "}
-            {r.namespaceName} in {r.env} publishes it.
+            {t.rich("reviews.request.approvedOthers", { user: r.approvedBy, app: r.appId, namespace: r.namespaceName, env: r.env, b: bold })}
           </p>
         );
       }
       return (
         <div className="form-grid">
           <p className="muted">
-            Approved by <strong>{r.approvedBy}</strong>. {mine ? "You" : "Its author or a reviewer"} can publish exactly these changes.
+            {mine
+              ? t.rich("reviews.request.approvedMine", { user: r.approvedBy, b: bold })
+              : t.rich("reviews.request.approvedReviewer", { user: r.approvedBy, b: bold })}
           </p>
           <div className="toolbar">
             <button type="button" className="button button-primary" disabled={busy !== undefined || r.stale === true} onClick={() => setConfirming(true)}>
-              {busy === "publish" ? "Publishing…" : "Publish"}
+              {busy === "publish" ? t("reviews.request.publishing") : t("reviews.request.publish")}
             </button>
             {withdraw}
           </div>
           {confirming && (
             <ConfirmDialog
-              title={`Publish to ${r.env}?`}
-              confirmLabel={`Publish to ${r.env}`}
+              title={t("reviews.request.confirmTitle", { env: r.env })}
+              confirmLabel={t("reviews.request.confirmLabel", { env: r.env })}
               onClose={() => setConfirming(false)}
               onConfirm={async () => {
                 setConfirming(false);
@@ -255,20 +277,27 @@ function ReviewActions({
               }}
             >
               <p>
-                “{r.title}” goes out at once to {r.branchName ? "the clients its gray rules select" : "every client"} of {r.appId} /{" "}
-                {r.clusterName} / {r.namespaceName} in <strong>{r.env}</strong>.
+                {t.rich("reviews.request.confirmBody", {
+                  title: r.title,
+                  gray: r.branchName ? "yes" : "no",
+                  app: r.appId,
+                  cluster: r.clusterName,
+                  namespace: r.namespaceName,
+                  env: r.env,
+                  b: bold,
+                })}
               </p>
             </ConfirmDialog>
           )}
         </div>
       );
     case "published":
-      return <p className="muted">Published as release #{r.publishedReleaseId}.</p>;
+      return <p className="muted">{t("reviews.request.publishedAs", { id: r.publishedReleaseId })}</p>;
     case "rejected":
-      return <p className="muted">Rejected. Change the namespace and open a new request.</p>;
+      return <p className="muted">{t("reviews.request.rejectedNote")}</p>;
     case "withdrawn":
-      return <p className="muted">Withdrawn by its author.</p>;
+      return <p className="muted">{t("reviews.request.withdrawnNote")}</p>;
     default:
-      return <p className="muted">Being published…</p>;
+      return <p className="muted">{t("reviews.request.beingPublished")}</p>;
   }
 }

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { api, query, type Page, type ReleaseRequest } from "../../api/client";
 import { EmptyState, ErrorNote, Loading, PageHeader, Pager, Tabs, When } from "../../components/Common";
+import { msg, useT, type MessageId } from "../../i18n";
 import { useRouter, useSearchParams } from "../../lib/router";
 import { useAsync } from "../../lib/useAsync";
 import { RequestStatus, Target } from "./status";
@@ -8,14 +9,15 @@ import "./reviews.css";
 
 type View = "review" | "open" | "mine";
 
-const EMPTY: Record<View, [string, string]> = {
-  review: ["Nothing waits for your review.", "Requests others open on namespaces you may release show up here."],
-  open: ["No release request is under way.", "Where an environment requires review, publishing a namespace opens one."],
-  mine: ["You have not opened a release request yet.", "Open one from a namespace's Publish button where review is required."],
+const EMPTY: Record<View, [MessageId, MessageId]> = {
+  review: [msg("reviews.requests.empty.review"), msg("reviews.requests.empty.reviewHint")],
+  open: [msg("reviews.requests.empty.open"), msg("reviews.requests.empty.openHint")],
+  mine: [msg("reviews.requests.empty.mine"), msg("reviews.requests.empty.mineHint")],
 };
 
 /** Release requests: waiting for my review, under way, mine. */
 export function RequestsPage() {
+  const t = useT();
   const { navigate } = useRouter();
   const params = useSearchParams();
   const view = (["review", "open", "mine"].includes(params.get("view") ?? "") ? params.get("view") : "review") as View;
@@ -26,35 +28,33 @@ export function RequestsPage() {
   );
   return (
     <section>
-      <PageHeader title="Release requests">
-        Where an environment requires review, changes go out once someone else with release permission approves them.
-      </PageHeader>
+      <PageHeader title={t("reviews.requests.title")}>{t("reviews.requests.intro")}</PageHeader>
       <Tabs<View>
-        label="Which requests"
+        label={t("reviews.requests.tabs")}
         current={view}
         onChange={(next) => {
           setPage(0);
           navigate(`/release-requests${query({ view: next })}`, { replace: true });
         }}
         tabs={[
-          { id: "review", label: "Waiting for my review" },
-          { id: "open", label: "Under way" },
-          { id: "mine", label: "Mine" },
+          { id: "review", label: t("reviews.requests.tab.review") },
+          { id: "open", label: t("reviews.requests.tab.open") },
+          { id: "mine", label: t("reviews.requests.tab.mine") },
         ]}
       />
       <ErrorNote error={requests.error} />
-      {!requests.data && requests.loading && <Loading label="Loading requests…" />}
-      {requests.data && requests.data.items.length === 0 && <EmptyState title={EMPTY[view][0]}>{EMPTY[view][1]}</EmptyState>}
+      {!requests.data && requests.loading && <Loading label={t("reviews.requests.loading")} />}
+      {requests.data && requests.data.items.length === 0 && <EmptyState title={t(EMPTY[view][0])}>{t(EMPTY[view][1])}</EmptyState>}
       {requests.data && requests.data.items.length > 0 && (
         <div className="card table-scroll">
           <table className="table">
             <thead>
               <tr>
-                <th scope="col">Request</th>
-                <th scope="col">Namespace</th>
-                <th scope="col">Changes</th>
-                <th scope="col">Status</th>
-                <th scope="col">Opened</th>
+                <th scope="col">{t("reviews.requests.col.request")}</th>
+                <th scope="col">{t("reviews.requests.col.namespace")}</th>
+                <th scope="col">{t("reviews.requests.col.changes")}</th>
+                <th scope="col">{t("reviews.requests.col.status")}</th>
+                <th scope="col">{t("reviews.requests.col.opened")}</th>
               </tr>
             </thead>
             <tbody>
@@ -70,12 +70,12 @@ export function RequestsPage() {
                     >
                       #{r.id} {r.title}
                     </a>
-                    <div className="muted small">by {r.createdBy}</div>
+                    <div className="muted small">{t("reviews.requests.by", { user: r.createdBy })}</div>
                   </td>
                   <td>
                     <Target request={r} />
                   </td>
-                  <td>{r.changes.length === 1 ? "1 key" : `${r.changes.length} keys`}</td>
+                  <td>{t("reviews.requests.keys", { count: r.changes.length })}</td>
                   <td>
                     <RequestStatus request={r} />
                   </td>

@@ -71,7 +71,8 @@ pub(crate) async fn login(
     if username.is_empty() || request.password.is_empty() {
         return Err(PortalError::InvalidRequest(
             "`username` and `password` must not be empty".into(),
-        ));
+        )
+        .because("credentials_required", [("fields", "username, password")]));
     }
     if request.password.len() > MAX_PASSWORD_LEN {
         return Err(PortalError::InvalidCredentials);
@@ -157,7 +158,8 @@ async fn ldap_sign_in(
             tracing::warn!(user = username, error = %e, "LDAP sign-in");
             Err(PortalError::Unavailable(format!(
                 "the company directory could not check your password: {e}"
-            )))
+            ))
+            .because("directory_unavailable", [("problem", e)]))
         }
     }
 }
@@ -172,6 +174,19 @@ async fn local_allowed(state: &PortalState, user: &user::Model) -> Result<(), Po
             (None, None) => "ask a super admin".to_owned(),
         }
     };
+    // The way the message points to, for a user interface: `oidc` (with `provider`, its
+    // name), `directory` or `super_admin`.
+    let instead = || {
+        let sign_in = &state.settings().sign_in;
+        match (sign_in.oidc(), sign_in.ldap()) {
+            (Some(oidc), _) => vec![
+                ("instead", "oidc".to_owned()),
+                ("provider", oidc.name().to_owned()),
+            ],
+            (None, Some(_)) => vec![("instead", "directory".to_owned())],
+            (None, None) => vec![("instead", "super_admin".to_owned())],
+        }
+    };
     match state.settings().sign_in.local() {
         LocalSignIn::Everyone => Ok(()),
         LocalSignIn::SuperAdmins => {
@@ -182,12 +197,14 @@ async fn local_allowed(state: &PortalState, user: &user::Model) -> Result<(), Po
                 Err(PortalError::Forbidden(format!(
                     "password sign-in is kept for super admins here; {}",
                     providers()
-                )))
+                ))
+                .because("password_sign_in_super_admins_only", instead()))
             }
         }
         LocalSignIn::Off => Err(PortalError::Forbidden(format!(
             "password sign-in of local users is switched off here; {}",
             providers()
-        ))),
+        ))
+        .because("password_sign_in_off", instead())),
     }
 }

@@ -48,9 +48,10 @@ pub(crate) async fn require_read(
     if covered {
         Ok(())
     } else {
-        Err(PortalError::Forbidden(format!(
-            "the token has no grant on {at}"
-        )))
+        Err(
+            PortalError::Forbidden(format!("the token has no grant on {at}"))
+                .because("token_no_grant", at.params()),
+        )
     }
 }
 
@@ -59,9 +60,10 @@ pub(crate) fn require_app(caller: &Caller, app: &str) -> Result<(), PortalError>
     if caller.consumer.is_none() || caller.grants.is_member(app) {
         Ok(())
     } else {
-        Err(PortalError::Forbidden(format!(
-            "the token has no grant on app `{app}`"
-        )))
+        Err(
+            PortalError::Forbidden(format!("the token has no grant on app `{app}`"))
+                .because("token_no_grant", [("app", app)]),
+        )
     }
 }
 
@@ -203,7 +205,8 @@ pub(crate) async fn create_app(
     if caller.consumer.is_some() {
         return Err(PortalError::Forbidden(
             "consumers do not create apps; a signed-in user does".into(),
-        ));
+        )
+        .because("consumer_creates_app", lyre_protocol::error::NO_PARAMS));
     }
     let mut app = body.app;
     if app.owner_name.trim().is_empty() {
@@ -214,9 +217,10 @@ pub(crate) async fn create_app(
             .await?
             .is_some_and(|u| u.is_enabled)
         {
-            return Err(PortalError::InvalidRequest(format!(
-                "no enabled user `{name}`"
-            )));
+            return Err(
+                PortalError::InvalidRequest(format!("no enabled user `{name}`"))
+                    .because("no_enabled_user", [("user", name)]),
+            );
         }
     }
     app.operator.clone_from(&caller.name);

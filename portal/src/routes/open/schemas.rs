@@ -81,7 +81,16 @@ pub(crate) async fn set(
             path.namespace_name,
             path.app_id,
             envs.join(", ")
-        )));
+        ))
+        .because(
+            "schema_needs_master_or_modify",
+            [
+                ("user", caller.name.clone()),
+                ("app", path.app_id.clone()),
+                ("namespace", path.namespace_name.clone()),
+                ("envs", envs.join(", ")),
+            ],
+        ));
     }
     body.operator = caller.operator(&state, None).await?;
     schemas::set_version(&state, path, body).await.map(Json)
