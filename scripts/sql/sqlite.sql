@@ -206,6 +206,8 @@ CREATE UNIQUE INDEX "uk_leases_name" ON "leases" ("name");
 
 ALTER TABLE "webhooks" ADD COLUMN "sealed_secret" varchar(255) NOT NULL DEFAULT '';
 
+ALTER TABLE "users" ADD COLUMN "language" varchar(16) NOT NULL DEFAULT '';
+
 -- Migration bookkeeping: marks the schema above as fully migrated.
 CREATE TABLE IF NOT EXISTS "seaql_migrations" ( "version" varchar NOT NULL PRIMARY KEY, "applied_at" integer NOT NULL );
-INSERT INTO "seaql_migrations" ("version", "applied_at") VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0), ('m20261207_000006_instance_schema_hashes', 0), ('m20261207_000007_apply_reports', 0), ('m20261207_000008_rollouts', 0), ('m20261207_000009_webhooks', 0), ('m20261207_000010_leases', 0), ('m20261207_000011_sealed_webhook_secrets', 0);
+INSERT INTO "seaql_migrations" ("version", "applied_at") VALUES ('m20261121_000001_initial', 0), ('m20261121_000002_branch_deletions', 0), ('m20261121_000003_request_slots', 0), ('m20261206_000004_identity_sources', 0), ('m20261207_000005_namespace_schemas', 0), ('m20261207_000006_instance_schema_hashes', 0), ('m20261207_000007_apply_reports', 0), ('m20261207_000008_rollouts', 0), ('m20261207_000009_webhooks', 0), ('m20261207_000010_leases', 0), ('m20261207_000011_sealed_webhook_secrets', 0), ('m20261208_000012_user_languages', 0);
